@@ -1,0 +1,88 @@
+/* kernel.h -- the discrete-event kernel: a deterministic priority queue of
+ * events over simulated time in picoseconds.
+ *
+ * An event is (time_ps, priority, insertion sequence, handler, ctx,
+ * payload). Events fire in the total order (time, priority, sequence), so
+ * two runs with the same inputs process the same events in the same order.
+ * Lower priority values fire first among events at the same time.
+ *
+ * The payload is copied into the event (up to KQ_PAYLOAD_MAX bytes), so
+ * scheduling never allocates once the pool has grown to the working size.
+ * Payloads of at most KQ_PAYLOAD_SMALL bytes use a denser pool.
+ *
+ * The kernel knows nothing of cores, memories or packets: models register
+ * nothing, they just schedule handlers with a context pointer. */
+#ifndef EVSIM_KERNEL_H
+#define EVSIM_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KQ_PAYLOAD_SMALL 12 /* bytes stored in a 32-byte record */
+#define KQ_PAYLOAD_MAX 44   /* bytes stored in a 64-byte record */
+#define KQ_PRIO_MAX 15      /* priorities are 0..KQ_PRIO_MAX */
+#define KQ_TIME_MAX UINT64_MAX
+
+typedef struct kq_kernel kq_kernel;
+
+/* A handler gets the kernel (to read the time and schedule more events),
+ * the context it was scheduled with, and a pointer to the payload copy
+ * (valid only during the call; NULL when the payload was empty). */
+typedef void (*kq_handler)(kq_kernel *k, void *ctx, const void *payload);
+
+/* Identifies one scheduled event for cancellation; 0 is never valid. */
+typedef uint64_t kq_handle;
+
+typedef enum {
+    KQ_OK = 0,
+    KQ_EPAST,     /* time earlier than the current simulated time */
+    KQ_EPRIO,     /* priority above KQ_PRIO_MAX */
+    KQ_EPAYLOAD,  /* payload longer than KQ_PAYLOAD_MAX */
+    KQ_ENOMEM,    /* the event pool could not grow */
+    KQ_EOVERFLOW, /* time + delay overflows, or too many pending events */
+    KQ_ENOTFOUND  /* cancel: the event already fired or was cancelled */
+} kq_err;
+
+/* Why kq_run returned. */
+typedef enum {
+    KQ_RUN_EMPTY,     /* no events left */
+    KQ_RUN_TIME,      /* next event is later than the time limit */
+    KQ_RUN_EVENTS,    /* the event-count limit was reached */
+    KQ_RUN_STOPPED    /* a handler called kq_stop */
+} kq_run_result;
+
+kq_kernel *kq_new(void);
+void kq_free(kq_kernel *k);
+
+/* Schedule at an absolute time, or after a delay from now. `handle_out`
+ * may be NULL. `payload` may be NULL when `len` is 0. */
+kq_err kq_schedule_at(kq_kernel *k, uint64_t time_ps, unsigned prio,
+                      kq_handler fn, void *ctx, const void *payload,
+                      size_t len, kq_handle *handle_out);
+kq_err kq_schedule_in(kq_kernel *k, uint64_t delay_ps, unsigned prio,
+                      kq_handler fn, void *ctx, const void *payload,
+                      size_t len, kq_handle *handle_out);
+
+/* Cancel a pending event. KQ_ENOTFOUND if it already fired or was already
+ * cancelled. O(1): the queue entry is dropped lazily when it surfaces, but
+ * kq_pending() no longer counts it. */
+kq_err kq_cancel(kq_kernel *k, kq_handle h);
+
+/* Fire events in order until the queue is empty, the next event is later
+ * than `until_ps` (the clock then advances to until_ps, unless
+ * until_ps == KQ_TIME_MAX), `max_events` have fired in this call (0 means
+ * no limit), or a handler calls kq_stop. */
+kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events);
+
+/* Ask the running kq_run to return after the current handler. */
+void kq_stop(kq_kernel *k);
+
+uint64_t kq_now(const kq_kernel *k);
+uint64_t kq_events_processed(const kq_kernel *k);
+size_t kq_pending(const kq_kernel *k);      /* scheduled, not cancelled */
+size_t kq_peak_pending(const kq_kernel *k);
+size_t kq_memory_bytes(const kq_kernel *k); /* queue + pools, allocated */
+
+const char *kq_strerror(kq_err e);
+
+#endif

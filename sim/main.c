@@ -1,0 +1,49 @@
+/* main.c -- evsim's command line: global options and subcommand dispatch.
+ * The subcommands themselves live in sim/cli_*.c (see cli.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_command commands[] = {
+    {NULL, NULL, NULL}
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: evsim [--help] [--version] COMMAND [ARGS...]\n"
+            "\n"
+            "evsim simulates multicore neuromorphic / NoC accelerators.\n"
+            "\n"
+            "commands:\n");
+    for (const cli_command *c = commands; c->name; c++)
+        fprintf(out, "  %-8s %s\n", c->name, c->summary);
+    fprintf(out, "\nRun 'evsim COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("evsim %s\n", EVSIM_VERSION);
+        return 0;
+    }
+    for (const cli_command *c = commands; c->name; c++)
+        if (!strcmp(cmd, c->name))
+            return c->main(argc - 1, argv + 1);
+    if (cmd[0] == '-')
+        fprintf(stderr, "evsim: unknown option '%s'\n", cmd);
+    else
+        fprintf(stderr, "evsim: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

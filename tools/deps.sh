@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install the Debian packages evsim needs, only those that are missing.
+# Prints one line per package it installs and nothing when all is present.
+# Usage: tools/deps.sh [--with-validator]   (the validator's Python deps are
+# needed by `make test` only)
+set -euo pipefail
+
+missing=()
+need() { missing+=("$1"); }
+
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+have_hdr() { [ -f "/usr/include/$1" ]; }
+
+command -v pkg-config >/dev/null 2>&1 || need pkg-config
+command -v gcc >/dev/null 2>&1 || need gcc
+command -v make >/dev/null 2>&1 || need make
+have_pc yaml-0.1 || have_hdr yaml.h || need libyaml-dev
+have_pc libprotobuf-c || have_hdr protobuf-c/protobuf-c.h || need libprotobuf-c-dev
+command -v protoc-c >/dev/null 2>&1 || need protobuf-c-compiler
+have_hdr uthash.h || need uthash-dev
+have_pc check || have_hdr check.h || need check
+
+if [ "${1:-}" = "--with-validator" ]; then
+  # ../shared/tools/perfetto_check.py runs on Debian's python3 with its protobuf.
+  [ -x /usr/bin/python3 ] || need python3
+  /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || need python3-protobuf
+  command -v protoc >/dev/null 2>&1 || need protobuf-compiler
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || {
+    echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+for p in "${missing[@]}"; do echo "deps: installing $p"; done
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
