@@ -532,6 +532,74 @@ START_TEST(test_stats_links_and_routers)
 }
 END_TEST
 
+typedef struct {
+    const noc *n;
+    uint64_t created, delivered, finished, hops, occ_sum;
+} trace_log;
+
+static void t_attached(void *ctx, const noc *n) { ((trace_log *)ctx)->n = n; }
+static void t_created(void *ctx, const noc_packet_info *p)
+{
+    (void)p;
+    ((trace_log *)ctx)->created++;
+}
+static void t_hop(void *ctx, const noc_flit_hop *h)
+{
+    trace_log *t = ctx;
+    noc_link_stat ls;
+    ck_assert_int_eq(noc_link_describe(t->n, h->link, &ls), 0);
+    ck_assert_uint_eq(ls.from_router, h->from_router);
+    ck_assert_uint_eq(ls.to_router, h->to_router);
+    ck_assert_uint_gt(h->arrive_ps, h->depart_ps);
+    t->hops++;
+}
+static void t_delivered(void *ctx, uint64_t id, uint32_t d, uint64_t t,
+                        uint64_t l)
+{
+    (void)id;
+    (void)d;
+    ck_assert_uint_ge(t, l);
+    ((trace_log *)ctx)->delivered++;
+}
+static void t_finished(void *ctx, uint64_t id, uint64_t t, uint64_t l)
+{
+    (void)id;
+    (void)t;
+    (void)l;
+    ((trace_log *)ctx)->finished++;
+}
+
+START_TEST(test_observer_on_traffic_run)
+{
+    static trace_log tl;
+    memset(&tl, 0, sizeof tl);
+    noc_observer ob = {0};
+    ob.ctx = &tl;
+    ob.attached = t_attached;
+    ob.packet_created = t_created;
+    ob.flit_hop = t_hop;
+    ob.packet_delivered = t_delivered;
+    ob.packet_finished = t_finished;
+    noc_traffic_config t;
+    noc_traffic_default(&t);
+    t.net.width = 3;
+    t.net.height = 2;
+    t.measure_cycles = 2000;
+    t.rate = 0.2;
+    t.packet_flits = 2;
+    t.observer = &ob;
+    noc_traffic_result r;
+    ck_assert_int_eq(noc_traffic_run(&t, &r, NULL), 0);
+    ck_assert(r.stable);
+    ck_assert_ptr_nonnull(tl.n);
+    ck_assert_uint_gt(tl.created, r.measured_packets);
+    ck_assert_uint_eq(tl.delivered, tl.finished); /* unicast */
+    ck_assert_uint_ge(tl.created, tl.delivered);
+    /* every switched flit plus every injection is one hop report */
+    ck_assert_uint_ge(tl.hops, r.flit_router_hops);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("noc");
@@ -549,6 +617,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_deadlock_detected_with_routers);
     tcase_add_test(tc, test_same_seed_same_result);
     tcase_add_test(tc, test_stats_links_and_routers);
+    tcase_add_test(tc, test_observer_on_traffic_run);
     suite_add_tcase(s, tc);
     return s;
 }
