@@ -569,6 +569,9 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
     }
     /* The head leaves the source queue no earlier than the next cycle. */
     noc_wake(n, r, ready_cycle);
+    if (n->cfg.cycle_stepped)
+        for (uint32_t i = 0; i < n->nrouters; i++)
+            noc_wake(n, &n->r[i], noc_now_cycle(n) + 1);
     if (id_out)
         *id_out = pk->id;
     return 0;

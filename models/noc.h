@@ -66,6 +66,10 @@ typedef struct {
     uint64_t deadlock_cycles;         /* no flit moved this long with
                                        * flits in flight = deadlock */
     uint64_t seed;                    /* only for random routing choices */
+    int cycle_stepped;                /* 1: every router runs every cycle
+                                       * while anything is in flight, as a
+                                       * cycle-stepped simulator does; same
+                                       * results, for speed comparisons */
 } noc_config;
 
 /* BookSim 2's default router: 16 VCs x 8 flits, stages 1,1,1,1, links,
@@ -78,6 +82,10 @@ int noc_config_check(const noc_config *c, noc_error *err);
 
 /* A NoC on kernel k (which must outlive it). NULL with err on failure. */
 noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err);
+/* Frees the NoC and cancels its router events; deliveries still pending
+ * in the kernel refer to it, so free it only once it has drained
+ * (noc_flits_in_flight() == 0 and the kernel ran past the last delivery)
+ * or when the kernel will not run again. */
 void noc_free(noc *n);
 
 const noc_config *noc_get_config(const noc *n);

@@ -22,6 +22,8 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
     uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
     int any = 0;
 
+    if (!r->va_wait)
+        return;
     for (uint32_t port = 0; port < P; port++)
         for (uint64_t m = r->vcmask[port]; m; m &= m - 1) {
         uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
@@ -70,6 +72,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 iv->br[b].ovc = (int16_t)v;
                 iv->br[b].sa_ready = t + n->cfg.vc_alloc_cycles;
                 r->ovc_busy[p * V + v] = 1;
+                r->va_wait--;
                 r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
                 r->va_aptr[i] = (uint16_t)((v + 1) % V);
                 break;

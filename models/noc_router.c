@@ -148,6 +148,7 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
         if (!nb)
             return -1;
         iv->n_branch = (uint8_t)nb;
+        r->va_wait += nb;
         iv->state = NOC_VC_ROUTED;
         iv->popped = 0;
         iv->va_ready = t + n->cfg.route_cycles;
@@ -374,7 +375,10 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
         detect_deadlock(n, t);
         return;
     }
-    if (r->buffered || r->queued_pkts) {
+    if (n->cfg.cycle_stepped) {
+        if (n->buffered || n->queued_flits)
+            noc_wake(n, r, t + 1);
+    } else if (r->buffered || r->queued_pkts) {
         uint64_t w = next_wake(n, r, t);
         if (w != UINT64_MAX)
             noc_wake(n, r, w);

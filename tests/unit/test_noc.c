@@ -600,6 +600,35 @@ START_TEST(test_observer_on_traffic_run)
 }
 END_TEST
 
+START_TEST(test_event_driven_equals_cycle_stepped)
+{
+    /* Sleeping routers until their next flit is usable must not change a
+     * single result: compare with every router running every cycle. */
+    noc_traffic_config t;
+    noc_traffic_default(&t);
+    t.net.width = 4;
+    t.net.height = 3;
+    t.net.terminals_per_router = 2;
+    t.net.vcs = 2;
+    t.net.vc_buf_flits = 3;
+    t.net.route_cycles = 2;
+    t.net.link_cycles = 2;
+    t.packet_flits = 3;
+    t.measure_cycles = 3000;
+    for (int i = 0; i < 3; i++) {
+        t.rate = 0.05 + 0.2 * i;
+        noc_traffic_result a, b;
+        t.net.cycle_stepped = 0;
+        ck_assert_int_eq(noc_traffic_run(&t, &a, NULL), 0);
+        t.net.cycle_stepped = 1;
+        ck_assert_int_eq(noc_traffic_run(&t, &b, NULL), 0);
+        ck_assert_uint_gt(b.events, a.events);
+        a.events = b.events = 0;
+        ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("noc");
@@ -618,6 +647,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_same_seed_same_result);
     tcase_add_test(tc, test_stats_links_and_routers);
     tcase_add_test(tc, test_observer_on_traffic_run);
+    tcase_add_test(tc, test_event_driven_equals_cycle_stepped);
     suite_add_tcase(s, tc);
     return s;
 }
