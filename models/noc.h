@@ -125,7 +125,9 @@ typedef struct {
 
 /* 0 and *id_out (may be NULL) on success; -1 with err on a bad request
  * (terminal outside the mesh, no destination, duplicate destination,
- * both or neither size given) or when memory runs out. */
+ * both or neither size given, a multicast packet longer than one VC
+ * buffer -- tree replication over shorter wormhole buffers can deadlock)
+ * or when memory runs out. */
 int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
              noc_error *err);
 

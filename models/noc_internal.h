@@ -71,6 +71,7 @@ typedef struct {
     uint8_t state;
     uint8_t n_branch;
     uint32_t popped;        /* flits of the front packet already gone */
+    uint32_t flits;         /* length of the front packet, once routed */
     uint64_t va_ready;
     noc_branch br[NOC_PORTS_MAX];
 } noc_ivc;
@@ -173,6 +174,7 @@ struct noc {
 };
 
 /* noc.c */
+void noc_seterr(noc_error *err, const char *fmt, ...);
 void noc_wake(noc *n, noc_router *r, uint64_t cycle);
 uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
                       uint32_t n_dst, int *oom);

@@ -148,6 +148,7 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
         if (!nb)
             return -1;
         iv->n_branch = (uint8_t)nb;
+        iv->flits = n->pkts[n->worms[f->worm].pkt].flits;
         r->va_wait += nb;
         iv->state = NOC_VC_ROUTED;
         iv->popped = 0;
@@ -161,7 +162,9 @@ int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
 {
     const noc_ivc *iv = &r->ivc[ivc];
     const noc_branch *br = &iv->br[b];
-    if (br->ovc < 0 || br->sa_ready > t)
+    /* A branch that sent the whole packet waits for the others: the flits
+     * behind it in the buffer belong to the next packet. */
+    if (br->ovc < 0 || br->sa_ready > t || br->sent >= iv->flits)
         return 0;
     uint32_t pos = br->sent - iv->popped;
     if (pos >= iv->count)
@@ -311,7 +314,7 @@ static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
                         cb = iv->va_ready;
                     } else {
                         uint32_t pos = br->sent - iv->popped;
-                        if (pos >= iv->count)
+                        if (pos >= iv->count || br->sent >= iv->flits)
                             continue; /* its next flit will wake us */
                         cb = r->slots[(size_t)ivc * n->depth +
                                       (iv->head + pos) % n->depth].ready;
