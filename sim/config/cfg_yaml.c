@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/cfg_yaml.h"
 
@@ -79,6 +80,13 @@ char *cfg_read_file(const char *path, size_t *len, cfg_errors *err)
     FILE *f = fopen(path, "rb");
     if (!f) {
         cfg_errors_add(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    /* A FIFO or a device (/dev/stdin, /dev/zero) could block or never end. */
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        cfg_errors_add(err, "%s: expected a regular file", path);
+        fclose(f);
         return NULL;
     }
     size_t cap = 4096, n = 0;
