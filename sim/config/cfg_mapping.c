@@ -39,7 +39,7 @@ static bool parse_pair_text(const char *t, cfg_loop *out, bool allow_all)
     for (char *e = val + strlen(val); e > val && e[-1] == ' ';)
         *--e = '\0';
     if (allow_all && (!strcmp(val, "*") || !strcmp(val, "all"))) {
-        out->factor = CFG_FACTOR_ALL;
+        out->factor = val[0] == '*' ? CFG_FACTOR_STAR : CFG_FACTOR_ALL;
         return true;
     }
     if (!*val || strspn(val, "0123456789") != strlen(val) || strlen(val) > 15)

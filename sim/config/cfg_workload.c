@@ -359,10 +359,8 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
 {
     char kp[256];
     int n = w->n_layers;
-    int *state = calloc((size_t)n, sizeof *state), *next = calloc((size_t)n, sizeof *next);
-    if (!state || !next) {
-        free(state);
-        free(next);
+    int *state = calloc((size_t)n + 1, sizeof *state);
+    if (!state) {
         cfg_errors_add(d->err, "%s: out of memory", d->file);
         return;
     }
@@ -417,14 +415,12 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
             }
             if (state[v] == 0) {
                 state[v] = 1;
-                next[u] = v;
                 stack[top] = v;
                 opi[top++] = 1;
             }
         }
     }
     free(state);
-    free(next);
 }
 
 static void check_inputs(cfg_doc *d, const cfg_node *root, cfg_workload *w)
@@ -482,8 +478,7 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
     }
     if (!cfg_doc_failed(d))
         check_graph(d, w, src);
-    if (!cfg_doc_failed(d))
-        check_inputs(d, root, w);
+    check_inputs(d, root, w);
     free(src);
     if (cfg_doc_failed(d)) {
         cfg_workload_free(w);

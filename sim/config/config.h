@@ -223,12 +223,17 @@ typedef struct {
     cfg_unroll unrolls[CFG_MAX_UNROLLS];
 } cfg_spatial;
 
-/* A tiling / ordering factor: a number, or `all` / `*` (the whole dim). */
+/* A tiling / ordering factor: a number, `all` or `*`. As in Stream,
+ * `all` splits the dim completely (intra_core_tiling `OY, all`: one row
+ * per computation node) and `*` means "as many as there are": the
+ * allocated cores for inter_core_tiling, the rest of the dim for
+ * temporal_ordering. */
 #define CFG_FACTOR_ALL 0
+#define CFG_FACTOR_STAR UINT64_MAX
 
 typedef struct {
     char dim[CFG_DIM_NAME_MAX];
-    uint64_t factor;                 /* CFG_FACTOR_ALL for `all` and `*` */
+    uint64_t factor;                 /* >= 1, CFG_FACTOR_ALL or CFG_FACTOR_STAR */
 } cfg_loop;
 
 typedef struct {
