@@ -239,6 +239,10 @@ static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)
         return NULL;
     }
     int n = cfg_seq_len(root);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, root, NULL, "expected at most %d entries, found %d", CFG_MAX_LIST, n);
+        return NULL;
+    }
     cfg_mapping *m = calloc(1, sizeof *m);
     if (m)
         m->entries = calloc((size_t)n + 1, sizeof *m->entries);

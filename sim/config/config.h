@@ -39,6 +39,7 @@
 #define CFG_MAX_TILING 8     /* entries of intra/inter_core_tiling */
 #define CFG_MAX_CORE_ALLOC 256 /* core ids in one core_allocation */
 #define CFG_MAX_ERRORS 100   /* errors kept; later ones are only counted */
+#define CFG_MAX_LIST 16384   /* layers, mapping entries, cores, memories per file */
 
 /* ---- errors ------------------------------------------------------------ */
 

@@ -283,6 +283,23 @@ START_TEST(test_yaml_syntax_error_positioned)
 }
 END_TEST
 
+START_TEST(test_hostile_nesting_refused_quickly)
+{
+    /* libyaml is quadratic in flow nesting depth: refused before parsing. */
+    size_t n = 100000;
+    char *t = malloc(2 * n + 1);
+    memset(t, '[', n);
+    memset(t + n, ']', n);
+    t[2 * n] = '\0';
+    cfg_errors e;
+    cfg_errors_init(&e);
+    ck_assert_ptr_null(cfg_workload_load_string(t, 2 * n, "deep.yaml", &e));
+    expect(&e, "deep.yaml", 1, "nested [ ] / { } levels");
+    cfg_errors_clear(&e);
+    free(t);
+}
+END_TEST
+
 START_TEST(test_operand_source_missing_layer)
 {
     workload_error("operand_source: {I: 0, W: 1}", "operand_source: {I: 7, W: 1}", 18,
@@ -499,6 +516,7 @@ int main(void)
     tcase_add_test(tc, test_imc_rejected_clearly);
     tcase_add_test(tc, test_old_form_undeclared_port);
     tcase_add_test(tc, test_yaml_syntax_error_positioned);
+    tcase_add_test(tc, test_hostile_nesting_refused_quickly);
     tcase_add_test(tc, test_operand_source_missing_layer);
     tcase_add_test(tc, test_operand_source_cycle);
     tcase_add_test(tc, test_equation_checked_against_loop_dims);
