@@ -97,6 +97,8 @@ static void *detect(cfg_doc *d, const cfg_node *root, void *arg)
             *k = CFG_KIND_CORE;
         else if (cfg_map_get(d, root, "chip") || cfg_map_get(d, root, "workload"))
             *k = CFG_KIND_SCENARIO;
+        else if (cfg_map_get(d, root, "layers"))
+            *k = CFG_KIND_MAPPING;   /* newer Stream mapping files */
     } else if (cfg_is_seq(root) && cfg_seq_len(root) > 0) {
         cfg_node *first = cfg_seq_at(d, root, 0);
         if (cfg_map_get(d, first, "equation") || cfg_map_get(d, first, "loop_dims") ||

@@ -300,6 +300,28 @@ START_TEST(test_hostile_nesting_refused_quickly)
 }
 END_TEST
 
+START_TEST(test_non_regular_files_and_error_cap)
+{
+    cfg_errors e;
+    cfg_errors_init(&e);
+    ck_assert_ptr_null(cfg_core_load_file("/dev/null", &e));
+    ck_assert_ptr_nonnull(strstr(e.msgs[0], "/dev/null: expected a regular file"));
+    cfg_errors_clear(&e);
+    ck_assert_ptr_null(cfg_core_load_file("configs", &e));
+    ck_assert_ptr_nonnull(strstr(e.msgs[0], "expected a regular file"));
+    cfg_errors_clear(&e);
+    /* 300 unknown keys: 100 kept, the rest counted. */
+    char *t = malloc(300 * 16 + 1), *p = t;
+    for (int i = 0; i < 300; i++)
+        p += sprintf(p, "- {zz%04d: 1}\n", i);
+    ck_assert_ptr_null(cfg_mapping_load_string(t, strlen(t), "many.yaml", &e));
+    ck_assert_int_eq(e.count, CFG_MAX_ERRORS);
+    ck_assert_int_gt(e.dropped, 0);
+    cfg_errors_clear(&e);
+    free(t);
+}
+END_TEST
+
 START_TEST(test_operand_source_missing_layer)
 {
     workload_error("operand_source: {I: 0, W: 1}", "operand_source: {I: 7, W: 1}", 18,
@@ -517,6 +539,7 @@ int main(void)
     tcase_add_test(tc, test_old_form_undeclared_port);
     tcase_add_test(tc, test_yaml_syntax_error_positioned);
     tcase_add_test(tc, test_hostile_nesting_refused_quickly);
+    tcase_add_test(tc, test_non_regular_files_and_error_cap);
     tcase_add_test(tc, test_operand_source_missing_layer);
     tcase_add_test(tc, test_operand_source_cycle);
     tcase_add_test(tc, test_equation_checked_against_loop_dims);

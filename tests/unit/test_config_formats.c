@@ -91,6 +91,28 @@ START_TEST(test_stream_tilings_and_allocation)
 }
 END_TEST
 
+START_TEST(test_newer_stream_mapping_layout)
+{
+    const char *t = "layers:\n- name: Conv\n  core_allocation: [[0, 1, 2, 3]]\n"
+                    "  inter_core_tiling:\n  - dim: K\n    split: 4\n"
+                    "- name: Add\n  core_allocation: [5]\n";
+    cfg_mapping *m = map_text(t);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(m->n_entries, 2);
+    ck_assert_int_eq(m->entries[0].n_core_alloc, 4);
+    ck_assert_str_eq(m->entries[0].inter_tiling[0].dim, "K");
+    ck_assert_uint_eq(m->entries[0].inter_tiling[0].factor, 4);
+    cfg_mapping_free(m);
+    cfg_errors e;
+    cfg_errors_init(&e);
+    const char *f = "layers:\n- name: Conv\nfused_groups:\n- name: g\n";
+    ck_assert_ptr_null(cfg_mapping_load_string(f, strlen(f), "fg.yaml", &e));
+    ck_assert_ptr_nonnull(strstr(e.msgs[0], "fg.yaml:4:1: fused_groups: layer fusion groups "
+                                            "are not supported"));
+    cfg_errors_clear(&e);
+}
+END_TEST
+
 START_TEST(test_spiking_layers)
 {
     cfg_errors e;
@@ -214,6 +236,7 @@ int main(void)
     TCase *tc = tcase_create("formats");
     tcase_add_test(tc, test_spatial_mapping_spellings_agree);
     tcase_add_test(tc, test_stream_tilings_and_allocation);
+    tcase_add_test(tc, test_newer_stream_mapping_layout);
     tcase_add_test(tc, test_spiking_layers);
     tcase_add_test(tc, test_chip_with_inline_core);
     tcase_add_test(tc, test_every_shipped_config_loads);
