@@ -233,7 +233,8 @@ typedef struct {
 #define CFG_FACTOR_STAR UINT64_MAX
 
 typedef struct {
-    char dim[CFG_DIM_NAME_MAX];
+    char dim[CFG_DIM_NAME_MAX];      /* a layer dim; "*" in a ZigZag temporal_ordering
+                                      * (['*', '*']) stands for any remaining loops */
     uint64_t factor;                 /* >= 1, CFG_FACTOR_ALL or CFG_FACTOR_STAR */
 } cfg_loop;
 
