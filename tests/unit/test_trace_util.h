@@ -16,7 +16,7 @@
 #include "trace/trc.h"
 #include "trc_perfetto.pb-c.h"
 
-static unsigned char *slurp(const char *path, size_t *len)
+static inline unsigned char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -33,13 +33,13 @@ static unsigned char *slurp(const char *path, size_t *len)
     return b;
 }
 
-static int file_exists(const char *path)
+static inline int file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
 }
 
-static Trcpb__Trace *load_trace(const char *path)
+static inline Trcpb__Trace *load_trace(const char *path)
 {
     size_t n;
     unsigned char *b = slurp(path, &n);
@@ -75,14 +75,14 @@ typedef struct {
     char problem[256];
 } replay;
 
-static void bad(replay *r, const char *msg, uint64_t a)
+static inline void bad(replay *r, const char *msg, uint64_t a)
 {
     if (!r->problems++)
         snprintf(r->problem, sizeof r->problem, "%s (%llu)", msg,
                  (unsigned long long)a);
 }
 
-static void do_replay(const Trcpb__Trace *t, replay *r)
+static inline void do_replay(const Trcpb__Trace *t, replay *r)
 {
     memset(r, 0, sizeof *r);
     int depth[MAXT] = {0};
@@ -190,7 +190,7 @@ static void do_replay(const Trcpb__Trace *t, replay *r)
 
 /* Runs the shared validator on a file when ../shared is there. Returns
  * its exit status, or -1 (and says so) when it cannot run. */
-static int run_validator(const char *path)
+static inline int run_validator(const char *path)
 {
     const char *tool = "../shared/tools/perfetto_check.py";
     if (access(tool, R_OK) || access("/usr/bin/python3", X_OK)) {
@@ -201,7 +201,13 @@ static int run_validator(const char *path)
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s %s >%s.check 2>&1", tool,
              path, path);
     int rc = system(cmd);
-    return rc == -1 ? -1 : WEXITSTATUS(rc);
+    rc = rc == -1 ? -1 : WEXITSTATUS(rc);
+    if (rc != 0 || getenv("TRC_SHOW_CHECK")) { /* show why */
+        snprintf(cmd, sizeof cmd, "cat %s.check", path);
+        if (system(cmd) == -1)
+            rc = -1;
+    }
+    return rc;
 }
 
 #endif
