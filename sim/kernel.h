@@ -26,8 +26,9 @@
 typedef struct kq_kernel kq_kernel;
 
 /* A handler gets the kernel (to read the time and schedule more events),
- * the context it was scheduled with, and a pointer to the payload copy
- * (valid only during the call; NULL when the payload was empty). */
+ * the context it was scheduled with, and a pointer to a copy of the payload
+ * it was scheduled with (never NULL; valid only during the call; bytes past
+ * the scheduled length are unspecified). */
 typedef void (*kq_handler)(kq_kernel *k, void *ctx, const void *payload);
 
 /* Identifies one scheduled event for cancellation; 0 is never valid. */
@@ -84,5 +85,9 @@ size_t kq_peak_pending(const kq_kernel *k);
 size_t kq_memory_bytes(const kq_kernel *k); /* queue + pools, allocated */
 
 const char *kq_strerror(kq_err e);
+
+/* For tests only: make the next insertion sequence number `seq` (below
+ * 2^28), so the wrap-around renumbering can be exercised quickly. */
+void kq_test_set_sequence(kq_kernel *k, uint32_t seq);
 
 #endif
