@@ -79,6 +79,10 @@ void trc_abort(trc_writer *w);
 bool trc_failed(const trc_writer *w);
 const char *trc_errmsg(const trc_writer *w); /* "" while healthy */
 
+/* A model's own failure that makes the trace unusable: fails the writer
+ * with msg (sticky, like any other error). */
+void trc_report_error(trc_writer *w, const char *msg);
+
 /* Interns a string (event name or annotation key) once per writer. Returns
  * 0 only on failure (which fails the writer). */
 trc_name trc_intern(trc_writer *w, const char *s);
@@ -107,6 +111,10 @@ int trc_counter_new(trc_writer *w, const trc_track_spec *spec,
 /* A lane group: a header row whose lanes ("NAME 1", "NAME 2", ...) are
  * created as overlapping slices need them. Use with trc_lane_*. */
 int trc_lanes_new(trc_writer *w, const trc_track_spec *spec, trc_track *out);
+
+/* True if the track goes into the file (its level is within the
+ * writer's), so a model can skip work for tracks that are left out. */
+bool trc_track_written(const trc_writer *w, trc_track t);
 
 /* ---- events ---- */
 

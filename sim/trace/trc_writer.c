@@ -50,6 +50,11 @@ int trc_fail(trc_writer *w, const char *fmt, ...)
     return -1;
 }
 
+void trc_report_error(trc_writer *w, const char *msg)
+{
+    trc_fail(w, "%s", msg);
+}
+
 bool trc_failed(const trc_writer *w) { return w->failed; }
 const char *trc_errmsg(const trc_writer *w) { return w->err; }
 
@@ -71,6 +76,11 @@ bool trc_track_ok(const trc_writer *w, trc_track t, int kind)
     if (kind == TRK_SLICE)
         return k == TRK_SLICE || k == TRK_LANE;
     return k == kind;
+}
+
+bool trc_track_written(const trc_writer *w, trc_track t)
+{
+    return trc_track_ok(w, t, -1) && w->trk[t].written;
 }
 
 void trc_get_stats(const trc_writer *w, trc_stats *out) { *out = w->st; }
@@ -684,10 +694,10 @@ void trc_abort(trc_writer *w)
 int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err)
 {
     uint64_t end = to_tick(w, end_ps);
-    if (end < w->now)
-        end = w->now;
     if (end > w->to_tick)
         end = w->to_tick + 1; /* closes the window at its end */
+    if (end < w->now)
+        end = w->now;
     if (!w->failed && !advance(w, end) && w->win == WIN_IN)
         close_window(w);
     if (!w->failed)
