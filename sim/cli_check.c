@@ -82,6 +82,18 @@ static void print_entry(const cfg_map_entry *e)
         if (e->core_alloc_fixed)
             printf(" (fixed)");
     }
+    const cfg_loop *tl[2] = {e->intra_tiling, e->inter_tiling};
+    const int tn[2] = {e->n_intra, e->n_inter};
+    for (int t = 0; t < 2; t++) {
+        if (tn[t])
+            printf(" | %s", t ? "inter" : "intra");
+        for (int k = 0; k < tn[t]; k++) {
+            if (tl[t][k].factor == CFG_FACTOR_ALL || tl[t][k].factor == CFG_FACTOR_STAR)
+                printf(" %s,%s", tl[t][k].dim, tl[t][k].factor ? "*" : "all");
+            else
+                printf(" %s,%llu", tl[t][k].dim, (unsigned long long)tl[t][k].factor);
+        }
+    }
     if (e->n_order)
         printf(" | fixed temporal order of %d loops", e->n_order);
     printf("\n");
@@ -200,6 +212,7 @@ static int check_one(const char *path, bool quiet)
     default:
         break;
     }
+    fflush(stdout);   /* keep the summary and the errors in order on a terminal */
     for (int i = 0; i < err.count; i++)
         fprintf(stderr, "%s\n", err.msgs[i]);
     if (err.dropped)

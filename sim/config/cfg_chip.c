@@ -133,6 +133,10 @@ static void parse_types(cfg_doc *d, const cfg_node *tn, const char *path, const 
     if (!cfg_expect_map(d, tn, path))
         return;
     int n = cfg_map_len(tn);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, tn, path, "expected at most %d core types, found %d", CFG_MAX_LIST, n);
+        return;
+    }
     c->types = calloc((size_t)n + 1, sizeof *c->types);
     if (!c->types) {
         cfg_errors_add(d->err, "%s: out of memory", d->file);
@@ -190,6 +194,10 @@ static void parse_cores(cfg_doc *d, const cfg_node *cn, const char *path, cfg_ch
     if (!cfg_expect_seq(d, cn, path))
         return;
     int n = cfg_seq_len(cn);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, cn, path, "expected at most %d cores, found %d", CFG_MAX_LIST, n);
+        return;
+    }
     c->cores = calloc((size_t)n + 1, sizeof *c->cores);
     if (!c->cores) {
         cfg_errors_add(d->err, "%s: out of memory", d->file);
@@ -244,6 +252,10 @@ static void parse_memories(cfg_doc *d, const cfg_node *mn, const char *path, cfg
     if (!cfg_expect_seq(d, mn, path))
         return;
     int n = cfg_seq_len(mn);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, mn, path, "expected at most %d memories, found %d", CFG_MAX_LIST, n);
+        return;
+    }
     c->memories = calloc((size_t)n + 1, sizeof *c->memories);
     if (!c->memories) {
         cfg_errors_add(d->err, "%s: out of memory", d->file);

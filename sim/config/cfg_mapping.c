@@ -39,7 +39,7 @@ static bool parse_pair_text(const char *t, cfg_loop *out, bool allow_all)
     for (char *e = val + strlen(val); e > val && e[-1] == ' ';)
         *--e = '\0';
     if (allow_all && (!strcmp(val, "*") || !strcmp(val, "all"))) {
-        out->factor = CFG_FACTOR_ALL;
+        out->factor = val[0] == '*' ? CFG_FACTOR_STAR : CFG_FACTOR_ALL;
         return true;
     }
     if (!*val || strspn(val, "0123456789") != strlen(val) || strlen(val) > 15)
@@ -239,6 +239,10 @@ static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)
         return NULL;
     }
     int n = cfg_seq_len(root);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, root, NULL, "expected at most %d entries, found %d", CFG_MAX_LIST, n);
+        return NULL;
+    }
     cfg_mapping *m = calloc(1, sizeof *m);
     if (m)
         m->entries = calloc((size_t)n + 1, sizeof *m->entries);
