@@ -6,6 +6,7 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
+    {"map", cli_map_main, "map layers on a core with LOMA; print loop orders and costs"},
     {NULL, NULL, NULL}
 };
 

@@ -1,0 +1,322 @@
+/* loma_search.c -- the LOMA search: loop prime factors of the temporal
+ * loop sizes, merged down to lpf_limit, every distinct ordering of that
+ * multiset visited in the order of Williams' prefix-shift algorithm (the
+ * order ZigZag uses, so ties resolve to the same ordering), each allocated
+ * bottom-up and costed, the best kept by the criterion with ZigZag's
+ * tie-breaking (strict improvement only, so the first best stays). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loma/loma_int.h"
+
+#define DEFAULT_MAX_ORDERINGS 2000000u
+
+typedef struct {
+    int n;
+    int dim[LOMA_MAX_LPF];
+    uint64_t size[LOMA_MAX_LPF];
+} lpf_set;
+
+static int factorize(uint64_t v, uint64_t *out, int max)
+{
+    int n = 0;
+    for (uint64_t p = 2; p * p <= v && n < max; p++)
+        while (v % p == 0 && n < max) {
+            out[n++] = p;
+            v /= p;
+        }
+    if (v > 1 && n < max)
+        out[n++] = v;
+    return n;
+}
+
+/* LPFs per dim (loop_dims order, ascending factors), merged while there
+ * are more than lpf_limit: the dim with the most factors (first on ties)
+ * merges its two smallest. */
+static void make_lpfs(const lm_model *m, int lpf_limit, lpf_set *s)
+{
+    uint64_t f[LOMA_MAX_DIMS][LOMA_MAX_LPF];
+    int nf[LOMA_MAX_DIMS], total = 0, ndims = 0;
+    for (int d = 0; d < m->nd; d++) {
+        nf[d] = 0;
+        if (m->tsize[d] > 1) {
+            nf[d] = factorize(m->tsize[d], f[d], LOMA_MAX_LPF);
+            ndims++;
+        }
+        total += nf[d];
+    }
+    if (lpf_limit < ndims)
+        lpf_limit = ndims;
+    while (total > lpf_limit) {
+        int best = -1;
+        for (int d = 0; d < m->nd; d++)
+            if (best < 0 || nf[d] > nf[best])
+                best = d;
+        uint64_t prod = f[best][0] * f[best][1];
+        int k = 0;
+        for (int i = 2; i < nf[best]; i++)
+            f[best][k++] = f[best][i];
+        int pos = k;
+        while (pos > 0 && f[best][pos - 1] > prod) {
+            f[best][pos] = f[best][pos - 1];
+            pos--;
+        }
+        f[best][pos] = prod;
+        nf[best] = k + 1;
+        total--;
+    }
+    s->n = 0;
+    for (int d = 0; d < m->nd; d++)
+        for (int i = 0; i < nf[d]; i++) {
+            s->dim[s->n] = d;
+            s->size[s->n] = f[d][i];
+            s->n++;
+        }
+    if (s->n == 0) {
+        s->dim[0] = 0;
+        s->size[0] = 1;
+        s->n = 1;
+    }
+}
+
+/* Total order on (dim name, size) as Python compares the tuples. */
+static int lpf_cmp(const lm_model *m, const lpf_set *s, int a, int b)
+{
+    int c = strcmp(m->L->dim_name[s->dim[a]], m->L->dim_name[s->dim[b]]);
+    if (c)
+        return c;
+    return s->size[a] < s->size[b] ? -1 : s->size[a] > s->size[b];
+}
+
+static double count_perms(const lm_model *m, const lpf_set *s)
+{
+    double c = 1;
+    int used[LOMA_MAX_LPF] = {0};
+    for (int i = 1; i <= s->n; i++)
+        c *= i;
+    for (int i = 0; i < s->n; i++) {
+        if (used[i])
+            continue;
+        int k = 0;
+        for (int j = i; j < s->n; j++)
+            if (!used[j] && lpf_cmp(m, s, i, j) == 0) {
+                used[j] = 1;
+                k++;
+            }
+        for (int q = 2; q <= k; q++)
+            c /= q;
+    }
+    return c;
+}
+
+static bool better(loma_criterion cr, const lm_cost *a, const lm_cost *b)
+{
+    switch (cr) {
+    case LOMA_CRIT_ENERGY:
+        return a->energy < b->energy || (a->energy == b->energy && a->lat2 < b->lat2);
+    case LOMA_CRIT_EDP:
+        return a->energy * a->lat2 < b->energy * b->lat2;
+    case LOMA_CRIT_LATENCY:
+    default:
+        return a->lat2 < b->lat2 || (a->lat2 == b->lat2 && a->energy < b->energy);
+    }
+}
+
+static void fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
+                        const loma_loop *order, int n, loma_result *r)
+{
+    r->energy_pj = c->energy;
+    r->mac_energy_pj = c->mac_energy;
+    r->mem_energy_pj = c->mem_energy;
+    r->latency_cycles = c->lat2;
+    r->latency0_cycles = c->lat0;
+    r->latency1_cycles = c->lat1;
+    r->ideal_cycles = c->ideal;
+    r->ideal_temporal_cycles = c->ideal_temporal;
+    r->stall_cycles = c->stall;
+    r->onload_cycles = c->onload;
+    r->offload_cycles = c->offload;
+    r->spatial_utilization = c->ideal / c->ideal_temporal;
+    r->utilization = c->ideal / c->lat2;
+    r->mac_count = m->mac;
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        r->n_levels[op] = m->nlev[op];
+        for (int lv = 0; lv < m->nlev[op]; lv++) {
+            r->mem_of[op][lv] = m->mem[op][lv];
+            r->energy_level_pj[op][lv] = c->e_lvl[op][lv];
+            for (int d = 0; d < LOMA_N_DIRS; d++) {
+                r->energy_dir_pj[op][lv][d] = c->e_dir[op][lv][d];
+                r->word_access[op][lv][d] = c->acc[op][lv][d];
+            }
+            r->n_loops[op][lv] = t->tm.n[op][lv];
+            memcpy(r->loops[op][lv], t->tm.lp[op][lv], sizeof(loma_loop) * (size_t)t->tm.n[op][lv]);
+        }
+        for (int lv = 0; lv <= m->nlev[op]; lv++)
+            r->double_buffer[op][lv] = c->db[op][lv];
+    }
+    r->n_spatial = m->n_used;
+    for (int i = 0; i < m->n_used; i++) {
+        r->sp_oa[i] = m->used_oa[i];
+        r->sp_loop[i] = m->used[i];
+    }
+    r->n_order = n;
+    memcpy(r->order, order, sizeof(loma_loop) * (size_t)n);
+}
+
+uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
+                              const loma_spatial *sp, int lpf_limit)
+{
+    lm_model *m = malloc(sizeof *m);
+    loma_error e;
+    uint64_t n = 0;
+    if (m && lm_model_build(m, layer, core, sp, &e) == 0) {
+        lpf_set s;
+        make_lpfs(m, lpf_limit, &s);
+        n = (uint64_t)count_perms(m, &s);
+    }
+    free(m);
+    return n;
+}
+
+int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
+             const loma_options *opt, loma_result *out, loma_error *err)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(out, 0, sizeof *out);
+    err->msg[0] = 0;
+    lm_model *m = calloc(1, sizeof *m);
+    lm_temporal *cur = calloc(1, sizeof *cur), *best_t = calloc(1, sizeof *best_t);
+    lm_tmap *alloc = calloc(1, sizeof *alloc);
+    lm_cost *c = calloc(1, sizeof *c), *best = calloc(1, sizeof *best);
+    int rc = -1;
+    if (!m || !cur || !best_t || !alloc || !c || !best) {
+        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
+        goto done;
+    }
+    if (lm_model_build(m, layer, core, sp, err))
+        goto done;
+    lpf_set s;
+    make_lpfs(m, opt->lpf_limit > 0 ? opt->lpf_limit : 6, &s);
+    if (s.n > LOMA_MAX_LOOPS) {
+        snprintf(err->msg, sizeof err->msg, "layer %s: %d loop prime factors (at most %d)",
+                 layer->name, s.n, LOMA_MAX_LOOPS);
+        goto done;
+    }
+    double nperm = count_perms(m, &s);
+    uint64_t cap = opt->max_orderings ? opt->max_orderings : DEFAULT_MAX_ORDERINGS;
+    /* Williams' prefix-shift multiset permutation over a linked list whose
+     * values are the elements' ranks; starts non-increasing. */
+    int rank[LOMA_MAX_LPF] = {0}, idx[LOMA_MAX_LPF] = {0}, nxt[LOMA_MAX_LPF] = {0};
+    for (int i = 0; i < s.n; i++)
+        idx[i] = i;
+    for (int i = 1; i < s.n; i++) { /* ascending insertion sort */
+        int k = idx[i], j = i - 1;
+        while (j >= 0 && lpf_cmp(m, &s, idx[j], k) > 0) {
+            idx[j + 1] = idx[j];
+            j--;
+        }
+        idx[j + 1] = k;
+    }
+    for (int i = 0; i < s.n; i++) {
+        rank[idx[i]] = 0;
+        for (int j = 0; j < s.n; j++)
+            if (lpf_cmp(m, &s, idx[i], j) > 0)
+                rank[idx[i]]++;
+    }
+    /* list in descending order: node idx[n-1] first */
+    int h = idx[s.n - 1];
+    for (int i = s.n - 1; i >= 0; i--)
+        nxt[idx[i]] = i > 0 ? idx[i - 1] : -1;
+    int ii = h, jj = h;
+    for (int q = 0; q < s.n - 2 && ii >= 0 && nxt[ii] >= 0; q++)
+        ii = nxt[ii];
+    for (int q = 0; q < s.n - 1 && nxt[jj] >= 0; q++)
+        jj = nxt[jj];
+    uint64_t visited = 0, valid = 0;
+    bool have = false;
+    loma_loop order[LOMA_MAX_LOOPS], best_order[LOMA_MAX_LOOPS];
+    for (;;) {
+        int n = 0;
+        for (int p = h; p >= 0; p = nxt[p]) {
+            order[n].dim = s.dim[p];
+            order[n].size = (double)s.size[p];
+            n++;
+        }
+        if (lm_allocate(m, order, n, alloc) == 0) {
+            lm_temporal_derive(m, alloc, cur);
+            lm_cost_eval(m, cur, c);
+            valid++;
+            if (!have || better(opt->criterion, c, best)) {
+                *best = *c;
+                *best_t = *cur;
+                memcpy(best_order, order, sizeof order);
+                out->chosen_index = visited;
+                have = true;
+            }
+        }
+        visited++;
+        if (visited >= cap)
+            break;
+        if (!(nxt[jj] >= 0 || rank[jj] < rank[h]))
+            break;
+        int sn = (nxt[jj] >= 0 && rank[ii] >= rank[nxt[jj]]) ? jj : ii;
+        int tn = nxt[sn];
+        nxt[sn] = nxt[tn];
+        nxt[tn] = h;
+        if (rank[tn] < rank[h])
+            ii = tn;
+        jj = nxt[ii];
+        h = tn;
+    }
+    out->orderings_evaluated = visited;
+    out->orderings_valid = valid;
+    out->orderings_skipped = nperm > (double)visited ? (uint64_t)(nperm - (double)visited) : 0;
+    out->n_spatial_candidates = 1;
+    if (!have) {
+        snprintf(err->msg, sizeof err->msg,
+                 "layer %s: no loop ordering fits the memories of core %s (%llu tried): some "
+                 "operand's data does not fit a memory level even with no temporal loops there",
+                 layer->name, core->name, (unsigned long long)visited);
+        goto done;
+    }
+    fill_result(m, best_t, best, best_order, s.n, out);
+    rc = 0;
+done:
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    free(m);
+    free(cur);
+    free(best_t);
+    free(alloc);
+    free(c);
+    free(best);
+    return rc;
+}
+
+const char *loma_dir_name(int dir)
+{
+    static const char *n[LOMA_N_DIRS] = {"tl", "fl", "th", "fh"};
+    return dir >= 0 && dir < LOMA_N_DIRS ? n[dir] : "?";
+}
+
+const char *loma_criterion_name(loma_criterion c)
+{
+    return c == LOMA_CRIT_ENERGY ? "energy" : c == LOMA_CRIT_EDP ? "edp" : "latency";
+}
+
+int loma_criterion_parse(const char *s, loma_criterion *c)
+{
+    if (!strcmp(s, "latency"))
+        *c = LOMA_CRIT_LATENCY;
+    else if (!strcmp(s, "energy"))
+        *c = LOMA_CRIT_ENERGY;
+    else if (!strcmp(s, "edp"))
+        *c = LOMA_CRIT_EDP;
+    else
+        return -1;
+    return 0;
+}
