@@ -43,30 +43,24 @@ void lm_mapping_derive(const lm_model *m, int v, const lm_temporal *t, lm_mappin
     for (int op = 0; op < LOMA_N_OPS; op++) {
         const int n = m->nlev[op];
         const lm_tmap *tm = &t->tm;
-        double cum1[LOMA_MAX_DIMS], cum2[LOMA_MAX_DIMS];
-        double ir1[LM_LV], ir2[LM_LV], elem[LM_LV], ir_lvl[LM_LV];
+        double cum2[LOMA_MAX_DIMS];
+        double elem[LM_LV], ir_lvl[LM_LV];
         bool ir_flag[LM_LV];
         for (int d = 0; d < m->nd; d++)
-            cum1[d] = cum2[d] = 1;
+            cum2[d] = 1;
         for (int a = 0; a <= n; a++) {
             double r, ir;
-            /* 1s1t: arch level a = temporal loops of memory level a-1 plus
-             * the spatial loops attached at a */
-            if (a >= 1)
-                add_loops(cum1, tm->lp[op][a - 1], tm->n[op][a - 1]);
-            add_loops(cum1, m->su[v][op][a], m->nsu[op][a]);
-            r_ir_of(m, op, cum1, &r, &ir);
-            ir1[a] = ir;
-            /* 1s2t: arch level a = memory level a-1's temporal and spatial
-             * loops (what one instance of that memory holds) */
+            /* arch level a >= 1 is memory level a-1 with its temporal and
+             * spatial loops: what one instance of that memory holds */
             if (a >= 1) {
                 add_loops(cum2, tm->lp[op][a - 1], tm->n[op][a - 1]);
                 add_loops(cum2, m->su[v][op][a - 1], m->nsu[op][a - 1]);
             }
             r_ir_of(m, op, cum2, &r, &ir);
-            ir2[a] = ir;
             elem[a] = rint(r);
-            /* per-level ir product and flag (output psum tracking) */
+            /* per-level ir product of the 1s1t view (memory level a-1's
+             * temporal loops with the spatial loops attached at a) and
+             * whether it holds a loop > 1: output psum tracking */
             double pl = 1;
             bool fl = false;
             if (a >= 1)
@@ -186,8 +180,6 @@ void lm_mapping_derive(const lm_model *m, int v, const lm_temporal *t, lm_mappin
         /* ZigZag's element counts (MAC / ir products) do not enter the word
          * accesses, which come from amount x period count; the
          * access-same-data rule acts through the MAC-level period. */
-        (void)ir1;
-        (void)ir2;
     }
 }
 

@@ -300,12 +300,14 @@ static void attach_spatial(lm_model *m, const loma_spatial *sp, uint64_t f[LOMA_
                         continue;
                     int i = m->nsu[op][a]++;
                     m->su[1][op][a][i].dim = d;
-                    m->su[1][op][a][i].size = (double)f[o][u];
                     m->su[0][op][a][i].dim = d;
                     m->su[0][op][a][i].size = (double)f[o][u] * frac_scale[d];
+                    /* the latency path uses int() of the greedy unroll */
+                    m->su[1][op][a][i].size = trunc(m->su[0][op][a][i].size);
                     if (op == LOMA_OP_O) {
                         m->used_oa[m->n_used] = o;
-                        m->used[m->n_used] = m->su[1][op][a][i];
+                        m->used[m->n_used].dim = d;
+                        m->used[m->n_used].size = (double)f[o][u];
                         m->n_used++;
                     }
                 }
