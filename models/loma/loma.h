@@ -96,8 +96,14 @@ typedef struct {
     double mac_energy_pj;
 } loma_core;
 
+/* Per OA dim of the core: the unrolls given by the mapping, or free_oa set
+ * when the mapping leaves that dim to the mapper (it then generates
+ * candidates as ZigZag does, largest utilisation first, and keeps the best
+ * of the first LOMA_SPATIAL_CANDIDATES). */
+#define LOMA_SPATIAL_CANDIDATES 3
 typedef struct {
-    int n_unrolls[LOMA_MAX_OA];        /* per OA dim of the core */
+    bool free_oa[LOMA_MAX_OA];
+    int n_unrolls[LOMA_MAX_OA];
     int dim[LOMA_MAX_OA][LOMA_MAX_UNROLLS];
     uint64_t factor[LOMA_MAX_OA][LOMA_MAX_UNROLLS];
 } loma_spatial;

@@ -171,6 +171,14 @@ int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_en
         }
     }
     memset(ls, 0, sizeof *ls);
+    /* OA dims the mapping does not name are left to the mapper */
+    for (int o = 0; o < core->n_oa_dims; o++) {
+        bool named = false;
+        for (int s = 0; me && s < me->n_spatial; s++)
+            if (cfg_core_oa_dim(core, me->spatial[s].oa_dim) == o)
+                named = true;
+        ls->free_oa[o] = !named;
+    }
     if (me)
         for (int s = 0; s < me->n_spatial; s++) {
             int o = cfg_core_oa_dim(core, me->spatial[s].oa_dim);

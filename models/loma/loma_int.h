@@ -92,6 +92,12 @@ int lm_model_build(lm_model *m, const loma_layer *L, const loma_core *C, const l
                    loma_error *err);
 double lm_pr_size(const loma_pr *p, double a, double b);
 double lm_pr_full(const loma_pr *p, double a, double b);
+void lm_unroll_table(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIMS]);
+
+/* loma_spatial_gen.c: candidate unrollings for the OA dims marked free in
+ * sp, best utilisation first; returns how many were written (>= 1) or -1. */
+int lm_spatial_candidates(const loma_layer *L, const loma_core *C, const loma_spatial *sp,
+                          loma_spatial *out, int max_out, loma_error *err);
 
 /* loma_alloc.c: allocates an ordering (inner first) bottom-up; 0 or -1 when
  * it does not fit. */

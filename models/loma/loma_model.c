@@ -152,12 +152,13 @@ static bool innermost(const lm_model *m, int k)
     return mem->n_ops > 0;
 }
 
-static int limit_spatial(lm_model *m, const loma_spatial *sp, uint64_t f[LOMA_MAX_OA][LOMA_MAX_UNROLLS],
-                         loma_error *err)
+/* ZigZag's maximum-unrolling table: per OA dim and layer dim, the smaller
+ * of the two sizes, lowered where an innermost memory's port cannot feed
+ * more than bw / precision distinct words per cycle. */
+void lm_unroll_table(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIMS])
 {
     const loma_core *C = m->C;
     const loma_layer *L = m->L;
-    uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIMS];
     for (int o = 0; o < C->n_oa; o++)
         for (int d = 0; d < m->nd; d++)
             table[o][d] = L->dim_size[d] < C->oa_size[o] ? L->dim_size[d] : C->oa_size[o];
@@ -179,6 +180,15 @@ static int limit_spatial(lm_model *m, const loma_spatial *sp, uint64_t f[LOMA_MA
                             table[o][d] = lim;
         }
     }
+}
+
+static int limit_spatial(lm_model *m, const loma_spatial *sp, uint64_t f[LOMA_MAX_OA][LOMA_MAX_UNROLLS],
+                         loma_error *err)
+{
+    const loma_core *C = m->C;
+    const loma_layer *L = m->L;
+    uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIMS];
+    lm_unroll_table(m, table);
     for (int o = 0; o < C->n_oa; o++) {
         if (sp->n_unrolls[o] < 0 || sp->n_unrolls[o] > LOMA_MAX_UNROLLS)
             return ERR("layer %s: spatial mapping of %s: bad unroll count", L->name, C->oa_name[o]);

@@ -181,8 +181,8 @@ uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
     return n;
 }
 
-int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-             const loma_options *opt, loma_result *out, loma_error *err)
+static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
+                   const loma_options *opt, loma_result *out, loma_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -295,6 +295,63 @@ done:
     free(c);
     free(best);
     return rc;
+}
+
+static bool result_better(loma_criterion cr, const loma_result *a, const loma_result *b)
+{
+    lm_cost ca = {0}, cb = {0};
+    ca.energy = a->energy_pj;
+    ca.lat2 = a->latency_cycles;
+    cb.energy = b->energy_pj;
+    cb.lat2 = b->latency_cycles;
+    return better(cr, &ca, &cb);
+}
+
+int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
+             const loma_options *opt, loma_result *out, loma_error *err)
+{
+    bool any_free = false;
+    for (int o = 0; o < core->n_oa && o < LOMA_MAX_OA; o++)
+        any_free = any_free || sp->free_oa[o];
+    if (!any_free)
+        return map_one(layer, core, sp, opt, out, err);
+    /* the mapping leaves some OA dims free: try the best-utilising
+     * candidates and keep the best result (the first on ties) */
+    loma_spatial cand[LOMA_SPATIAL_CANDIDATES];
+    int n = lm_spatial_candidates(layer, core, sp, cand, LOMA_SPATIAL_CANDIDATES, err);
+    if (n < 0)
+        return -1;
+    loma_result *tmp = malloc(sizeof *tmp);
+    if (!tmp) {
+        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
+        return -1;
+    }
+    int ok = 0;
+    uint64_t evaluated = 0, valid = 0, skipped = 0;
+    double wall = 0;
+    loma_error e1;
+    for (int i = 0; i < n; i++) {
+        if (map_one(layer, core, &cand[i], opt, tmp, &e1)) {
+            *err = e1;
+            continue;
+        }
+        evaluated += tmp->orderings_evaluated;
+        valid += tmp->orderings_valid;
+        skipped += tmp->orderings_skipped;
+        wall += tmp->wall_s;
+        if (!ok || result_better(opt->criterion, tmp, out))
+            *out = *tmp;
+        ok = 1;
+    }
+    free(tmp);
+    if (!ok)
+        return -1;
+    out->orderings_evaluated = evaluated;
+    out->orderings_valid = valid;
+    out->orderings_skipped = skipped;
+    out->n_spatial_candidates = n;
+    out->wall_s = wall;
+    return 0;
 }
 
 const char *loma_dir_name(int dir)

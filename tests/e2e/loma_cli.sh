@@ -57,4 +57,12 @@ check "unrolling beyond the array exits 1" '[ $rc -eq 1 ] && grep -q "exceeds th
   --lpf-limit 12 --max-orderings 50 --layer 0 >"$T/o" 2>"$T/e"; rc=$?
 check "bounded search warns with the skipped count" '[ $rc -eq 0 ] && grep -q "skipped" "$T/e"'
 
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/free.mapping.yaml" \
+  --layer 0 --json >"$T/free" 2>"$T/e"; rc=$?
+check "mapping without spatial_mapping generates an unrolling" '[ $rc -eq 0 ] && python3 -c "
+import json,sys
+o=json.load(open(sys.argv[1]))
+assert o[\"spatial_utilization\"] == 1.0 and o[\"spatial_mapping\"][\"D1\"], o[\"spatial_mapping\"]
+" "$T/free"'
+
 [ $fails -eq 0 ]

@@ -285,6 +285,26 @@ START_TEST(test_missing_port_direction_names_operand_and_level)
 }
 END_TEST
 
+START_TEST(test_free_oa_dim_generates_candidates)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    memset(&SP, 0, sizeof SP);
+    SP.free_oa[0] = true;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_int_eq(R.n_spatial_candidates, LOMA_SPATIAL_CANDIDATES);
+    /* the best candidates fill the 4-PE array */
+    ck_assert_int_eq(R.n_spatial, 1);
+    ck_assert_double_eq(R.sp_loop[0].size, 4);
+    ck_assert_double_eq(R.spatial_utilization, 1);
+    /* a fixed K unroll is one of the candidates, so the free search is
+     * never worse than it */
+    loma_result fixed;
+    make_spatial(&SP, 4);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &fixed, &E), 0);
+    ck_assert(R.latency_cycles <= fixed.latency_cycles);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -302,6 +322,7 @@ int main(void)
     tcase_add_test(tc, test_spatial_beyond_layer_dim_is_clipped);
     tcase_add_test(tc, test_layer_too_big_for_top_memory_is_an_error);
     tcase_add_test(tc, test_missing_port_direction_names_operand_and_level);
+    tcase_add_test(tc, test_free_oa_dim_generates_candidates);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
