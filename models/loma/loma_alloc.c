@@ -6,17 +6,25 @@
 
 #include "loma/loma_int.h"
 
-/* Elements of `op` needed for the loops whose per-dim sizes are cum. */
-static double tensor_elems(const lm_model *m, int op, const double *cum)
+/* Elements of `op` needed for the loops whose per-dim sizes are cum:
+ * the product over relevant dims (rprod, kept incrementally by the
+ * caller) times the window sizes. */
+static double window_part(const lm_model *m, int op, const double *cum)
+{
+    double s = 1;
+    for (int k = 0; k < m->L->n_pr; k++)
+        if (m->L->pr[k].op == op)
+            s *= lm_pr_size(&m->L->pr[k], trunc(cum[m->L->pr[k].dim_a]),
+                            trunc(cum[m->L->pr[k].dim_b]));
+    return s;
+}
+
+static double relevant_part(const lm_model *m, int op, const double *cum)
 {
     double s = 1;
     for (int d = 0; d < m->nd; d++)
         if (m->rel[op][d] == LM_R)
             s *= cum[d];
-    for (int k = 0; k < m->L->n_pr; k++)
-        if (m->L->pr[k].op == op)
-            s *= lm_pr_size(&m->L->pr[k], trunc(cum[m->L->pr[k].dim_a]),
-                            trunc(cum[m->L->pr[k].dim_b]));
     return s;
 }
 
@@ -49,6 +57,11 @@ int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out)
         start[op] = 0;
         lvl[op] = 0;
     }
+    /* suffix[q]: iterations of the loops from q outwards */
+    double suffix[LOMA_MAX_LOOPS + 1];
+    suffix[n] = 1;
+    for (int q = n - 1; q >= 0; q--)
+        suffix[q] = suffix[q + 1] * order[q].size;
     for (int k = 0; k < m->C->n_mems; k++) {
         const loma_memory *mem = &m->C->mem[k];
         const int nops = mem->n_ops;
@@ -62,11 +75,18 @@ int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out)
             unsigned prec = node_precision(m, op, lvl[op] + 1, order, start[op], n);
             double c2[LOMA_MAX_DIMS];
             memcpy(c2, cum[op], sizeof c2);
+            double rp = relevant_part(m, op, c2), wp = window_part(m, op, c2);
             int nc = 0;
             for (int i = 0; i <= n - start[op]; i++) {
-                if (i > 0)
-                    c2[order[start[op] + i - 1].dim] *= order[start[op] + i - 1].size;
-                double sz = tensor_elems(m, op, c2) * prec;
+                if (i > 0) {
+                    const loma_loop *l = &order[start[op] + i - 1];
+                    c2[l->dim] *= l->size;
+                    if (m->rel[op][l->dim] == LM_R)
+                        rp *= l->size;
+                    else if (m->rel[op][l->dim] == LM_PR)
+                        wp = window_part(m, op, c2);
+                }
+                double sz = rp * wp * prec;
                 if (sz <= cap) {
                     sizes[j][nc++] = sz;
                 } else {
@@ -88,41 +108,47 @@ int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out)
                     acc[j][i] = 0;
                     continue;
                 }
-                double it = 1;
-                for (int q = start[op] + i + offset[j]; q < n; q++)
-                    it *= order[q].size;
-                acc[j][i] = it * sizes[j][i];
+                acc[j][i] = suffix[start[op] + i + offset[j]] * sizes[j][i];
             }
         }
-        int ncomb = 1;
+        /* the cheapest combination of per-operand slices that fits, the
+         * last one on ties, in ZigZag's mixed-radix order (last operand
+         * fastest). Slice sizes grow with the slice, so once a partial sum
+         * overflows, every later index of that operand does too. */
+        double first = 0;
         for (int j = 0; j < nops; j++)
-            ncomb *= ncand[j];
-        int best[LOMA_N_OPS] = {0};
-        double best_acc = INFINITY;
-        for (int c = 0; c < ncomb; c++) {
-            int idx[LOMA_N_OPS], rest = c;
-            /* mixed radix, the last operand varying fastest */
-            for (int j = nops - 1; j >= 0; j--) {
-                idx[j] = rest % ncand[j];
-                rest /= ncand[j];
-            }
-            double sz = 0, ac = 0;
-            for (int j = 0; j < nops; j++) {
-                sz += sizes[j][idx[j]];
-                ac += acc[j][idx[j]];
-            }
-            if (sz > cap) {
-                if (c == 0)
-                    return -1;
+            first += sizes[j][0];
+        if (first > cap)
+            return -1;
+        double min_rest[LOMA_N_OPS + 1];
+        min_rest[nops] = 0;
+        for (int j = nops - 1; j >= 0; j--)
+            min_rest[j] = min_rest[j + 1] + sizes[j][0];
+        int best[LOMA_N_OPS] = {0}, idx[LOMA_N_OPS] = {0};
+        double best_acc = INFINITY, psz[LOMA_N_OPS + 1], pac[LOMA_N_OPS + 1];
+        psz[0] = pac[0] = 0;
+        int j = 0;
+        idx[0] = -1;
+        while (j >= 0) {
+            idx[j]++;
+            if (idx[j] >= ncand[j] || psz[j] + sizes[j][idx[j]] + min_rest[j + 1] > cap) {
+                j--;
                 continue;
             }
-            if (ac <= best_acc) {
-                best_acc = ac;
-                for (int j = 0; j < nops; j++)
-                    best[j] = idx[j] + offset[j];
+            psz[j + 1] = psz[j] + sizes[j][idx[j]];
+            pac[j + 1] = pac[j] + acc[j][idx[j]];
+            if (j + 1 < nops) {
+                j++;
+                idx[j] = -1;
+                continue;
+            }
+            if (pac[nops] <= best_acc) {
+                best_acc = pac[nops];
+                for (int q = 0; q < nops; q++)
+                    best[q] = idx[q] + offset[q];
             }
         }
-        for (int j = 0; j < nops; j++) {
+        for (j = 0; j < nops; j++) {
             int op = mem->ops[j];
             int lv = lvl[op];
             out->n[op][lv] = 0;
