@@ -15,11 +15,12 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: evsim map --hw CORE.yaml --workload LAYERS.yaml --mapping MAP.yaml\n"
             "                 [--layer ID] [--criterion latency|energy|edp] [--lpf-limit N]\n"
-            "                 [--max-orderings N] [--json]\n"
+            "                 [--max-orderings N] [--threads N] [--json]\n"
             "\n"
             "Maps each layer (or layer ID) on the core with LOMA and prints the chosen\n"
             "loop order per operand (innermost first, with the memory of each level)\n"
-            "and the latency / energy breakdown.\n");
+            "and the latency / energy breakdown. --threads spreads the evaluation of\n"
+            "orderings over N threads; the result is the same for any N.\n");
 }
 
 static void print_errors(const cfg_errors *e)
@@ -156,11 +157,12 @@ int cli_map_main(int argc, char **argv)
         {"mapping", required_argument, NULL, 'm'},   {"layer", required_argument, NULL, 'l'},
         {"criterion", required_argument, NULL, 'c'}, {"lpf-limit", required_argument, NULL, 'p'},
         {"max-orderings", required_argument, NULL, 'x'}, {"json", no_argument, NULL, 'j'},
+        {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'H'},            {NULL, 0, NULL, 0}};
     const char *hw = NULL, *wl = NULL, *mp = NULL;
     long long layer_id = -1;
     bool has_layer = false, json = false;
-    loma_options opt = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options opt = {LOMA_CRIT_LATENCY, 6, 0, 0};
     optind = 1;
     opterr = 0;
     int ch;
@@ -197,6 +199,14 @@ int cli_map_main(int argc, char **argv)
             opt.max_orderings = strtoull(optarg, &end, 10);
             if (!*optarg || *end || opt.max_orderings == 0) {
                 fprintf(stderr, "evsim map: --max-orderings wants a positive count, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 't':
+            opt.threads = (int)strtol(optarg, &end, 10);
+            if (!*optarg || *end || opt.threads < 1 || opt.threads > LOMA_MAX_THREADS) {
+                fprintf(stderr, "evsim map: --threads wants 1..%d, got '%s'\n", LOMA_MAX_THREADS,
                         optarg);
                 return 2;
             }

@@ -31,6 +31,7 @@
 #define LOMA_MAX_UNROLLS 4    /* layer dims unrolled on one OA dim */
 #define LOMA_MAX_LPF 24       /* loop prime factors before merging */
 #define LOMA_MAX_LOOPS 32     /* loops in one temporal ordering */
+#define LOMA_MAX_THREADS 64
 
 enum { LOMA_OP_O = 0, LOMA_OP_W = 1, LOMA_OP_I = 2, LOMA_N_OPS = 3 };
 enum { LOMA_TL = 0, LOMA_FL = 1, LOMA_TH = 2, LOMA_FH = 3, LOMA_N_DIRS = 4 };
@@ -112,6 +113,7 @@ typedef struct {
     loma_criterion criterion;
     int lpf_limit;                     /* ZigZag's default is 6 */
     uint64_t max_orderings;            /* bound on the search; 0 = default */
+    int threads;                       /* evaluation threads; 0 or 1 = none */
 } loma_options;
 
 /* ---- result ------------------------------------------------------------- */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <pthread.h>
+
 #include "loma/loma_int.h"
 
 #define DEFAULT_MAX_ORDERINGS 2000000u
@@ -151,8 +153,13 @@ static void fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *
                 r->energy_dir_pj[op][lv][d] = c->e_dir[op][lv][d];
                 r->word_access[op][lv][d] = c->acc[op][lv][d];
             }
+            /* member-wise, so the result's padding stays zero and two
+             * results compare equal byte for byte */
             r->n_loops[op][lv] = t->tm.n[op][lv];
-            memcpy(r->loops[op][lv], t->tm.lp[op][lv], sizeof(loma_loop) * (size_t)t->tm.n[op][lv]);
+            for (int i = 0; i < t->tm.n[op][lv]; i++) {
+                r->loops[op][lv][i].dim = t->tm.lp[op][lv][i].dim;
+                r->loops[op][lv][i].size = t->tm.lp[op][lv][i].size;
+            }
         }
         for (int lv = 0; lv <= m->nlev[op]; lv++)
             r->double_buffer[op][lv] = c->db[op][lv];
@@ -163,7 +170,10 @@ static void fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *
         r->sp_loop[i] = m->used[i];
     }
     r->n_order = n;
-    memcpy(r->order, order, sizeof(loma_loop) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        r->order[i].dim = order[i].dim;
+        r->order[i].size = order[i].size;
+    }
 }
 
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
@@ -181,6 +191,90 @@ uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
     return n;
 }
 
+/* Orderings are enumerated in batches (node indices into the LPF set) and
+ * each batch is split into contiguous slices evaluated by `threads`
+ * workers; each slice keeps its first best, and the slices are reduced in
+ * enumeration order, so the winner is the same for any thread count. */
+#define BATCH 4096
+
+typedef struct {
+    const lm_model *m;
+    const lpf_set *s;
+    loma_criterion crit;
+    const uint8_t (*perm)[LOMA_MAX_LPF];
+    int n;
+    uint64_t base, lo, hi;        /* batch index range [lo, hi), base = index of batch[0] */
+    /* results */
+    bool have;
+    uint64_t valid, best_idx;
+    lm_cost best;
+    lm_temporal best_t;
+    loma_loop best_order[LOMA_MAX_LOOPS];
+    /* workspace */
+    lm_tmap alloc;
+    lm_temporal cur;
+    lm_cost c;
+} worker;
+
+static void *eval_slice(void *arg)
+{
+    worker *w = arg;
+    w->have = false;
+    w->valid = 0;
+    loma_loop order[LOMA_MAX_LOOPS];
+    for (uint64_t i = w->lo; i < w->hi; i++) {
+        for (int q = 0; q < w->n; q++) {
+            order[q].dim = w->s->dim[w->perm[i][q]];
+            order[q].size = (double)w->s->size[w->perm[i][q]];
+        }
+        if (lm_allocate(w->m, order, w->n, &w->alloc))
+            continue;
+        lm_temporal_derive(w->m, &w->alloc, &w->cur);
+        lm_cost_eval(w->m, &w->cur, &w->c);
+        w->valid++;
+        if (!w->have || better(w->crit, &w->c, &w->best)) {
+            w->best = w->c;
+            w->best_t = w->cur;
+            memcpy(w->best_order, order, sizeof(loma_loop) * (size_t)w->n);
+            w->best_idx = w->base + i;
+            w->have = true;
+        }
+    }
+    return NULL;
+}
+
+/* Evaluates batch entries [0, count) with nt workers; folds each slice's
+ * best into *g in slice order. */
+static void eval_batch(worker *ws, int nt, uint64_t count, worker *g)
+{
+    if (count < (uint64_t)nt * 64)
+        nt = 1;
+    pthread_t tid[LOMA_MAX_THREADS];
+    bool started[LOMA_MAX_THREADS] = {false};
+    for (int t = 0; t < nt; t++) {
+        ws[t].lo = count * (uint64_t)t / (uint64_t)nt;
+        ws[t].hi = count * (uint64_t)(t + 1) / (uint64_t)nt;
+        if (t > 0 && pthread_create(&tid[t], NULL, eval_slice, &ws[t]) == 0)
+            started[t] = true;
+        else if (t > 0)
+            eval_slice(&ws[t]); /* no thread: do it here, same result */
+    }
+    eval_slice(&ws[0]);
+    for (int t = 1; t < nt; t++)
+        if (started[t])
+            pthread_join(tid[t], NULL);
+    for (int t = 0; t < nt; t++) {
+        g->valid += ws[t].valid;
+        if (ws[t].have && (!g->have || better(g->crit, &ws[t].best, &g->best))) {
+            g->best = ws[t].best;
+            g->best_t = ws[t].best_t;
+            memcpy(g->best_order, ws[t].best_order, sizeof g->best_order);
+            g->best_idx = ws[t].best_idx;
+            g->have = true;
+        }
+    }
+}
+
 static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
                    const loma_options *opt, loma_result *out, loma_error *err)
 {
@@ -188,12 +282,12 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(out, 0, sizeof *out);
     err->msg[0] = 0;
+    int nt = opt->threads < 1 ? 1 : opt->threads > LOMA_MAX_THREADS ? LOMA_MAX_THREADS : opt->threads;
     lm_model *m = calloc(1, sizeof *m);
-    lm_temporal *cur = calloc(1, sizeof *cur), *best_t = calloc(1, sizeof *best_t);
-    lm_tmap *alloc = calloc(1, sizeof *alloc);
-    lm_cost *c = calloc(1, sizeof *c), *best = calloc(1, sizeof *best);
+    worker *ws = calloc((size_t)nt + 1, sizeof *ws);
+    uint8_t (*perm)[LOMA_MAX_LPF] = malloc(sizeof *perm * BATCH);
     int rc = -1;
-    if (!m || !cur || !best_t || !alloc || !c || !best) {
+    if (!m || !ws || !perm) {
         snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
         goto done;
     }
@@ -236,32 +330,30 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
         ii = nxt[ii];
     for (int q = 0; q < s.n - 1 && nxt[jj] >= 0; q++)
         jj = nxt[jj];
-    uint64_t visited = 0, valid = 0;
-    bool have = false;
-    loma_loop order[LOMA_MAX_LOOPS], best_order[LOMA_MAX_LOOPS];
+    uint64_t visited = 0, inbatch = 0;
+    worker *g = &ws[nt];
+    g->crit = opt->criterion;
+    for (int t = 0; t < nt; t++) {
+        ws[t].m = m;
+        ws[t].s = &s;
+        ws[t].crit = opt->criterion;
+        ws[t].perm = (const uint8_t(*)[LOMA_MAX_LPF])perm;
+        ws[t].n = s.n;
+    }
     for (;;) {
         int n = 0;
-        for (int p = h; p >= 0; p = nxt[p]) {
-            order[n].dim = s.dim[p];
-            order[n].size = (double)s.size[p];
-            n++;
-        }
-        if (lm_allocate(m, order, n, alloc) == 0) {
-            lm_temporal_derive(m, alloc, cur);
-            lm_cost_eval(m, cur, c);
-            valid++;
-            if (!have || better(opt->criterion, c, best)) {
-                *best = *c;
-                *best_t = *cur;
-                memcpy(best_order, order, sizeof order);
-                out->chosen_index = visited;
-                have = true;
-            }
-        }
+        for (int p = h; p >= 0; p = nxt[p])
+            perm[inbatch][n++] = (uint8_t)p;
+        inbatch++;
         visited++;
-        if (visited >= cap)
-            break;
-        if (!(nxt[jj] >= 0 || rank[jj] < rank[h]))
+        bool last = visited >= cap || !(nxt[jj] >= 0 || rank[jj] < rank[h]);
+        if (inbatch == BATCH || last) {
+            for (int t = 0; t < nt; t++)
+                ws[t].base = visited - inbatch;
+            eval_batch(ws, nt, inbatch, g);
+            inbatch = 0;
+        }
+        if (last)
             break;
         int sn = (nxt[jj] >= 0 && rank[ii] >= rank[nxt[jj]]) ? jj : ii;
         int tn = nxt[sn];
@@ -272,6 +364,9 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
         jj = nxt[ii];
         h = tn;
     }
+    const uint64_t valid = g->valid;
+    const bool have = g->have;
+    out->chosen_index = g->best_idx;
     out->orderings_evaluated = visited;
     out->orderings_valid = valid;
     out->orderings_skipped = nperm > (double)visited ? (uint64_t)(nperm - (double)visited) : 0;
@@ -283,17 +378,14 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
                  layer->name, core->name, (unsigned long long)visited);
         goto done;
     }
-    fill_result(m, best_t, best, best_order, s.n, out);
+    fill_result(m, &g->best_t, &g->best, g->best_order, s.n, out);
     rc = 0;
 done:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     free(m);
-    free(cur);
-    free(best_t);
-    free(alloc);
-    free(c);
-    free(best);
+    free(ws);
+    free(perm);
     return rc;
 }
 

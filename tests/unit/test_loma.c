@@ -140,7 +140,7 @@ static void setup(void)
 
 START_TEST(test_maps_small_conv_consistently)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     /* temporal loops left: C2, OX 2*2, FX3 -> 4!/2! distinct orderings */
     ck_assert_uint_eq(R.orderings_evaluated, 12);
@@ -178,7 +178,7 @@ END_TEST
 
 START_TEST(test_search_bound_reports_skipped)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 5};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 5, 0};
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     ck_assert_uint_eq(R.orderings_evaluated, 5);
     ck_assert_uint_eq(R.orderings_skipped, 7);
@@ -187,7 +187,7 @@ END_TEST
 
 START_TEST(test_energy_criterion_never_costs_more_energy)
 {
-    loma_options ol = {LOMA_CRIT_LATENCY, 6, 0}, oe = {LOMA_CRIT_ENERGY, 6, 0};
+    loma_options ol = {LOMA_CRIT_LATENCY, 6, 0, 0}, oe = {LOMA_CRIT_ENERGY, 6, 0, 0};
     loma_result re;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &ol, &R, &E), 0);
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &oe, &re, &E), 0);
@@ -198,7 +198,7 @@ END_TEST
 
 START_TEST(test_same_inputs_same_result)
 {
-    loma_options o = {LOMA_CRIT_EDP, 6, 0};
+    loma_options o = {LOMA_CRIT_EDP, 6, 0, 0};
     loma_result r2;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &r2, &E), 0);
@@ -207,9 +207,29 @@ START_TEST(test_same_inputs_same_result)
 }
 END_TEST
 
+START_TEST(test_threads_give_the_same_result)
+{
+    loma_options o1 = {LOMA_CRIT_LATENCY, 8, 0, 1}, o3 = {LOMA_CRIT_LATENCY, 8, 0, 3};
+    loma_result r3;
+    /* more orderings (C 2*3, OX 2*2*3, FX 5: 6!/2! = 360), so the work is
+     * really split */
+    L.dim_size[C] = 6;
+    L.dim_size[OX] = 12;
+    L.dim_size[FX] = 5;
+    L.pr[0].total = 16;
+    CO.mem[0].size_bits = 1024;
+    CO.mem[1].size_bits = 1 << 16;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o1, &R, &E), 0);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o3, &r3, &E), 0);
+    ck_assert_uint_gt(R.orderings_evaluated, 200);
+    R.wall_s = r3.wall_s = 0;
+    ck_assert(!memcmp(&R, &r3, sizeof R));
+}
+END_TEST
+
 START_TEST(test_cache_maps_each_shape_once)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     loma_cache *c = loma_cache_new();
     const loma_result *a, *b;
     ck_assert_ptr_null(loma_cache_get(c, &L, 0, &SP, &o));
@@ -230,7 +250,7 @@ END_TEST
 
 START_TEST(test_zero_sized_loop_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     L.dim_size[C] = 0;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "small_conv"));
@@ -240,7 +260,7 @@ END_TEST
 
 START_TEST(test_zero_precision_output_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     L.prec_final_bits = 0;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "operand O"));
@@ -249,7 +269,7 @@ END_TEST
 
 START_TEST(test_spatial_beyond_array_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     make_spatial(&SP, 8);
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "exceeds the array"));
@@ -258,7 +278,7 @@ END_TEST
 
 START_TEST(test_spatial_beyond_layer_dim_is_clipped)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     L.dim_size[K] = 3; /* ZigZag reduces the unroll to the dim's size */
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     ck_assert_double_eq(R.sp_loop[0].size, 3);
@@ -267,7 +287,7 @@ END_TEST
 
 START_TEST(test_layer_too_big_for_top_memory_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     CO.mem[2].size_bits = 100; /* dram cannot hold the whole layer */
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "no loop ordering fits"));
@@ -276,7 +296,7 @@ END_TEST
 
 START_TEST(test_missing_port_direction_names_operand_and_level)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     CO.mem[0].n_ports = 1; /* the weight RF loses its write port (fh) */
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "operand W"));
@@ -287,7 +307,7 @@ END_TEST
 
 START_TEST(test_free_oa_dim_generates_candidates)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0};
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
     memset(&SP, 0, sizeof SP);
     SP.free_oa[0] = true;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
@@ -315,6 +335,7 @@ int main(void)
     tcase_add_test(tc, test_search_bound_reports_skipped);
     tcase_add_test(tc, test_energy_criterion_never_costs_more_energy);
     tcase_add_test(tc, test_same_inputs_same_result);
+    tcase_add_test(tc, test_threads_give_the_same_result);
     tcase_add_test(tc, test_cache_maps_each_shape_once);
     tcase_add_test(tc, test_zero_sized_loop_is_an_error);
     tcase_add_test(tc, test_zero_precision_output_is_an_error);
