@@ -64,6 +64,39 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
             fprintf(out, "\n");
         }
     }
+    /* ZigZag's loop-nest view: the whole ordering, outermost first, with
+     * the memory each operand fetches that loop's data from */
+    fprintf(out, "  loop nest, outermost first (memory per operand):\n");
+    fprintf(out, "    %-32s", "");
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        fprintf(out, op + 1 < LOMA_N_OPS ? " %-16s" : " %s", ll->op_name[op]);
+    fprintf(out, "\n");
+    for (int i = r->n_order - 1; i >= 0; i--) {
+        char loop[96];
+        int depth = r->n_order - 1 - i;
+        snprintf(loop, sizeof loop, "%*sfor %s in [0, %lld):", 2 * depth, "",
+                 ll->dim_name[r->order[i].dim], (long long)r->order[i].size);
+        fprintf(out, "    %-32s", loop);
+        for (int op = 0; op < LOMA_N_OPS; op++) {
+            int pos = 0, lv = 0;
+            const char *sep = op + 1 < LOMA_N_OPS ? "-16" : "";
+            for (lv = 0; lv < r->n_levels[op]; lv++) {
+                if (i < pos + r->n_loops[op][lv])
+                    break;
+                pos += r->n_loops[op][lv];
+            }
+            if (lv >= r->n_levels[op])
+                lv = r->n_levels[op] - 1;
+            fprintf(out, *sep ? " %-16s" : " %s", lc->mem[r->mem_of[op][lv]].name);
+        }
+        fprintf(out, "\n");
+    }
+    for (int i = 0; i < r->n_spatial; i++) {
+        char loop[96];
+        snprintf(loop, sizeof loop, "%*sparfor %s in [0, %lld):", 2 * r->n_order, "",
+                 ll->dim_name[r->sp_loop[i].dim], (long long)r->sp_loop[i].size);
+        fprintf(out, "    %-32s %s\n", loop, lc->oa_name[r->sp_oa[i]]);
+    }
     fprintf(out, "  latency %.0f cycles (ideal %.0f, temporal %.0f, stall %.0f, onload %.0f, "
                  "offload %.0f), utilisation %.3f\n",
             r->latency_cycles, r->ideal_cycles, r->ideal_temporal_cycles, r->stall_cycles,
@@ -266,6 +299,21 @@ int cli_map_main(int argc, char **argv)
             rc = 1;
             continue;
         }
+        /* ZigZag silently shrinks unrolls that exceed the layer dim, an
+         * innermost port's width or capacity; say so */
+        for (int o = 0; o < lc.n_oa; o++)
+            for (int u = 0; u < ls.n_unrolls[o]; u++) {
+                double used = 1;
+                for (int i = 0; i < r->n_spatial; i++)
+                    if (r->sp_oa[i] == o && r->sp_loop[i].dim == ls.dim[o][u])
+                        used = r->sp_loop[i].size;
+                if (used < (double)ls.factor[o][u])
+                    fprintf(stderr,
+                            "evsim map: note: layer %lld (%s): spatial unroll %s [%s, %llu] "
+                            "reduced to %.0f (layer size, innermost port width or capacity)\n",
+                            (long long)l->id, ll.name, lc.oa_name[o], ll.dim_name[ls.dim[o][u]],
+                            (unsigned long long)ls.factor[o][u], used);
+            }
         if (r->orderings_skipped)
             fprintf(stderr,
                     "evsim map: warning: layer %lld (%s): search bounded at %llu orderings, %llu "

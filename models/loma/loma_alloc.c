@@ -45,7 +45,20 @@ static unsigned node_precision(const lm_model *m, int op, int next_su, const lom
     return m->prec_final;
 }
 
-int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out)
+#define FAIL(K, OP, MEM, NEED)                                                                 \
+    do {                                                                                       \
+        if (fail) {                                                                            \
+            fail->kind = (K);                                                                  \
+            fail->op = (OP);                                                                   \
+            fail->mem = (MEM);                                                                 \
+            fail->level = (OP) >= 0 ? lvl[(OP)] : -1;                                          \
+            fail->need_bits = (NEED);                                                          \
+            fail->cap_bits = mem->size_bits;                                                   \
+        }                                                                                      \
+        return -1;                                                                             \
+    } while (0)
+
+int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, lm_fail *fail)
 {
     double cum[LOMA_N_OPS][LOMA_MAX_DIMS];
     int start[LOMA_N_OPS], lvl[LOMA_N_OPS];
@@ -91,7 +104,7 @@ int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out)
                     sizes[j][nc++] = sz;
                 } else {
                     if (i == 0)
-                        return -1;
+                        FAIL(LM_FAIL_SLICE, op, k, sz);
                     break;
                 }
             }
@@ -119,7 +132,7 @@ int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out)
         for (int j = 0; j < nops; j++)
             first += sizes[j][0];
         if (first > cap)
-            return -1;
+            FAIL(LM_FAIL_SHARED, -1, k, first);
         double min_rest[LOMA_N_OPS + 1];
         min_rest[nops] = 0;
         for (int j = nops - 1; j >= 0; j--)
@@ -161,7 +174,7 @@ int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out)
             for (int i = 0; i < m->nsu[op][lv + 1]; i++)
                 cum[op][m->su[0][op][lv + 1][i].dim] *= m->su[0][op][lv + 1][i].size;
             if (m->top_mem[op] == k && start[op] < n)
-                return -1;
+                FAIL(LM_FAIL_TOP, op, k, 0);
             lvl[op]++;
         }
     }

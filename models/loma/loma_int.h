@@ -99,9 +99,17 @@ void lm_unroll_table(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIM
 int lm_spatial_candidates(const loma_layer *L, const loma_core *C, const loma_spatial *sp,
                           loma_spatial *out, int max_out, loma_error *err);
 
-/* loma_alloc.c: allocates an ordering (inner first) bottom-up; 0 or -1 when
- * it does not fit. */
-int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out);
+/* Why an ordering could not be allocated. */
+typedef enum { LM_FAIL_SLICE = 1, LM_FAIL_SHARED, LM_FAIL_TOP } lm_fail_kind;
+typedef struct {
+    lm_fail_kind kind;
+    int op, mem, level;
+    double need_bits, cap_bits;
+} lm_fail;
+
+/* loma_alloc.c: allocates an ordering (inner first) bottom-up; 0, or -1
+ * when it does not fit (with the reason in *fail when fail is not NULL). */
+int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, lm_fail *fail);
 void lm_temporal_derive(const lm_model *m, const lm_tmap *alloc, lm_temporal *t);
 
 /* loma_cost.c / loma_latency.c */

@@ -227,7 +227,7 @@ static void *eval_slice(void *arg)
             order[q].dim = w->s->dim[w->perm[i][q]];
             order[q].size = (double)w->s->size[w->perm[i][q]];
         }
-        if (lm_allocate(w->m, order, w->n, &w->alloc))
+        if (lm_allocate(w->m, order, w->n, &w->alloc, NULL))
             continue;
         lm_temporal_derive(w->m, &w->alloc, &w->cur);
         lm_cost_eval(w->m, &w->cur, &w->c);
@@ -273,6 +273,39 @@ static void eval_batch(worker *ws, int nt, uint64_t count, worker *g)
             g->have = true;
         }
     }
+}
+
+/* No ordering fits: say why the first one does not, naming the layer,
+ * the operand, the memory level and the sizes. */
+static void describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
+                             loma_error *err)
+{
+    lm_fail f = {0};
+    lm_tmap *tmp = malloc(sizeof *tmp);
+    const loma_layer *L = m->L;
+    const loma_core *C = m->C;
+    if (!tmp || lm_allocate(m, first, n, tmp, &f) == 0 || f.kind == 0) {
+        snprintf(err->msg, sizeof err->msg, "layer %s: no loop ordering fits the memories of core %s (%llu tried)",
+                 L->name, C->name, (unsigned long long)tried);
+    } else if (f.kind == LM_FAIL_SLICE) {
+        snprintf(err->msg, sizeof err->msg,
+                 "layer %s: operand %s does not fit memory level %d (%s): it needs %.0f bits there "
+                 "even with no temporal loops, the memory has %.0f (no ordering of %llu fits)",
+                 L->name, L->op_name[f.op], f.level, C->mem[f.mem].name, f.need_bits, f.cap_bits,
+                 (unsigned long long)tried);
+    } else if (f.kind == LM_FAIL_SHARED) {
+        snprintf(err->msg, sizeof err->msg,
+                 "layer %s: the operands sharing memory %s need %.0f bits together, it has %.0f (no "
+                 "ordering of %llu fits)",
+                 L->name, C->mem[f.mem].name, f.need_bits, f.cap_bits, (unsigned long long)tried);
+    } else {
+        snprintf(err->msg, sizeof err->msg,
+                 "layer %s: operand %s does not fit its top memory level %d (%s, %.0f bits): the "
+                 "layer is too large for this core (no ordering of %llu fits)",
+                 L->name, L->op_name[f.op], f.level, C->mem[f.mem].name, f.cap_bits,
+                 (unsigned long long)tried);
+    }
+    free(tmp);
 }
 
 static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
@@ -330,6 +363,14 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
         ii = nxt[ii];
     for (int q = 0; q < s.n - 1 && nxt[jj] >= 0; q++)
         jj = nxt[jj];
+    loma_loop first[LOMA_MAX_LOOPS];
+    {
+        int q = 0;
+        for (int p = h; p >= 0; p = nxt[p], q++) {
+            first[q].dim = s.dim[p];
+            first[q].size = (double)s.size[p];
+        }
+    }
     uint64_t visited = 0, inbatch = 0;
     worker *g = &ws[nt];
     g->crit = opt->criterion;
@@ -372,10 +413,7 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
     out->orderings_skipped = nperm > (double)visited ? (uint64_t)(nperm - (double)visited) : 0;
     out->n_spatial_candidates = 1;
     if (!have) {
-        snprintf(err->msg, sizeof err->msg,
-                 "layer %s: no loop ordering fits the memories of core %s (%llu tried): some "
-                 "operand's data does not fit a memory level even with no temporal loops there",
-                 layer->name, core->name, (unsigned long long)visited);
+        describe_failure(m, first, s.n, visited, err);
         goto done;
     }
     fill_result(m, &g->best_t, &g->best, g->best_order, s.n, out);

@@ -65,4 +65,8 @@ o=json.load(open(sys.argv[1]))
 assert o[\"spatial_utilization\"] == 1.0 and o[\"spatial_mapping\"][\"D1\"], o[\"spatial_mapping\"]
 " "$T/free"'
 
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/small_k.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  >"$T/o" 2>"$T/e"; rc=$?
+check "unroll beyond the layer dim is reduced with a note" '[ $rc -eq 0 ] && grep -q "\[K, 4\] reduced to 2" "$T/e"'
+
 [ $fails -eq 0 ]
