@@ -7,6 +7,7 @@
 
 static const cli_command commands[] = {
     {"check", cli_check_main, "load configuration files and summarise them or list their errors"},
+    {"map", cli_map_main, "map layers on a core with LOMA; print loop orders and costs"},
     {NULL, NULL, NULL}
 };
 
