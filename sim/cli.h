@@ -16,5 +16,6 @@ typedef struct {
 /* One line per subcommand; add yours here and to the table in main.c. */
 int cli_check_main(int argc, char **argv);
 int cli_map_main(int argc, char **argv);
+int cli_noc_main(int argc, char **argv);
 
 #endif
