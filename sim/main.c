@@ -6,6 +6,7 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
+    {"noc", cli_noc_main, "simulate the NoC alone under synthetic traffic"},
     {NULL, NULL, NULL}
 };
 
