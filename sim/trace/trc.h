@@ -59,6 +59,14 @@ typedef struct {
     char msg[512];
 } trc_error;
 
+typedef struct {
+    uint64_t bytes;    /* written so far */
+    uint64_t slices;   /* slices written (begin/complete) */
+    uint64_t events;   /* every event written, counters included */
+    uint64_t tracks;   /* tracks declared in the file */
+} trc_stats;
+
+
 /* Perfetto, full detail, whole run, ns, sequence 1. */
 void trc_options_default(trc_options *o);
 
@@ -72,6 +80,9 @@ trc_writer *trc_open(const char *path, const trc_options *opt,
  * counter samples, renames PATH.tmp to PATH and frees the writer. Returns
  * 0, or -1 with err filled and no PATH left (nor PATH.tmp). */
 int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err);
+/* The same, also giving the file's final figures (st may be NULL). */
+int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
+                    trc_error *err);
 
 /* Drops the trace: removes PATH.tmp and frees the writer. NULL is a no-op. */
 void trc_abort(trc_writer *w);
@@ -201,13 +212,6 @@ int trc_lane_complete(trc_writer *w, trc_track group, uint64_t t_ps,
                       uint64_t dur_ps, trc_name name, const trc_extra *x);
 
 /* ---- figures (for benchmarks and reports) ---- */
-
-typedef struct {
-    uint64_t bytes;    /* written so far */
-    uint64_t slices;   /* slices written (begin/complete) */
-    uint64_t events;   /* every event written, counters included */
-    uint64_t tracks;   /* tracks declared in the file */
-} trc_stats;
 
 void trc_get_stats(const trc_writer *w, trc_stats *out);
 

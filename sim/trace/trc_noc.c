@@ -488,12 +488,12 @@ trc_noc *trc_noc_start(const trc_cli *c, noc *n, trc_error *err)
     return r;
 }
 
-int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_error *err)
+int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err)
 {
     trc_noc_finish(r, end_ps);
     trc_writer *w = r->w;
     trc_noc_free(r);
-    return trc_close(w, end_ps, err);
+    return trc_close_stats(w, end_ps, st, err);
 }
 
 void trc_noc_abort(trc_noc *r)

@@ -40,9 +40,10 @@ void trc_noc_free(trc_noc *r);
 /* For a command that traces only the NoC: open the writer the CLI
  * options ask for and attach to n. NULL with err on failure. */
 trc_noc *trc_noc_start(const trc_cli *c, noc *n, trc_error *err);
-/* Finishes at end_ps, closes the file (renamed into place) and frees.
- * -1 with err (and no file left) on failure. */
-int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_error *err);
+/* Finishes at end_ps, closes the file (renamed into place) and frees;
+ * st (may be NULL) gets the file's figures. -1 with err (and no file
+ * left) on failure. */
+int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err);
 /* Drops the trace file being written and frees. NULL is a no-op. */
 void trc_noc_abort(trc_noc *r);
 

@@ -693,6 +693,12 @@ void trc_abort(trc_writer *w)
 
 int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err)
 {
+    return trc_close_stats(w, end_ps, NULL, err);
+}
+
+int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
+                    trc_error *err)
+{
     uint64_t end = to_tick(w, end_ps);
     if (end > w->to_tick)
         end = w->to_tick + 1; /* closes the window at its end */
@@ -716,6 +722,8 @@ int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err)
         remove(w->tmp_path);
         snprintf(err->msg, sizeof err->msg, "trace %.200s: %.255s", w->path, w->err);
         rc = -1;
+    } else if (st) {
+        *st = w->st;
     }
     writer_free(w);
     return rc;

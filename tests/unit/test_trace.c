@@ -170,7 +170,7 @@ START_TEST(test_same_inputs_same_bytes)
     snprintf(p2, sizeof p2, "%s/u.pftrace", dir);
     write_sample(path, TRC_PERFETTO);
     write_sample(p2, TRC_PERFETTO);
-    size_t n1, n2;
+    size_t n1 = 0, n2 = 0;
     unsigned char *a = slurp(path, &n1), *b = slurp(p2, &n2);
     ck_assert_uint_gt(n1, 100);
     ck_assert_uint_eq(n1, n2);

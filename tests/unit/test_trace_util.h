@@ -50,7 +50,7 @@ static inline Trcpb__Trace *load_trace(const char *path)
     return t;
 }
 
-#define MAXT 256
+#define MAXT 2048
 #define MAXI 256
 
 /* What a reader sees after replaying a trace. */
