@@ -30,6 +30,7 @@ typedef struct {
     uint32_t *dst_terminal;
     uint32_t next_packet;     /* off-chip reads: next packet to release */
     int from_memory;          /* released by the controller, paced */
+    uint64_t read_ps;         /* off-chip reads: time to stream it all */
 } stream;
 
 typedef struct {
@@ -138,15 +139,17 @@ static int send_packet(sim *m, uint32_t sid, uint32_t i)
     stream *s = &m->streams[sid];
     uint64_t pb = packet_bits(m);
     uint64_t bits = i + 1 < s->n_packets ? pb : s->bits - pb * (s->n_packets - 1);
-    noc_packet_req req = {
-        .src = s->src_terminal, .n_dst = s->n_dst, .dst = s->dst_terminal,
-        .payload_bits = (uint32_t)(bits ? bits : 1), .tag = sid};
-    noc_error ne;
-    if (noc_send(m->net, &req, NULL, &ne) != 0) {
-        failf(m, "NoC: %s", ne.msg);
-        return -1;
+    for (uint32_t d = 0; d < s->n_dst; d++) {
+        noc_packet_req req = {
+            .src = s->src_terminal, .n_dst = 1, .dst = &s->dst_terminal[d],
+            .payload_bits = (uint32_t)(bits ? bits : 1), .tag = sid};
+        noc_error ne;
+        if (noc_send(m->net, &req, NULL, &ne) != 0) {
+            failf(m, "NoC: %s", ne.msg);
+            return -1;
+        }
+        m->res->packets++;
     }
-    m->res->packets++;
     return 0;
 }
 
@@ -157,6 +160,12 @@ static void mem_release(kq_kernel *k, void *ctx, const void *payload)
     uint32_t sid;
     memcpy(&sid, payload, sizeof sid);
     stream *s = &m->streams[sid];
+    if (s->next_packet == 0 && m->w) {
+        trc_arg a = trc_arg_uint(m->n_bits, s->bits);
+        trc_extra x = {.args = &a, .n_args = 1};
+        trc_complete(m->w, m->mem_track, trc_noc_sync(m->tnoc, kq_now(k)),
+                     s->read_ps ? s->read_ps : 1, m->n_read, &x);
+    }
     if (send_packet(m, sid, s->next_packet++) != 0)
         return;
     if (s->next_packet < s->n_packets) {
@@ -365,7 +374,8 @@ static void trace_cn(sim *m, uint32_t core, uint32_t cn_i, uint64_t t, uint64_t 
         x.flows = f;
         x.n_flows = nf;
     }
-    trc_complete(m->w, m->core_track[core], t, dur, trc_intern(m->w, pl->cfg->name), &x);
+    trc_complete(m->w, m->core_track[core], trc_noc_sync(m->tnoc, t), dur,
+                 trc_intern(m->w, pl->cfg->name), &x);
 }
 
 static void cn_started(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t, uint64_t dur)
@@ -552,13 +562,9 @@ static int start_inputs(sim *m)
             uint64_t stream_ps = (uint64_t)((double)s->bits / mem->bandwidth_gbps * 1000.0);
             uint64_t t0 = m->mem_free_ps + lat;
             m->mem_free_ps += lat + stream_ps;
+            s->read_ps = stream_ps;
             if (kq_schedule_at(m->k, t0, 0, mem_release, m, &sid, sizeof sid, NULL))
                 return -1;
-            if (m->w)
-                trc_complete(m->w, m->mem_track, t0, stream_ps ? stream_ps : 1,
-                             m->n_read, &(trc_extra){
-                                 .args = (trc_arg[]){trc_arg_uint(m->n_bits, s->bits)},
-                                 .n_args = 1});
         }
     }
     /* Layers with no inputs at all can start at once. */
@@ -673,8 +679,14 @@ int csim_run(const cfg_scenario *s, const plan *p, const csim_options *o,
         if (m.failed)
             goto bad;
         if (noc_deadlocked(m.net)) {
-            snprintf(err->msg, sizeof err->msg,
-                     "the NoC deadlocked (no flit moved with flits in flight)");
+            uint32_t ids[8];
+            uint32_t n = noc_deadlock_routers(m.net, ids, 8);
+            int at = snprintf(err->msg, sizeof err->msg,
+                              "the NoC stopped at %.3f us with flits in flight "
+                              "(deadlock or out of memory); routers holding flits:",
+                              (double)kq_now(m.k) * 1e-6);
+            for (uint32_t i = 0; i < n && i < 8 && at > 0 && (size_t)at < sizeof err->msg; i++)
+                at += snprintf(err->msg + at, sizeof err->msg - (size_t)at, " %u", ids[i]);
             goto bad;
         }
         if (r == KQ_RUN_NOMEM) {

@@ -78,9 +78,11 @@ static void cn_shape(const loma_layer *whole, int split_d, uint64_t split_sz,
     }
 }
 
-/* Pick the tiling entry's dim and part count; returns the loop dim index
- * or -1 (no tiling), or -2 on a dim the layer lacks. */
-static int tiling(const cfg_layer *l, const cfg_loop *t, int n, uint64_t all,
+/* Pick the tiling entry's dim and part count, as Stream reads them:
+ * `all` cuts the dim completely, `*` into as many parts as `star` (the
+ * allocated cores). Returns the loop dim index, -1 (no tiling), or -2 on
+ * a dim the layer lacks. */
+static int tiling(const cfg_layer *l, const cfg_loop *t, int n, uint64_t star,
                   uint64_t *parts)
 {
     if (n == 0)
@@ -88,7 +90,9 @@ static int tiling(const cfg_layer *l, const cfg_loop *t, int n, uint64_t all,
     int d = cfg_layer_dim(l, t[0].dim);
     if (d < 0)
         return -2;
-    uint64_t want = t[0].factor == CFG_FACTOR_ALL ? all : t[0].factor;
+    uint64_t want = t[0].factor == CFG_FACTOR_ALL    ? l->sizes[d]
+                    : t[0].factor == CFG_FACTOR_STAR ? star
+                                                     : t[0].factor;
     if (want > l->sizes[d])
         want = l->sizes[d];
     *parts = want ? want : 1;
@@ -154,7 +158,7 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
 
     uint64_t n_parts = 1, n_tiles = 1;
     int split_d = tiling(l, me->inter_tiling, me->n_inter, n_cand, &n_parts);
-    int tile_d = tiling(l, me->intra_tiling, me->n_intra, 1, &n_tiles);
+    int tile_d = tiling(l, me->intra_tiling, me->n_intra, n_cand, &n_tiles);
     if (split_d == -2 || tile_d == -2)
         return fail(err, "layer %s: %s tiling names %s, which is not one of "
                     "its loop dims", lname(l), split_d == -2 ? "inter-core" : "intra-core",

@@ -504,3 +504,10 @@ void trc_noc_abort(trc_noc *r)
     trc_noc_free(r);
     trc_abort(w);
 }
+
+uint64_t trc_noc_sync(trc_noc *r, uint64_t t_ps)
+{
+    uint64_t t = clock_at(r, t_ps);
+    sample_until(r, t);
+    return t;
+}
