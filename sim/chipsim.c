@@ -134,6 +134,11 @@ static stream *stream_new(sim *m, uint64_t bits, uint32_t n_dst)
     return s;
 }
 
+/* A stream to several cores goes as one unicast packet per destination,
+ * not as one multicast packet: with every core multicasting to every other
+ * at once (the all-to-all of K-split layers), the replicating multicast
+ * tree deadlocked the 2x2 default chip (all four routers holding flits,
+ * no progress), while dimension-order unicast cannot deadlock. */
 static int send_packet(sim *m, uint32_t sid, uint32_t i)
 {
     stream *s = &m->streams[sid];
