@@ -46,6 +46,14 @@ check "sweep has stable and unstable points" \
   'grep -q "^[0-9.]*,1," "$tmp/sweep.csv" && grep -q "^[0-9.]*,0," "$tmp/sweep.csv"'
 check "sweep reports saturation" 'grep -q "^# saturation: offered_rate=" "$tmp/sweep.csv"'
 
+# Other pipeline and two terminals per router: the fastest packet (same
+# router) takes 1 + inject 1 + router (2+1+1+1) + eject 1 = 8 cycles.
+"$EVSIM" noc --terminals 2 --router-stages 2,1,1,1 --link-latency 2 \
+  --rate 0.01 --json > "$tmp/p.json"; rc=$?
+check "pipeline options exit 0" '[ $rc -eq 0 ]'
+check "pipeline options set the zero-load latency" \
+  'grep -q "\"min_packet_latency_cycles\": 8," "$tmp/p.json"'
+
 bad() {  # description, args...
   local what=$1; shift
   "$EVSIM" noc "$@" > /dev/null 2> "$tmp/err"; local rc=$?
