@@ -73,6 +73,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 iv->br[b].sa_ready = t + n->cfg.vc_alloc_cycles;
                 r->ovc_busy[p * V + v] = 1;
                 r->va_wait--;
+                r->sa_cand++;
                 r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
                 r->va_aptr[i] = (uint16_t)((v + 1) % V);
                 break;
@@ -89,6 +90,8 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
     uint32_t nreq_in[NOC_PORTS_MAX] = {0};
     int any = 0;
 
+    if (!r->sa_cand)
+        return;
     for (uint32_t p = 0; p < P; p++) {
         for (uint32_t o = 0; o < P; o++)
             req[p][o] = UINT32_MAX;

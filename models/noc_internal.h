@@ -114,6 +114,9 @@ typedef struct {
     uint32_t peak_port[NOC_PORTS_MAX], peak_total;
     uint32_t buffered;                 /* flits in this router's buffers */
     uint32_t va_wait;                  /* branches waiting for an output VC */
+    uint32_t need_route;               /* idle VCs with a head at the front */
+    uint32_t sa_cand;                  /* branches with an output VC and
+                                        * flits still to send */
     uint64_t vcmask[NOC_PORTS_MAX];    /* bit v: VC v of the port holds
                                         * flits (NOC_MAX_VCS <= 64) */
     uint64_t queued_pkts;              /* packets in its source queues */

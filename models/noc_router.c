@@ -56,6 +56,8 @@ static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
     noc_ivc *iv = &r->ivc[port * n->vcs + vc];
     uint32_t slot = (iv->head + iv->count) % n->depth;
     r->slots[(size_t)(port * n->vcs + vc) * n->depth + slot] = fl;
+    if (!iv->count && iv->state == NOC_VC_IDLE)
+        r->need_route++;
     iv->count++;
     r->vcmask[port] |= 1ull << vc;
     r->occ[port]++;
@@ -135,6 +137,8 @@ static noc_flit *front(const noc *n, noc_router *r, uint32_t ivc)
 
 static int route_heads(noc *n, noc_router *r, uint64_t t)
 {
+    if (!r->need_route)
+        return 0;
     for (uint32_t p = 0; p < n->nports; p++)
         for (uint64_t m = r->vcmask[p]; m; m &= m - 1) {
         uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
@@ -148,6 +152,7 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
         if (!nb)
             return -1;
         iv->n_branch = (uint8_t)nb;
+        r->need_route--;
         iv->flits = n->pkts[n->worms[f->worm].pkt].flits;
         r->va_wait += nb;
         iv->state = NOC_VC_ROUTED;
@@ -229,6 +234,8 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
             iv->state = NOC_VC_IDLE;
             iv->n_branch = 0;
             iv->popped = 0;
+            if (iv->count)
+                r->need_route++; /* the next packet's head */
             break;
         }
     }
@@ -279,6 +286,8 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         n->obs.flit_hop(n->obs.ctx, &h);
     }
     br->sent++;
+    if (br->sent == flits)
+        r->sa_cand--;
     if (f.idx + 1 == flits)
         r->ovc_busy[out * n->vcs + ovc] = 0; /* tail gone: VC free again */
     pop_sent(n, r, in_port, vc, t);
