@@ -9,6 +9,8 @@
 
 #include "noc_internal.h"
 
+#define NOC_MAX_STATE_BYTES 4e9
+
 void noc_seterr(noc_error *err, const char *fmt, ...)
 {
     if (!err)
@@ -99,6 +101,17 @@ int noc_config_check(const noc_config *c, noc_error *err)
     }
     if (c->routing > NOC_ROUTE_XYYX) {
         noc_seterr(err, "unknown routing function %d", (int)c->routing);
+        return -1;
+    }
+    /* Buffers and VC state are allocated up front; refuse sizes that
+     * cannot fit rather than let the machine swap or kill us. */
+    double ports = 4.0 + c->terminals_per_router;
+    double bytes = (double)c->width * c->height * ports * c->vcs *
+                   (sizeof(noc_ivc) + 16.0 * c->vc_buf_flits + 16.0);
+    if (bytes > NOC_MAX_STATE_BYTES) {
+        noc_seterr(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
+                   "router state (limit %.0f GB)", c->width, c->height, c->vcs,
+                   c->vc_buf_flits, bytes / 1e9, NOC_MAX_STATE_BYTES / 1e9);
         return -1;
     }
     if (c->deadlock_cycles < 1) {

@@ -61,6 +61,7 @@ bad() {  # description, args...
   check "$what: one-line error" '[ "$(grep -c "^evsim noc: " "$tmp/err")" -ge 1 ]'
 }
 bad "mesh 0x4" --mesh 0x4
+bad "mesh too big for memory" --mesh 1024x1024
 bad "rate 0" --rate 0
 bad "rate 1.5" --rate 1.5
 bad "rate not a number" --rate fast
