@@ -305,6 +305,7 @@ uint32_t noc_routers(const noc *n) { return n->nrouters; }
 uint32_t noc_terminals(const noc *n) { return n->nterms; }
 uint64_t noc_cycle_ps(const noc *n) { return n->cycle_ps; }
 int noc_deadlocked(const noc *n) { return n->deadlocked; }
+int noc_failed(const noc *n) { return n->failed; }
 
 uint64_t noc_now_cycle(const noc *n)
 {
@@ -368,7 +369,7 @@ void noc_wake(noc *n, noc_router *r, uint64_t cycle)
          * that cannot be scheduled would stall silently, so stop. */
         r->tick_h = 0;
         r->next_tick = UINT64_MAX;
-        n->deadlocked = 1;
+        n->failed = 1;
         kq_stop(n->k);
     }
 }

@@ -146,6 +146,10 @@ int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
  * moving). noc_deadlock_routers lists routers holding flits at detection;
  * returns how many, writes at most cap ids. */
 int noc_deadlocked(const noc *n);
+/* 1 once memory ran out inside an event (a router or a delivery could not
+ * be scheduled, a copy could not be made): the NoC stopped the kernel and
+ * stops moving; its results are incomplete. */
+int noc_failed(const noc *n);
 uint32_t noc_deadlock_routers(const noc *n, uint32_t *ids, uint32_t cap);
 
 /* Flits inside the network or in source queues. */

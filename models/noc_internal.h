@@ -165,6 +165,7 @@ struct noc {
     uint64_t queued_flits;             /* flits in source queues */
     uint64_t last_progress;
     int deadlocked;
+    int failed;                        /* out of memory in a handler */
     uint32_t *dl_routers;
     uint32_t n_dl;
 

@@ -352,7 +352,7 @@ void noc_schedule_delivery(noc *n, uint32_t pkt, uint32_t dst, uint64_t cycle)
     deliver_msg m = {pkt, dst};
     if (kq_schedule_at(n->k, cycle * n->cycle_ps, NOC_PRIO_DELIVER,
                        on_deliver, n, &m, sizeof m, NULL) != KQ_OK) {
-        n->deadlocked = 1;
+        n->failed = 1;
         kq_stop(n->k);
     }
 }

@@ -222,7 +222,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
                                   (uint16_t)in_port, (uint16_t)vc);
         }
         if (err) {
-            n->deadlocked = 1;
+            n->failed = 1;
             kq_stop(n->k);
         }
         if (iv->popped == flits) {
@@ -369,13 +369,13 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
     uint64_t t = kq_now(k) / n->cycle_ps;
     r->tick_h = 0;
     r->next_tick = UINT64_MAX;
-    if (n->deadlocked)
+    if (n->deadlocked || n->failed)
         return;
 
     absorb_credits(n, r, t);
     inject(n, r, t);
     if (route_heads(n, r, t)) {
-        n->deadlocked = 1; /* out of memory: stop rather than lose flits */
+        n->failed = 1; /* out of memory: stop rather than lose flits */
         kq_stop(k);
         return;
     }

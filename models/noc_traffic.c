@@ -117,7 +117,7 @@ typedef struct {
     uint64_t lat_sum, lat_min, lat_max, hops_sum;
     uint64_t ejected_at_w1;
     uint64_t hops_before_window;
-    int window_closed, unstable, done;
+    int window_closed, unstable, done, oom;
     noc_traffic_result *res;
 } tr_state;
 
@@ -177,7 +177,7 @@ static void on_source(kq_kernel *k, void *ctx, const void *payload)
     noc_error e;
     if (noc_send(s->n, &q, NULL, &e) ||
         schedule_source(s, term, now + 1 + geometric(s, &s->rng[term]))) {
-        s->unstable = 1; /* out of memory: cannot go on */
+        s->oom = 1; /* out of memory: cannot go on */
         kq_stop(k);
         return;
     }
@@ -269,7 +269,7 @@ static void on_check(kq_kernel *k, void *ctx, const void *payload)
         next = s->w1; /* close the window on time */
     if (kq_schedule_at(k, next * noc_cycle_ps(s->n), KQ_PRIO_MAX, on_check, s,
                        NULL, 0, NULL) != KQ_OK) {
-        s->unstable = 1;
+        s->oom = 1;
         kq_stop(k);
     }
 }
@@ -326,6 +326,8 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
         goto oom;
 
     kq_run(s.k, KQ_TIME_MAX, 0);
+    if (noc_failed(s.n) || s.oom)
+        goto oom;
 
     res->deadlock = noc_deadlocked(s.n);
     if (res->deadlock)

@@ -27,6 +27,10 @@ static void usage(FILE *out)
         "                         cycles (1,1,1,1)\n"
         "  --link-latency N       router-to-router link cycles (1)\n"
         "  --terminals N          terminals per router (1)\n"
+        "  --flit-bits N          link width (64)\n"
+        "  --clock-ghz F          NoC clock (1)\n"
+        "  --router-pj-per-flit F energy per flit per router (1)\n"
+        "  --link-pj-per-bit F    energy per bit per link hop (0.1)\n"
         "  --routing R            xy|yx|xyyx (xy; xyyx can deadlock)\n"
         "  --hotspot T            hotspot terminal (0), with --hotspot-frac F (0.2)\n"
         "  --warmup-cycles N      (3000)\n"
@@ -205,7 +209,8 @@ int cli_noc_main(int argc, char **argv)
             "--vc-buf", "--router-stages", "--link-latency", "--terminals",
             "--routing", "--hotspot", "--hotspot-frac", "--warmup-cycles",
             "--measure-cycles", "--latency-limit", "--deadlock-cycles",
-            "--seed", "--sweep-step", "--sweep-tol", NULL};
+            "--seed", "--sweep-step", "--sweep-tol", "--flit-bits",
+            "--clock-ghz", "--router-pj-per-flit", "--link-pj-per-bit", NULL};
         int known = 0;
         for (int k = 0; with_value[k]; k++)
             known |= !strcmp(a, with_value[k]);
@@ -259,6 +264,14 @@ int cli_noc_main(int argc, char **argv)
             err = parse_u64(v, &c.net.deadlock_cycles);
         else if (!strcmp(a, "--seed"))
             err = parse_u64(v, &c.seed);
+        else if (!strcmp(a, "--flit-bits"))
+            err = parse_u32(v, &c.net.flit_bits);
+        else if (!strcmp(a, "--clock-ghz"))
+            err = parse_double(v, &c.net.clock_ghz);
+        else if (!strcmp(a, "--router-pj-per-flit"))
+            err = parse_double(v, &c.net.router_pj_per_flit);
+        else if (!strcmp(a, "--link-pj-per-bit"))
+            err = parse_double(v, &c.net.link_pj_per_bit);
         else if (!strcmp(a, "--sweep-step"))
             err = parse_double(v, &step);
         else if (!strcmp(a, "--sweep-tol"))

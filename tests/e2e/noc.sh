@@ -54,6 +54,17 @@ check "pipeline options exit 0" '[ $rc -eq 0 ]'
 check "pipeline options set the zero-load latency" \
   'grep -q "\"min_packet_latency_cycles\": 8," "$tmp/p.json"'
 
+# Energy: one flit, one router, no link on a 1x1 mesh.
+"$EVSIM" noc --mesh 1x1 --router-pj-per-flit 2.5 --link-pj-per-bit 1 \
+  --flit-bits 32 --clock-ghz 2 --rate 0.5 --json > "$tmp/e.json"; rc=$?
+check "energy options exit 0" '[ $rc -eq 0 ]'
+check "energy counts router traversals only on 1x1" '/usr/bin/python3 - "$tmp/e.json" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["link_energy_pj"] == 0
+assert d["router_energy_pj"] > 0 and d["router_energy_pj"] % 2.5 == 0
+PY'
+
 bad() {  # description, args...
   local what=$1; shift
   "$EVSIM" noc "$@" > /dev/null 2> "$tmp/err"; local rc=$?
@@ -68,6 +79,8 @@ bad "rate not a number" --rate fast
 bad "0-flit packets" --packet-flits 0
 bad "VC depth 0" --vc-buf 0
 bad "0 VCs" --vcs 0
+bad "clock 0 GHz" --clock-ghz 0
+bad "negative energy" --router-pj-per-flit -1
 bad "hotspot outside the mesh" --traffic hotspot --hotspot 16
 bad "transpose on a non-square mesh" --mesh 4x2 --traffic transpose
 bad "unknown traffic" --traffic tornado
