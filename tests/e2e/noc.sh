@@ -65,6 +65,19 @@ assert d["link_energy_pj"] == 0
 assert d["router_energy_pj"] > 0 and d["router_energy_pj"] % 2.5 == 0
 PY'
 
+"$EVSIM" noc --mesh 2x2 --measure-cycles 1000 --sweep --sweep-step 0.5 \
+  --sweep-tol 0.2 --json > "$tmp/sweep.json"; rc=$?
+check "sweep --json exits 0" '[ $rc -eq 0 ]'
+check "sweep --json has points and a stable saturation point" \
+  '/usr/bin/python3 - "$tmp/sweep.json" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+rates = [p["offered_rate"] for p in d["points"]]
+assert rates == sorted(rates) and len(rates) >= 2
+assert d["saturation"]["stable"] is True
+assert d["saturation"]["offered_rate"] in rates
+PY'
+
 bad() {  # description, args...
   local what=$1; shift
   "$EVSIM" noc "$@" > /dev/null 2> "$tmp/err"; local rc=$?
