@@ -342,15 +342,21 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
     res->max_latency_cycles = s.lat_max;
     res->mean_hops = s.delivered ? (double)s.hops_sum / (double)s.delivered
                                  : 0.0;
+    /* A run stopped early (unstable) measured only part of the window. */
+    uint64_t window = c->measure_cycles;
     if (!s.window_closed) {
         noc_totals t;
         noc_get_totals(s.n, &t);
         s.ejected_at_w1 = t.flits_ejected;
+        uint64_t now = kq_now(s.k) / cps;
+        window = now > s.w0 ? now - s.w0 : 0;
     }
     res->accepted_flit_rate =
-        (double)s.ejected_at_w1 / ((double)nterms * (double)c->measure_cycles);
+        window ? (double)s.ejected_at_w1 / ((double)nterms * (double)window)
+               : 0.0;
     res->injected_flit_rate =
-        (double)s.created_flits / ((double)nterms * (double)c->measure_cycles);
+        window ? (double)s.created_flits / ((double)nterms * (double)window)
+               : 0.0;
     res->cycles = kq_now(s.k) / cps;
     res->events = kq_events_processed(s.k);
     {

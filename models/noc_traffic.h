@@ -55,7 +55,8 @@ typedef struct {
     uint64_t min_latency_cycles, max_latency_cycles;
     double mean_hops;             /* Manhattan */
     double accepted_flit_rate;    /* flits ejected / terminal / cycle in
-                                   * the window */
+                                   * the window (the part of it run, when
+                                   * an unstable run stopped early) */
     double injected_flit_rate;    /* flits created / terminal / cycle */
     uint64_t cycles;              /* simulated cycles */
     uint64_t events;              /* kernel events */
