@@ -209,8 +209,7 @@ void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c)
             double copies = m->unit_count[0][op][lv + 1];
             for (int d = 0; d < LOMA_N_DIRS; d++) {
                 bool rd = d == LOMA_TL || d == LOMA_TH;
-                double bmax = rd ? m->rbw[op][lv] : m->wbw[op][lv];
-                double bmin = rd ? m->rbw_min[op][lv] : m->wbw_min[op][lv];
+                double bmax = m->bw[op][lv][d], bmin = m->bw_min[op][lv][d];
                 double a = word_access(mv->amount[d], mv->prec[d], mv->pc[d], bmax, bmin, copies);
                 c->acc[op][lv][d] = a;
                 c->e_dir[op][lv][d] = a * (rd ? mem->r_cost_pj : mem->w_cost_pj);

@@ -31,8 +31,9 @@ typedef struct {
     int mem[LOMA_N_OPS][LM_LV];
     int lvl_of[LOMA_MAX_MEMS][LOMA_N_OPS]; /* level of op in memory m, -1 */
     double size[LOMA_N_OPS][LM_LV];
-    double rbw[LOMA_N_OPS][LM_LV], wbw[LOMA_N_OPS][LM_LV];
-    double rbw_min[LOMA_N_OPS][LM_LV], wbw_min[LOMA_N_OPS][LM_LV];
+    /* word width and access granularity of the port serving each
+     * (operand, level, direction); 0 where no port serves it */
+    double bw[LOMA_N_OPS][LM_LV][LOMA_N_DIRS], bw_min[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
     int top_mem[LOMA_N_OPS];
     /* spatial loops per operand and arch level; [0] fractional (energy),
      * [1] integer (latency) */

@@ -142,8 +142,7 @@ void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
                 bool low = d == LOMA_TL || d == LOMA_FL;
                 bool dbf = low ? c->db[op][lv] : c->db[op][lv + 1];
                 allowed[op][lv][d] = dbf ? mv->period[d] : mv->window[d];
-                bool rd = d == LOMA_TL || d == LOMA_TH;
-                double bw = rd ? m->rbw[op][lv] : m->wbw[op][lv];
+                double bw = m->bw[op][lv][d];
                 real[op][lv][d] = bw > 0 ? ceil(mv->amount[d] * mv->prec[d] / bw) : 0;
             }
         }
