@@ -222,8 +222,8 @@ int cli_map_main(int argc, char **argv)
             break;
         case 'p':
             opt.lpf_limit = (int)strtol(optarg, &end, 10);
-            if (!*optarg || *end || opt.lpf_limit < 1 || opt.lpf_limit > LOMA_MAX_LOOPS) {
-                fprintf(stderr, "evsim map: --lpf-limit wants 1..%d, got '%s'\n", LOMA_MAX_LOOPS,
+            if (!*optarg || *end || opt.lpf_limit < 1 || opt.lpf_limit > LOMA_MAX_LPF) {
+                fprintf(stderr, "evsim map: --lpf-limit wants 1..%d, got '%s'\n", LOMA_MAX_LPF,
                         optarg);
                 return 2;
             }

@@ -30,8 +30,12 @@ static int factorize(uint64_t v, uint64_t *out, int max)
             out[n++] = p;
             v /= p;
         }
-    if (v > 1 && n < max)
-        out[n++] = v;
+    if (v > 1) {
+        if (n < max)
+            out[n++] = v;
+        else
+            out[max - 1] *= v; /* more factors than we keep: fold the rest */
+    }
     return n;
 }
 
@@ -52,6 +56,8 @@ static void make_lpfs(const lm_model *m, int lpf_limit, lpf_set *s)
     }
     if (lpf_limit < ndims)
         lpf_limit = ndims;
+    if (lpf_limit > LOMA_MAX_LPF)
+        lpf_limit = LOMA_MAX_LPF; /* the set holds at most this many */
     while (total > lpf_limit) {
         int best = -1;
         for (int d = 0; d < m->nd; d++)

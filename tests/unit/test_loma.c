@@ -176,6 +176,22 @@ START_TEST(test_lpf_limit_merges_smallest_factors)
 }
 END_TEST
 
+START_TEST(test_huge_lpf_count_is_bounded)
+{
+    /* 2^30 on one dim: 30 prime factors, more than the set keeps */
+    L.dim_size[C] = 1u << 30;
+    CO.mem[2].size_bits = 1e15;
+    loma_options o = {LOMA_CRIT_LATENCY, 24, 1000, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_uint_eq(R.orderings_evaluated, 1000);
+    ck_assert_uint_gt(R.orderings_skipped, 0);
+    double prod = 1;
+    for (int i = 0; i < R.n_order; i++)
+        prod *= R.order[i].size;
+    ck_assert_double_eq(prod, (double)(1u << 30) * 4 * 3); /* C * OX * FX */
+}
+END_TEST
+
 START_TEST(test_search_bound_reports_skipped)
 {
     loma_options o = {LOMA_CRIT_LATENCY, 6, 5, 0};
@@ -335,6 +351,7 @@ int main(void)
     tcase_add_test(tc, test_maps_small_conv_consistently);
     tcase_add_test(tc, test_lpf_limit_merges_smallest_factors);
     tcase_add_test(tc, test_search_bound_reports_skipped);
+    tcase_add_test(tc, test_huge_lpf_count_is_bounded);
     tcase_add_test(tc, test_energy_criterion_never_costs_more_energy);
     tcase_add_test(tc, test_same_inputs_same_result);
     tcase_add_test(tc, test_threads_give_the_same_result);
