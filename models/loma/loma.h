@@ -186,5 +186,10 @@ int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core
                    loma_error *err);
 size_t loma_cache_count(const loma_cache *c);
 uint64_t loma_cache_hits(const loma_cache *c);
+/* Persists the cache (written to PATH.tmp, then renamed) and loads it back
+ * into c, so a second run skips the searches. The file is this build's
+ * binary layout; a file from another layout is refused with a message. */
+int loma_cache_save(const loma_cache *c, const char *path, loma_error *err);
+int loma_cache_load(loma_cache *c, const char *path, loma_error *err);
 
 #endif

@@ -264,6 +264,35 @@ START_TEST(test_cache_maps_each_shape_once)
 }
 END_TEST
 
+START_TEST(test_cache_persists_across_runs)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    char path[] = "build/test_loma_cache.bin";
+    loma_cache *a = loma_cache_new();
+    const loma_result *r;
+    ck_assert_int_eq(loma_cache_map(a, &L, &CO, 0, &SP, &o, &r, &E), 0);
+    double lat = r->latency_cycles;
+    ck_assert_int_eq(loma_cache_save(a, path, &E), 0);
+    loma_cache_free(a);
+    loma_cache *b = loma_cache_new();
+    ck_assert_int_eq(loma_cache_load(b, path, &E), 0);
+    ck_assert_uint_eq(loma_cache_count(b), 1);
+    r = loma_cache_get(b, &L, 0, &SP, &o);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_double_eq(r->latency_cycles, lat);
+    loma_cache_free(b);
+    /* a file that is not a cache is refused */
+    FILE *f = fopen(path, "wb");
+    fputs("not a cache", f);
+    fclose(f);
+    b = loma_cache_new();
+    ck_assert_int_eq(loma_cache_load(b, path, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "not an evsim mapping cache"));
+    loma_cache_free(b);
+    remove(path);
+}
+END_TEST
+
 START_TEST(test_zero_sized_loop_is_an_error)
 {
     loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
@@ -356,6 +385,7 @@ int main(void)
     tcase_add_test(tc, test_same_inputs_same_result);
     tcase_add_test(tc, test_threads_give_the_same_result);
     tcase_add_test(tc, test_cache_maps_each_shape_once);
+    tcase_add_test(tc, test_cache_persists_across_runs);
     tcase_add_test(tc, test_zero_sized_loop_is_an_error);
     tcase_add_test(tc, test_zero_precision_output_is_an_error);
     tcase_add_test(tc, test_spatial_beyond_array_is_an_error);
