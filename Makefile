@@ -4,6 +4,7 @@
 #   make test     install missing deps, build and run every test twice
 #                 (plain and ASan+UBSan in build/asan), then the e2e tests
 #   make bench    benchmarks; prints `bench: NAME value unit` lines
+#   make valgrind unit tests under valgrind memcheck
 #   make clean
 #
 # Sources are found by wildcard so a new module is a new file, not a
@@ -34,7 +35,9 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 E2E       := $(sort $(wildcard tests/e2e/*.sh))
 
-.PHONY: all run test unit e2e bench clean deps fuzz
+.PHONY: all run test unit e2e bench clean deps fuzz valgrind
+.SECONDARY:
+.DELETE_ON_ERROR:
 all: $(BUILD)/evsim
 
 deps:
@@ -94,6 +97,13 @@ bench: deps $(BENCH_BIN) $(BUILD)/evsim
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@for s in $(wildcard tests/bench/*.sh); do \
 	  EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) bash $$s || exit 1; done
+
+# Every unit-test binary under valgrind's memcheck (slow; not in `make test`).
+valgrind: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do echo "== valgrind $$t"; \
+	  CK_FORK=no CK_DEFAULT_TIMEOUT=0 valgrind -q --error-exitcode=9 \
+	    --leak-check=full --errors-for-leak-kinds=definite,indirect $$t || fail=1; \
+	done; exit $$fail
 
 clean:
 	rm -rf build
