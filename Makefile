@@ -108,4 +108,20 @@ valgrind: $(TEST_BIN)
 clean:
 	rm -rf build
 
+# ---- fuzzing: libFuzzer over the config loaders (not part of `make test`).
+# make fuzz [FUZZ_SECONDS=60]; clang is installed by tools/deps.sh --with-fuzzer.
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := build/fuzz/fuzz_config
+$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
+	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) -o $@ $(LDLIBS_ALL)
+
+fuzz:
+	@tools/deps.sh --with-fuzzer
+	$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@mkdir -p build/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	  build/fuzz/corpus tests/data/config/zigzag configs/hw configs/workloads configs/mappings
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

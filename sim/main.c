@@ -6,6 +6,7 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
+    {"check", cli_check_main, "load configuration files and summarise them or list their errors"},
     {"map", cli_map_main, "map layers on a core with LOMA; print loop orders and costs"},
     {NULL, NULL, NULL}
 };

@@ -89,13 +89,16 @@ static void *detect(cfg_doc *d, const cfg_node *root, void *arg)
     cfg_kind *k = arg;
     *k = CFG_KIND_UNKNOWN;
     if (cfg_is_map(root)) {
-        if (cfg_map_get(d, root, "memories") || cfg_map_get(d, root, "operational_array"))
-            *k = CFG_KIND_CORE;
-        else if (cfg_map_get(d, root, "cores") || cfg_map_get(d, root, "noc") ||
-                 cfg_map_get(d, root, "core_types"))
+        /* A chip has memories too: test its own keys first. */
+        if (cfg_map_get(d, root, "cores") || cfg_map_get(d, root, "noc") ||
+            cfg_map_get(d, root, "core_types"))
             *k = CFG_KIND_CHIP;
+        else if (cfg_map_get(d, root, "memories") || cfg_map_get(d, root, "operational_array"))
+            *k = CFG_KIND_CORE;
         else if (cfg_map_get(d, root, "chip") || cfg_map_get(d, root, "workload"))
             *k = CFG_KIND_SCENARIO;
+        else if (cfg_map_get(d, root, "layers"))
+            *k = CFG_KIND_MAPPING;   /* newer Stream mapping files */
     } else if (cfg_is_seq(root) && cfg_seq_len(root) > 0) {
         cfg_node *first = cfg_seq_at(d, root, 0);
         if (cfg_map_get(d, first, "equation") || cfg_map_get(d, first, "loop_dims") ||

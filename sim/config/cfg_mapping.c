@@ -39,7 +39,7 @@ static bool parse_pair_text(const char *t, cfg_loop *out, bool allow_all)
     for (char *e = val + strlen(val); e > val && e[-1] == ' ';)
         *--e = '\0';
     if (allow_all && (!strcmp(val, "*") || !strcmp(val, "all"))) {
-        out->factor = CFG_FACTOR_ALL;
+        out->factor = val[0] == '*' ? CFG_FACTOR_STAR : CFG_FACTOR_ALL;
         return true;
     }
     if (!*val || strspn(val, "0123456789") != strlen(val) || strlen(val) > 15)
@@ -62,10 +62,19 @@ static bool parse_loop(cfg_doc *d, const cfg_node *n, const char *path, bool all
             snprintf(buf, sizeof buf, "%s, %s", a, v);
             ok = parse_pair_text(buf, out, allow_all);
         }
+    } else if (allow_all && cfg_is_map(n) && cfg_map_len(n) == 2) {
+        /* Newer Stream files: {dim: K, split: 4} (a number of parts). */
+        const char *a = cfg_text(cfg_map_get(d, n, "dim"));
+        const char *v = cfg_text(cfg_map_get(d, n, "split"));
+        if (a && v) {
+            snprintf(buf, sizeof buf, "%s, %s", a, v);
+            ok = parse_pair_text(buf, out, allow_all);
+        }
     }
     if (!ok)
         cfg_err_at(d, n, path, "expected 'DIM, FACTOR' (e.g. K, 8%s), found %s",
-                   allow_all ? "; FACTOR may be * or all" : "", cfg_describe(n, b, sizeof b));
+                   allow_all ? "; FACTOR may be * or all; or {dim: K, split: 8}" : "",
+                   cfg_describe(n, b, sizeof b));
     return ok;
 }
 
@@ -209,6 +218,15 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
 
     cfg_node *ca = cfg_map_get(d, en, "core_allocation");
     cfg_path_key(kp, sizeof kp, path, "core_allocation");
+    /* Newer Stream files wrap the list in a list of alternatives; one
+     * alternative is the same thing, several are a search evsim does not do. */
+    if (cfg_is_seq(ca) && cfg_seq_len(ca) >= 1 && cfg_is_seq(cfg_seq_at(d, ca, 0))) {
+        if (cfg_seq_len(ca) > 1)
+            cfg_err_at(d, ca, kp, "expected one list of core ids, found %d alternative "
+                       "allocations (a search over allocations is not supported)",
+                       cfg_seq_len(ca));
+        ca = cfg_seq_at(d, ca, 0);
+    }
     if (ca && !cfg_is_null(ca)) {
         e->core_alloc_line = (int)ca->start_mark.line + 1;
         e->core_alloc_col = (int)ca->start_mark.column + 1;
@@ -233,12 +251,26 @@ static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     (void)arg;
     char ip[64], b[96];
+    /* Newer Stream files: {layers: [entries], fused_groups: [...]}. */
+    if (cfg_is_map(root) && cfg_map_get(d, root, "layers")) {
+        static const char *const top_keys[] = {"layers", "fused_groups", NULL};
+        cfg_check_keys(d, root, "", top_keys);
+        cfg_node *fg = cfg_map_get(d, root, "fused_groups");
+        if (fg && !cfg_is_null(fg))
+            cfg_err_at(d, fg, "fused_groups", "layer fusion groups are not supported by "
+                       "evsim: expected per-layer entries only");
+        root = cfg_map_get(d, root, "layers");
+    }
     if (!cfg_is_seq(root)) {
         cfg_err_at(d, root, NULL, "expected a mapping file: a list of entries (- name: "
                    "default ...), found %s", cfg_describe(root, b, sizeof b));
         return NULL;
     }
     int n = cfg_seq_len(root);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, root, NULL, "expected at most %d entries, found %d", CFG_MAX_LIST, n);
+        return NULL;
+    }
     cfg_mapping *m = calloc(1, sizeof *m);
     if (m)
         m->entries = calloc((size_t)n + 1, sizeof *m->entries);

@@ -41,6 +41,9 @@ uint64_t cfg_layer_macs(const cfg_layer *l)
 
 int cfg_workload_find_id(const cfg_workload *w, int64_t id)
 {
+    /* Layers are usually numbered by position: try that first. */
+    if (id >= 0 && id < w->n_layers && w->layers[id].id == id)
+        return (int)id;
     for (int i = 0; i < w->n_layers; i++)
         if (w->layers[i].id == id)
             return i;
@@ -359,10 +362,12 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
 {
     char kp[256];
     int n = w->n_layers;
-    int *state = calloc((size_t)n, sizeof *state), *next = calloc((size_t)n, sizeof *next);
-    if (!state || !next) {
+    int *state = calloc((size_t)n + 1, sizeof *state);
+    int *stack = calloc((size_t)n + 1, sizeof *stack), *opi = calloc((size_t)n + 1, sizeof *opi);
+    if (!state || !stack || !opi) {
         free(state);
-        free(next);
+        free(stack);
+        free(opi);
         cfg_errors_add(d->err, "%s: out of memory", d->file);
         return;
     }
@@ -382,15 +387,14 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
     for (int s = 0; s < n && !broken; s++) {
         if (state[s])
             continue;
-        int stack[1024], top = 0;
-        int opi[1024];
+        int top = 0;   /* a node is on the stack at most once: top <= n */
         stack[top] = s;
         opi[top++] = 1;
         state[s] = 1;
         while (top > 0) {
             int u = stack[top - 1];
             cfg_layer *l = &w->layers[u];
-            if (opi[top - 1] >= l->n_operands || top >= 1024) {
+            if (opi[top - 1] >= l->n_operands) {
                 state[u] = 2;
                 top--;
                 continue;
@@ -417,14 +421,14 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
             }
             if (state[v] == 0) {
                 state[v] = 1;
-                next[u] = v;
                 stack[top] = v;
                 opi[top++] = 1;
             }
         }
     }
     free(state);
-    free(next);
+    free(stack);
+    free(opi);
 }
 
 static void check_inputs(cfg_doc *d, const cfg_node *root, cfg_workload *w)
@@ -458,6 +462,10 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
         return NULL;
     }
     int n = cfg_seq_len(root);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, root, NULL, "expected at most %d layers, found %d", CFG_MAX_LIST, n);
+        return NULL;
+    }
     cfg_workload *w = calloc(1, sizeof *w);
     const cfg_node *(*src)[CFG_MAX_OPERANDS] = calloc((size_t)n + 1, sizeof *src);
     if (w)
@@ -482,8 +490,7 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
     }
     if (!cfg_doc_failed(d))
         check_graph(d, w, src);
-    if (!cfg_doc_failed(d))
-        check_inputs(d, root, w);
+    check_inputs(d, root, w);
     free(src);
     if (cfg_doc_failed(d)) {
         cfg_workload_free(w);

@@ -8,8 +8,44 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/cfg_yaml.h"
+
+/* libyaml spends time quadratic in the nesting depth of flow collections
+ * ([[[[...), so a small hostile file could stall a load for minutes. No
+ * configuration nests deeper than a handful of levels; refuse beyond
+ * CFG_MAX_FLOW_DEPTH before parsing. Quotes and comments are skipped
+ * roughly: a miss can only under-count. Returns the offending line or 0. */
+#define CFG_MAX_FLOW_DEPTH 256
+static size_t flow_too_deep(const char *t, size_t len)
+{
+    size_t line = 1;
+    int depth = 0;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i], prev = i ? t[i - 1] : '\n';
+        if (c == '\n')
+            line++;
+        if (quote) {
+            if (c == quote || c == '\n')
+                quote = 0;
+            continue;
+        }
+        bool at_start = prev == ' ' || prev == '\t' || prev == '\n' || prev == '[' ||
+                        prev == '{' || prev == ',' || prev == ':';
+        if ((c == '\'' || c == '"') && at_start)
+            quote = c;
+        else if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n'))
+            while (i + 1 < len && t[i + 1] != '\n')
+                i++;
+        else if ((c == '[' || c == '{') && ++depth > CFG_MAX_FLOW_DEPTH)
+            return line;
+        else if ((c == ']' || c == '}') && depth > 0)
+            depth--;
+    }
+    return 0;
+}
 
 int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, cfg_errors *err)
 {
@@ -17,6 +53,12 @@ int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, cfg
     d->file = file;
     d->err = err;
     d->nerr_start = err->count + err->dropped;
+    size_t deep = flow_too_deep(text, len);
+    if (deep) {
+        cfg_errors_add(err, "%s:%zu:1: expected at most %d nested [ ] / { } levels, found more",
+                       file, deep, CFG_MAX_FLOW_DEPTH);
+        return -1;
+    }
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) {
         cfg_errors_add(err, "%s: cannot initialise the YAML parser", file);
@@ -79,6 +121,13 @@ char *cfg_read_file(const char *path, size_t *len, cfg_errors *err)
     FILE *f = fopen(path, "rb");
     if (!f) {
         cfg_errors_add(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    /* A FIFO or a device (/dev/stdin, /dev/zero) could block or never end. */
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        cfg_errors_add(err, "%s: expected a regular file", path);
+        fclose(f);
         return NULL;
     }
     size_t cap = 4096, n = 0;

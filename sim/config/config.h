@@ -39,6 +39,7 @@
 #define CFG_MAX_TILING 8     /* entries of intra/inter_core_tiling */
 #define CFG_MAX_CORE_ALLOC 256 /* core ids in one core_allocation */
 #define CFG_MAX_ERRORS 100   /* errors kept; later ones are only counted */
+#define CFG_MAX_LIST 16384   /* layers, mapping entries, cores, memories per file */
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -223,12 +224,18 @@ typedef struct {
     cfg_unroll unrolls[CFG_MAX_UNROLLS];
 } cfg_spatial;
 
-/* A tiling / ordering factor: a number, or `all` / `*` (the whole dim). */
+/* A tiling / ordering factor: a number, `all` or `*`. As in Stream,
+ * `all` splits the dim completely (intra_core_tiling `OY, all`: one row
+ * per computation node) and `*` means "as many as there are": the
+ * allocated cores for inter_core_tiling, the rest of the dim for
+ * temporal_ordering. */
 #define CFG_FACTOR_ALL 0
+#define CFG_FACTOR_STAR UINT64_MAX
 
 typedef struct {
-    char dim[CFG_DIM_NAME_MAX];
-    uint64_t factor;                 /* CFG_FACTOR_ALL for `all` and `*` */
+    char dim[CFG_DIM_NAME_MAX];      /* a layer dim; "*" in a ZigZag temporal_ordering
+                                      * (['*', '*']) stands for any remaining loops */
+    uint64_t factor;                 /* >= 1, CFG_FACTOR_ALL or CFG_FACTOR_STAR */
 } cfg_loop;
 
 typedef struct {
