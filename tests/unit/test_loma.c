@@ -372,6 +372,22 @@ START_TEST(test_free_oa_dim_generates_candidates)
 }
 END_TEST
 
+START_TEST(test_mixed_unrolling_on_one_array_dim)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    memset(&SP, 0, sizeof SP);
+    SP.n_unrolls[0] = 2; /* D1: [K, 2], [C, 2] */
+    SP.dim[0][0] = K;
+    SP.factor[0][0] = 2;
+    SP.dim[0][1] = C;
+    SP.factor[0][1] = 2;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_int_eq(R.n_spatial, 2);
+    ck_assert_double_eq(R.spatial_utilization, 1);
+    ck_assert_double_eq(R.ideal_temporal_cycles, 24); /* K2 OX4 FX3 left */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -393,6 +409,7 @@ int main(void)
     tcase_add_test(tc, test_layer_too_big_for_top_memory_is_an_error);
     tcase_add_test(tc, test_missing_port_direction_names_operand_and_level);
     tcase_add_test(tc, test_free_oa_dim_generates_candidates);
+    tcase_add_test(tc, test_mixed_unrolling_on_one_array_dim);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
