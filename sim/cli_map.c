@@ -148,12 +148,13 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
             ",\"latency_cycles\":%.17g,\"energy_pj\":%.17g,\"mac_energy_pj\":%.17g,"
             "\"mem_energy_pj\":%.17g,\"ideal_cycles\":%.17g,\"ideal_temporal_cycles\":%.17g,"
             "\"stall_cycles\":%.17g,\"onload_cycles\":%.17g,\"offload_cycles\":%.17g,"
-            "\"spatial_utilization\":%.17g,\"utilization\":%.17g,"
+            "\"spatial_utilization\":%.17g,\"temporal_utilization\":%.17g,\"utilization\":%.17g,"
             "\"orderings_evaluated\":%llu,\"orderings_valid\":%llu,\"orderings_skipped\":%llu,"
             "\"chosen_index\":%llu,\"spatial_mapping\":{",
             r->latency_cycles, r->energy_pj, r->mac_energy_pj, r->mem_energy_pj, r->ideal_cycles,
             r->ideal_temporal_cycles, r->stall_cycles, r->onload_cycles, r->offload_cycles,
-            r->spatial_utilization, r->utilization, (unsigned long long)r->orderings_evaluated,
+            r->spatial_utilization, r->ideal_temporal_cycles / r->latency_cycles, r->utilization,
+            (unsigned long long)r->orderings_evaluated,
             (unsigned long long)r->orderings_valid, (unsigned long long)r->orderings_skipped,
             (unsigned long long)r->chosen_index);
     for (int o = 0; o < lc->n_oa; o++) {
@@ -177,7 +178,16 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
         for (int lv = 0; lv < r->n_levels[op]; lv++) {
             fprintf(out, "%s{\"memory\":", lv ? "," : "");
             json_str(out, lc->mem[r->mem_of[op][lv]].name);
-            fprintf(out, ",\"energy_pj\":%.17g,\"loops\":[", r->energy_level_pj[op][lv]);
+            fprintf(out, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
+            for (int d = 0; d < LOMA_N_DIRS; d++)
+                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                        r->energy_dir_pj[op][lv][d]);
+            fprintf(out, "},\"word_accesses\":{");
+            for (int d = 0; d < LOMA_N_DIRS; d++)
+                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                        r->word_access[op][lv][d]);
+            fprintf(out, "},\"double_buffered\":%s,\"loops\":[",
+                    r->double_buffer[op][lv + 1] ? "true" : "false");
             for (int i = 0; i < r->n_loops[op][lv]; i++) {
                 fprintf(out, "%s[", i ? "," : "");
                 json_str(out, ll->dim_name[r->loops[op][lv][i].dim]);

@@ -4,7 +4,10 @@
 # results) through `evsim map --json` and requires latency and energy within
 # 0.5 % of ZigZag's (exact is expected, and is what evsim gives on all 20
 # cases: the ordering ZigZag chose is also the one evsim chooses, at the
-# same enumeration index). Prints the per-case gaps.
+# same enumeration index). It also compares the chosen loops per operand
+# and memory level, the orderings evaluated, the
+# latency's parts (ideal, stall, on-/off-loading) and the energy of every
+# operand at every memory level per direction. Prints the per-case gaps.
 set -u
 EVSIM=${EVSIM:-build/evsim}
 DATA=tests/data/loma/reference.jsonl
@@ -34,6 +37,31 @@ with tempfile.TemporaryDirectory() as td:
         ok = gl <= 0.005 and ge <= 0.005
         # the search space must be ZigZag's: same LPFs, same permutations
         ok = ok and got["orderings_evaluated"] == ref["nb_temporal_mappings_evaluated"]
+        # the latency's parts: ideal cycles, stalls, on- and off-loading
+        for k, zk in (("ideal_cycles", "ideal_cycle"), ("ideal_temporal_cycles", "ideal_temporal_cycle"),
+                      ("stall_cycles", "stall_slack_comb_cycles"), ("onload_cycles", "data_onloading_cycles"),
+                      ("offload_cycles", "data_offloading_cycles")):
+            if abs(got[k] - ref[zk]) > 0.005 * abs(ref[zk]) + 1e-6:
+                print("  %s %s: %.6g, zigzag %.6g" % (c["case_id"], k, got[k], ref[zk]))
+                ok = False
+        # the chosen mapping itself: each operand's loops per memory level
+        # (after the stationary merge-down), as ZigZag chose them
+        for op, levels in got["temporal_mapping"].items():
+            mine = [[[d, round(f)] for d, f in lvd["loops"]] for lvd in levels]
+            want = ref["temporal_mapping_per_level_stationary_merged"][op]
+            if mine != want:
+                print("  %s %s loops: %s, zigzag %s" % (c["case_id"], op, mine, want))
+                ok = False
+        # and the energy of every operand at every memory level, per direction
+        dirs = {"tl": "rd_out_to_low", "fl": "wr_in_by_low", "th": "rd_out_to_high", "fh": "wr_in_by_high"}
+        for op, levels in got["temporal_mapping"].items():
+            for lvd in levels:
+                want = ref["mem_energy_breakdown_by_direction_pJ"][op][lvd["memory"]]
+                for d, zz in dirs.items():
+                    g = lvd["energy_by_direction_pj"][d]
+                    if abs(g - want[zz]) > 0.005 * max(abs(want[zz]), 1e-9) + 1e-9:
+                        print("  %s %s %s %s: %.6g, zigzag %.6g" % (c["case_id"], op, lvd["memory"], d, g, want[zz]))
+                        ok = False
         exact += ok
         tag = "PASS" if ok else "FAIL"
         print("%s: %s latency %.0f (zigzag %.0f, gap %.4f%%) energy %.1f (zigzag %.1f, gap %.4f%%) "
