@@ -194,12 +194,10 @@ static double word_access(double amount, double prec, double pc, double bw_max, 
     return trunc(ceil(amount * prec / bw_min) * (bw_min / bw_max) * pc * copies);
 }
 
-void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c)
+bool lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c, double energy_cut)
 {
     lm_mapping mf, mi;
     lm_mapping_derive(m, 0, t, &mf);
-    if (m->frac)
-        lm_mapping_derive(m, 1, t, &mi);
     c->mac_energy = m->C->mac_energy_pj * m->mac;
     double mem_e = 0;
     for (int op = 0; op < LOMA_N_OPS; op++) {
@@ -223,5 +221,10 @@ void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c)
     }
     c->mem_energy = mem_e;
     c->energy = mem_e + c->mac_energy;
+    if (c->energy > energy_cut)
+        return false; /* cannot win: the latency is not needed */
+    if (m->frac)
+        lm_mapping_derive(m, 1, t, &mi);
     lm_latency(m, t, &mf, m->frac ? &mi : &mf, c);
+    return true;
 }

@@ -115,7 +115,10 @@ void lm_temporal_derive(const lm_model *m, const lm_tmap *alloc, lm_temporal *t)
 
 /* loma_cost.c / loma_latency.c */
 void lm_mapping_derive(const lm_model *m, int v, const lm_temporal *t, lm_mapping *mp);
-void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c);
+/* Costs t into c. With the energy criterion a mapping whose energy is
+ * above energy_cut cannot win, so its latency is skipped and false
+ * returned; pass INFINITY to always cost it fully. */
+bool lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c, double energy_cut);
 void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
                 const lm_mapping *mi, lm_cost *c);
 

@@ -236,8 +236,10 @@ static void *eval_slice(void *arg)
         if (lm_allocate(w->m, order, w->n, &w->alloc, NULL))
             continue;
         lm_temporal_derive(w->m, &w->alloc, &w->cur);
-        lm_cost_eval(w->m, &w->cur, &w->c);
         w->valid++;
+        double cut = w->crit == LOMA_CRIT_ENERGY && w->have ? w->best.energy : INFINITY;
+        if (!lm_cost_eval(w->m, &w->cur, &w->c, cut))
+            continue;
         if (!w->have || better(w->crit, &w->c, &w->best)) {
             w->best = w->c;
             w->best_t = w->cur;
