@@ -13,6 +13,10 @@
 # tests/e2e/*.sh end-to-end scripts, tests/bench/bench_*.c benchmarks.
 
 BUILD   ?= build
+V       ?= 0
+# Short "CC file" lines; `make V=1` shows the full commands.
+Q       := $(if $(filter 1,$(V)),,@)
+say      = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2))
 CC      ?= cc
 SAN     ?=
 PKGS    := yaml-0.1 libprotobuf-c
@@ -45,31 +49,38 @@ deps:
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: sim/trace/%.proto
 	@mkdir -p $(BUILD)/gen
-	protoc-c --proto_path=sim/trace --c_out=$(BUILD)/gen $<
+	$(call say,PROTOC,$<)
+	$(Q)protoc-c --proto_path=sim/trace --c_out=$(BUILD)/gen $<
 
 # Generated code is protoc-c's, not ours: compile it without -Werror's
 # extra warnings but keep it silent.
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
-	$(CC) -std=c17 $(CFLAGS) $(SAN) -w $(CPPFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) -std=c17 $(CFLAGS) $(SAN) -w $(CPPFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(CPPFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) $(CPPFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libevsim.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/evsim: $(BUILD)/obj/sim/main.o $(BUILD)/libevsim.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TESTSUP_OBJ) $(BUILD)/libevsim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libevsim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 run: deps $(BUILD)/evsim
 	$(BUILD)/evsim run configs/default.yaml
