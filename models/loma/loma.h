@@ -139,7 +139,9 @@ typedef struct {
     int n_levels[LOMA_N_OPS];
     int mem_of[LOMA_N_OPS][LOMA_MAX_LEVELS];     /* memory index per level */
     int n_loops[LOMA_N_OPS][LOMA_MAX_LEVELS];
-    loma_loop loops[LOMA_N_OPS][LOMA_MAX_LEVELS][LOMA_MAX_LOOPS]; /* inner first */
+    /* per operand and level, inner first, after ZigZag's stationary
+     * merge-down (the mapping the costs are for) */
+    loma_loop loops[LOMA_N_OPS][LOMA_MAX_LEVELS][LOMA_MAX_LOOPS];
     int n_spatial;                               /* spatial loops used */
     int sp_oa[LOMA_MAX_OA * LOMA_MAX_UNROLLS];
     loma_loop sp_loop[LOMA_MAX_OA * LOMA_MAX_UNROLLS];
@@ -171,7 +173,9 @@ int loma_criterion_parse(const char *s, loma_criterion *c);
 
 /* ---- cost cache ----------------------------------------------------------
  * Results keyed by (CN shape, core type): the loop sizes, precisions,
- * spatial mapping, criterion and lpf limit, plus the core type's id. The
+ * spatial mapping, criterion, lpf limit and search bound, plus the core
+ * type's id (the caller's: one id per distinct loma_core). The thread
+ * count is not in the key, since it does not change the result. The
  * simulator looks a CN up before asking the mapper. */
 typedef struct loma_cache loma_cache;
 

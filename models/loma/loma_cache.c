@@ -59,6 +59,7 @@ static void make_key(cache_key *k, const loma_layer *l, int core_type, const lom
     memcpy(k->prec_bits, l->prec_bits, sizeof k->prec_bits);
     k->prec_final_bits = l->prec_final_bits;
     for (int o = 0; o < LOMA_MAX_OA; o++) {
+        k->sp.free_oa[o] = sp->free_oa[o];
         k->sp.n_unrolls[o] = sp->n_unrolls[o];
         for (int u = 0; u < sp->n_unrolls[o] && u < LOMA_MAX_UNROLLS; u++) {
             k->sp.dim[o][u] = sp->dim[o][u];

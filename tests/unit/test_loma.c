@@ -259,6 +259,10 @@ START_TEST(test_cache_maps_each_shape_once)
     L.dim_size[K] = 8;
     ck_assert_int_eq(loma_cache_map(c, &L, &CO, 0, &SP, &o, &b, &E), 0);
     ck_assert_uint_eq(loma_cache_count(c), 3);
+    /* leaving the array dim to the mapper is another key too */
+    loma_spatial fr = SP;
+    fr.free_oa[0] = true; /* same unroll fields, but free: must not hit */
+    ck_assert_ptr_null(loma_cache_get(c, &L, 0, &fr, &o));
     ck_assert_double_eq(b->mac_count, 192);
     loma_cache_free(c);
 }
