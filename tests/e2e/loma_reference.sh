@@ -4,7 +4,8 @@
 # results) through `evsim map --json` and requires latency and energy within
 # 0.5 % of ZigZag's (exact is expected, and is what evsim gives on all 20
 # cases: the ordering ZigZag chose is also the one evsim chooses, at the
-# same enumeration index). It also compares the chosen loops per operand
+# same enumeration index). It also compares the LPF set and the chosen
+# ordering, the chosen loops per operand
 # and memory level, the orderings evaluated, the
 # latency's parts (ideal, stall, on-/off-loading) and the energy of every
 # operand at every memory level per direction. Prints the per-case gaps.
@@ -61,6 +62,16 @@ with tempfile.TemporaryDirectory() as td:
             if zk in ref and abs(got[k] - ref[zk]) > 0.005 * abs(ref[zk]) + 1e-6:
                 print("  %s %s: %.6g, zigzag %.6g" % (c["case_id"], k, got[k], ref[zk]))
                 ok = False
+        # the LPF set ZigZag enumerated and the ordering it chose
+        mine = [[d, round(f)] for d, f in got["ordering"]]
+        lpfs = (ref.get("loma") or [{}])[0].get("lpfs_after_limit")
+        if lpfs is not None and sorted(mine) != sorted(lpfs):
+            print("  %s LPFs: %s, zigzag %s" % (c["case_id"], sorted(mine), sorted(lpfs)))
+            ok = False
+        want = ref.get("chosen_ordering_inner_to_outer")
+        if want is not None and mine != want:
+            print("  %s ordering: %s, zigzag %s" % (c["case_id"], mine, want))
+            ok = False
         # the chosen mapping itself: each operand's loops per memory level
         # (after the stationary merge-down), as ZigZag chose them
         for op, levels in got["temporal_mapping"].items():
