@@ -345,6 +345,11 @@ int cli_map_main(int argc, char **argv)
             rc = 1;
             continue;
         }
+        if (me->n_order > 0)
+            fprintf(stderr,
+                    "evsim map: note: layer %lld (%s): the mapping's temporal_ordering is not "
+                    "applied; LOMA searches every ordering\n",
+                    (long long)l->id, ll.name);
         /* ZigZag silently shrinks unrolls that exceed the layer dim, an
          * innermost port's width or capacity; say so */
         for (int o = 0; o < lc.n_oa; o++)
