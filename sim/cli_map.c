@@ -334,8 +334,14 @@ int cli_map_main(int argc, char **argv)
         const loma_result *r = own;
         loma_error err;
         int bad = !own || loma_from_cfg(core, l, me, &lc, &ll, &ls, &err);
+        loma_order fixed;
+        int has_fixed = bad ? 0 : loma_order_from_cfg(l, me, &fixed, &err);
+        if (has_fixed < 0)
+            bad = 1;
         uint64_t hits = cache ? loma_cache_hits(cache) : 0;
-        if (!bad && cache)
+        if (!bad && has_fixed)
+            bad = loma_map_ordering(&ll, &lc, &ls, &fixed, own, &err);
+        else if (!bad && cache)
             bad = loma_cache_map(cache, &ll, &lc, core_type_of(&lc), &ls, &opt, &r, &err);
         else if (!bad)
             bad = loma_map(&ll, &lc, &ls, &opt, own, &err);
@@ -345,10 +351,10 @@ int cli_map_main(int argc, char **argv)
             rc = 1;
             continue;
         }
-        if (me->n_order > 0)
+        if (me->n_order > 0 && !has_fixed)
             fprintf(stderr,
-                    "evsim map: note: layer %lld (%s): the mapping's temporal_ordering is not "
-                    "applied; LOMA searches every ordering\n",
+                    "evsim map: note: layer %lld (%s): the mapping's temporal_ordering has `*` "
+                    "loops and is not applied; LOMA searches every ordering\n",
                     (long long)l->id, ll.name);
         /* ZigZag silently shrinks unrolls that exceed the layer dim, an
          * innermost port's width or capacity; say so */

@@ -162,6 +162,21 @@ typedef struct {
 int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
              const loma_options *opt, loma_result *out, loma_error *err);
 
+/* A fixed temporal loop order (a mapping's complete temporal_ordering),
+ * innermost first; size 0 stands for the rest of that dim. */
+typedef struct {
+    int n;
+    int dim[LOMA_MAX_LOOPS];
+    uint64_t size[LOMA_MAX_LOOPS];
+} loma_order;
+
+/* Like loma_map, but costs the one given ordering instead of searching
+ * (ZigZag uses a complete temporal_ordering as is). The spatial mapping
+ * must be complete (no free_oa). Errors name the layer and the dim whose
+ * sizes the ordering does not match. */
+int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
+                      const loma_order *order, loma_result *out, loma_error *err);
+
 /* Number of orderings the search would visit for the given temporal loop
  * sizes (after lpf merging); exposed for tests and warnings. */
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,

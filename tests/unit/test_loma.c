@@ -392,6 +392,36 @@ START_TEST(test_mixed_unrolling_on_one_array_dim)
 }
 END_TEST
 
+START_TEST(test_fixed_ordering_costs_that_ordering)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    /* the searched winner, given back as a fixed order, costs the same */
+    loma_order ord = {0};
+    for (int i = 0; i < R.n_order; i++) {
+        ord.dim[i] = R.order[i].dim;
+        ord.size[i] = (uint64_t)R.order[i].size;
+    }
+    ord.n = R.n_order;
+    loma_result f;
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &ord, &f, &E), 0);
+    ck_assert_uint_eq(f.orderings_evaluated, 1);
+    ck_assert_double_eq(f.latency_cycles, R.latency_cycles);
+    ck_assert_double_eq(f.energy_pj, R.energy_pj);
+    /* size 0 = the rest of the dim */
+    loma_order rest = {3, {C, OX, FX}, {0, 0, 0}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &rest, &f, &E), 0);
+    ck_assert_double_eq(f.ideal_temporal_cycles, 24);
+    /* an ordering that does not divide or does not cover is refused */
+    loma_order bad = {2, {C, OX}, {3, 0}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &bad, &f, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "does not divide"));
+    loma_order part = {2, {C, OX}, {2, 4}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &part, &f, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "FX uncovered"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -414,6 +444,7 @@ int main(void)
     tcase_add_test(tc, test_missing_port_direction_names_operand_and_level);
     tcase_add_test(tc, test_free_oa_dim_generates_candidates);
     tcase_add_test(tc, test_mixed_unrolling_on_one_array_dim);
+    tcase_add_test(tc, test_fixed_ordering_costs_that_ordering);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
