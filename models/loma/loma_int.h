@@ -113,6 +113,13 @@ typedef struct {
 int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, lm_fail *fail);
 void lm_temporal_derive(const lm_model *m, const lm_tmap *alloc, lm_temporal *t);
 
+/* loma_search.c: the result record of a costed mapping, and the error for
+ * an ordering that does not fit (naming the operand and level) */
+void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
+                    const loma_loop *order, int n, loma_result *r);
+void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
+                         loma_error *err);
+
 /* loma_cost.c / loma_latency.c */
 void lm_mapping_derive(const lm_model *m, int v, const lm_temporal *t, lm_mapping *mp);
 /* Costs t into c. With the energy criterion a mapping whose energy is
