@@ -134,7 +134,7 @@ static bool better(loma_criterion cr, const lm_cost *a, const lm_cost *b)
 }
 
 void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
-                        const loma_loop *order, int n, loma_result *r)
+                    const loma_loop *order, int n, loma_result *r)
 {
     r->energy_pj = c->energy;
     r->mac_energy_pj = c->mac_energy;
@@ -286,7 +286,7 @@ static void eval_batch(worker *ws, int nt, uint64_t count, worker *g)
 /* No ordering fits: say why the first one does not, naming the layer,
  * the operand, the memory level and the sizes. */
 void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
-                             loma_error *err)
+                         loma_error *err)
 {
     lm_fail f = {0};
     lm_tmap *tmp = malloc(sizeof *tmp);
