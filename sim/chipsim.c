@@ -403,6 +403,7 @@ static void cn_finished(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t)
     lr->cns_done++;
     lr->energy_pj += cn->energy_pj;
     m->res->compute_pj += cn->energy_pj;
+    m->res->mapper_top_pj += cn->top_pj;
     if (t > lr->end_ps)
         lr->end_ps = t;
     uint32_t pidx = m->part_base[cn->layer] + cn->part;

@@ -56,7 +56,8 @@ typedef struct {
     csim_layer_result *layers;  /* plan order */
     csim_core_result *cores;    /* chip order */
     uint32_t n_layers, n_cores;
-    double compute_pj;
+    double compute_pj;          /* MACs and on-core memories */
+    double mapper_top_pj;       /* left out: see plan_cn.top_pj */
     double offchip_read_pj, offchip_write_pj, offchip_static_pj;
     uint64_t offchip_read_bits, offchip_write_bits;
     uint64_t transfers, packets;

@@ -156,6 +156,12 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     for (int i = 0; i < me->n_links; i++)
         key = key * 3 + (int)me->link_mem[i];
 
+    if (chip->n_memories > 0 && core->n_mems > 0) {
+        const cfg_memory *top = &core->mems[core->n_mems - 1];
+        pl->top_is_offchip = top->holds[CFG_MOP_I1] && top->holds[CFG_MOP_I2] &&
+                             top->holds[CFG_MOP_O];
+    }
+
     uint64_t n_parts = 1, n_tiles = 1;
     int split_d = tiling(l, me->inter_tiling, me->n_inter, n_cand, &n_parts);
     int tile_d = tiling(l, me->intra_tiling, me->n_intra, n_cand, &n_tiles);
@@ -242,7 +248,13 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
             cn->dur_ps = (uint64_t)(r->latency_cycles * 1000.0 / chip->clock_ghz + 0.5);
             if (cn->dur_ps == 0)
                 cn->dur_ps = 1;
-            cn->energy_pj = r->energy_pj;
+            cn->top_pj = 0;
+            if (pl->top_is_offchip)
+                for (int op = 0; op < LOMA_N_OPS; op++)
+                    if (r->n_levels[op] > 0 &&
+                        r->mem_of[op][r->n_levels[op] - 1] == pl->core.n_mems - 1)
+                        cn->top_pj += r->energy_level_pj[op][r->n_levels[op] - 1];
+            cn->energy_pj = r->energy_pj - cn->top_pj;
             cn->cost = r;
             load_ps[best] += (double)cn->dur_ps;
             pp->n_cns++;

@@ -29,7 +29,10 @@ typedef struct {
     uint64_t macs;
     double cycles;         /* the mapper's latency (core cycles) */
     uint64_t dur_ps;
-    double energy_pj;
+    double energy_pj;      /* the core's share: MACs and on-core memories */
+    double top_pj;         /* the mapper's energy at an off-chip top level,
+                              which the chip run models itself (see
+                              plan_layer.top_is_offchip); else 0 */
     const loma_result *cost; /* owned by the plan's cache */
 } plan_cn;
 
@@ -43,6 +46,12 @@ typedef struct {
     const cfg_layer *cfg;
     loma_layer whole;      /* the mapper's view of the whole layer */
     loma_core core;        /* ... and of its core type (with its links) */
+    /* The core description's top memory holds every operand and the chip
+     * has off-chip memories: that top level stands for them. The chip run
+     * moves data to and from them over the NoC itself, so the mapper's
+     * energy at that level is kept apart (plan_cn.top_pj) rather than
+     * counted twice. */
+    bool top_is_offchip;
     uint32_t n_parts;
     plan_part *parts;
     char split_dim[16];    /* inter-core split dim, "" if none */

@@ -35,7 +35,7 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
             (unsigned long long)r->end_ps, (unsigned long long)r->events);
     double e = total_pj(r);
     fprintf(out, "energy       %.3f uJ\n", e * 1e-6);
-    fprintf(out, "  compute    %.3f uJ (MACs and core memories, from the mapper)\n",
+    fprintf(out, "  compute    %.3f uJ (MACs and on-core memories, from the mapper)\n",
             r->compute_pj * 1e-6);
     fprintf(out, "  NoC        %.3f uJ (routers %.3f, links %.3f)\n",
             (r->noc.router_energy_pj + r->noc.link_energy_pj) * 1e-6,
@@ -44,6 +44,9 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
             (r->offchip_read_pj + r->offchip_write_pj + r->offchip_static_pj) * 1e-6,
             (unsigned long long)r->offchip_read_bits,
             (unsigned long long)r->offchip_write_bits, r->offchip_static_pj * 1e-6);
+    if (r->mapper_top_pj > 0)
+        fprintf(out, "  (not added: %.3f uJ the mapper charges at the cores' off-chip top "
+                "level; the run models that traffic itself)\n", r->mapper_top_pj * 1e-6);
     fprintf(out, "NoC          %llu streams, %llu packets, %llu deliveries, mean latency "
             "%.1f cycles, max %llu\n",
             (unsigned long long)r->transfers, (unsigned long long)r->packets,
@@ -114,9 +117,9 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
             (unsigned long long)r->events);
     fprintf(out, ",\"energy_pj\":{\"total\":%.6g,\"compute\":%.6g,\"noc_router\":%.6g,"
             "\"noc_link\":%.6g,\"offchip_read\":%.6g,\"offchip_write\":%.6g,"
-            "\"offchip_static\":%.6g}",
+            "\"offchip_static\":%.6g,\"mapper_top_level_not_added\":%.6g}",
             total_pj(r), r->compute_pj, r->noc.router_energy_pj, r->noc.link_energy_pj,
-            r->offchip_read_pj, r->offchip_write_pj, r->offchip_static_pj);
+            r->offchip_read_pj, r->offchip_write_pj, r->offchip_static_pj, r->mapper_top_pj);
     fprintf(out, ",\"noc\":{\"streams\":%llu,\"packets\":%llu,\"deliveries\":%llu,"
             "\"flits_injected\":%llu,\"flit_link_hops\":%llu,\"mean_latency_cycles\":%.6g,"
             "\"max_latency_cycles\":%llu}",

@@ -7,14 +7,17 @@
 
 #include "config/cfg_yaml.h"
 
+/* Entry-level checks (spatial unrolling against the array) are made once
+ * per entry (spatial_once); the links are checked per layer, since they
+ * depend on the layer's operand names. */
 static void check_entry(const cfg_map_entry *e, const char *mf, const cfg_layer *l,
-                        const cfg_core *c, const char *cn, cfg_errors *err)
+                        const cfg_core *c, const char *cn, bool spatial_once, cfg_errors *err)
 {
     const char *known[CFG_MAX_OA_DIMS + 1];
     for (int i = 0; i < c->n_oa_dims; i++)
         known[i] = c->oa_dims[i];
     known[c->n_oa_dims] = NULL;
-    for (int s = 0; s < e->n_spatial; s++) {
+    for (int s = 0; spatial_once && s < e->n_spatial; s++) {
         const cfg_spatial *sp = &e->spatial[s];
         int k = cfg_core_oa_dim(c, sp->oa_dim);
         if (k < 0) {
@@ -59,6 +62,11 @@ int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_
                       const cfg_core *c, const char *core_name, cfg_errors *err)
 {
     int before = err->count + err->dropped;
+    bool *seen = calloc((size_t)m->n_entries + 1, sizeof *seen);
+    if (!seen) {
+        cfg_errors_add(err, "%s: out of memory", mapping_file);
+        return -1;
+    }
     for (int i = 0; i < w->n_layers; i++) {
         const cfg_layer *l = &w->layers[i];
         const cfg_map_entry *e = cfg_mapping_find(m, l);
@@ -69,9 +77,12 @@ int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_
                            l->operator_type);
             continue;
         }
+        size_t ei = (size_t)(e - m->entries);
         if (c)
-            check_entry(e, mapping_file, l, c, core_name, err);
+            check_entry(e, mapping_file, l, c, core_name, !seen[ei], err);
+        seen[ei] = true;
     }
+    free(seen);
     return err->count + err->dropped > before ? -1 : 0;
 }
 
