@@ -14,5 +14,6 @@ typedef struct {
 } cli_command;
 
 /* One line per subcommand; add yours here and to the table in main.c. */
+int cli_events_main(int argc, char **argv);
 
 #endif
