@@ -35,6 +35,8 @@ BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 E2E       := $(sort $(wildcard tests/e2e/*.sh))
 
 .PHONY: all run test unit e2e bench clean deps fuzz
+.SECONDARY:
+.DELETE_ON_ERROR:
 all: $(BUILD)/evsim
 
 deps:

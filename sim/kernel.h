@@ -26,8 +26,9 @@
 typedef struct kq_kernel kq_kernel;
 
 /* A handler gets the kernel (to read the time and schedule more events),
- * the context it was scheduled with, and a pointer to the payload copy
- * (valid only during the call; NULL when the payload was empty). */
+ * the context it was scheduled with, and a pointer to a copy of the payload
+ * it was scheduled with (never NULL; valid only during the call; bytes past
+ * the scheduled length are unspecified). */
 typedef void (*kq_handler)(kq_kernel *k, void *ctx, const void *payload);
 
 /* Identifies one scheduled event for cancellation; 0 is never valid. */
@@ -48,10 +49,16 @@ typedef enum {
     KQ_RUN_EMPTY,     /* no events left */
     KQ_RUN_TIME,      /* next event is later than the time limit */
     KQ_RUN_EVENTS,    /* the event-count limit was reached */
-    KQ_RUN_STOPPED    /* a handler called kq_stop */
+    KQ_RUN_STOPPED,   /* a handler called kq_stop */
+    KQ_RUN_NOMEM      /* the queue could not grow while reorganising */
 } kq_run_result;
 
+/* The queue behind the kernel; both give the same order (see kq_queue.h).
+ * kq_new() uses the calendar, the faster one in tests/bench. */
+typedef enum { KQ_QUEUE_CALENDAR, KQ_QUEUE_HEAP } kq_queue_kind;
+
 kq_kernel *kq_new(void);
+kq_kernel *kq_new_with(kq_queue_kind kind);
 void kq_free(kq_kernel *k);
 
 /* Schedule at an absolute time, or after a delay from now. `handle_out`
@@ -84,5 +91,9 @@ size_t kq_peak_pending(const kq_kernel *k);
 size_t kq_memory_bytes(const kq_kernel *k); /* queue + pools, allocated */
 
 const char *kq_strerror(kq_err e);
+
+/* For tests only: make the next insertion sequence number `seq` (below
+ * 2^28), so the wrap-around renumbering can be exercised quickly. */
+void kq_test_set_sequence(kq_kernel *k, uint32_t seq);
 
 #endif
