@@ -22,7 +22,7 @@ static void usage(FILE *out)
             "\n"
             "  --format F    force the format instead of detecting it; F is one of\n"
             "                nmnist ncaltech101 aedat2 aedat2-dvs128 aedat2-davis240\n"
-            "                evt2 evt3 dat csv\n"
+            "                evt2 evt3 dat aedat4 csv\n"
             "  --json        print one JSON object instead of text\n"
             "  --to-csv OUT  also write the events as CSV (t_UNIT,x,y,p) to OUT\n"
             "  --help        this help\n");
@@ -53,9 +53,9 @@ static void json_size(const char *key, uint32_t v)
 
 static void print_json(const char *path, const ev_info *in, const ev_stats *s)
 {
-    char t0[32], t1[32];
-    ev_format_time(t0, s->t_first_ps, EV_HIST_BIN0_PS);
-    ev_format_time(t1, s->t_last_ps, EV_HIST_BIN0_PS);
+    char t0[48], t1[48];
+    ev_format_time(t0, s->t_first_ps, in->t_origin_us, EV_HIST_BIN0_PS);
+    ev_format_time(t1, s->t_last_ps, in->t_origin_us, EV_HIST_BIN0_PS);
     printf("{\"file\":");
     json_str(path);
     printf(",\"format\":\"%s\",", ev_format_name(in->format));
@@ -73,6 +73,7 @@ static void print_json(const char *path, const ev_info *in, const ev_stats *s)
     if (s->events > s->channel_events)
         printf("\"x_min\":%u,\"x_max\":%u,\"y_min\":%u,\"y_max\":%u,", s->x_min, s->x_max,
                s->y_min, s->y_max);
+    printf("\"t_origin_us\":%llu,", (unsigned long long)in->t_origin_us);
     printf("\"backwards\":%llu,\"time_records\":%llu,\"time_wraps\":%llu,"
            "\"truncated_bytes\":%llu,\"skipped\":{",
            (unsigned long long)in->backwards, (unsigned long long)in->time_records,
@@ -81,7 +82,7 @@ static void print_json(const char *path, const ev_info *in, const ev_stats *s)
         printf("%s\"%s\":%llu", i ? "," : "", ev_skip_name((ev_skip_reason)i),
                (unsigned long long)in->skipped[i]);
     printf("},\"skipped_total\":%llu,", (unsigned long long)ev_skipped_total(in));
-    ev_format_time(t0, s->bin_ps, EV_HIST_BIN0_PS);
+    ev_format_time(t0, s->bin_ps, 0, EV_HIST_BIN0_PS);
     printf("\"histogram\":{\"bin_us\":%s,\"counts\":[", t0);
     size_t used = ev_stats_bins_used(s);
     for (size_t i = 0; i < used; i++)
@@ -91,7 +92,8 @@ static void print_json(const char *path, const ev_info *in, const ev_stats *s)
 
 static void print_text(const char *path, const ev_info *in, const ev_stats *s)
 {
-    char a[32], b[32], c[32];
+    char a[48], b[48], c[48];
+    const uint64_t org = in->t_origin_us;
     printf("file        %s\n", path);
     printf("format      %s -- %s\n", ev_format_name(in->format),
            ev_format_description(in->format));
@@ -108,10 +110,10 @@ static void print_text(const char *path, const ev_info *in, const ev_stats *s)
                s->ch_min, s->ch_max);
     printf("\n");
     if (s->events) {
-        ev_format_time(a, s->t_first_ps, EV_HIST_BIN0_PS);
-        ev_format_time(b, s->t_last_ps, EV_HIST_BIN0_PS);
+        ev_format_time(a, s->t_first_ps, org, EV_HIST_BIN0_PS);
+        ev_format_time(b, s->t_last_ps, org, EV_HIST_BIN0_PS);
         uint64_t span = s->t_last_ps > s->t_first_ps ? s->t_last_ps - s->t_first_ps : 0;
-        ev_format_time(c, span, EV_HIST_BIN0_PS);
+        ev_format_time(c, span, 0, EV_HIST_BIN0_PS);
         printf("time        %s us .. %s us (span %s us)\n", a, b, c);
         if (s->events > s->channel_events)
             printf("x, y        %u..%u, %u..%u\n", s->x_min, s->x_max, s->y_min, s->y_max);
@@ -142,11 +144,11 @@ static void print_text(const char *path, const ev_info *in, const ev_stats *s)
     uint64_t peak = 0;
     for (size_t i = 0; i < used; i++)
         peak = s->hist[i] > peak ? s->hist[i] : peak;
-    ev_format_time(a, s->bin_ps, EV_HIST_BIN0_PS);
+    ev_format_time(a, s->bin_ps, 0, EV_HIST_BIN0_PS);
     printf("\nevent rate (bins of %s us from the first event)\n", a);
     printf("  %14s %10s %14s\n", "from t_us", "events", "events/s");
     for (size_t i = 0; i < used; i++) {
-        ev_format_time(b, s->t_first_ps + i * s->bin_ps, EV_HIST_BIN0_PS);
+        ev_format_time(b, s->t_first_ps + i * s->bin_ps, org, EV_HIST_BIN0_PS);
         double rate = (double)s->hist[i] * 1e12 / (double)s->bin_ps;
         int bar = (int)(40 * s->hist[i] / peak);
         printf("  %14s %10llu %14.0f %.*s\n", b, (unsigned long long)s->hist[i], rate, bar,

@@ -6,7 +6,7 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
-    {"events", cli_events_main, "summarise or convert an event trace (N-MNIST, AEDAT 2.0, EVT 2/3, DAT, CSV)"},
+    {"events", cli_events_main, "summarise or convert an event trace (N-MNIST, AEDAT 2/4, EVT 2/3, DAT, CSV)"},
     {NULL, NULL, NULL}
 };
 

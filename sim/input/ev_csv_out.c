@@ -10,6 +10,7 @@
 
 struct ev_csv_writer {
     FILE *f;
+    const ev_info *src; /* live: its t_origin_us is set by the first event */
     uint64_t tick_ps;
     char *path, *tmp;
 };
@@ -22,9 +23,9 @@ static const struct {
     {UINT64_C(1000000000000), "s"},
 };
 
-static char *put_u64(char *p, uint64_t v)
+static char *put_u128(char *p, unsigned __int128 v)
 {
-    char tmp[24];
+    char tmp[40];
     int n = 0;
     do
         tmp[n++] = (char)('0' + v % 10);
@@ -34,10 +35,16 @@ static char *put_u64(char *p, uint64_t v)
     return p;
 }
 
-void ev_format_time(char *buf, uint64_t t_ps, uint64_t tick_ps)
+static char *put_u64(char *p, uint64_t v)
 {
-    char *p = put_u64(buf, t_ps / tick_ps);
-    uint64_t rem = t_ps % tick_ps;
+    return put_u128(p, v);
+}
+
+void ev_format_time(char *buf, uint64_t t_ps, uint64_t origin_us, uint64_t tick_ps)
+{
+    unsigned __int128 t = (unsigned __int128)origin_us * 1000000u + t_ps;
+    char *p = put_u128(buf, t / tick_ps);
+    uint64_t rem = (uint64_t)(t % tick_ps);
     if (rem) {
         *p++ = '.';
         for (uint64_t scale = tick_ps / 10; scale && rem; scale /= 10) {
@@ -77,6 +84,7 @@ int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_e
             free_writer(w);
         return -1;
     }
+    w->src = src;
     memcpy(w->tmp, path, len);
     memcpy(w->tmp + len, ".tmp", 5);
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
@@ -100,7 +108,7 @@ int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, ev_error *err)
     char line[96];
     for (size_t i = 0; i < n; i++) {
         const ev_event *e = &ev[i];
-        ev_format_time(line, e->t_ps, w->tick_ps);
+        ev_format_time(line, e->t_ps, w->src->t_origin_us, w->tick_ps);
         char *p = line + strlen(line);
         *p++ = ',';
         if (e->is_channel) {

@@ -30,9 +30,13 @@ static const char *parse_u32(const char *p, const char *end, uint32_t *v)
     return ws(p, end);
 }
 
-/* Decimal time in units of UNIT_PS; NULL if malformed, out of range or
- * finer than a picosecond. */
-static const char *parse_time(const char *p, const char *end, uint64_t unit_ps, uint64_t *t)
+typedef unsigned __int128 u128;
+
+/* Decimal time in units of UNIT_PS, in picoseconds; NULL if malformed,
+ * beyond 2^96 ps or finer than a picosecond. 128 bits because absolute
+ * (Unix-epoch) times do not fit 64-bit picoseconds: the caller moves them
+ * to a whole-second origin. */
+static const char *parse_time(const char *p, const char *end, uint64_t unit_ps, u128 *t)
 {
     p = ws(p, end);
     if (p == end || *p < '0' || *p > '9')
@@ -43,9 +47,8 @@ static const char *parse_time(const char *p, const char *end, uint64_t unit_ps, 
             return NULL;
         ip = ip * 10 + (uint64_t)(*p++ - '0');
     }
-    if (ip > UINT64_MAX / unit_ps)
-        return NULL;
-    uint64_t v = ip * unit_ps, scale = unit_ps;
+    u128 v = (u128)ip * unit_ps;
+    uint64_t scale = unit_ps;
     if (p < end && *p == '.') {
         p++;
         if (p == end || *p < '0' || *p > '9')
@@ -58,13 +61,34 @@ static const char *parse_time(const char *p, const char *end, uint64_t unit_ps, 
                 continue;
             }
             scale /= 10;
-            if (v > UINT64_MAX - d * scale)
-                return NULL;
-            v += d * scale;
+            v += (u128)d * scale;
         }
     }
+    if (v >> 96)
+        return NULL;
     *t = v;
     return ws(p, end);
+}
+
+/* Picoseconds from the origin; the first event fixes the origin (a whole
+ * second) when its absolute time would not fit 64-bit picoseconds, like
+ * the AEDAT 4.0 reader does. An event before the origin is clamped to it
+ * (and so counted as a step back). -1 if beyond 64-bit range. */
+static int rebase(ev_reader *r, u128 t, uint64_t *t_ps)
+{
+    ev_csv_state *c = &r->st.csv;
+    const u128 s_ps = (u128)EV_US_PS * 1000000u;
+    if (!c->have_origin) {
+        c->have_origin = 1;
+        if (t >> 62)
+            r->info.t_origin_us = (uint64_t)(t / s_ps) * 1000000u;
+    }
+    u128 o = (u128)r->info.t_origin_us * EV_US_PS;
+    u128 rel = t > o ? t - o : 0;
+    if (rel >> 64)
+        return -1;
+    *t_ps = (uint64_t)rel;
+    return 0;
 }
 
 /* 1 event, 0 not a record, -1 bad line. */
@@ -76,10 +100,10 @@ static int parse_line(ev_reader *r, const char *p, const char *end, ev_event *e)
     p = ws(p, end);
     if (p == end || *p == '#')
         return 0;
-    uint64_t t;
-    if (!(p = parse_time(p, end, c->unit_ps, &t)) || p == end || *p++ != ',')
+    u128 t;
+    if (!(p = parse_time(p, end, c->unit_ps, &t)) || p == end || *p++ != ',' ||
+        rebase(r, t, &e->t_ps))
         return -1;
-    e->t_ps = t;
     if (c->channel) {
         if (!(p = parse_u32(p, end, &e->channel)) || p != end)
             return -1;

@@ -35,6 +35,7 @@ typedef struct {
     uint64_t line_no;     /* lines consumed so far */
     uint64_t first_bad_line;
     uint8_t channel;      /* t,channel columns instead of t,x,y,p */
+    uint8_t have_origin;  /* the first event has fixed info.t_origin_us */
 } ev_csv_state;
 
 struct ev_reader {
@@ -58,6 +59,9 @@ struct ev_reader {
     ev_event *q;
     size_t q_head, q_len;
     int finished;
+    void *ext;            /* format state that owns memory (AEDAT 4.0) */
+    void (*ext_free)(void *ext);
+    void (*at_end)(ev_reader *r); /* a format's own end-of-input check */
     union {
         ev_evt_state evt;
         ev_ts32_state ts;
@@ -92,6 +96,8 @@ size_t ev_decode_evt2(ev_reader *r, ev_event *out, size_t cap);
 size_t ev_decode_evt3(ev_reader *r, ev_event *out, size_t cap);
 size_t ev_decode_dat(ev_reader *r, ev_event *out, size_t cap);
 size_t ev_decode_csv(ev_reader *r, ev_event *out, size_t cap);
+size_t ev_decode_aedat4(ev_reader *r, ev_event *out, size_t cap);
+int ev_header_aedat4(ev_reader *r); /* ev_fmt_aedat4.c */
 
 /* Unroll a 32-bit microsecond counter that wraps (AEDAT, DAT): a drop of
  * more than half the range is a wrap, a smaller one a real step back. */

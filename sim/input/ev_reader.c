@@ -27,6 +27,7 @@ static const struct {
     [EV_FMT_EVT3] = {"evt3", "Prophesee EVT 3.0 raw (16-bit words)"},
     [EV_FMT_DAT] = {"dat", "Prophesee DAT (8-byte CD events)"},
     [EV_FMT_CSV] = {"csv", "CSV t_UNIT,x,y,p or t_UNIT,channel"},
+    [EV_FMT_AEDAT4] = {"aedat4", "AEDAT 4.0 (EVTS packets, LZ4 or uncompressed)"},
 };
 
 static const char *skip_names[EV_SKIP_COUNT] = {
@@ -40,6 +41,7 @@ static const char *skip_names[EV_SKIP_COUNT] = {
     [EV_SKIP_VENDOR] = "vendor",
     [EV_SKIP_UNKNOWN_TYPE] = "unknown_type",
     [EV_SKIP_BAD_LINE] = "bad_line",
+    [EV_SKIP_OTHER_STREAM] = "other_stream",
 };
 
 const char *ev_format_name(ev_format f)
@@ -170,11 +172,12 @@ static ev_format detect(ev_reader *r, const char *path)
     if (n >= 9 && !memcmp(b, "#!AER-DAT", 9)) {
         if (n >= 12 && !memcmp(b + 9, "2.0", 3))
             return EV_FMT_AEDAT2;
+        if (n >= 12 && !memcmp(b + 9, "4.0", 3))
+            return EV_FMT_AEDAT4;
         char ver[8] = {0};
         for (size_t i = 0; i < 3 && 9 + i < n && isprint(b[9 + i]); i++)
             ver[i] = (char)b[9 + i];
-        evr_fail(r, "AEDAT %s file: unsupported version (evsim reads AEDAT 2.0%s)", ver,
-                 ver[0] == '4' ? "; AEDAT 4.0's flatbuffers/LZ4 packets are not decoded" : "");
+        evr_fail(r, "AEDAT %s file: unsupported version (evsim reads AEDAT 2.0 and 4.0)", ver);
         return EV_FMT_COUNT;
     }
     if (n >= 1 && b[0] == '%')
@@ -189,7 +192,7 @@ static ev_format detect(ev_reader *r, const char *path)
         evr_fail(r, "AEDAT 4.0 file without its '#!AER-DAT4.0' header line");
     else
         evr_fail(r, "cannot tell the format from the header or the extension '.%s'; "
-                    "use --format (nmnist, ncaltech101, aedat2, evt2, evt3, dat, csv)", ext);
+                    "use --format (nmnist, ncaltech101, aedat2, aedat4, evt2, evt3, dat, csv)", ext);
     return EV_FMT_COUNT;
 }
 
@@ -248,6 +251,12 @@ static int setup_format(ev_reader *r, ev_format req, const char *path)
         }
         break;
     }
+    case EV_FMT_AEDAT4:
+        if (ev_header_aedat4(r))
+            return -1;
+        r->decode = ev_decode_aedat4;
+        r->rec_bytes = 1;
+        break;
     case EV_FMT_CSV:
         if (ev_header_csv(r))
             return -1;
@@ -267,6 +276,7 @@ int ev_open(ev_reader **out, const char *path, ev_format fmt, ev_error *err)
     *out = NULL;
     ev_reader *r = calloc(1, sizeof *r);
     if (r) {
+        r->fd = -1;
         r->buf = malloc(EV_BUF_BYTES);
         r->q = malloc(EV_QUEUE_EVENTS * sizeof *r->q);
     }
@@ -303,6 +313,8 @@ void ev_close(ev_reader *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    if (r->ext_free)
+        r->ext_free(r->ext);
     free(r->buf);
     free(r->q);
     free(r);
@@ -326,6 +338,8 @@ static void describe_skips(const ev_info *in, char *s, size_t cap)
  * empty trace. Triggers alone are a valid, event-less recording. */
 static long finish(ev_reader *r)
 {
+    if (r->at_end)
+        r->at_end(r);
     size_t rest = r->len - r->pos;
     if (rest) {
         r->info.skipped[EV_SKIP_TRUNCATED]++;

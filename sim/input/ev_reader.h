@@ -33,6 +33,7 @@ typedef enum {
     EV_FMT_EVT3,          /* Prophesee EVT 3.0 .raw */
     EV_FMT_DAT,           /* Prophesee DAT, 8-byte CD events */
     EV_FMT_CSV,           /* t_UNIT,x,y,p or t_UNIT,channel */
+    EV_FMT_AEDAT4,        /* AEDAT 4.0: LZ4 or uncompressed EVTS packets */
     EV_FMT_COUNT
 } ev_format;
 
@@ -48,6 +49,7 @@ typedef enum {
     EV_SKIP_VENDOR,        /* EVT OTHERS / CONTINUED words */
     EV_SKIP_UNKNOWN_TYPE,  /* EVT word type the specification leaves unused */
     EV_SKIP_BAD_LINE,      /* CSV line that does not parse */
+    EV_SKIP_OTHER_STREAM,  /* AEDAT 4.0 packet of frames, IMU, triggers */
     EV_SKIP_COUNT
 } ev_skip_reason;
 
@@ -72,6 +74,10 @@ typedef struct {
     uint64_t skipped[EV_SKIP_COUNT];
     char sensor[64];        /* chip / camera named in the header, or "" */
     int channel_events;     /* 1: the file holds channel events (CSV) */
+    /* Event times are t_ps + t_origin_us * 1e6. 0 except for AEDAT 4.0,
+     * whose Unix-epoch microseconds overflow 64-bit picoseconds: there
+     * it is the first event's time floored to a whole second. */
+    uint64_t t_origin_us;
 } ev_info;
 
 typedef struct {

@@ -30,7 +30,9 @@ size_t ev_stats_bins_used(const ev_stats *s);
 /* CSV output: written to PATH.tmp and renamed to PATH by commit; abort
  * (or any failure) removes the temporary file. The header names the
  * source format and sensor size, then `t_UNIT,x,y,p` (or `t_UNIT,channel`)
- * with UNIT the source's own tick, so a conversion loses nothing. */
+ * with UNIT the source's own tick and absolute times (t_origin_us added),
+ * so a conversion loses nothing. SRC is read again at every write (the
+ * origin is known after the first event): keep the reader open. */
 typedef struct ev_csv_writer ev_csv_writer;
 
 int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_error *err);
@@ -38,7 +40,8 @@ int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, ev_error *err)
 int ev_csvw_commit(ev_csv_writer *w, ev_error *err); /* frees w */
 void ev_csvw_abort(ev_csv_writer *w);                /* frees w */
 
-/* T_PS in units of TICK_PS, exact ("311175", "1.5"), into buf (>= 32). */
-void ev_format_time(char *buf, uint64_t t_ps, uint64_t tick_ps);
+/* ORIGIN_US + T_PS in units of TICK_PS, exact ("311175", "1.5"), into
+ * buf (>= 48 bytes). */
+void ev_format_time(char *buf, uint64_t t_ps, uint64_t origin_us, uint64_t tick_ps);
 
 #endif

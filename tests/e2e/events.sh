@@ -66,8 +66,10 @@ if [ -d "$REF" ]; then
   err=$("$EVSIM" events "$REF/dvs128_header_filler_body.aedat" 2>&1 >/dev/null); rc=$?
   check "filler body exits 1" '[ $rc -eq 1 ]'
   check "filler body reported malformed" 'printf "%s" "$err" | grep -q "malformed aedat2-dvs128 body"'
-  err=$("$EVSIM" events "$REF/dvxplorer_sample.aedat4" 2>&1 >/dev/null); rc=$?
-  check "aedat4 refused clearly" '[ $rc -eq 1 ] && printf "%s" "$err" | grep -q "AEDAT 4.0"'
+  "$EVSIM" events "$REF/dvxplorer_sample.aedat4" --json --to-csv "$TMP/dvx.csv" >"$TMP/a4.json"; rc=$?
+  check "aedat4 decoded" '[ $rc -eq 0 ] && json "$TMP/a4.json" "j[\"format\"]==\"aedat4\" and (j[\"width\"],j[\"height\"])==(320,240) and j[\"events\"]==111954 and j[\"t_first_us\"]==1605537493718345 and j[\"t_last_us\"]==1605537494308262 and j[\"on\"]==55023 and j[\"skipped\"][\"other_stream\"]==59"'
+  "$EVSIM" events "$TMP/dvx.csv" --json >"$TMP/a4csv.json"; rc=$?
+  check "aedat4 -> csv keeps epoch times" '[ $rc -eq 0 ] && grep -q "^1605537493718345,154,204,0$" "$TMP/dvx.csv" && json "$TMP/a4csv.json" "j[\"events\"]==111954 and j[\"t_first_us\"]==1605537493718345 and j[\"t_last_us\"]==1605537494308262"'
 else
   echo "SKIP: $REF not found; reference recordings not checked"
 fi

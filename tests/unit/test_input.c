@@ -214,18 +214,6 @@ START_TEST(test_dat_reference_plausible)
 }
 END_TEST
 
-START_TEST(test_aedat4_is_refused_clearly)
-{
-    const char *p = REF "dvxplorer_sample.aedat4";
-    if (!have(p))
-        return;
-    ev_reader *r;
-    ev_error err;
-    ck_assert_int_eq(ev_open(&r, p, EV_FMT_AUTO, &err), -1);
-    ck_assert_msg(strstr(err.msg, "AEDAT 4.0") && strstr(err.msg, "unsupported"), "%s", err.msg);
-}
-END_TEST
-
 /* ev_next one at a time and ev_read in odd batch sizes see the same
  * stream (the queue behind ev_next must not reorder or lose events). */
 START_TEST(test_next_and_read_agree)
@@ -268,7 +256,6 @@ int main(void)
     tcase_add_test(tc, test_dvs128_filler_body_is_malformed);
     tcase_add_test(tc, test_evt3_reference_plausible);
     tcase_add_test(tc, test_dat_reference_plausible);
-    tcase_add_test(tc, test_aedat4_is_refused_clearly);
     tcase_add_test(tc, test_next_and_read_agree);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

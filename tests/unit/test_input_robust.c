@@ -144,6 +144,7 @@ START_TEST(test_byte_flips_in_real_files)
         "../shared/reference/events/prophesee_evt3_sample.raw",
         "../shared/reference/events/prophesee_evt2_sample.raw",
         "../shared/reference/events/ncars_sample.dat",
+        "../shared/reference/events/dvxplorer_sample.aedat4",
     };
     char p[128];
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
