@@ -194,14 +194,14 @@ END_TEST
 
 START_TEST(test_format_time_is_exact)
 {
-    char b[32];
-    ev_format_time(b, 311175000000, 1000000);
+    char b[48];
+    ev_format_time(b, 311175000000, 0, 1000000);
     ck_assert_str_eq(b, "311175");
-    ev_format_time(b, 1500000, 1000000);
+    ev_format_time(b, 1500000, 0, 1000000);
     ck_assert_str_eq(b, "1.5");
-    ev_format_time(b, 1, 1000000);
+    ev_format_time(b, 1, 0, 1000000);
     ck_assert_str_eq(b, "0.000001");
-    ev_format_time(b, 0, 1000);
+    ev_format_time(b, 0, 0, 1000);
     ck_assert_str_eq(b, "0");
 }
 END_TEST
