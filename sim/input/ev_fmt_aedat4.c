@@ -184,8 +184,18 @@ int ev_header_aedat4(ev_reader *r)
 
 /* ---- LZ4 --------------------------------------------------------------- */
 
+/* Copy N bytes in 16-byte steps; may write up to 15 bytes past DST + N
+ * (the caller checked the room) and reads SRC that far too. */
+static inline void wild_copy16(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    for (size_t i = 0; i < n; i += 16)
+        memcpy(dst + i, src + i, 16);
+}
+
 /* One LZ4 block from IN into s->win at win_len; matches may reach back
- * into the history kept before it. Returns bytes produced or -1. */
+ * into the history kept before it. Returns bytes produced or -1. The fast
+ * paths copy 16 bytes at a time where the input and the window have that
+ * much slack; the exact paths handle the ends. */
 static long lz4_block(a4_state *s, const uint8_t *ip, size_t n)
 {
     const uint8_t *ie = ip + n;
@@ -204,7 +214,10 @@ static long lz4_block(a4_state *s, const uint8_t *ip, size_t n)
         }
         if ((size_t)(ie - ip) < lit || cap - op < lit)
             return -1;
-        memcpy(base + op, ip, lit);
+        if ((size_t)(ie - ip) >= lit + 16 && cap - op >= lit + 16)
+            wild_copy16(base + op, ip, lit);
+        else
+            memcpy(base + op, ip, lit);
         ip += lit;
         op += lit;
         if (ip == ie)
@@ -225,10 +238,10 @@ static long lz4_block(a4_state *s, const uint8_t *ip, size_t n)
         if (off == 0 || off > op || cap - op < ml)
             return -1;
         const uint8_t *m = base + op - off;
-        if (off >= ml)
-            memcpy(base + op, m, ml);
+        if (off >= 16 && cap - op >= ml + 16)
+            wild_copy16(base + op, m, ml); /* 16-byte steps never overtake the source */
         else
-            for (size_t i = 0; i < ml; i++) /* overlapping: a repeat pattern */
+            for (size_t i = 0; i < ml; i++) /* short offset: a repeating pattern */
                 base[op + i] = m[i];
         op += ml;
     }
@@ -253,7 +266,7 @@ static int win_room(ev_reader *r, a4_state *s, size_t need)
         s->out_base += keep_from;
     }
     if (s->win_cap - s->win_len < need) {
-        size_t cap = s->win_len + need + HIST_BYTES;
+        size_t cap = s->win_len + need + 4 * HIST_BYTES;
         uint8_t *w = realloc(s->win, cap);
         if (!w) {
             evr_fail(r, "out of memory");
@@ -489,23 +502,31 @@ size_t ev_decode_aedat4(ev_reader *r, ev_event *out, size_t cap)
             continue;
         }
         case PK_BLOCK: {
+            /* a block wholly in the input buffer is decoded in place;
+             * one that straddles a refill is gathered in s->in first */
+            const uint8_t *src = r->buf + r->pos;
             size_t k = avail(r, s);
-            if (k > s->in_need - s->in_len)
-                k = s->in_need - s->in_len;
-            memcpy(s->in + s->in_len, r->buf + r->pos, k);
-            eat(r, s, k);
-            s->in_len += k;
-            if (s->in_len < s->in_need) {
-                if (s->pk_left == 0)
-                    return fail_at(r, s, "LZ4 frame runs past the packet", n);
-                return n;
+            if (s->in_len == 0 && k >= s->in_need) {
+                eat(r, s, s->in_need);
+            } else {
+                if (k > s->in_need - s->in_len)
+                    k = s->in_need - s->in_len;
+                memcpy(s->in + s->in_len, src, k);
+                eat(r, s, k);
+                s->in_len += k;
+                if (s->in_len < s->in_need) {
+                    if (s->pk_left == 0)
+                        return fail_at(r, s, "LZ4 frame runs past the packet", n);
+                    return n;
+                }
+                src = s->in;
             }
             if (win_room(r, s, s->in_need > HIST_BYTES ? s->in_need : s->blk_max))
                 return n;
             if (s->raw_block) {
-                memcpy(s->win + s->win_len, s->in, s->in_need);
+                memcpy(s->win + s->win_len, src, s->in_need);
                 s->win_len += s->in_need;
-            } else if (lz4_block(s, s->in, s->in_need) < 0) {
+            } else if (lz4_block(s, src, s->in_need) < 0) {
                 return fail_at(r, s, "corrupt LZ4 block", n);
             }
             s->phase = s->blk_cksum ? PK_CKSUM : PK_BSIZE;

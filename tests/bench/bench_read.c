@@ -122,6 +122,47 @@ static int build_aedat2(const char *src, const char *dst, uint64_t target)
     return fclose(out) == 0 && ok ? 0 : -1;
 }
 
+/* AEDAT 4.0: the IOHeader with its data-table position set to -1 (none),
+ * then the packets (not the table) repeated. */
+static int build_aedat4(const char *src, const char *dst, uint64_t target)
+{
+    size_t n;
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return -1;
+    fseek(in, 0, SEEK_END);
+    n = (size_t)ftell(in);
+    fseek(in, 0, SEEK_SET);
+    uint8_t *b = malloc(n);
+    int ok = b && fread(b, 1, n, in) == n && n > 18;
+    fclose(in);
+    size_t hdr = ok ? 18 + (size_t)(b[14] | b[15] << 8 | b[16] << 16 | (uint32_t)b[17] << 24) : 0;
+    size_t table = 0;
+    if (ok && hdr <= n) {
+        /* IOHeader field 1 (dataTablePosition): root table, its vtable */
+        const uint8_t *h = b + 18;
+        uint32_t tab = h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24;
+        int32_t so = (int32_t)(h[tab] | h[tab + 1] << 8 | h[tab + 2] << 16 |
+                               (uint32_t)h[tab + 3] << 24);
+        size_t vt = (size_t)((int64_t)tab - so), at = 18 + tab + (h[vt + 6] | h[vt + 7] << 8);
+        uint64_t v = 0;
+        for (int k = 7; k >= 0; k--)
+            v = v << 8 | b[at + k];
+        if (v > hdr && v <= n) {
+            table = (size_t)v;
+            memset(b + at, 0xff, 8);
+        }
+    }
+    FILE *out = ok && table ? fopen(dst, "wb") : NULL;
+    ok = out && fwrite(b, 1, hdr, out) == hdr;
+    for (uint64_t w = hdr; ok && (w == hdr || w < target); w += table - hdr)
+        ok = fwrite(b + hdr, 1, table - hdr, out) == table - hdr;
+    if (out && fclose(out))
+        ok = 0;
+    free(b);
+    return ok ? 0 : -1;
+}
+
 static int build_csv(const char *src, const char *dst, uint64_t target)
 {
     char one[512];
@@ -225,13 +266,14 @@ int main(void)
         const char *name, *ext, *src;
         ev_format fmt;
         size_t rec;
-        int kind; /* 0 repeat the body, 1 AEDAT from N-MNIST, 2 CSV */
+        int kind; /* 0 repeat the body, 1 AEDAT from N-MNIST, 2 CSV, 3 AEDAT 4 */
     } cases[] = {
         {"nmnist", "bin", "traces/nmnist_sample.bin", EV_FMT_NMNIST, 5, 0},
         {"aedat2", "aedat", "traces/nmnist_sample.bin", EV_FMT_AEDAT2, 8, 1},
         {"evt2", "raw", REF "prophesee_evt2_sample.raw", EV_FMT_EVT2, 4, 0},
         {"evt3", "raw", REF "prophesee_evt3_sample.raw", EV_FMT_EVT3, 2, 0},
         {"dat", "dat", REF "ncars_sample.dat", EV_FMT_DAT, 8, 0},
+        {"aedat4", "aedat4", REF "dvxplorer_sample.aedat4", EV_FMT_AEDAT4, 1, 3},
         {"csv", "csv", "traces/nmnist_sample.bin", EV_FMT_CSV, 1, 2},
     };
     char dir[] = "/tmp/evsim_bench_read_XXXXXX";
@@ -254,6 +296,7 @@ int main(void)
             uint64_t target = k ? TARGET_BYTES : 0;
             bad |= cases[i].kind == 1   ? build_aedat2(cases[i].src, dst, target)
                    : cases[i].kind == 2 ? build_csv(cases[i].src, dst, target)
+                   : cases[i].kind == 3 ? build_aedat4(cases[i].src, dst, target)
                                         : build_repeated(cases[i].src, dst, cases[i].fmt,
                                                          cases[i].rec, target);
         }
