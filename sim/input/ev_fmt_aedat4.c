@@ -359,8 +359,9 @@ static size_t take_events(ev_reader *r, a4_state *s, ev_event *out, size_t cap, 
             r->info.skipped[EV_SKIP_OUT_OF_BOUNDS]++;
             continue;
         }
-        if (!s->have_origin) {
-            r->info.t_origin_us = (uint64_t)t / 1000000 * 1000000;
+        if (!s->have_origin) { /* as the CSV reader: only times past 2^62 ps move */
+            if ((uint64_t)t >= (UINT64_C(1) << 62) / EV_US_PS)
+                r->info.t_origin_us = (uint64_t)t / 1000000 * 1000000;
             s->have_origin = 1;
         }
         uint64_t rel = (uint64_t)t > r->info.t_origin_us ? (uint64_t)t - r->info.t_origin_us : 0;

@@ -74,9 +74,10 @@ typedef struct {
     uint64_t skipped[EV_SKIP_COUNT];
     char sensor[64];        /* chip / camera named in the header, or "" */
     int channel_events;     /* 1: the file holds channel events (CSV) */
-    /* Event times are t_ps + t_origin_us * 1e6. 0 except for AEDAT 4.0,
-     * whose Unix-epoch microseconds overflow 64-bit picoseconds: there
-     * it is the first event's time floored to a whole second. */
+    /* Event times are t_ps + t_origin_us * 1e6. Usually 0; when the
+     * first event's absolute time is past 2^62 ps (Unix-epoch
+     * microseconds in AEDAT 4.0 or CSV overflow 64-bit picoseconds) it
+     * is that time floored to a whole second. */
     uint64_t t_origin_us;
 } ev_info;
 

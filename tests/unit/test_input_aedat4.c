@@ -233,6 +233,42 @@ START_TEST(test_lz4_blocks_with_history_and_data_table)
 }
 END_TEST
 
+/* A match longer than its offset repeats the pattern (LZ4's run-length
+ * trick): three copies of a 16-byte event from one 16-back match. */
+START_TEST(test_lz4_overlapping_match)
+{
+    static const uint64_t t4[5] = {5000000, 5000001, 5000001, 5000001, 5000001};
+    static const uint16_t xy4[10] = {1, 2, 3, 4, 3, 4, 3, 4, 3, 4};
+    static const uint8_t on4[5] = {0, 1, 1, 1, 1};
+    buf p = {.n = 0}, lz = {.n = 0}, o = {.n = 0};
+    evts(&p, 5, t4, xy4, on4);
+    size_t head = p.n - 48; /* through the first copy of the repeated event */
+    const uint8_t magic[7] = {0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0x00};
+    put(&lz, magic, 7);
+    put32(&lz, 0x80000000u | (uint32_t)head);
+    put(&lz, p.b, head);
+    /* match 47 bytes (15 + 28 + 4) from 16 back, then 1 literal */
+    const uint8_t blk[6] = {0x0f, 0x10, 0x00, 28, 0x10, p.b[p.n - 1]};
+    put32(&lz, sizeof blk);
+    put(&lz, blk, sizeof blk);
+    put32(&lz, 0);
+    file_head(&o, 1, -1);
+    packet(&o, 0, &lz);
+    result *r = run(save("rle.aedat4", &o));
+    ck_assert_msg(r->status == 0, "%s", r->err.msg);
+    ck_assert_uint_eq(r->info.t_origin_us, 0); /* small times: no origin */
+    ck_assert_uint_eq(r->n, 5);
+    ck_assert_uint_eq(r->ev[0].t_ps, 5000000 * US);
+    ck_assert_uint_eq(r->ev[0].x, 1);
+    for (int i = 1; i < 5; i++) {
+        ck_assert_uint_eq(r->ev[i].t_ps, 5000001 * US);
+        ck_assert_uint_eq(r->ev[i].x, 3);
+        ck_assert_uint_eq(r->ev[i].y, 4);
+        ck_assert_uint_eq(r->ev[i].polarity, 1);
+    }
+}
+END_TEST
+
 START_TEST(test_zstd_and_bad_heads_refused)
 {
     buf o = {.n = 0};
@@ -299,6 +335,7 @@ int main(void)
     TCase *tc = tcase_create("aedat4");
     tcase_add_test(tc, test_uncompressed_packets_and_other_streams);
     tcase_add_test(tc, test_lz4_blocks_with_history_and_data_table);
+    tcase_add_test(tc, test_lz4_overlapping_match);
     tcase_add_test(tc, test_zstd_and_bad_heads_refused);
     tcase_add_test(tc, test_dvxplorer_recording);
     suite_add_tcase(s, tc);
