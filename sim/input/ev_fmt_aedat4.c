@@ -184,72 +184,6 @@ int ev_header_aedat4(ev_reader *r)
 
 /* ---- LZ4 --------------------------------------------------------------- */
 
-/* Copy N bytes in 16-byte steps; may write up to 15 bytes past DST + N
- * (the caller checked the room) and reads SRC that far too. */
-static inline void wild_copy16(uint8_t *dst, const uint8_t *src, size_t n)
-{
-    for (size_t i = 0; i < n; i += 16)
-        memcpy(dst + i, src + i, 16);
-}
-
-/* One LZ4 block from IN into s->win at win_len; matches may reach back
- * into the history kept before it. Returns bytes produced or -1. The fast
- * paths copy 16 bytes at a time where the input and the window have that
- * much slack; the exact paths handle the ends. */
-static long lz4_block(a4_state *s, const uint8_t *ip, size_t n)
-{
-    const uint8_t *ie = ip + n;
-    uint8_t *base = s->win;
-    size_t op = s->win_len, cap = s->win_cap;
-    while (ip < ie) {
-        unsigned tok = *ip++;
-        size_t lit = tok >> 4, ml = tok & 15;
-        if (lit == 15) {
-            unsigned b;
-            do {
-                if (ip >= ie)
-                    return -1;
-                lit += b = *ip++;
-            } while (b == 255);
-        }
-        if ((size_t)(ie - ip) < lit || cap - op < lit)
-            return -1;
-        if ((size_t)(ie - ip) >= lit + 16 && cap - op >= lit + 16)
-            wild_copy16(base + op, ip, lit);
-        else
-            memcpy(base + op, ip, lit);
-        ip += lit;
-        op += lit;
-        if (ip == ie)
-            break; /* the last sequence is literals only */
-        if (ie - ip < 2)
-            return -1;
-        size_t off = (size_t)ip[0] | (size_t)ip[1] << 8;
-        ip += 2;
-        if (ml == 15) {
-            unsigned b;
-            do {
-                if (ip >= ie)
-                    return -1;
-                ml += b = *ip++;
-            } while (b == 255);
-        }
-        ml += 4;
-        if (off == 0 || off > op || cap - op < ml)
-            return -1;
-        const uint8_t *m = base + op - off;
-        if (off >= 16 && cap - op >= ml + 16)
-            wild_copy16(base + op, m, ml); /* 16-byte steps never overtake the source */
-        else
-            for (size_t i = 0; i < ml; i++) /* short offset: a repeating pattern */
-                base[op + i] = m[i];
-        op += ml;
-    }
-    long produced = (long)(op - s->win_len);
-    s->win_len = op;
-    return produced;
-}
-
 /* Make room for NEED more decoded bytes, keeping what is unconsumed and
  * the history LZ4 may refer to. */
 static int win_room(ev_reader *r, a4_state *s, size_t need)
@@ -527,8 +461,11 @@ size_t ev_decode_aedat4(ev_reader *r, ev_event *out, size_t cap)
             if (s->raw_block) {
                 memcpy(s->win + s->win_len, src, s->in_need);
                 s->win_len += s->in_need;
-            } else if (lz4_block(s, src, s->in_need) < 0) {
-                return fail_at(r, s, "corrupt LZ4 block", n);
+            } else {
+                long len = ev_lz4_block(src, s->in_need, s->win, s->win_len, s->win_cap);
+                if (len < 0)
+                    return fail_at(r, s, "corrupt LZ4 block", n);
+                s->win_len = (size_t)len;
             }
             s->phase = s->blk_cksum ? PK_CKSUM : PK_BSIZE;
             s->skip_left = 4;

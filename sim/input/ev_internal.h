@@ -99,6 +99,11 @@ size_t ev_decode_csv(ev_reader *r, ev_event *out, size_t cap);
 size_t ev_decode_aedat4(ev_reader *r, ev_event *out, size_t cap);
 int ev_header_aedat4(ev_reader *r); /* ev_fmt_aedat4.c */
 
+/* Decode one LZ4 block of N bytes from SRC into WIN at offset WIN_LEN
+ * (capacity WIN_CAP); matches may reach back into WIN[0, WIN_LEN), the
+ * history linked blocks refer to. Returns the new length or -1. */
+long ev_lz4_block(const uint8_t *src, size_t n, uint8_t *win, size_t win_len, size_t win_cap);
+
 /* Unroll a 32-bit microsecond counter that wraps (AEDAT, DAT): a drop of
  * more than half the range is a wrap, a smaller one a real step back. */
 static inline uint64_t ev_ts32_unroll(ev_reader *r, uint32_t raw)
