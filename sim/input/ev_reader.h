@@ -101,6 +101,16 @@ long ev_read(ev_reader *r, ev_event *out, size_t cap, ev_error *err);
 
 const ev_info *ev_get_info(const ev_reader *r);
 
+/* The input-neuron index an event drives: one neuron per pixel and
+ * polarity, (y * width + x) * 2 + polarity, on a sensor WIDTH wide; a
+ * channel event drives neuron `channel`. */
+static inline uint64_t ev_input_index(const ev_event *e, uint32_t width)
+{
+    if (e->is_channel)
+        return e->channel;
+    return ((uint64_t)e->y * width + e->x) * 2 + e->polarity;
+}
+
 /* CSV only: number of the first line counted as bad_line, or 0. */
 uint64_t ev_csv_first_bad_line(const ev_reader *r);
 

@@ -206,6 +206,16 @@ START_TEST(test_format_time_is_exact)
 }
 END_TEST
 
+START_TEST(test_input_index)
+{
+    ev_event px = {.x = 33, .y = 2, .polarity = 1}, ch = {.channel = 77, .is_channel = 1};
+    ck_assert_uint_eq(ev_input_index(&px, 34), (2 * 34 + 33) * 2 + 1);
+    px.polarity = 0;
+    ck_assert_uint_eq(ev_input_index(&px, 34), (2 * 34 + 33) * 2);
+    ck_assert_uint_eq(ev_input_index(&ch, 34), 77);
+}
+END_TEST
+
 START_TEST(test_histogram_bins_double_and_keep_counts)
 {
     ev_stats s;
@@ -250,6 +260,7 @@ int main(void)
     tcase_add_test(tc, test_csv_round_trip_of_real_trace);
     tcase_add_test(tc, test_format_time_is_exact);
     tcase_add_test(tc, test_histogram_bins_double_and_keep_counts);
+    tcase_add_test(tc, test_input_index);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
