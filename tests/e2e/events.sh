@@ -70,6 +70,10 @@ if [ -d "$REF" ]; then
   check "aedat4 decoded" '[ $rc -eq 0 ] && json "$TMP/a4.json" "j[\"format\"]==\"aedat4\" and (j[\"width\"],j[\"height\"])==(320,240) and j[\"events\"]==111954 and j[\"t_first_us\"]==1605537493718345 and j[\"t_last_us\"]==1605537494308262 and j[\"on\"]==55023 and j[\"skipped\"][\"other_stream\"]==59"'
   "$EVSIM" events "$TMP/dvx.csv" --json >"$TMP/a4csv.json"; rc=$?
   check "aedat4 -> csv keeps epoch times" '[ $rc -eq 0 ] && grep -q "^1605537493718345,154,204,0$" "$TMP/dvx.csv" && json "$TMP/a4csv.json" "j[\"events\"]==111954 and j[\"t_first_us\"]==1605537493718345 and j[\"t_last_us\"]==1605537494308262"'
+  "$EVSIM" events "$REF/davis346_header_only.aedat" --format aedat2-dvs128 --json >"$TMP/f.json"; rc=$?
+  check "--format overrides the header's layout" '[ $rc -eq 0 ] && json "$TMP/f.json" "j[\"format\"]==\"aedat2-dvs128\" and j[\"width\"]==128"'
+  err=$("$EVSIM" events "$REF/prophesee_evt2_sample.raw" --format evt3 2>&1 >/dev/null); rc=$?
+  check "--format contradicting the header exits 1" '[ $rc -eq 1 ] && printf "%s" "$err" | grep -q "header says EVT 2.0"'
 else
   echo "SKIP: $REF not found; reference recordings not checked"
 fi
