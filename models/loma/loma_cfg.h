@@ -1,0 +1,15 @@
+/* loma_cfg.h -- the adapter from the config loader's structs (config.h) to
+ * the mapper's own inputs (loma.h). Only this adapter knows both. */
+#ifndef EVSIM_LOMA_CFG_H
+#define EVSIM_LOMA_CFG_H
+
+#include "config/config.h"
+#include "loma/loma.h"
+
+/* Fills lc, ll and ls for mapping `layer` on `core` with the mapping entry
+ * `me` (memory_operand_links and spatial_mapping). Returns 0, or -1 with a
+ * message naming the layer (and operand / memory) at fault. */
+int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
+                  loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err);
+
+#endif

@@ -1,0 +1,148 @@
+/* trc_impl.h -- what the writer's files share: the writer state, the track
+ * records, and the backend interface (Perfetto protobuf or Chrome JSON).
+ * Not a public header: models include trc.h only. */
+#ifndef EVSIM_TRC_IMPL_H
+#define EVSIM_TRC_IMPL_H
+
+#include <stdio.h>
+
+#include "trace/trc.h"
+
+enum { TRK_SLICE, TRK_COUNTER, TRK_LANES, TRK_LANE };
+
+/* One open slice on a track. `recorded` says whether its BEGIN is in the
+ * file (it may have begun before the window, or the window may be over). */
+typedef struct {
+    trc_name name;
+    uint32_t pending;  /* non-zero: a complete slice whose END is queued */
+    bool recorded;
+    uint64_t end_tick; /* complete slices: when the END is due */
+} trc_open_slice;
+
+typedef struct {
+    char *name;
+    char *desc;
+    uint32_t parent; /* track id, 0 for top level */
+    uint8_t kind;
+    bool written;    /* level allows it: declared in the file */
+    uint8_t level;
+    int32_t rank;    /* among siblings, creation order */
+    int32_t n_children;
+    /* counters */
+    trc_unit unit;
+    char *unit_name;
+    char *share_key;
+    bool has_value, value_double, dirty, has_last;
+    int64_t iv;
+    double dv;
+    int64_t last_iv;
+    double last_dv;
+    uint64_t last_tick;
+    /* slices */
+    trc_open_slice *stack;
+    uint32_t depth, cap;
+    /* lane groups */
+    uint32_t *lanes;
+    uint32_t n_lanes;
+} trc_trk;
+
+/* What a backend is asked to write: one event, already filtered. */
+enum { TRC_EV_BEGIN = 1, TRC_EV_END = 2, TRC_EV_INSTANT = 3, TRC_EV_COUNTER = 4 };
+
+typedef struct {
+    int type;
+    uint32_t track;
+    uint64_t tick;
+    trc_name name;
+    const trc_arg *args;
+    unsigned n_args;
+    const uint64_t *flow_start; /* first event of the flow */
+    unsigned n_flow_start;
+    const uint64_t *flow_step;  /* a later, non-final event */
+    unsigned n_flow_step;
+    const uint64_t *flow_end;
+    unsigned n_flow_end;
+    bool is_double;
+    int64_t iv;
+    double dv;
+} trc_ev;
+
+typedef struct {
+    int (*start)(trc_writer *w); /* after the file is opened */
+    int (*track)(trc_writer *w, uint32_t id);
+    int (*event)(trc_writer *w, const trc_ev *e);
+    int (*finish)(trc_writer *w);
+    void (*release)(trc_writer *w); /* frees backend state */
+} trc_backend;
+
+extern const trc_backend trc_backend_pb;
+extern const trc_backend trc_backend_json;
+
+typedef struct trc_str trc_str;   /* interned string (uthash) */
+typedef struct trc_sib trc_sib;   /* (parent, name) of a track (uthash) */
+typedef struct trc_flow trc_flow; /* a recorded, unfinished flow (uthash) */
+
+typedef struct {
+    uint64_t tick;
+    uint64_t seq;
+    uint32_t track;
+    uint32_t slice_id;
+} trc_pend;
+
+enum { WIN_BEFORE, WIN_IN, WIN_DONE };
+
+struct trc_writer {
+    trc_options opt;
+    const trc_backend *be;
+    void *be_state;
+    FILE *f;
+    char *path, *tmp_path;
+    char err[256];
+    bool failed;
+
+    uint64_t from_tick, to_tick, now;
+    int win;
+
+    trc_trk *trk; /* trk[0] unused: track ids start at 1 */
+    uint32_t n_trk, cap_trk;
+    trc_sib *sibs;
+
+    trc_str *strs;       /* by string */
+    char **str_by_id;    /* [id] */
+    uint8_t *str_emitted; /* bit 0 event name, bit 1 annotation key */
+    uint32_t n_str, cap_str;
+
+    trc_pend *heap;
+    uint32_t n_heap, cap_heap;
+    uint64_t pend_seq;
+    uint32_t next_slice_id;
+
+    uint32_t *dirty;
+    uint32_t n_dirty, cap_dirty;
+
+    trc_flow *flows;
+    uint64_t next_flow;
+    uint64_t *fbuf; /* scratch for filtered flow ids */
+    uint32_t cap_fbuf;
+
+    uint32_t end_track; /* "trace end" marker track, created on demand */
+    trc_name name_cut, name_end, key_before, key_after;
+
+    trc_stats st;
+};
+
+/* trc_writer.c */
+int trc_fail(trc_writer *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int trc_write(trc_writer *w, const void *p, size_t n);
+bool trc_track_ok(const trc_writer *w, trc_track t, int kind);
+
+/* trc_track.c */
+int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
+                  const trc_counter_spec *cs, trc_track *out);
+int trc_lane_pick(trc_writer *w, trc_track group,
+                  trc_track *lane);
+const char *trc_str_get(const trc_writer *w, trc_name id);
+void trc_tables_free(trc_writer *w);
+
+#endif

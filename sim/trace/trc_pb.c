@@ -1,0 +1,257 @@
+/* trc_pb.c -- Perfetto protobuf backend: each packet is built as a
+ * protobuf-c message on the stack, packed, and written as one `packet`
+ * field of the Trace message (tag, varint length, bytes), so the file is a
+ * valid Trace without the whole trace ever being in memory.
+ *
+ * One trusted sequence carries everything. Its first packet clears the
+ * incremental state; a name is interned in the packet that first uses it,
+ * and every packet that defines or uses an interned id says it needs the
+ * sequence's incremental state. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/trc_impl.h"
+#include "trc_perfetto.pb-c.h"
+
+#define SEQ_CLEARED 1u
+#define SEQ_NEEDS 2u
+
+typedef struct {
+    uint8_t *buf;
+    size_t cap;
+    bool started; /* first packet written */
+} pb_state;
+
+static int pb_start(trc_writer *w)
+{
+    pb_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return trc_fail(w, "out of memory");
+    w->be_state = s;
+    return 0;
+}
+
+static void pb_release(trc_writer *w)
+{
+    pb_state *s = w->be_state;
+    if (s)
+        free(s->buf);
+    free(s);
+    w->be_state = NULL;
+}
+
+static int pb_finish(trc_writer *w)
+{
+    (void)w;
+    return 0;
+}
+
+/* Frames and writes one packet. */
+static int put_packet(trc_writer *w, Trcpb__TracePacket *p)
+{
+    pb_state *s = w->be_state;
+    p->has_trusted_packet_sequence_id = 1;
+    p->trusted_packet_sequence_id = w->opt.sequence_id;
+    if (!s->started) {
+        p->has_sequence_flags = 1;
+        p->sequence_flags = SEQ_CLEARED | SEQ_NEEDS;
+        s->started = true;
+    }
+    size_t len = protobuf_c_message_get_packed_size(&p->base);
+    size_t need = len + 11;
+    if (need > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *b = realloc(s->buf, cap);
+        if (!b)
+            return trc_fail(w, "out of memory");
+        s->buf = b;
+        s->cap = cap;
+    }
+    uint8_t *b = s->buf;
+    size_t n = 0;
+    b[n++] = 0x0A; /* Trace.packet: field 1, length-delimited */
+    for (size_t v = len;; v >>= 7) {
+        if (v < 0x80) {
+            b[n++] = (uint8_t)v;
+            break;
+        }
+        b[n++] = (uint8_t)(v | 0x80);
+    }
+    n += protobuf_c_message_pack(&p->base, b + n);
+    return trc_write(w, b, n);
+}
+
+static int pb_track(trc_writer *w, uint32_t id)
+{
+    trc_trk *t = &w->trk[id];
+    Trcpb__TracePacket p = TRCPB__TRACE_PACKET__INIT;
+    Trcpb__TrackDescriptor d = TRCPB__TRACK_DESCRIPTOR__INIT;
+    Trcpb__CounterDescriptor c = TRCPB__COUNTER_DESCRIPTOR__INIT;
+    d.has_uuid = 1;
+    d.uuid = id;
+    d.name = t->name;
+    d.description = t->desc;
+    if (t->parent) {
+        d.has_parent_uuid = 1;
+        d.parent_uuid = t->parent;
+    }
+    d.has_sibling_order_rank = 1;
+    d.sibling_order_rank = t->rank;
+    /* Names are distinct among siblings already; say so explicitly too. */
+    d.has_sibling_merge_behavior = 1;
+    d.sibling_merge_behavior =
+        TRCPB__TRACK_DESCRIPTOR__SIBLING_MERGE_BEHAVIOR__SIBLING_MERGE_BEHAVIOR_NONE;
+    if (t->kind == TRK_COUNTER) {
+        static const Trcpb__CounterDescriptor__Unit units[] = {
+            [TRC_UNIT_NONE] = TRCPB__COUNTER_DESCRIPTOR__UNIT__UNIT_UNSPECIFIED,
+            [TRC_UNIT_COUNT] = TRCPB__COUNTER_DESCRIPTOR__UNIT__UNIT_COUNT,
+            [TRC_UNIT_BYTES] = TRCPB__COUNTER_DESCRIPTOR__UNIT__UNIT_SIZE_BYTES,
+            [TRC_UNIT_NS] = TRCPB__COUNTER_DESCRIPTOR__UNIT__UNIT_TIME_NS,
+        };
+        if (t->unit != TRC_UNIT_NONE) {
+            c.has_unit = 1;
+            c.unit = units[t->unit];
+        }
+        c.unit_name = t->unit_name;
+        c.y_axis_share_key = t->share_key;
+        d.counter = &c;
+    } else {
+        /* children in creation order (router 0, 1, 2 ... not 0, 1, 10) */
+        d.has_child_ordering = 1;
+        d.child_ordering = TRCPB__TRACK_DESCRIPTOR__CHILD_TRACKS_ORDERING__EXPLICIT;
+    }
+    p.data_case = TRCPB__TRACE_PACKET__DATA_TRACK_DESCRIPTOR;
+    p.track_descriptor = &d;
+    return put_packet(w, &p);
+}
+
+/* Interns `id` in table `bit` of this packet if the sequence has not seen
+ * it yet. */
+static void intern(trc_writer *w, trc_name id, unsigned bit,
+                   Trcpb__InternedString *pool, Trcpb__InternedString **list,
+                   size_t *n, size_t *used)
+{
+    if (w->str_emitted[id] & bit)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (list[i]->iid == id)
+            return;
+    Trcpb__InternedString *e = &pool[(*used)++];
+    trcpb__interned_string__init(e);
+    e->has_iid = 1;
+    e->iid = id;
+    e->name = (char *)trc_str_get(w, id);
+    list[(*n)++] = e;
+}
+
+static int pb_event(trc_writer *w, const trc_ev *e)
+{
+    Trcpb__TracePacket p = TRCPB__TRACE_PACKET__INIT;
+    Trcpb__TrackEvent te = TRCPB__TRACK_EVENT__INIT;
+    Trcpb__InternedData idata = TRCPB__INTERNED_DATA__INIT;
+    Trcpb__InternedString pool[TRC_ARGS_MAX + 2];
+    Trcpb__InternedString *names[1], *keys[TRC_ARGS_MAX + 1];
+    Trcpb__DebugAnnotation ann[TRC_ARGS_MAX + 1];
+    Trcpb__DebugAnnotation *annp[TRC_ARGS_MAX + 1];
+    uint64_t flows[64], *fl = flows;
+    size_t used = 0;
+
+    p.has_timestamp = 1;
+    p.timestamp = e->tick;
+    p.data_case = TRCPB__TRACE_PACKET__DATA_TRACK_EVENT;
+    p.track_event = &te;
+    te.has_type = 1;
+    te.type = (Trcpb__TrackEvent__Type)e->type;
+    te.has_track_uuid = 1;
+    te.track_uuid = e->track;
+    idata.event_names = names;
+    idata.debug_annotation_names = keys;
+    bool iids = false;
+    if (e->name) {
+        te.has_name_iid = 1;
+        te.name_iid = e->name;
+        intern(w, e->name, 1, pool, names, &idata.n_event_names, &used);
+        iids = true;
+    }
+    if (e->type == TRC_EV_COUNTER) {
+        if (e->is_double) {
+            te.counter_value_field_case =
+                TRCPB__TRACK_EVENT__COUNTER_VALUE_FIELD_DOUBLE_COUNTER_VALUE;
+            te.double_counter_value = e->dv;
+        } else {
+            te.counter_value_field_case =
+                TRCPB__TRACK_EVENT__COUNTER_VALUE_FIELD_COUNTER_VALUE;
+            te.counter_value = e->iv;
+        }
+    }
+    for (unsigned i = 0; i < e->n_args; i++) {
+        const trc_arg *a = &e->args[i];
+        Trcpb__DebugAnnotation *d = &ann[i];
+        trcpb__debug_annotation__init(d);
+        d->has_name_iid = 1;
+        d->name_iid = a->key;
+        intern(w, a->key, 2, pool, keys, &idata.n_debug_annotation_names,
+               &used);
+        switch (a->kind) {
+        case TRC_ARG_INT:
+            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_INT_VALUE;
+            d->int_value = a->v.i;
+            break;
+        case TRC_ARG_UINT:
+            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_UINT_VALUE;
+            d->uint_value = a->v.u;
+            break;
+        case TRC_ARG_DOUBLE:
+            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_DOUBLE_VALUE;
+            d->double_value = a->v.d;
+            break;
+        case TRC_ARG_BOOL:
+            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_BOOL_VALUE;
+            d->bool_value = a->v.b;
+            break;
+        case TRC_ARG_STR:
+            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_STRING_VALUE;
+            d->string_value = (char *)(a->v.s ? a->v.s : "");
+            break;
+        }
+        annp[i] = d;
+        iids = true;
+    }
+    te.n_debug_annotations = e->n_args;
+    te.debug_annotations = annp;
+    size_t nf = e->n_flow_start + e->n_flow_step;
+    if (nf > sizeof flows / sizeof flows[0]) {
+        fl = malloc(nf * sizeof *fl);
+        if (!fl)
+            return trc_fail(w, "out of memory");
+    }
+    if (e->n_flow_start)
+        memcpy(fl, e->flow_start, e->n_flow_start * sizeof *fl);
+    if (e->n_flow_step)
+        memcpy(fl + e->n_flow_start, e->flow_step, e->n_flow_step * sizeof *fl);
+    te.n_flow_ids = nf;
+    te.flow_ids = fl;
+    te.n_terminating_flow_ids = e->n_flow_end;
+    te.terminating_flow_ids = (uint64_t *)e->flow_end;
+    if (idata.n_event_names || idata.n_debug_annotation_names)
+        p.interned_data = &idata;
+    if (iids) {
+        p.has_sequence_flags = 1;
+        p.sequence_flags = SEQ_NEEDS;
+    }
+    int rc = put_packet(w, &p);
+    if (fl != flows)
+        free(fl);
+    if (rc)
+        return -1;
+    for (size_t i = 0; i < idata.n_event_names; i++)
+        w->str_emitted[names[i]->iid] |= 1;
+    for (size_t i = 0; i < idata.n_debug_annotation_names; i++)
+        w->str_emitted[keys[i]->iid] |= 2;
+    return 0;
+}
+
+const trc_backend trc_backend_pb = {pb_start, pb_track, pb_event, pb_finish,
+                                    pb_release};

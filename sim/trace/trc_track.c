@@ -1,0 +1,224 @@
+/* trc_track.c -- the writer's tables: interned strings, the track tree and
+ * lane groups. Track ids are creation order (1, 2, ...), which makes the
+ * uuids stable from run to run and small on the wire (one or two bytes). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <uthash.h>
+
+#include "trace/trc_impl.h"
+
+struct trc_str {
+    UT_hash_handle hh;
+    trc_name id;
+    char s[];
+};
+
+struct trc_sib {
+    UT_hash_handle hh;
+    char key[]; /* "<parent id>/<name>" */
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+trc_name trc_intern(trc_writer *w, const char *s)
+{
+    if (w->failed)
+        return 0;
+    if (!s || !*s) {
+        trc_fail(w, "empty name");
+        return 0;
+    }
+    trc_str *e;
+    size_t n = strlen(s);
+    HASH_FIND(hh, w->strs, s, n, e);
+    if (e)
+        return e->id;
+    if (w->n_str + 1 >= w->cap_str) {
+        uint32_t cap = w->cap_str ? 2 * w->cap_str : 64;
+        char **ids = realloc(w->str_by_id, cap * sizeof *ids);
+        if (!ids)
+            return (trc_name)trc_fail(w, "out of memory"), 0;
+        w->str_by_id = ids;
+        uint8_t *em = realloc(w->str_emitted, cap);
+        if (!em)
+            return (trc_name)trc_fail(w, "out of memory"), 0;
+        w->str_emitted = em;
+        w->cap_str = cap;
+    }
+    e = malloc(sizeof *e + n + 1);
+    if (!e)
+        return (trc_name)trc_fail(w, "out of memory"), 0;
+    memcpy(e->s, s, n + 1);
+    e->id = ++w->n_str;
+    HASH_ADD(hh, w->strs, s, n, e);
+    w->str_by_id[e->id] = e->s;
+    w->str_emitted[e->id] = 0;
+    return e->id;
+}
+
+const char *trc_str_get(const trc_writer *w, trc_name id)
+{
+    return id && id <= w->n_str ? w->str_by_id[id] : "";
+}
+
+/* Perfetto merges same-named siblings into one row; refuse them so every
+ * unit keeps its own row in both output formats. */
+static int claim_sibling_name(trc_writer *w, uint32_t parent, const char *name)
+{
+    char buf[32];
+    int p = snprintf(buf, sizeof buf, "%u/", parent);
+    size_t n = strlen(name);
+    trc_sib *s;
+    s = malloc(sizeof *s + (size_t)p + n + 1);
+    if (!s)
+        return trc_fail(w, "out of memory");
+    memcpy(s->key, buf, (size_t)p);
+    memcpy(s->key + p, name, n + 1);
+    trc_sib *old;
+    HASH_FIND(hh, w->sibs, s->key, (size_t)p + n, old);
+    if (old) {
+        free(s);
+        return trc_fail(w, "track '%s' already exists under the same parent",
+                        name);
+    }
+    HASH_ADD(hh, w->sibs, key, (size_t)p + n, s);
+    return 0;
+}
+
+int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
+                  const trc_counter_spec *cs, trc_track *out)
+{
+    *out = 0;
+    if (w->failed)
+        return -1;
+    if (!spec->name || !*spec->name)
+        return trc_fail(w, "track without a name");
+    if (spec->parent && !trc_track_ok(w, spec->parent, -1))
+        return trc_fail(w, "track '%s': unknown parent %u", spec->name,
+                        spec->parent);
+    if (spec->parent && (w->trk[spec->parent].kind == TRK_COUNTER ||
+                         w->trk[spec->parent].kind == TRK_LANES))
+        return trc_fail(w, "track '%s': parent '%s' cannot have children",
+                        spec->name, w->trk[spec->parent].name);
+    if (claim_sibling_name(w, spec->parent, spec->name))
+        return -1;
+    if (w->n_trk + 1 >= w->cap_trk) {
+        uint32_t cap = w->cap_trk ? 2 * w->cap_trk : 64;
+        trc_trk *t = realloc(w->trk, cap * sizeof *t);
+        if (!t)
+            return trc_fail(w, "out of memory");
+        w->trk = t;
+        w->cap_trk = cap;
+    }
+    uint32_t id = ++w->n_trk;
+    trc_trk *t = &w->trk[id];
+    memset(t, 0, sizeof *t);
+    t->kind = (uint8_t)kind;
+    t->parent = spec->parent;
+    t->level = (uint8_t)spec->level;
+    if (spec->parent && w->trk[spec->parent].level > t->level)
+        t->level = w->trk[spec->parent].level;
+    t->written = t->level <= w->opt.level;
+    t->rank = spec->parent ? w->trk[spec->parent].n_children++ : (int32_t)id;
+    t->name = strdup(spec->name);
+    t->desc = dup_or_null(spec->description);
+    if (cs) {
+        t->unit = cs->unit;
+        t->unit_name = dup_or_null(cs->unit_name);
+        t->share_key = dup_or_null(cs->share_key);
+    }
+    if (!t->name || (spec->description && !t->desc) ||
+        (cs && ((cs->unit_name && !t->unit_name) ||
+                (cs->share_key && !t->share_key))))
+        return trc_fail(w, "out of memory");
+    *out = id;
+    if (t->written) {
+        if (w->be->track(w, id))
+            return -1;
+        w->st.tracks++;
+    }
+    return 0;
+}
+
+int trc_track_new(trc_writer *w, const trc_track_spec *spec, trc_track *out)
+{
+    return trc_track_add(w, spec, TRK_SLICE, NULL, out);
+}
+
+int trc_counter_new(trc_writer *w, const trc_track_spec *spec,
+                    const trc_counter_spec *cs, trc_track *out)
+{
+    trc_counter_spec none = {TRC_UNIT_NONE, NULL, NULL};
+    return trc_track_add(w, spec, TRK_COUNTER, cs ? cs : &none, out);
+}
+
+int trc_lanes_new(trc_writer *w, const trc_track_spec *spec, trc_track *out)
+{
+    return trc_track_add(w, spec, TRK_LANES, NULL, out);
+}
+
+/* The lowest lane with nothing open (queued ENDs due by now are already
+ * written), adding one when all are busy. Lowest
+ * first keeps the number of lanes at the peak concurrency and the choice
+ * deterministic. */
+int trc_lane_pick(trc_writer *w, trc_track group,
+                  trc_track *lane)
+{
+    if (!trc_track_ok(w, group, TRK_LANES))
+        return trc_fail(w, "track %u is not a lane group", group);
+    trc_trk *g = &w->trk[group];
+    for (uint32_t i = 0; i < g->n_lanes; i++) {
+        trc_trk *l = &w->trk[g->lanes[i]];
+        if (l->depth == 0) {
+            *lane = g->lanes[i];
+            return 0;
+        }
+    }
+    uint32_t *ls = realloc(g->lanes, (g->n_lanes + 1) * sizeof *ls);
+    if (!ls)
+        return trc_fail(w, "out of memory");
+    g->lanes = ls;
+    char name[300];
+    snprintf(name, sizeof name, "%s %u", g->name, g->n_lanes + 1);
+    trc_track_spec spec = {name, NULL, group, (trc_level)g->level};
+    /* Lanes are children of a lane group, which trc_track_add refuses for
+     * callers; add as a plain track, then mark it a lane. */
+    g->kind = TRK_SLICE;
+    int rc = trc_track_add(w, &spec, TRK_LANE, NULL, lane);
+    g = &w->trk[group]; /* trk may have moved */
+    g->kind = TRK_LANES;
+    if (rc)
+        return -1;
+    g->lanes[g->n_lanes++] = *lane;
+    return 0;
+}
+
+void trc_tables_free(trc_writer *w)
+{
+    trc_str *s, *st;
+    HASH_ITER(hh, w->strs, s, st) {
+        HASH_DEL(w->strs, s);
+        free(s);
+    }
+    trc_sib *b, *bt;
+    HASH_ITER(hh, w->sibs, b, bt) {
+        HASH_DEL(w->sibs, b);
+        free(b);
+    }
+    for (uint32_t i = 1; i <= w->n_trk; i++) {
+        trc_trk *t = &w->trk[i];
+        free(t->name);
+        free(t->desc);
+        free(t->unit_name);
+        free(t->share_key);
+        free(t->stack);
+        free(t->lanes);
+    }
+    free(w->trk);
+    free(w->str_by_id);
+    free(w->str_emitted);
+}
