@@ -84,25 +84,31 @@ static size_t fb_field(const uint8_t *b, size_t n, size_t tab, unsigned id, size
     return tab + off;
 }
 
+/* LIT at X[I], within the N bytes (the string need not be terminated). */
+static int at(const char *x, size_t n, size_t i, const char *lit)
+{
+    size_t k = strlen(lit);
+    return i <= n && n - i >= k && !memcmp(x + i, lit, k);
+}
+
 /* Stream types and the event sensor size from the info node's XML: each
  * stream is a node whose path ends in "outInfo/ID/". */
 static void parse_info(ev_reader *r, a4_state *s, const char *x, size_t n)
 {
     long cur = -1;
     for (size_t i = 0; i < n; i++) {
-        if (!strncmp(x + i, "outInfo/", 8) && i + 8 < n) {
+        if (at(x, n, i, "outInfo/")) {
             size_t j = i + 8;
             long id = 0;
             while (j < n && x[j] >= '0' && x[j] <= '9' && id < 1000000)
                 id = id * 10 + (x[j++] - '0');
             if (j > i + 8 && j + 1 < n && x[j] == '/' && x[j + 1] == '"')
                 cur = id;
-        } else if (!strncmp(x + i, "\"typeIdentifier\"", 16)) {
+        } else if (at(x, n, i, "\"typeIdentifier\"")) {
             const char *v = memchr(x + i, '>', n - i);
-            if (v && (size_t)(v - x) + 5 <= n && !strncmp(v + 1, "EVTS<", 5) && cur >= 0 &&
-                cur < 64)
+            if (v && at(x, n, (size_t)(v - x) + 1, "EVTS<") && cur >= 0 && cur < 64)
                 s->evts_mask |= UINT64_C(1) << cur;
-        } else if (!strncmp(x + i, "\"sizeX\"", 7) || !strncmp(x + i, "\"sizeY\"", 7)) {
+        } else if (at(x, n, i, "\"sizeX\"") || at(x, n, i, "\"sizeY\"")) {
             const char *v = memchr(x + i, '>', n - i);
             if (!v || cur < 0 || cur >= 64 || !(s->evts_mask >> cur & 1))
                 continue;

@@ -51,8 +51,10 @@ static const char *INFO =
     "</node></node><node name=\"1\" path=\"/mainloop/Recorder/outInfo/1/\">"
     "<attr key=\"typeIdentifier\" type=\"string\">IMUS</attr></node></node></dv>";
 
-/* The file head: magic, IOHeader (compression, data table position). */
-static void file_head(buf *o, int32_t compression, int64_t table_pos)
+/* The file head: magic, IOHeader (compression, data table position,
+ * INFO as the info node; NUL-terminated unless TERM is 0). */
+static void file_head_info(buf *o, int32_t compression, int64_t table_pos, const char *info,
+                           int term)
 {
     buf h = {.n = 0};
     put32(&h, 20);          /* root table at 20 */
@@ -68,11 +70,16 @@ static void file_head(buf *o, int32_t compression, int64_t table_pos)
     put32(&h, (uint32_t)table_pos);
     put32(&h, (uint32_t)((uint64_t)table_pos >> 32));
     put32(&h, 4);           /* infoNode: string 4 bytes on */
-    put32(&h, (uint32_t)strlen(INFO));
-    put(&h, INFO, strlen(INFO) + 1);
+    put32(&h, (uint32_t)strlen(info));
+    put(&h, info, strlen(info) + (term != 0));
     put(o, "#!AER-DAT4.0\r\n", 14);
     put32(o, (uint32_t)h.n);
     put(o, h.b, h.n);
+}
+
+static void file_head(buf *o, int32_t compression, int64_t table_pos)
+{
+    file_head_info(o, compression, table_pos, INFO, 1);
 }
 
 static void event(buf *o, uint64_t t, uint16_t x, uint16_t y, uint8_t on)
@@ -290,6 +297,23 @@ START_TEST(test_zstd_and_bad_heads_refused)
 }
 END_TEST
 
+/* Found by fuzz_events: an info node that ends the IOHeader without a
+ * NUL, in the middle of a key, was compared past its end. */
+START_TEST(test_info_node_cut_at_header_end)
+{
+    static const char *cuts[] = {"<node path=\"/outInfo/0/\"><attr key=\"typeIdentif",
+                                 "<node path=\"/outInfo/0/\"><attr key=\"typeIdentifier\">EVT",
+                                 "<attr key=\"size", "outInfo/1"};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        buf o = {.n = 0};
+        file_head_info(&o, 0, -1, cuts[i], 0);
+        result *r = run(save("cut_info.aedat4", &o));
+        ck_assert_int_eq(r->status, -2);
+        ck_assert_msg(strstr(r->err.msg, "no EVTS"), "%s", r->err.msg);
+    }
+}
+END_TEST
+
 START_TEST(test_dvxplorer_recording)
 {
     const char *p = "../shared/reference/events/dvxplorer_sample.aedat4";
@@ -337,6 +361,7 @@ int main(void)
     tcase_add_test(tc, test_lz4_blocks_with_history_and_data_table);
     tcase_add_test(tc, test_lz4_overlapping_match);
     tcase_add_test(tc, test_zstd_and_bad_heads_refused);
+    tcase_add_test(tc, test_info_node_cut_at_header_end);
     tcase_add_test(tc, test_dvxplorer_recording);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
