@@ -9,7 +9,9 @@
  * An event is a pixel event (t_ps, x, y, polarity; polarity 1 = ON) or a
  * channel event (t_ps, channel), the latter from CSV files that name a
  * `channel` column. Timestamps are the file's own (no offset removed) in
- * picoseconds; coordinates are raw (no flips).
+ * picoseconds, counted from ev_info.t_origin_us (0 unless the file holds
+ * absolute epoch times too large for 64-bit picoseconds); coordinates are
+ * raw (no flips).
  *
  * Nothing is dropped silently: every record that does not become an event
  * is counted in ev_info.skipped[] by reason, and events whose time steps
