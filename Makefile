@@ -135,4 +135,21 @@ fuzz:
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 	  build/fuzz/corpus tests/data/config/zigzag configs/hw configs/workloads configs/mappings
 
+# ---- fuzzing the event-trace readers (not part of `make test`):
+# make fuzz-events [FUZZ_SECONDS=60]; seeds are traces/ and, when present,
+# ../shared/reference/events (inputs cut to 32 KiB).
+.PHONY: fuzz-events
+FUZZ_EV_BIN := build/fuzz/fuzz_events
+$(FUZZ_EV_BIN): tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c sim/input/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
+	  tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c) -o $@
+
+fuzz-events:
+	@tools/deps.sh --with-fuzzer
+	$(MAKE) --no-print-directory $(FUZZ_EV_BIN)
+	@mkdir -p build/fuzz/events_corpus
+	$(FUZZ_EV_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=32768 -timeout=10 \
+	  build/fuzz/events_corpus traces $(wildcard ../shared/reference/events)
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

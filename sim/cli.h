@@ -18,5 +18,6 @@ int cli_run_main(int argc, char **argv);
 int cli_check_main(int argc, char **argv);
 int cli_map_main(int argc, char **argv);
 int cli_noc_main(int argc, char **argv);
+int cli_events_main(int argc, char **argv);
 
 #endif

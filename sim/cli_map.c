@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config/config.h"
@@ -15,12 +16,24 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: evsim map --hw CORE.yaml --workload LAYERS.yaml --mapping MAP.yaml\n"
             "                 [--layer ID] [--criterion latency|energy|edp] [--lpf-limit N]\n"
-            "                 [--max-orderings N] [--threads N] [--json]\n"
+            "                 [--max-orderings N] [--threads N] [--cache FILE] [--json]\n"
             "\n"
             "Maps each layer (or layer ID) on the core with LOMA and prints the chosen\n"
             "loop order per operand (innermost first, with the memory of each level)\n"
             "and the latency / energy breakdown. --threads spreads the evaluation of\n"
-            "orderings over N threads; the result is the same for any N.\n");
+            "orderings over N threads; the result is the same for any N. --cache FILE\n"
+            "keeps results per (layer shape, core) in FILE so a second run skips the search.\n");
+}
+
+/* The cache keys results by core type; for one core file, a hash of the
+ * core's description (FNV-1a over the zeroed struct) stands for its type. */
+static int core_type_of(const loma_core *c)
+{
+    const unsigned char *p = (const unsigned char *)c;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof *c; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return (int)(h & 0x7fffffff);
 }
 
 static void print_errors(const cfg_errors *e)
@@ -127,7 +140,7 @@ static void json_str(FILE *out, const char *s)
 }
 
 static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
-                       long long id)
+                       long long id, bool from_cache)
 {
     fprintf(out, "{\"layer\":%lld,\"name\":", id);
     json_str(out, ll->name);
@@ -135,12 +148,13 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
             ",\"latency_cycles\":%.17g,\"energy_pj\":%.17g,\"mac_energy_pj\":%.17g,"
             "\"mem_energy_pj\":%.17g,\"ideal_cycles\":%.17g,\"ideal_temporal_cycles\":%.17g,"
             "\"stall_cycles\":%.17g,\"onload_cycles\":%.17g,\"offload_cycles\":%.17g,"
-            "\"spatial_utilization\":%.17g,\"utilization\":%.17g,"
+            "\"spatial_utilization\":%.17g,\"temporal_utilization\":%.17g,\"utilization\":%.17g,"
             "\"orderings_evaluated\":%llu,\"orderings_valid\":%llu,\"orderings_skipped\":%llu,"
             "\"chosen_index\":%llu,\"spatial_mapping\":{",
             r->latency_cycles, r->energy_pj, r->mac_energy_pj, r->mem_energy_pj, r->ideal_cycles,
             r->ideal_temporal_cycles, r->stall_cycles, r->onload_cycles, r->offload_cycles,
-            r->spatial_utilization, r->utilization, (unsigned long long)r->orderings_evaluated,
+            r->spatial_utilization, r->ideal_temporal_cycles / r->latency_cycles, r->utilization,
+            (unsigned long long)r->orderings_evaluated,
             (unsigned long long)r->orderings_valid, (unsigned long long)r->orderings_skipped,
             (unsigned long long)r->chosen_index);
     for (int o = 0; o < lc->n_oa; o++) {
@@ -164,7 +178,16 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
         for (int lv = 0; lv < r->n_levels[op]; lv++) {
             fprintf(out, "%s{\"memory\":", lv ? "," : "");
             json_str(out, lc->mem[r->mem_of[op][lv]].name);
-            fprintf(out, ",\"energy_pj\":%.17g,\"loops\":[", r->energy_level_pj[op][lv]);
+            fprintf(out, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
+            for (int d = 0; d < LOMA_N_DIRS; d++)
+                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                        r->energy_dir_pj[op][lv][d]);
+            fprintf(out, "},\"word_accesses\":{");
+            for (int d = 0; d < LOMA_N_DIRS; d++)
+                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                        r->word_access[op][lv][d]);
+            fprintf(out, "},\"double_buffered\":%s,\"loops\":[",
+                    r->double_buffer[op][lv + 1] ? "true" : "false");
             for (int i = 0; i < r->n_loops[op][lv]; i++) {
                 fprintf(out, "%s[", i ? "," : "");
                 json_str(out, ll->dim_name[r->loops[op][lv][i].dim]);
@@ -180,7 +203,8 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
         json_str(out, ll->dim_name[r->order[i].dim]);
         fprintf(out, ",%.17g]", r->order[i].size);
     }
-    fprintf(out, "],\"wall_s\":%.9f}\n", r->wall_s);
+    fprintf(out, "],\"from_cache\":%s,\"wall_s\":%.9f}\n", from_cache ? "true" : "false",
+            r->wall_s);
 }
 
 int cli_map_main(int argc, char **argv)
@@ -190,9 +214,9 @@ int cli_map_main(int argc, char **argv)
         {"mapping", required_argument, NULL, 'm'},   {"layer", required_argument, NULL, 'l'},
         {"criterion", required_argument, NULL, 'c'}, {"lpf-limit", required_argument, NULL, 'p'},
         {"max-orderings", required_argument, NULL, 'x'}, {"json", no_argument, NULL, 'j'},
-        {"threads", required_argument, NULL, 't'},
+        {"threads", required_argument, NULL, 't'}, {"cache", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'H'},            {NULL, 0, NULL, 0}};
-    const char *hw = NULL, *wl = NULL, *mp = NULL;
+    const char *hw = NULL, *wl = NULL, *mp = NULL, *cache_path = NULL;
     long long layer_id = -1;
     bool has_layer = false, json = false;
     loma_options opt = {LOMA_CRIT_LATENCY, 6, 0, 0};
@@ -222,8 +246,8 @@ int cli_map_main(int argc, char **argv)
             break;
         case 'p':
             opt.lpf_limit = (int)strtol(optarg, &end, 10);
-            if (!*optarg || *end || opt.lpf_limit < 1 || opt.lpf_limit > LOMA_MAX_LOOPS) {
-                fprintf(stderr, "evsim map: --lpf-limit wants 1..%d, got '%s'\n", LOMA_MAX_LOOPS,
+            if (!*optarg || *end || opt.lpf_limit < 1 || opt.lpf_limit > LOMA_MAX_LPF) {
+                fprintf(stderr, "evsim map: --lpf-limit wants 1..%d, got '%s'\n", LOMA_MAX_LPF,
                         optarg);
                 return 2;
             }
@@ -244,6 +268,7 @@ int cli_map_main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'C': cache_path = optarg; break;
         case 'j': json = true; break;
         case 'H': usage(stdout); return 0;
         default:
@@ -268,10 +293,25 @@ int cli_map_main(int argc, char **argv)
     cfg_workload *w = cfg_workload_load_file(wl, &e);
     cfg_mapping *m = cfg_mapping_load_file(mp, &e);
     int rc = 0;
+    loma_cache *cache = NULL;
     if (!core || !w || !m) {
         print_errors(&e);
         rc = 1;
         goto out;
+    }
+    if (cache_path) {
+        cache = loma_cache_new();
+        loma_error err;
+        if (!cache) {
+            fprintf(stderr, "evsim map: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+        if (access(cache_path, F_OK) == 0 && loma_cache_load(cache, cache_path, &err)) {
+            fprintf(stderr, "evsim map: %s\n", err.msg);
+            rc = 1;
+            goto out;
+        }
     }
     int done = 0;
     for (int i = 0; i < w->n_layers; i++) {
@@ -290,15 +330,32 @@ int cli_map_main(int argc, char **argv)
         loma_core lc;
         loma_layer ll;
         loma_spatial ls;
-        loma_result *r = malloc(sizeof *r);
+        loma_result *own = malloc(sizeof *own);
+        const loma_result *r = own;
         loma_error err;
-        if (!r || loma_from_cfg(core, l, me, &lc, &ll, &ls, &err) ||
-            loma_map(&ll, &lc, &ls, &opt, r, &err)) {
-            fprintf(stderr, "evsim map: %s\n", r ? err.msg : "out of memory");
-            free(r);
+        int bad = !own || loma_from_cfg(core, l, me, &lc, &ll, &ls, &err);
+        loma_order fixed;
+        int has_fixed = bad ? 0 : loma_order_from_cfg(l, me, &fixed, &err);
+        if (has_fixed < 0)
+            bad = 1;
+        uint64_t hits = cache ? loma_cache_hits(cache) : 0;
+        if (!bad && has_fixed)
+            bad = loma_map_ordering(&ll, &lc, &ls, &fixed, own, &err);
+        else if (!bad && cache)
+            bad = loma_cache_map(cache, &ll, &lc, core_type_of(&lc), &ls, &opt, &r, &err);
+        else if (!bad)
+            bad = loma_map(&ll, &lc, &ls, &opt, own, &err);
+        if (bad) {
+            fprintf(stderr, "evsim map: %s\n", own ? err.msg : "out of memory");
+            free(own);
             rc = 1;
             continue;
         }
+        if (me->n_order > 0 && !has_fixed)
+            fprintf(stderr,
+                    "evsim map: note: layer %lld (%s): the mapping's temporal_ordering has `*` "
+                    "loops and is not applied; LOMA searches every ordering\n",
+                    (long long)l->id, ll.name);
         /* ZigZag silently shrinks unrolls that exceed the layer dim, an
          * innermost port's width or capacity; say so */
         for (int o = 0; o < lc.n_oa; o++)
@@ -321,16 +378,25 @@ int cli_map_main(int argc, char **argv)
                     (long long)l->id, ll.name, (unsigned long long)r->orderings_evaluated,
                     (unsigned long long)r->orderings_skipped);
         if (json)
-            print_json(stdout, &ll, &lc, r, (long long)l->id);
+            print_json(stdout, &ll, &lc, r, (long long)l->id,
+                       cache && loma_cache_hits(cache) > hits);
         else
             print_text(stdout, &ll, &lc, r, (long long)l->id);
-        free(r);
+        free(own);
+    }
+    if (cache && rc == 0) {
+        loma_error err;
+        if (loma_cache_save(cache, cache_path, &err)) {
+            fprintf(stderr, "evsim map: %s\n", err.msg);
+            rc = 1;
+        }
     }
     if (has_layer && !done) {
         fprintf(stderr, "evsim map: no layer with id %lld in %s\n", layer_id, wl);
         rc = 1;
     }
 out:
+    loma_cache_free(cache);
     cfg_core_free(core);
     cfg_workload_free(w);
     cfg_mapping_free(m);

@@ -139,7 +139,9 @@ typedef struct {
     int n_levels[LOMA_N_OPS];
     int mem_of[LOMA_N_OPS][LOMA_MAX_LEVELS];     /* memory index per level */
     int n_loops[LOMA_N_OPS][LOMA_MAX_LEVELS];
-    loma_loop loops[LOMA_N_OPS][LOMA_MAX_LEVELS][LOMA_MAX_LOOPS]; /* inner first */
+    /* per operand and level, inner first, after ZigZag's stationary
+     * merge-down (the mapping the costs are for) */
+    loma_loop loops[LOMA_N_OPS][LOMA_MAX_LEVELS][LOMA_MAX_LOOPS];
     int n_spatial;                               /* spatial loops used */
     int sp_oa[LOMA_MAX_OA * LOMA_MAX_UNROLLS];
     loma_loop sp_loop[LOMA_MAX_OA * LOMA_MAX_UNROLLS];
@@ -160,6 +162,21 @@ typedef struct {
 int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
              const loma_options *opt, loma_result *out, loma_error *err);
 
+/* A fixed temporal loop order (a mapping's complete temporal_ordering),
+ * innermost first; size 0 stands for the rest of that dim. */
+typedef struct {
+    int n;
+    int dim[LOMA_MAX_LOOPS];
+    uint64_t size[LOMA_MAX_LOOPS];
+} loma_order;
+
+/* Like loma_map, but costs the one given ordering instead of searching
+ * (ZigZag uses a complete temporal_ordering as is). The spatial mapping
+ * must be complete (no free_oa). Errors name the layer and the dim whose
+ * sizes the ordering does not match. */
+int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
+                      const loma_order *order, loma_result *out, loma_error *err);
+
 /* Number of orderings the search would visit for the given temporal loop
  * sizes (after lpf merging); exposed for tests and warnings. */
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
@@ -171,7 +188,9 @@ int loma_criterion_parse(const char *s, loma_criterion *c);
 
 /* ---- cost cache ----------------------------------------------------------
  * Results keyed by (CN shape, core type): the loop sizes, precisions,
- * spatial mapping, criterion and lpf limit, plus the core type's id. The
+ * spatial mapping, criterion, lpf limit and search bound, plus the core
+ * type's id (the caller's: one id per distinct loma_core). The thread
+ * count is not in the key, since it does not change the result. The
  * simulator looks a CN up before asking the mapper. */
 typedef struct loma_cache loma_cache;
 
@@ -186,5 +205,10 @@ int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core
                    loma_error *err);
 size_t loma_cache_count(const loma_cache *c);
 uint64_t loma_cache_hits(const loma_cache *c);
+/* Persists the cache (written to PATH.tmp, then renamed) and loads it back
+ * into c, so a second run skips the searches. The file is this build's
+ * binary layout; a file from another layout is refused with a message. */
+int loma_cache_save(const loma_cache *c, const char *path, loma_error *err);
+int loma_cache_load(loma_cache *c, const char *path, loma_error *err);
 
 #endif

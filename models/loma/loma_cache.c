@@ -1,5 +1,7 @@
 /* loma_cache.c -- results of the mapper keyed by (CN shape, core type), so
  * a simulation maps each distinct layer shape on each core type once. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +59,7 @@ static void make_key(cache_key *k, const loma_layer *l, int core_type, const lom
     memcpy(k->prec_bits, l->prec_bits, sizeof k->prec_bits);
     k->prec_final_bits = l->prec_final_bits;
     for (int o = 0; o < LOMA_MAX_OA; o++) {
+        k->sp.free_oa[o] = sp->free_oa[o];
         k->sp.n_unrolls[o] = sp->n_unrolls[o];
         for (int u = 0; u < sp->n_unrolls[o] && u < LOMA_MAX_UNROLLS; u++) {
             k->sp.dim[o][u] = sp->dim[o][u];
@@ -131,4 +134,82 @@ size_t loma_cache_count(const loma_cache *c)
 uint64_t loma_cache_hits(const loma_cache *c)
 {
     return c->hits;
+}
+
+/* File layout: magic, the sizes of the key and result structs (so a file
+ * from a build with another layout is refused), the entry count, then the
+ * entries' key and result bytes. */
+static const char cache_magic[8] = {'E', 'V', 'L', 'O', 'M', 'A', 'C', '1'};
+
+int loma_cache_save(const loma_cache *c, const char *path, loma_error *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        snprintf(err->msg, sizeof err->msg, "loma cache: path too long: %.300s", path);
+        return -1;
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        snprintf(err->msg, sizeof err->msg, "loma cache: cannot write %.300s.tmp: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+    uint64_t hdr[3] = {sizeof(cache_key), sizeof(loma_result), (uint64_t)c->count};
+    bool ok = fwrite(cache_magic, sizeof cache_magic, 1, f) == 1 && fwrite(hdr, sizeof hdr, 1, f) == 1;
+    const cache_entry *e;
+    for (e = c->table; ok && e; e = e->hh.next)
+        ok = fwrite(&e->key, sizeof e->key, 1, f) == 1 &&
+             fwrite(&e->result, sizeof e->result, 1, f) == 1;
+    if (fclose(f) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(err->msg, sizeof err->msg, "loma cache: cannot write %.300s: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int loma_cache_load(loma_cache *c, const char *path, loma_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err->msg, sizeof err->msg, "loma cache: cannot read %.300s: %s", path, strerror(errno));
+        return -1;
+    }
+    char magic[sizeof cache_magic];
+    uint64_t hdr[3];
+    int rc = -1;
+    if (fread(magic, sizeof magic, 1, f) != 1 || memcmp(magic, cache_magic, sizeof magic) ||
+        fread(hdr, sizeof hdr, 1, f) != 1) {
+        snprintf(err->msg, sizeof err->msg, "loma cache: %.300s is not an evsim mapping cache", path);
+        goto out;
+    }
+    if (hdr[0] != sizeof(cache_key) || hdr[1] != sizeof(loma_result)) {
+        snprintf(err->msg, sizeof err->msg,
+                 "loma cache: %.300s was written by a build with another layout; delete it", path);
+        goto out;
+    }
+    for (uint64_t i = 0; i < hdr[2]; i++) {
+        cache_entry *e = calloc(1, sizeof *e);
+        if (!e || fread(&e->key, sizeof e->key, 1, f) != 1 ||
+            fread(&e->result, sizeof e->result, 1, f) != 1) {
+            free(e);
+            snprintf(err->msg, sizeof err->msg, "loma cache: %.300s is truncated (entry %llu of %llu)",
+                     path, (unsigned long long)i, (unsigned long long)hdr[2]);
+            goto out;
+        }
+        cache_entry *old = NULL;
+        HASH_FIND(hh, c->table, &e->key, sizeof e->key, old);
+        if (old) {
+            free(e);
+            continue;
+        }
+        HASH_ADD(hh, c->table, key, sizeof e->key, e);
+        c->count++;
+    }
+    rc = 0;
+out:
+    fclose(f);
+    return rc;
 }

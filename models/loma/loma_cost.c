@@ -194,12 +194,10 @@ static double word_access(double amount, double prec, double pc, double bw_max, 
     return trunc(ceil(amount * prec / bw_min) * (bw_min / bw_max) * pc * copies);
 }
 
-void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c)
+bool lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c, double energy_cut)
 {
     lm_mapping mf, mi;
     lm_mapping_derive(m, 0, t, &mf);
-    if (m->frac)
-        lm_mapping_derive(m, 1, t, &mi);
     c->mac_energy = m->C->mac_energy_pj * m->mac;
     double mem_e = 0;
     for (int op = 0; op < LOMA_N_OPS; op++) {
@@ -209,8 +207,7 @@ void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c)
             double copies = m->unit_count[0][op][lv + 1];
             for (int d = 0; d < LOMA_N_DIRS; d++) {
                 bool rd = d == LOMA_TL || d == LOMA_TH;
-                double bmax = rd ? m->rbw[op][lv] : m->wbw[op][lv];
-                double bmin = rd ? m->rbw_min[op][lv] : m->wbw_min[op][lv];
+                double bmax = m->bw[op][lv][d], bmin = m->bw_min[op][lv][d];
                 double a = word_access(mv->amount[d], mv->prec[d], mv->pc[d], bmax, bmin, copies);
                 c->acc[op][lv][d] = a;
                 c->e_dir[op][lv][d] = a * (rd ? mem->r_cost_pj : mem->w_cost_pj);
@@ -224,5 +221,10 @@ void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c)
     }
     c->mem_energy = mem_e;
     c->energy = mem_e + c->mac_energy;
+    if (c->energy > energy_cut)
+        return false; /* cannot win: the latency is not needed */
+    if (m->frac)
+        lm_mapping_derive(m, 1, t, &mi);
     lm_latency(m, t, &mf, m->frac ? &mi : &mf, c);
+    return true;
 }

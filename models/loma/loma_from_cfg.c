@@ -198,3 +198,30 @@ int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_en
         }
     return 0;
 }
+
+int loma_order_from_cfg(const cfg_layer *layer, const cfg_map_entry *me, loma_order *out,
+                        loma_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!me || me->n_order == 0)
+        return 0;
+    for (int i = 0; i < me->n_order; i++) {
+        const cfg_loop *l = &me->order[i];
+        if (!strcmp(l->dim, "*"))
+            return 0; /* a partial order: not applied */
+        int d = cfg_layer_dim(layer, l->dim);
+        if (d < 0) {
+            /* ZigZag drops loops of dims the layer does not have */
+            continue;
+        }
+        if (out->n >= LOMA_MAX_LOOPS)
+            return ERR("layer %s: temporal_ordering has more than %d loops", lname(layer),
+                       LOMA_MAX_LOOPS);
+        out->dim[out->n] = d;
+        out->size[out->n] = l->factor == CFG_FACTOR_STAR || l->factor == CFG_FACTOR_ALL
+                                ? 0
+                                : l->factor;
+        out->n++;
+    }
+    return 1;
+}

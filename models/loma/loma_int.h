@@ -31,8 +31,9 @@ typedef struct {
     int mem[LOMA_N_OPS][LM_LV];
     int lvl_of[LOMA_MAX_MEMS][LOMA_N_OPS]; /* level of op in memory m, -1 */
     double size[LOMA_N_OPS][LM_LV];
-    double rbw[LOMA_N_OPS][LM_LV], wbw[LOMA_N_OPS][LM_LV];
-    double rbw_min[LOMA_N_OPS][LM_LV], wbw_min[LOMA_N_OPS][LM_LV];
+    /* word width and access granularity of the port serving each
+     * (operand, level, direction); 0 where no port serves it */
+    double bw[LOMA_N_OPS][LM_LV][LOMA_N_DIRS], bw_min[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
     int top_mem[LOMA_N_OPS];
     /* spatial loops per operand and arch level; [0] fractional (energy),
      * [1] integer (latency) */
@@ -112,9 +113,19 @@ typedef struct {
 int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, lm_fail *fail);
 void lm_temporal_derive(const lm_model *m, const lm_tmap *alloc, lm_temporal *t);
 
+/* loma_search.c: the result record of a costed mapping, and the error for
+ * an ordering that does not fit (naming the operand and level) */
+void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
+                    const loma_loop *order, int n, loma_result *r);
+void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
+                         loma_error *err);
+
 /* loma_cost.c / loma_latency.c */
 void lm_mapping_derive(const lm_model *m, int v, const lm_temporal *t, lm_mapping *mp);
-void lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c);
+/* Costs t into c. With the energy criterion a mapping whose energy is
+ * above energy_cut cannot win, so its latency is skipped and false
+ * returned; pass INFINITY to always cost it fully. */
+bool lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c, double energy_cut);
 void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
                 const lm_mapping *mi, lm_cost *c);
 

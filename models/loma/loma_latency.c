@@ -13,6 +13,24 @@ typedef struct {
     double real, allowed, period, pc;
 } activity;
 
+/* Points of [0, x) covered by activities 0..k (sorted by period, each
+ * period dividing the next; activity i covers the first a[i] cycles of
+ * each of its periods). A covered set of a longer period is a prefix of
+ * each shorter period's block, which makes the count recursive. */
+static double covered(const double *p, const double *a, int k, double x)
+{
+    if (k < 0 || x <= 0)
+        return 0;
+    double pk = p[k], ak = a[k] < pk ? a[k] : pk;
+    double q = floor(x / pk), r = x - q * pk;
+    double full = 0, part;
+    if (q > 0)
+        full = q * (ak + covered(p, a, k - 1, pk) - covered(p, a, k - 1, ak));
+    double head = r < ak ? r : ak;
+    part = head + fmax(0, covered(p, a, k - 1, r) - covered(p, a, k - 1, head));
+    return full + part;
+}
+
 /* Union length of the update windows of several activities sharing a port:
  * each occupies the first `allowed` cycles of each of its periods, laid over
  * the longest period, scaled by that activity's period count. */
@@ -27,12 +45,33 @@ static double window_union(const activity *a, int n)
             maxp = a[i].period;
             maxpc = a[i].pc;
         }
-    uint64_t P = (uint64_t)maxp, used = 0;
-    if (P == 0)
+    if (maxp <= 0)
         return 0;
-    /* a period divides the longest one (loop nests), so a cycle t is used
-     * by activity i when t mod P_i < A_i */
-    for (uint64_t tt = 0; tt < P; tt++) {
+    /* periods are products of prefixes of one loop ordering, so they
+     * divide one another: sort them and count recursively */
+    double per[LOMA_N_OPS * LOMA_N_DIRS], alw[LOMA_N_OPS * LOMA_N_DIRS];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        if (a[i].period <= 0)
+            continue;
+        int j = m++;
+        while (j > 0 && per[j - 1] > a[i].period) {
+            per[j] = per[j - 1];
+            alw[j] = alw[j - 1];
+            j--;
+        }
+        per[j] = a[i].period;
+        alw[j] = a[i].allowed;
+    }
+    bool chain = true;
+    for (int i = 1; i < m; i++)
+        if (fmod(per[i], per[i - 1]) != 0)
+            chain = false;
+    if (chain)
+        return covered(per, alw, m - 1, maxp) * maxpc;
+    /* not nested (not seen from LOMA's mappings): count cycle by cycle */
+    uint64_t P = (uint64_t)maxp, used = 0;
+    for (uint64_t tt = 0; tt < P; tt++)
         for (int i = 0; i < n; i++) {
             uint64_t pi = (uint64_t)a[i].period;
             if (pi && tt % pi < (uint64_t)a[i].allowed) {
@@ -40,7 +79,6 @@ static double window_union(const activity *a, int n)
                 break;
             }
         }
-    }
     return (double)used * maxpc;
 }
 
@@ -142,8 +180,7 @@ void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
                 bool low = d == LOMA_TL || d == LOMA_FL;
                 bool dbf = low ? c->db[op][lv] : c->db[op][lv + 1];
                 allowed[op][lv][d] = dbf ? mv->period[d] : mv->window[d];
-                bool rd = d == LOMA_TL || d == LOMA_TH;
-                double bw = rd ? m->rbw[op][lv] : m->wbw[op][lv];
+                double bw = m->bw[op][lv][d];
                 real[op][lv][d] = bw > 0 ? ceil(mv->amount[d] * mv->prec[d] / bw) : 0;
             }
         }

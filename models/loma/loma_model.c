@@ -67,29 +67,14 @@ static int check_inputs(const loma_layer *L, const loma_core *C, loma_error *err
     return 0;
 }
 
-/* Bandwidth of memory k in one direction kind (read or write). */
-static void mem_bw(const loma_memory *mem, bool rd, double *mx, double *mn)
-{
-    *mx = 0;
-    *mn = 0;
-    for (int p = 0; p < mem->n_ports; p++) {
-        const loma_port *pt = &mem->port[p];
-        if (rd ? !pt->can_read : !pt->can_write)
-            continue;
-        if ((double)pt->bw_max_bits > *mx) {
-            *mx = (double)pt->bw_max_bits;
-            *mn = (double)pt->bw_min_bits;
-        }
-    }
-}
-
-static bool serves(const loma_memory *mem, int op, int dir)
+/* The port of mem serving (op, dir), or NULL. */
+static const loma_port *port_for(const loma_memory *mem, int op, int dir)
 {
     for (int p = 0; p < mem->n_ports; p++)
         for (int i = 0; i < mem->port[p].n_alloc; i++)
             if (mem->port[p].alloc_op[i] == op && mem->port[p].alloc_dir[i] == dir)
-                return true;
-    return false;
+                return &mem->port[p];
+    return NULL;
 }
 
 static int build_levels(lm_model *m, loma_error *err)
@@ -116,22 +101,26 @@ static int build_levels(lm_model *m, loma_error *err)
             m->lvl_of[k][op] = lv;
             m->top_mem[op] = k;
             m->size[op][lv] = mem->size_bits;
-            mem_bw(mem, true, &m->rbw[op][lv], &m->rbw_min[op][lv]);
-            mem_bw(mem, false, &m->wbw[op][lv], &m->wbw_min[op][lv]);
             static const int need_in[2] = {LOMA_FH, LOMA_TL};
             static const int need_out[4] = {LOMA_FH, LOMA_TL, LOMA_FL, LOMA_TH};
             const int *need = op == LOMA_OP_O ? need_out : need_in;
             int nn = op == LOMA_OP_O ? 4 : 2;
-            for (int q = 0; q < nn; q++)
-                if (!serves(mem, op, need[q]))
+            for (int d = 0; d < LOMA_N_DIRS; d++) {
+                const loma_port *pt = port_for(mem, op, d);
+                m->bw[op][lv][d] = pt ? (double)pt->bw_max_bits : 0;
+                m->bw_min[op][lv][d] = pt ? (double)pt->bw_min_bits : 0;
+            }
+            for (int q = 0; q < nn; q++) {
+                int d = need[q];
+                if (!port_for(mem, op, d))
                     return ERR("layer %s: operand %s: memory level %d (%s) has no port for "
                                "direction %s",
-                               L->name, opn(L, op), lv, mem->name, loma_dir_name(need[q]));
-            if (m->rbw[op][lv] <= 0 || m->wbw[op][lv] <= 0 || m->rbw_min[op][lv] <= 0 ||
-                m->wbw_min[op][lv] <= 0)
-                return ERR("layer %s: operand %s: memory level %d (%s) has a port of 0 "
-                           "bandwidth",
-                           L->name, opn(L, op), lv, mem->name);
+                               L->name, opn(L, op), lv, mem->name, loma_dir_name(d));
+                if (m->bw[op][lv][d] <= 0 || m->bw_min[op][lv][d] <= 0)
+                    return ERR("layer %s: operand %s: memory level %d (%s): the port for %s has "
+                               "0 bandwidth",
+                               L->name, opn(L, op), lv, mem->name, loma_dir_name(d));
+            }
         }
     }
     for (int op = 0; op < LOMA_N_OPS; op++)
@@ -171,7 +160,7 @@ void lm_unroll_table(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIM
             unsigned prec = m->prec[op];
             if (prec == 0)
                 continue;
-            double bw = op == LOMA_OP_O ? m->wbw[op][0] : m->rbw[op][0];
+            double bw = m->bw[op][0][op == LOMA_OP_O ? LOMA_FL : LOMA_TL];
             uint64_t lim = (uint64_t)bw / prec;
             for (int o = 0; o < C->n_oa; o++)
                 if (mem->served_mask & (1u << o))

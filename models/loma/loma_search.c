@@ -30,8 +30,12 @@ static int factorize(uint64_t v, uint64_t *out, int max)
             out[n++] = p;
             v /= p;
         }
-    if (v > 1 && n < max)
-        out[n++] = v;
+    if (v > 1) {
+        if (n < max)
+            out[n++] = v;
+        else
+            out[max - 1] *= v; /* more factors than we keep: fold the rest */
+    }
     return n;
 }
 
@@ -52,6 +56,8 @@ static void make_lpfs(const lm_model *m, int lpf_limit, lpf_set *s)
     }
     if (lpf_limit < ndims)
         lpf_limit = ndims;
+    if (lpf_limit > LOMA_MAX_LPF)
+        lpf_limit = LOMA_MAX_LPF; /* the set holds at most this many */
     while (total > lpf_limit) {
         int best = -1;
         for (int d = 0; d < m->nd; d++)
@@ -127,8 +133,8 @@ static bool better(loma_criterion cr, const lm_cost *a, const lm_cost *b)
     }
 }
 
-static void fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
-                        const loma_loop *order, int n, loma_result *r)
+void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
+                    const loma_loop *order, int n, loma_result *r)
 {
     r->energy_pj = c->energy;
     r->mac_energy_pj = c->mac_energy;
@@ -230,8 +236,10 @@ static void *eval_slice(void *arg)
         if (lm_allocate(w->m, order, w->n, &w->alloc, NULL))
             continue;
         lm_temporal_derive(w->m, &w->alloc, &w->cur);
-        lm_cost_eval(w->m, &w->cur, &w->c);
         w->valid++;
+        double cut = w->crit == LOMA_CRIT_ENERGY && w->have ? w->best.energy : INFINITY;
+        if (!lm_cost_eval(w->m, &w->cur, &w->c, cut))
+            continue;
         if (!w->have || better(w->crit, &w->c, &w->best)) {
             w->best = w->c;
             w->best_t = w->cur;
@@ -277,8 +285,8 @@ static void eval_batch(worker *ws, int nt, uint64_t count, worker *g)
 
 /* No ordering fits: say why the first one does not, naming the layer,
  * the operand, the memory level and the sizes. */
-static void describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
-                             loma_error *err)
+void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
+                         loma_error *err)
 {
     lm_fail f = {0};
     lm_tmap *tmp = malloc(sizeof *tmp);
@@ -413,10 +421,10 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
     out->orderings_skipped = nperm > (double)visited ? (uint64_t)(nperm - (double)visited) : 0;
     out->n_spatial_candidates = 1;
     if (!have) {
-        describe_failure(m, first, s.n, visited, err);
+        lm_describe_failure(m, first, s.n, visited, err);
         goto done;
     }
-    fill_result(m, &g->best_t, &g->best, g->best_order, s.n, out);
+    lm_fill_result(m, &g->best_t, &g->best, g->best_order, s.n, out);
     rc = 0;
 done:
     clock_gettime(CLOCK_MONOTONIC, &t1);

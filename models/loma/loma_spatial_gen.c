@@ -3,7 +3,8 @@
  * does: each free OA dim unrolls one layer dim by a divisor of its maximum
  * unrolling (array size, layer size, innermost port width), combinations
  * that over-unroll a layer dim are dropped, and the ones using the most PEs
- * come first (stable, so generation order breaks ties). */
+ * (then spreading them over more layer dims) come first (stable, so
+ * generation order breaks ties). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,14 @@ int lm_spatial_candidates(const loma_layer *L, const loma_core *C, const loma_sp
         }
         if (!ok)
             continue;
+        /* ZigZag's performance indicator: PEs used, plus a diversity term
+         * (PEs used / the largest single-dim unrolling - 1) that prefers
+         * spreading the array over several layer dims */
+        uint64_t maxper = 1;
+        for (int d = 0; d < m->nd; d++)
+            if (per[d] > maxper)
+                maxper = per[d];
+        use += use / (double)maxper - 1;
         /* insert keeping the list sorted by use, descending, stable */
         int pos = nout;
         while (pos > 0 && best_use[pos - 1] < use)

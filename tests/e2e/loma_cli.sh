@@ -69,4 +69,17 @@ assert o[\"spatial_utilization\"] == 1.0 and o[\"spatial_mapping\"][\"D1\"], o[\
   >"$T/o" 2>"$T/e"; rc=$?
 check "unroll beyond the layer dim is reduced with a note" '[ $rc -eq 0 ] && grep -q "\[K, 4\] reduced to 2" "$T/e"'
 
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --json --cache "$T/cache.bin" >"$T/c1" 2>"$T/e"; rc1=$?
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --json --cache "$T/cache.bin" >"$T/c2" 2>"$T/e"; rc2=$?
+check "--cache: the second run is served from the cache, same costs" '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] &&
+  grep -q "\"from_cache\":false" "$T/c1" && [ $(grep -c "\"from_cache\":true" "$T/c2") -eq 2 ] &&
+  [ "$(sed "s/\"from_cache\":[a-z]*//" "$T/c1")" = "$(sed "s/\"from_cache\":[a-z]*//" "$T/c2")" ]'
+
+echo "garbage" >"$T/bad.bin"
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --cache "$T/bad.bin" >"$T/o" 2>"$T/e"; rc=$?
+check "--cache with a foreign file exits 1" '[ $rc -eq 1 ] && grep -q "not an evsim mapping cache" "$T/e"'
+
 [ $fails -eq 0 ]

@@ -176,6 +176,22 @@ START_TEST(test_lpf_limit_merges_smallest_factors)
 }
 END_TEST
 
+START_TEST(test_huge_lpf_count_is_bounded)
+{
+    /* 2^30 on one dim: 30 prime factors, more than the set keeps */
+    L.dim_size[C] = 1u << 30;
+    CO.mem[2].size_bits = 1e15;
+    loma_options o = {LOMA_CRIT_LATENCY, 24, 1000, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_uint_eq(R.orderings_evaluated, 1000);
+    ck_assert_uint_gt(R.orderings_skipped, 0);
+    double prod = 1;
+    for (int i = 0; i < R.n_order; i++)
+        prod *= R.order[i].size;
+    ck_assert_double_eq(prod, (double)(1u << 30) * 4 * 3); /* C * OX * FX */
+}
+END_TEST
+
 START_TEST(test_search_bound_reports_skipped)
 {
     loma_options o = {LOMA_CRIT_LATENCY, 6, 5, 0};
@@ -243,8 +259,41 @@ START_TEST(test_cache_maps_each_shape_once)
     L.dim_size[K] = 8;
     ck_assert_int_eq(loma_cache_map(c, &L, &CO, 0, &SP, &o, &b, &E), 0);
     ck_assert_uint_eq(loma_cache_count(c), 3);
+    /* leaving the array dim to the mapper is another key too */
+    loma_spatial fr = SP;
+    fr.free_oa[0] = true; /* same unroll fields, but free: must not hit */
+    ck_assert_ptr_null(loma_cache_get(c, &L, 0, &fr, &o));
     ck_assert_double_eq(b->mac_count, 192);
     loma_cache_free(c);
+}
+END_TEST
+
+START_TEST(test_cache_persists_across_runs)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    char path[] = "build/test_loma_cache.bin";
+    loma_cache *a = loma_cache_new();
+    const loma_result *r;
+    ck_assert_int_eq(loma_cache_map(a, &L, &CO, 0, &SP, &o, &r, &E), 0);
+    double lat = r->latency_cycles;
+    ck_assert_int_eq(loma_cache_save(a, path, &E), 0);
+    loma_cache_free(a);
+    loma_cache *b = loma_cache_new();
+    ck_assert_int_eq(loma_cache_load(b, path, &E), 0);
+    ck_assert_uint_eq(loma_cache_count(b), 1);
+    r = loma_cache_get(b, &L, 0, &SP, &o);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_double_eq(r->latency_cycles, lat);
+    loma_cache_free(b);
+    /* a file that is not a cache is refused */
+    FILE *f = fopen(path, "wb");
+    fputs("not a cache", f);
+    fclose(f);
+    b = loma_cache_new();
+    ck_assert_int_eq(loma_cache_load(b, path, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "not an evsim mapping cache"));
+    loma_cache_free(b);
+    remove(path);
 }
 END_TEST
 
@@ -327,6 +376,52 @@ START_TEST(test_free_oa_dim_generates_candidates)
 }
 END_TEST
 
+START_TEST(test_mixed_unrolling_on_one_array_dim)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    memset(&SP, 0, sizeof SP);
+    SP.n_unrolls[0] = 2; /* D1: [K, 2], [C, 2] */
+    SP.dim[0][0] = K;
+    SP.factor[0][0] = 2;
+    SP.dim[0][1] = C;
+    SP.factor[0][1] = 2;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_int_eq(R.n_spatial, 2);
+    ck_assert_double_eq(R.spatial_utilization, 1);
+    ck_assert_double_eq(R.ideal_temporal_cycles, 24); /* K2 OX4 FX3 left */
+}
+END_TEST
+
+START_TEST(test_fixed_ordering_costs_that_ordering)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    /* the searched winner, given back as a fixed order, costs the same */
+    loma_order ord = {0};
+    for (int i = 0; i < R.n_order; i++) {
+        ord.dim[i] = R.order[i].dim;
+        ord.size[i] = (uint64_t)R.order[i].size;
+    }
+    ord.n = R.n_order;
+    loma_result f;
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &ord, &f, &E), 0);
+    ck_assert_uint_eq(f.orderings_evaluated, 1);
+    ck_assert_double_eq(f.latency_cycles, R.latency_cycles);
+    ck_assert_double_eq(f.energy_pj, R.energy_pj);
+    /* size 0 = the rest of the dim */
+    loma_order rest = {3, {C, OX, FX}, {0, 0, 0}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &rest, &f, &E), 0);
+    ck_assert_double_eq(f.ideal_temporal_cycles, 24);
+    /* an ordering that does not divide or does not cover is refused */
+    loma_order bad = {2, {C, OX}, {3, 0}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &bad, &f, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "does not divide"));
+    loma_order part = {2, {C, OX}, {2, 4}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &part, &f, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "FX uncovered"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -335,10 +430,12 @@ int main(void)
     tcase_add_test(tc, test_maps_small_conv_consistently);
     tcase_add_test(tc, test_lpf_limit_merges_smallest_factors);
     tcase_add_test(tc, test_search_bound_reports_skipped);
+    tcase_add_test(tc, test_huge_lpf_count_is_bounded);
     tcase_add_test(tc, test_energy_criterion_never_costs_more_energy);
     tcase_add_test(tc, test_same_inputs_same_result);
     tcase_add_test(tc, test_threads_give_the_same_result);
     tcase_add_test(tc, test_cache_maps_each_shape_once);
+    tcase_add_test(tc, test_cache_persists_across_runs);
     tcase_add_test(tc, test_zero_sized_loop_is_an_error);
     tcase_add_test(tc, test_zero_precision_output_is_an_error);
     tcase_add_test(tc, test_spatial_beyond_array_is_an_error);
@@ -346,6 +443,8 @@ int main(void)
     tcase_add_test(tc, test_layer_too_big_for_top_memory_is_an_error);
     tcase_add_test(tc, test_missing_port_direction_names_operand_and_level);
     tcase_add_test(tc, test_free_oa_dim_generates_candidates);
+    tcase_add_test(tc, test_mixed_unrolling_on_one_array_dim);
+    tcase_add_test(tc, test_fixed_ordering_costs_that_ordering);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
