@@ -47,6 +47,27 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
         if (!c)
             continue;
         const uint32_t *list = &req[p * NI];
+        if (c == 1) {
+            /* One requester: every free output VC grants it, so it takes
+             * the first free one from its accept pointer -- the iSLIP
+             * outcome without building the grant table. */
+            uint32_t i = list[0] / NOC_PORTS_MAX, b = list[0] % NOC_PORTS_MAX;
+            for (uint32_t s2 = 0; s2 < V; s2++) {
+                uint32_t v = (r->va_aptr[i] + s2) % V;
+                if (r->ovc_busy[p * V + v])
+                    continue;
+                noc_ivc *iv = &r->ivc[i];
+                iv->br[b].ovc = (int16_t)v;
+                iv->br[b].sa_ready = t + n->cfg.vc_alloc_cycles;
+                r->ovc_busy[p * V + v] = 1;
+                r->va_wait--;
+                r->sa_cand++;
+                r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
+                r->va_aptr[i] = (uint16_t)((v + 1) % V);
+                break;
+            }
+            continue;
+        }
         int granted = 0;
         for (uint32_t v = 0; v < V; v++) {
             grant[v] = UINT32_MAX;
