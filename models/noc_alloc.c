@@ -15,6 +15,18 @@
 
 #include "noc_internal.h"
 
+/* The accept pointer of an input VC counts over all output VCs of the
+ * router (port * vcs + vc), as one allocator over every output VC would:
+ * a packet leaving by another port than the last one starts its search at
+ * that port's VC 0, not at the VC after the last one it took. This is
+ * what spreads packets over downstream VCs the way BookSim's iSLIP does
+ * (taking "the VC after the last" instead cut the contention of 1-flit
+ * uniform traffic by a third). Returns the VC of port p to start from. */
+static uint32_t accept_start(uint32_t aptr, uint32_t p, uint32_t V)
+{
+    return aptr > p * V && aptr < p * V + V ? aptr - p * V : 0;
+}
+
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
 {
     uint32_t P = n->nports, V = n->vcs, NI = P * V;
@@ -52,8 +64,9 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
              * the first free one from its accept pointer -- the iSLIP
              * outcome without building the grant table. */
             uint32_t i = list[0] / NOC_PORTS_MAX, b = list[0] % NOC_PORTS_MAX;
+            uint32_t st = accept_start(r->va_aptr[i], p, V);
             for (uint32_t s2 = 0; s2 < V; s2++) {
-                uint32_t v = (r->va_aptr[i] + s2) % V;
+                uint32_t v = (st + s2) % V;
                 if (r->ovc_busy[p * V + v])
                     continue;
                 noc_ivc *iv = &r->ivc[i];
@@ -63,7 +76,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 r->va_wait--;
                 r->sa_cand++;
                 r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
-                r->va_aptr[i] = (uint16_t)((v + 1) % V);
+                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
                 break;
             }
             continue;
@@ -84,7 +97,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
             continue;
         for (uint32_t k = 0; k < c; k++) {
             uint32_t i = list[k] / NOC_PORTS_MAX, b = list[k] % NOC_PORTS_MAX;
-            uint32_t ap = r->va_aptr[i];
+            uint32_t ap = accept_start(r->va_aptr[i], p, V);
             for (uint32_t s = 0; s < V; s++) {
                 uint32_t v = (ap + s) % V;
                 if (grant[v] != k)
@@ -96,7 +109,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 r->va_wait--;
                 r->sa_cand++;
                 r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
-                r->va_aptr[i] = (uint16_t)((v + 1) % V);
+                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
                 break;
             }
         }

@@ -105,7 +105,8 @@ typedef struct {
     uint8_t *ovc_busy;                 /* [port * vcs + vc] */
     uint16_t *ovc_credits;
     uint16_t *va_gptr;                 /* per output VC */
-    uint16_t *va_aptr;                 /* per input VC */
+    uint16_t *va_aptr;                 /* per input VC: an output VC index
+                                        * over all ports, port * vcs + vc */
     uint8_t sa_gptr[NOC_PORTS_MAX], sa_aptr[NOC_PORTS_MAX];
     uint16_t sw_rr[NOC_PORTS_MAX];
     noc_credit_fifo cred_mesh, cred_term;
