@@ -6,7 +6,8 @@
  * one stream per consumer layer, multicast to that layer's cores (a copy
  * branching in the NoC only where paths split), or to the off-chip
  * controller when nothing reads it. Streams are packets of
- * CSIM_PACKET_FLITS flits; the packet tag is the stream id. */
+ * CSIM_PACKET_FLITS flits (multicast ones no longer than a VC buffer, see
+ * packet_bits); the packet tag is the stream id. */
 #include "chipsim.h"
 
 #include <stdarg.h>
@@ -98,9 +99,15 @@ static uint32_t core_terminal(const sim *m, uint32_t core)
 
 /* ---- streams ---------------------------------------------------------- */
 
-static uint32_t packet_bits(const sim *m)
+/* Packets of a stream to several cores are multicast, and the NoC takes
+ * multicast packets no longer than one VC buffer (longer ones can
+ * deadlock the replication tree): such streams use shorter packets. */
+static uint32_t packet_bits(const sim *m, uint32_t n_dst)
 {
-    return CSIM_PACKET_FLITS * (uint32_t)m->s->chip->noc.flit_width_bits;
+    uint32_t flits = CSIM_PACKET_FLITS;
+    if (n_dst > 1 && (uint32_t)m->s->chip->noc.vc_depth_flits < flits)
+        flits = (uint32_t)m->s->chip->noc.vc_depth_flits;
+    return flits * (uint32_t)m->s->chip->noc.flit_width_bits;
 }
 
 static stream *stream_new(sim *m, uint64_t bits, uint32_t n_dst)
@@ -125,36 +132,34 @@ static stream *stream_new(sim *m, uint64_t bits, uint32_t n_dst)
         return NULL;
     }
     s->bits = bits;
-    uint64_t pb = packet_bits(m);
-    s->n_packets = (uint32_t)((bits + pb - 1) / pb);
-    if (s->n_packets == 0)
-        s->n_packets = 1;
     m->n_streams++;
     m->res->transfers++;
     return s;
 }
 
-/* A stream to several cores goes as one unicast packet per destination,
- * not as one multicast packet: with every core multicasting to every other
- * at once (the all-to-all of K-split layers), the replicating multicast
- * tree deadlocked the 2x2 default chip (all four routers holding flits,
- * no progress), while dimension-order unicast cannot deadlock. */
+/* Cut the stream into packets, once its destinations are known. */
+static void stream_packetise(sim *m, stream *s)
+{
+    uint64_t pb = packet_bits(m, s->n_dst);
+    s->n_packets = (uint32_t)((s->bits + pb - 1) / pb);
+    if (s->n_packets == 0)
+        s->n_packets = 1;
+}
+
 static int send_packet(sim *m, uint32_t sid, uint32_t i)
 {
     stream *s = &m->streams[sid];
-    uint64_t pb = packet_bits(m);
+    uint64_t pb = packet_bits(m, s->n_dst);
     uint64_t bits = i + 1 < s->n_packets ? pb : s->bits - pb * (s->n_packets - 1);
-    for (uint32_t d = 0; d < s->n_dst; d++) {
-        noc_packet_req req = {
-            .src = s->src_terminal, .n_dst = 1, .dst = &s->dst_terminal[d],
-            .payload_bits = (uint32_t)(bits ? bits : 1), .tag = sid};
-        noc_error ne;
-        if (noc_send(m->net, &req, NULL, &ne) != 0) {
-            failf(m, "NoC: %s", ne.msg);
-            return -1;
-        }
-        m->res->packets++;
+    noc_packet_req req = {
+        .src = s->src_terminal, .n_dst = s->n_dst, .dst = s->dst_terminal,
+        .payload_bits = (uint32_t)(bits ? bits : 1), .tag = sid};
+    noc_error ne;
+    if (noc_send(m->net, &req, NULL, &ne) != 0) {
+        failf(m, "NoC: %s", ne.msg);
+        return -1;
     }
+    m->res->packets++;
     return 0;
 }
 
@@ -175,7 +180,7 @@ static void mem_release(kq_kernel *k, void *ctx, const void *payload)
         return;
     if (s->next_packet < s->n_packets) {
         const cfg_offchip *mem = &m->s->chip->memories[0];
-        uint64_t pb = packet_bits(m);
+        uint64_t pb = packet_bits(m, s->n_dst);
         uint64_t gap = (uint64_t)((double)pb / mem->bandwidth_gbps * 1000.0);
         if (kq_schedule_in(k, gap ? gap : 1, 0, mem_release, m, &sid, sizeof sid, NULL))
             failf(m, "out of memory scheduling an off-chip read");
@@ -247,6 +252,7 @@ static void send_output(sim *m, uint32_t layer, uint32_t part, uint32_t cl)
         s->n_dst = 1;
         s->src_terminal = core_terminal(m, src);
         s->dst_terminal[0] = m->mem_terminal;
+        stream_packetise(m, s);
         uint32_t sid = (uint32_t)(s - m->streams);
         for (uint32_t i = 0; i < s->n_packets && !m->failed; i++)
             send_packet(m, sid, i);
@@ -285,6 +291,7 @@ static void send_output(sim *m, uint32_t layer, uint32_t part, uint32_t cl)
             s->dst_core[j] = dst[j];
             s->dst_terminal[j] = core_terminal(m, dst[j]);
         }
+        stream_packetise(m, s);
         uint32_t sid = (uint32_t)(s - m->streams);
         for (uint32_t i = 0; i < s->n_packets && !m->failed; i++)
             send_packet(m, sid, i);
@@ -560,6 +567,7 @@ static int start_inputs(sim *m)
                 }
             }
             s->n_dst = n_dst;
+            stream_packetise(m, s);
             const cfg_offchip *mem = &m->s->chip->memories[0];
             m->res->offchip_read_bits += s->bits;
             m->res->offchip_read_pj += (double)s->bits * mem->read_energy_pj_per_bit;

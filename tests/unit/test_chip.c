@@ -169,7 +169,8 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
     ck_assert_uint_eq(cns, p->n_cns);
     ck_assert_uint_eq(r.offchip_read_bits, 32 * 32 * 8);
     ck_assert_uint_eq(r.offchip_write_bits, 10 * 8); /* fc3's 10 outputs */
-    ck_assert(r.noc.deliveries == r.packets);
+    /* Multicast: every packet reaches at least one core, most several. */
+    ck_assert_uint_gt(r.noc.deliveries, r.packets);
     csim_result_free(&r);
 
     /* A time limit stops the run early and says so. */
