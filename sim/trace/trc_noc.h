@@ -12,9 +12,9 @@
  *                                output-link utilisation over the last
  *                                sampling period, % of cycles with a flit
  *   NoC packets by source        (full)
- *     from T                     lanes of packet slices from terminal T:
- *                                creation to tail ejection, args src,
- *                                dst(s), flits, hops, latency_cycles
+ *     from T                     lanes of packet slices from terminal T
+ *                                (the source): creation to tail ejection,
+ *                                args dst(s), flits, hops, latency_cycles
  *   NoC multicast deliveries     (full)
  *     to T                       one instant per multicast delivery, the
  *                                arrow from the packet's slice ends here

@@ -46,8 +46,13 @@ static int pb_finish(trc_writer *w)
     return 0;
 }
 
-/* Frames and writes one packet. */
-static int put_packet(trc_writer *w, Trcpb__TracePacket *p)
+#define HEAD 11 /* room for the tag and a length varint before a packet */
+
+/* Frames and writes one packet. `bound` is an upper bound of its packed
+ * size, or 0 to have it computed: packing straight into the buffer and
+ * putting the length in front afterwards saves protobuf-c a sizing pass
+ * over every event. */
+static int put_packet(trc_writer *w, Trcpb__TracePacket *p, size_t bound)
 {
     pb_state *s = w->be_state;
     p->has_trusted_packet_sequence_id = 1;
@@ -57,11 +62,11 @@ static int put_packet(trc_writer *w, Trcpb__TracePacket *p)
         p->sequence_flags = SEQ_CLEARED | SEQ_NEEDS;
         s->started = true;
     }
-    size_t len = protobuf_c_message_get_packed_size(&p->base);
-    size_t need = len + 11;
-    if (need > s->cap) {
+    if (!bound)
+        bound = protobuf_c_message_get_packed_size(&p->base);
+    if (bound + HEAD > s->cap) {
         size_t cap = s->cap ? s->cap : 4096;
-        while (cap < need)
+        while (cap < bound + HEAD)
             cap *= 2;
         uint8_t *b = realloc(s->buf, cap);
         if (!b)
@@ -69,18 +74,20 @@ static int put_packet(trc_writer *w, Trcpb__TracePacket *p)
         s->buf = b;
         s->cap = cap;
     }
-    uint8_t *b = s->buf;
+    size_t len = protobuf_c_message_pack(&p->base, s->buf + HEAD);
+    uint8_t hdr[HEAD];
     size_t n = 0;
-    b[n++] = 0x0A; /* Trace.packet: field 1, length-delimited */
+    hdr[n++] = 0x0A; /* Trace.packet: field 1, length-delimited */
     for (size_t v = len;; v >>= 7) {
         if (v < 0x80) {
-            b[n++] = (uint8_t)v;
+            hdr[n++] = (uint8_t)v;
             break;
         }
-        b[n++] = (uint8_t)(v | 0x80);
+        hdr[n++] = (uint8_t)(v | 0x80);
     }
-    n += protobuf_c_message_pack(&p->base, b + n);
-    return trc_write(w, b, n);
+    uint8_t *start = s->buf + HEAD - n;
+    memcpy(start, hdr, n);
+    return trc_write(w, start, n + len);
 }
 
 static int pb_track(trc_writer *w, uint32_t id)
@@ -124,7 +131,7 @@ static int pb_track(trc_writer *w, uint32_t id)
     }
     p.data_case = TRCPB__TRACE_PACKET__DATA_TRACK_DESCRIPTOR;
     p.track_descriptor = &d;
-    return put_packet(w, &p);
+    return put_packet(w, &p, 0);
 }
 
 /* Interns `id` in table `bit` of this packet if the sequence has not seen
@@ -241,7 +248,15 @@ static int pb_event(trc_writer *w, const trc_ev *e)
         p.has_sequence_flags = 1;
         p.sequence_flags = SEQ_NEEDS;
     }
-    int rc = put_packet(w, &p);
+    /* Upper bound of the packed size: fixed fields, then per part its
+     * tag, length and value at their widest. */
+    size_t bound = 96 + 10 * nf + 10 * e->n_flow_end;
+    for (unsigned i = 0; i < e->n_args; i++)
+        bound += 40 + (e->args[i].kind == TRC_ARG_STR && e->args[i].v.s
+                           ? strlen(e->args[i].v.s) : 0);
+    for (size_t i = 0; i < used; i++)
+        bound += 32 + strlen(pool[i].name);
+    int rc = put_packet(w, &p, bound);
     if (fl != flows)
         free(fl);
     if (rc)
