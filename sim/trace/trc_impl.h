@@ -136,6 +136,18 @@ int trc_fail(trc_writer *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int trc_write(trc_writer *w, const void *p, size_t n);
 bool trc_track_ok(const trc_writer *w, trc_track t, int kind);
+uint64_t trc_to_tick(const trc_writer *w, uint64_t ps);
+/* Brings time to tick (>= now), writing queued ENDs due by then. */
+int trc_advance(trc_writer *w, uint64_t tick);
+/* Writes one event now if it is recorded; `more` is an argument the
+ * writer adds itself, or NULL. */
+int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
+             const trc_extra *x, const trc_arg *more);
+/* Pops the innermost slice of a track, writing its END if recorded. */
+int trc_pop_slice(trc_writer *w, uint32_t id, const trc_extra *x);
+/* Queues the END of a slice at a later tick. */
+int trc_queue_end(trc_writer *w, trc_pend p);
+int trc_mark_dirty(trc_writer *w, uint32_t id);
 
 /* trc_track.c */
 int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,

@@ -505,3 +505,37 @@ void trc_noc_abort(trc_noc *r)
     trc_noc_free(r);
     trc_abort(w);
 }
+
+void trc_noc_hook_init(trc_noc_hook *h)
+{
+    memset(h, 0, sizeof *h);
+    trc_cli_init(&h->cli);
+}
+
+void trc_noc_hook_start(void *hook, noc *n)
+{
+    trc_noc_hook *h = hook;
+    if (h->rec || h->failed || h->done)
+        return; /* one run, one trace */
+    h->rec = trc_noc_start(&h->cli, n, &h->err);
+    h->failed = !h->rec;
+}
+
+void trc_noc_hook_end(void *hook, noc *n, uint64_t end_ps)
+{
+    trc_noc_hook *h = hook;
+    (void)n;
+    if (!h->rec)
+        return;
+    if (trc_noc_stop(h->rec, end_ps, &h->st, &h->err))
+        h->failed = 1;
+    else
+        h->done = 1;
+    h->rec = NULL;
+}
+
+void trc_noc_hook_cancel(trc_noc_hook *h)
+{
+    trc_noc_abort(h->rec);
+    h->rec = NULL;
+}

@@ -47,4 +47,24 @@ int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err);
 /* Drops the trace file being written and frees. NULL is a no-op. */
 void trc_noc_abort(trc_noc *r);
 
+/* For a command whose NoC is built inside a run it does not own (the
+ * synthetic-traffic runner): a hook pair with the (ctx, noc) shape such a
+ * runner calls back, carrying the --trace* options in and the outcome
+ * out. trc_noc_hook_start opens the trace when the NoC exists,
+ * trc_noc_hook_end closes it at the end time. */
+typedef struct {
+    trc_cli cli;      /* fill with trc_cli_parse */
+    trc_noc *rec;     /* while recording */
+    trc_stats st;     /* of the closed file */
+    trc_error err;
+    int failed;       /* err says why; no file was left */
+    int done;         /* the file is in place */
+} trc_noc_hook;
+
+void trc_noc_hook_init(trc_noc_hook *h);
+void trc_noc_hook_start(void *hook, noc *n);
+void trc_noc_hook_end(void *hook, noc *n, uint64_t end_ps);
+/* If the run ended without trc_noc_hook_end (an error): drop the file. */
+void trc_noc_hook_cancel(trc_noc_hook *h);
+
 #endif

@@ -207,6 +207,52 @@ START_TEST(test_noc_same_run_same_bytes)
 }
 END_TEST
 
+/* The hook pair a traffic runner calls: opens at start, closes at end;
+ * an unwritable path fails cleanly; a cancelled run leaves no file. */
+START_TEST(test_noc_hook_opens_and_closes)
+{
+    trc_noc_hook h;
+    trc_noc_hook_init(&h);
+    trc_error err;
+    char *argv[] = {"noc", "--trace", path, "--trace-level", "summary"};
+    int i = 1;
+    ck_assert_int_eq(trc_cli_parse(&h.cli, 5, argv, &i, &err), 1);
+    i = 3;
+    ck_assert_int_eq(trc_cli_parse(&h.cli, 5, argv, &i, &err), 1);
+    drv d;
+    ck_assert_int_eq(drv_init(&d, &base), 0);
+    trc_noc_hook_start(&h, d.n);
+    ck_assert(!h.failed);
+    uint64_t end = drv_run(&d);
+    trc_noc_hook_end(&h, d.n, end);
+    ck_assert(h.done && !h.failed);
+    ck_assert_uint_eq(h.st.slices, 0); /* summary */
+    ck_assert(file_exists(path));
+    drv_free(&d);
+
+    char bad[160], tmp[170];
+    snprintf(bad, sizeof bad, "%s/no/such/dir.pftrace", dir);
+    trc_noc_hook_init(&h);
+    h.cli.path = bad;
+    ck_assert_int_eq(drv_init(&d, &base), 0);
+    trc_noc_hook_start(&h, d.n);
+    ck_assert(h.failed);
+    ck_assert_ptr_nonnull(strstr(h.err.msg, "cannot create"));
+    drv_free(&d);
+
+    snprintf(bad, sizeof bad, "%s/cancelled.pftrace", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", bad);
+    trc_noc_hook_init(&h);
+    h.cli.path = bad;
+    ck_assert_int_eq(drv_init(&d, &base), 0);
+    trc_noc_hook_start(&h, d.n);
+    ck_assert(file_exists(tmp));
+    trc_noc_hook_cancel(&h);
+    ck_assert(!file_exists(tmp) && !file_exists(bad));
+    drv_free(&d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trace_noc");
@@ -218,6 +264,7 @@ int main(void)
     tcase_add_test(tc, test_noc_stopped_run_still_valid);
     tcase_add_test(tc, test_noc_window_and_json_pass_validator);
     tcase_add_test(tc, test_noc_same_run_same_bytes);
+    tcase_add_test(tc, test_noc_hook_opens_and_closes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
