@@ -100,8 +100,10 @@ int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
     if (spec->parent && !trc_track_ok(w, spec->parent, -1))
         return trc_fail(w, "track '%s': unknown parent %u", spec->name,
                         spec->parent);
+    /* counters have no children; a lane group only the lanes it makes */
     if (spec->parent && (w->trk[spec->parent].kind == TRK_COUNTER ||
-                         w->trk[spec->parent].kind == TRK_LANES))
+                         (w->trk[spec->parent].kind == TRK_LANES) !=
+                             (kind == TRK_LANE)))
         return trc_fail(w, "track '%s': parent '%s' cannot have children",
                         spec->name, w->trk[spec->parent].name);
     if (claim_sibling_name(w, spec->parent, spec->name))
@@ -185,14 +187,9 @@ int trc_lane_pick(trc_writer *w, trc_track group,
     char name[300];
     snprintf(name, sizeof name, "%s %u", g->name, g->n_lanes + 1);
     trc_track_spec spec = {name, NULL, group, (trc_level)g->level};
-    /* Lanes are children of a lane group, which trc_track_add refuses for
-     * callers; add as a plain track, then mark it a lane. */
-    g->kind = TRK_SLICE;
-    int rc = trc_track_add(w, &spec, TRK_LANE, NULL, lane);
-    g = &w->trk[group]; /* trk may have moved */
-    g->kind = TRK_LANES;
-    if (rc)
+    if (trc_track_add(w, &spec, TRK_LANE, NULL, lane))
         return -1;
+    g = &w->trk[group]; /* trk may have moved */
     g->lanes[g->n_lanes++] = *lane;
     return 0;
 }

@@ -306,9 +306,9 @@ static int close_window(trc_writer *w)
         }
         int rc = 0;
         if (k) {
-            trc_track_spec spec = {"trace end", "Arrows whose target lies "
-                                   "after the end of the trace end here.",
-                                   0, TRC_SUMMARY};
+            trc_track_spec spec = {"(trace end)", "Arrows whose target "
+                                   "lies after the end of the trace end "
+                                   "here.", 0, TRC_SUMMARY};
             /* re-insert so trc_emit() sees them as started */
             for (uint32_t i = 0; i < k && !rc; i++) {
                 f = malloc(sizeof *f);
