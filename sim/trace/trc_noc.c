@@ -454,7 +454,8 @@ void trc_noc_free(trc_noc *r)
 {
     if (!r)
         return;
-    noc_set_observer(r->n, NULL);
+    if (r->n) /* NULL when the NoC is already gone (hook cancel) */
+        noc_set_observer(r->n, NULL);
     if (r->ring)
         for (uint64_t i = 0; i < r->ring_cap; i++)
             if (r->ring[i].id != FREE)
@@ -536,6 +537,9 @@ void trc_noc_hook_end(void *hook, noc *n, uint64_t end_ps)
 
 void trc_noc_hook_cancel(trc_noc_hook *h)
 {
+    /* The runner may have freed its NoC already: do not touch it. */
+    if (h->rec)
+        h->rec->n = NULL;
     trc_noc_abort(h->rec);
     h->rec = NULL;
 }

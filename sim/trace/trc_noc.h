@@ -64,7 +64,8 @@ typedef struct {
 void trc_noc_hook_init(trc_noc_hook *h);
 void trc_noc_hook_start(void *hook, noc *n);
 void trc_noc_hook_end(void *hook, noc *n, uint64_t end_ps);
-/* If the run ended without trc_noc_hook_end (an error): drop the file. */
+/* If the run ended without trc_noc_hook_end (an error): drop the file.
+ * Safe after the runner freed its NoC. */
 void trc_noc_hook_cancel(trc_noc_hook *h);
 
 #endif
