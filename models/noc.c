@@ -315,6 +315,8 @@ void noc_set_observer(noc *n, const noc_observer *obs)
     if (obs) {
         n->obs = *obs;
         n->has_obs = 1;
+        if (obs->attached)
+            obs->attached(obs->ctx, n);
     } else {
         memset(&n->obs, 0, sizeof n->obs);
         n->has_obs = 0;

@@ -22,7 +22,9 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
     uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
     int any = 0;
 
-    for (uint32_t i = 0; i < NI; i++) {
+    for (uint32_t port = 0; port < P; port++)
+        for (uint64_t m = r->vcmask[port]; m; m &= m - 1) {
+        uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
         noc_ivc *iv = &r->ivc[i];
         if (iv->state != NOC_VC_ROUTED || iv->va_ready > t)
             continue;
@@ -33,7 +35,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
             req[p * NI + cnt[p]++] = i * NOC_PORTS_MAX + b;
             any = 1;
         }
-    }
+        }
     if (!any)
         return;
 
@@ -87,10 +89,16 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
     for (uint32_t p = 0; p < P; p++) {
         for (uint32_t o = 0; o < P; o++)
             req[p][o] = UINT32_MAX;
-        if (!r->occ[p])
+        uint64_t mask = r->vcmask[p];
+        if (!mask)
             continue;
-        for (uint32_t s = 0; s < V; s++) {
-            uint32_t v = (r->sw_rr[p] + s) % V;
+        /* Round robin from sw_rr: the VCs at or after it, then the rest. */
+        uint32_t rr = r->sw_rr[p];
+        uint64_t hi = rr < 64 ? mask & (~0ull << rr) : 0;
+        uint64_t order[2] = {hi, mask & ~hi};
+        for (int half = 0; half < 2; half++)
+            for (uint64_t m = order[half]; m; m &= m - 1) {
+            uint32_t v = (uint32_t)__builtin_ctzll(m);
             uint32_t ivc = p * V + v;
             noc_ivc *iv = &r->ivc[ivc];
             if (iv->state != NOC_VC_ROUTED)
@@ -104,7 +112,7 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
                 nreq_in[p]++;
                 any = 1;
             }
-        }
+            }
     }
     if (!any)
         return;

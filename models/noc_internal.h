@@ -112,6 +112,8 @@ typedef struct {
     uint32_t occ[NOC_PORTS_MAX], occ_total;
     uint32_t peak_port[NOC_PORTS_MAX], peak_total;
     uint32_t buffered;                 /* flits in this router's buffers */
+    uint64_t vcmask[NOC_PORTS_MAX];    /* bit v: VC v of the port holds
+                                        * flits (NOC_MAX_VCS <= 64) */
     uint64_t queued_pkts;              /* packets in its source queues */
     uint64_t next_tick;
     kq_handle tick_h;

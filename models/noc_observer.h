@@ -25,6 +25,8 @@
 
 #include <stdint.h>
 
+struct noc;
+
 /* A packet as its sender asked for it. */
 typedef struct {
     uint64_t id;            /* unique per NoC, in creation order */
@@ -87,6 +89,13 @@ typedef struct noc_observer {
      * hold flits. */
     void (*deadlock)(void *ctx, uint64_t t_ps, const uint32_t *routers,
                      uint32_t n_routers);
+
+    /* Called once by noc_set_observer(), before any other callback, with
+     * the NoC itself: the observer may keep the pointer for the run and
+     * ask it for its shape (noc_routers, noc_get_config,
+     * noc_link_describe...), e.g. to name trace tracks. Useful when the
+     * NoC is built by someone else (noc_traffic_run). */
+    void (*attached)(void *ctx, const struct noc *n);
 } noc_observer;
 
 #endif

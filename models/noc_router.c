@@ -57,6 +57,7 @@ static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
     uint32_t slot = (iv->head + iv->count) % n->depth;
     r->slots[(size_t)(port * n->vcs + vc) * n->depth + slot] = fl;
     iv->count++;
+    r->vcmask[port] |= 1ull << vc;
     r->occ[port]++;
     r->occ_total++;
     r->buffered++;
@@ -134,10 +135,11 @@ static noc_flit *front(const noc *n, noc_router *r, uint32_t ivc)
 
 static int route_heads(noc *n, noc_router *r, uint64_t t)
 {
-    uint32_t total = n->nports * n->vcs;
-    for (uint32_t i = 0; i < total; i++) {
+    for (uint32_t p = 0; p < n->nports; p++)
+        for (uint64_t m = r->vcmask[p]; m; m &= m - 1) {
+        uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
         noc_ivc *iv = &r->ivc[i];
-        if (iv->state != NOC_VC_IDLE || !iv->count)
+        if (iv->state != NOC_VC_IDLE)
             continue;
         noc_flit *f = front(n, r, i);
         if (f->ready > t)
@@ -149,7 +151,7 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
         iv->state = NOC_VC_ROUTED;
         iv->popped = 0;
         iv->va_ready = t + n->cfg.route_cycles;
-    }
+        }
     return 0;
 }
 
@@ -189,6 +191,8 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         uint32_t flits = n->pkts[n->worms[worm].pkt].flits;
         iv->head = (uint16_t)((iv->head + 1) % n->depth);
         iv->count--;
+        if (!iv->count)
+            r->vcmask[in_port] &= ~(1ull << vc);
         iv->popped++;
         r->occ[in_port]--;
         r->occ_total--;
@@ -276,6 +280,55 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     pop_sent(n, r, in_port, vc, t);
 }
 
+/* The first cycle after t at which this router can do anything on its
+ * own: a flit becoming usable, a stage finishing, or -- when a flit is
+ * blocked on a credit, an allocation or a busy terminal VC -- the next
+ * cycle. Flits still to arrive wake the router themselves. */
+static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
+{
+    uint64_t w = UINT64_MAX;
+    for (uint32_t i = 0; i < n->cfg.terminals_per_router; i++) {
+        const noc_term *tm = &r->term[i];
+        if (tm->q_head == NOC_NONE)
+            continue;
+        uint64_t c = n->pkts[tm->q_head].ready_cycle;
+        w = c > t + 1 ? (c < w ? c : w) : t + 1;
+    }
+    for (uint32_t p = 0; p < n->nports && w > t + 1; p++)
+        for (uint64_t m = r->vcmask[p]; m && w > t + 1; m &= m - 1) {
+            uint32_t ivc = p * n->vcs + (uint32_t)__builtin_ctzll(m);
+            const noc_ivc *iv = &r->ivc[ivc];
+            uint64_t c;
+            if (iv->state == NOC_VC_IDLE) {
+                c = r->slots[(size_t)ivc * n->depth + iv->head].ready;
+            } else {
+                c = UINT64_MAX;
+                for (uint32_t b = 0; b < iv->n_branch; b++) {
+                    const noc_branch *br = &iv->br[b];
+                    uint64_t cb;
+                    if (br->ovc < 0) {
+                        cb = iv->va_ready;
+                    } else {
+                        uint32_t pos = br->sent - iv->popped;
+                        if (pos >= iv->count)
+                            continue; /* its next flit will wake us */
+                        cb = r->slots[(size_t)ivc * n->depth +
+                                      (iv->head + pos) % n->depth].ready;
+                        if (br->sa_ready > cb)
+                            cb = br->sa_ready;
+                    }
+                    if (cb < c)
+                        c = cb;
+                }
+            }
+            if (c <= t)
+                c = t + 1;
+            if (c < w)
+                w = c;
+        }
+    return w;
+}
+
 static void detect_deadlock(noc *n, uint64_t t)
 {
     n->deadlocked = 1;
@@ -321,6 +374,9 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
         detect_deadlock(n, t);
         return;
     }
-    if (r->buffered || r->queued_pkts)
-        noc_wake(n, r, t + 1);
+    if (r->buffered || r->queued_pkts) {
+        uint64_t w = next_wake(n, r, t);
+        if (w != UINT64_MAX)
+            noc_wake(n, r, w);
+    }
 }

@@ -309,6 +309,8 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
         goto out;
     }
     noc_set_sink(s.n, on_delivery, &s);
+    if (c->observer)
+        noc_set_observer(s.n, c->observer);
     for (uint32_t t = 0; t < nterms; t++) {
         rng_seed(&s.rng[t], c->seed, t);
         if (schedule_source(&s, t, geometric(&s, &s.rng[t])))

@@ -42,6 +42,7 @@ typedef struct {
     uint32_t hotspot;             /* terminal */
     double hotspot_frac;
     uint64_t seed;
+    const noc_observer *observer; /* optional, set on the NoC (traces) */
 } noc_traffic_config;
 
 typedef struct {

@@ -1,0 +1,75 @@
+# End-to-end: evsim noc -- defaults, JSON keys, determinism, sweep, bad
+# input (exit 2), deadlock report (exit 1).
+set -u
+fail=0
+check() { if eval "$2"; then :; else echo "FAIL: noc: $1"; fail=1; fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+"$EVSIM" noc --help > "$tmp/help"; rc=$?
+check "--help exits 0" '[ $rc -eq 0 ] && grep -q "^usage: evsim noc" "$tmp/help"'
+"$EVSIM" --help | grep -q "^  noc " ; check "noc listed in evsim --help" '[ $? -eq 0 ]'
+
+"$EVSIM" noc > "$tmp/bare"; rc=$?
+check "bare run exits 0" '[ $rc -eq 0 ]'
+check "bare run is BookSim's 4x4 uniform 1-flit at 0.1" \
+  'grep -q "^mesh 4x4, uniform traffic, 1-flit packets, offered 0.1 " "$tmp/bare"'
+check "bare run is stable" 'grep -q "^stable: yes" "$tmp/bare"'
+
+"$EVSIM" noc --mesh 3x5 --traffic bitcomp --packet-flits 2 --rate 0.2 \
+  --measure-cycles 3000 --seed 9 --json > "$tmp/a.json"; rc=$?
+check "json run exits 0" '[ $rc -eq 0 ]'
+check "json has the keys" '/usr/bin/python3 - "$tmp/a.json" <<PY
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("mesh", "traffic", "packet_flits", "offered_rate",
+          "mean_packet_latency_cycles", "accepted_flit_rate", "mean_hops",
+          "stable"):
+    assert k in d, k
+assert d["mesh"] == "3x5" and d["traffic"] == "bitcomp"
+assert d["packet_flits"] == 2 and d["stable"] is True
+assert abs(d["accepted_flit_rate"] - 0.2) < 0.03
+PY'
+"$EVSIM" noc --mesh 3x5 --traffic bitcomp --packet-flits 2 --rate 0.2 \
+  --measure-cycles 3000 --seed 9 --json > "$tmp/b.json"
+check "same seed, same bytes" 'cmp -s "$tmp/a.json" "$tmp/b.json"'
+"$EVSIM" noc --mesh 3x5 --traffic bitcomp --packet-flits 2 --rate 0.2 \
+  --measure-cycles 3000 --seed 10 --json > "$tmp/c.json"
+check "other seed, other result" '! cmp -s "$tmp/a.json" "$tmp/c.json"'
+
+"$EVSIM" noc --mesh 3x3 --traffic hotspot --hotspot 4 --measure-cycles 2000 \
+  --sweep --sweep-step 0.2 --sweep-tol 0.05 > "$tmp/sweep.csv"; rc=$?
+check "sweep exits 0" '[ $rc -eq 0 ]'
+check "sweep CSV header" \
+  '[ "$(head -1 "$tmp/sweep.csv")" = "offered_rate,stable,mean_packet_latency_cycles,accepted_flit_rate" ]'
+check "sweep has stable and unstable points" \
+  'grep -q "^[0-9.]*,1," "$tmp/sweep.csv" && grep -q "^[0-9.]*,0," "$tmp/sweep.csv"'
+check "sweep reports saturation" 'grep -q "^# saturation: offered_rate=" "$tmp/sweep.csv"'
+
+bad() {  # description, args...
+  local what=$1; shift
+  "$EVSIM" noc "$@" > /dev/null 2> "$tmp/err"; local rc=$?
+  check "$what exits 2" '[ $rc -eq 2 ]'
+  check "$what: one-line error" '[ "$(grep -c "^evsim noc: " "$tmp/err")" -ge 1 ]'
+}
+bad "mesh 0x4" --mesh 0x4
+bad "rate 0" --rate 0
+bad "rate 1.5" --rate 1.5
+bad "rate not a number" --rate fast
+bad "0-flit packets" --packet-flits 0
+bad "VC depth 0" --vc-buf 0
+bad "0 VCs" --vcs 0
+bad "hotspot outside the mesh" --traffic hotspot --hotspot 16
+bad "transpose on a non-square mesh" --mesh 4x2 --traffic transpose
+bad "unknown traffic" --traffic tornado
+bad "unknown option" --bogus
+bad "bad stages" --router-stages 1,1,1
+bad "missing value" --rate
+
+"$EVSIM" noc --routing xyyx --vcs 1 --vc-buf 1 --packet-flits 4 --rate 0.9 \
+  --seed 3 --deadlock-cycles 200 > /dev/null 2> "$tmp/dl"; rc=$?
+check "deadlock exits 1" '[ $rc -eq 1 ]'
+check "deadlock names routers" 'grep -q "deadlock.*routers holding flits ([0-9]*): [0-9]" "$tmp/dl"'
+
+[ $fail -eq 0 ] && echo "PASS: noc"
+exit $fail

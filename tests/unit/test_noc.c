@@ -1,0 +1,632 @@
+/* test_noc.c -- the NoC model: zero-load timing, multicast trees, routing
+ * tables, statistics, bad input, deadlock detection, determinism. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel.h"
+#include "noc.h"
+#include "noc_stats.h"
+#include "noc_traffic.h"
+
+#define MAXD 64
+
+typedef struct {
+    int n;
+    noc_delivery d[MAXD];
+    int per_dst[4096];
+    int lasts;
+} sink_log;
+
+static void log_sink(void *ctx, const noc_delivery *d)
+{
+    sink_log *s = ctx;
+    if (s->n < MAXD)
+        s->d[s->n] = *d;
+    s->n++;
+    s->per_dst[d->dst]++;
+    s->lasts += d->last;
+}
+
+typedef struct {
+    /* flits per (link, flit index): a flit must cross a link at most once */
+    int hop[4096][8];
+    int mesh_hops, inj, ej;
+    int created, injected, delivered, finished;
+    uint32_t occ_events;
+} obs_log;
+
+static void o_created(void *ctx, const noc_packet_info *p)
+{
+    (void)p;
+    ((obs_log *)ctx)->created++;
+}
+static void o_injected(void *ctx, uint64_t id, uint32_t src, uint64_t t)
+{
+    (void)id;
+    (void)src;
+    (void)t;
+    ((obs_log *)ctx)->injected++;
+}
+static void o_hop(void *ctx, const noc_flit_hop *h)
+{
+    obs_log *o = ctx;
+    if (h->link < 4096 && h->flit < 8)
+        o->hop[h->link][h->flit]++;
+}
+static void o_occ(void *ctx, uint32_t r, uint32_t p, uint32_t f, uint64_t t)
+{
+    (void)r;
+    (void)p;
+    (void)f;
+    (void)t;
+    ((obs_log *)ctx)->occ_events++;
+}
+static void o_delivered(void *ctx, uint64_t id, uint32_t d, uint64_t t,
+                        uint64_t l)
+{
+    (void)id;
+    (void)d;
+    (void)t;
+    (void)l;
+    ((obs_log *)ctx)->delivered++;
+}
+static void o_finished(void *ctx, uint64_t id, uint64_t t, uint64_t l)
+{
+    (void)id;
+    (void)t;
+    (void)l;
+    ((obs_log *)ctx)->finished++;
+}
+
+static uint32_t term(const noc_config *c, uint32_t x, uint32_t y)
+{
+    return (y * c->width + x) * c->terminals_per_router;
+}
+
+/* Zero-load latency from the configuration: one cycle in the source queue,
+ * the injection channel, H+1 routers, H links, the ejection channel, and
+ * the body flits one per cycle behind the head. */
+static uint64_t t0(const noc_config *c, uint32_t hops, uint32_t flits)
+{
+    uint64_t router = c->route_cycles + c->vc_alloc_cycles +
+                      c->sw_alloc_cycles + c->xbar_cycles;
+    return 1 + c->inject_cycles + (hops + 1) * router +
+           (uint64_t)hops * c->link_cycles + c->eject_cycles + (flits - 1);
+}
+
+static uint64_t one_packet(const noc_config *c, uint32_t src, uint32_t dst,
+                           uint32_t flits)
+{
+    kq_kernel *k = kq_new();
+    noc_error e;
+    noc *n = noc_new(k, c, &e);
+    ck_assert_ptr_nonnull(n);
+    static sink_log s;
+    memset(&s, 0, sizeof s);
+    noc_set_sink(n, log_sink, &s);
+    noc_packet_req q = {src, 1, &dst, 0, flits, 7};
+    ck_assert_int_eq(noc_send(n, &q, NULL, &e), 0);
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_int_eq(s.d[0].dst, dst);
+    ck_assert_int_eq(s.d[0].tag, 7);
+    ck_assert_int_eq(s.d[0].last, 1);
+    uint64_t lat = (s.d[0].delivered_ps - s.d[0].created_ps) / noc_cycle_ps(n);
+    ck_assert_uint_eq(noc_flits_in_flight(n), 0);
+    noc_free(n);
+    kq_free(k);
+    return lat;
+}
+
+START_TEST(test_zero_load_latency_per_hop_default_router)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.width = 8;
+    c.height = 8;
+    /* 7, 12, ... for 1 flit; +3 for 4 flits; every hop count on 8x8. */
+    for (uint32_t h = 0; h <= 14; h++) {
+        uint32_t dx = h < 7 ? h : 7, dy = h - dx;
+        for (uint32_t L = 1; L <= 4; L += 3) {
+            uint64_t lat = one_packet(&c, term(&c, 0, 0), term(&c, dx, dy), L);
+            ck_assert_uint_eq(lat, t0(&c, h, L));
+        }
+    }
+    ck_assert_uint_eq(t0(&c, 0, 1), 7);
+    ck_assert_uint_eq(t0(&c, 6, 1), 37);
+}
+END_TEST
+
+START_TEST(test_zero_load_latency_other_pipeline)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.width = 5;
+    c.height = 3;
+    c.route_cycles = 2;
+    c.vc_alloc_cycles = 0;
+    c.sw_alloc_cycles = 1;
+    c.xbar_cycles = 2;
+    c.link_cycles = 3;
+    c.terminals_per_router = 2;
+    for (uint32_t L = 1; L <= 5; L++) {
+        uint64_t lat = one_packet(&c, term(&c, 4, 2) + 1, term(&c, 0, 0), L);
+        ck_assert_uint_eq(lat, t0(&c, 6, L));
+    }
+    /* Two terminals of one router talk through its switch only. */
+    ck_assert_uint_eq(one_packet(&c, 0, 1, 2), t0(&c, 0, 2));
+}
+END_TEST
+
+START_TEST(test_clock_converts_to_ps)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.clock_ghz = 2.0;
+    kq_kernel *k = kq_new();
+    noc *n = noc_new(k, &c, NULL);
+    ck_assert_uint_eq(noc_cycle_ps(n), 500);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
+/* XY tree edges: the union of the dimension-order paths. */
+static int tree_links(const noc_config *c, uint32_t sx, uint32_t sy,
+                      const uint32_t (*d)[2], int nd, uint8_t *used)
+{
+    int cnt = 0;
+    for (int i = 0; i < nd; i++) {
+        uint32_t x = sx, y = sy;
+        while (x != d[i][0] || y != d[i][1]) {
+            uint32_t r = y * c->width + x, p;
+            if (x < d[i][0]) {
+                p = 0;
+                x++;
+            } else if (x > d[i][0]) {
+                p = 1;
+                x--;
+            } else if (y < d[i][1]) {
+                p = 2;
+                y++;
+            } else {
+                p = 3;
+                y--;
+            }
+            if (!used[r * 4 + p]++)
+                cnt++;
+        }
+    }
+    return cnt;
+}
+
+START_TEST(test_multicast_tree_each_destination_once)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.width = 6;
+    c.height = 5;
+    c.router_pj_per_flit = 2.0;
+    c.link_pj_per_bit = 0.5;
+    c.flit_bits = 32;
+    const uint32_t d[][2] = {{5, 0}, {5, 4}, {0, 4}, {1, 1}, {3, 0},
+                             {3, 3}, {2, 0}, {0, 0}};
+    const int nd = 8;
+    uint32_t dst[8];
+    for (int i = 0; i < nd; i++)
+        dst[i] = term(&c, d[i][0], d[i][1]);
+    const uint32_t flits = 3;
+
+    kq_kernel *k = kq_new();
+    noc *n = noc_new(k, &c, NULL);
+    static sink_log s;
+    static obs_log o;
+    memset(&s, 0, sizeof s);
+    memset(&o, 0, sizeof o);
+    noc_set_sink(n, log_sink, &s);
+    noc_observer ob = {0};
+    ob.ctx = &o;
+    ob.packet_created = o_created;
+    ob.packet_injected = o_injected;
+    ob.flit_hop = o_hop;
+    ob.buffer_occupancy = o_occ;
+    ob.packet_delivered = o_delivered;
+    ob.packet_finished = o_finished;
+    noc_set_observer(n, &ob);
+    noc_packet_req q = {term(&c, 2, 1), nd, dst, 0, flits, 0};
+    ck_assert_int_eq(noc_send(n, &q, NULL, NULL), 0);
+    kq_run(k, KQ_TIME_MAX, 0);
+
+    /* Every destination exactly once, one "last". */
+    ck_assert_int_eq(s.n, nd);
+    for (int i = 0; i < nd; i++)
+        ck_assert_int_eq(s.per_dst[dst[i]], 1);
+    ck_assert_int_eq(s.lasts, 1);
+    ck_assert_int_eq(o.created, 1);
+    ck_assert_int_eq(o.injected, 1);
+    ck_assert_int_eq(o.delivered, nd);
+    ck_assert_int_eq(o.finished, 1);
+    ck_assert_uint_gt(o.occ_events, 0);
+
+    /* Tree shape: exactly the links of the union of XY paths, each flit
+     * crossing each of them exactly once (a copy per branch, no more). */
+    static uint8_t used[6 * 5 * 4];
+    memset(used, 0, sizeof used);
+    int edges = tree_links(&c, 2, 1, d, nd, used);
+    int mesh_links_used = 0;
+    for (uint32_t l = 0; l < noc_link_count(n); l++) {
+        noc_link_stat ls;
+        ck_assert_int_eq(noc_link_describe(n, l, &ls), 0);
+        if (ls.kind == NOC_LINK_MESH) {
+            int want = used[ls.from_router * 4 + ls.out_port] ? 1 : 0;
+            for (uint32_t f = 0; f < flits; f++)
+                ck_assert_int_eq(o.hop[l][f], want);
+            mesh_links_used += want;
+            ck_assert_uint_eq(ls.flits, want * flits);
+        } else if (ls.kind == NOC_LINK_EJECT) {
+            int want = 0;
+            for (int i = 0; i < nd; i++)
+                want |= dst[i] == ls.terminal;
+            ck_assert_uint_eq(ls.flits, want * flits);
+        } else {
+            ck_assert_uint_eq(ls.flits, ls.terminal == q.src ? flits : 0);
+        }
+    }
+    ck_assert_int_eq(mesh_links_used, edges);
+
+    /* Energy: one copy per branch -- each tree edge and each ejection
+     * switches every flit once in a router; links carry it once. */
+    noc_totals t;
+    noc_get_totals(n, &t);
+    ck_assert_uint_eq(t.flit_link_hops, (uint64_t)edges * flits);
+    ck_assert_uint_eq(t.flit_router_hops, (uint64_t)(edges + nd) * flits);
+    ck_assert_double_eq_tol(t.link_energy_pj, edges * flits * 32 * 0.5, 1e-9);
+    ck_assert_double_eq_tol(t.router_energy_pj, (edges + nd) * flits * 2.0,
+                            1e-9);
+    ck_assert_uint_eq(t.deliveries, nd);
+    ck_assert_uint_eq(t.packets_finished, 1);
+    ck_assert_uint_eq(noc_flits_in_flight(n), 0);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
+START_TEST(test_multicast_latency_each_branch_is_its_own_path)
+{
+    /* With no other traffic, each destination gets the packet as fast as
+     * a unicast would, except where branches leaving one router contend
+     * for its input: the replication costs at most one cycle per branch
+     * sharing that input. */
+    noc_config c;
+    noc_config_default(&c);
+    c.width = 4;
+    c.height = 4;
+    uint32_t dst[3] = {term(&c, 3, 0), term(&c, 0, 3), term(&c, 3, 3)};
+    kq_kernel *k = kq_new();
+    noc *n = noc_new(k, &c, NULL);
+    static sink_log s;
+    memset(&s, 0, sizeof s);
+    noc_set_sink(n, log_sink, &s);
+    noc_packet_req q = {term(&c, 0, 0), 3, dst, 0, 1, 0};
+    ck_assert_int_eq(noc_send(n, &q, NULL, NULL), 0);
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(s.n, 3);
+    for (int i = 0; i < 3; i++) {
+        uint32_t h = noc_hops(n, q.src, s.d[i].dst);
+        uint64_t lat = (s.d[i].delivered_ps - s.d[i].created_ps) / 1000;
+        ck_assert_uint_ge(lat, t0(&c, h, 1));
+        ck_assert_uint_le(lat, t0(&c, h, 1) + 2);
+    }
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
+START_TEST(test_routing_table_keyed_spikes)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.table_lookup_cycles = 3;
+    kq_kernel *k = kq_new();
+    noc_error e;
+    noc *n = noc_new(k, &c, &e);
+    static sink_log s;
+    memset(&s, 0, sizeof s);
+    noc_set_sink(n, log_sink, &s);
+    uint32_t set1[2] = {5, 10}, set2[1] = {15};
+    ck_assert_int_eq(noc_table_set(n, 42, set1, 2, &e), 0);
+    ck_assert_int_eq(noc_table_set(n, 7, set2, 1, &e), 0);
+    ck_assert_int_eq(noc_table_set(n, 42, set2, 1, &e), 0); /* replace */
+    ck_assert_int_eq(noc_send_keyed(n, 0, 99, 8, 0, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "99"));
+    ck_assert_int_eq(noc_send_keyed(n, 0, 42, 8, 1, NULL, &e), 0);
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(s.n, 1);
+    ck_assert_int_eq(s.d[0].dst, 15);
+    uint64_t lat = (s.d[0].delivered_ps - s.d[0].created_ps) / 1000;
+    ck_assert_uint_eq(lat, t0(&c, 6, 1) + 3);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
+START_TEST(test_payload_bits_make_flits)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.flit_bits = 32;
+    kq_kernel *k = kq_new();
+    noc *n = noc_new(k, &c, NULL);
+    static sink_log s;
+    memset(&s, 0, sizeof s);
+    noc_set_sink(n, log_sink, &s);
+    uint32_t d = 3;
+    noc_packet_req q = {0, 1, &d, 65, 0, 0}; /* 65 bits -> 3 flits */
+    ck_assert_int_eq(noc_send(n, &q, NULL, NULL), 0);
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(s.d[0].flits, 3);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
+START_TEST(test_bad_config_and_requests_rejected)
+{
+    noc_config c;
+    noc_error e;
+    noc_config_default(&c);
+    c.width = 0;
+    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "mesh"));
+    noc_config_default(&c);
+    c.vc_buf_flits = 0;
+    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    noc_config_default(&c);
+    c.vcs = 0;
+    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    noc_config_default(&c);
+    c.link_cycles = 0;
+    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    noc_config_default(&c);
+    c.clock_ghz = 0.0;
+    kq_kernel *k0 = kq_new();
+    ck_assert_ptr_null(noc_new(k0, &c, &e));
+    ck_assert_ptr_null(noc_new(NULL, &c, &e));
+    kq_free(k0);
+
+    noc_config_default(&c);
+    kq_kernel *k = kq_new();
+    noc *n = noc_new(k, &c, &e);
+    uint32_t d[2] = {16, 3};
+    noc_packet_req q = {0, 1, d, 0, 1, 0};
+    ck_assert_int_eq(noc_send(n, &q, NULL, &e), -1); /* outside 4x4 */
+    ck_assert_ptr_nonnull(strstr(e.msg, "16"));
+    q.src = 99;
+    q.dst = &d[1];
+    ck_assert_int_eq(noc_send(n, &q, NULL, &e), -1);
+    q.src = 0;
+    q.flits = 0;
+    ck_assert_int_eq(noc_send(n, &q, NULL, &e), -1); /* no size */
+    uint32_t dup[2] = {3, 3};
+    noc_packet_req m = {0, 2, dup, 0, 1, 0};
+    ck_assert_int_eq(noc_send(n, &m, NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "twice"));
+    noc_packet_req z = {0, 0, dup, 0, 1, 0};
+    ck_assert_int_eq(noc_send(n, &z, NULL, &e), -1);
+    ck_assert_uint_eq(noc_flits_in_flight(n), 0);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
+START_TEST(test_traffic_rejects_bad_rate_and_pattern)
+{
+    noc_traffic_config t;
+    noc_error e;
+    noc_traffic_default(&t);
+    t.rate = 0.0;
+    ck_assert_int_eq(noc_traffic_check(&t, &e), -1);
+    t.rate = 1.5;
+    ck_assert_int_eq(noc_traffic_check(&t, &e), -1);
+    t.rate = 0.1;
+    t.packet_flits = 0;
+    ck_assert_int_eq(noc_traffic_check(&t, &e), -1);
+    t.packet_flits = 1;
+    t.pattern = NOC_TRAFFIC_TRANSPOSE;
+    t.net.width = 4;
+    t.net.height = 2;
+    ck_assert_int_eq(noc_traffic_check(&t, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "square"));
+}
+END_TEST
+
+START_TEST(test_deadlock_detected_with_routers)
+{
+    /* Mixing XY and YX routes over shared single-flit VCs closes cycles of
+     * channel dependencies: the run must stop and name the routers. */
+    noc_traffic_config t;
+    noc_traffic_default(&t);
+    t.net.routing = NOC_ROUTE_XYYX;
+    t.net.vcs = 1;
+    t.net.vc_buf_flits = 1;
+    t.net.deadlock_cycles = 200;
+    t.packet_flits = 4;
+    t.rate = 0.9;
+    t.seed = 3;
+    noc_traffic_result r;
+    noc_error e;
+    ck_assert_int_eq(noc_traffic_run(&t, &r, &e), 0);
+    ck_assert_int_eq(r.deadlock, 1);
+    ck_assert_int_eq(r.stable, 0);
+    ck_assert_uint_gt(r.n_deadlock_routers, 1);
+    for (uint32_t i = 0; i < r.n_deadlock_routers && i < 64; i++)
+        ck_assert_uint_lt(r.deadlock_routers[i], 16);
+
+    /* XY routing on the same starved buffers never deadlocks. */
+    t.net.routing = NOC_ROUTE_XY;
+    t.rate = 0.2;
+    ck_assert_int_eq(noc_traffic_run(&t, &r, &e), 0);
+    ck_assert_int_eq(r.deadlock, 0);
+}
+END_TEST
+
+START_TEST(test_same_seed_same_result)
+{
+    noc_traffic_config t;
+    noc_traffic_default(&t);
+    t.net.width = 5;
+    t.net.height = 3;
+    t.rate = 0.3;
+    t.packet_flits = 3;
+    t.measure_cycles = 3000;
+    noc_traffic_result a, b;
+    ck_assert_int_eq(noc_traffic_run(&t, &a, NULL), 0);
+    ck_assert_int_eq(noc_traffic_run(&t, &b, NULL), 0);
+    ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+    t.seed = 2;
+    ck_assert_int_eq(noc_traffic_run(&t, &b, NULL), 0);
+    ck_assert(a.mean_latency_cycles != b.mean_latency_cycles);
+}
+END_TEST
+
+START_TEST(test_stats_links_and_routers)
+{
+    noc_config c;
+    noc_config_default(&c);
+    kq_kernel *k = kq_new();
+    noc *n = noc_new(k, &c, NULL);
+    /* 4x4: 2*2*4*3 = 48 mesh links, 16 injection + 16 ejection. */
+    ck_assert_uint_eq(noc_link_count(n), 80);
+    noc_link_stat ls;
+    ck_assert_int_eq(noc_link_describe(n, 80, &ls), -1);
+    noc_router_stat rs;
+    ck_assert_int_eq(noc_router_stats(n, 16, &rs), -1);
+    ck_assert_int_eq(noc_router_stats(n, 5, &rs), 0);
+    ck_assert_uint_eq(rs.x, 1);
+    ck_assert_uint_eq(rs.y, 1);
+    /* 20 packets into one ejection port queue up: peaks are recorded. */
+    static sink_log s;
+    memset(&s, 0, sizeof s);
+    noc_set_sink(n, log_sink, &s);
+    for (uint32_t i = 0; i < 16; i++) {
+        uint32_t d = 5;
+        noc_packet_req q = {i, 1, &d, 0, 4, 0};
+        ck_assert_int_eq(noc_send(n, &q, NULL, NULL), 0);
+    }
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(s.n, 16);
+    ck_assert_int_eq(noc_router_stats(n, 5, &rs), 0);
+    ck_assert_uint_gt(rs.buffer_peak_flits, 4);
+    ck_assert_uint_eq(rs.flits_switched, 64);
+    noc_totals t;
+    noc_get_totals(n, &t);
+    ck_assert_uint_eq(t.flits_ejected, 64);
+    ck_assert_uint_eq(t.flits_injected, 64);
+    ck_assert_uint_gt(t.latency_max_cycles, t.latency_min_cycles);
+    noc_stats_reset(n);
+    noc_get_totals(n, &t);
+    ck_assert_uint_eq(t.flits_ejected, 0);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
+typedef struct {
+    const noc *n;
+    uint64_t created, delivered, finished, hops, occ_sum;
+} trace_log;
+
+static void t_attached(void *ctx, const noc *n) { ((trace_log *)ctx)->n = n; }
+static void t_created(void *ctx, const noc_packet_info *p)
+{
+    (void)p;
+    ((trace_log *)ctx)->created++;
+}
+static void t_hop(void *ctx, const noc_flit_hop *h)
+{
+    trace_log *t = ctx;
+    noc_link_stat ls;
+    ck_assert_int_eq(noc_link_describe(t->n, h->link, &ls), 0);
+    ck_assert_uint_eq(ls.from_router, h->from_router);
+    ck_assert_uint_eq(ls.to_router, h->to_router);
+    ck_assert_uint_gt(h->arrive_ps, h->depart_ps);
+    t->hops++;
+}
+static void t_delivered(void *ctx, uint64_t id, uint32_t d, uint64_t t,
+                        uint64_t l)
+{
+    (void)id;
+    (void)d;
+    ck_assert_uint_ge(t, l);
+    ((trace_log *)ctx)->delivered++;
+}
+static void t_finished(void *ctx, uint64_t id, uint64_t t, uint64_t l)
+{
+    (void)id;
+    (void)t;
+    (void)l;
+    ((trace_log *)ctx)->finished++;
+}
+
+START_TEST(test_observer_on_traffic_run)
+{
+    static trace_log tl;
+    memset(&tl, 0, sizeof tl);
+    noc_observer ob = {0};
+    ob.ctx = &tl;
+    ob.attached = t_attached;
+    ob.packet_created = t_created;
+    ob.flit_hop = t_hop;
+    ob.packet_delivered = t_delivered;
+    ob.packet_finished = t_finished;
+    noc_traffic_config t;
+    noc_traffic_default(&t);
+    t.net.width = 3;
+    t.net.height = 2;
+    t.measure_cycles = 2000;
+    t.rate = 0.2;
+    t.packet_flits = 2;
+    t.observer = &ob;
+    noc_traffic_result r;
+    ck_assert_int_eq(noc_traffic_run(&t, &r, NULL), 0);
+    ck_assert(r.stable);
+    ck_assert_ptr_nonnull(tl.n);
+    ck_assert_uint_gt(tl.created, r.measured_packets);
+    ck_assert_uint_eq(tl.delivered, tl.finished); /* unicast */
+    ck_assert_uint_ge(tl.created, tl.delivered);
+    /* every switched flit plus every injection is one hop report */
+    ck_assert_uint_ge(tl.hops, r.flit_router_hops);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("noc");
+    TCase *tc = tcase_create("model");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_zero_load_latency_per_hop_default_router);
+    tcase_add_test(tc, test_zero_load_latency_other_pipeline);
+    tcase_add_test(tc, test_clock_converts_to_ps);
+    tcase_add_test(tc, test_multicast_tree_each_destination_once);
+    tcase_add_test(tc, test_multicast_latency_each_branch_is_its_own_path);
+    tcase_add_test(tc, test_routing_table_keyed_spikes);
+    tcase_add_test(tc, test_payload_bits_make_flits);
+    tcase_add_test(tc, test_bad_config_and_requests_rejected);
+    tcase_add_test(tc, test_traffic_rejects_bad_rate_and_pattern);
+    tcase_add_test(tc, test_deadlock_detected_with_routers);
+    tcase_add_test(tc, test_same_seed_same_result);
+    tcase_add_test(tc, test_stats_links_and_routers);
+    tcase_add_test(tc, test_observer_on_traffic_run);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
