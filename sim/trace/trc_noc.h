@@ -47,25 +47,28 @@ int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err);
 /* Drops the trace file being written and frees. NULL is a no-op. */
 void trc_noc_abort(trc_noc *r);
 
-/* For a command whose NoC is built inside a run it does not own (the
- * synthetic-traffic runner): a hook pair with the (ctx, noc) shape such a
- * runner calls back, carrying the --trace* options in and the outcome
- * out. trc_noc_hook_start opens the trace when the NoC exists,
- * trc_noc_hook_end closes it at the end time. */
+/* For a command whose NoC is built inside a runner (noc_traffic_run):
+ * hand the runner trc_noc_hook_observer(); the trace opens when the NoC
+ * attaches it (noc_set_observer calls `attached`), and trc_noc_hook_end
+ * closes it after the run, when the NoC may already be freed. */
 typedef struct {
     trc_cli cli;      /* fill with trc_cli_parse */
-    trc_noc *rec;     /* while recording */
+    trc_noc *rec;
     trc_stats st;     /* of the closed file */
     trc_error err;
     int failed;       /* err says why; no file was left */
     int done;         /* the file is in place */
+    noc_observer obs;
 } trc_noc_hook;
 
 void trc_noc_hook_init(trc_noc_hook *h);
-void trc_noc_hook_start(void *hook, noc *n);
-void trc_noc_hook_end(void *hook, noc *n, uint64_t end_ps);
-/* If the run ended without trc_noc_hook_end (an error): drop the file.
- * Safe after the runner freed its NoC. */
+/* NULL (h->err) when out of memory. */
+const noc_observer *trc_noc_hook_observer(trc_noc_hook *h);
+/* After the run, which ended at end_cycles of the NoC's clock (the trace
+ * ends there, or at its last event if later). 0, or -1 with h->err and no
+ * file left. Does nothing (0) if no observer was asked for. */
+int trc_noc_hook_end(trc_noc_hook *h, uint64_t end_cycles);
+/* The run failed: drop the file. */
 void trc_noc_hook_cancel(trc_noc_hook *h);
 
 #endif
