@@ -16,11 +16,23 @@
 #define SEQ_CLEARED 1u
 #define SEQ_NEEDS 2u
 
+/* Packets are packed straight into an output buffer written out in big
+ * blocks: no copy through stdio and no write call per packet. */
+#define OUT_BLOCK (256 * 1024)
+
 typedef struct {
     uint8_t *buf;
-    size_t cap;
+    size_t len, cap;
     bool started; /* first packet written */
 } pb_state;
+
+static int flush_out(trc_writer *w)
+{
+    pb_state *s = w->be_state;
+    int rc = s->len ? trc_write(w, s->buf, s->len) : 0;
+    s->len = 0;
+    return rc;
+}
 
 static int pb_start(trc_writer *w)
 {
@@ -28,6 +40,10 @@ static int pb_start(trc_writer *w)
     if (!s)
         return trc_fail(w, "out of memory");
     w->be_state = s;
+    s->buf = malloc(OUT_BLOCK);
+    if (!s->buf)
+        return trc_fail(w, "out of memory");
+    s->cap = OUT_BLOCK;
     return 0;
 }
 
@@ -42,16 +58,26 @@ static void pb_release(trc_writer *w)
 
 static int pb_finish(trc_writer *w)
 {
-    (void)w;
-    return 0;
+    return flush_out(w);
 }
 
-#define HEAD 11 /* room for the tag and a length varint before a packet */
+#define HEAD 11 /* the most a tag and a length varint can take */
+
+static size_t varint_len(size_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
 
 /* Frames and writes one packet. `bound` is an upper bound of its packed
- * size, or 0 to have it computed: packing straight into the buffer and
- * putting the length in front afterwards saves protobuf-c a sizing pass
- * over every event. */
+ * size, or 0 to have it computed. The packet is packed in place after
+ * room for its tag and length, sized from the bound (so protobuf-c makes
+ * no separate sizing pass); if the real length needs a shorter varint, the
+ * bytes move down by one or two. */
 static int put_packet(trc_writer *w, Trcpb__TracePacket *p, size_t bound)
 {
     pb_state *s = w->be_state;
@@ -64,30 +90,37 @@ static int put_packet(trc_writer *w, Trcpb__TracePacket *p, size_t bound)
     }
     if (!bound)
         bound = protobuf_c_message_get_packed_size(&p->base);
-    if (bound + HEAD > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < bound + HEAD)
-            cap *= 2;
-        uint8_t *b = realloc(s->buf, cap);
-        if (!b)
-            return trc_fail(w, "out of memory");
-        s->buf = b;
-        s->cap = cap;
+    if (s->len + bound + HEAD > s->cap) {
+        if (flush_out(w))
+            return -1;
+        if (bound + HEAD > s->cap) {
+            size_t cap = s->cap ? s->cap : OUT_BLOCK;
+            while (cap < bound + HEAD)
+                cap *= 2;
+            uint8_t *b = realloc(s->buf, cap);
+            if (!b)
+                return trc_fail(w, "out of memory");
+            s->buf = b;
+            s->cap = cap;
+        }
     }
-    size_t len = protobuf_c_message_pack(&p->base, s->buf + HEAD);
-    uint8_t hdr[HEAD];
-    size_t n = 0;
-    hdr[n++] = 0x0A; /* Trace.packet: field 1, length-delimited */
+    size_t room = 1 + varint_len(bound);
+    uint8_t *at = s->buf + s->len;
+    size_t len = protobuf_c_message_pack(&p->base, at + room);
+    size_t head = 1 + varint_len(len);
+    if (head < room)
+        memmove(at + head, at + room, len);
+    at[0] = 0x0A; /* Trace.packet: field 1, length-delimited */
+    size_t n = 1;
     for (size_t v = len;; v >>= 7) {
         if (v < 0x80) {
-            hdr[n++] = (uint8_t)v;
+            at[n++] = (uint8_t)v;
             break;
         }
-        hdr[n++] = (uint8_t)(v | 0x80);
+        at[n++] = (uint8_t)(v | 0x80);
     }
-    uint8_t *start = s->buf + HEAD - n;
-    memcpy(start, hdr, n);
-    return trc_write(w, start, n + len);
+    s->len += head + len;
+    return 0;
 }
 
 static int pb_track(trc_writer *w, uint32_t id)
