@@ -4,6 +4,7 @@
 #   make test     install missing deps, build and run every test twice
 #                 (plain and ASan+UBSan in build/asan), then the e2e tests
 #   make bench    benchmarks; prints `bench: NAME value unit` lines
+#   make valgrind unit tests under valgrind memcheck
 #   make clean
 #
 # Sources are found by wildcard so a new module is a new file, not a
@@ -12,6 +13,10 @@
 # tests/e2e/*.sh end-to-end scripts, tests/bench/bench_*.c benchmarks.
 
 BUILD   ?= build
+V       ?= 0
+# Short "CC file" lines; `make V=1` shows the full commands.
+Q       := $(if $(filter 1,$(V)),,@)
+say      = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2))
 CC      ?= cc
 SAN     ?=
 PKGS    := yaml-0.1 libprotobuf-c
@@ -34,7 +39,7 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 E2E       := $(sort $(wildcard tests/e2e/*.sh))
 
-.PHONY: all run test unit e2e bench clean deps fuzz
+.PHONY: all run test unit e2e bench clean deps fuzz valgrind
 .SECONDARY:
 .DELETE_ON_ERROR:
 all: $(BUILD)/evsim
@@ -44,31 +49,38 @@ deps:
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: sim/trace/%.proto
 	@mkdir -p $(BUILD)/gen
-	protoc-c --proto_path=sim/trace --c_out=$(BUILD)/gen $<
+	$(call say,PROTOC,$<)
+	$(Q)protoc-c --proto_path=sim/trace --c_out=$(BUILD)/gen $<
 
 # Generated code is protoc-c's, not ours: compile it without -Werror's
 # extra warnings but keep it silent.
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
-	$(CC) -std=c17 $(CFLAGS) $(SAN) -w $(CPPFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) -std=c17 $(CFLAGS) $(SAN) -w $(CPPFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c | $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(CPPFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS_ALL) $(CPPFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libevsim.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/evsim: $(BUILD)/obj/sim/main.o $(BUILD)/libevsim.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TESTSUP_OBJ) $(BUILD)/libevsim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libevsim.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 run: deps $(BUILD)/evsim
 	$(BUILD)/evsim run configs/default.yaml
@@ -97,7 +109,47 @@ bench: deps $(BENCH_BIN) $(BUILD)/evsim
 	@for s in $(wildcard tests/bench/*.sh); do \
 	  EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) bash $$s || exit 1; done
 
+# Every unit-test binary under valgrind's memcheck (slow; not in `make test`).
+valgrind: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do echo "== valgrind $$t"; \
+	  CK_FORK=no CK_DEFAULT_TIMEOUT=0 valgrind -q --error-exitcode=9 \
+	    --leak-check=full --errors-for-leak-kinds=definite,indirect $$t || fail=1; \
+	done; exit $$fail
+
 clean:
 	rm -rf build
+
+# ---- fuzzing: libFuzzer over the config loaders (not part of `make test`).
+# make fuzz [FUZZ_SECONDS=60]; clang is installed by tools/deps.sh --with-fuzzer.
+FUZZ_SECONDS ?= 60
+FUZZ_BIN := build/fuzz/fuzz_config
+$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
+	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) -o $@ $(LDLIBS_ALL)
+
+fuzz:
+	@tools/deps.sh --with-fuzzer
+	$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@mkdir -p build/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+	  build/fuzz/corpus tests/data/config/zigzag configs/hw configs/workloads configs/mappings
+
+# ---- fuzzing the event-trace readers (not part of `make test`):
+# make fuzz-events [FUZZ_SECONDS=60]; seeds are traces/ and, when present,
+# ../shared/reference/events (inputs cut to 32 KiB).
+.PHONY: fuzz-events
+FUZZ_EV_BIN := build/fuzz/fuzz_events
+$(FUZZ_EV_BIN): tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c sim/input/*.h)
+	@mkdir -p $(dir $@)
+	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
+	  tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c) -o $@
+
+fuzz-events:
+	@tools/deps.sh --with-fuzzer
+	$(MAKE) --no-print-directory $(FUZZ_EV_BIN)
+	@mkdir -p build/fuzz/events_corpus
+	$(FUZZ_EV_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=32768 -timeout=10 \
+	  build/fuzz/events_corpus traces $(wildcard ../shared/reference/events)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -14,6 +14,10 @@ typedef struct {
 } cli_command;
 
 /* One line per subcommand; add yours here and to the table in main.c. */
+int cli_run_main(int argc, char **argv);
+int cli_check_main(int argc, char **argv);
+int cli_map_main(int argc, char **argv);
 int cli_noc_main(int argc, char **argv);
+int cli_events_main(int argc, char **argv);
 
 #endif

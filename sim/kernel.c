@@ -1,20 +1,19 @@
-/* kernel.c -- the event queue: an implicit d-ary min-heap of 16-byte keys
- * over two pooled arrays of event records.
+/* kernel.c -- the event kernel: pooled event records, the run loop,
+ * cancellation and limits. Ordering is kq_queue's job.
  *
- * Why this shape: the heap holds only what ordering needs (time, a packed
- * priority+sequence word, and the record's slot), so a sift step touches
- * one cache line of children (d = 4, 16-byte entries, line-aligned groups).
- * The handler, context and payload sit in a record that is touched twice:
- * when scheduled and when fired. Records come in two sizes so that events
- * with small payloads (the common case) cost 16 + 32 bytes while pending.
+ * Why this shape: the queue holds only what ordering needs (time, a packed
+ * priority+sequence word, and the record's slot: 16 bytes). The handler,
+ * context and payload sit in a record that is touched twice, when
+ * scheduled and when fired. Records come in two sizes so that events with
+ * small payloads (the common case) cost 32 bytes of record while pending.
  *
  * Ordering word: priority in the top 4 bits, a 28-bit insertion sequence
  * below. When the sequence would wrap, every pending entry is renumbered by
- * rank (which keeps all relative orders, hence the heap, intact), so the
+ * rank (which keeps all relative orders, hence the queue, intact), so the
  * order stays total and deterministic for any number of events.
  *
  * Cancellation is lazy: the record is marked (fn = NULL) and counted out of
- * kq_pending() at once; its heap entry is dropped when it reaches the top.
+ * kq_pending() at once; its queue entry is dropped when it reaches the top.
  * A handle is (generation << 32 | slot); the generation changes each time
  * a slot is freed, so a stale handle is recognised. */
 #include "kernel.h"
@@ -23,27 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef KQ_D
-#define KQ_D 4 /* measured against 2 and 8 in tests/bench/bench_kernel.c */
-#endif
+#include "kq_queue.h"
 
 #define SEQ_BITS 28u
 #define SEQ_LIMIT (1u << SEQ_BITS)
 #define LARGE_BIT 0x80000000u
 #define NO_SLOT 0xffffffffu
 #define MAX_PENDING (SEQ_LIMIT - 1u)
-
-/* Laid out so that, read as one unsigned 128-bit number, an entry orders
- * by (t, key): comparisons are then branch-free. The slot in the low bits
- * never decides, since keys are unique. */
-typedef union {
-    struct {
-        uint32_t slot; /* LARGE_BIT | index, or index into the small pool */
-        uint32_t key;  /* prio << 28 | seq */
-        uint64_t t;
-    } f;
-    __uint128_t ord;
-} kq_entry;
 
 /* Both record kinds share this prefix. A free record keeps the index of the
  * next free record in its payload: see rec_next(). */
@@ -61,7 +46,7 @@ typedef struct {
     uint8_t payload[KQ_PAYLOAD_MAX];
 } kq_large;
 
-_Static_assert(sizeof(kq_entry) == 16, "heap entry must stay 16 bytes");
+_Static_assert(sizeof(kq_entry) == 16, "queue entry must stay 16 bytes");
 _Static_assert(sizeof(kq_small) == 32, "small record must stay 32 bytes");
 _Static_assert(sizeof(kq_large) == 64, "large record must stay 64 bytes");
 
@@ -73,14 +58,12 @@ typedef struct {
 } kq_pool;
 
 struct kq_kernel {
-    kq_entry *heap;  /* heap[0] is the root; see heap_alloc for alignment */
-    void *heap_mem;
-    size_t heap_n, heap_cap;
+    kq_queue q;
     kq_pool small, large;
     uint64_t now_ps;
     uint64_t processed;
     uint32_t next_seq;
-    size_t cancelled_in_heap;
+    size_t cancelled_in_queue;
     size_t peak_pending;
     bool stop;
 };
@@ -143,106 +126,51 @@ static kq_pool *pool_of(kq_kernel *k, uint32_t slot)
     return (slot & LARGE_BIT) ? &k->large : &k->small;
 }
 
-/* ---- heap ------------------------------------------------------------- */
+/* ---- renumbering ----------------------------------------------------- */
 
-static inline bool entry_less(const kq_entry *a, const kq_entry *b)
+typedef struct {
+    uint64_t t;
+    uint32_t *key;
+} seq_ref;
+
+typedef struct {
+    seq_ref *refs;
+    size_t n;
+} seq_refs;
+
+static void collect_ref(void *arg, uint64_t t, uint32_t *key)
 {
-    return a->ord < b->ord;
+    seq_refs *r = arg;
+    r->refs[r->n++] = (seq_ref){t, key};
 }
 
-/* The array is offset by d-1 entries inside 64-byte-aligned memory so each
- * node's group of children starts on a cache-line boundary. */
-static bool heap_grow(kq_kernel *k)
+static int cmp_ref(const void *a, const void *b)
 {
-    size_t cap = k->heap_cap ? k->heap_cap * 2 : 1024;
-    size_t bytes = (cap + KQ_D) * sizeof(kq_entry);
-    bytes = (bytes + 63) & ~(size_t)63;
-    void *mem = aligned_alloc(64, bytes);
-    if (!mem)
-        return false;
-    kq_entry *h = (kq_entry *)mem + (KQ_D - 1);
-    if (k->heap_n)
-        memcpy(h, k->heap, k->heap_n * sizeof(kq_entry));
-    free(k->heap_mem);
-    k->heap_mem = mem;
-    k->heap = h;
-    k->heap_cap = cap;
-    return true;
-}
-
-static void heap_push(kq_kernel *k, kq_entry e)
-{
-    kq_entry *h = k->heap;
-    size_t i = k->heap_n++;
-    while (i > 0) {
-        size_t parent = (i - 1) / KQ_D;
-        if (!entry_less(&e, &h[parent]))
-            break;
-        h[i] = h[parent];
-        i = parent;
-    }
-    h[i] = e;
-}
-
-/* Remove the root: move the hole down along the smallest children, then
- * place the old last entry where it fits. */
-static void heap_pop(kq_kernel *k)
-{
-    kq_entry *h = k->heap;
-    size_t n = --k->heap_n;
-    if (n == 0)
-        return;
-    __uint128_t last = h[n].ord;
-    size_t i = 0;
-    for (;;) {
-        size_t c = i * KQ_D + 1;
-        if (c >= n)
-            break;
-        size_t end = c + KQ_D < n ? c + KQ_D : n;
-        size_t best = c;
-        __uint128_t bo = h[c].ord;
-        for (size_t j = c + 1; j < end; j++) {
-            __uint128_t o = h[j].ord;
-            best = o < bo ? j : best;
-            bo = o < bo ? o : bo;
-        }
-        if (bo >= last)
-            break;
-        h[i].ord = bo;
-        i = best;
-    }
-    h[i].ord = last;
-}
-
-static int cmp_entry_ptr(const void *a, const void *b)
-{
-    const kq_entry *x = *(kq_entry *const *)a, *y = *(kq_entry *const *)b;
-    if (entry_less(x, y))
-        return -1;
-    return entry_less(y, x) ? 1 : 0;
+    const seq_ref *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return *x->key < *y->key ? -1 : *x->key > *y->key;
 }
 
 /* Renumber sequences by rank. Ranks preserve every pairwise order, so the
- * heap needs no repair. Returns false if out of memory. */
+ * queue needs no repair. Returns false if out of memory. */
 static bool renumber(kq_kernel *k)
 {
-    size_t n = k->heap_n;
-    kq_entry **order = malloc((n ? n : 1) * sizeof *order);
-    if (!order)
+    seq_refs r = {malloc((k->q.n ? k->q.n : 1) * sizeof *r.refs), 0};
+    if (!r.refs)
         return false;
-    for (size_t i = 0; i < n; i++)
-        order[i] = &k->heap[i];
-    qsort(order, n, sizeof *order, cmp_entry_ptr);
-    for (size_t i = 0; i < n; i++)
-        order[i]->f.key = (order[i]->f.key & ~(SEQ_LIMIT - 1u)) | (uint32_t)i;
-    free(order);
-    k->next_seq = (uint32_t)n;
+    kqq_each(&k->q, collect_ref, &r);
+    qsort(r.refs, r.n, sizeof *r.refs, cmp_ref);
+    for (size_t i = 0; i < r.n; i++)
+        *r.refs[i].key = (*r.refs[i].key & ~(SEQ_LIMIT - 1u)) | (uint32_t)i;
+    free(r.refs);
+    k->next_seq = (uint32_t)r.n;
     return true;
 }
 
 /* ---- public API ------------------------------------------------------- */
 
-kq_kernel *kq_new(void)
+kq_kernel *kq_new_with(kq_queue_kind kind)
 {
     kq_kernel *k = calloc(1, sizeof *k);
     if (!k)
@@ -250,18 +178,23 @@ kq_kernel *kq_new(void)
     k->small.size = sizeof(kq_small);
     k->large.size = sizeof(kq_large);
     k->small.free = k->large.free = NO_SLOT;
-    if (!heap_grow(k) || !pool_grow(&k->small)) {
+    if (!kqq_init(&k->q, kind == KQ_QUEUE_CALENDAR) || !pool_grow(&k->small)) {
         kq_free(k);
         return NULL;
     }
     return k;
 }
 
+kq_kernel *kq_new(void)
+{
+    return kq_new_with(KQ_QUEUE_CALENDAR);
+}
+
 void kq_free(kq_kernel *k)
 {
     if (!k)
         return;
-    free(k->heap_mem);
+    kqq_destroy(&k->q);
     free(k->small.recs);
     free(k->large.recs);
     free(k);
@@ -277,10 +210,8 @@ kq_err kq_schedule_at(kq_kernel *k, uint64_t time_ps, unsigned prio,
         return KQ_EPRIO;
     if (len > KQ_PAYLOAD_MAX)
         return KQ_EPAYLOAD;
-    if (k->heap_n >= MAX_PENDING)
+    if (k->q.n >= MAX_PENDING)
         return KQ_EOVERFLOW;
-    if (k->heap_n == k->heap_cap && !heap_grow(k))
-        return KQ_ENOMEM;
     bool large = len > KQ_PAYLOAD_SMALL;
     kq_pool *p = large ? &k->large : &k->small;
     if (p->free == NO_SLOT && !pool_grow(p))
@@ -290,17 +221,19 @@ kq_err kq_schedule_at(kq_kernel *k, uint64_t time_ps, unsigned prio,
 
     uint32_t idx = p->free;
     kq_small *r = REC(p, idx);
+    uint32_t slot = large ? (idx | LARGE_BIT) : idx;
+    kq_entry e = {.f = {slot, ((uint32_t)prio << SEQ_BITS) | k->next_seq,
+                        time_ps}};
+    if (!kqq_push(&k->q, e))
+        return KQ_ENOMEM;
+    k->next_seq++;
     p->free = rec_next(r);
     r->fn = fn;
     r->ctx = ctx;
     if (len)
         memcpy(r->payload, payload, len);
-    uint32_t slot = large ? (idx | LARGE_BIT) : idx;
-    kq_entry e = {.f = {slot, ((uint32_t)prio << SEQ_BITS) | k->next_seq++,
-                        time_ps}};
-    heap_push(k, e);
 
-    size_t pending = k->heap_n - k->cancelled_in_heap;
+    size_t pending = k->q.n - k->cancelled_in_queue;
     if (pending > k->peak_pending)
         k->peak_pending = pending;
     if (handle_out)
@@ -330,7 +263,7 @@ kq_err kq_cancel(kq_kernel *k, kq_handle h)
     if (r->gen != gen || r->fn == NULL)
         return KQ_ENOTFOUND;
     r->fn = NULL;
-    k->cancelled_in_heap++;
+    k->cancelled_in_queue++;
     return KQ_OK;
 }
 
@@ -342,8 +275,17 @@ kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events)
         uint64_t align;
     } buf;
     k->stop = false;
-    while (k->heap_n) {
-        kq_entry top = k->heap[0];
+    for (;;) {
+        bool oom;
+        const kq_entry *head = kqq_peek(&k->q, &oom);
+        if (!head) {
+            if (oom)
+                return KQ_RUN_NOMEM;
+            if (until_ps != KQ_TIME_MAX && until_ps > k->now_ps)
+                k->now_ps = until_ps;
+            return KQ_RUN_EMPTY;
+        }
+        kq_entry top = *head;
         if (top.f.t > until_ps) {
             k->now_ps = until_ps;
             return KQ_RUN_TIME;
@@ -352,14 +294,14 @@ kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events)
         uint32_t idx = top.f.slot & ~LARGE_BIT;
         kq_small *r = REC(p, idx);
         if (r->fn == NULL) { /* cancelled: drop silently */
-            heap_pop(k);
+            kqq_pop(&k->q);
             pool_release(p, idx);
-            k->cancelled_in_heap--;
+            k->cancelled_in_queue--;
             continue;
         }
         if (max_events && fired >= max_events)
             return KQ_RUN_EVENTS;
-        heap_pop(k);
+        kqq_pop(&k->q);
         /* Copy out and free the record before the call: the handler may
          * schedule (and so grow the pool) and usually reuses this slot. */
         kq_handler fn = r->fn;
@@ -367,9 +309,10 @@ kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events)
         memcpy(buf.bytes, r->payload,
                p == &k->small ? KQ_PAYLOAD_SMALL : KQ_PAYLOAD_MAX);
         pool_release(p, idx);
-        if (k->heap_n) /* the next record is likely cold: fetch it now */
-            __builtin_prefetch(REC(pool_of(k, k->heap[0].f.slot),
-                                   k->heap[0].f.slot & ~LARGE_BIT));
+        if (k->q.heap_n) { /* the next record is likely cold: fetch it now */
+            uint32_t ns = k->q.heap[0].f.slot;
+            __builtin_prefetch(REC(pool_of(k, ns), ns & ~LARGE_BIT));
+        }
         k->now_ps = top.f.t;
         k->processed++;
         fired++;
@@ -377,9 +320,6 @@ kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events)
         if (k->stop)
             return KQ_RUN_STOPPED;
     }
-    if (until_ps != KQ_TIME_MAX && until_ps > k->now_ps)
-        k->now_ps = until_ps;
-    return KQ_RUN_EMPTY;
 }
 
 void kq_test_set_sequence(kq_kernel *k, uint32_t seq)
@@ -395,12 +335,12 @@ size_t kq_peak_pending(const kq_kernel *k) { return k->peak_pending; }
 
 size_t kq_pending(const kq_kernel *k)
 {
-    return k->heap_n - k->cancelled_in_heap;
+    return k->q.n - k->cancelled_in_queue;
 }
 
 size_t kq_memory_bytes(const kq_kernel *k)
 {
-    return k->heap_cap * sizeof(kq_entry) + (size_t)k->small.cap * k->small.size +
+    return kqq_memory_bytes(&k->q) + (size_t)k->small.cap * k->small.size +
            (size_t)k->large.cap * k->large.size;
 }
 

@@ -49,10 +49,16 @@ typedef enum {
     KQ_RUN_EMPTY,     /* no events left */
     KQ_RUN_TIME,      /* next event is later than the time limit */
     KQ_RUN_EVENTS,    /* the event-count limit was reached */
-    KQ_RUN_STOPPED    /* a handler called kq_stop */
+    KQ_RUN_STOPPED,   /* a handler called kq_stop */
+    KQ_RUN_NOMEM      /* the queue could not grow while reorganising */
 } kq_run_result;
 
+/* The queue behind the kernel; both give the same order (see kq_queue.h).
+ * kq_new() uses the calendar, the faster one in tests/bench. */
+typedef enum { KQ_QUEUE_CALENDAR, KQ_QUEUE_HEAP } kq_queue_kind;
+
 kq_kernel *kq_new(void);
+kq_kernel *kq_new_with(kq_queue_kind kind);
 void kq_free(kq_kernel *k);
 
 /* Schedule at an absolute time, or after a delay from now. `handle_out`

@@ -6,7 +6,11 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
+    {"run", cli_run_main, "simulate a scenario on the whole chip; report and trace"},
+    {"check", cli_check_main, "load configuration files and summarise them or list their errors"},
+    {"map", cli_map_main, "map layers on a core with LOMA; print loop orders and costs"},
     {"noc", cli_noc_main, "simulate the NoC alone under synthetic traffic"},
+    {"events", cli_events_main, "summarise or convert an event trace (N-MNIST, AEDAT 2/4, EVT 2/3, DAT, CSV)"},
     {NULL, NULL, NULL}
 };
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages evsim needs, only those that are missing.
 # Prints one line per package it installs and nothing when all is present.
-# Usage: tools/deps.sh [--with-validator]   (the validator's Python deps are
-# needed by `make test` only)
+# Usage: tools/deps.sh [--with-validator] [--with-fuzzer]   (the validator's
+# Python deps are needed by `make test` only; clang with libFuzzer by
+# `make fuzz` only)
 set -euo pipefail
 
 missing=()
@@ -20,7 +21,20 @@ command -v protoc-c >/dev/null 2>&1 || need protobuf-c-compiler
 have_hdr uthash.h || need uthash-dev
 have_pc check || have_hdr check.h || need check
 
-if [ "${1:-}" = "--with-validator" ]; then
+with_validator=0 with_fuzzer=0
+for a in "$@"; do
+  case "$a" in
+    --with-validator) with_validator=1 ;;
+    --with-fuzzer) with_fuzzer=1 ;;
+  esac
+done
+
+if [ $with_fuzzer -eq 1 ]; then
+  # libFuzzer's runtime ships with Debian's clang.
+  command -v clang >/dev/null 2>&1 || need clang
+fi
+
+if [ $with_validator -eq 1 ]; then
   # ../shared/tools/perfetto_check.py runs on Debian's python3 with its protobuf.
   [ -x /usr/bin/python3 ] || need python3
   /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || need python3-protobuf

@@ -282,3 +282,10 @@ void trc_noc_last_period(trc_noc *r, uint64_t end_ps)
     if (t > start)
         close_period(r, t, t - start);
 }
+
+uint64_t trc_noc_sync(trc_noc *r, uint64_t t_ps)
+{
+    uint64_t t = clock_at(r, t_ps);
+    sample_until(r, t);
+    return t;
+}

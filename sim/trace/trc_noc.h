@@ -34,6 +34,11 @@ trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
                      trc_error *err);
 /* Writes the last, partial sampling period ending at end_ps. */
 int trc_noc_finish(trc_noc *r, uint64_t end_ps);
+/* For other models writing to the same writer: writes the NoC samples of
+ * every period that ended by t_ps and returns the time to write at, t_ps
+ * or a little later when the NoC already reported events ahead of it (a
+ * flit hop is reported with its arrival time). */
+uint64_t trc_noc_sync(trc_noc *r, uint64_t t_ps);
 /* Stops observing and frees the adapter (not the writer). */
 void trc_noc_free(trc_noc *r);
 

@@ -1,0 +1,262 @@
+/* loma_alloc.c -- LOMA's bottom-up memory allocation of one loop ordering
+ * and the stationary merge-down that ZigZag applies to the result before
+ * costing it. */
+#include <math.h>
+#include <string.h>
+
+#include "loma/loma_int.h"
+
+/* Elements of `op` needed for the loops whose per-dim sizes are cum:
+ * the product over relevant dims (rprod, kept incrementally by the
+ * caller) times the window sizes. */
+static double window_part(const lm_model *m, int op, const double *cum)
+{
+    double s = 1;
+    for (int k = 0; k < m->L->n_pr; k++)
+        if (m->L->pr[k].op == op)
+            s *= lm_pr_size(&m->L->pr[k], trunc(cum[m->L->pr[k].dim_a]),
+                            trunc(cum[m->L->pr[k].dim_b]));
+    return s;
+}
+
+static double relevant_part(const lm_model *m, int op, const double *cum)
+{
+    double s = 1;
+    for (int d = 0; d < m->nd; d++)
+        if (m->rel[op][d] == LM_R)
+            s *= cum[d];
+    return s;
+}
+
+/* Output precision at a node: partial sums while an output-ir loop
+ * (spatial at this level or above, or temporal) is still unallocated. */
+static unsigned node_precision(const lm_model *m, int op, int next_su, const loma_loop *order,
+                               int from, int n)
+{
+    if (op != LOMA_OP_O)
+        return m->prec[op];
+    for (int a = next_su; a <= m->nlev[op]; a++)
+        for (int i = 0; i < m->nsu[op][a]; i++)
+            if (m->rel[op][m->su[0][op][a][i].dim] == LM_IR)
+                return m->prec[op];
+    for (int i = from; i < n; i++)
+        if (m->rel[op][order[i].dim] == LM_IR)
+            return m->prec[op];
+    return m->prec_final;
+}
+
+#define FAIL(K, OP, MEM, NEED)                                                                 \
+    do {                                                                                       \
+        if (fail) {                                                                            \
+            fail->kind = (K);                                                                  \
+            fail->op = (OP);                                                                   \
+            fail->mem = (MEM);                                                                 \
+            fail->level = (OP) >= 0 ? lvl[(OP)] : -1;                                          \
+            fail->need_bits = (NEED);                                                          \
+            fail->cap_bits = mem->size_bits;                                                   \
+        }                                                                                      \
+        return -1;                                                                             \
+    } while (0)
+
+int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, lm_fail *fail)
+{
+    double cum[LOMA_N_OPS][LOMA_MAX_DIMS];
+    int start[LOMA_N_OPS], lvl[LOMA_N_OPS];
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        for (int d = 0; d < m->nd; d++)
+            cum[op][d] = 1;
+        for (int i = 0; i < m->nsu[op][0]; i++)
+            cum[op][m->su[0][op][0][i].dim] *= m->su[0][op][0][i].size;
+        start[op] = 0;
+        lvl[op] = 0;
+    }
+    /* suffix[q]: iterations of the loops from q outwards */
+    double suffix[LOMA_MAX_LOOPS + 1];
+    suffix[n] = 1;
+    for (int q = n - 1; q >= 0; q--)
+        suffix[q] = suffix[q + 1] * order[q].size;
+    for (int k = 0; k < m->C->n_mems; k++) {
+        const loma_memory *mem = &m->C->mem[k];
+        const int nops = mem->n_ops;
+        if (nops == 0)
+            continue;
+        double sizes[LOMA_N_OPS][LOMA_MAX_LOOPS + 1], acc[LOMA_N_OPS][LOMA_MAX_LOOPS + 1];
+        int ncand[LOMA_N_OPS], offset[LOMA_N_OPS];
+        const double cap = mem->size_bits;
+        for (int j = 0; j < nops; j++) {
+            int op = mem->ops[j];
+            unsigned prec = node_precision(m, op, lvl[op] + 1, order, start[op], n);
+            double c2[LOMA_MAX_DIMS];
+            memcpy(c2, cum[op], sizeof c2);
+            double rp = relevant_part(m, op, c2), wp = window_part(m, op, c2);
+            int nc = 0;
+            for (int i = 0; i <= n - start[op]; i++) {
+                if (i > 0) {
+                    const loma_loop *l = &order[start[op] + i - 1];
+                    c2[l->dim] *= l->size;
+                    if (m->rel[op][l->dim] == LM_R)
+                        rp *= l->size;
+                    else if (m->rel[op][l->dim] == LM_PR)
+                        wp = window_part(m, op, c2);
+                }
+                double sz = rp * wp * prec;
+                if (sz <= cap) {
+                    sizes[j][nc++] = sz;
+                } else {
+                    if (i == 0)
+                        FAIL(LM_FAIL_SLICE, op, k, sz);
+                    break;
+                }
+            }
+            bool top = m->top_mem[op] == k;
+            offset[j] = 0;
+            if (top) {
+                offset[j] = nc - 1;
+                sizes[j][0] = sizes[j][nc - 1];
+                nc = 1;
+            }
+            ncand[j] = nc;
+            for (int i = 0; i < nc; i++) {
+                if (top) {
+                    acc[j][i] = 0;
+                    continue;
+                }
+                acc[j][i] = suffix[start[op] + i + offset[j]] * sizes[j][i];
+            }
+        }
+        /* the cheapest combination of per-operand slices that fits, the
+         * last one on ties, in ZigZag's mixed-radix order (last operand
+         * fastest). Slice sizes grow with the slice, so once a partial sum
+         * overflows, every later index of that operand does too. */
+        double first = 0;
+        for (int j = 0; j < nops; j++)
+            first += sizes[j][0];
+        if (first > cap)
+            FAIL(LM_FAIL_SHARED, -1, k, first);
+        double min_rest[LOMA_N_OPS + 1];
+        min_rest[nops] = 0;
+        for (int j = nops - 1; j >= 0; j--)
+            min_rest[j] = min_rest[j + 1] + sizes[j][0];
+        int best[LOMA_N_OPS] = {0}, idx[LOMA_N_OPS] = {0};
+        double best_acc = INFINITY, psz[LOMA_N_OPS + 1], pac[LOMA_N_OPS + 1];
+        psz[0] = pac[0] = 0;
+        int j = 0;
+        idx[0] = -1;
+        while (j >= 0) {
+            idx[j]++;
+            if (idx[j] >= ncand[j] || psz[j] + sizes[j][idx[j]] + min_rest[j + 1] > cap) {
+                j--;
+                continue;
+            }
+            psz[j + 1] = psz[j] + sizes[j][idx[j]];
+            pac[j + 1] = pac[j] + acc[j][idx[j]];
+            if (j + 1 < nops) {
+                j++;
+                idx[j] = -1;
+                continue;
+            }
+            if (pac[nops] <= best_acc) {
+                best_acc = pac[nops];
+                for (int q = 0; q < nops; q++)
+                    best[q] = idx[q] + offset[q];
+            }
+        }
+        for (j = 0; j < nops; j++) {
+            int op = mem->ops[j];
+            int lv = lvl[op];
+            out->n[op][lv] = 0;
+            for (int i = 0; i < best[j]; i++) {
+                const loma_loop *l = &order[start[op] + i];
+                out->lp[op][lv][out->n[op][lv]++] = *l;
+                cum[op][l->dim] *= l->size;
+            }
+            start[op] += best[j];
+            for (int i = 0; i < m->nsu[op][lv + 1]; i++)
+                cum[op][m->su[0][op][lv + 1][i].dim] *= m->su[0][op][lv + 1][i].size;
+            if (m->top_mem[op] == k && start[op] < n)
+                FAIL(LM_FAIL_TOP, op, k, 0);
+            lvl[op]++;
+        }
+    }
+    return 0;
+}
+
+/* Stationary merge-down: the innermost loops of a level that are
+ * irrelevant to the operand move to the level below (at the lowest level
+ * they stay and form the MAC-level stationary factor); repeated until no
+ * loop moves. Then the per-level cycle counts and top r / ir loops. */
+void lm_temporal_derive(const lm_model *m, const lm_tmap *alloc, lm_temporal *t)
+{
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        const int nl = m->nlev[op];
+        lm_tmap prev, st;
+        for (int lv = 0; lv < nl; lv++) {
+            prev.n[op][lv] = alloc->n[op][lv];
+            memcpy(prev.lp[op][lv], alloc->lp[op][lv], sizeof(loma_loop) * (size_t)alloc->n[op][lv]);
+        }
+        double mac_st = 1;
+        for (;;) {
+            mac_st = 1;
+            for (int lv = 0; lv < nl; lv++)
+                st.n[op][lv] = 0;
+            for (int lv = 0; lv < nl; lv++) {
+                const int cnt = prev.n[op][lv];
+                int i = 0;
+                for (; i < cnt; i++) {
+                    const loma_loop *l = &prev.lp[op][lv][i];
+                    if (m->rel[op][l->dim] != LM_IR)
+                        break;
+                    int to = lv == 0 ? 0 : lv - 1;
+                    if (lv == 0)
+                        mac_st *= l->size;
+                    st.lp[op][to][st.n[op][to]++] = *l;
+                }
+                for (int j = i; j < cnt && i < cnt; j++)
+                    st.lp[op][lv][st.n[op][lv]++] = prev.lp[op][lv][j];
+            }
+            bool same = true;
+            for (int lv = 0; lv < nl && same; lv++) {
+                if (st.n[op][lv] != prev.n[op][lv]) {
+                    same = false;
+                    break;
+                }
+                for (int i = 0; i < st.n[op][lv]; i++)
+                    if (st.lp[op][lv][i].dim != prev.lp[op][lv][i].dim ||
+                        st.lp[op][lv][i].size != prev.lp[op][lv][i].size) {
+                        same = false;
+                        break;
+                    }
+            }
+            if (same)
+                break;
+            for (int lv = 0; lv < nl; lv++) {
+                prev.n[op][lv] = st.n[op][lv];
+                memcpy(prev.lp[op][lv], st.lp[op][lv], sizeof(loma_loop) * (size_t)st.n[op][lv]);
+            }
+        }
+        t->mac_st[op] = mac_st;
+        double cyc = 1;
+        t->top_r[op][0] = t->top_ir[op][0] = 1;
+        for (int lv = 0; lv < nl; lv++) {
+            t->tm.n[op][lv] = st.n[op][lv];
+            memcpy(t->tm.lp[op][lv], st.lp[op][lv], sizeof(loma_loop) * (size_t)st.n[op][lv]);
+            double tr = 1, tir = 1;
+            for (int i = st.n[op][lv] - 1; i >= 0; i--) {
+                if (m->rel[op][st.lp[op][lv][i].dim] != LM_R)
+                    break;
+                tr *= st.lp[op][lv][i].size;
+            }
+            for (int i = st.n[op][lv] - 1; i >= 0; i--) {
+                if (m->rel[op][st.lp[op][lv][i].dim] != LM_IR)
+                    break;
+                tir *= st.lp[op][lv][i].size;
+            }
+            t->top_r[op][lv + 1] = tr;
+            t->top_ir[op][lv + 1] = tir;
+            for (int i = 0; i < st.n[op][lv]; i++)
+                cyc *= st.lp[op][lv][i].size;
+            t->cycle_cabl[op][lv] = cyc;
+        }
+        t->total_cycles = cyc;
+    }
+}

@@ -1,0 +1,364 @@
+/* cfg_chip.c -- evsim's chip description: core types (a ZigZag core
+ * inline, or a file path relative to the chip file), core instances on a
+ * 2D mesh, the NoC parameters, and shared / off-chip memories with the
+ * mesh position of their controller. Modelled on Stream's multi-core
+ * files (cores + an off-chip core + connectivity), with the connectivity
+ * reduced to a mesh and the NoC made explicit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg_yaml.h"
+
+static const char *const chip_keys[] = {"name", "clock_ghz", "core_types", "cores", "noc",
+                                        "memories", NULL};
+static const char *const type_keys[] = {"file", "core", NULL};
+static const char *const inst_keys[] = {"id", "type", "at", NULL};
+static const char *const noc_keys[] = {
+    "mesh", "flit_width_bits", "virtual_channels", "vc_depth_flits", "router_stage_cycles",
+    "link_latency_cycles", "clock_ghz", "energy_per_flit_hop_pj", "energy_per_bit_link_pj",
+    "multicast_lookup_cycles", NULL};
+static const char *const mem_keys[] = {
+    "name", "type", "size_bits", "bandwidth_gbps", "latency_ns", "read_energy_pj_per_bit",
+    "write_energy_pj_per_bit", "static_power_mw", "at", NULL};
+static const char *const kind_names[] = {"dram", "stt_mram", "hbm", "sram", NULL};
+
+const char *cfg_offchip_kind_name(cfg_mem_kind k)
+{
+    return (unsigned)k <= CFG_MEM_SRAM ? kind_names[k] : "?";
+}
+
+int cfg_chip_find_core(const cfg_chip *c, int64_t id)
+{
+    for (int i = 0; i < c->n_cores; i++)
+        if (c->cores[i].id == id)
+            return i;
+    return -1;
+}
+
+/* [x, y] inside the mesh. */
+static bool parse_at(cfg_doc *d, const cfg_node *map, const char *path, const cfg_noc *noc,
+                     int *x, int *y)
+{
+    char kp[256], b[96];
+    cfg_node *at = cfg_need(d, map, path, "at");
+    if (!at)
+        return false;
+    cfg_path_key(kp, sizeof kp, path, "at");
+    if (!cfg_is_seq(at) || cfg_seq_len(at) != 2) {
+        cfg_err_at(d, at, kp, "expected a mesh position [x, y], found %s",
+                   cfg_describe(at, b, sizeof b));
+        return false;
+    }
+    int64_t v[2];
+    for (int k = 0; k < 2; k++) {
+        char ip[280];
+        if (!cfg_as_int(d, cfg_seq_at(d, at, k), cfg_path_idx(ip, sizeof ip, kp, k), 0,
+                        INT32_MAX, &v[k]))
+            return false;
+    }
+    if (noc->mesh_w > 0 && (v[0] >= noc->mesh_w || v[1] >= noc->mesh_h)) {
+        cfg_err_at(d, at, kp, "position [%lld, %lld] is off the %dx%d mesh: expected x in "
+                   "0..%d and y in 0..%d", (long long)v[0], (long long)v[1], noc->mesh_w,
+                   noc->mesh_h, noc->mesh_w - 1, noc->mesh_h - 1);
+        return false;
+    }
+    *x = (int)v[0];
+    *y = (int)v[1];
+    return true;
+}
+
+static void parse_noc(cfg_doc *d, const cfg_node *nn, const char *path, cfg_noc *n)
+{
+    char kp[256], ip[280], b[96];
+    if (!cfg_expect_map(d, nn, path))
+        return;
+    cfg_check_keys(d, nn, path, noc_keys);
+    cfg_node *mesh = cfg_need(d, nn, path, "mesh");
+    cfg_path_key(kp, sizeof kp, path, "mesh");
+    if (mesh) {
+        int64_t v[2] = {0, 0};
+        if (!cfg_is_seq(mesh) || cfg_seq_len(mesh) != 2)
+            cfg_err_at(d, mesh, kp, "expected [width, height], found %s",
+                       cfg_describe(mesh, b, sizeof b));
+        else if (cfg_as_int(d, cfg_seq_at(d, mesh, 0), cfg_path_idx(ip, sizeof ip, kp, 0), 1,
+                            1024, &v[0]) &&
+                 cfg_as_int(d, cfg_seq_at(d, mesh, 1), cfg_path_idx(ip, sizeof ip, kp, 1), 1,
+                            1024, &v[1])) {
+            n->mesh_w = (int)v[0];
+            n->mesh_h = (int)v[1];
+        }
+    }
+    int64_t v = 0;
+    if (cfg_get_int(d, nn, path, "flit_width_bits", true, 1, 4096, &v))
+        n->flit_width_bits = (int)v;
+    v = 1;
+    if (cfg_get_int(d, nn, path, "virtual_channels", false, 1, 64, &v))
+        n->vcs = (int)v;
+    v = 4;
+    if (cfg_get_int(d, nn, path, "vc_depth_flits", false, 1, 4096, &v))
+        n->vc_depth_flits = (int)v;
+    v = 1;
+    if (cfg_get_int(d, nn, path, "link_latency_cycles", false, 1, 1 << 20, &v))
+        n->link_latency_cycles = (int)v;
+    v = 0;
+    if (cfg_get_int(d, nn, path, "multicast_lookup_cycles", false, 0, 1 << 20, &v))
+        n->multicast_lookup_cycles = (int)v;
+    cfg_get_double(d, nn, path, "clock_ghz", true, 1e-6, 1e3, &n->clock_ghz);
+    cfg_get_double(d, nn, path, "energy_per_flit_hop_pj", true, 0, 1e9,
+                   &n->energy_per_flit_hop_pj);
+    cfg_get_double(d, nn, path, "energy_per_bit_link_pj", true, 0, 1e9,
+                   &n->energy_per_bit_link_pj);
+    for (int i = 0; i < 4; i++)
+        n->router_stage_cycles[i] = 1;
+    cfg_node *rs = cfg_map_get(d, nn, "router_stage_cycles");
+    cfg_path_key(kp, sizeof kp, path, "router_stage_cycles");
+    if (rs) {
+        if (!cfg_is_seq(rs) || cfg_seq_len(rs) != 4) {
+            cfg_err_at(d, rs, kp, "expected 4 cycle counts [routing, vc_alloc, switch_alloc, "
+                       "switch_traversal], found %s", cfg_describe(rs, b, sizeof b));
+        } else {
+            for (int i = 0; i < 4; i++)
+                if (cfg_as_int(d, cfg_seq_at(d, rs, i), cfg_path_idx(ip, sizeof ip, kp, i), 0,
+                               1 << 20, &v))
+                    n->router_stage_cycles[i] = (int)v;
+        }
+    }
+}
+
+static void parse_types(cfg_doc *d, const cfg_node *tn, const char *path, const char *base,
+                        cfg_chip *c)
+{
+    char kp[256], fp[1024], b[96];
+    if (!cfg_expect_map(d, tn, path))
+        return;
+    int n = cfg_map_len(tn);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, tn, path, "expected at most %d core types, found %d", CFG_MAX_LIST, n);
+        return;
+    }
+    c->types = calloc((size_t)n + 1, sizeof *c->types);
+    if (!c->types) {
+        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        return;
+    }
+    if (n == 0)
+        cfg_err_at(d, tn, path, "expected at least one core type");
+    for (int i = 0; i < n; i++) {
+        cfg_node *kn = cfg_map_key(d, tn, i), *v = cfg_map_val(d, tn, i);
+        cfg_core_type *t = &c->types[c->n_types];
+        if (!cfg_as_str(d, kn, path, t->name, sizeof t->name))
+            continue;
+        cfg_path_key(kp, sizeof kp, path, t->name);
+        c->n_types++;
+        if (!cfg_expect_map(d, v, kp))
+            continue;
+        cfg_check_keys(d, v, kp, type_keys);
+        cfg_node *file = cfg_map_get(d, v, "file"), *inl = cfg_map_get(d, v, "core");
+        if ((file != NULL) == (inl != NULL)) {
+            cfg_err_at(d, v, kp, "expected exactly one of 'file' (a core YAML, relative to "
+                       "this file) or 'core' (the core inline), found %s",
+                       file ? "both" : "neither");
+            continue;
+        }
+        if (inl) {
+            char ip[280];
+            cfg_core_parse(d, inl, cfg_path_key(ip, sizeof ip, kp, "core"), &t->core);
+            continue;
+        }
+        const char *rel = cfg_text(file);
+        if (!rel || cfg_is_null(file) || !cfg_join(base, rel, fp, sizeof fp) ||
+            strlen(fp) >= sizeof t->source) {
+            char ip[280];
+            cfg_err_at(d, file, cfg_path_key(ip, sizeof ip, kp, "file"),
+                       "expected a path to a core YAML, found %s",
+                       cfg_describe(file, b, sizeof b));
+            continue;
+        }
+        strcpy(t->source, fp);
+        cfg_core *core = cfg_core_load_file(fp, d->err);
+        if (!core) {
+            char ip[280];
+            cfg_err_at(d, file, cfg_path_key(ip, sizeof ip, kp, "file"),
+                       "core type %s: %s does not load (errors above)", t->name, fp);
+            continue;
+        }
+        t->core = *core;
+        cfg_core_free(core);
+    }
+}
+
+static void parse_cores(cfg_doc *d, const cfg_node *cn, const char *path, cfg_chip *c)
+{
+    char ip[64], kp[256], b[96];
+    if (!cfg_expect_seq(d, cn, path))
+        return;
+    int n = cfg_seq_len(cn);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, cn, path, "expected at most %d cores, found %d", CFG_MAX_LIST, n);
+        return;
+    }
+    c->cores = calloc((size_t)n + 1, sizeof *c->cores);
+    if (!c->cores) {
+        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        return;
+    }
+    if (n == 0)
+        cfg_err_at(d, cn, path, "expected at least one core");
+    const char *known[64];
+    int nk = 0;
+    for (int i = 0; i < c->n_types && nk < 63; i++)
+        known[nk++] = c->types[i].name;
+    known[nk] = NULL;
+    for (int i = 0; i < n; i++) {
+        cfg_node *en = cfg_seq_at(d, cn, i);
+        cfg_core_inst *ci = &c->cores[c->n_cores];
+        cfg_path_idx(ip, sizeof ip, path, i);
+        if (!cfg_expect_map(d, en, ip))
+            continue;
+        cfg_check_keys(d, en, ip, inst_keys);
+        ci->id = i;
+        cfg_get_int(d, en, ip, "id", false, 0, INT32_MAX, &ci->id);
+        cfg_node *tn = cfg_need(d, en, ip, "type");
+        ci->type = -1;
+        for (int t = 0; tn && cfg_text(tn) && t < c->n_types; t++)
+            if (!strcmp(c->types[t].name, cfg_text(tn)))
+                ci->type = t;
+        if (tn && ci->type < 0) {
+            const char *s = cfg_text(tn) ? cfg_suggest(cfg_text(tn), known) : NULL;
+            cfg_err_at(d, tn, cfg_path_key(kp, sizeof kp, ip, "type"),
+                       "expected one of the core_types, found %s%s%s%s",
+                       cfg_describe(tn, b, sizeof b), s ? " (did you mean '" : "",
+                       s ? s : "", s ? "'?)" : "");
+        }
+        if (!parse_at(d, en, ip, &c->noc, &ci->x, &ci->y))
+            continue;
+        for (int j = 0; j < c->n_cores; j++) {
+            if (c->cores[j].id == ci->id)
+                cfg_err_at(d, en, ip, "core id %lld is used twice (first by cores[%d])",
+                           (long long)ci->id, j);
+            if (c->cores[j].x == ci->x && c->cores[j].y == ci->y)
+                cfg_err_at(d, cfg_map_get(d, en, "at"), cfg_path_key(kp, sizeof kp, ip, "at"),
+                           "two cores on one spot: cores[%d] is already at [%d, %d]", j,
+                           ci->x, ci->y);
+        }
+        c->n_cores++;
+    }
+}
+
+static void parse_memories(cfg_doc *d, const cfg_node *mn, const char *path, cfg_chip *c)
+{
+    char ip[64], kp[256], b[96];
+    if (!cfg_expect_seq(d, mn, path))
+        return;
+    int n = cfg_seq_len(mn);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, mn, path, "expected at most %d memories, found %d", CFG_MAX_LIST, n);
+        return;
+    }
+    c->memories = calloc((size_t)n + 1, sizeof *c->memories);
+    if (!c->memories) {
+        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        cfg_node *en = cfg_seq_at(d, mn, i);
+        cfg_offchip *m = &c->memories[c->n_memories];
+        cfg_path_idx(ip, sizeof ip, path, i);
+        if (!cfg_expect_map(d, en, ip))
+            continue;
+        cfg_check_keys(d, en, ip, mem_keys);
+        cfg_get_str(d, en, ip, "name", true, m->name, sizeof m->name);
+        cfg_node *tn = cfg_need(d, en, ip, "type");
+        int k = -1;
+        for (int j = 0; tn && cfg_text(tn) && kind_names[j]; j++)
+            if (!strcmp(kind_names[j], cfg_text(tn)))
+                k = j;
+        if (tn && k < 0) {
+            const char *s = cfg_text(tn) ? cfg_suggest(cfg_text(tn), kind_names) : NULL;
+            cfg_err_at(d, tn, cfg_path_key(kp, sizeof kp, ip, "type"),
+                       "expected dram, stt_mram, hbm or sram, found %s%s%s%s",
+                       cfg_describe(tn, b, sizeof b), s ? " (did you mean '" : "",
+                       s ? s : "", s ? "'?)" : "");
+        }
+        m->kind = k < 0 ? CFG_MEM_DRAM : (cfg_mem_kind)k;
+        cfg_get_uint(d, en, ip, "size_bits", true, 1, &m->size_bits);
+        cfg_get_double(d, en, ip, "bandwidth_gbps", true, 1e-9, 1e9, &m->bandwidth_gbps);
+        cfg_get_double(d, en, ip, "latency_ns", true, 0, 1e9, &m->latency_ns);
+        cfg_get_double(d, en, ip, "read_energy_pj_per_bit", true, 0, 1e6,
+                       &m->read_energy_pj_per_bit);
+        cfg_get_double(d, en, ip, "write_energy_pj_per_bit", true, 0, 1e6,
+                       &m->write_energy_pj_per_bit);
+        cfg_get_double(d, en, ip, "static_power_mw", false, 0, 1e9, &m->static_power_mw);
+        parse_at(d, en, ip, &c->noc, &m->x, &m->y);
+        for (int j = 0; j < c->n_memories; j++)
+            if (!strcmp(c->memories[j].name, m->name))
+                cfg_err_at(d, en, ip, "memory name %s is used twice", m->name);
+        c->n_memories++;
+    }
+}
+
+typedef struct {
+    const char *base_dir;
+} chip_arg;
+
+static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
+{
+    const chip_arg *ca = arg;
+    cfg_chip *c = calloc(1, sizeof *c);
+    if (!c) {
+        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        return NULL;
+    }
+    if (!cfg_expect_map(d, root, "")) {
+        cfg_chip_free(c);
+        return NULL;
+    }
+    cfg_check_keys(d, root, "", chip_keys);
+    cfg_get_str(d, root, "", "name", true, c->name, sizeof c->name);
+    cfg_get_double(d, root, "", "clock_ghz", true, 1e-6, 1e3, &c->clock_ghz);
+    /* The NoC first: core and controller positions are checked against
+     * its mesh. */
+    cfg_node *noc = cfg_need(d, root, "", "noc");
+    if (noc)
+        parse_noc(d, noc, "noc", &c->noc);
+    cfg_node *types = cfg_need(d, root, "", "core_types");
+    if (types)
+        parse_types(d, types, "core_types", ca->base_dir, c);
+    cfg_node *cores = cfg_need(d, root, "", "cores");
+    if (cores && c->types)
+        parse_cores(d, cores, "cores", c);
+    cfg_node *mems = cfg_map_get(d, root, "memories");
+    if (mems && !cfg_is_null(mems))
+        parse_memories(d, mems, "memories", c);
+    if (cfg_doc_failed(d)) {
+        cfg_chip_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+cfg_chip *cfg_chip_load_file(const char *path, cfg_errors *err)
+{
+    char dir[1024];
+    cfg_dirname(path, dir, sizeof dir);
+    chip_arg a = {dir};
+    return cfg_load_path(path, err, parse_chip_doc, &a);
+}
+
+cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display_name,
+                               const char *base_dir, cfg_errors *err)
+{
+    chip_arg a = {base_dir ? base_dir : "."};
+    return cfg_load_text(text, len, display_name, err, parse_chip_doc, &a);
+}
+
+void cfg_chip_free(cfg_chip *c)
+{
+    if (!c)
+        return;
+    free(c->types);
+    free(c->cores);
+    free(c->memories);
+    free(c);
+}

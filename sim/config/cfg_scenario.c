@@ -1,0 +1,198 @@
+/* cfg_scenario.c -- a scenario names everything one run needs (chip,
+ * workload, mapping, input trace, seed, outputs, limits), with every path
+ * relative to the scenario file. Loading it loads the files it names and
+ * makes the checks that need them together. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config/cfg_yaml.h"
+
+static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
+                                        "seed", "outputs", "limits", NULL};
+static const char *const input_keys[] = {"trace", "format", NULL};
+static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};
+static const char *const limit_keys[] = {"max_time_ps", "max_events", NULL};
+
+/* A path value of key, resolved against dir into out. */
+static bool get_path(cfg_doc *d, const cfg_node *map, const char *path, const char *key,
+                     bool required, const char *dir, char *out, size_t cap)
+{
+    char rel[512], kp[256];
+    rel[0] = '\0';
+    if (!cfg_get_str(d, map, path, key, required, rel, sizeof rel) || !rel[0])
+        return false;
+    if (!cfg_join(dir, rel, out, cap)) {
+        cfg_err_at(d, cfg_map_get(d, map, key), cfg_path_key(kp, sizeof kp, path, key),
+                   "path too long");
+        return false;
+    }
+    return true;
+}
+
+static bool file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Every layer's entry against the core types its allocation can use, and
+ * allocations against the chip's core ids. */
+static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
+{
+    cfg_chip *c = s->chip;
+    const char *mf = s->mapping_path;
+    for (int i = 0; i < s->mapping->n_entries; i++) {
+        const cfg_map_entry *e = &s->mapping->entries[i];
+        for (int k = 0; k < e->n_core_alloc; k++)
+            if (cfg_chip_find_core(c, e->core_alloc[k]) < 0)
+                cfg_errors_add(d->err, "%s:%d:%d: [%d].core_allocation: the mapping names "
+                               "core %lld, which chip %s does not have (core ids 0..%d)", mf,
+                               e->core_alloc_line, e->core_alloc_col, i,
+                               (long long)e->core_alloc[k], c->name, c->n_cores - 1);
+    }
+    if (cfg_doc_failed(d))
+        return;
+    /* One cfg_check_mapping per core type some layer can run on. */
+    bool *used = calloc((size_t)c->n_types + 1, sizeof *used);
+    if (!used)
+        return;
+    for (int i = 0; i < s->workload->n_layers; i++) {
+        const cfg_map_entry *e = cfg_mapping_find(s->mapping, &s->workload->layers[i]);
+        if (!e || e->n_core_alloc == 0) {
+            for (int t = 0; t < c->n_cores; t++)
+                used[c->cores[t].type] = true;
+            continue;
+        }
+        for (int k = 0; k < e->n_core_alloc; k++)
+            used[c->cores[cfg_chip_find_core(c, e->core_alloc[k])].type] = true;
+    }
+    cfg_check_mapping(s->mapping, mf, s->workload, NULL, NULL, d->err);
+    for (int t = 0; t < c->n_types && !cfg_doc_failed(d); t++)
+        if (used[t]) {
+            /* Check only the layers whose allocation reaches this type. */
+            cfg_workload sub = *s->workload;
+            cfg_layer *ls = calloc((size_t)sub.n_layers + 1, sizeof *ls);
+            if (!ls)
+                break;
+            int n = 0;
+            for (int i = 0; i < s->workload->n_layers; i++) {
+                const cfg_layer *l = &s->workload->layers[i];
+                const cfg_map_entry *e = cfg_mapping_find(s->mapping, l);
+                bool reach = !e || e->n_core_alloc == 0;
+                for (int k = 0; e && k < e->n_core_alloc; k++)
+                    reach |= c->cores[cfg_chip_find_core(c, e->core_alloc[k])].type == t;
+                if (reach)
+                    ls[n++] = *l;
+            }
+            sub.layers = ls;
+            sub.n_layers = n;
+            const char *cn = c->types[t].source[0] ? c->types[t].source : c->types[t].name;
+            cfg_check_mapping(s->mapping, mf, &sub, &c->types[t].core, cn, d->err);
+            free(ls);
+        }
+    free(used);
+    bool needs_input = false;
+    for (int i = 0; i < s->workload->n_layers; i++) {
+        const cfg_layer *l = &s->workload->layers[i];
+        needs_input |= l->neuron.model != CFG_NEURON_NONE && !strcmp(l->input_source, "input");
+    }
+    if (needs_input && !s->has_input)
+        cfg_err_at(d, root, NULL, "the workload has spiking layers fed by 'input' but the "
+                   "scenario names no input trace: expected input: {trace: FILE}");
+}
+
+static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
+{
+    const char *dir = arg;
+    char kp[256], b[96];
+    (void)b;
+    cfg_scenario *s = calloc(1, sizeof *s);
+    if (!s) {
+        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        return NULL;
+    }
+    if (!cfg_expect_map(d, root, "")) {
+        free(s);
+        return NULL;
+    }
+    cfg_check_keys(d, root, "", scen_keys);
+    cfg_get_str(d, root, "", "name", false, s->name, sizeof s->name);
+    get_path(d, root, "", "chip", true, dir, s->chip_path, sizeof s->chip_path);
+    get_path(d, root, "", "workload", true, dir, s->workload_path, sizeof s->workload_path);
+    get_path(d, root, "", "mapping", true, dir, s->mapping_path, sizeof s->mapping_path);
+    s->seed = 1;
+    cfg_get_uint(d, root, "", "seed", false, 0, &s->seed);
+    cfg_node *in = cfg_map_get(d, root, "input");
+    if (in && !cfg_is_null(in) && cfg_expect_map(d, in, "input")) {
+        cfg_check_keys(d, in, "input", input_keys);
+        s->has_input = get_path(d, in, "input", "trace", true, dir, s->input.path,
+                                sizeof s->input.path);
+        cfg_get_str(d, in, "input", "format", false, s->input.format, sizeof s->input.format);
+        if (s->has_input && !file_exists(s->input.path))
+            cfg_err_at(d, cfg_map_get(d, in, "trace"), "input.trace",
+                       "expected an existing trace file, found no file at %s", s->input.path);
+    }
+    char outdir[512];
+    snprintf(outdir, sizeof outdir, "%s", dir);
+    cfg_node *out = cfg_map_get(d, root, "outputs");
+    if (out && !cfg_is_null(out) && cfg_expect_map(d, out, "outputs")) {
+        cfg_check_keys(d, out, "outputs", out_keys);
+        if (get_path(d, out, "outputs", "dir", false, dir, s->out_dir, sizeof s->out_dir))
+            snprintf(outdir, sizeof outdir, "%s", s->out_dir);
+        get_path(d, out, "outputs", "perfetto", false, outdir, s->perfetto_path,
+                 sizeof s->perfetto_path);
+        get_path(d, out, "outputs", "report_json", false, outdir, s->report_json_path,
+                 sizeof s->report_json_path);
+        get_path(d, out, "outputs", "report_text", false, outdir, s->report_text_path,
+                 sizeof s->report_text_path);
+    }
+    cfg_node *lim = cfg_map_get(d, root, "limits");
+    if (lim && !cfg_is_null(lim) && cfg_expect_map(d, lim, "limits")) {
+        cfg_check_keys(d, lim, "limits", limit_keys);
+        cfg_get_uint(d, lim, "limits", "max_time_ps", false, 0, &s->max_time_ps);
+        cfg_get_uint(d, lim, "limits", "max_events", false, 0, &s->max_events);
+    }
+    if (!cfg_doc_failed(d)) {
+        /* Each named file reports its own errors; a line here says which
+         * key of the scenario led to it. */
+        struct { const char *key, *path; } f[] = {{"chip", s->chip_path},
+                                                 {"workload", s->workload_path},
+                                                 {"mapping", s->mapping_path}};
+        int before = d->err->count + d->err->dropped;
+        s->chip = cfg_chip_load_file(s->chip_path, d->err);
+        s->workload = cfg_workload_load_file(s->workload_path, d->err);
+        s->mapping = cfg_mapping_load_file(s->mapping_path, d->err);
+        void *loaded[] = {s->chip, s->workload, s->mapping};
+        for (int i = 0; i < 3; i++)
+            if (!loaded[i])
+                cfg_err_at(d, cfg_map_get(d, root, f[i].key), cfg_path_key(kp, sizeof kp, "",
+                           f[i].key), "%s %s does not load (errors above)", f[i].key,
+                           f[i].path);
+        if (d->err->count + d->err->dropped == before)
+            cross_check(d, root, s);
+    }
+    if (cfg_doc_failed(d)) {
+        cfg_scenario_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+cfg_scenario *cfg_scenario_load_file(const char *path, cfg_errors *err)
+{
+    char dir[1024];
+    cfg_dirname(path, dir, sizeof dir);
+    return cfg_load_path(path, err, parse_scenario_doc, dir);
+}
+
+void cfg_scenario_free(cfg_scenario *s)
+{
+    if (!s)
+        return;
+    cfg_chip_free(s->chip);
+    cfg_workload_free(s->workload);
+    cfg_mapping_free(s->mapping);
+    free(s);
+}

@@ -1,0 +1,519 @@
+/* cfg_workload.c -- ZigZag workloads: a list of layers, each with its
+ * equation checked against its loop dims, plus evsim's spiking layers
+ * (a `neuron` block and an `input_source`). Checks across layers
+ * (operand_source naming a missing layer, cycles) are made here too. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cfg_yaml.h"
+
+static const char *const layer_keys[] = {
+    "id", "name", "operator_type", "equation", "dimension_relations", "loop_dims",
+    "loop_sizes", "operand_precision", "operand_source", "padding", "pr_loop_dims",
+    "pr_loop_sizes", "neuron", "input_source", NULL};
+static const char *const neuron_keys[] = {"model", "threshold", "leak", "reset",
+                                          "refractory_ps", NULL};
+
+int cfg_layer_dim(const cfg_layer *l, const char *name)
+{
+    for (int i = 0; i < l->n_dims; i++)
+        if (cfg_name_eq(l->dims[i], name))
+            return i;
+    return -1;
+}
+
+int cfg_layer_operand(const cfg_layer *l, const char *name)
+{
+    for (int i = 0; i < l->n_operands; i++)
+        if (!strcmp(l->operands[i].name, name))
+            return i;
+    return -1;
+}
+
+uint64_t cfg_layer_macs(const cfg_layer *l)
+{
+    uint64_t n = 1;
+    for (int i = 0; i < l->n_dims; i++)
+        n *= l->sizes[i];
+    return n;
+}
+
+int cfg_workload_find_id(const cfg_workload *w, int64_t id)
+{
+    /* Layers are usually numbered by position: try that first. */
+    if (id >= 0 && id < w->n_layers && w->layers[id].id == id)
+        return (int)id;
+    for (int i = 0; i < w->n_layers; i++)
+        if (w->layers[i].id == id)
+            return i;
+    return -1;
+}
+
+static int relation_of(const cfg_layer *l, const char *dim)
+{
+    for (int i = 0; i < l->n_relations; i++)
+        if (cfg_name_eq(l->relations[i].lhs, dim))
+            return i;
+    return -1;
+}
+
+/* Names for "did you mean": the layer's loop dims. */
+static void dim_names(const cfg_layer *l, const char **known)
+{
+    for (int i = 0; i < l->n_dims; i++)
+        known[i] = l->dims[i];
+    known[l->n_dims] = NULL;
+}
+
+static void parse_dims(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], ip[256], b[96];
+    cfg_node *dims = cfg_need(d, ln, path, "loop_dims");
+    cfg_node *sizes = cfg_need(d, ln, path, "loop_sizes");
+    if (!dims || !sizes)
+        return;
+    cfg_path_key(kp, sizeof kp, path, "loop_dims");
+    if (!cfg_expect_seq(d, dims, kp))
+        return;
+    int n = cfg_seq_len(dims);
+    if (n < 1 || n > CFG_MAX_LOOP_DIMS) {
+        cfg_err_at(d, dims, kp, "expected 1 to %d loop dims, found %d", CFG_MAX_LOOP_DIMS, n);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        cfg_node *dn = cfg_seq_at(d, dims, i);
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (!cfg_as_str(d, dn, ip, l->dims[i], sizeof l->dims[i]))
+            continue;
+        for (int j = 0; j < i; j++)
+            if (cfg_name_eq(l->dims[j], l->dims[i]))
+                cfg_err_at(d, dn, ip, "loop dim %s is listed twice", l->dims[i]);
+    }
+    l->n_dims = n;
+    cfg_path_key(kp, sizeof kp, path, "loop_sizes");
+    if (!cfg_expect_seq(d, sizes, kp))
+        return;
+    if (cfg_seq_len(sizes) != n) {
+        cfg_err_at(d, sizes, kp, "expected %d sizes (one per loop dim), found %d", n,
+                   cfg_seq_len(sizes));
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        cfg_as_uint(d, cfg_seq_at(d, sizes, i), cfg_path_idx(ip, sizeof ip, kp, i), 1,
+                    &l->sizes[i]);
+    (void)b;
+}
+
+static void parse_relations(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], ip[256], why[160];
+    cfg_node *rel = cfg_map_get(d, ln, "dimension_relations");
+    cfg_path_key(kp, sizeof kp, path, "dimension_relations");
+    if (!rel || cfg_is_null(rel) || !cfg_expect_seq(d, rel, kp))
+        return;
+    if (cfg_seq_len(rel) > CFG_MAX_RELATIONS) {
+        cfg_err_at(d, rel, kp, "expected at most %d relations", CFG_MAX_RELATIONS);
+        return;
+    }
+    const char *known[CFG_MAX_LOOP_DIMS + 1];
+    dim_names(l, known);
+    for (int i = 0; i < cfg_seq_len(rel); i++) {
+        cfg_node *rn = cfg_seq_at(d, rel, i);
+        cfg_relation *r = &l->relations[l->n_relations];
+        char b[96];
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (!cfg_text(rn)) {
+            cfg_err_at(d, rn, ip, "expected a relation such as ix=2*ox+1*fx, found %s",
+                       cfg_describe(rn, b, sizeof b));
+            continue;
+        }
+        if (cfg_relation_parse(cfg_text(rn), r, why, sizeof why) < 0) {
+            cfg_err_at(d, rn, ip, "%s", why);
+            continue;
+        }
+        for (int t = 0; t < r->n_terms; t++)
+            if (cfg_layer_dim(l, r->dim[t]) < 0) {
+                const char *s = cfg_suggest(r->dim[t], known);
+                cfg_err_at(d, rn, ip, "%s is not a loop dim of this layer%s%s%s", r->dim[t],
+                           s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+            }
+        if (cfg_layer_dim(l, r->lhs) >= 0 || relation_of(l, r->lhs) >= 0)
+            cfg_err_at(d, rn, ip, "%s is already defined (as a loop dim or by another "
+                       "relation)", r->lhs);
+        l->n_relations++;
+    }
+}
+
+static void check_equation(cfg_doc *d, const cfg_node *eqn, const char *kp, cfg_layer *l)
+{
+    const char *known[CFG_MAX_LOOP_DIMS + 1];
+    dim_names(l, known);
+    bool used[CFG_MAX_LOOP_DIMS] = {false};
+    for (int o = 0; o < l->n_operands; o++)
+        for (int i = 0; i < l->operands[o].n_idx; i++) {
+            const char *ix = l->operands[o].idx[i];
+            int k = cfg_layer_dim(l, ix);
+            if (k >= 0) {
+                used[k] = true;
+                continue;
+            }
+            int r = relation_of(l, ix);
+            if (r >= 0) {
+                for (int t = 0; t < l->relations[r].n_terms; t++) {
+                    int kk = cfg_layer_dim(l, l->relations[r].dim[t]);
+                    if (kk >= 0)
+                        used[kk] = true;
+                }
+                continue;
+            }
+            const char *s = cfg_suggest(ix, known);
+            cfg_err_at(d, eqn, kp, "index %s of operand %s is neither a loop dim nor defined "
+                       "by dimension_relations%s%s%s", ix, l->operands[o].name,
+                       s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+        }
+    for (int k = 0; k < l->n_dims; k++)
+        if (!used[k])
+            cfg_err_at(d, eqn, kp, "loop dim %s does not index any operand of the equation",
+                       l->dims[k]);
+}
+
+static void parse_precision(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], ip[256], fin[CFG_DIM_NAME_MAX + 8];
+    cfg_node *pn = cfg_need(d, ln, path, "operand_precision");
+    cfg_path_key(kp, sizeof kp, path, "operand_precision");
+    if (!pn || !cfg_expect_map(d, pn, kp) || l->n_operands == 0)
+        return;
+    const char *known[CFG_MAX_OPERANDS + 2];
+    for (int i = 0; i < l->n_operands; i++)
+        known[i] = l->operands[i].name;
+    snprintf(fin, sizeof fin, "%s_final", l->operands[0].name);
+    known[l->n_operands] = fin;
+    known[l->n_operands + 1] = NULL;
+    cfg_check_keys(d, pn, kp, known);
+    for (int i = 0; i < l->n_operands; i++) {
+        int64_t v = 0;
+        if (cfg_get_int(d, pn, kp, l->operands[i].name, true, 0, 1024, &v))
+            l->operands[i].precision_bits = (int)v;
+    }
+    int64_t v = l->operands[0].precision_bits;
+    cfg_get_int(d, pn, kp, fin, false, 0, 1024, &v);
+    l->operands[0].final_precision_bits = (int)v;
+    (void)ip;
+}
+
+static void parse_sources(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l,
+                          const cfg_node **src_nodes)
+{
+    char kp[256], sp[256];
+    cfg_node *sn = cfg_map_get(d, ln, "operand_source");
+    cfg_path_key(kp, sizeof kp, path, "operand_source");
+    if (!sn || cfg_is_null(sn) || !cfg_expect_map(d, sn, kp))
+        return;
+    const char *known[CFG_MAX_OPERANDS + 1];
+    int nk = 0;
+    for (int i = 1; i < l->n_operands; i++)
+        known[nk++] = l->operands[i].name;
+    known[nk] = NULL;
+    cfg_check_keys(d, sn, kp, known);
+    for (int i = 1; i < l->n_operands; i++) {
+        cfg_node *v = cfg_map_get(d, sn, l->operands[i].name);
+        if (!v)
+            continue;
+        if (cfg_as_int(d, v, cfg_path_key(sp, sizeof sp, kp, l->operands[i].name), 0,
+                       INT64_MAX, &l->operands[i].source_layer_id)) {
+            l->operands[i].has_source = true;
+            src_nodes[i] = v;
+        }
+    }
+}
+
+static void parse_padding(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], ip[256], b[96];
+    cfg_node *pd = cfg_map_get(d, ln, "pr_loop_dims");
+    cfg_path_key(kp, sizeof kp, path, "pr_loop_dims");
+    if (pd && !cfg_is_null(pd) && cfg_expect_seq(d, pd, kp)) {
+        for (int i = 0; i < cfg_seq_len(pd) && i < CFG_MAX_RELATIONS; i++) {
+            cfg_node *n = cfg_seq_at(d, pd, i);
+            cfg_path_idx(ip, sizeof ip, kp, i);
+            if (!cfg_as_str(d, n, ip, l->pr_dims[i], sizeof l->pr_dims[i]))
+                continue;
+            if (relation_of(l, l->pr_dims[i]) < 0)
+                cfg_err_at(d, n, ip, "expected a dim defined by dimension_relations, found %s",
+                           cfg_describe(n, b, sizeof b));
+            l->n_pr_dims++;
+        }
+    } else {
+        for (int i = 0; i < l->n_relations; i++)
+            strcpy(l->pr_dims[l->n_pr_dims++], l->relations[i].lhs);
+    }
+    cfg_node *ps = cfg_map_get(d, ln, "pr_loop_sizes");
+    cfg_path_key(kp, sizeof kp, path, "pr_loop_sizes");
+    if (ps && !cfg_is_null(ps) && cfg_expect_seq(d, ps, kp)) {
+        if (cfg_seq_len(ps) != l->n_pr_dims)
+            cfg_err_at(d, ps, kp, "expected %d sizes (one per pr dim), found %d", l->n_pr_dims,
+                       cfg_seq_len(ps));
+        else {
+            l->has_pr_sizes = true;
+            for (int i = 0; i < l->n_pr_dims; i++)
+                cfg_as_uint(d, cfg_seq_at(d, ps, i), cfg_path_idx(ip, sizeof ip, kp, i), 1,
+                            &l->pr_sizes[i]);
+        }
+    }
+    cfg_node *pad = cfg_map_get(d, ln, "padding");
+    cfg_path_key(kp, sizeof kp, path, "padding");
+    if (!pad || cfg_is_null(pad) || !cfg_expect_seq(d, pad, kp))
+        return;
+    if (cfg_seq_len(pad) != l->n_pr_dims) {
+        cfg_err_at(d, pad, kp, "expected %d [before, after] pairs (one per pr dim: "
+                   "pr_loop_dims or dimension_relations), found %d", l->n_pr_dims,
+                   cfg_seq_len(pad));
+        return;
+    }
+    l->has_padding = true;
+    for (int i = 0; i < l->n_pr_dims; i++) {
+        cfg_node *pn = cfg_seq_at(d, pad, i);
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (!cfg_is_seq(pn) || cfg_seq_len(pn) != 2) {
+            cfg_err_at(d, pn, ip, "expected [before, after], found %s",
+                       cfg_describe(pn, b, sizeof b));
+            continue;
+        }
+        for (int k = 0; k < 2; k++) {
+            char ep[280];
+            cfg_as_int(d, cfg_seq_at(d, pn, k), cfg_path_idx(ep, sizeof ep, ip, k), 0,
+                       1 << 20, &l->padding[i][k]);
+        }
+    }
+}
+
+static void parse_neuron(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], b[96];
+    cfg_node *nn = cfg_map_get(d, ln, "neuron");
+    cfg_path_key(kp, sizeof kp, path, "neuron");
+    if (!nn || !cfg_expect_map(d, nn, kp))
+        return;
+    cfg_check_keys(d, nn, kp, neuron_keys);
+    cfg_node *m = cfg_need(d, nn, kp, "model");
+    const char *t = cfg_text(m);
+    char mp[280];
+    if (m) {
+        if (t && !strcmp(t, "lif"))
+            l->neuron.model = CFG_NEURON_LIF;
+        else if (t && !strcmp(t, "if"))
+            l->neuron.model = CFG_NEURON_IF;
+        else
+            cfg_err_at(d, m, cfg_path_key(mp, sizeof mp, kp, "model"),
+                       "expected lif or if, found %s", cfg_describe(m, b, sizeof b));
+    }
+    cfg_get_double(d, nn, kp, "threshold", true, -1e30, 1e30, &l->neuron.threshold);
+    cfg_get_double(d, nn, kp, "leak", false, 0, 1, &l->neuron.leak);
+    cfg_get_double(d, nn, kp, "reset", false, -1e30, 1e30, &l->neuron.reset);
+    cfg_get_uint(d, nn, kp, "refractory_ps", false, 0, &l->neuron.refractory_ps);
+    if (l->neuron.model == CFG_NEURON_IF && l->neuron.leak != 0)
+        cfg_err_at(d, cfg_map_get(d, nn, "leak"), cfg_path_key(mp, sizeof mp, kp, "leak"),
+                   "an integrate-and-fire neuron does not leak: expected leak 0 or model lif, "
+                   "found %g", l->neuron.leak);
+    if (!cfg_get_str(d, ln, path, "input_source", true, l->input_source,
+                     sizeof l->input_source))
+        l->input_source[0] = '\0';
+}
+
+static void parse_layer(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l,
+                        const cfg_node **src_nodes)
+{
+    char kp[256], why[200];
+    l->input_source_layer = -1;
+    if (!cfg_expect_map(d, ln, path))
+        return;
+    cfg_check_keys(d, ln, path, layer_keys);
+    cfg_get_int(d, ln, path, "id", true, 0, INT32_MAX, &l->id);
+    cfg_get_str(d, ln, path, "name", false, l->name, sizeof l->name);
+    cfg_get_str(d, ln, path, "operator_type", false, l->operator_type,
+                sizeof l->operator_type);
+    parse_dims(d, ln, path, l);
+    parse_relations(d, ln, path, l);
+    cfg_node *eqn = cfg_need(d, ln, path, "equation");
+    cfg_path_key(kp, sizeof kp, path, "equation");
+    if (eqn && cfg_as_str(d, eqn, kp, l->equation, sizeof l->equation)) {
+        if (cfg_equation_parse(l->equation, l, why, sizeof why) < 0) {
+            cfg_err_at(d, eqn, kp, "%s", why);
+            l->n_operands = 0;
+        } else if (l->n_dims > 0) {
+            check_equation(d, eqn, kp, l);
+        }
+    }
+    parse_precision(d, ln, path, l);
+    parse_sources(d, ln, path, l, src_nodes);
+    parse_padding(d, ln, path, l);
+    parse_neuron(d, ln, path, l);
+    if (!cfg_map_get(d, ln, "neuron") && cfg_map_get(d, ln, "input_source"))
+        cfg_err_at(d, cfg_map_get(d, ln, "input_source"),
+                   cfg_path_key(kp, sizeof kp, path, "input_source"),
+                   "input_source belongs to spiking layers: expected a neuron block too");
+}
+
+/* operand_source edges (excluding a layer's own id, which marks a
+ * constant) must point at layers that exist and must not loop. */
+static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_MAX_OPERANDS])
+{
+    char kp[256];
+    int n = w->n_layers;
+    int *state = calloc((size_t)n + 1, sizeof *state);
+    int *stack = calloc((size_t)n + 1, sizeof *stack), *opi = calloc((size_t)n + 1, sizeof *opi);
+    if (!state || !stack || !opi) {
+        free(state);
+        free(stack);
+        free(opi);
+        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        return;
+    }
+    bool broken = false;
+    for (int i = 0; i < n; i++) {
+        cfg_layer *l = &w->layers[i];
+        for (int o = 1; o < l->n_operands; o++)
+            if (l->operands[o].has_source && cfg_workload_find_id(w, l->operands[o].source_layer_id) < 0) {
+                snprintf(kp, sizeof kp, "[%d].operand_source.%s", i, l->operands[o].name);
+                cfg_err_at(d, src[i][o], kp, "operand %s of layer %lld comes from layer %lld, "
+                           "which does not exist", l->operands[o].name, (long long)l->id,
+                           (long long)l->operands[o].source_layer_id);
+                broken = true;
+            }
+    }
+    /* Iterative DFS colouring: 0 new, 1 on the stack, 2 done. */
+    for (int s = 0; s < n && !broken; s++) {
+        if (state[s])
+            continue;
+        int top = 0;   /* a node is on the stack at most once: top <= n */
+        stack[top] = s;
+        opi[top++] = 1;
+        state[s] = 1;
+        while (top > 0) {
+            int u = stack[top - 1];
+            cfg_layer *l = &w->layers[u];
+            if (opi[top - 1] >= l->n_operands) {
+                state[u] = 2;
+                top--;
+                continue;
+            }
+            int o = opi[top - 1]++;
+            if (!l->operands[o].has_source || l->operands[o].source_layer_id == l->id)
+                continue;
+            int v = cfg_workload_find_id(w, l->operands[o].source_layer_id);
+            if (state[v] == 1) {
+                char chain[256] = "";
+                int from = top - 1;
+                while (from > 0 && stack[from] != v)
+                    from--;
+                for (int k = from; k < top; k++)
+                    snprintf(chain + strlen(chain), sizeof chain - strlen(chain), "%lld -> ",
+                             (long long)w->layers[stack[k]].id);
+                snprintf(chain + strlen(chain), sizeof chain - strlen(chain), "%lld",
+                         (long long)w->layers[v].id);
+                snprintf(kp, sizeof kp, "[%d].operand_source.%s", u, l->operands[o].name);
+                cfg_err_at(d, src[u][o], kp, "operand_source forms a cycle of layers "
+                           "(consumer -> producer): %s", chain);
+                broken = true;
+                break;
+            }
+            if (state[v] == 0) {
+                state[v] = 1;
+                stack[top] = v;
+                opi[top++] = 1;
+            }
+        }
+    }
+    free(state);
+    free(stack);
+    free(opi);
+}
+
+static void check_inputs(cfg_doc *d, const cfg_node *root, cfg_workload *w)
+{
+    char kp[256];
+    for (int i = 0; i < w->n_layers; i++) {
+        cfg_layer *l = &w->layers[i];
+        if (l->neuron.model == CFG_NEURON_NONE || !l->input_source[0] ||
+            !strcmp(l->input_source, "input"))
+            continue;
+        for (int j = 0; j < w->n_layers; j++)
+            if (j != i && !strcmp(w->layers[j].name, l->input_source))
+                l->input_source_layer = j;
+        if (l->input_source_layer < 0) {
+            snprintf(kp, sizeof kp, "[%d].input_source", i);
+            cfg_err_at(d, cfg_map_get(d, cfg_seq_at(d, root, i), "input_source"), kp,
+                       "expected 'input' (the scenario's input trace) or the name of another "
+                       "layer, found '%s'", l->input_source);
+        }
+    }
+}
+
+static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
+{
+    (void)arg;
+    char ip[64];
+    if (!cfg_is_seq(root)) {
+        char b[96];
+        cfg_err_at(d, root, NULL, "expected a workload: a list of layers (- id: 0 ...), "
+                   "found %s", cfg_describe(root, b, sizeof b));
+        return NULL;
+    }
+    int n = cfg_seq_len(root);
+    if (n > CFG_MAX_LIST) {
+        cfg_err_at(d, root, NULL, "expected at most %d layers, found %d", CFG_MAX_LIST, n);
+        return NULL;
+    }
+    cfg_workload *w = calloc(1, sizeof *w);
+    const cfg_node *(*src)[CFG_MAX_OPERANDS] = calloc((size_t)n + 1, sizeof *src);
+    if (w)
+        w->layers = calloc((size_t)n + 1, sizeof *w->layers);
+    if (!w || !src || !w->layers) {
+        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        free(src);
+        cfg_workload_free(w);
+        return NULL;
+    }
+    if (n == 0)
+        cfg_err_at(d, root, NULL, "expected at least one layer, found an empty list");
+    w->n_layers = n;
+    for (int i = 0; i < n; i++) {
+        cfg_path_idx(ip, sizeof ip, "", i);
+        parse_layer(d, cfg_seq_at(d, root, i), ip, &w->layers[i], src[i]);
+        for (int j = 0; j < i; j++)
+            if (w->layers[j].id == w->layers[i].id)
+                cfg_err_at(d, cfg_map_get(d, cfg_seq_at(d, root, i), "id"), ip,
+                           "layer id %lld is used twice (first by layer [%d])",
+                           (long long)w->layers[i].id, j);
+    }
+    if (!cfg_doc_failed(d))
+        check_graph(d, w, src);
+    check_inputs(d, root, w);
+    free(src);
+    if (cfg_doc_failed(d)) {
+        cfg_workload_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+cfg_workload *cfg_workload_load_file(const char *path, cfg_errors *err)
+{
+    return cfg_load_path(path, err, parse_workload_doc, NULL);
+}
+
+cfg_workload *cfg_workload_load_string(const char *text, size_t len, const char *display_name,
+                                       cfg_errors *err)
+{
+    return cfg_load_text(text, len, display_name, err, parse_workload_doc, NULL);
+}
+
+void cfg_workload_free(cfg_workload *w)
+{
+    if (!w)
+        return;
+    free(w->layers);
+    free(w);
+}

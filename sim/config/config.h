@@ -1,0 +1,388 @@
+/* config.h -- evsim's configuration: YAML files read into plain, validated
+ * C structs. This header is the whole contract; the sim/config sources are the
+ * only files that see libyaml.
+ *
+ * Kinds of file (cfg_detect_kind tells them apart by their top-level keys):
+ *   core      ZigZag-style core description (memories + operational_array),
+ *             in the current port form and in the pre-2025 (r_bw/w_bw) form
+ *   workload  ZigZag-style list of layers (plus evsim's spiking layers)
+ *   mapping   ZigZag/Stream-style list of per-layer mapping entries
+ *   chip      evsim's chip: core types, cores on a mesh, NoC, memories
+ *   scenario  which chip, workload, mapping, trace, seed, outputs, limits
+ *
+ * Units follow the ZigZag files: sizes in bits, energies in pJ per access,
+ * bandwidths in bits per cycle. Lists keep the order of the file; the
+ * memories of a core are bottom (closest to the MACs) to top.
+ *
+ * Every loader takes a caller-provided cfg_errors and returns NULL when the
+ * input is wrong, after recording every problem it found (not only the
+ * first) as "FILE:LINE:COL: key.path: what was expected, what was found". */
+#ifndef EVSIM_CONFIG_H
+#define EVSIM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_NAME_MAX 64      /* names incl. the NUL */
+#define CFG_DIM_NAME_MAX 16  /* loop / OA dimension names incl. the NUL */
+#define CFG_MAX_MEMS 16      /* memory levels per core */
+#define CFG_MAX_PORTS 8      /* ports per memory */
+#define CFG_MAX_OA_DIMS 8    /* operational-array dimensions */
+#define CFG_MAX_LOOP_DIMS 16 /* loop dimensions per layer */
+#define CFG_MAX_OPERANDS 4   /* the output plus up to three inputs */
+#define CFG_MAX_INDICES 8    /* indices per operand in the equation */
+#define CFG_MAX_RELATIONS 8  /* dimension_relations per layer */
+#define CFG_MAX_TERMS 4      /* terms on the right of one relation */
+#define CFG_MAX_UNROLLS 4    /* layer dims unrolled on one OA dimension */
+#define CFG_MAX_ORDER 32     /* loops in a fixed temporal ordering */
+#define CFG_MAX_TILING 8     /* entries of intra/inter_core_tiling */
+#define CFG_MAX_CORE_ALLOC 256 /* core ids in one core_allocation */
+#define CFG_MAX_ERRORS 100   /* errors kept; later ones are only counted */
+#define CFG_MAX_LIST 16384   /* layers, mapping entries, cores, memories per file */
+
+/* ---- errors ------------------------------------------------------------ */
+
+typedef struct {
+    int count;     /* messages stored in msgs */
+    int dropped;   /* errors beyond CFG_MAX_ERRORS, counted not stored */
+    char **msgs;   /* "FILE:LINE:COL: key.path: message" */
+} cfg_errors;
+
+void cfg_errors_init(cfg_errors *e);
+void cfg_errors_clear(cfg_errors *e);   /* frees the messages, count = 0 */
+/* Records one message (printf-style); used by the loaders and by callers
+ * that make their own checks on loaded configs. */
+void cfg_errors_add(cfg_errors *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- core (ZigZag accelerator description) ----------------------------- */
+
+/* Memory operands: I1 (activations by convention), I2 (weights), O. */
+typedef enum { CFG_MOP_I1 = 0, CFG_MOP_I2, CFG_MOP_O, CFG_MOP_COUNT } cfg_mem_operand;
+
+/* Directions, from the memory's point of view: fh written from the higher
+ * level, tl read out to the lower level, fl written from the lower level
+ * (partial sums coming up), th read out to the higher level. */
+typedef enum { CFG_DIR_FH = 0, CFG_DIR_TL, CFG_DIR_FL, CFG_DIR_TH, CFG_DIR_COUNT } cfg_dir;
+
+typedef enum { CFG_PORT_READ = 0, CFG_PORT_WRITE, CFG_PORT_READ_WRITE } cfg_port_type;
+
+/* Bit of one (operand, direction) pair in cfg_port.alloc_mask. */
+#define CFG_ALLOC_BIT(op, dir) (1u << ((unsigned)(op) * CFG_DIR_COUNT + (unsigned)(dir)))
+
+typedef struct {
+    char name[CFG_NAME_MAX];     /* r_port_1, w_port_2, rw_port_1 */
+    cfg_port_type type;
+    uint64_t bw_min_bits;        /* bits/cycle: minimal access granularity */
+    uint64_t bw_max_bits;        /* bits/cycle: the port's word width */
+    uint32_t alloc_mask;         /* CFG_ALLOC_BIT(op, dir) of each allocation */
+} cfg_port;
+
+typedef struct {
+    char name[CFG_NAME_MAX];
+    uint64_t size_bits;          /* capacity of ONE instance */
+    double r_cost_pj;            /* energy per read access (one bw_max word) */
+    double w_cost_pj;            /* energy per write access */
+    double area;                 /* reported only */
+    int64_t latency_cycles;      /* reported only (ZigZag ignores it too) */
+    bool auto_cost_extraction;   /* accepted; evsim uses the given costs */
+    char mem_type[CFG_NAME_MAX]; /* optional, "" when absent */
+    bool force_double_buffering;
+    int n_operands;
+    cfg_mem_operand operands[CFG_MOP_COUNT]; /* in the order listed */
+    bool holds[CFG_MOP_COUNT];               /* holds[op]: op is stored here */
+    int n_ports;
+    cfg_port ports[CFG_MAX_PORTS];
+    /* port_of[op][dir]: index into ports serving (op, dir), -1 if none. */
+    int port_of[CFG_MOP_COUNT][CFG_DIR_COUNT];
+    /* OA dimensions one instance is shared over (indices into the core's
+     * oa_dims, in the order listed); none = one private copy per PE. */
+    int n_served;
+    int served[CFG_MAX_OA_DIMS];
+} cfg_memory;
+
+typedef enum { CFG_CORE_FORM_CURRENT = 0, CFG_CORE_FORM_OLD } cfg_core_form;
+
+typedef struct {
+    char name[CFG_NAME_MAX];
+    int n_mems;
+    cfg_memory mems[CFG_MAX_MEMS];  /* bottom (next to the MACs) to top */
+    double unit_energy_pj;          /* per MAC */
+    double unit_area;
+    int n_oa_dims;
+    char oa_dims[CFG_MAX_OA_DIMS][CFG_DIM_NAME_MAX];  /* D1, D2, ... */
+    uint64_t oa_sizes[CFG_MAX_OA_DIMS];
+    /* Which form the file used; the last field so that two loads of the
+     * same core in both forms compare equal on everything before it. */
+    cfg_core_form form;
+} cfg_core;
+
+cfg_core *cfg_core_load_file(const char *path, cfg_errors *err);
+cfg_core *cfg_core_load_string(const char *text, size_t len, const char *display_name,
+                               cfg_errors *err);
+void cfg_core_free(cfg_core *c);
+/* Index of the memory operand named "I1"/"I2"/"O", or -1. */
+int cfg_mem_operand_from_name(const char *s);
+const char *cfg_mem_operand_name(cfg_mem_operand op);
+const char *cfg_dir_name(cfg_dir d);
+/* Index of the OA dimension called name, or -1. */
+int cfg_core_oa_dim(const cfg_core *c, const char *name);
+/* The highest memory holding op (the top of its hierarchy), or -1. */
+int cfg_core_top_memory(const cfg_core *c, cfg_mem_operand op);
+
+/* ---- workload (ZigZag layers, plus spiking layers) --------------------- */
+
+typedef struct {
+    char name[CFG_DIM_NAME_MAX];     /* as in the equation: O, W, I */
+    int n_idx;
+    char idx[CFG_MAX_INDICES][CFG_DIM_NAME_MAX]; /* upper-cased: K, C, IX */
+    int precision_bits;              /* for the output: the partial sum */
+    int final_precision_bits;        /* output only: O_final (= precision if absent) */
+    bool has_source;                 /* inputs: operand_source names a layer */
+    int64_t source_layer_id;         /* == own id: a constant operand */
+} cfg_operand;
+
+typedef struct {
+    char lhs[CFG_DIM_NAME_MAX];      /* the pr dim, upper-cased: IX */
+    int n_terms;
+    int64_t coef[CFG_MAX_TERMS];     /* ix = 2*ox + 1*fx: {2, 1} */
+    char dim[CFG_MAX_TERMS][CFG_DIM_NAME_MAX];   /* {OX, FX} */
+} cfg_relation;
+
+typedef enum { CFG_NEURON_NONE = 0, CFG_NEURON_LIF, CFG_NEURON_IF } cfg_neuron_model;
+
+typedef struct {
+    cfg_neuron_model model;          /* NONE: not a spiking layer */
+    double threshold;                /* membrane units */
+    double leak;                     /* fraction lost per time step, 0..1 (IF: 0) */
+    double reset;                    /* potential after a spike */
+    uint64_t refractory_ps;
+} cfg_neuron;
+
+typedef struct {
+    int64_t id;
+    char name[CFG_NAME_MAX];         /* "" when absent */
+    char operator_type[CFG_NAME_MAX];
+    char equation[256];              /* as written */
+    bool accumulate;                 /* '+=' (reduction) rather than '=' */
+    char combine;                    /* '*' or '+' between the inputs */
+    int n_operands;                  /* operands[0] is the output */
+    cfg_operand operands[CFG_MAX_OPERANDS];
+    int n_dims;
+    char dims[CFG_MAX_LOOP_DIMS][CFG_DIM_NAME_MAX];  /* loop_dims, as listed */
+    uint64_t sizes[CFG_MAX_LOOP_DIMS];               /* loop_sizes */
+    int n_relations;
+    cfg_relation relations[CFG_MAX_RELATIONS];
+    int n_pr_dims;                   /* pr_loop_dims (or the relations' lhs) */
+    char pr_dims[CFG_MAX_RELATIONS][CFG_DIM_NAME_MAX];
+    bool has_pr_sizes;
+    uint64_t pr_sizes[CFG_MAX_RELATIONS];
+    bool has_padding;
+    int64_t padding[CFG_MAX_RELATIONS][2];  /* per pr dim: before, after */
+    cfg_neuron neuron;
+    /* Spiking layers: "input" (the scenario's trace) or a layer name. */
+    char input_source[CFG_NAME_MAX];
+    int input_source_layer;          /* index into layers, -1 for the trace */
+} cfg_layer;
+
+typedef struct {
+    int n_layers;
+    cfg_layer *layers;               /* in file order */
+} cfg_workload;
+
+cfg_workload *cfg_workload_load_file(const char *path, cfg_errors *err);
+cfg_workload *cfg_workload_load_string(const char *text, size_t len, const char *display_name,
+                                       cfg_errors *err);
+void cfg_workload_free(cfg_workload *w);
+/* Index of the loop dim called name (case-insensitive) in l, or -1. */
+int cfg_layer_dim(const cfg_layer *l, const char *name);
+/* Index of the operand called name (O, W, I) in l, or -1. */
+int cfg_layer_operand(const cfg_layer *l, const char *name);
+/* Product of the loop sizes: the layer's MAC (or add) count. */
+uint64_t cfg_layer_macs(const cfg_layer *l);
+int cfg_workload_find_id(const cfg_workload *w, int64_t id);  /* index or -1 */
+
+/* Parses an equation such as O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]
+ * into l's operands, accumulate and combine. Returns 0, or -1 with a reason
+ * in why (a message without file position). */
+int cfg_equation_parse(const char *eq, cfg_layer *l, char *why, size_t why_len);
+/* Parses one dimension relation such as ix=2*ox+1*fx (same contract). */
+int cfg_relation_parse(const char *text, cfg_relation *r, char *why, size_t why_len);
+
+/* ---- mapping ------------------------------------------------------------ */
+
+typedef struct {
+    char dim[CFG_DIM_NAME_MAX];      /* layer dim, K */
+    uint64_t factor;
+} cfg_unroll;
+
+typedef struct {
+    char oa_dim[CFG_DIM_NAME_MAX];   /* D1 */
+    int line, col;                   /* of the D1 key, for messages */
+    int n_unrolls;                   /* several = mixed unrolling */
+    cfg_unroll unrolls[CFG_MAX_UNROLLS];
+} cfg_spatial;
+
+/* A tiling / ordering factor: a number, `all` or `*`. As in Stream,
+ * `all` splits the dim completely (intra_core_tiling `OY, all`: one row
+ * per computation node) and `*` means "as many as there are": the
+ * allocated cores for inter_core_tiling, the rest of the dim for
+ * temporal_ordering. */
+#define CFG_FACTOR_ALL 0
+#define CFG_FACTOR_STAR UINT64_MAX
+
+typedef struct {
+    char dim[CFG_DIM_NAME_MAX];      /* a layer dim; "*" in a ZigZag temporal_ordering
+                                      * (['*', '*']) stands for any remaining loops */
+    uint64_t factor;                 /* >= 1, CFG_FACTOR_ALL or CFG_FACTOR_STAR */
+} cfg_loop;
+
+typedef struct {
+    char name[CFG_NAME_MAX];         /* default, an operator_type, or a layer name */
+    int line, col;                   /* of the entry, for messages */
+    int n_spatial;
+    cfg_spatial spatial[CFG_MAX_OA_DIMS];
+    /* memory_operand_links: layer operand name -> memory operand. When the
+     * entry has none (has_links false) ZigZag's default O->O, W->I2, I->I1
+     * is filled in. */
+    bool has_links;
+    int n_links;
+    char link_operand[CFG_MAX_OPERANDS][CFG_DIM_NAME_MAX];
+    cfg_mem_operand link_mem[CFG_MAX_OPERANDS];
+    int n_order;                     /* temporal_ordering, innermost first; 0 = free */
+    cfg_loop order[CFG_MAX_ORDER];
+    int n_core_alloc;                /* core_allocation: core ids; 0 = any */
+    int core_alloc_line, core_alloc_col;
+    int64_t core_alloc[CFG_MAX_CORE_ALLOC];
+    bool core_alloc_fixed;
+    int n_intra;
+    cfg_loop intra_tiling[CFG_MAX_TILING];
+    int n_inter;
+    cfg_loop inter_tiling[CFG_MAX_TILING];
+} cfg_map_entry;
+
+typedef struct {
+    int n_entries;
+    cfg_map_entry *entries;          /* in file order */
+} cfg_mapping;
+
+cfg_mapping *cfg_mapping_load_file(const char *path, cfg_errors *err);
+cfg_mapping *cfg_mapping_load_string(const char *text, size_t len, const char *display_name,
+                                     cfg_errors *err);
+void cfg_mapping_free(cfg_mapping *m);
+/* The entry ZigZag would use for l: by layer name, else by operator_type,
+ * else `default`; NULL if none applies. */
+const cfg_map_entry *cfg_mapping_find(const cfg_mapping *m, const cfg_layer *l);
+
+/* Checks that need a core, a workload and a mapping together: every layer
+ * has an entry, unrolled dims exist, spatial unrolling fits the array, the
+ * links name memory operands the core holds. Adds to err; 0 when clean.
+ * Names used in messages: the files' display names given here. */
+int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                      const cfg_core *c, const char *core_name, cfg_errors *err);
+
+/* ---- chip --------------------------------------------------------------- */
+
+typedef struct {
+    int mesh_w, mesh_h;              /* routers in x and y */
+    int flit_width_bits;
+    int vcs;                         /* virtual channels per port */
+    int vc_depth_flits;
+    int router_stage_cycles[4];      /* routing, VC alloc, switch alloc, traversal */
+    int link_latency_cycles;
+    double clock_ghz;
+    double energy_per_flit_hop_pj;   /* router energy per flit per hop */
+    double energy_per_bit_link_pj;   /* wire energy per bit per link */
+    int multicast_lookup_cycles;     /* routing-table lookup for a spike */
+} cfg_noc;
+
+typedef struct {
+    char name[CFG_NAME_MAX];
+    char source[512];                /* path it was loaded from, "" if inline */
+    cfg_core core;
+} cfg_core_type;
+
+typedef struct {
+    int64_t id;
+    int type;                        /* index into core_types */
+    int x, y;                        /* mesh position of its router */
+} cfg_core_inst;
+
+typedef enum { CFG_MEM_DRAM = 0, CFG_MEM_STT_MRAM, CFG_MEM_HBM, CFG_MEM_SRAM } cfg_mem_kind;
+
+typedef struct {
+    char name[CFG_NAME_MAX];
+    cfg_mem_kind kind;
+    uint64_t size_bits;
+    double bandwidth_gbps;           /* Gbit/s at the controller */
+    double latency_ns;
+    double read_energy_pj_per_bit;
+    double write_energy_pj_per_bit;
+    double static_power_mw;
+    int x, y;                        /* mesh position of its controller */
+} cfg_offchip;
+
+typedef struct {
+    char name[CFG_NAME_MAX];
+    double clock_ghz;                /* core clock */
+    int n_types;
+    cfg_core_type *types;
+    int n_cores;
+    cfg_core_inst *cores;
+    cfg_noc noc;
+    int n_memories;
+    cfg_offchip *memories;
+} cfg_chip;
+
+/* Core files named by the chip are read relative to the chip file's
+ * directory (for load_string: to base_dir, NULL = current directory). */
+cfg_chip *cfg_chip_load_file(const char *path, cfg_errors *err);
+cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display_name,
+                               const char *base_dir, cfg_errors *err);
+void cfg_chip_free(cfg_chip *c);
+int cfg_chip_find_core(const cfg_chip *c, int64_t id);  /* index or -1 */
+const char *cfg_offchip_kind_name(cfg_mem_kind k);
+
+/* ---- scenario ----------------------------------------------------------- */
+
+typedef struct {
+    char path[512];                  /* resolved (relative to the scenario) */
+    char format[32];                 /* csv, aedat, nmnist, ... ("" = by extension) */
+} cfg_trace_ref;
+
+typedef struct {
+    char name[CFG_NAME_MAX];
+    char chip_path[512];             /* all paths resolved against the file's dir */
+    char workload_path[512];
+    char mapping_path[512];
+    bool has_input;
+    cfg_trace_ref input;
+    uint64_t seed;
+    char out_dir[512];
+    char perfetto_path[512];         /* "" = no trace */
+    char report_json_path[512];
+    char report_text_path[512];      /* "" = stdout only */
+    uint64_t max_time_ps;            /* 0 = no limit */
+    uint64_t max_events;             /* 0 = no limit */
+    cfg_chip *chip;                  /* loaded and cross-checked */
+    cfg_workload *workload;
+    cfg_mapping *mapping;
+} cfg_scenario;
+
+cfg_scenario *cfg_scenario_load_file(const char *path, cfg_errors *err);
+void cfg_scenario_free(cfg_scenario *s);
+
+/* ---- kind detection ----------------------------------------------------- */
+
+typedef enum {
+    CFG_KIND_UNKNOWN = 0, CFG_KIND_CORE, CFG_KIND_WORKLOAD, CFG_KIND_MAPPING,
+    CFG_KIND_CHIP, CFG_KIND_SCENARIO
+} cfg_kind;
+
+/* Reads path and says what kind of file it is from its top-level keys;
+ * UNKNOWN (with a reason in err) when it cannot tell or cannot parse. */
+cfg_kind cfg_detect_kind_file(const char *path, cfg_errors *err);
+const char *cfg_kind_name(cfg_kind k);
+
+#endif

@@ -1,0 +1,87 @@
+/* plan.h -- from a loaded scenario to the work the chip simulation runs:
+ * each layer cut into computation nodes (CNs) by the mapping's
+ * inter-core tiling (parts on different cores) and intra-core tiling
+ * (tiles run one after another on a core), each CN costed by the LOMA
+ * mapper through the cost cache (one search per unique CN shape and core
+ * type), and the data each layer needs from others or from off-chip.
+ *
+ * Data moves at layer granularity: a layer's part on a core starts when
+ * the whole output of every producer layer (and any off-chip input) has
+ * reached that core. Finer (tile-level) dependencies are a later step. */
+#ifndef EVSIM_PLAN_H
+#define EVSIM_PLAN_H
+
+#include <stdint.h>
+
+#include "config/config.h"
+#include "loma/loma.h"
+
+#define PLAN_MAX_PRODUCERS 4
+
+typedef struct {
+    char msg[512];
+} plan_error;
+
+typedef struct {
+    uint32_t layer;        /* index into plan.layers */
+    uint32_t part;         /* index into the layer's parts */
+    uint32_t tile;         /* 0.. within the part */
+    uint64_t macs;
+    double cycles;         /* the mapper's latency (core cycles) */
+    uint64_t dur_ps;
+    double energy_pj;      /* the core's share: MACs and on-core memories */
+    double top_pj;         /* the mapper's energy at an off-chip top level,
+                              which the chip run models itself (see
+                              plan_layer.top_is_offchip); else 0 */
+    const loma_result *cost; /* owned by the plan's cache */
+} plan_cn;
+
+typedef struct {
+    uint32_t core;         /* index into the chip's cores */
+    uint32_t first_cn, n_cns;
+    uint64_t out_bits;     /* this part's share of the layer output */
+} plan_part;
+
+typedef struct {
+    const cfg_layer *cfg;
+    loma_layer whole;      /* the mapper's view of the whole layer */
+    loma_core core;        /* ... and of its core type (with its links) */
+    /* The core description's top memory holds every operand and the chip
+     * has off-chip memories: that top level stands for them. The chip run
+     * moves data to and from them over the NoC itself, so the mapper's
+     * energy at that level is kept apart (plan_cn.top_pj) rather than
+     * counted twice. */
+    bool top_is_offchip;
+    uint32_t n_parts;
+    plan_part *parts;
+    char split_dim[16];    /* inter-core split dim, "" if none */
+    char tile_dim[16];     /* intra-core tiling dim, "" if none */
+    uint64_t macs;
+    uint64_t out_bits;     /* whole output at O_final precision */
+    uint64_t offchip_in_bits; /* input read from off-chip (network input) */
+    uint32_t n_producers;
+    uint32_t producers[PLAN_MAX_PRODUCERS]; /* layer indices */
+    uint32_t n_consumers;  /* layers that read this one's output */
+} plan_layer;
+
+typedef struct {
+    uint32_t n_layers;
+    plan_layer *layers;    /* workload order, which is a topological order */
+    uint32_t n_cns;
+    plan_cn *cns;
+    loma_cache *cache;
+    uint32_t unique_cns;   /* mapper searches run */
+    double mapper_wall_s;
+} plan;
+
+/* Builds the plan for the scenario's chip, workload and mapping. Returns
+ * NULL with a message naming the layer (and what is wrong) on failure. */
+plan *plan_build(const cfg_scenario *s, const loma_options *opt,
+                 plan_error *err);
+void plan_free(plan *p);
+
+/* The temporal loop order of a CN, per operand from the innermost memory
+ * level up: "O: rf[FX 5 FY 5] sram[OX 28]; W: ...". Truncated to len. */
+void plan_loop_order(const plan *p, const plan_cn *cn, char *buf, size_t len);
+
+#endif

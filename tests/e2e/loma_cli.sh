@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# `evsim map` end to end: help, the readable table, JSON keys, --layer,
+# and the exit status and message for usage errors and bad inputs.
+set -u
+EVSIM=${EVSIM:-build/evsim}
+D=tests/data/loma
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+check() { if eval "$2"; then echo "PASS: $1"; else echo "FAIL: $1"; fails=$((fails + 1)); fi; }
+
+"$EVSIM" map --help >"$T/help" 2>&1
+check "map --help exits 0 and shows usage" '[ $? -eq 0 ] && grep -q "usage: evsim map" "$T/help"'
+
+"$EVSIM" map --bogus >"$T/o" 2>"$T/e"; rc=$?
+check "unknown option exits 2 with one line" '[ $rc -eq 2 ] && grep -q "unknown or incomplete option" "$T/e"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" >"$T/o" 2>"$T/e"; rc=$?
+check "missing --workload exits 2" '[ $rc -eq 2 ]'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --criterion fastest >"$T/o" 2>"$T/e"; rc=$?
+check "bad --criterion exits 2" '[ $rc -eq 2 ] && grep -q "criterion" "$T/e"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  >"$T/table" 2>"$T/e"; rc=$?
+check "table output exits 0" '[ $rc -eq 0 ]'
+check "table names both layers" 'grep -q "layer 0 (conv_a)" "$T/table" && grep -q "layer 1 (fc_b)" "$T/table"'
+check "table lists levels with memory names" 'grep -q "L0 rf_w" "$T/table" && grep -q "L1 dram" "$T/table"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --layer 1 --json >"$T/json" 2>"$T/e"; rc=$?
+check "--layer 1 --json exits 0 with one object" '[ $rc -eq 0 ] && [ $(wc -l <"$T/json") -eq 1 ]'
+check "json has the listed keys" 'python3 -c "
+import json,sys
+o=json.load(open(sys.argv[1]))
+keys=[\"layer\",\"latency_cycles\",\"energy_pj\",\"mac_energy_pj\",\"ideal_cycles\",\"orderings_evaluated\",
+      \"spatial_mapping\",\"temporal_mapping\",\"wall_s\"]
+assert all(k in o for k in keys), keys
+assert o[\"layer\"] == 1
+assert o[\"temporal_mapping\"][\"O\"][0][\"memory\"]
+" "$T/json"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --layer 7 >"$T/o" 2>"$T/e"; rc=$?
+check "unknown --layer id exits 1" '[ $rc -eq 1 ] && grep -q "no layer with id 7" "$T/e"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/too_big.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  >"$T/o" 2>"$T/e"; rc=$?
+check "layer too big for the memories exits 1 naming it" '[ $rc -eq 1 ] && grep -q "huge" "$T/e"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/wide.mapping.yaml" \
+  >"$T/o" 2>"$T/e"; rc=$?
+check "unrolling beyond the array exits 1" '[ $rc -eq 1 ] && grep -q "exceeds the array" "$T/e"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --lpf-limit 12 --max-orderings 50 --layer 0 >"$T/o" 2>"$T/e"; rc=$?
+check "bounded search warns with the skipped count" '[ $rc -eq 0 ] && grep -q "skipped" "$T/e"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/free.mapping.yaml" \
+  --layer 0 --json >"$T/free" 2>"$T/e"; rc=$?
+check "mapping without spatial_mapping generates an unrolling" '[ $rc -eq 0 ] && python3 -c "
+import json,sys
+o=json.load(open(sys.argv[1]))
+assert o[\"spatial_utilization\"] == 1.0 and o[\"spatial_mapping\"][\"D1\"], o[\"spatial_mapping\"]
+" "$T/free"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/small_k.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  >"$T/o" 2>"$T/e"; rc=$?
+check "unroll beyond the layer dim is reduced with a note" '[ $rc -eq 0 ] && grep -q "\[K, 4\] reduced to 2" "$T/e"'
+
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --json --cache "$T/cache.bin" >"$T/c1" 2>"$T/e"; rc1=$?
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --json --cache "$T/cache.bin" >"$T/c2" 2>"$T/e"; rc2=$?
+check "--cache: the second run is served from the cache, same costs" '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] &&
+  grep -q "\"from_cache\":false" "$T/c1" && [ $(grep -c "\"from_cache\":true" "$T/c2") -eq 2 ] &&
+  [ "$(sed "s/\"from_cache\":[a-z]*//" "$T/c1")" = "$(sed "s/\"from_cache\":[a-z]*//" "$T/c2")" ]'
+
+echo "garbage" >"$T/bad.bin"
+"$EVSIM" map --hw "$D/tiny.hw.yaml" --workload "$D/tiny.workload.yaml" --mapping "$D/tiny.mapping.yaml" \
+  --cache "$T/bad.bin" >"$T/o" 2>"$T/e"; rc=$?
+check "--cache with a foreign file exits 1" '[ $rc -eq 1 ] && grep -q "not an evsim mapping cache" "$T/e"'
+
+[ $fails -eq 0 ]

@@ -1,0 +1,454 @@
+/* test_loma.c -- the LOMA mapper on a small hand-built conv layer and core:
+ * search size (distinct multiset permutations, lpf merging, bound),
+ * consistency of the result, the criteria, the cost cache, and the errors
+ * for bad input. Exactness against ZigZag is checked end to end by
+ * tests/e2e/loma_reference.sh. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "loma/loma.h"
+
+enum { K = 0, C = 1, OX = 2, FX = 3 };
+
+static void add_port(loma_memory *m, const char *name, bool rd, bool wr, uint64_t bw, int op0,
+                     int d0, int op1, int d1)
+{
+    loma_port *p = &m->port[m->n_ports++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->can_read = rd;
+    p->can_write = wr;
+    p->bw_min_bits = bw;
+    p->bw_max_bits = bw;
+    p->alloc_op[p->n_alloc] = op0;
+    p->alloc_dir[p->n_alloc++] = d0;
+    if (op1 >= 0) {
+        p->alloc_op[p->n_alloc] = op1;
+        p->alloc_dir[p->n_alloc++] = d1;
+    }
+}
+
+/* O[k][ox] += W[k][c][fx] * I[c][ix], ix = ox + fx; K4 C2 OX4 FX3. */
+static void make_layer(loma_layer *l)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "small_conv");
+    l->n_dims = 4;
+    const char *names[4] = {"K", "C", "OX", "FX"};
+    const uint64_t sizes[4] = {4, 2, 4, 3};
+    for (int d = 0; d < 4; d++) {
+        snprintf(l->dim_name[d], sizeof l->dim_name[d], "%s", names[d]);
+        l->dim_size[d] = sizes[d];
+    }
+    snprintf(l->op_name[0], sizeof l->op_name[0], "O");
+    snprintf(l->op_name[1], sizeof l->op_name[1], "W");
+    snprintf(l->op_name[2], sizeof l->op_name[2], "I");
+    l->relevant[LOMA_OP_O][K] = l->relevant[LOMA_OP_O][OX] = true;
+    l->relevant[LOMA_OP_W][K] = l->relevant[LOMA_OP_W][C] = l->relevant[LOMA_OP_W][FX] = true;
+    l->relevant[LOMA_OP_I][C] = true;
+    l->n_pr = 1;
+    snprintf(l->pr[0].name, sizeof l->pr[0].name, "IX");
+    l->pr[0].op = LOMA_OP_I;
+    l->pr[0].dim_a = OX;
+    l->pr[0].dim_b = FX;
+    l->pr[0].sa = 1;
+    l->pr[0].sb = 1;
+    l->pr[0].total = 6;
+    l->prec_bits[LOMA_OP_O] = 16;
+    l->prec_bits[LOMA_OP_W] = 8;
+    l->prec_bits[LOMA_OP_I] = 8;
+    l->prec_final_bits = 8;
+}
+
+/* A 4-PE array: a weight register per PE, a buffer for I and O shared
+ * over the array, a DRAM for everything. */
+static void make_core(loma_core *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "tiny");
+    c->n_oa = 1;
+    snprintf(c->oa_name[0], sizeof c->oa_name[0], "D1");
+    c->oa_size[0] = 4;
+    c->mac_energy_pj = 0.5;
+    c->n_mems = 3;
+    loma_memory *rf = &c->mem[0], *buf = &c->mem[1], *dram = &c->mem[2];
+    snprintf(rf->name, sizeof rf->name, "w_rf");
+    rf->size_bits = 64;
+    rf->r_cost_pj = rf->w_cost_pj = 0.1;
+    rf->n_ops = 1;
+    rf->ops[0] = LOMA_OP_W;
+    add_port(rf, "r_port_1", true, false, 8, LOMA_OP_W, LOMA_TL, -1, 0);
+    add_port(rf, "w_port_1", false, true, 8, LOMA_OP_W, LOMA_FH, -1, 0);
+    snprintf(buf->name, sizeof buf->name, "buf");
+    buf->size_bits = 4096;
+    buf->r_cost_pj = buf->w_cost_pj = 2;
+    buf->n_ops = 2;
+    buf->ops[0] = LOMA_OP_I;
+    buf->ops[1] = LOMA_OP_O;
+    buf->served_mask = 1;
+    add_port(buf, "r_port_1", true, false, 64, LOMA_OP_I, LOMA_TL, LOMA_OP_O, LOMA_TL);
+    buf->port[0].alloc_op[2] = LOMA_OP_O;
+    buf->port[0].alloc_dir[2] = LOMA_TH;
+    buf->port[0].n_alloc = 3;
+    add_port(buf, "w_port_1", false, true, 64, LOMA_OP_I, LOMA_FH, LOMA_OP_O, LOMA_FH);
+    buf->port[1].alloc_op[2] = LOMA_OP_O;
+    buf->port[1].alloc_dir[2] = LOMA_FL;
+    buf->port[1].n_alloc = 3;
+    snprintf(dram->name, sizeof dram->name, "dram");
+    dram->size_bits = 1e9;
+    dram->r_cost_pj = 100;
+    dram->w_cost_pj = 120;
+    dram->n_ops = 3;
+    dram->ops[0] = LOMA_OP_I;
+    dram->ops[1] = LOMA_OP_W;
+    dram->ops[2] = LOMA_OP_O;
+    dram->served_mask = 1;
+    loma_port *p = &dram->port[dram->n_ports++];
+    snprintf(p->name, sizeof p->name, "rw_port_1");
+    p->can_read = p->can_write = true;
+    p->bw_min_bits = p->bw_max_bits = 32;
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        for (int d = 0; d < LOMA_N_DIRS; d++) {
+            if (op != LOMA_OP_O && (d == LOMA_FL || d == LOMA_TH))
+                continue;
+            p->alloc_op[p->n_alloc] = op;
+            p->alloc_dir[p->n_alloc++] = d;
+        }
+}
+
+static void make_spatial(loma_spatial *s, uint64_t k_unroll)
+{
+    memset(s, 0, sizeof *s);
+    s->n_unrolls[0] = 1;
+    s->dim[0][0] = K;
+    s->factor[0][0] = k_unroll;
+}
+
+static loma_layer L;
+static loma_core CO;
+static loma_spatial SP;
+static loma_result R;
+static loma_error E;
+
+static void setup(void)
+{
+    make_layer(&L);
+    make_core(&CO);
+    make_spatial(&SP, 4);
+}
+
+START_TEST(test_maps_small_conv_consistently)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    /* temporal loops left: C2, OX 2*2, FX3 -> 4!/2! distinct orderings */
+    ck_assert_uint_eq(R.orderings_evaluated, 12);
+    ck_assert_uint_eq(R.orderings_skipped, 0);
+    ck_assert_double_eq(R.mac_count, 96);
+    ck_assert_double_eq(R.ideal_cycles, 24);
+    ck_assert_double_eq(R.ideal_temporal_cycles, 24);
+    ck_assert(R.latency_cycles >= R.ideal_temporal_cycles);
+    ck_assert_double_eq_tol(R.mac_energy_pj, 48, 1e-9);
+    ck_assert_double_eq_tol(R.energy_pj, R.mac_energy_pj + R.mem_energy_pj, 1e-6);
+    /* each operand's levels hold every temporal loop exactly once */
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        double prod = 1;
+        for (int lv = 0; lv < R.n_levels[op]; lv++)
+            for (int i = 0; i < R.n_loops[op][lv]; i++)
+                prod *= R.loops[op][lv][i].size;
+        ck_assert_double_eq(prod, 24);
+    }
+    ck_assert_int_eq(R.n_levels[LOMA_OP_W], 2);
+    ck_assert_int_eq(R.n_levels[LOMA_OP_O], 2);
+    ck_assert_int_eq(R.n_spatial, 1);
+    ck_assert_double_eq(R.sp_loop[0].size, 4);
+}
+END_TEST
+
+START_TEST(test_lpf_limit_merges_smallest_factors)
+{
+    /* limit 3: OX's two 2s merge into one 4 -> 3! orderings */
+    ck_assert_uint_eq(loma_count_orderings(&L, &CO, &SP, 3), 6);
+    /* a limit below the number of temporal dims is raised to it */
+    ck_assert_uint_eq(loma_count_orderings(&L, &CO, &SP, 1), 6);
+    ck_assert_uint_eq(loma_count_orderings(&L, &CO, &SP, 6), 12);
+}
+END_TEST
+
+START_TEST(test_huge_lpf_count_is_bounded)
+{
+    /* 2^30 on one dim: 30 prime factors, more than the set keeps */
+    L.dim_size[C] = 1u << 30;
+    CO.mem[2].size_bits = 1e15;
+    loma_options o = {LOMA_CRIT_LATENCY, 24, 1000, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_uint_eq(R.orderings_evaluated, 1000);
+    ck_assert_uint_gt(R.orderings_skipped, 0);
+    double prod = 1;
+    for (int i = 0; i < R.n_order; i++)
+        prod *= R.order[i].size;
+    ck_assert_double_eq(prod, (double)(1u << 30) * 4 * 3); /* C * OX * FX */
+}
+END_TEST
+
+START_TEST(test_search_bound_reports_skipped)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 5, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_uint_eq(R.orderings_evaluated, 5);
+    ck_assert_uint_eq(R.orderings_skipped, 7);
+}
+END_TEST
+
+START_TEST(test_energy_criterion_never_costs_more_energy)
+{
+    loma_options ol = {LOMA_CRIT_LATENCY, 6, 0, 0}, oe = {LOMA_CRIT_ENERGY, 6, 0, 0};
+    loma_result re;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &ol, &R, &E), 0);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &oe, &re, &E), 0);
+    ck_assert(re.energy_pj <= R.energy_pj);
+    ck_assert(R.latency_cycles <= re.latency_cycles);
+}
+END_TEST
+
+START_TEST(test_same_inputs_same_result)
+{
+    loma_options o = {LOMA_CRIT_EDP, 6, 0, 0};
+    loma_result r2;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &r2, &E), 0);
+    R.wall_s = r2.wall_s = 0;
+    ck_assert(!memcmp(&R, &r2, sizeof R));
+}
+END_TEST
+
+START_TEST(test_threads_give_the_same_result)
+{
+    loma_options o1 = {LOMA_CRIT_LATENCY, 8, 0, 1}, o3 = {LOMA_CRIT_LATENCY, 8, 0, 3};
+    loma_result r3;
+    /* more orderings (C 2*3, OX 2*2*3, FX 5: 6!/2! = 360), so the work is
+     * really split */
+    L.dim_size[C] = 6;
+    L.dim_size[OX] = 12;
+    L.dim_size[FX] = 5;
+    L.pr[0].total = 16;
+    CO.mem[0].size_bits = 1024;
+    CO.mem[1].size_bits = 1 << 16;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o1, &R, &E), 0);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o3, &r3, &E), 0);
+    ck_assert_uint_gt(R.orderings_evaluated, 200);
+    R.wall_s = r3.wall_s = 0;
+    ck_assert(!memcmp(&R, &r3, sizeof R));
+}
+END_TEST
+
+START_TEST(test_cache_maps_each_shape_once)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_cache *c = loma_cache_new();
+    const loma_result *a, *b;
+    ck_assert_ptr_null(loma_cache_get(c, &L, 0, &SP, &o));
+    ck_assert_int_eq(loma_cache_map(c, &L, &CO, 0, &SP, &o, &a, &E), 0);
+    ck_assert_int_eq(loma_cache_map(c, &L, &CO, 0, &SP, &o, &b, &E), 0);
+    ck_assert_ptr_eq(a, b);
+    ck_assert_uint_eq(loma_cache_count(c), 1);
+    ck_assert_uint_eq(loma_cache_hits(c), 1);
+    /* another core type or another shape is another entry */
+    ck_assert_int_eq(loma_cache_map(c, &L, &CO, 1, &SP, &o, &b, &E), 0);
+    L.dim_size[K] = 8;
+    ck_assert_int_eq(loma_cache_map(c, &L, &CO, 0, &SP, &o, &b, &E), 0);
+    ck_assert_uint_eq(loma_cache_count(c), 3);
+    /* leaving the array dim to the mapper is another key too */
+    loma_spatial fr = SP;
+    fr.free_oa[0] = true; /* same unroll fields, but free: must not hit */
+    ck_assert_ptr_null(loma_cache_get(c, &L, 0, &fr, &o));
+    ck_assert_double_eq(b->mac_count, 192);
+    loma_cache_free(c);
+}
+END_TEST
+
+START_TEST(test_cache_persists_across_runs)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    char path[] = "build/test_loma_cache.bin";
+    loma_cache *a = loma_cache_new();
+    const loma_result *r;
+    ck_assert_int_eq(loma_cache_map(a, &L, &CO, 0, &SP, &o, &r, &E), 0);
+    double lat = r->latency_cycles;
+    ck_assert_int_eq(loma_cache_save(a, path, &E), 0);
+    loma_cache_free(a);
+    loma_cache *b = loma_cache_new();
+    ck_assert_int_eq(loma_cache_load(b, path, &E), 0);
+    ck_assert_uint_eq(loma_cache_count(b), 1);
+    r = loma_cache_get(b, &L, 0, &SP, &o);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_double_eq(r->latency_cycles, lat);
+    loma_cache_free(b);
+    /* a file that is not a cache is refused */
+    FILE *f = fopen(path, "wb");
+    fputs("not a cache", f);
+    fclose(f);
+    b = loma_cache_new();
+    ck_assert_int_eq(loma_cache_load(b, path, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "not an evsim mapping cache"));
+    loma_cache_free(b);
+    remove(path);
+}
+END_TEST
+
+START_TEST(test_zero_sized_loop_is_an_error)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    L.dim_size[C] = 0;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "small_conv"));
+    ck_assert_ptr_nonnull(strstr(E.msg, "size 0"));
+}
+END_TEST
+
+START_TEST(test_zero_precision_output_is_an_error)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    L.prec_final_bits = 0;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "operand O"));
+}
+END_TEST
+
+START_TEST(test_spatial_beyond_array_is_an_error)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    make_spatial(&SP, 8);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "exceeds the array"));
+}
+END_TEST
+
+START_TEST(test_spatial_beyond_layer_dim_is_clipped)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    L.dim_size[K] = 3; /* ZigZag reduces the unroll to the dim's size */
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_double_eq(R.sp_loop[0].size, 3);
+}
+END_TEST
+
+START_TEST(test_layer_too_big_for_top_memory_is_an_error)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    CO.mem[2].size_bits = 100; /* dram cannot hold the whole layer */
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "small_conv"));
+    ck_assert_ptr_nonnull(strstr(E.msg, "dram"));
+    ck_assert_ptr_nonnull(strstr(E.msg, "operand"));
+}
+END_TEST
+
+START_TEST(test_missing_port_direction_names_operand_and_level)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    CO.mem[0].n_ports = 1; /* the weight RF loses its write port (fh) */
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "operand W"));
+    ck_assert_ptr_nonnull(strstr(E.msg, "w_rf"));
+    ck_assert_ptr_nonnull(strstr(E.msg, "fh"));
+}
+END_TEST
+
+START_TEST(test_free_oa_dim_generates_candidates)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    memset(&SP, 0, sizeof SP);
+    SP.free_oa[0] = true;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_int_eq(R.n_spatial_candidates, LOMA_SPATIAL_CANDIDATES);
+    /* the best candidates fill the 4-PE array */
+    ck_assert_int_eq(R.n_spatial, 1);
+    ck_assert_double_eq(R.sp_loop[0].size, 4);
+    ck_assert_double_eq(R.spatial_utilization, 1);
+    /* a fixed K unroll is one of the candidates, so the free search is
+     * never worse than it */
+    loma_result fixed;
+    make_spatial(&SP, 4);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &fixed, &E), 0);
+    ck_assert(R.latency_cycles <= fixed.latency_cycles);
+}
+END_TEST
+
+START_TEST(test_mixed_unrolling_on_one_array_dim)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    memset(&SP, 0, sizeof SP);
+    SP.n_unrolls[0] = 2; /* D1: [K, 2], [C, 2] */
+    SP.dim[0][0] = K;
+    SP.factor[0][0] = 2;
+    SP.dim[0][1] = C;
+    SP.factor[0][1] = 2;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    ck_assert_int_eq(R.n_spatial, 2);
+    ck_assert_double_eq(R.spatial_utilization, 1);
+    ck_assert_double_eq(R.ideal_temporal_cycles, 24); /* K2 OX4 FX3 left */
+}
+END_TEST
+
+START_TEST(test_fixed_ordering_costs_that_ordering)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
+    /* the searched winner, given back as a fixed order, costs the same */
+    loma_order ord = {0};
+    for (int i = 0; i < R.n_order; i++) {
+        ord.dim[i] = R.order[i].dim;
+        ord.size[i] = (uint64_t)R.order[i].size;
+    }
+    ord.n = R.n_order;
+    loma_result f;
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &ord, &f, &E), 0);
+    ck_assert_uint_eq(f.orderings_evaluated, 1);
+    ck_assert_double_eq(f.latency_cycles, R.latency_cycles);
+    ck_assert_double_eq(f.energy_pj, R.energy_pj);
+    /* size 0 = the rest of the dim */
+    loma_order rest = {3, {C, OX, FX}, {0, 0, 0}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &rest, &f, &E), 0);
+    ck_assert_double_eq(f.ideal_temporal_cycles, 24);
+    /* an ordering that does not divide or does not cover is refused */
+    loma_order bad = {2, {C, OX}, {3, 0}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &bad, &f, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "does not divide"));
+    loma_order part = {2, {C, OX}, {2, 4}};
+    ck_assert_int_eq(loma_map_ordering(&L, &CO, &SP, &part, &f, &E), -1);
+    ck_assert_ptr_nonnull(strstr(E.msg, "FX uncovered"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("loma");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_maps_small_conv_consistently);
+    tcase_add_test(tc, test_lpf_limit_merges_smallest_factors);
+    tcase_add_test(tc, test_search_bound_reports_skipped);
+    tcase_add_test(tc, test_huge_lpf_count_is_bounded);
+    tcase_add_test(tc, test_energy_criterion_never_costs_more_energy);
+    tcase_add_test(tc, test_same_inputs_same_result);
+    tcase_add_test(tc, test_threads_give_the_same_result);
+    tcase_add_test(tc, test_cache_maps_each_shape_once);
+    tcase_add_test(tc, test_cache_persists_across_runs);
+    tcase_add_test(tc, test_zero_sized_loop_is_an_error);
+    tcase_add_test(tc, test_zero_precision_output_is_an_error);
+    tcase_add_test(tc, test_spatial_beyond_array_is_an_error);
+    tcase_add_test(tc, test_spatial_beyond_layer_dim_is_clipped);
+    tcase_add_test(tc, test_layer_too_big_for_top_memory_is_an_error);
+    tcase_add_test(tc, test_missing_port_direction_names_operand_and_level);
+    tcase_add_test(tc, test_free_oa_dim_generates_candidates);
+    tcase_add_test(tc, test_mixed_unrolling_on_one_array_dim);
+    tcase_add_test(tc, test_fixed_ordering_costs_that_ordering);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
