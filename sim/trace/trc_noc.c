@@ -285,6 +285,8 @@ void trc_noc_last_period(trc_noc *r, uint64_t end_ps)
 
 uint64_t trc_noc_sync(trc_noc *r, uint64_t t_ps)
 {
+    if (!r->ready)
+        return t_ps;
     uint64_t t = clock_at(r, t_ps);
     sample_until(r, t);
     return t;
