@@ -12,8 +12,7 @@ static char path[128];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/evsim_trcn_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    make_tmpdir(dir, sizeof dir, "evsim_trcn_");
     snprintf(path, sizeof path, "%s/noc.pftrace", dir);
 }
 
