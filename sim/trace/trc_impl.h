@@ -42,8 +42,11 @@ typedef struct {
     trc_open_slice *stack;
     uint32_t depth, cap;
     /* lane groups */
-    uint32_t *lanes;
-    uint32_t n_lanes;
+    uint32_t *lanes;      /* lane track ids, in creation order */
+    uint32_t n_lanes, cap_lanes;
+    uint32_t *free_lanes; /* min-heap of indices into lanes[] */
+    uint32_t n_free, cap_free;
+    uint32_t lane_idx;    /* a lane: its index in its group's lanes[] */
 } trc_trk;
 
 /* What a backend is asked to write: one event, already filtered. */
@@ -154,6 +157,8 @@ int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
                   const trc_counter_spec *cs, trc_track *out);
 int trc_lane_pick(trc_writer *w, trc_track group,
                   trc_track *lane);
+/* A lane's last open slice ended: it can take the next one. */
+int trc_lane_freed(trc_writer *w, uint32_t lane);
 const char *trc_str_get(const trc_writer *w, trc_name id);
 void trc_tables_free(trc_writer *w);
 

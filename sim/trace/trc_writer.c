@@ -415,6 +415,8 @@ int trc_pop_slice(trc_writer *w, uint32_t id, const trc_extra *x)
 {
     trc_trk *t = &w->trk[id];
     trc_open_slice s = t->stack[--t->depth];
+    if (t->kind == TRK_LANE && t->depth == 0 && trc_lane_freed(w, id))
+        return -1;
     return s.recorded ? trc_emit(w, TRC_EV_END, id, 0, x, NULL) : 0;
 }
 

@@ -228,6 +228,22 @@ START_TEST(test_lanes_take_the_lowest_free)
     ck_assert_uint_eq(l[3], l[1]);
     ck_assert_uint_ne(l[0], l[1]);
     ck_assert_uint_ne(l[2], l[1]);
+    /* lane 1 freed, then taken by a slice begun on it directly: the next
+     * lane slice must not land on it, and gets a new lane 4 */
+    trc_end(w, l[0], 3500, NULL);
+    trc_begin(w, l[0], 3600, n, NULL);
+    trc_track l4;
+    trc_lane_begin(w, g, 3700, n, NULL, &l4);
+    ck_assert_uint_ne(l4, l[0]);
+    ck_assert_uint_ne(l4, l[1]);
+    ck_assert_uint_ne(l4, l[2]);
+    /* freed lanes come back lowest first */
+    trc_end(w, l[2], 3800, NULL);
+    trc_end(w, l[0], 3800, NULL);
+    trc_track l5;
+    trc_lane_begin(w, g, 3900, n, NULL, &l5);
+    ck_assert_uint_eq(l5, l[0]);
+    ck_assert(!trc_failed(w));
     ck_assert_int_eq(trc_begin(w, g, 4000, n, NULL), -1); /* group row */
     trc_error err;
     ck_assert_int_eq(trc_close(w, 5000, &err), -1);
