@@ -24,6 +24,12 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+static trc_name oom_name(trc_writer *w)
+{
+    trc_fail(w, "out of memory");
+    return 0;
+}
+
 trc_name trc_intern(trc_writer *w, const char *s)
 {
     if (w->failed)
@@ -41,17 +47,17 @@ trc_name trc_intern(trc_writer *w, const char *s)
         uint32_t cap = w->cap_str ? 2 * w->cap_str : 64;
         char **ids = realloc(w->str_by_id, cap * sizeof *ids);
         if (!ids)
-            return (trc_name)trc_fail(w, "out of memory"), 0;
+            return oom_name(w);
         w->str_by_id = ids;
         uint8_t *em = realloc(w->str_emitted, cap);
         if (!em)
-            return (trc_name)trc_fail(w, "out of memory"), 0;
+            return oom_name(w);
         w->str_emitted = em;
         w->cap_str = cap;
     }
     e = malloc(sizeof *e + n + 1);
     if (!e)
-        return (trc_name)trc_fail(w, "out of memory"), 0;
+        return oom_name(w);
     memcpy(e->s, s, n + 1);
     e->id = ++w->n_str;
     HASH_ADD(hh, w->strs, s, n, e);
