@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "noc_traffic.h"
+#include "trace/trc_noc.h"
 
 static void usage(FILE *out)
 {
@@ -42,6 +43,7 @@ static void usage(FILE *out)
         "  --sweep                CSV curve up to saturation, saturation by\n"
         "                         bisection (--sweep-step 0.05, --sweep-tol 0.005)\n"
         "  --help\n");
+    fputs(trc_cli_help(), out);
 }
 
 static int bad(const char *fmt, const char *a, const char *b)
@@ -184,6 +186,8 @@ int cli_noc_main(int argc, char **argv)
     noc_traffic_default(&c);
     int json = 0, sweep = 0;
     double step = 0.05, tol = 0.005;
+    trc_noc_hook th;
+    trc_noc_hook_init(&th);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -199,6 +203,11 @@ int cli_noc_main(int argc, char **argv)
             sweep = 1;
             continue;
         }
+        int tr = trc_cli_parse(&th.cli, argc, argv, &i, &th.err);
+        if (tr < 0)
+            return bad("%s%s", th.err.msg, "");
+        if (tr > 0)
+            continue;
         if (strncmp(a, "--", 2)) {
             bad("unexpected argument '%s'%s", a, "");
             usage(stderr);
@@ -284,12 +293,27 @@ int cli_noc_main(int argc, char **argv)
     if (noc_traffic_check(&c, &e))
         return bad("%s%s", e.msg, "");
 
+    if (th.cli.path && sweep)
+        return bad("--trace records one run, not a --sweep%s%s", "", "");
+    if (th.cli.path && !(c.observer = trc_noc_hook_observer(&th))) {
+        fprintf(stderr, "evsim noc: %s\n", th.err.msg);
+        return 1;
+    }
     if (!sweep) {
         noc_traffic_result r;
         if (noc_traffic_run(&c, &r, &e)) {
+            trc_noc_hook_cancel(&th);
             fprintf(stderr, "evsim noc: %s\n", e.msg);
             return 1;
         }
+        if (trc_noc_hook_end(&th, r.cycles)) {
+            fprintf(stderr, "evsim noc: %s\n", th.err.msg);
+            return 1;
+        }
+        if (th.done)
+            fprintf(stderr, "evsim noc: trace %s: %llu slices, %llu bytes\n",
+                    th.cli.path, (unsigned long long)th.st.slices,
+                    (unsigned long long)th.st.bytes);
         if (r.deadlock)
             return report_deadlock(&r);
         if (json) {

@@ -25,21 +25,24 @@ const char *trc_cli_help(void)
            "a unit: 500ns, 2us)\n"
            "  --trace-to T         ... up to time T\n"
            "  --trace-sample N     counter sampling period in cycles "
-           "(default 100)\n";
+           "(default 100)\n"
+           "  --trace-cycles       timestamps in clock cycles instead of ns "
+           "(shown as ns)\n";
 }
 
 /* "123" (cycles) or "1.5us": value and picoseconds per unit (0 = cycles). */
-static int parse_time(const char *s, double *v, int *unit)
+static int parse_time(const char *s, double *out, int *unit)
 {
     char *end;
-    *v = strtod(s, &end);
-    if (end == s || !isfinite(*v) || *v < 0)
-        return -1;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v) || v < 0)
+        return -1; /* *out untouched: a bad value changes nothing */
     static const struct { const char *sfx; int ps; } units[] = {
         {"", 0}, {"c", 0}, {"cycles", 0}, {"ps", 1}, {"ns", 1000},
         {"us", 1000000}, {"ms", 1000000000}};
     for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
         if (!strcmp(end, units[k].sfx)) {
+            *out = v;
             *unit = units[k].ps;
             return 0;
         }
@@ -49,6 +52,10 @@ static int parse_time(const char *s, double *v, int *unit)
 int trc_cli_parse(trc_cli *c, int argc, char **argv, int *i, trc_error *err)
 {
     const char *opt = argv[*i];
+    if (!strcmp(opt, "--trace-cycles")) {
+        c->cycles = true;
+        return 1;
+    }
     static const char *known[] = {"--trace", "--trace-json", "--trace-level",
                                   "--trace-from", "--trace-to",
                                   "--trace-sample"};
@@ -119,6 +126,8 @@ int trc_cli_options(const trc_cli *c, uint64_t cycle_ps, trc_options *o,
     trc_options_default(o);
     o->format = c->format;
     o->level = c->level;
+    if (c->cycles)
+        o->cycle_ps = cycle_ps;
     if (c->has_from)
         o->from_ps = to_ps(c->from, c->from_unit, cycle_ps);
     if (c->has_to)

@@ -6,6 +6,7 @@
  *   --trace-from T        write only from time T ...
  *   --trace-to T          ... up to time T
  *   --trace-sample N      counter sampling period in cycles (default 100)
+ *   --trace-cycles        timestamps in cycles of the model's clock, not ns
  * T is a number of cycles of the model's clock, or a time with a unit:
  * 10ns, 2.5us, 1ms, 500ps. Parsing does not print; the command does. */
 #ifndef EVSIM_TRC_CLI_H
@@ -21,12 +22,13 @@ typedef struct {
     int from_unit, to_unit;   /* 0: cycles; else ps per unit */
     bool has_from, has_to;
     uint64_t sample_cycles;
+    bool cycles;              /* --trace-cycles */
 } trc_cli;
 
 void trc_cli_init(trc_cli *c);
 
-/* If argv[*i] is a trace option, consumes it and its value (advancing *i
- * past the value) and returns 1; returns 0 if it is not one, -1 with err
+/* If argv[*i] is a trace option, consumes it and its value if it takes
+ * one (advancing *i past the value) and returns 1; returns 0 if it is not one, -1 with err
  * filled on a bad or missing value. */
 int trc_cli_parse(trc_cli *c, int argc, char **argv, int *i, trc_error *err);
 

@@ -42,8 +42,11 @@ typedef struct {
     trc_open_slice *stack;
     uint32_t depth, cap;
     /* lane groups */
-    uint32_t *lanes;
-    uint32_t n_lanes;
+    uint32_t *lanes;      /* lane track ids, in creation order */
+    uint32_t n_lanes, cap_lanes;
+    uint32_t *free_lanes; /* min-heap of indices into lanes[] */
+    uint32_t n_free, cap_free;
+    uint32_t lane_idx;    /* a lane: its index in its group's lanes[] */
 } trc_trk;
 
 /* What a backend is asked to write: one event, already filtered. */
@@ -136,12 +139,26 @@ int trc_fail(trc_writer *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int trc_write(trc_writer *w, const void *p, size_t n);
 bool trc_track_ok(const trc_writer *w, trc_track t, int kind);
+uint64_t trc_to_tick(const trc_writer *w, uint64_t ps);
+/* Brings time to tick (>= now), writing queued ENDs due by then. */
+int trc_advance(trc_writer *w, uint64_t tick);
+/* Writes one event now if it is recorded; `more` is an argument the
+ * writer adds itself, or NULL. */
+int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
+             const trc_extra *x, const trc_arg *more);
+/* Pops the innermost slice of a track, writing its END if recorded. */
+int trc_pop_slice(trc_writer *w, uint32_t id, const trc_extra *x);
+/* Queues the END of a slice at a later tick. */
+int trc_queue_end(trc_writer *w, trc_pend p);
+int trc_mark_dirty(trc_writer *w, uint32_t id);
 
 /* trc_track.c */
 int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
                   const trc_counter_spec *cs, trc_track *out);
 int trc_lane_pick(trc_writer *w, trc_track group,
                   trc_track *lane);
+/* A lane's last open slice ended: it can take the next one. */
+int trc_lane_freed(trc_writer *w, uint32_t lane);
 const char *trc_str_get(const trc_writer *w, trc_name id);
 void trc_tables_free(trc_writer *w);
 

@@ -12,9 +12,9 @@
  *                                output-link utilisation over the last
  *                                sampling period, % of cycles with a flit
  *   NoC packets by source        (full)
- *     from T                     lanes of packet slices from terminal T:
- *                                creation to tail ejection, args src,
- *                                dst(s), flits, hops, latency_cycles
+ *     from T                     lanes of packet slices from terminal T
+ *                                (the source): creation to tail ejection,
+ *                                args dst(s), flits, hops, latency_cycles
  *   NoC multicast deliveries     (full)
  *     to T                       one instant per multicast delivery, the
  *                                arrow from the packet's slice ends here
@@ -51,5 +51,29 @@ trc_noc *trc_noc_start(const trc_cli *c, noc *n, trc_error *err);
 int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err);
 /* Drops the trace file being written and frees. NULL is a no-op. */
 void trc_noc_abort(trc_noc *r);
+
+/* For a command whose NoC is built inside a runner (noc_traffic_run):
+ * hand the runner trc_noc_hook_observer(); the trace opens when the NoC
+ * attaches it (noc_set_observer calls `attached`), and trc_noc_hook_end
+ * closes it after the run, when the NoC may already be freed. */
+typedef struct {
+    trc_cli cli;      /* fill with trc_cli_parse */
+    trc_noc *rec;
+    trc_stats st;     /* of the closed file */
+    trc_error err;
+    int failed;       /* err says why; no file was left */
+    int done;         /* the file is in place */
+    noc_observer obs;
+} trc_noc_hook;
+
+void trc_noc_hook_init(trc_noc_hook *h);
+/* NULL (h->err) when out of memory. */
+const noc_observer *trc_noc_hook_observer(trc_noc_hook *h);
+/* After the run, which ended at end_cycles of the NoC's clock (the trace
+ * ends there, or at its last event if later). 0, or -1 with h->err and no
+ * file left. Does nothing (0) if no observer was asked for. */
+int trc_noc_hook_end(trc_noc_hook *h, uint64_t end_cycles);
+/* The run failed: drop the file. */
+void trc_noc_hook_cancel(trc_noc_hook *h);
 
 #endif

@@ -16,11 +16,23 @@
 #define SEQ_CLEARED 1u
 #define SEQ_NEEDS 2u
 
+/* Packets are packed straight into an output buffer written out in big
+ * blocks: no copy through stdio and no write call per packet. */
+#define OUT_BLOCK (256 * 1024)
+
 typedef struct {
     uint8_t *buf;
-    size_t cap;
+    size_t len, cap;
     bool started; /* first packet written */
 } pb_state;
+
+static int flush_out(trc_writer *w)
+{
+    pb_state *s = w->be_state;
+    int rc = s->len ? trc_write(w, s->buf, s->len) : 0;
+    s->len = 0;
+    return rc;
+}
 
 static int pb_start(trc_writer *w)
 {
@@ -28,6 +40,10 @@ static int pb_start(trc_writer *w)
     if (!s)
         return trc_fail(w, "out of memory");
     w->be_state = s;
+    s->buf = malloc(OUT_BLOCK);
+    if (!s->buf)
+        return trc_fail(w, "out of memory");
+    s->cap = OUT_BLOCK;
     return 0;
 }
 
@@ -42,12 +58,27 @@ static void pb_release(trc_writer *w)
 
 static int pb_finish(trc_writer *w)
 {
-    (void)w;
-    return 0;
+    return flush_out(w);
 }
 
-/* Frames and writes one packet. */
-static int put_packet(trc_writer *w, Trcpb__TracePacket *p)
+#define HEAD 11 /* the most a tag and a length varint can take */
+
+static size_t varint_len(size_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* Frames and writes one packet. `bound` is an upper bound of its packed
+ * size, or 0 to have it computed. The packet is packed in place after
+ * room for its tag and length, sized from the bound (so protobuf-c makes
+ * no separate sizing pass); if the real length needs a shorter varint, the
+ * bytes move down by one or two. */
+static int put_packet(trc_writer *w, Trcpb__TracePacket *p, size_t bound)
 {
     pb_state *s = w->be_state;
     p->has_trusted_packet_sequence_id = 1;
@@ -57,30 +88,39 @@ static int put_packet(trc_writer *w, Trcpb__TracePacket *p)
         p->sequence_flags = SEQ_CLEARED | SEQ_NEEDS;
         s->started = true;
     }
-    size_t len = protobuf_c_message_get_packed_size(&p->base);
-    size_t need = len + 11;
-    if (need > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        uint8_t *b = realloc(s->buf, cap);
-        if (!b)
-            return trc_fail(w, "out of memory");
-        s->buf = b;
-        s->cap = cap;
+    if (!bound)
+        bound = protobuf_c_message_get_packed_size(&p->base);
+    if (s->len + bound + HEAD > s->cap) {
+        if (flush_out(w))
+            return -1;
+        if (bound + HEAD > s->cap) {
+            size_t cap = s->cap ? s->cap : OUT_BLOCK;
+            while (cap < bound + HEAD)
+                cap *= 2;
+            uint8_t *b = realloc(s->buf, cap);
+            if (!b)
+                return trc_fail(w, "out of memory");
+            s->buf = b;
+            s->cap = cap;
+        }
     }
-    uint8_t *b = s->buf;
-    size_t n = 0;
-    b[n++] = 0x0A; /* Trace.packet: field 1, length-delimited */
+    size_t room = 1 + varint_len(bound);
+    uint8_t *at = s->buf + s->len;
+    size_t len = protobuf_c_message_pack(&p->base, at + room);
+    size_t head = 1 + varint_len(len);
+    if (head < room)
+        memmove(at + head, at + room, len);
+    at[0] = 0x0A; /* Trace.packet: field 1, length-delimited */
+    size_t n = 1;
     for (size_t v = len;; v >>= 7) {
         if (v < 0x80) {
-            b[n++] = (uint8_t)v;
+            at[n++] = (uint8_t)v;
             break;
         }
-        b[n++] = (uint8_t)(v | 0x80);
+        at[n++] = (uint8_t)(v | 0x80);
     }
-    n += protobuf_c_message_pack(&p->base, b + n);
-    return trc_write(w, b, n);
+    s->len += head + len;
+    return 0;
 }
 
 static int pb_track(trc_writer *w, uint32_t id)
@@ -124,7 +164,7 @@ static int pb_track(trc_writer *w, uint32_t id)
     }
     p.data_case = TRCPB__TRACE_PACKET__DATA_TRACK_DESCRIPTOR;
     p.track_descriptor = &d;
-    return put_packet(w, &p);
+    return put_packet(w, &p, 0);
 }
 
 /* Interns `id` in table `bit` of this packet if the sequence has not seen
@@ -241,7 +281,15 @@ static int pb_event(trc_writer *w, const trc_ev *e)
         p.has_sequence_flags = 1;
         p.sequence_flags = SEQ_NEEDS;
     }
-    int rc = put_packet(w, &p);
+    /* Upper bound of the packed size: fixed fields, then per part its
+     * tag, length and value at their widest. */
+    size_t bound = 96 + 10 * nf + 10 * e->n_flow_end;
+    for (unsigned i = 0; i < e->n_args; i++)
+        bound += 40 + (e->args[i].kind == TRC_ARG_STR && e->args[i].v.s
+                           ? strlen(e->args[i].v.s) : 0);
+    for (size_t i = 0; i < used; i++)
+        bound += 32 + strlen(pool[i].name);
+    int rc = put_packet(w, &p, bound);
     if (fl != flows)
         free(fl);
     if (rc)

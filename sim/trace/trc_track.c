@@ -24,6 +24,12 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+static trc_name oom_name(trc_writer *w)
+{
+    trc_fail(w, "out of memory");
+    return 0;
+}
+
 trc_name trc_intern(trc_writer *w, const char *s)
 {
     if (w->failed)
@@ -41,17 +47,17 @@ trc_name trc_intern(trc_writer *w, const char *s)
         uint32_t cap = w->cap_str ? 2 * w->cap_str : 64;
         char **ids = realloc(w->str_by_id, cap * sizeof *ids);
         if (!ids)
-            return (trc_name)trc_fail(w, "out of memory"), 0;
+            return oom_name(w);
         w->str_by_id = ids;
         uint8_t *em = realloc(w->str_emitted, cap);
         if (!em)
-            return (trc_name)trc_fail(w, "out of memory"), 0;
+            return oom_name(w);
         w->str_emitted = em;
         w->cap_str = cap;
     }
     e = malloc(sizeof *e + n + 1);
     if (!e)
-        return (trc_name)trc_fail(w, "out of memory"), 0;
+        return oom_name(w);
     memcpy(e->s, s, n + 1);
     e->id = ++w->n_str;
     HASH_ADD(hh, w->strs, s, n, e);
@@ -100,8 +106,10 @@ int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
     if (spec->parent && !trc_track_ok(w, spec->parent, -1))
         return trc_fail(w, "track '%s': unknown parent %u", spec->name,
                         spec->parent);
+    /* counters have no children; a lane group only the lanes it makes */
     if (spec->parent && (w->trk[spec->parent].kind == TRK_COUNTER ||
-                         w->trk[spec->parent].kind == TRK_LANES))
+                         (w->trk[spec->parent].kind == TRK_LANES) !=
+                             (kind == TRK_LANE)))
         return trc_fail(w, "track '%s': parent '%s' cannot have children",
                         spec->name, w->trk[spec->parent].name);
     if (claim_sibling_name(w, spec->parent, spec->name))
@@ -161,38 +169,81 @@ int trc_lanes_new(trc_writer *w, const trc_track_spec *spec, trc_track *out)
     return trc_track_add(w, spec, TRK_LANES, NULL, out);
 }
 
+/* Free lanes wait in a min-heap of their indices, so a slice takes the
+ * lowest free lane in O(log lanes): lowest first keeps the number of
+ * lanes at the peak concurrency and the choice deterministic, and a run
+ * past saturation (thousands of queued packets per source) stays fast.
+ * An entry whose lane got busy again (a slice begun on it directly) is
+ * skipped when it surfaces. */
+static uint32_t free_pop(trc_trk *g)
+{
+    uint32_t *h = g->free_lanes, top = h[0], last = h[--g->n_free];
+    uint32_t i = 0, n = g->n_free;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1] < h[c])
+            c++;
+        if (h[c] >= last)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (n)
+        h[i] = last;
+    return top;
+}
+
+int trc_lane_freed(trc_writer *w, uint32_t lane)
+{
+    trc_trk *g = &w->trk[w->trk[lane].parent];
+    if (g->n_free == g->cap_free) {
+        uint32_t cap = g->cap_free ? 2 * g->cap_free : 8;
+        uint32_t *h = realloc(g->free_lanes, cap * sizeof *h);
+        if (!h)
+            return trc_fail(w, "out of memory");
+        g->free_lanes = h;
+        g->cap_free = cap;
+    }
+    uint32_t v = w->trk[lane].lane_idx, i = g->n_free++;
+    while (i > 0 && g->free_lanes[(i - 1) / 2] > v) {
+        g->free_lanes[i] = g->free_lanes[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    g->free_lanes[i] = v;
+    return 0;
+}
+
 /* The lowest lane with nothing open (queued ENDs due by now are already
- * written), adding one when all are busy. Lowest
- * first keeps the number of lanes at the peak concurrency and the choice
- * deterministic. */
-int trc_lane_pick(trc_writer *w, trc_track group,
-                  trc_track *lane)
+ * written), adding one when all are busy. */
+int trc_lane_pick(trc_writer *w, trc_track group, trc_track *lane)
 {
     if (!trc_track_ok(w, group, TRK_LANES))
         return trc_fail(w, "track %u is not a lane group", group);
     trc_trk *g = &w->trk[group];
-    for (uint32_t i = 0; i < g->n_lanes; i++) {
-        trc_trk *l = &w->trk[g->lanes[i]];
-        if (l->depth == 0) {
-            *lane = g->lanes[i];
+    while (g->n_free) {
+        uint32_t id = g->lanes[free_pop(g)];
+        if (w->trk[id].depth == 0) {
+            *lane = id;
             return 0;
         }
     }
-    uint32_t *ls = realloc(g->lanes, (g->n_lanes + 1) * sizeof *ls);
-    if (!ls)
-        return trc_fail(w, "out of memory");
-    g->lanes = ls;
+    if (g->n_lanes == g->cap_lanes) {
+        uint32_t cap = g->cap_lanes ? 2 * g->cap_lanes : 4;
+        uint32_t *ls = realloc(g->lanes, cap * sizeof *ls);
+        if (!ls)
+            return trc_fail(w, "out of memory");
+        g->lanes = ls;
+        g->cap_lanes = cap;
+    }
     char name[300];
     snprintf(name, sizeof name, "%s %u", g->name, g->n_lanes + 1);
     trc_track_spec spec = {name, NULL, group, (trc_level)g->level};
-    /* Lanes are children of a lane group, which trc_track_add refuses for
-     * callers; add as a plain track, then mark it a lane. */
-    g->kind = TRK_SLICE;
-    int rc = trc_track_add(w, &spec, TRK_LANE, NULL, lane);
-    g = &w->trk[group]; /* trk may have moved */
-    g->kind = TRK_LANES;
-    if (rc)
+    if (trc_track_add(w, &spec, TRK_LANE, NULL, lane))
         return -1;
+    g = &w->trk[group]; /* trk may have moved */
+    w->trk[*lane].lane_idx = g->n_lanes;
     g->lanes[g->n_lanes++] = *lane;
     return 0;
 }
@@ -217,6 +268,7 @@ void trc_tables_free(trc_writer *w)
         free(t->share_key);
         free(t->stack);
         free(t->lanes);
+        free(t->free_lanes);
     }
     free(w->trk);
     free(w->str_by_id);

@@ -1,7 +1,8 @@
 /* trc_writer.c -- the writer's clock: time conversion, the window, queued
- * ENDs of complete slices, counter coalescing, flow bookkeeping, and the
- * event calls. Backends (trc_pb.c, trc_json.c) only encode what this file
- * decides to write, always in non-decreasing time. */
+ * ENDs of complete slices, counter coalescing, flow bookkeeping, opening
+ * and closing the file. The event calls (trc_event.c) go through here;
+ * backends (trc_pb.c, trc_json.c) only encode what this file decides to
+ * write, always in non-decreasing time. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -87,7 +88,7 @@ void trc_get_stats(const trc_writer *w, trc_stats *out) { *out = w->st; }
 
 uint64_t trc_flow_new(trc_writer *w) { return ++w->next_flow; }
 
-static uint64_t to_tick(const trc_writer *w, uint64_t ps)
+uint64_t trc_to_tick(const trc_writer *w, uint64_t ps)
 {
     if (ps == UINT64_MAX)
         return UINT64_MAX;
@@ -112,7 +113,7 @@ static int grow_fbuf(trc_writer *w, uint32_t n)
  * steps and ends from what the file already holds, so an arrow is written
  * only when its start is in the file. `more` is one argument the writer
  * adds itself (a window cut), or NULL. */
-static int emit(trc_writer *w, int type, uint32_t track, trc_name name,
+int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
                 const trc_extra *x, const trc_arg *more)
 {
     trc_ev e;
@@ -226,7 +227,7 @@ static int flush_counters(trc_writer *w)
     return 0;
 }
 
-static int mark_dirty(trc_writer *w, uint32_t id)
+int trc_mark_dirty(trc_writer *w, uint32_t id)
 {
     if (w->trk[id].dirty)
         return 0;
@@ -253,13 +254,13 @@ static int open_window(trc_writer *w)
     trc_arg before = trc_arg_int(w->key_before, 1);
     for (uint32_t id = 1; id <= w->n_trk; id++) {
         trc_trk *t = &w->trk[id];
-        if (t->kind == TRK_COUNTER && t->has_value && mark_dirty(w, id))
+        if (t->kind == TRK_COUNTER && t->has_value && trc_mark_dirty(w, id))
             return -1;
         if (!t->written)
             continue;
         for (uint32_t i = 0; i < t->depth; i++) {
             t->stack[i].recorded = true;
-            if (emit(w, TRC_EV_BEGIN, id, t->stack[i].name, NULL, &before))
+            if (trc_emit(w, TRC_EV_BEGIN, id, t->stack[i].name, NULL, &before))
                 return -1;
         }
     }
@@ -285,7 +286,7 @@ static int close_window(trc_writer *w)
             if (!t->stack[i].recorded)
                 continue;
             t->stack[i].recorded = false;
-            if (emit(w, TRC_EV_END, id, 0, NULL, &cut))
+            if (trc_emit(w, TRC_EV_END, id, 0, NULL, &cut))
                 return -1;
         }
     }
@@ -305,10 +306,10 @@ static int close_window(trc_writer *w)
         }
         int rc = 0;
         if (k) {
-            trc_track_spec spec = {"trace end", "Arrows whose target lies "
-                                   "after the end of the trace end here.",
-                                   0, TRC_SUMMARY};
-            /* re-insert so emit() sees them as started */
+            trc_track_spec spec = {"(trace end)", "Arrows whose target "
+                                   "lies after the end of the trace end "
+                                   "here.", 0, TRC_SUMMARY};
+            /* re-insert so trc_emit() sees them as started */
             for (uint32_t i = 0; i < k && !rc; i++) {
                 f = malloc(sizeof *f);
                 if (!f) {
@@ -325,7 +326,7 @@ static int close_window(trc_writer *w)
             x.flow_ends = ids;
             x.n_flow_ends = k;
             if (!rc)
-                rc = emit(w, TRC_EV_INSTANT, w->end_track,
+                rc = trc_emit(w, TRC_EV_INSTANT, w->end_track,
                           trc_intern(w, "trace end"), &x, NULL);
         }
         free(ids);
@@ -367,7 +368,7 @@ static bool pend_less(const trc_pend *a, const trc_pend *b)
     return a->tick != b->tick ? a->tick < b->tick : a->seq < b->seq;
 }
 
-static int heap_push(trc_writer *w, trc_pend p)
+int trc_queue_end(trc_writer *w, trc_pend p)
 {
     if (w->n_heap == w->cap_heap) {
         uint32_t cap = w->cap_heap ? 2 * w->cap_heap : 256;
@@ -410,15 +411,17 @@ static trc_pend heap_pop(trc_writer *w)
     return top;
 }
 
-static int pop_slice(trc_writer *w, uint32_t id, const trc_extra *x)
+int trc_pop_slice(trc_writer *w, uint32_t id, const trc_extra *x)
 {
     trc_trk *t = &w->trk[id];
     trc_open_slice s = t->stack[--t->depth];
-    return s.recorded ? emit(w, TRC_EV_END, id, 0, x, NULL) : 0;
+    if (t->kind == TRK_LANE && t->depth == 0 && trc_lane_freed(w, id))
+        return -1;
+    return s.recorded ? trc_emit(w, TRC_EV_END, id, 0, x, NULL) : 0;
 }
 
 /* Brings time to `tick`, writing every queued END due by then in order. */
-static int advance(trc_writer *w, uint64_t tick)
+int trc_advance(trc_writer *w, uint64_t tick)
 {
     if (w->failed)
         return -1;
@@ -435,179 +438,10 @@ static int advance(trc_writer *w, uint64_t tick)
             return trc_fail(w, "slices on track '%s' do not nest: a "
                             "complete slice ends while a later one is open",
                             t->name);
-        if (pop_slice(w, p.track, NULL))
+        if (trc_pop_slice(w, p.track, NULL))
             return -1;
     }
     return step_to(w, tick);
-}
-
-/* ---- event calls ---- */
-
-static int push_slice(trc_writer *w, uint32_t id, trc_name name,
-                      uint32_t pending, uint64_t end_tick)
-{
-    trc_trk *t = &w->trk[id];
-    if (t->depth == t->cap) {
-        uint32_t cap = t->cap ? 2 * t->cap : 4;
-        trc_open_slice *s = realloc(t->stack, cap * sizeof *s);
-        if (!s)
-            return trc_fail(w, "out of memory");
-        t->stack = s;
-        t->cap = cap;
-    }
-    bool rec = w->win == WIN_IN && t->written;
-    t->stack[t->depth++] = (trc_open_slice){name, pending, rec, end_tick};
-    return 0;
-}
-
-static int check_slice_call(trc_writer *w, trc_track t, trc_name name,
-                            bool named)
-{
-    if (w->failed)
-        return -1;
-    if (!trc_track_ok(w, t, TRK_SLICE))
-        return trc_fail(w, "track %u is not a slice track", t);
-    if (named && (name == 0 || name > w->n_str))
-        return trc_fail(w, "event on track '%s' without a valid name",
-                        w->trk[t].name);
-    return 0;
-}
-
-int trc_begin(trc_writer *w, trc_track t, uint64_t t_ps, trc_name name,
-              const trc_extra *x)
-{
-    if (check_slice_call(w, t, name, true) || advance(w, to_tick(w, t_ps)))
-        return -1;
-    if (push_slice(w, t, name, 0, 0))
-        return -1;
-    return w->trk[t].stack[w->trk[t].depth - 1].recorded
-               ? emit(w, TRC_EV_BEGIN, t, name, x, NULL)
-               : 0;
-}
-
-int trc_end(trc_writer *w, trc_track t, uint64_t t_ps, const trc_extra *x)
-{
-    if (check_slice_call(w, t, 0, false) || advance(w, to_tick(w, t_ps)))
-        return -1;
-    trc_trk *k = &w->trk[t];
-    if (!k->depth)
-        return trc_fail(w, "end on track '%s' with no open slice", k->name);
-    if (k->stack[k->depth - 1].pending)
-        return trc_fail(w, "end on track '%s' would end a complete slice "
-                        "(slices do not nest)", k->name);
-    return pop_slice(w, t, x);
-}
-
-static uint32_t new_slice_id(trc_writer *w)
-{
-    if (++w->next_slice_id == 0) /* 0 means "not queued" */
-        ++w->next_slice_id;
-    return w->next_slice_id;
-}
-
-int trc_end_at(trc_writer *w, trc_track t, uint64_t t_ps)
-{
-    if (check_slice_call(w, t, 0, false))
-        return -1;
-    uint64_t tick = to_tick(w, t_ps);
-    if (tick < w->now)
-        return trc_fail(w, "time went backwards: end at %llu after %llu "
-                        "(trace ticks)", (unsigned long long)tick,
-                        (unsigned long long)w->now);
-    trc_trk *k = &w->trk[t];
-    if (!k->depth || k->stack[k->depth - 1].pending)
-        return trc_fail(w, "end on track '%s' with no open slice", k->name);
-    if (tick == w->now)
-        return pop_slice(w, t, NULL);
-    uint32_t sid = new_slice_id(w);
-    k->stack[k->depth - 1].pending = sid;
-    k->stack[k->depth - 1].end_tick = tick;
-    return heap_push(w, (trc_pend){tick, w->pend_seq++, t, sid});
-}
-
-int trc_complete(trc_writer *w, trc_track t, uint64_t t_ps, uint64_t dur_ps,
-                 trc_name name, const trc_extra *x)
-{
-    if (check_slice_call(w, t, name, true))
-        return -1;
-    if (t_ps > UINT64_MAX - 1 - dur_ps)
-        return trc_fail(w, "slice end time overflows");
-    uint64_t tick = to_tick(w, t_ps), end = to_tick(w, t_ps + dur_ps);
-    if (advance(w, tick))
-        return -1;
-    trc_trk *k = &w->trk[t];
-    if (k->depth && k->stack[k->depth - 1].pending &&
-        k->stack[k->depth - 1].end_tick < end)
-        return trc_fail(w, "slices on track '%s' do not nest: a complete "
-                        "slice outlasts the one it starts in", k->name);
-    uint32_t sid = new_slice_id(w);
-    if (push_slice(w, t, name, sid, end))
-        return -1;
-    if (k->stack[k->depth - 1].recorded &&
-        emit(w, TRC_EV_BEGIN, t, name, x, NULL))
-        return -1;
-    if (end == tick)
-        return pop_slice(w, t, NULL);
-    return heap_push(w, (trc_pend){end, w->pend_seq++, t, sid});
-}
-
-int trc_instant(trc_writer *w, trc_track t, uint64_t t_ps, trc_name name,
-                const trc_extra *x)
-{
-    if (check_slice_call(w, t, name, true) || advance(w, to_tick(w, t_ps)))
-        return -1;
-    if (w->win != WIN_IN || !w->trk[t].written)
-        return 0;
-    return emit(w, TRC_EV_INSTANT, t, name, x, NULL);
-}
-
-static int set_counter(trc_writer *w, trc_track t, uint64_t t_ps, bool dbl,
-                       int64_t iv, double dv)
-{
-    if (w->failed)
-        return -1;
-    if (!trc_track_ok(w, t, TRK_COUNTER))
-        return trc_fail(w, "track %u is not a counter track", t);
-    if (dbl && !(dv - dv == 0))
-        return trc_fail(w, "counter '%s': value is not finite",
-                        w->trk[t].name);
-    if (advance(w, to_tick(w, t_ps)))
-        return -1;
-    trc_trk *k = &w->trk[t];
-    k->has_value = true;
-    k->value_double = dbl;
-    k->iv = iv;
-    k->dv = dv;
-    return mark_dirty(w, t);
-}
-
-int trc_counter_int(trc_writer *w, trc_track t, uint64_t t_ps, int64_t v)
-{
-    return set_counter(w, t, t_ps, false, v, 0);
-}
-
-int trc_counter_double(trc_writer *w, trc_track t, uint64_t t_ps, double v)
-{
-    return set_counter(w, t, t_ps, true, 0, v);
-}
-
-int trc_lane_begin(trc_writer *w, trc_track group, uint64_t t_ps,
-                   trc_name name, const trc_extra *x, trc_track *lane_out)
-{
-    *lane_out = 0;
-    if (advance(w, to_tick(w, t_ps)) ||
-        trc_lane_pick(w, group, lane_out))
-        return -1;
-    return trc_begin(w, *lane_out, t_ps, name, x);
-}
-
-int trc_lane_complete(trc_writer *w, trc_track group, uint64_t t_ps,
-                      uint64_t dur_ps, trc_name name, const trc_extra *x)
-{
-    trc_track lane;
-    if (advance(w, to_tick(w, t_ps)) || trc_lane_pick(w, group, &lane))
-        return -1;
-    return trc_complete(w, lane, t_ps, dur_ps, name, x);
 }
 
 /* ---- open / close ---- */
@@ -651,8 +485,8 @@ trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
         writer_free(w);
         return NULL;
     }
-    w->from_tick = to_tick(w, opt->from_ps);
-    w->to_tick = to_tick(w, opt->to_ps);
+    w->from_tick = trc_to_tick(w, opt->from_ps);
+    w->to_tick = trc_to_tick(w, opt->to_ps);
     w->win = w->from_tick == 0 ? WIN_IN : WIN_BEFORE;
     size_t n = strlen(path);
     w->path = strdup(path);
@@ -699,12 +533,12 @@ int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err)
 int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
                     trc_error *err)
 {
-    uint64_t end = to_tick(w, end_ps);
+    uint64_t end = trc_to_tick(w, end_ps);
     if (end > w->to_tick)
         end = w->to_tick + 1; /* closes the window at its end */
     if (end < w->now)
         end = w->now;
-    if (!w->failed && !advance(w, end) && w->win == WIN_IN)
+    if (!w->failed && !trc_advance(w, end) && w->win == WIN_IN)
         close_window(w);
     if (!w->failed)
         w->be->finish(w);

@@ -12,8 +12,7 @@ static char path[128];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/evsim_trc_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    make_tmpdir(dir, sizeof dir, "evsim_trc_");
     snprintf(path, sizeof path, "%s/t.pftrace", dir);
 }
 

@@ -12,8 +12,7 @@ static char path[128];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/evsim_trcn_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    make_tmpdir(dir, sizeof dir, "evsim_trcn_");
     snprintf(path, sizeof path, "%s/noc.pftrace", dir);
 }
 
@@ -207,6 +206,67 @@ START_TEST(test_noc_same_run_same_bytes)
 }
 END_TEST
 
+/* A runner that builds its own NoC: it installs the hook's observer, the
+ * trace opens when the NoC attaches it and closes after the run, when the
+ * NoC is already freed; an unwritable path, a cancelled run and an
+ * observer never installed all leave no file. */
+START_TEST(test_noc_hook_opens_and_closes)
+{
+    trc_noc_hook h;
+    trc_noc_hook_init(&h);
+    trc_error err;
+    char *argv[] = {"noc", "--trace", path, "--trace-level", "summary"};
+    int i = 1;
+    ck_assert_int_eq(trc_cli_parse(&h.cli, 5, argv, &i, &err), 1);
+    i = 3;
+    ck_assert_int_eq(trc_cli_parse(&h.cli, 5, argv, &i, &err), 1);
+    drv d;
+    ck_assert_int_eq(drv_init(&d, &base), 0);
+    const noc_observer *obs = trc_noc_hook_observer(&h);
+    ck_assert_ptr_nonnull(obs);
+    noc_set_observer(d.n, obs); /* the runner's part */
+    ck_assert(!h.failed);
+    uint64_t end = drv_run(&d), cps = noc_cycle_ps(d.n);
+    drv_free(&d);
+    ck_assert_int_eq(trc_noc_hook_end(&h, end / cps), 0);
+    ck_assert(h.done && !h.failed);
+    ck_assert_uint_eq(h.st.slices, 0); /* summary */
+    ck_assert_uint_gt(h.st.events, 100);
+    ck_assert(file_exists(path));
+    ck_assert_int_le(run_validator(path), 0);
+
+    char bad[160], tmp[170];
+    snprintf(bad, sizeof bad, "%s/no/such/dir.pftrace", dir);
+    trc_noc_hook_init(&h);
+    h.cli.path = bad;
+    ck_assert_int_eq(drv_init(&d, &base), 0);
+    noc_set_observer(d.n, trc_noc_hook_observer(&h));
+    ck_assert(h.failed);
+    drv_run(&d); /* the run goes on untraced */
+    drv_free(&d);
+    ck_assert_int_eq(trc_noc_hook_end(&h, 10), -1);
+    ck_assert_ptr_nonnull(strstr(h.err.msg, "cannot create"));
+
+    snprintf(bad, sizeof bad, "%s/cancelled.pftrace", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", bad);
+    trc_noc_hook_init(&h);
+    h.cli.path = bad;
+    ck_assert_int_eq(drv_init(&d, &base), 0);
+    noc_set_observer(d.n, trc_noc_hook_observer(&h));
+    ck_assert(file_exists(tmp));
+    drv_free(&d); /* the runner failed and freed its NoC first */
+    trc_noc_hook_cancel(&h);
+    ck_assert(!file_exists(tmp) && !file_exists(bad));
+
+    trc_noc_hook_init(&h);
+    h.cli.path = bad;
+    ck_assert_ptr_nonnull(trc_noc_hook_observer(&h));
+    ck_assert_int_eq(trc_noc_hook_end(&h, 10), -1); /* never installed */
+    ck_assert_ptr_nonnull(strstr(h.err.msg, "never attached"));
+    ck_assert(!file_exists(bad));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trace_noc");
@@ -218,6 +278,7 @@ int main(void)
     tcase_add_test(tc, test_noc_stopped_run_still_valid);
     tcase_add_test(tc, test_noc_window_and_json_pass_validator);
     tcase_add_test(tc, test_noc_same_run_same_bytes);
+    tcase_add_test(tc, test_noc_hook_opens_and_closes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -33,6 +33,17 @@ static inline unsigned char *slurp(const char *path, size_t *len)
     return b;
 }
 
+/* A fresh directory /tmp/PREFIX<6 random chars> (mkdtemp's template is
+ * spelled out at run time). */
+static inline void make_tmpdir(char *dir, size_t cap, const char *prefix)
+{
+    int n = snprintf(dir, cap, "/tmp/%s", prefix);
+    ck_assert(n > 0 && (size_t)n + 7 <= cap);
+    memset(dir + n, 'X', 6);
+    dir[n + 6] = 0;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
 static inline int file_exists(const char *path)
 {
     struct stat st;

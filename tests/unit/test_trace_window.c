@@ -2,14 +2,14 @@
  * window, detail levels, cycle time, ENDs queued for the future, lanes,
  * and flows whose other end is not in the file. */
 #include "test_trace_util.h"
+#include "trace/trc_cli.h"
 
 static char dir[64];
 static char path[128];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/evsim_trcw_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    make_tmpdir(dir, sizeof dir, "evsim_trcw_");
     snprintf(path, sizeof path, "%s/t.pftrace", dir);
 }
 
@@ -115,7 +115,7 @@ START_TEST(test_window_keeps_inside_and_cuts_edges)
      * closed on the "trace end" marker */
     ck_assert_int_eq(r.flow_events, 1);
     ck_assert_int_eq(r.flow_ends, 1);
-    ck_assert_str_eq(r.track_name[c + 1], "trace end");
+    ck_assert_str_eq(r.track_name[c + 1], "(trace end)");
     trcpb__trace__free_unpacked(t, NULL);
     expect_valid();
 }
@@ -228,6 +228,22 @@ START_TEST(test_lanes_take_the_lowest_free)
     ck_assert_uint_eq(l[3], l[1]);
     ck_assert_uint_ne(l[0], l[1]);
     ck_assert_uint_ne(l[2], l[1]);
+    /* lane 1 freed, then taken by a slice begun on it directly: the next
+     * lane slice must not land on it, and gets a new lane 4 */
+    trc_end(w, l[0], 3500, NULL);
+    trc_begin(w, l[0], 3600, n, NULL);
+    trc_track l4;
+    trc_lane_begin(w, g, 3700, n, NULL, &l4);
+    ck_assert_uint_ne(l4, l[0]);
+    ck_assert_uint_ne(l4, l[1]);
+    ck_assert_uint_ne(l4, l[2]);
+    /* freed lanes come back lowest first */
+    trc_end(w, l[2], 3800, NULL);
+    trc_end(w, l[0], 3800, NULL);
+    trc_track l5;
+    trc_lane_begin(w, g, 3900, n, NULL, &l5);
+    ck_assert_uint_eq(l5, l[0]);
+    ck_assert(!trc_failed(w));
     ck_assert_int_eq(trc_begin(w, g, 4000, n, NULL), -1); /* group row */
     trc_error err;
     ck_assert_int_eq(trc_close(w, 5000, &err), -1);
@@ -275,6 +291,51 @@ START_TEST(test_bad_options_refused)
 }
 END_TEST
 
+static int parse(trc_cli *c, const char *opt, const char *val, trc_error *e)
+{
+    char *argv[] = {"cmd", (char *)opt, (char *)val};
+    int i = 1;
+    int rc = trc_cli_parse(c, val ? 3 : 2, argv, &i, e);
+    if (rc == 1 && val)
+        ck_assert_int_eq(i, 2); /* the value was consumed */
+    return rc;
+}
+
+START_TEST(test_cli_options_parse_and_resolve)
+{
+    trc_cli c;
+    trc_error e;
+    trc_options o;
+    trc_cli_init(&c);
+    ck_assert_int_eq(parse(&c, "--rate", "0.3", &e), 0); /* not ours */
+    ck_assert_int_eq(parse(&c, "--trace", "a.pftrace", &e), 1);
+    ck_assert_int_eq(parse(&c, "--trace-json", "a.json", &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "only one"));
+    ck_assert_int_eq(parse(&c, "--trace-from", "500", &e), 1);  /* cycles */
+    ck_assert_int_eq(parse(&c, "--trace-to", "2.5us", &e), 1);
+    ck_assert_int_eq(trc_cli_options(&c, 2000, &o, &e), 0);
+    ck_assert_uint_eq(o.from_ps, 1000000);
+    ck_assert_uint_eq(o.to_ps, 2500000);
+    ck_assert_int_eq(o.format, TRC_PERFETTO);
+    ck_assert_int_eq(parse(&c, "--trace-to", "1ns", &e), 1);
+    ck_assert_int_eq(trc_cli_options(&c, 2000, &o, &e), -1); /* to < from */
+    ck_assert_int_eq(parse(&c, "--trace-from", "3 furlongs", &e), -1);
+    ck_assert_int_eq(parse(&c, "--trace-from", "-1", &e), -1);
+    ck_assert_int_eq(parse(&c, "--trace-sample", "0", &e), -1);
+    ck_assert_int_eq(parse(&c, "--trace-sample", "250", &e), 1);
+    ck_assert_uint_eq(c.sample_cycles, 250);
+    ck_assert_int_eq(parse(&c, "--trace-level", "summary", &e), 1);
+    ck_assert_int_eq(c.level, TRC_SUMMARY);
+    ck_assert_int_eq(parse(&c, "--trace-level", NULL, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "needs a value"));
+    ck_assert_ptr_nonnull(strstr(trc_cli_help(), "--trace-json FILE"));
+    ck_assert_int_eq(parse(&c, "--trace-cycles", NULL, &e), 1);
+    ck_assert_int_eq(parse(&c, "--trace-to", "9us", &e), 1);
+    ck_assert_int_eq(trc_cli_options(&c, 2000, &o, &e), 0);
+    ck_assert_uint_eq(o.cycle_ps, 2000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trace_window");
@@ -288,6 +349,7 @@ int main(void)
     tcase_add_test(tc, test_lanes_take_the_lowest_free);
     tcase_add_test(tc, test_open_slices_closed_at_end);
     tcase_add_test(tc, test_bad_options_refused);
+    tcase_add_test(tc, test_cli_options_parse_and_resolve);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -7,6 +7,7 @@
 #define TRACE_NOC_DRIVER_H
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernel.h"
 #include "noc.h"
