@@ -170,6 +170,14 @@ static bool renumber(kq_kernel *k)
 
 /* ---- public API ------------------------------------------------------- */
 
+/* An event is about to reach the head of the queue: fetch its record
+ * while the events before it fire. */
+static void prefetch_record(void *ctx, uint32_t slot)
+{
+    kq_kernel *k = ctx;
+    __builtin_prefetch(REC(pool_of(k, slot), slot & ~LARGE_BIT));
+}
+
 kq_kernel *kq_new_with(kq_queue_kind kind)
 {
     kq_kernel *k = calloc(1, sizeof *k);
@@ -182,6 +190,8 @@ kq_kernel *kq_new_with(kq_queue_kind kind)
         kq_free(k);
         return NULL;
     }
+    k->q.soon = prefetch_record;
+    k->q.soon_ctx = k;
     return k;
 }
 

@@ -10,7 +10,10 @@
 /* Target events per calendar bucket when (re)building it: small buckets
  * keep the front heap tiny, large ones cut the scanning of empty ones. */
 #ifndef BUCKET_TARGET
-#define BUCKET_TARGET 4
+#define BUCKET_TARGET 2
+#endif
+#ifndef PREFETCH_BUCKETS
+#define PREFETCH_BUCKETS 4
 #endif
 
 /* ---- the front heap --------------------------------------------------- */
@@ -142,6 +145,8 @@ static bool load_bucket(kq_queue *q, size_t b)
         __builtin_prefetch(&q->nodes[next == KQQ_NIL ? i : next]);
         kq_entry e = {.f = {nd->slot, nd->key, nd->t}};
         heap_push(q, e);
+        if (q->soon)
+            q->soon(q->soon_ctx, nd->slot);
         node_release(q, i);
         i = next;
     }
@@ -173,17 +178,23 @@ static bool rebuild(kq_queue *q)
     q->nb = nb;
     q->cur = 0;
     q->horizon = q->base;
-    /* Relink the overflow's nodes into the buckets: no allocation. */
-    uint32_t i = q->overflow;
-    while (i != KQQ_NIL) {
-        kqq_node *nd = &q->nodes[i];
-        uint32_t next = nd->next;
-        uint32_t *head = &q->bucket[(nd->t - q->base) >> shift];
-        nd->next = *head;
-        *head = i;
-        i = next;
+    /* Relink the overflow's nodes into the buckets: no allocation. The
+     * overflow is several chains walked in turn, so the cache misses of
+     * their scattered nodes overlap instead of following one another. */
+    for (int live = 1; live;) {
+        live = 0;
+        for (int c = 0; c < KQQ_OVERFLOW_CHAINS; c++) {
+            uint32_t i = q->overflow[c];
+            if (i == KQQ_NIL)
+                continue;
+            live = 1;
+            kqq_node *nd = &q->nodes[i];
+            q->overflow[c] = nd->next;
+            uint32_t *head = &q->bucket[(nd->t - q->base) >> shift];
+            nd->next = *head;
+            *head = i;
+        }
     }
-    q->overflow = KQQ_NIL;
     q->overflow_n = 0;
     return true;
 }
@@ -194,7 +205,9 @@ bool kqq_init(kq_queue *q, bool calendar)
 {
     memset(q, 0, sizeof *q);
     q->calendar = calendar;
-    q->overflow = q->nodes_free = KQQ_NIL;
+    q->nodes_free = KQQ_NIL;
+    for (int c = 0; c < KQQ_OVERFLOW_CHAINS; c++)
+        q->overflow[c] = KQQ_NIL;
     return heap_grow(q, 256);
 }
 
@@ -225,7 +238,7 @@ bool kqq_push(kq_queue *q, kq_entry e)
         if (!list_push(q, &q->bucket[b], e))
             return false;
     } else {
-        if (!list_push(q, &q->overflow, e))
+        if (!list_push(q, &q->overflow[q->overflow_n % KQQ_OVERFLOW_CHAINS], e))
             return false;
         if (q->overflow_n == 0 || t < q->overflow_min)
             q->overflow_min = t;
@@ -244,6 +257,12 @@ const kq_entry *kqq_peek(kq_queue *q, bool *oom)
         if (q->n == 0)
             return NULL;
         if (q->cur < q->nb) {
+            /* Bucket lists are short chains of scattered nodes: start
+             * fetching the next buckets' first nodes now, so their
+             * misses overlap instead of following one another. */
+            for (size_t j = q->cur + 1; j <= q->cur + PREFETCH_BUCKETS && j < q->nb; j++)
+                if (q->bucket[j] != KQQ_NIL)
+                    __builtin_prefetch(&q->nodes[q->bucket[j]]);
             if (q->bucket[q->cur] != KQQ_NIL && !load_bucket(q, q->cur)) {
                 *oom = true;
                 return NULL;

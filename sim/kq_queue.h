@@ -39,6 +39,7 @@ typedef struct {
 } kqq_node;
 
 #define KQQ_NIL 0xffffffffu
+#define KQQ_OVERFLOW_CHAINS 8
 
 typedef struct {
     /* the front heap: heap[0] is the minimum */
@@ -54,7 +55,7 @@ typedef struct {
     unsigned shift;
     uint32_t *bucket; /* list heads */
     size_t nb, nb_cap, cur;
-    uint32_t overflow;
+    uint32_t overflow[KQQ_OVERFLOW_CHAINS]; /* round-robin, see rebuild */
     size_t overflow_n;
     uint64_t overflow_min, overflow_max;
 
@@ -62,6 +63,11 @@ typedef struct {
     uint32_t nodes_cap, nodes_free;
 
     size_t n; /* entries in total */
+
+    /* Told the slot of each event moved into the heap: it will fire soon,
+     * so the owner can start fetching its record (optional). */
+    void (*soon)(void *ctx, uint32_t slot);
+    void *soon_ctx;
 } kq_queue;
 
 /* `calendar` false selects the plain heap. */

@@ -51,5 +51,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for p in "${missing[@]}"; do echo "deps: installing $p"; done
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# apt's chatter goes to a log that is shown only when something fails.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { $SUDO apt-get update -qq && \
+       $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "deps: apt-get failed installing: ${missing[*]}" >&2
+  exit 1
+fi
