@@ -87,6 +87,24 @@ int noc_traffic_check(const noc_traffic_config *c, noc_error *err)
                c->hotspot_frac);
         return -1;
     }
+    if (c->mcast_frac != 0.0) {
+        if (!(c->mcast_frac > 0.0 && c->mcast_frac <= 1.0)) {
+            seterr(err, "multicast share %g outside (0, 1]", c->mcast_frac);
+            return -1;
+        }
+        if (c->mcast_dsts < 2 || c->mcast_dsts > NOC_MAX_MCAST_TRAFFIC ||
+            c->mcast_dsts > nterms) {
+            seterr(err, "multicast to %u destinations: must be 2..%u (and at most "
+                   "the %u terminals)", c->mcast_dsts, NOC_MAX_MCAST_TRAFFIC, nterms);
+            return -1;
+        }
+        if (c->packet_flits > c->net.vc_buf_flits) {
+            seterr(err, "multicast packets of %u flits exceed a VC buffer (%u flits): "
+                   "the replication tree could deadlock", c->packet_flits,
+                   c->net.vc_buf_flits);
+            return -1;
+        }
+    }
     if (c->measure_cycles < 1 || c->sample_cycles < 1) {
         seterr(err, "the measurement window and sample period must be >= 1 "
                "cycle");
@@ -111,8 +129,11 @@ typedef struct {
     rng_stream *rng;           /* one per terminal */
     double p_pkt, log1mp;
     uint64_t w0, w1;           /* measurement window [w0, w1) in cycles */
+    uint64_t packets;          /* measured packets created */
+    /* Deliveries due from measured packets (one per destination, so a
+     * multicast counts once per copy), and delivered so far. */
     uint64_t created, created_flits, delivered;
-    uint64_t create_sum;       /* sum of creation cycles, measured */
+    uint64_t create_sum;       /* sum of creation cycles, per delivery due */
     uint64_t arrived_create_sum;
     uint64_t lat_sum, lat_min, lat_max, hops_sum;
     uint64_t ejected_at_w1;
@@ -144,6 +165,24 @@ static uint32_t pick_dest(tr_state *s, uint32_t src)
     }
 }
 
+/* mcast_dsts distinct terminals, uniformly (rejection: the count is small
+ * next to the terminals in any mesh worth a multicast). */
+static uint32_t pick_mcast(tr_state *s, uint32_t src, uint32_t *dst)
+{
+    const noc_config *nc = &s->c->net;
+    uint32_t nterms = nc->width * nc->height * nc->terminals_per_router;
+    uint32_t n = 0;
+    while (n < s->c->mcast_dsts) {
+        uint32_t d = (uint32_t)rng_below(&s->rng[src], nterms);
+        int dup = 0;
+        for (uint32_t i = 0; i < n; i++)
+            dup |= dst[i] == d;
+        if (!dup)
+            dst[n++] = d;
+    }
+    return n;
+}
+
 /* Cycles until the next success of a per-cycle Bernoulli(p) trial, the
  * current cycle counting as the first trial (0 = this cycle). */
 static uint64_t geometric(tr_state *s, rng_stream *g)
@@ -170,9 +209,14 @@ static void on_source(kq_kernel *k, void *ctx, const void *payload)
     uint32_t term;
     memcpy(&term, payload, sizeof term);
     uint64_t now = kq_now(k) / noc_cycle_ps(s->n);
-    uint32_t dst = pick_dest(s, term);
+    uint32_t dsts[NOC_MAX_MCAST_TRAFFIC];
+    uint32_t n_dst = 1;
+    if (s->c->mcast_frac > 0.0 && rng_uniform(&s->rng[term]) < s->c->mcast_frac)
+        n_dst = pick_mcast(s, term, dsts);
+    else
+        dsts[0] = pick_dest(s, term);
     int measured = now >= s->w0 && now < s->w1;
-    noc_packet_req q = {term, 1, &dst, 0, s->c->packet_flits,
+    noc_packet_req q = {term, n_dst, dsts, 0, s->c->packet_flits,
                         (uint64_t)measured};
     noc_error e;
     if (noc_send(s->n, &q, NULL, &e) ||
@@ -182,8 +226,9 @@ static void on_source(kq_kernel *k, void *ctx, const void *payload)
         return;
     }
     if (measured) {
-        s->created++;
-        s->create_sum += now;
+        s->packets++;
+        s->created += n_dst;
+        s->create_sum += now * n_dst;
     }
     if (now >= s->w0 && now < s->w1)
         s->created_flits += s->c->packet_flits;
@@ -334,7 +379,7 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
         res->n_deadlock_routers =
             noc_deadlock_routers(s.n, res->deadlock_routers, 64);
     res->stable = s.done && !s.unstable && !res->deadlock;
-    res->measured_packets = s.created;
+    res->measured_packets = s.packets;
     res->delivered_packets = s.delivered;
     res->mean_latency_cycles =
         s.delivered ? (double)s.lat_sum / (double)s.delivered : 0.0;

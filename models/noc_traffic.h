@@ -28,6 +28,7 @@ typedef enum {
 } noc_traffic_pattern;
 
 #define NOC_TRAFFIC_HOP_BUCKETS 128
+#define NOC_MAX_MCAST_TRAFFIC 64
 
 typedef struct {
     noc_config net;
@@ -41,6 +42,11 @@ typedef struct {
     uint64_t drain_limit_cycles;  /* after the measurement window */
     uint32_t hotspot;             /* terminal */
     double hotspot_frac;
+    /* Multicast: this share of packets goes to mcast_dsts distinct
+     * uniformly chosen terminals (2..NOC_MAX_MCAST_TRAFFIC) instead of the
+     * pattern's one; latency is then counted per delivery. 0 = none. */
+    double mcast_frac;
+    uint32_t mcast_dsts;
     uint64_t seed;
     const noc_observer *observer; /* optional, set on the NoC (traces) */
 } noc_traffic_config;
@@ -50,7 +56,8 @@ typedef struct {
     int stable;
     int deadlock;                 /* the network stopped moving */
     uint64_t measured_packets;    /* created in the window */
-    uint64_t delivered_packets;   /* of those, arrived */
+    uint64_t delivered_packets;   /* of those, deliveries made (one per
+                                   * destination of a multicast) */
     double mean_latency_cycles;   /* over arrived measured packets */
     uint64_t min_latency_cycles, max_latency_cycles;
     double mean_hops;             /* Manhattan */

@@ -34,6 +34,8 @@ static void usage(FILE *out)
         "  --link-pj-per-bit F    energy per bit per link hop (0.1)\n"
         "  --routing R            xy|yx|xyyx (xy; xyyx can deadlock)\n"
         "  --hotspot T            hotspot terminal (0), with --hotspot-frac F (0.2)\n"
+        "  --multicast F:N        share F of packets multicast to N random terminals\n"
+        "                         (packets no longer than a VC buffer)\n"
         "  --warmup-cycles N      (3000)\n"
         "  --measure-cycles N     (10000)\n"
         "  --latency-limit N      mean latency (cycles) that means unstable (500)\n"
@@ -89,6 +91,22 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
+/* "F:N": share and destination count; their ranges are checked with the
+ * rest of the traffic configuration. */
+static int parse_multicast(const char *s, double *frac, uint32_t *n)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon || colon == s)
+        return -1;
+    char share[64];
+    size_t len = (size_t)(colon - s);
+    if (len >= sizeof share)
+        return -1;
+    memcpy(share, s, len);
+    share[len] = 0;
+    return parse_double(share, frac) || parse_u32(colon + 1, n) ? -1 : 0;
+}
+
 static int parse_mesh(const char *s, uint32_t *w, uint32_t *h)
 {
     const char *x = strchr(s, 'x');
@@ -133,7 +151,7 @@ static void print_text(const noc_traffic_config *c, const noc_traffic_result *r)
            "flits/terminal/cycle, seed %llu\n",
            c->net.width, c->net.height, noc_traffic_pattern_name(c->pattern),
            c->packet_flits, r->offered_rate, (unsigned long long)c->seed);
-    printf("measured packets: %llu (delivered %llu)\n",
+    printf("measured packets: %llu (deliveries %llu)\n",
            (unsigned long long)r->measured_packets,
            (unsigned long long)r->delivered_packets);
     printf("packet latency (cycles): mean %.4f min %llu max %llu\n",
@@ -219,7 +237,8 @@ int cli_noc_main(int argc, char **argv)
             "--routing", "--hotspot", "--hotspot-frac", "--warmup-cycles",
             "--measure-cycles", "--latency-limit", "--deadlock-cycles",
             "--seed", "--sweep-step", "--sweep-tol", "--flit-bits",
-            "--clock-ghz", "--router-pj-per-flit", "--link-pj-per-bit", NULL};
+            "--clock-ghz", "--router-pj-per-flit", "--link-pj-per-bit",
+            "--multicast", NULL};
         int known = 0;
         for (int k = 0; with_value[k]; k++)
             known |= !strcmp(a, with_value[k]);
@@ -281,6 +300,8 @@ int cli_noc_main(int argc, char **argv)
             err = parse_double(v, &c.net.router_pj_per_flit);
         else if (!strcmp(a, "--link-pj-per-bit"))
             err = parse_double(v, &c.net.link_pj_per_bit);
+        else if (!strcmp(a, "--multicast"))
+            err = parse_multicast(v, &c.mcast_frac, &c.mcast_dsts);
         else if (!strcmp(a, "--sweep-step"))
             err = parse_double(v, &step);
         else if (!strcmp(a, "--sweep-tol"))
