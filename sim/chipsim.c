@@ -15,65 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chipsim_int.h"
 #include "core.h"
 #include "kernel.h"
 #include "noc.h"
 #include "trace/trc_noc.h"
 
-typedef struct {
-    uint32_t layer;           /* consumer layer, or UINT32_MAX: write-back */
-    uint32_t n_dst;
-    uint32_t *dst_core;       /* chip core index (write-back: unused) */
-    uint32_t *arrived;        /* packets arrived per destination */
-    uint32_t n_packets;
-    uint64_t bits;
-    uint32_t src_terminal;
-    uint32_t *dst_terminal;
-    uint32_t next_packet;     /* off-chip reads: next packet to release */
-    int from_memory;          /* released by the controller, paced */
-    uint64_t read_ps;         /* off-chip reads: time to stream it all */
-} stream;
-
-typedef struct {
-    int32_t waiting;          /* input streams still due; -1: not used */
-    uint64_t *flow_ends;      /* trace arrows to end at the first CN */
-    uint32_t n_flow_ends, cap_flow_ends;
-    int started;              /* first CN of this station started */
-} station;
-
-typedef struct {
-    const cfg_scenario *s;
-    const plan *p;
-    const csim_options *o;
-    csim_result *res;
-    csim_error *err;
-    kq_kernel *k;
-    noc *net;
-    core_model **cores;
-    uint32_t tpr;             /* terminals per router */
-    uint32_t mem_terminal;    /* the first off-chip memory's terminal */
-    int have_mem;
-    uint64_t mem_free_ps;     /* controller busy until */
-    stream *streams;
-    uint32_t n_streams, cap_streams;
-    station *st;              /* n_layers x n_cores */
-    uint32_t *part_left;      /* CNs still to finish, per (layer, part) */
-    uint32_t *part_base;      /* index of a layer's first part */
-    uint32_t *layer_left;     /* parts still to finish, per layer */
-    uint32_t writebacks_due;
-    int failed;
-    /* trace */
-    trc_writer *w;
-    trc_track *core_track;
-    trc_track mem_track;
-    trc_noc *tnoc;
-    trc_name n_layer, n_part, n_tile, n_macs, n_cycles, n_energy, n_order,
-        n_read, n_bits;
-    uint64_t **part_flows;    /* flows leaving each part's last CN */
-    uint32_t n_parts;
-} sim;
-
-static void failf(sim *m, const char *fmt, ...)
+void csim_fail(sim *m, const char *fmt, ...)
 {
     if (m->failed)
         return;
@@ -83,11 +31,6 @@ static void failf(sim *m, const char *fmt, ...)
     va_end(ap);
     m->failed = 1;
     kq_stop(m->k);
-}
-
-static station *st_at(sim *m, uint32_t layer, uint32_t core)
-{
-    return &m->st[(size_t)layer * m->s->chip->n_cores + core];
 }
 
 static uint32_t core_terminal(const sim *m, uint32_t core)
@@ -156,7 +99,7 @@ static int send_packet(sim *m, uint32_t sid, uint32_t i)
         .payload_bits = (uint32_t)(bits ? bits : 1), .tag = sid};
     noc_error ne;
     if (noc_send(m->net, &req, NULL, &ne) != 0) {
-        failf(m, "NoC: %s", ne.msg);
+        csim_fail(m, "NoC: %s", ne.msg);
         return -1;
     }
     m->res->packets++;
@@ -170,12 +113,8 @@ static void mem_release(kq_kernel *k, void *ctx, const void *payload)
     uint32_t sid;
     memcpy(&sid, payload, sizeof sid);
     stream *s = &m->streams[sid];
-    if (s->next_packet == 0 && m->w) {
-        trc_arg a = trc_arg_uint(m->n_bits, s->bits);
-        trc_extra x = {.args = &a, .n_args = 1};
-        trc_complete(m->w, m->mem_track, trc_noc_sync(m->tnoc, kq_now(k)),
-                     s->read_ps ? s->read_ps : 1, m->n_read, &x);
-    }
+    if (s->next_packet == 0 && m->w)
+        csim_trace_read(m, s, kq_now(k));
     if (send_packet(m, sid, s->next_packet++) != 0)
         return;
     if (s->next_packet < s->n_packets) {
@@ -183,7 +122,7 @@ static void mem_release(kq_kernel *k, void *ctx, const void *payload)
         uint64_t pb = packet_bits(m, s->n_dst);
         uint64_t gap = (uint64_t)((double)pb / mem->bandwidth_gbps * 1000.0);
         if (kq_schedule_in(k, gap ? gap : 1, 0, mem_release, m, &sid, sizeof sid, NULL))
-            failf(m, "out of memory scheduling an off-chip read");
+            csim_fail(m, "out of memory scheduling an off-chip read");
     }
 }
 
@@ -199,7 +138,7 @@ static void station_ready(sim *m, uint32_t layer, uint32_t core)
         for (uint32_t c = 0; c < pp->n_cns; c++)
             if (core_submit(m->cores[core], pp->first_cn + c,
                             m->p->cns[pp->first_cn + c].dur_ps) != 0) {
-                failf(m, "out of memory submitting a CN");
+                csim_fail(m, "out of memory submitting a CN");
                 return;
             }
     }
@@ -207,7 +146,7 @@ static void station_ready(sim *m, uint32_t layer, uint32_t core)
 
 static void input_arrived(sim *m, uint32_t layer, uint32_t core)
 {
-    station *st = st_at(m, layer, core);
+    station *st = csim_station(m, layer, core);
     if (st->waiting > 0 && --st->waiting == 0)
         station_ready(m, layer, core);
 }
@@ -245,7 +184,7 @@ static void send_output(sim *m, uint32_t layer, uint32_t part, uint32_t cl)
         }
         stream *s = stream_new(m, pp->out_bits, 1);
         if (!s) {
-            failf(m, "out of memory");
+            csim_fail(m, "out of memory");
             return;
         }
         s->layer = UINT32_MAX;
@@ -263,7 +202,7 @@ static void send_output(sim *m, uint32_t layer, uint32_t part, uint32_t cl)
     uint32_t n_dst = 0;
     uint32_t *dst = calloc(cpl->n_parts, sizeof *dst);
     if (!dst) {
-        failf(m, "out of memory");
+        csim_fail(m, "out of memory");
         return;
     }
     int local = 0;
@@ -281,7 +220,7 @@ static void send_output(sim *m, uint32_t layer, uint32_t part, uint32_t cl)
         stream *s = stream_new(m, pp->out_bits, n_dst);
         if (!s) {
             free(dst);
-            failf(m, "out of memory");
+            csim_fail(m, "out of memory");
             return;
         }
         s->layer = cl;
@@ -319,77 +258,6 @@ static void part_done(sim *m, uint32_t layer, uint32_t part)
     }
 }
 
-static int add_flow_end(station *st, uint64_t id)
-{
-    if (st->n_flow_ends == st->cap_flow_ends) {
-        uint32_t cap = st->cap_flow_ends ? st->cap_flow_ends * 2 : 8;
-        uint64_t *f = realloc(st->flow_ends, cap * sizeof *f);
-        if (!f)
-            return -1;
-        st->flow_ends = f;
-        st->cap_flow_ends = cap;
-    }
-    st->flow_ends[st->n_flow_ends++] = id;
-    return 0;
-}
-
-/* Trace a CN slice: the loop order and costs as annotations; arrows from
- * the producers' last CNs end at a station's first CN, and leave a part's
- * last CN towards every consumer station. */
-static void trace_cn(sim *m, uint32_t core, uint32_t cn_i, uint64_t t, uint64_t dur)
-{
-    const plan_cn *cn = &m->p->cns[cn_i];
-    const plan_layer *pl = &m->p->layers[cn->layer];
-    const plan_part *pp = &pl->parts[cn->part];
-    char order[1024];
-    plan_loop_order(m->p, cn, order, sizeof order);
-    trc_arg args[] = {
-        trc_arg_str(m->n_layer, pl->cfg->name),
-        trc_arg_uint(m->n_part, cn->part),
-        trc_arg_uint(m->n_tile, cn->tile),
-        trc_arg_uint(m->n_macs, cn->macs),
-        trc_arg_double(m->n_cycles, cn->cycles),
-        trc_arg_double(m->n_energy, cn->energy_pj),
-        trc_arg_str(m->n_order, order)};
-    trc_extra x = {.args = args, .n_args = sizeof args / sizeof args[0]};
-    station *st = st_at(m, cn->layer, core);
-    if (!st->started) {
-        st->started = 1;
-        x.flow_ends = st->flow_ends;
-        x.n_flow_ends = st->n_flow_ends;
-    }
-    uint32_t pidx = m->part_base[cn->layer] + cn->part;
-    if (cn_i == pp->first_cn + pp->n_cns - 1) {
-        /* One arrow per consumer station this part feeds (several parts
-         * of a consumer on one core share a station: one arrow). */
-        uint32_t nf = 0;
-        uint64_t *f = calloc((size_t)m->p->n_layers * m->s->chip->n_cores + 1, sizeof *f);
-        for (uint32_t cl = cn->layer + 1; f && cl < m->p->n_layers; cl++) {
-            const plan_layer *c = &m->p->layers[cl];
-            int reads = 0;
-            for (uint32_t i = 0; i < c->n_producers; i++)
-                reads |= c->producers[i] == cn->layer;
-            for (uint32_t i = 0; reads && i < c->n_parts; i++) {
-                int dup = 0;
-                for (uint32_t j = 0; j < i; j++)
-                    dup |= c->parts[j].core == c->parts[i].core;
-                station *cs = st_at(m, cl, c->parts[i].core);
-                if (dup || cs->started)
-                    continue;
-                uint64_t id = trc_flow_new(m->w);
-                if (add_flow_end(cs, id) != 0)
-                    break;
-                f[nf++] = id;
-            }
-        }
-        m->part_flows[pidx] = f;
-        x.flows = f;
-        x.n_flows = nf;
-    }
-    trc_complete(m->w, m->core_track[core], trc_noc_sync(m->tnoc, t), dur,
-                 trc_intern(m->w, pl->cfg->name), &x);
-}
-
 static void cn_started(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t, uint64_t dur)
 {
     sim *m = ctx;
@@ -398,7 +266,7 @@ static void cn_started(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t, uint
     if (t < lr->start_ps)
         lr->start_ps = t;
     if (m->w)
-        trace_cn(m, core, cn_i, t, dur);
+        csim_trace_cn(m, core, cn_i, t, dur);
 }
 
 static void cn_finished(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t)
@@ -457,7 +325,7 @@ static int build_noc(sim *m)
     noc_error ne;
     m->net = noc_new(m->k, &nc, &ne);
     if (!m->net) {
-        failf(m, "NoC: %s", ne.msg);
+        csim_fail(m, "NoC: %s", ne.msg);
         return -1;
     }
     noc_set_sink(m->net, on_delivery, m);
@@ -470,52 +338,6 @@ static int build_noc(sim *m)
     return 0;
 }
 
-static int build_trace(sim *m)
-{
-    trc_writer *w = m->w;
-    const cfg_chip *chip = m->s->chip;
-    char name[160];
-    snprintf(name, sizeof name, "chip %s", chip->name);
-    trc_track top;
-    trc_track_spec ts = {.name = name, .description = "cores and memories",
-                         .level = TRC_SUMMARY};
-    if (trc_track_new(w, &ts, &top) != 0)
-        return -1;
-    for (int c = 0; c < chip->n_cores; c++) {
-        snprintf(name, sizeof name, "core %lld (%d,%d) %s",
-                 (long long)chip->cores[c].id, chip->cores[c].x, chip->cores[c].y,
-                 chip->types[chip->cores[c].type].name);
-        trc_track_spec cs = {.name = name, .parent = top, .level = TRC_SUMMARY,
-                             .description = "CN executions; args hold the loop order"};
-        if (trc_track_new(w, &cs, &m->core_track[c]) != 0)
-            return -1;
-    }
-    if (m->have_mem) {
-        snprintf(name, sizeof name, "memory %s", chip->memories[0].name);
-        trc_track_spec ms = {.name = name, .parent = top, .level = TRC_SUMMARY,
-                             .description = "off-chip reads (network input)"};
-        if (trc_track_new(w, &ms, &m->mem_track) != 0)
-            return -1;
-    }
-    m->n_layer = trc_intern(w, "layer");
-    m->n_part = trc_intern(w, "part");
-    m->n_tile = trc_intern(w, "tile");
-    m->n_macs = trc_intern(w, "macs");
-    m->n_cycles = trc_intern(w, "cycles");
-    m->n_energy = trc_intern(w, "energy_pj");
-    m->n_order = trc_intern(w, "loop_order");
-    m->n_read = trc_intern(w, "read input");
-    m->n_bits = trc_intern(w, "bits");
-    trc_error te;
-    m->tnoc = trc_noc_new(w, m->net, m->o->trace_sample_cycles ? m->o->trace_sample_cycles : 100,
-                          &te);
-    if (!m->tnoc) {
-        failf(m, "trace: %s", te.msg);
-        return -1;
-    }
-    return trc_failed(w) ? -1 : 0;
-}
-
 /* Expected input streams per station; the network input's streams start. */
 static int start_inputs(sim *m)
 {
@@ -524,9 +346,9 @@ static int start_inputs(sim *m)
     for (uint32_t l = 0; l < p->n_layers; l++) {
         const plan_layer *pl = &p->layers[l];
         for (uint32_t c = 0; c < nc; c++)
-            st_at(m, l, c)->waiting = -1;
+            csim_station(m, l, c)->waiting = -1;
         for (uint32_t i = 0; i < pl->n_parts; i++) {
-            station *st = st_at(m, l, pl->parts[i].core);
+            station *st = csim_station(m, l, pl->parts[i].core);
             if (st->waiting >= 0)
                 continue;
             /* One stream (or local hand-over) per producer part, and the
@@ -584,8 +406,8 @@ static int start_inputs(sim *m)
     /* Layers with no inputs at all can start at once. */
     for (uint32_t l = 0; l < p->n_layers; l++)
         for (uint32_t c = 0; c < nc; c++)
-            if (st_at(m, l, c)->waiting == 0) {
-                st_at(m, l, c)->waiting = -2;
+            if (csim_station(m, l, c)->waiting == 0) {
+                csim_station(m, l, c)->waiting = -2;
                 station_ready(m, l, c);
             }
     return m->failed ? -1 : 0;
@@ -664,7 +486,7 @@ int csim_run(const cfg_scenario *s, const plan *p, const csim_options *o,
     if (build_noc(&m) != 0)
         goto bad;
     res->noc_cycle_ps = noc_cycle_ps(m.net);
-    if (m.w && build_trace(&m) != 0) {
+    if (m.w && csim_trace_setup(&m) != 0) {
         if (!m.failed)
             snprintf(err->msg, sizeof err->msg, "trace: %s", trc_errmsg(m.w));
         goto bad;
