@@ -59,16 +59,36 @@ static uint64_t part_size(uint64_t S, uint64_t n, uint64_t i)
     return S / n + (i < S % n ? 1 : 0);
 }
 
-/* The CN's shape: the whole layer with the split and tile dims cut down;
- * window dims shrink with them (never beyond the padded whole). */
-static void cn_shape(const loma_layer *whole, int split_d, uint64_t split_sz,
-                     int tile_d, uint64_t tile_sz, loma_layer *out)
+/* How a layer is cut along some of its dims: parts[i] pieces of dim d[i]. */
+typedef struct {
+    int n;
+    int d[CFG_MAX_TILING];
+    uint64_t parts[CFG_MAX_TILING];
+} cut;
+
+static uint64_t cut_count(const cut *c)
 {
-    *out = *whole;
-    if (split_d >= 0)
-        out->dim_size[split_d] = split_sz;
-    if (tile_d >= 0)
-        out->dim_size[tile_d] = tile_sz;
+    uint64_t n = 1;
+    for (int i = 0; i < c->n; i++)
+        n *= c->parts[i];
+    return n;
+}
+
+/* Piece `idx` of the cut (the last dim varying fastest): its size in each
+ * cut dim, written into shape. */
+static void cut_apply(const cut *c, uint64_t idx, const cfg_layer *l, loma_layer *shape)
+{
+    for (int i = c->n - 1; i >= 0; i--) {
+        uint64_t k = idx % c->parts[i];
+        idx /= c->parts[i];
+        shape->dim_size[c->d[i]] = part_size(l->sizes[c->d[i]], c->parts[i], k);
+    }
+}
+
+/* Window dims shrink with the dims they derive from (never beyond the
+ * padded whole). */
+static void shrink_windows(loma_layer *out)
+{
     for (int i = 0; i < out->n_pr; i++) {
         loma_pr *p = &out->pr[i];
         uint64_t w = p->sa * (out->dim_size[p->dim_a] - 1) +
@@ -78,25 +98,56 @@ static void cn_shape(const loma_layer *whole, int split_d, uint64_t split_sz,
     }
 }
 
-/* Pick the tiling entry's dim and part count, as Stream reads them:
- * `all` cuts the dim completely, `*` into as many parts as `star` (the
- * allocated cores). Returns the loop dim index, -1 (no tiling), or -2 on
- * a dim the layer lacks. */
+/* Read tiling entries as Stream does: `all` cuts the dim completely, `*`
+ * into as many parts as `star` (the allocated cores), a number into that
+ * many parts (at most the dim's size). 0, or -1 with a message. */
 static int tiling(const cfg_layer *l, const cfg_loop *t, int n, uint64_t star,
-                  uint64_t *parts)
+                  const char *what, cut *out, plan_error *err)
 {
-    if (n == 0)
+    out->n = 0;
+    for (int i = 0; i < n; i++) {
+        int d = cfg_layer_dim(l, t[i].dim);
+        if (d < 0)
+            return fail(err, "layer %s: %s tiling names %s, which is not one of "
+                        "its loop dims", lname(l), what, t[i].dim);
+        for (int j = 0; j < out->n; j++)
+            if (out->d[j] == d)
+                return fail(err, "layer %s: %s tiling cuts %s twice", lname(l), what,
+                            l->dims[d]);
+        uint64_t want = t[i].factor == CFG_FACTOR_ALL    ? l->sizes[d]
+                        : t[i].factor == CFG_FACTOR_STAR ? star
+                                                         : t[i].factor;
+        if (want > l->sizes[d])
+            want = l->sizes[d];
+        out->d[out->n] = d;
+        out->parts[out->n++] = want ? want : 1;
+    }
+    return 0;
+}
+
+static void cut_names(const cfg_layer *l, const cut *c, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i < c->n && at < len; i++) {
+        int w = snprintf(buf + at, len - at, "%s%s", i ? "," : "", l->dims[c->d[i]]);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+}
+
+static int plan_grow(plan *p)
+{
+    if (p->n_cns < p->cap_cns)
+        return 0;
+    uint32_t cap = p->cap_cns ? p->cap_cns * 2 : 256;
+    plan_cn *c = realloc(p->cns, cap * sizeof *c);
+    if (!c)
         return -1;
-    int d = cfg_layer_dim(l, t[0].dim);
-    if (d < 0)
-        return -2;
-    uint64_t want = t[0].factor == CFG_FACTOR_ALL    ? l->sizes[d]
-                    : t[0].factor == CFG_FACTOR_STAR ? star
-                                                     : t[0].factor;
-    if (want > l->sizes[d])
-        want = l->sizes[d];
-    *parts = want ? want : 1;
-    return d;
+    p->cns = c;
+    p->cap_cns = cap;
+    return 0;
 }
 
 static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
@@ -162,20 +213,23 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
                              top->holds[CFG_MOP_O];
     }
 
-    uint64_t n_parts = 1, n_tiles = 1;
-    int split_d = tiling(l, me->inter_tiling, me->n_inter, n_cand, &n_parts);
-    int tile_d = tiling(l, me->intra_tiling, me->n_intra, n_cand, &n_tiles);
-    if (split_d == -2 || tile_d == -2)
-        return fail(err, "layer %s: %s tiling names %s, which is not one of "
-                    "its loop dims", lname(l), split_d == -2 ? "inter-core" : "intra-core",
-                    split_d == -2 ? me->inter_tiling[0].dim : me->intra_tiling[0].dim);
-    if (split_d >= 0 && split_d == tile_d)
-        return fail(err, "layer %s: inter- and intra-core tiling both cut "
-                    "%s; cut different dims", lname(l), l->dims[split_d]);
-    if (split_d >= 0)
-        snprintf(pl->split_dim, sizeof pl->split_dim, "%s", l->dims[split_d]);
-    if (tile_d >= 0)
-        snprintf(pl->tile_dim, sizeof pl->tile_dim, "%s", l->dims[tile_d]);
+    cut split, tiles;
+    if (tiling(l, me->inter_tiling, me->n_inter, n_cand, "inter-core", &split, err) ||
+        tiling(l, me->intra_tiling, me->n_intra, n_cand, "intra-core", &tiles, err))
+        return -1;
+    /* A part is one piece of the inter-core cut; it goes to one core. */
+    for (int i = 0; i < split.n; i++)
+        for (int j = 0; j < tiles.n; j++)
+            if (split.d[i] == tiles.d[j])
+                return fail(err, "layer %s: inter- and intra-core tiling both cut "
+                            "%s; cut different dims", lname(l), l->dims[split.d[i]]);
+    uint64_t n_parts = cut_count(&split), n_tiles = cut_count(&tiles);
+    if (n_parts * n_tiles > PLAN_MAX_CNS_PER_LAYER)
+        return fail(err, "layer %s: the tiling makes %llu CNs (at most %d per layer)",
+                    lname(l), (unsigned long long)(n_parts * n_tiles),
+                    PLAN_MAX_CNS_PER_LAYER);
+    cut_names(l, &split, pl->split_dim, sizeof pl->split_dim);
+    cut_names(l, &tiles, pl->tile_dim, sizeof pl->tile_dim);
 
     pl->macs = cfg_layer_macs(l);
     pl->out_bits = operand_bits(l, 0, l->operands[0].final_precision_bits > 0
@@ -206,11 +260,10 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     pl->parts = calloc(n_parts, sizeof *pl->parts);
     if (!pl->parts)
         return fail(err, "out of memory");
-    uint64_t split_total = split_d >= 0 ? l->sizes[split_d] : 1;
-    bool split_in_out = split_d >= 0 && pl->whole.relevant[LOMA_OP_O][split_d];
     for (uint64_t part = 0; part < n_parts; part++) {
         plan_part *pp = &pl->parts[part];
-        uint64_t ssz = split_d >= 0 ? part_size(split_total, n_parts, part) : 0;
+        loma_layer base = pl->whole;
+        cut_apply(&split, part, l, &base);
         /* Parts go to the candidate core with the least work planned so
          * far: deterministic, and it spreads layers without inter-core
          * tiling over the allocation. */
@@ -220,14 +273,21 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
                 if (load_ps[cand[i]] < load_ps[best])
                     best = cand[i];
         pp->core = best;
-        pp->out_bits = split_in_out ? pl->out_bits / split_total * ssz
-                                    : pl->out_bits / n_parts;
+        /* The part's share of the output: its fraction of every cut dim the
+         * output has; a cut of a reduction dim (C) leaves each part a
+         * partial sum of the whole output, sent in full. */
+        double share = 1.0;
+        for (int i = 0; i < split.n; i++)
+            if (pl->whole.relevant[LOMA_OP_O][split.d[i]])
+                share *= (double)base.dim_size[split.d[i]] / (double)l->sizes[split.d[i]];
+        pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
         pp->first_cn = p->n_cns;
-        uint64_t tile_total = tile_d >= 0 ? l->sizes[tile_d] : 1;
         for (uint64_t t = 0; t < n_tiles; t++) {
-            uint64_t tsz = tile_d >= 0 ? part_size(tile_total, n_tiles, t) : 0;
-            loma_layer shape;
-            cn_shape(&pl->whole, split_d, ssz, tile_d, tsz, &shape);
+            loma_layer shape = base;
+            cut_apply(&tiles, t, l, &shape);
+            shrink_windows(&shape);
+            if (plan_grow(p) != 0)
+                return fail(err, "out of memory");
             const loma_result *r;
             size_t before = loma_cache_count(p->cache);
             if (loma_cache_map(p->cache, &shape, &pl->core, key, &sp, opt, &r,
@@ -279,22 +339,7 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt,
     p->n_layers = (uint32_t)w->n_layers;
     p->layers = calloc((size_t)w->n_layers + 1, sizeof *p->layers);
     p->cache = loma_cache_new();
-    /* Upper bound on CNs: every layer cut into its largest tiling. */
-    uint64_t max_cns = 0;
-    for (int i = 0; i < w->n_layers; i++) {
-        const cfg_layer *l = &w->layers[i];
-        uint64_t parts = chip->n_cores > 0 ? (uint64_t)chip->n_cores : 1;
-        uint64_t biggest = 1;
-        for (int d = 0; d < l->n_dims; d++)
-            if (l->sizes[d] > biggest)
-                biggest = l->sizes[d];
-        const cfg_map_entry *me = cfg_mapping_find(s->mapping, l);
-        uint64_t tiles = me && me->n_intra ? biggest : 1;
-        uint64_t split = me && me->n_inter ? (parts > biggest ? parts : biggest) : 1;
-        max_cns += split * tiles;
-    }
-    p->cns = calloc(max_cns ? max_cns : 1, sizeof *p->cns);
-    if (!p->layers || !p->cache || !p->cns) {
+    if (!p->layers || !p->cache) {
         fail(err, "out of memory");
         goto bad;
     }

@@ -17,6 +17,7 @@
 #include "loma/loma.h"
 
 #define PLAN_MAX_PRODUCERS 4
+#define PLAN_MAX_CNS_PER_LAYER 1000000
 
 typedef struct {
     char msg[512];
@@ -54,8 +55,8 @@ typedef struct {
     bool top_is_offchip;
     uint32_t n_parts;
     plan_part *parts;
-    char split_dim[16];    /* inter-core split dim, "" if none */
-    char tile_dim[16];     /* intra-core tiling dim, "" if none */
+    char split_dim[64];    /* inter-core cut dims ("K"), "" if none */
+    char tile_dim[64];     /* intra-core cut dims ("OY" or "OY,OX"), "" if none */
     uint64_t macs;
     uint64_t out_bits;     /* whole output at O_final precision */
     uint64_t offchip_in_bits; /* input read from off-chip (network input) */
@@ -67,7 +68,7 @@ typedef struct {
 typedef struct {
     uint32_t n_layers;
     plan_layer *layers;    /* workload order, which is a topological order */
-    uint32_t n_cns;
+    uint32_t n_cns, cap_cns;
     plan_cn *cns;
     loma_cache *cache;
     uint32_t unique_cns;   /* mapper searches run */

@@ -137,6 +137,53 @@ START_TEST(test_plan_cuts_layers_by_tiling_and_keeps_macs)
 }
 END_TEST
 
+/* The default mapping entry (conv layers) of the loaded scenario. */
+static cfg_map_entry *default_entry(cfg_scenario *s)
+{
+    for (int i = 0; i < s->mapping->n_entries; i++)
+        if (!strcmp(s->mapping->entries[i].name, "default"))
+            return &s->mapping->entries[i];
+    ck_abort_msg("no default mapping entry");
+    return NULL;
+}
+
+START_TEST(test_plan_tiles_over_several_dims_and_refuses_bad_cuts)
+{
+    cfg_scenario *s = load_default();
+    cfg_map_entry *me = default_entry(s);
+    ck_assert_int_eq(me->n_intra, 1); /* OY, all */
+    me->intra_tiling[1] = (cfg_loop){"OX", 2};
+    me->n_intra = 2;
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    plan_error pe;
+    plan *p = plan_build(s, &o, &pe);
+    ck_assert_msg(p != NULL, "%s", pe.msg);
+    const plan_layer *conv1 = &p->layers[0];
+    ck_assert_str_eq(conv1->tile_dim, "OY,OX");
+    uint64_t macs = 0;
+    for (uint32_t i = 0; i < conv1->n_parts; i++) {
+        ck_assert_uint_eq(conv1->parts[i].n_cns, 28 * 2);
+        for (uint32_t c = 0; c < conv1->parts[i].n_cns; c++)
+            macs += p->cns[conv1->parts[i].first_cn + c].macs;
+    }
+    ck_assert_uint_eq(macs, conv1->macs);
+    /* OX = 28 in two tiles of 14: one row of 14 outputs, K 2 or 1. */
+    ck_assert_uint_eq(p->cns[conv1->parts[0].first_cn].macs, 2 * 14 * 25);
+    plan_free(p);
+
+    me->intra_tiling[1] = (cfg_loop){"OY", 2};
+    ck_assert_ptr_null(plan_build(s, &o, &pe));
+    ck_assert_msg(strstr(pe.msg, "cuts OY twice") != NULL, "%s", pe.msg);
+    me->intra_tiling[1] = (cfg_loop){"K", 2};
+    ck_assert_ptr_null(plan_build(s, &o, &pe));
+    ck_assert_msg(strstr(pe.msg, "both cut K") != NULL, "%s", pe.msg);
+    me->intra_tiling[1] = (cfg_loop){"QQ", 2};
+    ck_assert_ptr_null(plan_build(s, &o, &pe));
+    ck_assert_msg(strstr(pe.msg, "names QQ") != NULL, "%s", pe.msg);
+    cfg_scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_chip_run_completes_and_respects_dependencies)
 {
     cfg_scenario *s = load_default();
@@ -192,6 +239,7 @@ static Suite *chip_suite(void)
     tcase_add_test(tc, test_core_runs_ready_cns_in_fifo_order_back_to_back);
     tcase_add_test(tc, test_core_idle_gap_is_not_busy_time);
     tcase_add_test(tc, test_plan_cuts_layers_by_tiling_and_keeps_macs);
+    tcase_add_test(tc, test_plan_tiles_over_several_dims_and_refuses_bad_cuts);
     tcase_add_test(tc, test_chip_run_completes_and_respects_dependencies);
     suite_add_tcase(s, tc);
     return s;
