@@ -25,17 +25,6 @@ static void usage(FILE *out)
             "keeps results per (layer shape, core) in FILE so a second run skips the search.\n");
 }
 
-/* The cache keys results by core type; for one core file, a hash of the
- * core's description (FNV-1a over the zeroed struct) stands for its type. */
-static int core_type_of(const loma_core *c)
-{
-    const unsigned char *p = (const unsigned char *)c;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof *c; i++)
-        h = (h ^ p[i]) * 16777619u;
-    return (int)(h & 0x7fffffff);
-}
-
 static void print_errors(const cfg_errors *e)
 {
     for (int i = 0; i < e->count; i++)
@@ -342,7 +331,7 @@ int cli_map_main(int argc, char **argv)
         if (!bad && has_fixed)
             bad = loma_map_ordering(&ll, &lc, &ls, &fixed, own, &err);
         else if (!bad && cache)
-            bad = loma_cache_map(cache, &ll, &lc, core_type_of(&lc), &ls, &opt, &r, &err);
+            bad = loma_cache_map(cache, &ll, &lc, loma_core_id(&lc), &ls, &opt, &r, &err);
         else if (!bad)
             bad = loma_map(&ll, &lc, &ls, &opt, own, &err);
         if (bad) {

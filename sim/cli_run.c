@@ -30,6 +30,8 @@ static void usage(FILE *out)
             "  --no-trace             do not write the scenario's trace\n"
             "  --criterion C          latency | energy | edp, for the mapper (default latency)\n"
             "  --lpf-limit N          loop prime factors per search (default 6)\n"
+            "  --cache FILE           keep the mapper's results in FILE; a second run\n"
+            "                         with the same cores skips the searches\n"
             "  --max-time PS          stop at this simulated time (ps)\n"
             "  --max-events N         stop after N events\n"
             "  -q, --quiet            no report on standard output\n"
@@ -83,7 +85,7 @@ static int make_dir(const char *dir)
 
 int cli_run_main(int argc, char **argv)
 {
-    const char *path = NULL, *json_path = NULL, *text_path = NULL;
+    const char *path = NULL, *json_path = NULL, *text_path = NULL, *cache_path = NULL;
     int quiet = 0, no_trace = 0;
     loma_options lo = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
     csim_options co = {0};
@@ -109,6 +111,8 @@ int cli_run_main(int argc, char **argv)
             no_trace = 1;
         } else if (!strcmp(a, "--json") && has_val) {
             json_path = argv[++i];
+        } else if (!strcmp(a, "--cache") && has_val) {
+            cache_path = argv[++i];
         } else if (!strcmp(a, "--report") && has_val) {
             text_path = argv[++i];
         } else if (!strcmp(a, "--criterion") && has_val) {
@@ -173,13 +177,32 @@ int cli_run_main(int argc, char **argv)
 
     int rc = 1;
     plan *p = NULL;
+    loma_cache *cache = NULL;
     trc_writer *w = NULL;
     csim_result res = {0};
+    if (cache_path) {
+        loma_error le;
+        if (!(cache = loma_cache_new())) {
+            fprintf(stderr, "evsim run: out of memory\n");
+            goto out;
+        }
+        if (access(cache_path, F_OK) == 0 && loma_cache_load(cache, cache_path, &le) != 0) {
+            fprintf(stderr, "evsim run: %s\n", le.msg);
+            goto out;
+        }
+    }
     plan_error pe;
-    p = plan_build(s, &lo, &pe);
+    p = plan_build(s, &lo, cache, &pe);
     if (!p) {
         fprintf(stderr, "%s: %s\n", path, pe.msg);
         goto out;
+    }
+    if (cache_path) {
+        loma_error le;
+        if (loma_cache_save(cache, cache_path, &le) != 0) {
+            fprintf(stderr, "evsim run: %s\n", le.msg);
+            goto out;
+        }
     }
     if (make_dir(s->out_dir) != 0) {
         fprintf(stderr, "%s: cannot create output directory %s: %s\n", path, s->out_dir,
@@ -248,6 +271,7 @@ out:
     trc_abort(w);
     csim_result_free(&res);
     plan_free(p);
+    loma_cache_free(cache);
     cfg_scenario_free(s);
     return rc;
 }

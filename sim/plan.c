@@ -201,11 +201,9 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     if (loma_from_cfg(core, l, me, &pl->core, &pl->whole, &sp, &le) != 0)
         return fail(err, "%s", le.msg);
 
-    /* The cache keys on the core type; memory_operand_links change what
-     * the mapper sees of it, so they are part of the key too. */
-    int key = type;
-    for (int i = 0; i < me->n_links; i++)
-        key = key * 3 + (int)me->link_mem[i];
+    /* The cache keys on the core as the mapper sees it (memory operand
+     * links included), so a persisted cache is safe across chips. */
+    int key = loma_core_id(&pl->core);
 
     if (chip->n_memories > 0 && core->n_mems > 0) {
         const cfg_memory *top = &core->mems[core->n_mems - 1];
@@ -323,7 +321,7 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     return 0;
 }
 
-plan *plan_build(const cfg_scenario *s, const loma_options *opt,
+plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cache,
                  plan_error *err)
 {
     const cfg_workload *w = s->workload;
@@ -338,7 +336,8 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt,
     }
     p->n_layers = (uint32_t)w->n_layers;
     p->layers = calloc((size_t)w->n_layers + 1, sizeof *p->layers);
-    p->cache = loma_cache_new();
+    p->owns_cache = cache == NULL;
+    p->cache = cache ? cache : loma_cache_new();
     if (!p->layers || !p->cache) {
         fail(err, "out of memory");
         goto bad;
@@ -362,7 +361,8 @@ void plan_free(plan *p)
         free(p->layers[i].parts);
     free(p->layers);
     free(p->cns);
-    loma_cache_free(p->cache);
+    if (p->owns_cache)
+        loma_cache_free(p->cache);
     free(p);
 }
 

@@ -70,14 +70,17 @@ typedef struct {
     plan_layer *layers;    /* workload order, which is a topological order */
     uint32_t n_cns, cap_cns;
     plan_cn *cns;
-    loma_cache *cache;
-    uint32_t unique_cns;   /* mapper searches run */
+    loma_cache *cache;     /* the caller's, or the plan's own */
+    int owns_cache;
+    uint32_t unique_cns;   /* mapper searches run (cache misses) */
     double mapper_wall_s;
 } plan;
 
-/* Builds the plan for the scenario's chip, workload and mapping. Returns
- * NULL with a message naming the layer (and what is wrong) on failure. */
-plan *plan_build(const cfg_scenario *s, const loma_options *opt,
+/* Builds the plan for the scenario's chip, workload and mapping, costing
+ * CNs through `cache` (the caller's, e.g. loaded from a file, which then
+ * gains the new results; NULL: a cache of the plan's own). Returns NULL
+ * with a message naming the layer (and what is wrong) on failure. */
+plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cache,
                  plan_error *err);
 void plan_free(plan *p);
 

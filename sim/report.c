@@ -24,6 +24,14 @@ static int first_of_shape(const plan *p, uint32_t i)
     return 1;
 }
 
+static uint32_t unique_shapes(const plan *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n_cns; i++)
+        n += (uint32_t)first_of_shape(p, i);
+    return n;
+}
+
 void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result *r)
 {
     const cfg_chip *chip = s->chip;
@@ -54,8 +62,10 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
             r->noc.deliveries ? (double)r->noc.latency_sum_cycles / (double)r->noc.deliveries
                               : 0.0,
             (unsigned long long)r->noc.latency_max_cycles);
-    fprintf(out, "mapper       %u unique CNs searched (%.3f s), %u CNs in all\n", p->unique_cns,
-            p->mapper_wall_s, p->n_cns);
+    uint32_t shapes = unique_shapes(p);
+    fprintf(out, "mapper       %u CNs of %u unique shapes: %u searched now (%.3f s), %u from "
+            "the cache file\n", p->n_cns, shapes, p->unique_cns, p->mapper_wall_s,
+            shapes - p->unique_cns);
     fprintf(out, "\n%-6s %-14s %7s %12s %10s %10s %12s\n", "core", "type", "CNs", "busy us",
             "util %", "peak rdy", "");
     for (uint32_t c = 0; c < r->n_cores; c++)
@@ -129,7 +139,8 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
             r->noc.deliveries ? (double)r->noc.latency_sum_cycles / (double)r->noc.deliveries
                               : 0.0,
             (unsigned long long)r->noc.latency_max_cycles);
-    fprintf(out, ",\"mapper\":{\"unique_cns\":%u,\"cns\":%u}", p->unique_cns, p->n_cns);
+    fprintf(out, ",\"mapper\":{\"unique_cns\":%u,\"searched\":%u,\"cns\":%u}",
+            unique_shapes(p), p->unique_cns, p->n_cns);
     fprintf(out, ",\"cores\":[");
     for (uint32_t c = 0; c < r->n_cores; c++)
         fprintf(out, "%s{\"id\":%lld,\"x\":%d,\"y\":%d,\"cns\":%u,\"busy_ps\":%llu,"

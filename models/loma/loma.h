@@ -203,6 +203,11 @@ const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int co
 int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
                    const loma_spatial *sp, const loma_options *opt, const loma_result **out,
                    loma_error *err);
+/* A stable id for a core description, to key the cache with when no
+ * better type id is at hand: FNV-1a over the struct, which
+ * loma_from_cfg() fills from zero, so equal descriptions hash equal and a
+ * changed one (a memory, a cost, a link) gets another id. */
+int loma_core_id(const loma_core *c);
 size_t loma_cache_count(const loma_cache *c);
 uint64_t loma_cache_hits(const loma_cache *c);
 /* Persists the cache (written to PATH.tmp, then renamed) and loads it back

@@ -213,3 +213,12 @@ out:
     fclose(f);
     return rc;
 }
+
+int loma_core_id(const loma_core *c)
+{
+    const unsigned char *p = (const unsigned char *)c;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof *c; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return (int)(h & 0x7fffffff);
+}

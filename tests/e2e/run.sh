@@ -47,6 +47,19 @@ fi
 check "same inputs, identical JSON" 'cmp -s "$tmp/a.json" "$tmp/b.json"'
 check "same inputs, identical trace" 'cmp -s "$tmp/a.pftrace" "$tmp/b.pftrace"'
 
+# --cache: the second run finds every CN cost in the file, searches none,
+# and reports the same figures.
+"$EVSIM" run configs/default.yaml -q --no-trace --cache "$tmp/c.bin" --json "$tmp/c1.json" 2>/dev/null
+"$EVSIM" run configs/default.yaml -q --no-trace --cache "$tmp/c.bin" --json "$tmp/c2.json" 2>/dev/null
+check "cache file written" '[ -s "$tmp/c.bin" ]'
+check "first run searches" 'grep -q "\"searched\":[1-9]" "$tmp/c1.json"'
+check "second run searches nothing" 'grep -q "\"searched\":0," "$tmp/c2.json"'
+check "cached run reports the same" \
+  '[ "$(sed "s/\"searched\":[0-9]*//" "$tmp/c1.json")" = "$(sed "s/\"searched\":[0-9]*//" "$tmp/c2.json")" ]'
+printf 'not a cache' > "$tmp/bad.bin"
+err=$("$EVSIM" run configs/default.yaml -q --no-trace --cache "$tmp/bad.bin" 2>&1 >/dev/null); rc=$?
+check "a foreign cache file is refused (rc=$rc: $err)" '[ $rc -eq 1 ] && [ -n "$err" ]'
+
 err=$("$EVSIM" run "$tmp/missing.yaml" 2>&1 >/dev/null); rc=$?
 check "missing scenario exits 1" '[ $rc -eq 1 ]'
 check "missing scenario is named" 'printf "%s" "$err" | grep -q "missing.yaml"'

@@ -105,7 +105,7 @@ START_TEST(test_plan_cuts_layers_by_tiling_and_keeps_macs)
     cfg_scenario *s = load_default();
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
     plan_error pe;
-    plan *p = plan_build(s, &o, &pe);
+    plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_msg(p != NULL, "%s", pe.msg);
     ck_assert_uint_eq(p->n_layers, (uint32_t)s->workload->n_layers);
     for (uint32_t l = 0; l < p->n_layers; l++) {
@@ -132,6 +132,15 @@ START_TEST(test_plan_cuts_layers_by_tiling_and_keeps_macs)
     ck_assert_uint_eq(p->cns[conv1->parts[0].first_cn].macs, 2 * 28 * 25);
     ck_assert_uint_eq(p->cns[conv1->parts[3].first_cn].macs, 1 * 28 * 25);
     ck_assert_uint_lt(p->unique_cns, p->n_cns / 4);
+    /* The SENECA core's top memory ("offchip") holds every operand and the
+     * chip has a DRAM: the mapper's energy there is kept apart, not lost. */
+    ck_assert(conv1->top_is_offchip);
+    for (uint32_t i = 0; i < p->n_cns; i++) {
+        const plan_cn *cn = &p->cns[i];
+        ck_assert(cn->top_pj > 0);
+        ck_assert_double_eq_tol(cn->energy_pj + cn->top_pj, cn->cost->energy_pj,
+                                1e-9 * cn->cost->energy_pj);
+    }
     plan_free(p);
     cfg_scenario_free(s);
 }
@@ -156,7 +165,7 @@ START_TEST(test_plan_tiles_over_several_dims_and_refuses_bad_cuts)
     me->n_intra = 2;
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
     plan_error pe;
-    plan *p = plan_build(s, &o, &pe);
+    plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_msg(p != NULL, "%s", pe.msg);
     const plan_layer *conv1 = &p->layers[0];
     ck_assert_str_eq(conv1->tile_dim, "OY,OX");
@@ -172,13 +181,13 @@ START_TEST(test_plan_tiles_over_several_dims_and_refuses_bad_cuts)
     plan_free(p);
 
     me->intra_tiling[1] = (cfg_loop){"OY", 2};
-    ck_assert_ptr_null(plan_build(s, &o, &pe));
+    ck_assert_ptr_null(plan_build(s, &o, NULL, &pe));
     ck_assert_msg(strstr(pe.msg, "cuts OY twice") != NULL, "%s", pe.msg);
     me->intra_tiling[1] = (cfg_loop){"K", 2};
-    ck_assert_ptr_null(plan_build(s, &o, &pe));
+    ck_assert_ptr_null(plan_build(s, &o, NULL, &pe));
     ck_assert_msg(strstr(pe.msg, "both cut K") != NULL, "%s", pe.msg);
     me->intra_tiling[1] = (cfg_loop){"QQ", 2};
-    ck_assert_ptr_null(plan_build(s, &o, &pe));
+    ck_assert_ptr_null(plan_build(s, &o, NULL, &pe));
     ck_assert_msg(strstr(pe.msg, "names QQ") != NULL, "%s", pe.msg);
     cfg_scenario_free(s);
 }
@@ -189,7 +198,7 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
     cfg_scenario *s = load_default();
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
     plan_error pe;
-    plan *p = plan_build(s, &o, &pe);
+    plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_ptr_nonnull(p);
     csim_options co = {0};
     csim_result r;
