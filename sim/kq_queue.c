@@ -15,6 +15,9 @@
 #ifndef PREFETCH_BUCKETS
 #define PREFETCH_BUCKETS 4
 #endif
+#ifndef HEAP_LOOKAHEAD
+#define HEAP_LOOKAHEAD 32 /* events kept in the heap when more wait */
+#endif
 
 /* ---- the front heap --------------------------------------------------- */
 
@@ -253,9 +256,12 @@ bool kqq_push(kq_queue *q, kq_entry e)
 const kq_entry *kqq_peek(kq_queue *q, bool *oom)
 {
     *oom = false;
-    while (q->heap_n == 0) {
-        if (q->n == 0)
-            return NULL;
+    /* Keep a few buckets' worth of events in the heap, not just one: their
+     * records are fetched as they enter (see load_bucket), and this gives
+     * the fetches time to land before the events fire. Loading the next
+     * bucket early is always sound: everything in it is at or after the
+     * horizon, which then moves past it. */
+    while (q->heap_n < HEAP_LOOKAHEAD && q->n > q->heap_n) {
         if (q->cur < q->nb) {
             /* Bucket lists are short chains of scattered nodes: start
              * fetching the next buckets' first nodes now, so their
@@ -273,12 +279,14 @@ const kq_entry *kqq_peek(kq_queue *q, bool *oom)
                 q->horizon = UINT64_MAX;
             else
                 q->horizon = q->base + ((uint64_t)q->cur << q->shift);
+        } else if (q->heap_n > 0) {
+            break; /* the rest waits in the overflow, after the heap */
         } else if (!rebuild(q)) {
             *oom = true;
             return NULL;
         }
     }
-    return &q->heap[0];
+    return q->heap_n ? &q->heap[0] : NULL;
 }
 
 void kqq_pop(kq_queue *q)
