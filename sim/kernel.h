@@ -50,7 +50,9 @@ typedef enum {
     KQ_RUN_TIME,      /* next event is later than the time limit */
     KQ_RUN_EVENTS,    /* the event-count limit was reached */
     KQ_RUN_STOPPED,   /* a handler called kq_stop */
-    KQ_RUN_NOMEM      /* the queue could not grow while reorganising */
+    KQ_RUN_NOMEM      /* the queue could not grow while reorganising; the
+                       * order of what is left is no longer guaranteed, so
+                       * the run must end (free the kernel) */
 } kq_run_result;
 
 /* The queue behind the kernel; both give the same order (see kq_queue.h).
