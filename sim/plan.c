@@ -141,6 +141,8 @@ static int plan_grow(plan *p)
 {
     if (p->n_cns < p->cap_cns)
         return 0;
+    if (p->cap_cns >= (1u << 30))
+        return -1; /* a billion CNs: refuse rather than wrap */
     uint32_t cap = p->cap_cns ? p->cap_cns * 2 : 256;
     plan_cn *c = realloc(p->cns, cap * sizeof *c);
     if (!c)
