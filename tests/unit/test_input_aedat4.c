@@ -12,11 +12,9 @@
 
 #include "input/ev_reader.h"
 #include "input/ev_stats.h"
+#include "input_test_util.h"
 
 #define US UINT64_C(1000000)
-
-static char dir[64];
-static char path[128];
 
 typedef struct {
     uint8_t b[8192];
@@ -120,40 +118,14 @@ static void packet(buf *o, uint32_t stream, const buf *body)
 
 static const char *save(const char *name, const buf *o)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(o->b, 1, o->n, f), o->n);
-    fclose(f);
-    return path;
+    return input_write(name, NULL, o->b, o->n);
 }
 
-typedef struct {
-    ev_event ev[16];
-    size_t n;
-    ev_info info;
-    int status;
-    ev_error err;
-} result;
+typedef input_result result;
 
 static result *run(const char *p)
 {
-    static result res;
-    memset(&res, 0, sizeof res);
-    ev_reader *r;
-    if (ev_open(&r, p, EV_FMT_AUTO, &res.err)) {
-        res.status = -2;
-        return &res;
-    }
-    ev_event e;
-    int k;
-    while ((k = ev_next(r, &e, &res.err)) == 1)
-        if (res.n < 16)
-            res.ev[res.n++] = e;
-    res.status = k;
-    res.info = *ev_get_info(r);
-    ev_close(r);
-    return &res;
+    return input_run(p, EV_FMT_AUTO);
 }
 
 static const uint64_t T0 = UINT64_C(1605537493718345); /* Unix-epoch us */
@@ -350,12 +322,6 @@ END_TEST
 
 int main(void)
 {
-    /* mkdtemp's template; its X run split so marker greps stay quiet */
-    snprintf(dir, sizeof dir, "/tmp/evsim_test_aedat4_" "XX" "XX" "XX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
     Suite *s = suite_create("input_aedat4");
     TCase *tc = tcase_create("aedat4");
     tcase_add_test(tc, test_uncompressed_packets_and_other_streams);
@@ -365,14 +331,5 @@ int main(void)
     tcase_add_test(tc, test_info_node_cut_at_header_end);
     tcase_add_test(tc, test_dvxplorer_recording);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    return failed ? 1 : 0;
+    return input_suite_main(s, "aedat4");
 }

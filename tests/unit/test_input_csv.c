@@ -9,48 +9,18 @@
 
 #include "input/ev_reader.h"
 #include "input/ev_stats.h"
-
-static char dir[64];
-static char path[128];
+#include "input_test_util.h"
 
 static const char *mkfile(const char *name, const char *text)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
+    return input_write(name, text, NULL, 0);
 }
 
-typedef struct {
-    ev_event ev[16];
-    size_t n;
-    ev_info info;
-    int status;
-    uint64_t first_bad;
-    ev_error err;
-} result;
+typedef input_result result;
 
 static result *run(const char *p)
 {
-    static result res;
-    memset(&res, 0, sizeof res);
-    ev_reader *r;
-    if (ev_open(&r, p, EV_FMT_AUTO, &res.err)) {
-        res.status = -2;
-        return &res;
-    }
-    ev_event e;
-    int k;
-    while ((k = ev_next(r, &e, &res.err)) == 1)
-        if (res.n < 16)
-            res.ev[res.n++] = e;
-    res.status = k;
-    res.info = *ev_get_info(r);
-    res.first_bad = ev_csv_first_bad_line(r);
-    ev_close(r);
-    return &res;
+    return input_run(p, EV_FMT_AUTO);
 }
 
 START_TEST(test_csv_units_fractions_and_bad_lines)
@@ -246,12 +216,6 @@ END_TEST
 
 int main(void)
 {
-    /* mkdtemp's template; its X run split so marker greps stay quiet */
-    snprintf(dir, sizeof dir, "/tmp/evsim_test_csv_" "XX" "XX" "XX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
     Suite *s = suite_create("input_csv");
     TCase *tc = tcase_create("csv");
     tcase_add_test(tc, test_csv_units_fractions_and_bad_lines);
@@ -263,14 +227,5 @@ int main(void)
     tcase_add_test(tc, test_histogram_bins_double_and_keep_counts);
     tcase_add_test(tc, test_input_index);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    return failed ? 1 : 0;
+    return input_suite_main(s, "csv");
 }

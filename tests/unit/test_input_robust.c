@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "input/ev_reader.h"
+#include "input_test_util.h"
 
-static char dir[64];
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint32_t rng(void)
@@ -171,12 +171,6 @@ END_TEST
 
 int main(void)
 {
-    /* mkdtemp's template; its X run split so marker greps stay quiet */
-    snprintf(dir, sizeof dir, "/tmp/evsim_test_robust_" "XX" "XX" "XX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
     Suite *s = suite_create("input_robust");
     TCase *tc = tcase_create("robust");
     tcase_set_timeout(tc, 120);
@@ -184,14 +178,5 @@ int main(void)
     tcase_add_test(tc, test_nmnist_cut_at_every_length);
     tcase_add_test(tc, test_byte_flips_in_real_files);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    return failed ? 1 : 0;
+    return input_suite_main(s, "robust");
 }

@@ -9,52 +9,20 @@
 #include <unistd.h>
 
 #include "input/ev_reader.h"
+#include "input_test_util.h"
 
 #define US UINT64_C(1000000)
 
-static char dir[64];
-static char path[128];
+typedef input_result result;
 
-/* Write HDR (text) then N bytes of BODY to a fresh file named NAME. */
 static const char *mkfile(const char *name, const char *hdr, const void *body, size_t n)
 {
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    if (hdr)
-        fputs(hdr, f);
-    if (n)
-        ck_assert_uint_eq(fwrite(body, 1, n, f), n);
-    fclose(f);
-    return path;
+    return input_write(name, hdr, body, n);
 }
-
-typedef struct {
-    ev_event ev[64];
-    size_t n;
-    ev_info info;
-    int status; /* 0 clean end, -1 read error, -2 open error */
-    ev_error err;
-} result;
 
 static result *run(const char *p, ev_format fmt)
 {
-    static result res;
-    memset(&res, 0, sizeof res);
-    ev_reader *r;
-    if (ev_open(&r, p, fmt, &res.err)) {
-        res.status = -2;
-        return &res;
-    }
-    ev_event e;
-    int k;
-    while ((k = ev_next(r, &e, &res.err)) == 1)
-        if (res.n < 64)
-            res.ev[res.n++] = e;
-    res.status = k;
-    res.info = *ev_get_info(r);
-    ev_close(r);
-    return &res;
+    return input_run(p, fmt);
 }
 
 static void be32(uint8_t *b, uint32_t v)
@@ -390,12 +358,6 @@ END_TEST
 
 int main(void)
 {
-    /* mkdtemp's template; its X run split so marker greps stay quiet */
-    snprintf(dir, sizeof dir, "/tmp/evsim_test_input_" "XX" "XX" "XX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
     Suite *s = suite_create("input_synth");
     TCase *tc = tcase_create("synthetic");
     tcase_add_test(tc, test_nmnist_truncated_tail_is_counted);
@@ -410,14 +372,5 @@ int main(void)
     tcase_add_test(tc, test_prophesee_bad_headers);
     tcase_add_test(tc, test_dat_layouts_and_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[96];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    return failed ? 1 : 0;
+    return input_suite_main(s, "input");
 }
