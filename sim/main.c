@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 static const cli_command commands[] = {
     {"run", cli_run_main, "simulate a scenario on the whole chip; report and trace"},

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ev_stats.h"
+#include "input/ev_stats.h"
 
 struct ev_csv_writer {
     FILE *f;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ev_internal.h"
+#include "input/ev_internal.h"
 
 #define HIST_BYTES (64u * 1024u)
 #define IOHEADER_MAX (16u * 1024u * 1024u)

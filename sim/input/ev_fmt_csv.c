@@ -6,7 +6,7 @@
  * message), never guessed. */
 #include <string.h>
 
-#include "ev_internal.h"
+#include "input/ev_internal.h"
 
 static inline const char *ws(const char *p, const char *end)
 {

@@ -11,7 +11,7 @@
  *    unrolls a wrap, when it drops by more than half its range.
  * CD records before the first TIME_HIGH have no time base and are
  * counted, not guessed. */
-#include "ev_internal.h"
+#include "input/ev_internal.h"
 
 static inline void put_px(ev_event *e, uint64_t t_us, uint32_t x, uint32_t y, uint32_t p)
 {

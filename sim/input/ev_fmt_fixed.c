@@ -4,7 +4,7 @@
  *
  * Each decoder consumes only whole records from the buffer and stops when
  * OUT is full; one record yields at most one event. */
-#include "ev_internal.h"
+#include "input/ev_internal.h"
 
 static inline uint32_t be32(const uint8_t *b)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ev_internal.h"
+#include "input/ev_internal.h"
 
 #define HDR_LINE 512
 

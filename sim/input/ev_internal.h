@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 
-#include "ev_reader.h"
+#include "input/ev_reader.h"
 
 #define EV_BUF_BYTES (64u * 1024u) /* fixed input buffer */
 #define EV_QUEUE_EVENTS 1024u      /* events decoded ahead for ev_next */

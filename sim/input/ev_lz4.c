@@ -7,7 +7,7 @@
  * never a stray access. */
 #include <string.h>
 
-#include "ev_internal.h"
+#include "input/ev_internal.h"
 
 /* Copy N bytes in 16-byte steps; may write up to 15 bytes past DST + N
  * (the caller checked the room) and reads SRC that far too. */

@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "ev_internal.h"
+#include "input/ev_internal.h"
 
 static const struct {
     const char *name, *desc;

@@ -1,7 +1,7 @@
 /* ev_stats.c -- one-pass summary of an event stream (see ev_stats.h). */
 #include <string.h>
 
-#include "ev_stats.h"
+#include "input/ev_stats.h"
 
 void ev_stats_init(ev_stats *s)
 {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ev_reader.h"
+#include "input/ev_reader.h"
 
 #define EV_HIST_BINS 32
 #define EV_HIST_BIN0_PS UINT64_C(1000000) /* the narrowest bin: 1 us */

@@ -19,8 +19,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "kernel.h"
-#include "rng.h"
+#include "kernel/kernel.h"
+#include "base/rng.h"
 
 static double wall_now(void)
 {

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "noc_traffic.h"
+#include "noc/noc_traffic.h"
 
 static double now_s(void)
 {

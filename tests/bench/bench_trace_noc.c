@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "../unit/trace_noc_driver.h"
-#include "trace/trc_noc.h"
+#include "noc/trc_noc.h"
 
 static double clock_s(clockid_t id)
 {

@@ -3,7 +3,7 @@
 #ifndef EVSIM_NOC_TEST_UTIL_H
 #define EVSIM_NOC_TEST_UTIL_H
 
-#include "noc.h"
+#include "noc/noc.h"
 
 #define MAXD 64
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chipsim.h"
-#include "core.h"
-#include "kernel.h"
-#include "plan.h"
+#include "run/chipsim.h"
+#include "core/core.h"
+#include "kernel/kernel.h"
+#include "run/plan.h"
 
 /* ---- core model ------------------------------------------------------ */
 

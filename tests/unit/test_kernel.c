@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
-#include "rng.h"
+#include "kernel/kernel.h"
+#include "base/rng.h"
 
 /* A log of fired events: each handler appends its payload id and the time
  * it saw. */

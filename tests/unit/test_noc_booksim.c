@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "noc_traffic.h"
+#include "noc/noc_traffic.h"
 
 #define CURVES "tests/data/noc/mesh4x4_curves.csv"
 #define SATS "tests/data/noc/mesh4x4_saturation.csv"

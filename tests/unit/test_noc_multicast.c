@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
-#include "noc.h"
-#include "noc_stats.h"
+#include "kernel/kernel.h"
+#include "noc/noc.h"
+#include "noc/noc_stats.h"
 
 #include "noc_test_util.h"
 

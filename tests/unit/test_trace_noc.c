@@ -4,7 +4,7 @@
  * several loads, both detail levels, a window and JSON; a run traced twice
  * gives the same bytes. */
 #include "test_trace_util.h"
-#include "trace/trc_noc.h"
+#include "noc/trc_noc.h"
 #include "trace_noc_driver.h"
 
 static char dir[64];

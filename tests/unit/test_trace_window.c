@@ -2,7 +2,7 @@
  * window, detail levels, cycle time, ENDs queued for the future, lanes,
  * and flows whose other end is not in the file. */
 #include "test_trace_util.h"
-#include "trace/trc_cli.h"
+#include "cli/trc_cli.h"
 
 static char dir[64];
 static char path[128];

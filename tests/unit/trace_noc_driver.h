@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel.h"
-#include "noc.h"
-#include "rng.h"
+#include "kernel/kernel.h"
+#include "noc/noc.h"
+#include "base/rng.h"
 
 typedef struct {
     uint32_t mesh;        /* mesh x mesh */

@@ -1,0 +1,100 @@
+/* core.c -- one execution unit behind a FIFO of ready CNs. */
+#include "core/core.h"
+
+#include <stdlib.h>
+
+typedef struct {
+    uint32_t cn;
+    uint64_t dur_ps;
+} ready_cn;
+
+struct core_model {
+    kq_kernel *k;
+    uint32_t id;
+    core_callbacks cb;
+    ready_cn *ring; /* ready queue, a ring of capacity cap */
+    uint32_t head, n, cap;
+    uint32_t peak;
+    int busy;
+    uint32_t running;
+    uint64_t busy_ps;
+    uint32_t done;
+};
+
+core_model *core_new(kq_kernel *k, uint32_t id, const core_callbacks *cb)
+{
+    core_model *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->k = k;
+    c->id = id;
+    c->cb = *cb;
+    return c;
+}
+
+void core_free(core_model *c)
+{
+    if (!c)
+        return;
+    free(c->ring);
+    free(c);
+}
+
+static void on_finish(kq_kernel *k, void *ctx, const void *payload);
+
+/* Start the oldest ready CN; the unit must be idle. */
+static int start_next(core_model *c)
+{
+    ready_cn r = c->ring[c->head];
+    c->head = (c->head + 1) % c->cap;
+    c->n--;
+    if (kq_schedule_in(c->k, r.dur_ps, 0, on_finish, c, NULL, 0, NULL) != KQ_OK)
+        return -1;
+    c->busy = 1;
+    c->running = r.cn;
+    c->busy_ps += r.dur_ps;
+    if (c->cb.started)
+        c->cb.started(c->cb.ctx, c->id, r.cn, kq_now(c->k), r.dur_ps);
+    return 0;
+}
+
+static void on_finish(kq_kernel *k, void *ctx, const void *payload)
+{
+    (void)payload;
+    core_model *c = ctx;
+    uint32_t cn = c->running;
+    c->busy = 0;
+    c->done++;
+    /* Take the next CN before telling the owner, so CNs the owner submits
+     * from the callback queue behind those already waiting. A refused
+     * event can only be the kernel out of memory: stop the run. */
+    if (c->n && start_next(c) != 0)
+        kq_stop(k);
+    if (c->cb.finished)
+        c->cb.finished(c->cb.ctx, c->id, cn, kq_now(k));
+}
+
+int core_submit(core_model *c, uint32_t cn, uint64_t dur_ps)
+{
+    if (c->n == c->cap) {
+        uint32_t cap = c->cap ? c->cap * 2 : 16;
+        ready_cn *r = malloc(cap * sizeof *r);
+        if (!r)
+            return -1;
+        for (uint32_t i = 0; i < c->n; i++)
+            r[i] = c->ring[(c->head + i) % c->cap];
+        free(c->ring);
+        c->ring = r;
+        c->cap = cap;
+        c->head = 0;
+    }
+    c->ring[(c->head + c->n) % c->cap] = (ready_cn){cn, dur_ps};
+    c->n++;
+    if (c->n > c->peak)
+        c->peak = c->n;
+    return c->busy ? 0 : start_next(c);
+}
+
+uint64_t core_busy_ps(const core_model *c) { return c->busy_ps; }
+uint32_t core_cns_done(const core_model *c) { return c->done; }
+uint32_t core_peak_ready(const core_model *c) { return c->peak; }

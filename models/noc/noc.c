@@ -1,0 +1,387 @@
+/* noc.c -- NoC configuration, construction, accessors and router
+ * wake-ups. Packets in and out are in noc_packet.c, the router pipeline in
+ * noc_router.c, allocation in noc_alloc.c, routing in noc_routing.c,
+ * statistics in noc_stats.c. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "noc/noc_internal.h"
+
+#define NOC_MAX_STATE_BYTES 4e9
+
+void noc_seterr(noc_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+}
+
+void noc_config_default(noc_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->width = 4;
+    c->height = 4;
+    c->terminals_per_router = 1;
+    c->vcs = 16;
+    c->vc_buf_flits = 8;
+    c->route_cycles = 1;
+    c->vc_alloc_cycles = 1;
+    c->sw_alloc_cycles = 1;
+    c->xbar_cycles = 1;
+    c->link_cycles = 1;
+    c->inject_cycles = 1;
+    c->eject_cycles = 1;
+    c->credit_delay_cycles = 0;
+    c->flit_bits = 64;
+    c->clock_ghz = 1.0;
+    c->router_pj_per_flit = 1.0;
+    c->link_pj_per_bit = 0.1;
+    c->table_lookup_cycles = 1;
+    c->routing = NOC_ROUTE_XY;
+    c->deadlock_cycles = 10000;
+    c->seed = 1;
+}
+
+int noc_config_check(const noc_config *c, noc_error *err)
+{
+    if (c->width < 1 || c->height < 1 || c->width > NOC_MAX_DIM ||
+        c->height > NOC_MAX_DIM) {
+        noc_seterr(err, "mesh %ux%u: each side must be 1..%u", c->width,
+               c->height, NOC_MAX_DIM);
+        return -1;
+    }
+    if (c->terminals_per_router < 1 ||
+        c->terminals_per_router > NOC_MAX_TERMINALS) {
+        noc_seterr(err, "terminals per router %u: must be 1..%u",
+               c->terminals_per_router, NOC_MAX_TERMINALS);
+        return -1;
+    }
+    if (c->vcs < 1 || c->vcs > NOC_MAX_VCS) {
+        noc_seterr(err, "virtual channels %u: must be 1..%u", c->vcs, NOC_MAX_VCS);
+        return -1;
+    }
+    if (c->vc_buf_flits < 1 || c->vc_buf_flits > 4096) {
+        noc_seterr(err, "VC buffer depth %u: must be 1..4096 flits",
+               c->vc_buf_flits);
+        return -1;
+    }
+    if (c->sw_alloc_cycles < 1) {
+        noc_seterr(err, "switch allocation must take at least 1 cycle");
+        return -1;
+    }
+    if (c->link_cycles < 1 || c->inject_cycles < 1 || c->eject_cycles < 1) {
+        noc_seterr(err, "link, injection and ejection latency must be >= 1 cycle");
+        return -1;
+    }
+    uint32_t stages[] = {c->route_cycles, c->vc_alloc_cycles,
+                         c->sw_alloc_cycles, c->xbar_cycles, c->link_cycles,
+                         c->inject_cycles, c->eject_cycles,
+                         c->credit_delay_cycles, c->table_lookup_cycles};
+    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
+        if (stages[i] > 1000000) {
+            noc_seterr(err, "a latency of %u cycles is beyond 1000000", stages[i]);
+            return -1;
+        }
+    if (c->flit_bits < 1) {
+        noc_seterr(err, "flit width must be at least 1 bit");
+        return -1;
+    }
+    if (!(c->clock_ghz > 0.0) || c->clock_ghz > 1000.0) {
+        noc_seterr(err, "clock %g GHz: must be in (0, 1000]", c->clock_ghz);
+        return -1;
+    }
+    if (!(c->router_pj_per_flit >= 0.0) || !(c->link_pj_per_bit >= 0.0)) {
+        noc_seterr(err, "energies must be >= 0");
+        return -1;
+    }
+    if (c->routing > NOC_ROUTE_XYYX) {
+        noc_seterr(err, "unknown routing function %d", (int)c->routing);
+        return -1;
+    }
+    /* Buffers and VC state are allocated up front; refuse sizes that
+     * cannot fit rather than let the machine swap or kill us. */
+    double ports = 4.0 + c->terminals_per_router;
+    double bytes = (double)c->width * c->height * ports * c->vcs *
+                   (sizeof(noc_ivc) + 16.0 * c->vc_buf_flits + 16.0);
+    if (bytes > NOC_MAX_STATE_BYTES) {
+        noc_seterr(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
+                   "router state (limit %.0f GB)", c->width, c->height, c->vcs,
+                   c->vc_buf_flits, bytes / 1e9, NOC_MAX_STATE_BYTES / 1e9);
+        return -1;
+    }
+    if (c->deadlock_cycles < 1) {
+        noc_seterr(err, "deadlock threshold must be at least 1 cycle");
+        return -1;
+    }
+    return 0;
+}
+
+static int fifo_init(noc_credit_fifo *f, uint32_t cap)
+{
+    f->q = malloc(sizeof *f->q * cap);
+    f->head = f->count = 0;
+    f->cap = cap;
+    return f->q ? 0 : -1;
+}
+
+static int router_init(noc *n, noc_router *r, uint32_t id)
+{
+    const noc_config *c = &n->cfg;
+    uint32_t P = n->nports, V = n->vcs;
+    r->id = id;
+    r->x = id % c->width;
+    r->y = id / c->width;
+    r->nb[NOC_EAST] = r->x + 1 < c->width ? id + 1 : NOC_NONE;
+    r->nb[NOC_WEST] = r->x > 0 ? id - 1 : NOC_NONE;
+    r->nb[NOC_NORTH] = r->y + 1 < c->height ? id + c->width : NOC_NONE;
+    r->nb[NOC_SOUTH] = r->y > 0 ? id - c->width : NOC_NONE;
+    r->next_tick = UINT64_MAX;
+    r->ivc = calloc((size_t)P * V, sizeof *r->ivc);
+    r->slots = calloc((size_t)P * V * n->depth, sizeof *r->slots);
+    r->ovc_busy = calloc((size_t)P * V, 1);
+    r->ovc_credits = calloc((size_t)P * V, sizeof *r->ovc_credits);
+    r->va_gptr = calloc((size_t)P * V, sizeof *r->va_gptr);
+    r->va_aptr = calloc((size_t)P * V, sizeof *r->va_aptr);
+    if (!r->ivc || !r->slots || !r->ovc_busy || !r->ovc_credits ||
+        !r->va_gptr || !r->va_aptr || fifo_init(&r->cred_mesh, 16) ||
+        fifo_init(&r->cred_term, 16))
+        return -1;
+    for (uint32_t i = 0; i < P * V; i++)
+        r->ovc_credits[i] = (uint16_t)n->depth;
+    for (uint32_t t = 0; t < c->terminals_per_router; t++) {
+        noc_term *tm = &r->term[t];
+        tm->q_head = tm->q_tail = NOC_NONE;
+        tm->vc = -1;
+        tm->credits = malloc(sizeof *tm->credits * V);
+        tm->busy = calloc(V, 1);
+        if (!tm->credits || !tm->busy)
+            return -1;
+        for (uint32_t v = 0; v < V; v++)
+            tm->credits[v] = (uint16_t)n->depth;
+    }
+    return 0;
+}
+
+static void router_destroy(noc *n, noc_router *r)
+{
+    free(r->ivc);
+    free(r->slots);
+    free(r->ovc_busy);
+    free(r->ovc_credits);
+    free(r->va_gptr);
+    free(r->va_aptr);
+    free(r->cred_mesh.q);
+    free(r->cred_term.q);
+    for (uint32_t t = 0; t < n->cfg.terminals_per_router; t++) {
+        free(r->term[t].credits);
+        free(r->term[t].busy);
+    }
+}
+
+/* Links: mesh channels in (router, port) order, then per terminal its
+ * injection and ejection channels. */
+static int build_links(noc *n)
+{
+    uint32_t cap = n->nrouters * NOC_MESH_PORTS + 2 * n->nterms;
+    n->links = calloc(cap, sizeof *n->links);
+    if (!n->links)
+        return -1;
+    for (uint32_t id = 0; id < n->nrouters; id++) {
+        noc_router *r = &n->r[id];
+        for (uint32_t p = 0; p < NOC_PORTS_MAX; p++)
+            r->link_out[p] = NOC_NONE;
+        for (uint32_t p = 0; p < NOC_MESH_PORTS; p++) {
+            if (r->nb[p] == NOC_NONE)
+                continue;
+            noc_link *l = &n->links[n->nlinks];
+            l->kind = NOC_LINK_MESH;
+            l->from = id;
+            l->to = r->nb[p];
+            l->out_port = p;
+            l->terminal = NOC_NONE;
+            r->link_out[p] = n->nlinks++;
+        }
+    }
+    for (uint32_t t = 0; t < n->nterms; t++) {
+        uint32_t id = t / n->cfg.terminals_per_router;
+        uint32_t port = NOC_MESH_PORTS + t % n->cfg.terminals_per_router;
+        noc_link *l = &n->links[n->nlinks++];
+        l->kind = NOC_LINK_INJECT;
+        l->from = l->to = id;
+        l->out_port = port;
+        l->terminal = t;
+        l = &n->links[n->nlinks];
+        l->kind = NOC_LINK_EJECT;
+        l->from = l->to = id;
+        l->out_port = port;
+        l->terminal = t;
+        n->r[id].link_out[port] = n->nlinks++;
+    }
+    return 0;
+}
+
+noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err)
+{
+    if (!k) {
+        noc_seterr(err, "no kernel");
+        return NULL;
+    }
+    if (noc_config_check(c, err))
+        return NULL;
+    noc *n = calloc(1, sizeof *n);
+    if (!n)
+        goto oom;
+    n->k = k;
+    n->cfg = *c;
+    n->cycle_ps = (uint64_t)(1000.0 / c->clock_ghz + 0.5);
+    if (n->cycle_ps < 1)
+        n->cycle_ps = 1;
+    n->nrouters = c->width * c->height;
+    n->nterms = n->nrouters * c->terminals_per_router;
+    n->nports = NOC_MESH_PORTS + c->terminals_per_router;
+    n->vcs = c->vcs;
+    n->depth = c->vc_buf_flits;
+    n->free_pkt = n->free_worm = NOC_NONE;
+    n->rng = c->seed ^ 0x9e3779b97f4a7c15ULL;
+    n->r = calloc(n->nrouters, sizeof *n->r);
+    if (!n->r)
+        goto oom;
+    for (uint32_t i = 0; i < n->nrouters; i++)
+        if (router_init(n, &n->r[i], i))
+            goto oom;
+    if (build_links(n))
+        goto oom;
+    n->scratch_req = malloc(sizeof *n->scratch_req * n->nports * n->vcs *
+                            NOC_PORTS_MAX * 2);
+    n->scratch_grant = malloc(sizeof *n->scratch_grant * n->vcs *
+                              NOC_PORTS_MAX);
+    if (!n->scratch_req || !n->scratch_grant)
+        goto oom;
+    noc_stats_reset(n);
+    return n;
+oom:
+    noc_seterr(err, "out of memory building a %ux%u NoC", c->width, c->height);
+    noc_free(n);
+    return NULL;
+}
+
+void noc_free(noc *n)
+{
+    if (!n)
+        return;
+    if (n->r) {
+        for (uint32_t i = 0; i < n->nrouters; i++) {
+            if (n->r[i].tick_h)
+                kq_cancel(n->k, n->r[i].tick_h);
+            router_destroy(n, &n->r[i]);
+        }
+        free(n->r);
+    }
+    for (uint32_t i = 0; i < n->npkts; i++)
+        if (n->pkts[i].n_dst > 1)
+            free(n->pkts[i].dst);
+    for (uint32_t i = 0; i < n->nworms; i++)
+        if (n->worms[i].n_dst > 1)
+            free(n->worms[i].dst);
+    for (uint32_t i = 0; i < n->ntable; i++)
+        free(n->table[i].dst);
+    free(n->table);
+    free(n->pkts);
+    free(n->worms);
+    free(n->links);
+    free(n->dl_routers);
+    free(n->scratch_req);
+    free(n->scratch_grant);
+    free(n);
+}
+
+const noc_config *noc_get_config(const noc *n) { return &n->cfg; }
+uint32_t noc_routers(const noc *n) { return n->nrouters; }
+uint32_t noc_terminals(const noc *n) { return n->nterms; }
+uint64_t noc_cycle_ps(const noc *n) { return n->cycle_ps; }
+int noc_deadlocked(const noc *n) { return n->deadlocked; }
+int noc_failed(const noc *n) { return n->failed; }
+
+uint64_t noc_now_cycle(const noc *n)
+{
+    return kq_now(n->k) / n->cycle_ps;
+}
+
+uint64_t noc_flits_in_flight(const noc *n)
+{
+    return n->buffered + n->queued_flits;
+}
+
+uint32_t noc_deadlock_routers(const noc *n, uint32_t *ids, uint32_t cap)
+{
+    for (uint32_t i = 0; i < n->n_dl && i < cap; i++)
+        ids[i] = n->dl_routers[i];
+    return n->n_dl;
+}
+
+void noc_set_observer(noc *n, const noc_observer *obs)
+{
+    if (obs) {
+        n->obs = *obs;
+        n->has_obs = 1;
+        if (obs->attached)
+            obs->attached(obs->ctx, n);
+    } else {
+        memset(&n->obs, 0, sizeof n->obs);
+        n->has_obs = 0;
+    }
+}
+
+void noc_set_sink(noc *n, noc_sink_fn fn, void *ctx)
+{
+    n->sink = fn;
+    n->sink_ctx = ctx;
+}
+
+uint32_t noc_hops(const noc *n, uint32_t src, uint32_t dst)
+{
+    uint32_t a = src / n->cfg.terminals_per_router;
+    uint32_t b = dst / n->cfg.terminals_per_router;
+    uint32_t ax = a % n->cfg.width, ay = a / n->cfg.width;
+    uint32_t bx = b % n->cfg.width, by = b / n->cfg.width;
+    return (ax > bx ? ax - bx : bx - ax) + (ay > by ? ay - by : by - ay);
+}
+
+/* ---- wake-ups ---------------------------------------------------------- */
+
+void noc_wake(noc *n, noc_router *r, uint64_t cycle)
+{
+    if (cycle >= r->next_tick)
+        return;
+    if (r->tick_h)
+        kq_cancel(n->k, r->tick_h);
+    r->next_tick = cycle;
+    uint32_t id = r->id;
+    kq_err e = kq_schedule_at(n->k, cycle * n->cycle_ps, NOC_PRIO_ROUTER,
+                              noc_router_tick, n, &id, sizeof id, &r->tick_h);
+    if (e != KQ_OK) {
+        /* Only memory exhaustion or a time overflow get here; a router
+         * that cannot be scheduled would stall silently, so stop. */
+        r->tick_h = 0;
+        r->next_tick = UINT64_MAX;
+        n->failed = 1;
+        kq_stop(n->k);
+    }
+}
+
+void noc_report_occupancy(noc *n, noc_router *r, uint32_t port)
+{
+    if (r->occ[port] > r->peak_port[port])
+        r->peak_port[port] = r->occ[port];
+    if (r->occ_total > r->peak_total)
+        r->peak_total = r->occ_total;
+    if (n->has_obs && n->obs.buffer_occupancy)
+        n->obs.buffer_occupancy(n->obs.ctx, r->id, port, r->occ[port],
+                                kq_now(n->k));
+}
+

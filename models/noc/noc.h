@@ -1,0 +1,165 @@
+/* noc.h -- a flit-level, packet-switched 2D-mesh network-on-chip on the
+ * event kernel.
+ *
+ * Routers are input-queued with virtual channels, credit-based flow
+ * control and wormhole switching; a head flit goes through routing, VC
+ * allocation, switch allocation and switch traversal (each a configurable
+ * number of cycles), then a link. Allocation is iSLIP (one iteration),
+ * deterministic. Routing is dimension order. A packet may have several
+ * destinations: it is replicated along its dimension-order tree, a copy
+ * branching only where the paths to its destinations split.
+ *
+ * Event driven: a router runs a cycle only when it holds flits or a
+ * waiting packet; an idle network costs no events.
+ *
+ * The defaults (noc_config_default) are BookSim 2's default input-queued
+ * router, so a standalone run compares with BookSim directly.
+ *
+ * Statistics: noc_stats.h. Observer callbacks (for traces): noc_observer.h.
+ * Synthetic traffic (uniform, transpose, ...): noc_traffic.h. */
+#ifndef EVSIM_NOC_H
+#define EVSIM_NOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/kernel.h"
+#include "noc/noc_observer.h"
+
+#define NOC_MAX_DIM 1024        /* width and height are 1..NOC_MAX_DIM */
+#define NOC_MAX_TERMINALS 4     /* terminals per router */
+#define NOC_MAX_VCS 64
+
+typedef struct noc noc;
+
+typedef struct {
+    char msg[256];
+} noc_error;
+
+typedef enum {
+    NOC_ROUTE_XY = 0,   /* X first, then Y: deadlock free */
+    NOC_ROUTE_YX,       /* Y first, then X: deadlock free */
+    NOC_ROUTE_XYYX      /* each packet picks XY or YX at random; NOT
+                         * deadlock free with shared VCs -- kept to show
+                         * deadlock detection */
+} noc_routing;
+
+typedef struct {
+    uint32_t width, height;           /* routers in x and y */
+    uint32_t terminals_per_router;    /* 1..NOC_MAX_TERMINALS */
+    uint32_t vcs;                     /* virtual channels per input port */
+    uint32_t vc_buf_flits;            /* buffer depth of one VC */
+    uint32_t route_cycles;            /* pipeline stages (cycles each) */
+    uint32_t vc_alloc_cycles;
+    uint32_t sw_alloc_cycles;         /* >= 1 */
+    uint32_t xbar_cycles;             /* switch traversal */
+    uint32_t link_cycles;             /* router to router, >= 1 */
+    uint32_t inject_cycles;           /* terminal to router, >= 1 */
+    uint32_t eject_cycles;            /* router to terminal, >= 1 */
+    uint32_t credit_delay_cycles;     /* added to the link latency */
+    uint32_t flit_bits;               /* link width */
+    double clock_ghz;                 /* NoC clock; cycle = 1000/GHz ps */
+    double router_pj_per_flit;        /* energy per flit per router */
+    double link_pj_per_bit;           /* energy per bit per link hop */
+    uint32_t table_lookup_cycles;     /* multicast routing-table lookup */
+    noc_routing routing;
+    uint64_t deadlock_cycles;         /* no flit moved this long with
+                                       * flits in flight = deadlock */
+    uint64_t seed;                    /* only for random routing choices */
+    int cycle_stepped;                /* 1: every router runs every cycle
+                                       * while anything is in flight, as a
+                                       * cycle-stepped simulator does; same
+                                       * results, for speed comparisons */
+} noc_config;
+
+/* BookSim 2's default router: 16 VCs x 8 flits, stages 1,1,1,1, links,
+ * injection and ejection 1 cycle, credit delay 0, XY routing, 1 GHz,
+ * 64-bit flits, 1 terminal per router, deadlock after 10000 idle cycles. */
+void noc_config_default(noc_config *c);
+
+/* 0 if the configuration is usable, else -1 with err filled. */
+int noc_config_check(const noc_config *c, noc_error *err);
+
+/* A NoC on kernel k (which must outlive it). NULL with err on failure. */
+noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err);
+/* Frees the NoC and cancels its router events; deliveries still pending
+ * in the kernel refer to it, so free it only once it has drained
+ * (noc_flits_in_flight() == 0 and the kernel ran past the last delivery)
+ * or when the kernel will not run again. */
+void noc_free(noc *n);
+
+const noc_config *noc_get_config(const noc *n);
+uint32_t noc_routers(const noc *n);
+uint32_t noc_terminals(const noc *n);
+uint64_t noc_cycle_ps(const noc *n);
+
+/* Observer: copied; pass NULL to remove. */
+void noc_set_observer(noc *n, const noc_observer *obs);
+
+/* One delivery: a packet's tail reached one of its destinations. */
+typedef struct {
+    uint64_t packet_id, tag;
+    uint32_t src, dst;
+    uint32_t flits;
+    uint32_t hops;            /* Manhattan hops from src to dst */
+    uint64_t created_ps, injected_ps, delivered_ps;
+    int last;                 /* 1 for the packet's last destination */
+} noc_delivery;
+
+typedef void (*noc_sink_fn)(void *ctx, const noc_delivery *d);
+
+/* The model to call when packets arrive (cores, memories, the traffic
+ * generator). At most one; NULL removes it. */
+void noc_set_sink(noc *n, noc_sink_fn fn, void *ctx);
+
+/* A packet to send now (at the kernel's current time). Give exactly one of
+ * payload_bits (flits = ceil(bits / flit_bits), at least 1) or flits. */
+typedef struct {
+    uint32_t src;
+    uint32_t n_dst;           /* 1 for unicast */
+    const uint32_t *dst;      /* distinct terminals; the NoC copies them */
+    uint32_t payload_bits;
+    uint32_t flits;
+    uint64_t tag;
+} noc_packet_req;
+
+/* 0 and *id_out (may be NULL) on success; -1 with err on a bad request
+ * (terminal outside the mesh, no destination, duplicate destination,
+ * both or neither size given, a multicast packet longer than one VC
+ * buffer -- tree replication over shorter wormhole buffers can deadlock)
+ * or when memory runs out. */
+int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
+             noc_error *err);
+
+/* Multicast routing table for spikes: key (a source neuron or axon group)
+ * -> destination set. Setting a key again replaces its set. */
+int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
+                  noc_error *err);
+
+/* Send a spike packet from src to the destinations of key; the table
+ * lookup costs table_lookup_cycles before the packet enters the source
+ * queue. -1 with err if key has no entry. */
+int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
+                   uint64_t tag, uint64_t *id_out, noc_error *err);
+
+/* Deadlock: 1 once detected (the NoC then stops the kernel and stops
+ * moving). noc_deadlock_routers lists routers holding flits at detection;
+ * returns how many, writes at most cap ids. */
+int noc_deadlocked(const noc *n);
+/* 1 once memory ran out inside an event (a router or a delivery could not
+ * be scheduled, a copy could not be made): the NoC stopped the kernel and
+ * stops moving; its results are incomplete. */
+int noc_failed(const noc *n);
+uint32_t noc_deadlock_routers(const noc *n, uint32_t *ids, uint32_t cap);
+
+/* Flits inside the network or in source queues. */
+uint64_t noc_flits_in_flight(const noc *n);
+
+/* Mesh helpers. */
+static inline uint32_t noc_router_of(const noc_config *c, uint32_t terminal)
+{
+    return terminal / c->terminals_per_router;
+}
+uint32_t noc_hops(const noc *n, uint32_t src, uint32_t dst);
+
+#endif

@@ -1,0 +1,194 @@
+/* noc_alloc.c -- VC and switch allocation: iSLIP, one iteration.
+ *
+ * iSLIP (McKeown): every requester asks for all resources it can use;
+ * each resource grants the first requester at or after its grant pointer;
+ * each requester accepts the first grant at or after its accept pointer;
+ * pointers move one past the partner only on an accepted grant, which
+ * keeps the allocation fair (no starvation) and deterministic.
+ *
+ * VC allocation: requesters are input VCs (port * vcs + vc) whose head is
+ * routed, resources the free output VCs of the port each branch goes to.
+ * Switch allocation: requesters are input ports, resources output ports;
+ * an input port offers, per output, the first VC (round robin from after
+ * its last winner) that has a flit ready, an output VC and a credit. */
+#include <string.h>
+
+#include "noc/noc_internal.h"
+
+/* The accept pointer of an input VC counts over all output VCs of the
+ * router (port * vcs + vc), as one allocator over every output VC would:
+ * a packet leaving by another port than the last one starts its search at
+ * that port's VC 0, not at the VC after the last one it took. This is
+ * what spreads packets over downstream VCs the way BookSim's iSLIP does
+ * (taking "the VC after the last" instead cut the contention of 1-flit
+ * uniform traffic by a third). Returns the VC of port p to start from. */
+static uint32_t accept_start(uint32_t aptr, uint32_t p, uint32_t V)
+{
+    return aptr > p * V && aptr < p * V + V ? aptr - p * V : 0;
+}
+
+void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
+{
+    uint32_t P = n->nports, V = n->vcs, NI = P * V;
+    uint32_t cnt[NOC_PORTS_MAX] = {0};
+    uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
+    int any = 0;
+
+    if (!r->va_wait)
+        return;
+    for (uint32_t port = 0; port < P; port++)
+        for (uint64_t m = r->vcmask[port]; m; m &= m - 1) {
+        uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
+        noc_ivc *iv = &r->ivc[i];
+        if (iv->state != NOC_VC_ROUTED || iv->va_ready > t)
+            continue;
+        for (uint32_t b = 0; b < iv->n_branch; b++) {
+            if (iv->br[b].ovc >= 0)
+                continue;
+            uint32_t p = iv->br[b].port;
+            req[p * NI + cnt[p]++] = i * NOC_PORTS_MAX + b;
+            any = 1;
+        }
+        }
+    if (!any)
+        return;
+
+    uint32_t *grant = n->scratch_grant; /* per output VC: index in list */
+    for (uint32_t p = 0; p < P; p++) {
+        uint32_t c = cnt[p];
+        if (!c)
+            continue;
+        const uint32_t *list = &req[p * NI];
+        if (c == 1) {
+            /* One requester: every free output VC grants it, so it takes
+             * the first free one from its accept pointer -- the iSLIP
+             * outcome without building the grant table. */
+            uint32_t i = list[0] / NOC_PORTS_MAX, b = list[0] % NOC_PORTS_MAX;
+            uint32_t st = accept_start(r->va_aptr[i], p, V);
+            for (uint32_t s2 = 0; s2 < V; s2++) {
+                uint32_t v = (st + s2) % V;
+                if (r->ovc_busy[p * V + v])
+                    continue;
+                noc_ivc *iv = &r->ivc[i];
+                iv->br[b].ovc = (int16_t)v;
+                iv->br[b].sa_ready = t + n->cfg.vc_alloc_cycles;
+                r->ovc_busy[p * V + v] = 1;
+                r->va_wait--;
+                r->sa_cand++;
+                r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
+                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                break;
+            }
+            continue;
+        }
+        int granted = 0;
+        for (uint32_t v = 0; v < V; v++) {
+            grant[v] = UINT32_MAX;
+            if (r->ovc_busy[p * V + v])
+                continue;
+            /* First requester with ivc >= pointer; the list ascends. */
+            uint32_t gp = r->va_gptr[p * V + v], k = 0;
+            while (k < c && list[k] / NOC_PORTS_MAX < gp)
+                k++;
+            grant[v] = k < c ? k : 0;
+            granted = 1;
+        }
+        if (!granted)
+            continue;
+        for (uint32_t k = 0; k < c; k++) {
+            uint32_t i = list[k] / NOC_PORTS_MAX, b = list[k] % NOC_PORTS_MAX;
+            uint32_t ap = accept_start(r->va_aptr[i], p, V);
+            for (uint32_t s = 0; s < V; s++) {
+                uint32_t v = (ap + s) % V;
+                if (grant[v] != k)
+                    continue;
+                noc_ivc *iv = &r->ivc[i];
+                iv->br[b].ovc = (int16_t)v;
+                iv->br[b].sa_ready = t + n->cfg.vc_alloc_cycles;
+                r->ovc_busy[p * V + v] = 1;
+                r->va_wait--;
+                r->sa_cand++;
+                r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
+                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                break;
+            }
+        }
+    }
+}
+
+void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
+{
+    uint32_t P = n->nports, V = n->vcs;
+    /* req[in][out]: VC * NOC_PORTS_MAX + branch, or UINT32_MAX */
+    uint32_t req[NOC_PORTS_MAX][NOC_PORTS_MAX];
+    uint32_t nreq_in[NOC_PORTS_MAX] = {0};
+    int any = 0;
+
+    if (!r->sa_cand)
+        return;
+    for (uint32_t p = 0; p < P; p++) {
+        for (uint32_t o = 0; o < P; o++)
+            req[p][o] = UINT32_MAX;
+        uint64_t mask = r->vcmask[p];
+        if (!mask)
+            continue;
+        /* Round robin from sw_rr: the VCs at or after it, then the rest. */
+        uint32_t rr = r->sw_rr[p];
+        uint64_t hi = rr < 64 ? mask & (~0ull << rr) : 0;
+        uint64_t order[2] = {hi, mask & ~hi};
+        for (int half = 0; half < 2; half++)
+            for (uint64_t m = order[half]; m; m &= m - 1) {
+            uint32_t v = (uint32_t)__builtin_ctzll(m);
+            uint32_t ivc = p * V + v;
+            noc_ivc *iv = &r->ivc[ivc];
+            if (iv->state != NOC_VC_ROUTED)
+                continue;
+            for (uint32_t b = 0; b < iv->n_branch; b++) {
+                uint32_t o = iv->br[b].port;
+                if (req[p][o] != UINT32_MAX ||
+                    !noc_branch_can_send(n, r, ivc, b, t))
+                    continue;
+                req[p][o] = v * NOC_PORTS_MAX + b;
+                nreq_in[p]++;
+                any = 1;
+            }
+            }
+    }
+    if (!any)
+        return;
+
+    uint32_t grant_of[NOC_PORTS_MAX]; /* output -> granted input */
+    for (uint32_t o = 0; o < P; o++) {
+        grant_of[o] = UINT32_MAX;
+        for (uint32_t s = 0; s < P; s++) {
+            uint32_t p = (r->sa_gptr[o] + s) % P;
+            if (req[p][o] != UINT32_MAX) {
+                grant_of[o] = p;
+                break;
+            }
+        }
+    }
+    uint32_t match_out[NOC_PORTS_MAX];
+    for (uint32_t p = 0; p < P; p++) {
+        match_out[p] = UINT32_MAX;
+        if (!nreq_in[p])
+            continue;
+        for (uint32_t s = 0; s < P; s++) {
+            uint32_t o = (r->sa_aptr[p] + s) % P;
+            if (grant_of[o] == p) {
+                match_out[p] = o;
+                r->sa_gptr[o] = (uint8_t)((p + 1) % P);
+                r->sa_aptr[p] = (uint8_t)((o + 1) % P);
+                break;
+            }
+        }
+    }
+    for (uint32_t p = 0; p < P; p++) {
+        if (match_out[p] == UINT32_MAX)
+            continue;
+        uint32_t vb = req[p][match_out[p]];
+        uint32_t v = vb / NOC_PORTS_MAX, b = vb % NOC_PORTS_MAX;
+        r->sw_rr[p] = (uint16_t)((v + 1) % V);
+        noc_router_send(n, r, p, v, b, t);
+    }
+}

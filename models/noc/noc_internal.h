@@ -1,0 +1,215 @@
+/* noc_internal.h -- the NoC's state, shared by models/noc*.c only.
+ *
+ * Time inside the NoC is in cycles of its own clock; the kernel sees
+ * cycle * cycle_ps. A flit sent by a router is written at once into the
+ * downstream VC buffer with the cycle it becomes usable there (`ready`):
+ * its credit was spent, so the slot is the flit's from that moment. All
+ * effects between routers are at least one cycle later than their cause,
+ * so the order in which routers run within a cycle does not matter. */
+#ifndef EVSIM_NOC_INTERNAL_H
+#define EVSIM_NOC_INTERNAL_H
+
+#include <stdint.h>
+
+#include "noc/noc.h"
+#include "noc/noc_stats.h"
+
+#define NOC_NONE UINT32_MAX
+#define NOC_MESH_PORTS 4
+#define NOC_PORTS_MAX (NOC_MESH_PORTS + NOC_MAX_TERMINALS)
+
+enum { NOC_EAST = 0, NOC_WEST, NOC_NORTH, NOC_SOUTH };
+
+/* Event priorities within one time: traffic sources create packets before
+ * routers run, deliveries after, checkpoints last. */
+enum { NOC_PRIO_SOURCE = 0, NOC_PRIO_ROUTER = 2, NOC_PRIO_DELIVER = 4 };
+
+typedef struct {
+    uint32_t worm;     /* the copy this flit belongs to */
+    uint32_t idx;      /* 0 = head, flits - 1 = tail */
+    uint64_t ready;    /* first cycle it may be used at this router */
+} noc_flit;
+
+/* A packet as sent: lives until every destination has its tail. */
+typedef struct {
+    uint64_t id, tag;
+    uint64_t created_cycle, ready_cycle, injected_cycle;
+    uint32_t src, flits, payload_bits;
+    uint32_t n_dst, n_done;
+    uint32_t *dst;          /* n_dst destinations; &dst0 when one */
+    uint32_t dst0;
+    uint32_t worm;          /* the first copy */
+    uint32_t next;          /* source queue link, or free list */
+} noc_pkt;
+
+/* A copy of a packet heading for a subset of its destinations. Unicast
+ * packets have one copy end to end; a multicast copy splits into child
+ * copies where its destinations' paths split. */
+typedef struct {
+    uint32_t pkt;
+    uint32_t n_dst;
+    uint32_t *dst;          /* &dst0 when one */
+    uint32_t dst0;
+    uint8_t yx;             /* route Y first (NOC_ROUTE_XYYX) */
+    uint32_t next_free;
+} noc_worm;
+
+/* Where the packet at the front of an input VC goes from this router. */
+typedef struct {
+    uint8_t port;           /* output port */
+    int16_t ovc;            /* output VC, -1 until allocated */
+    uint32_t out_worm;      /* copy sent on a mesh port */
+    uint32_t dst;           /* terminal, for an ejection port */
+    uint32_t sent;          /* flits of the packet sent on this branch */
+    uint64_t sa_ready;      /* first cycle for switch allocation */
+} noc_branch;
+
+enum { NOC_VC_IDLE = 0, NOC_VC_ROUTED };
+
+typedef struct {
+    uint16_t head, count;   /* ring over this VC's buffer slots */
+    uint8_t state;
+    uint8_t n_branch;
+    uint32_t popped;        /* flits of the front packet already gone */
+    uint32_t flits;         /* length of the front packet, once routed */
+    uint64_t va_ready;
+    noc_branch br[NOC_PORTS_MAX];
+} noc_ivc;
+
+typedef struct {
+    uint64_t cycle;
+    uint16_t port, vc;
+} noc_credit;
+
+typedef struct {            /* FIFO of credits in flight, cycles ascending */
+    noc_credit *q;
+    uint32_t head, count, cap;
+} noc_credit_fifo;
+
+typedef struct {            /* one terminal's source side */
+    uint32_t q_head, q_tail;    /* source queue of packets */
+    uint32_t sent;              /* flits of the queue head already sent */
+    int16_t vc;                 /* injection VC of the queue head */
+    uint16_t rr;
+    uint16_t *credits;          /* per VC of the router's input port */
+    uint8_t *busy;
+    uint64_t queued_flits;
+} noc_term;
+
+typedef struct {
+    uint32_t id, x, y;
+    uint32_t nb[NOC_MESH_PORTS];       /* neighbour router or NOC_NONE */
+    uint32_t link_out[NOC_PORTS_MAX];  /* link index of each output */
+    noc_ivc *ivc;                      /* [port * vcs + vc] */
+    noc_flit *slots;                   /* [(port * vcs + vc) * depth] */
+    uint8_t *ovc_busy;                 /* [port * vcs + vc] */
+    uint16_t *ovc_credits;
+    uint16_t *va_gptr;                 /* per output VC */
+    uint16_t *va_aptr;                 /* per input VC: an output VC index
+                                        * over all ports, port * vcs + vc */
+    uint8_t sa_gptr[NOC_PORTS_MAX], sa_aptr[NOC_PORTS_MAX];
+    uint16_t sw_rr[NOC_PORTS_MAX];
+    noc_credit_fifo cred_mesh, cred_term;
+    noc_term term[NOC_MAX_TERMINALS];
+    uint32_t occ[NOC_PORTS_MAX], occ_total;
+    uint32_t peak_port[NOC_PORTS_MAX], peak_total;
+    uint32_t buffered;                 /* flits in this router's buffers */
+    uint32_t va_wait;                  /* branches waiting for an output VC */
+    uint32_t need_route;               /* idle VCs with a head at the front */
+    uint32_t sa_cand;                  /* branches with an output VC and
+                                        * flits still to send */
+    uint64_t vcmask[NOC_PORTS_MAX];    /* bit v: VC v of the port holds
+                                        * flits (NOC_MAX_VCS <= 64) */
+    uint64_t queued_pkts;              /* packets in its source queues */
+    uint64_t next_tick;
+    kq_handle tick_h;
+    uint64_t flits_switched;
+    double energy_pj;
+} noc_router;
+
+typedef struct {
+    noc_link_kind kind;
+    uint32_t from, to, out_port, terminal;
+    uint64_t flits;
+} noc_link;
+
+typedef struct {
+    uint32_t key, n;
+    uint32_t *dst;
+} noc_table_entry;
+
+struct noc {
+    kq_kernel *k;
+    noc_config cfg;
+    uint64_t cycle_ps;
+    uint32_t nrouters, nterms, nports, vcs, depth;
+    noc_router *r;
+    noc_link *links;
+    uint32_t nlinks;
+
+    noc_pkt *pkts;
+    uint32_t npkts, cap_pkts, free_pkt;
+    noc_worm *worms;
+    uint32_t nworms, cap_worms, free_worm;
+    uint64_t next_id;
+
+    noc_table_entry *table;
+    uint32_t ntable, cap_table;
+
+    noc_observer obs;
+    int has_obs;
+    noc_sink_fn sink;
+    void *sink_ctx;
+
+    uint64_t rng;                      /* for NOC_ROUTE_XYYX */
+    uint64_t buffered;                 /* flits in all router buffers */
+    uint64_t queued_flits;             /* flits in source queues */
+    uint64_t last_progress;
+    int deadlocked;
+    int failed;                        /* out of memory in a handler */
+    uint32_t *dl_routers;
+    uint32_t n_dl;
+
+    noc_totals tot;
+    uint64_t window_start;
+
+    /* allocator scratch, sized once */
+    uint32_t *scratch_req;             /* requesters per output port */
+    uint32_t *scratch_grant;
+};
+
+/* noc.c */
+void noc_seterr(noc_error *err, const char *fmt, ...);
+void noc_wake(noc *n, noc_router *r, uint64_t cycle);
+uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
+                      uint32_t n_dst, int *oom);
+void noc_worm_free(noc *n, uint32_t w);
+void noc_schedule_delivery(noc *n, uint32_t pkt, uint32_t dst,
+                           uint64_t cycle);
+void noc_report_occupancy(noc *n, noc_router *r, uint32_t port);
+uint64_t noc_now_cycle(const noc *n);
+
+/* noc_router.c */
+void noc_router_tick(kq_kernel *k, void *ctx, const void *payload);
+int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
+                    uint16_t vc);
+
+/* noc_routing.c */
+uint32_t noc_route_port(const noc *n, const noc_router *r, uint32_t dst,
+                        int yx);
+/* Split the destinations of worm w at router r into branches (grouped by
+ * output port, ports ascending; one branch per ejected terminal). Returns
+ * the number of branches, 0 when memory ran out. */
+uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
+                            noc_branch *br);
+
+/* noc_alloc.c */
+void noc_vc_alloc(noc *n, noc_router *r, uint64_t t);
+/* Switch allocation; calls noc_router_send for each match. */
+void noc_sw_alloc(noc *n, noc_router *r, uint64_t t);
+void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
+                     uint32_t b, uint64_t t);
+int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
+                        uint32_t b, uint64_t t);
+
+#endif

@@ -1,0 +1,398 @@
+/* noc_router.c -- one cycle of an input-queued VC router.
+ *
+ * Order within the cycle: credits that have arrived are counted, the
+ * router's terminals inject one flit each, heads at the front of idle VCs
+ * are routed, then VC allocation and switch allocation (noc_alloc.c) run
+ * and the switch winners traverse. The pipeline of a head flit arriving
+ * (usable) at cycle t with the default stages 1,1,1,1: routing in cycle
+ * t, VC allocation t+1, switch allocation t+2, crossbar t+3, link t+4,
+ * usable at the next router at t+5. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "noc/noc_internal.h"
+
+int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
+                    uint16_t vc)
+{
+    if (f->count == f->cap) {
+        uint32_t cap = f->cap * 2;
+        noc_credit *q = malloc(sizeof *q * cap);
+        if (!q)
+            return -1;
+        for (uint32_t i = 0; i < f->count; i++)
+            q[i] = f->q[(f->head + i) % f->cap];
+        free(f->q);
+        f->q = q;
+        f->head = 0;
+        f->cap = cap;
+    }
+    f->q[(f->head + f->count) % f->cap] = (noc_credit){cycle, port, vc};
+    f->count++;
+    return 0;
+}
+
+static void absorb_credits(noc *n, noc_router *r, uint64_t t)
+{
+    noc_credit_fifo *f = &r->cred_mesh;
+    while (f->count && f->q[f->head].cycle <= t) {
+        noc_credit *c = &f->q[f->head];
+        r->ovc_credits[c->port * n->vcs + c->vc]++;
+        f->head = (f->head + 1) % f->cap;
+        f->count--;
+    }
+    f = &r->cred_term;
+    while (f->count && f->q[f->head].cycle <= t) {
+        noc_credit *c = &f->q[f->head];
+        r->term[c->port - NOC_MESH_PORTS].credits[c->vc]++;
+        f->head = (f->head + 1) % f->cap;
+        f->count--;
+    }
+}
+
+static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
+                        noc_flit fl)
+{
+    noc_ivc *iv = &r->ivc[port * n->vcs + vc];
+    uint32_t slot = (iv->head + iv->count) % n->depth;
+    r->slots[(size_t)(port * n->vcs + vc) * n->depth + slot] = fl;
+    if (!iv->count && iv->state == NOC_VC_IDLE)
+        r->need_route++;
+    iv->count++;
+    r->vcmask[port] |= 1ull << vc;
+    r->occ[port]++;
+    r->occ_total++;
+    r->buffered++;
+    n->buffered++;
+    noc_report_occupancy(n, r, port);
+}
+
+/* Each terminal sends at most one flit per cycle into its router's
+ * injection port, a new packet taking a free VC round robin. */
+static void inject(noc *n, noc_router *r, uint64_t t)
+{
+    for (uint32_t i = 0; i < n->cfg.terminals_per_router; i++) {
+        noc_term *tm = &r->term[i];
+        if (tm->q_head == NOC_NONE)
+            continue;
+        noc_pkt *pk = &n->pkts[tm->q_head];
+        if (pk->ready_cycle > t)
+            continue;
+        if (tm->vc < 0) {
+            for (uint32_t k = 0; k < n->vcs; k++) {
+                uint32_t v = (tm->rr + k) % n->vcs;
+                if (!tm->busy[v]) {
+                    tm->vc = (int16_t)v;
+                    tm->busy[v] = 1;
+                    tm->rr = (uint16_t)((v + 1) % n->vcs);
+                    break;
+                }
+            }
+            if (tm->vc < 0)
+                continue;
+        }
+        if (!tm->credits[tm->vc])
+            continue;
+        tm->credits[tm->vc]--;
+        uint32_t port = NOC_MESH_PORTS + i;
+        uint64_t arrive = t + n->cfg.inject_cycles;
+        noc_flit fl = {pk->worm, tm->sent, arrive};
+        buffer_push(n, r, port, (uint32_t)tm->vc, fl);
+        n->links[r->link_out[port] - 1].flits++; /* injection precedes
+                                                  * ejection */
+        n->tot.flits_injected++;
+        n->last_progress = t;
+        if (tm->sent == 0) {
+            pk->injected_cycle = t;
+            if (n->has_obs && n->obs.packet_injected)
+                n->obs.packet_injected(n->obs.ctx, pk->id, pk->src,
+                                       t * n->cycle_ps);
+        }
+        if (n->has_obs && n->obs.flit_hop) {
+            noc_flit_hop h = {pk->id, tm->sent, pk->flits,
+                              r->link_out[port] - 1, r->id, r->id,
+                              t * n->cycle_ps, arrive * n->cycle_ps};
+            n->obs.flit_hop(n->obs.ctx, &h);
+        }
+        tm->sent++;
+        tm->queued_flits--;
+        n->queued_flits--;
+        if (tm->sent == pk->flits) {
+            tm->busy[tm->vc] = 0;
+            tm->vc = -1;
+            tm->sent = 0;
+            tm->q_head = pk->next;
+            if (tm->q_head == NOC_NONE)
+                tm->q_tail = NOC_NONE;
+            r->queued_pkts--;
+        }
+    }
+}
+
+static noc_flit *front(const noc *n, noc_router *r, uint32_t ivc)
+{
+    noc_ivc *iv = &r->ivc[ivc];
+    return &r->slots[(size_t)ivc * n->depth + iv->head];
+}
+
+static int route_heads(noc *n, noc_router *r, uint64_t t)
+{
+    if (!r->need_route)
+        return 0;
+    for (uint32_t p = 0; p < n->nports; p++)
+        for (uint64_t m = r->vcmask[p]; m; m &= m - 1) {
+        uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
+        noc_ivc *iv = &r->ivc[i];
+        if (iv->state != NOC_VC_IDLE)
+            continue;
+        noc_flit *f = front(n, r, i);
+        if (f->ready > t)
+            continue;
+        uint32_t nb = noc_route_branches(n, r, f->worm, iv->br);
+        if (!nb)
+            return -1;
+        iv->n_branch = (uint8_t)nb;
+        r->need_route--;
+        iv->flits = n->pkts[n->worms[f->worm].pkt].flits;
+        r->va_wait += nb;
+        iv->state = NOC_VC_ROUTED;
+        iv->popped = 0;
+        iv->va_ready = t + n->cfg.route_cycles;
+        }
+    return 0;
+}
+
+int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
+                        uint32_t b, uint64_t t)
+{
+    const noc_ivc *iv = &r->ivc[ivc];
+    const noc_branch *br = &iv->br[b];
+    /* A branch that sent the whole packet waits for the others: the flits
+     * behind it in the buffer belong to the next packet. */
+    if (br->ovc < 0 || br->sa_ready > t || br->sent >= iv->flits)
+        return 0;
+    uint32_t pos = br->sent - iv->popped;
+    if (pos >= iv->count)
+        return 0;
+    const noc_flit *f =
+        &r->slots[(size_t)ivc * n->depth + (iv->head + pos) % n->depth];
+    if (f->ready > t)
+        return 0;
+    if (br->port < NOC_MESH_PORTS &&
+        !r->ovc_credits[br->port * n->vcs + (uint32_t)br->ovc])
+        return 0;
+    return 1;
+}
+
+/* Remove the flits every branch has sent; each frees a slot upstream. */
+static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
+                     uint64_t t)
+{
+    uint32_t ivc = in_port * n->vcs + vc;
+    noc_ivc *iv = &r->ivc[ivc];
+    uint32_t done = UINT32_MAX;
+    for (uint32_t b = 0; b < iv->n_branch; b++)
+        if (iv->br[b].sent < done)
+            done = iv->br[b].sent;
+    while (iv->popped < done) {
+        noc_flit *f = front(n, r, ivc);
+        uint32_t worm = f->worm;
+        uint32_t flits = n->pkts[n->worms[worm].pkt].flits;
+        iv->head = (uint16_t)((iv->head + 1) % n->depth);
+        iv->count--;
+        if (!iv->count)
+            r->vcmask[in_port] &= ~(1ull << vc);
+        iv->popped++;
+        r->occ[in_port]--;
+        r->occ_total--;
+        r->buffered--;
+        n->buffered--;
+        noc_report_occupancy(n, r, in_port);
+        int err;
+        if (in_port < NOC_MESH_PORTS) {
+            noc_router *up = &n->r[r->nb[in_port]];
+            err = noc_credit_push(&up->cred_mesh,
+                                  t + n->cfg.credit_delay_cycles +
+                                      n->cfg.link_cycles,
+                                  (uint16_t)(in_port ^ 1u), (uint16_t)vc);
+        } else {
+            err = noc_credit_push(&r->cred_term,
+                                  t + n->cfg.credit_delay_cycles +
+                                      n->cfg.inject_cycles,
+                                  (uint16_t)in_port, (uint16_t)vc);
+        }
+        if (err) {
+            n->failed = 1;
+            kq_stop(n->k);
+        }
+        if (iv->popped == flits) {
+            int keep = 0;
+            for (uint32_t b = 0; b < iv->n_branch; b++)
+                keep |= iv->br[b].out_worm == worm;
+            if (!keep)
+                noc_worm_free(n, worm);
+            iv->state = NOC_VC_IDLE;
+            iv->n_branch = 0;
+            iv->popped = 0;
+            if (iv->count)
+                r->need_route++; /* the next packet's head */
+            break;
+        }
+    }
+}
+
+void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
+                     uint32_t b, uint64_t t)
+{
+    uint32_t ivc = in_port * n->vcs + vc;
+    noc_ivc *iv = &r->ivc[ivc];
+    noc_branch *br = &iv->br[b];
+    uint32_t pos = br->sent - iv->popped;
+    noc_flit f = r->slots[(size_t)ivc * n->depth + (iv->head + pos) % n->depth];
+    uint32_t pkt = n->worms[f.worm].pkt;
+    const noc_pkt *pk = &n->pkts[pkt];
+    uint32_t flits = pk->flits;
+    uint32_t out = br->port, ovc = (uint32_t)br->ovc;
+    uint64_t leave = t + n->cfg.sw_alloc_cycles + n->cfg.xbar_cycles;
+    uint64_t arrive;
+    uint32_t link = r->link_out[out];
+    uint32_t to = r->id;
+
+    if (out < NOC_MESH_PORTS) {
+        arrive = leave + n->cfg.link_cycles;
+        to = r->nb[out];
+        noc_router *down = &n->r[to];
+        r->ovc_credits[out * n->vcs + ovc]--;
+        noc_flit nf = {br->out_worm, f.idx, arrive};
+        buffer_push(n, down, out ^ 1u, ovc, nf);
+        noc_wake(n, down, arrive);
+        n->tot.flit_link_hops++;
+        n->tot.link_energy_pj += n->cfg.flit_bits * n->cfg.link_pj_per_bit;
+    } else {
+        arrive = leave + n->cfg.eject_cycles;
+        n->tot.flits_ejected++;
+        if (f.idx + 1 == flits)
+            noc_schedule_delivery(n, pkt, br->dst, arrive);
+    }
+    n->links[link].flits++;
+    r->flits_switched++;
+    r->energy_pj += n->cfg.router_pj_per_flit;
+    n->tot.flit_router_hops++;
+    n->tot.router_energy_pj += n->cfg.router_pj_per_flit;
+    n->last_progress = t;
+    if (n->has_obs && n->obs.flit_hop) {
+        noc_flit_hop h = {pk->id, f.idx, flits, link, r->id, to,
+                          t * n->cycle_ps, arrive * n->cycle_ps};
+        n->obs.flit_hop(n->obs.ctx, &h);
+    }
+    br->sent++;
+    if (br->sent == flits)
+        r->sa_cand--;
+    if (f.idx + 1 == flits)
+        r->ovc_busy[out * n->vcs + ovc] = 0; /* tail gone: VC free again */
+    pop_sent(n, r, in_port, vc, t);
+}
+
+/* The first cycle after t at which this router can do anything on its
+ * own: a flit becoming usable, a stage finishing, or -- when a flit is
+ * blocked on a credit, an allocation or a busy terminal VC -- the next
+ * cycle. Flits still to arrive wake the router themselves. */
+static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
+{
+    uint64_t w = UINT64_MAX;
+    for (uint32_t i = 0; i < n->cfg.terminals_per_router; i++) {
+        const noc_term *tm = &r->term[i];
+        if (tm->q_head == NOC_NONE)
+            continue;
+        uint64_t c = n->pkts[tm->q_head].ready_cycle;
+        w = c > t + 1 ? (c < w ? c : w) : t + 1;
+    }
+    for (uint32_t p = 0; p < n->nports && w > t + 1; p++)
+        for (uint64_t m = r->vcmask[p]; m && w > t + 1; m &= m - 1) {
+            uint32_t ivc = p * n->vcs + (uint32_t)__builtin_ctzll(m);
+            const noc_ivc *iv = &r->ivc[ivc];
+            uint64_t c;
+            if (iv->state == NOC_VC_IDLE) {
+                c = r->slots[(size_t)ivc * n->depth + iv->head].ready;
+            } else {
+                c = UINT64_MAX;
+                for (uint32_t b = 0; b < iv->n_branch; b++) {
+                    const noc_branch *br = &iv->br[b];
+                    uint64_t cb;
+                    if (br->ovc < 0) {
+                        cb = iv->va_ready;
+                    } else {
+                        uint32_t pos = br->sent - iv->popped;
+                        if (pos >= iv->count || br->sent >= iv->flits)
+                            continue; /* its next flit will wake us */
+                        cb = r->slots[(size_t)ivc * n->depth +
+                                      (iv->head + pos) % n->depth].ready;
+                        if (br->sa_ready > cb)
+                            cb = br->sa_ready;
+                    }
+                    if (cb < c)
+                        c = cb;
+                }
+            }
+            if (c <= t)
+                c = t + 1;
+            if (c < w)
+                w = c;
+        }
+    return w;
+}
+
+static void detect_deadlock(noc *n, uint64_t t)
+{
+    n->deadlocked = 1;
+    uint32_t cnt = 0;
+    for (uint32_t i = 0; i < n->nrouters; i++)
+        cnt += n->r[i].buffered > 0;
+    free(n->dl_routers);
+    n->dl_routers = malloc(sizeof *n->dl_routers * (cnt ? cnt : 1));
+    n->n_dl = 0;
+    if (n->dl_routers)
+        for (uint32_t i = 0; i < n->nrouters; i++)
+            if (n->r[i].buffered)
+                n->dl_routers[n->n_dl++] = i;
+    if (n->has_obs && n->obs.deadlock)
+        n->obs.deadlock(n->obs.ctx, t * n->cycle_ps, n->dl_routers, n->n_dl);
+    kq_stop(n->k);
+}
+
+void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
+{
+    noc *n = ctx;
+    uint32_t id;
+    memcpy(&id, payload, sizeof id);
+    noc_router *r = &n->r[id];
+    uint64_t t = kq_now(k) / n->cycle_ps;
+    r->tick_h = 0;
+    r->next_tick = UINT64_MAX;
+    if (n->deadlocked || n->failed)
+        return;
+
+    absorb_credits(n, r, t);
+    inject(n, r, t);
+    if (route_heads(n, r, t)) {
+        n->failed = 1; /* out of memory: stop rather than lose flits */
+        kq_stop(k);
+        return;
+    }
+    noc_vc_alloc(n, r, t);
+    noc_sw_alloc(n, r, t);
+
+    if (n->buffered && t > n->last_progress &&
+        t - n->last_progress >= n->cfg.deadlock_cycles) {
+        detect_deadlock(n, t);
+        return;
+    }
+    if (n->cfg.cycle_stepped) {
+        if (n->buffered || n->queued_flits)
+            noc_wake(n, r, t + 1);
+    } else if (r->buffered || r->queued_pkts) {
+        uint64_t w = next_wake(n, r, t);
+        if (w != UINT64_MAX)
+            noc_wake(n, r, w);
+    }
+}

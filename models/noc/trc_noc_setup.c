@@ -1,0 +1,301 @@
+/* trc_noc_setup.c -- the NoC adapter's tracks, and opening and closing a
+ * NoC trace: on a NoC the caller holds (trc_noc_new / trc_noc_start), or
+ * through the observer a runner installs on a NoC it builds itself
+ * (trc_noc_hook_*), where the trace opens when the NoC attaches it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "noc/noc_stats.h"
+#include "noc/trc_noc_impl.h"
+
+static const char *port_names[4] = {"east link", "west link", "north link",
+                                    "south link"};
+
+static int declare(trc_noc *r, trc_error *err)
+{
+    trc_writer *w = r->w;
+    const noc_config *c = noc_get_config(r->n);
+    char name[96], desc[256];
+    snprintf(name, sizeof name, "NoC %ux%u", c->width, c->height);
+    snprintf(desc, sizeof desc, "2D mesh, %u terminal(s) per router, %u VCs "
+             "x %u flits; counters sampled every %llu cycles", c->terminals_per_router,
+             c->vcs, c->vc_buf_flits, (unsigned long long)r->sample_cycles);
+    trc_track_spec s = {name, desc, 0, TRC_SUMMARY};
+    trc_track_new(w, &s, &r->top);
+    trc_counter_spec cnt = {TRC_UNIT_COUNT, "packets", NULL};
+    s = (trc_track_spec){"packets in flight", "Created and not yet at every "
+                         "destination (source queues included).", r->top,
+                         TRC_SUMMARY};
+    trc_counter_new(w, &s, &cnt, &r->inflight);
+
+    /* links per (router, output port), to declare them in port order */
+    uint32_t *by_port = malloc((size_t)r->routers * r->ports * sizeof *by_port);
+    if (!by_port)
+        return snprintf(err->msg, sizeof err->msg, "out of memory"), -1;
+    for (size_t i = 0; i < (size_t)r->routers * r->ports; i++)
+        by_port[i] = NO_LINK;
+    for (uint32_t l = 0; l < r->n_links; l++) {
+        noc_link_stat ls;
+        if (noc_link_describe(r->n, l, &ls) || ls.kind == NOC_LINK_INJECT ||
+            ls.from_router >= r->routers || ls.out_port >= r->ports)
+            continue;
+        by_port[(size_t)ls.from_router * r->ports + ls.out_port] = l;
+    }
+    trc_counter_spec buf = {TRC_UNIT_NONE, "flits", "noc-buffers"};
+    trc_counter_spec util = {TRC_UNIT_NONE, "%", "noc-links"};
+    for (uint32_t i = 0; i < r->routers && !trc_failed(w); i++) {
+        trc_track g;
+        snprintf(name, sizeof name, "router %u (%u,%u)", i, i % c->width,
+                 i / c->width);
+        s = (trc_track_spec){name, NULL, r->top, TRC_SUMMARY};
+        trc_track_new(w, &s, &g);
+        s = (trc_track_spec){"buffered flits", "Mean flits held in this "
+                             "router's input buffers over the sampling period "
+                             "that ends at each sample.", g, TRC_SUMMARY};
+        trc_counter_new(w, &s, &buf, &r->buf_track[i]);
+        for (uint32_t port = 0; port < r->ports; port++) {
+            uint32_t l = by_port[(size_t)i * r->ports + port];
+            if (l == NO_LINK)
+                continue;
+            if (port < 4)
+                snprintf(name, sizeof name, "%s", port_names[port]);
+            else if (r->ports == 5)
+                snprintf(name, sizeof name, "eject link");
+            else
+                snprintf(name, sizeof name, "eject link %u", port - 4);
+            s = (trc_track_spec){name, "Share of cycles this output link "
+                                 "carried a flit, over the sampling period "
+                                 "that ends at each sample.", g, TRC_SUMMARY};
+            trc_counter_new(w, &s, &util, &r->link_track[l]);
+        }
+    }
+    free(by_port);
+    s = (trc_track_spec){"NoC packets by source", "One slice per packet, "
+                         "from creation to the tail's ejection, on lanes of "
+                         "its source terminal.", 0, TRC_FULL};
+    trc_track_new(w, &s, &r->by_src);
+    for (uint32_t t = 0; t < r->terminals && !trc_failed(w); t++) {
+        snprintf(name, sizeof name, "from %u", t);
+        s = (trc_track_spec){name, NULL, r->by_src, TRC_FULL};
+        trc_lanes_new(w, &s, &r->from[t]);
+    }
+    s = (trc_track_spec){"NoC multicast deliveries", "Each multicast "
+                         "delivery, with an arrow from its packet.", 0,
+                         TRC_FULL};
+    trc_track_new(w, &s, &r->deliveries);
+    r->packets = trc_track_written(w, r->by_src);
+
+    r->n_pkt = trc_intern(w, "packet");
+    r->n_mcast = trc_intern(w, "multicast packet");
+    r->n_deliv = trc_intern(w, "delivered");
+    r->n_deadlock = trc_intern(w, "deadlock");
+    r->k_dst = trc_intern(w, "dst");
+    r->k_dsts = trc_intern(w, "dsts");
+    r->k_flits = trc_intern(w, "flits");
+    r->k_hops = trc_intern(w, "hops");
+    r->k_lat = trc_intern(w, "latency_cycles");
+    r->k_pkt = trc_intern(w, "packet");
+    r->k_routers = trc_intern(w, "routers_holding_flits");
+    if (trc_failed(w))
+        return snprintf(err->msg, sizeof err->msg, "%s", trc_errmsg(w)), -1;
+    return 0;
+}
+
+/* Sizes, arrays and tracks for NoC n on writer w; then callbacks record. */
+static int setup(trc_noc *r, trc_writer *w, const noc *n,
+                 uint64_t sample_cycles, trc_error *err)
+{
+    r->w = w;
+    r->n = n;
+    r->routers = noc_routers(n);
+    r->terminals = noc_terminals(n);
+    r->ports = 4 + noc_get_config(n)->terminals_per_router;
+    r->n_links = noc_link_count(n);
+    r->cycle_ps = noc_cycle_ps(n) ? noc_cycle_ps(n) : 1;
+    r->sample_cycles = sample_cycles ? sample_cycles : 100;
+    r->win_ps = r->sample_cycles * r->cycle_ps;
+    r->next_ps = r->win_ps;
+    r->ring_cap = 1024;
+    r->buf_track = calloc(r->routers, sizeof *r->buf_track);
+    r->link_track = calloc(r->n_links + 1, sizeof *r->link_track);
+    r->from = calloc(r->terminals, sizeof *r->from);
+    r->to = calloc(r->terminals, sizeof *r->to);
+    r->occ = calloc((size_t)r->routers * r->ports, sizeof *r->occ);
+    r->tot = calloc(r->routers, sizeof *r->tot);
+    r->integral = calloc(r->routers, sizeof *r->integral);
+    r->last_ps = calloc(r->routers, sizeof *r->last_ps);
+    r->flits = calloc(r->n_links + 1, sizeof *r->flits);
+    r->ring = malloc(r->ring_cap * sizeof *r->ring);
+    if (!r->buf_track || !r->link_track || !r->from || !r->to || !r->occ ||
+        !r->tot || !r->integral || !r->last_ps || !r->flits || !r->ring) {
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+        return -1;
+    }
+    for (uint64_t i = 0; i < r->ring_cap; i++)
+        r->ring[i].id = FREE;
+    if (declare(r, err))
+        return -1;
+    r->ready = true;
+    return 0;
+}
+
+trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
+                     trc_error *err)
+{
+    trc_noc *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err->msg, sizeof err->msg, "out of memory");
+        return NULL;
+    }
+    if (setup(r, w, n, sample_cycles, err)) {
+        trc_noc_free(r);
+        return NULL;
+    }
+    noc_observer obs;
+    trc_noc_fill_observer(r, &obs, NULL);
+    r->observed = n;
+    noc_set_observer(n, &obs);
+    return r;
+}
+
+int trc_noc_finish(trc_noc *r, uint64_t end_ps)
+{
+    if (r->ready)
+        trc_noc_last_period(r, end_ps);
+    return r->w && trc_failed(r->w) ? -1 : 0;
+}
+
+void trc_noc_free(trc_noc *r)
+{
+    if (!r)
+        return;
+    if (r->observed) /* only an observer this adapter installed */
+        noc_set_observer(r->observed, NULL);
+    if (r->ring)
+        for (uint64_t i = 0; i < r->ring_cap; i++)
+            if (r->ring[i].id != FREE)
+                free(r->ring[i].dst);
+    free(r->ring);
+    free(r->buf_track);
+    free(r->link_track);
+    free(r->from);
+    free(r->to);
+    free(r->occ);
+    free(r->tot);
+    free(r->integral);
+    free(r->last_ps);
+    free(r->flits);
+    free(r);
+}
+
+trc_noc *trc_noc_start(const trc_cli *c, noc *n, trc_error *err)
+{
+    trc_options o;
+    if (trc_cli_options(c, noc_cycle_ps(n), &o, err))
+        return NULL;
+    trc_writer *w = trc_open(c->path, &o, err);
+    if (!w)
+        return NULL;
+    trc_noc *r = trc_noc_new(w, n, c->sample_cycles, err);
+    if (!r) {
+        trc_abort(w);
+        return NULL;
+    }
+    r->owns_writer = true;
+    return r;
+}
+
+int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err)
+{
+    trc_noc_finish(r, end_ps);
+    trc_writer *w = r->w;
+    trc_noc_free(r);
+    return trc_close_stats(w, end_ps, st, err);
+}
+
+void trc_noc_abort(trc_noc *r)
+{
+    if (!r)
+        return;
+    trc_writer *w = r->owns_writer ? r->w : NULL;
+    trc_noc_free(r);
+    trc_abort(w);
+}
+
+void trc_noc_hook_init(trc_noc_hook *h)
+{
+    memset(h, 0, sizeof *h);
+    trc_cli_init(&h->cli);
+}
+
+/* The runner set our observer on its NoC: open the trace and declare the
+ * tracks now that the NoC's shape is known. */
+static void on_attached(void *ctx, const struct noc *n)
+{
+    trc_noc *r = ctx;
+    trc_noc_hook *h = r->hook;
+    if (r->ready || h->failed)
+        return; /* one run, one trace */
+    trc_options o;
+    if (trc_cli_options(&h->cli, noc_cycle_ps(n), &o, &h->err)) {
+        h->failed = 1;
+        return;
+    }
+    trc_writer *w = trc_open(h->cli.path, &o, &h->err);
+    if (!w) {
+        h->failed = 1;
+        return;
+    }
+    r->owns_writer = true;
+    if (setup(r, w, n, h->cli.sample_cycles, &h->err))
+        h->failed = 1;
+}
+
+const noc_observer *trc_noc_hook_observer(trc_noc_hook *h)
+{
+    if (!h->rec) {
+        h->rec = calloc(1, sizeof *h->rec);
+        if (!h->rec) {
+            snprintf(h->err.msg, sizeof h->err.msg, "out of memory");
+            h->failed = 1;
+            return NULL;
+        }
+        h->rec->hook = h;
+    }
+    trc_noc_fill_observer(h->rec, &h->obs, on_attached);
+    return &h->obs;
+}
+
+int trc_noc_hook_end(trc_noc_hook *h, uint64_t end_cycles)
+{
+    trc_noc *r = h->rec;
+    h->rec = NULL;
+    if (!r)
+        return 0; /* no trace was asked for */
+    r->n = NULL; /* the runner has freed its NoC */
+    if (!h->failed && !r->ready) {
+        snprintf(h->err.msg, sizeof h->err.msg,
+                 "the NoC never attached the trace observer");
+        h->failed = 1;
+    }
+    if (h->failed) {
+        trc_noc_abort(r);
+        return -1;
+    }
+    uint64_t end_ps = end_cycles * r->cycle_ps;
+    if (trc_noc_stop(r, end_ps, &h->st, &h->err)) {
+        h->failed = 1;
+        return -1;
+    }
+    h->done = 1;
+    return 0;
+}
+
+void trc_noc_hook_cancel(trc_noc_hook *h)
+{
+    if (h->rec)
+        h->rec->n = NULL;
+    trc_noc_abort(h->rec);
+    h->rec = NULL;
+}

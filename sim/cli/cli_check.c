@@ -1,0 +1,257 @@
+/* cli_check.c -- `evsim check FILE...`: load each configuration file (its
+ * kind told from its keys), print a short summary of what was understood,
+ * or every error found. Exit 0 when all load, 1 when any does not. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: evsim check [--quiet] FILE...\n"
+            "\n"
+            "Loads each YAML file (a core, chip, workload, mapping or scenario; the kind is\n"
+            "told from its keys), prints a summary, or prints every error as\n"
+            "FILE:LINE:COL: key.path: message. Exit status 0 when every file is valid,\n"
+            "1 when any is not, 2 on a usage error.\n"
+            "\n"
+            "  -q, --quiet   print only errors\n");
+}
+
+static void print_core(const cfg_core *c, const char *indent)
+{
+    uint64_t pes = 1;
+    printf("%score %s (%s port form): array", indent, c->name,
+           c->form == CFG_CORE_FORM_OLD ? "old" : "current");
+    for (int i = 0; i < c->n_oa_dims; i++) {
+        printf(" %s=%llu", c->oa_dims[i], (unsigned long long)c->oa_sizes[i]);
+        pes *= c->oa_sizes[i];
+    }
+    printf(" (%llu PEs), %g pJ/MAC, %d memories\n", (unsigned long long)pes, c->unit_energy_pj,
+           c->n_mems);
+    for (int op = 0; op < CFG_MOP_COUNT; op++) {
+        printf("%s  %-2s:", indent, cfg_mem_operand_name(op));
+        const char *sep = " ";
+        for (int m = 0; m < c->n_mems; m++)
+            if (c->mems[m].holds[op]) {
+                printf("%s%s (%llu b)", sep, c->mems[m].name,
+                       (unsigned long long)c->mems[m].size_bits);
+                sep = " -> ";
+            }
+        printf("\n");
+    }
+}
+
+static void print_workload(const cfg_workload *w)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < w->n_layers; i++)
+        total += cfg_layer_macs(&w->layers[i]);
+    printf("  workload: %d layers, %llu MACs\n", w->n_layers, (unsigned long long)total);
+    for (int i = 0; i < w->n_layers; i++) {
+        const cfg_layer *l = &w->layers[i];
+        printf("    [%lld] %-14s %-10s", (long long)l->id, l->name[0] ? l->name : "-",
+               l->operator_type[0] ? l->operator_type : "-");
+        for (int k = 0; k < l->n_dims; k++)
+            printf(" %s=%llu", l->dims[k], (unsigned long long)l->sizes[k]);
+        printf("  MACs %llu", (unsigned long long)cfg_layer_macs(l));
+        if (l->neuron.model != CFG_NEURON_NONE)
+            printf("  %s neurons <- %s", l->neuron.model == CFG_NEURON_LIF ? "LIF" : "IF",
+                   l->input_source);
+        printf("\n");
+    }
+}
+
+static void print_entry(const cfg_map_entry *e)
+{
+    for (int s = 0; s < e->n_spatial; s++) {
+        printf(" %s=", e->spatial[s].oa_dim);
+        for (int u = 0; u < e->spatial[s].n_unrolls; u++)
+            printf("%s%s,%llu", u ? "+" : "", e->spatial[s].unrolls[u].dim,
+                   (unsigned long long)e->spatial[s].unrolls[u].factor);
+    }
+    printf(" |");
+    for (int k = 0; k < e->n_links; k++)
+        printf(" %s->%s", e->link_operand[k], cfg_mem_operand_name(e->link_mem[k]));
+    if (e->n_core_alloc) {
+        printf(" | cores");
+        for (int k = 0; k < e->n_core_alloc; k++)
+            printf("%s%lld", k ? "," : " ", (long long)e->core_alloc[k]);
+        if (e->core_alloc_fixed)
+            printf(" (fixed)");
+    }
+    const cfg_loop *tl[2] = {e->intra_tiling, e->inter_tiling};
+    const int tn[2] = {e->n_intra, e->n_inter};
+    for (int t = 0; t < 2; t++) {
+        if (tn[t])
+            printf(" | %s", t ? "inter" : "intra");
+        for (int k = 0; k < tn[t]; k++) {
+            if (tl[t][k].factor == CFG_FACTOR_ALL || tl[t][k].factor == CFG_FACTOR_STAR)
+                printf(" %s,%s", tl[t][k].dim, tl[t][k].factor ? "*" : "all");
+            else
+                printf(" %s,%llu", tl[t][k].dim, (unsigned long long)tl[t][k].factor);
+        }
+    }
+    if (e->n_order)
+        printf(" | fixed temporal order of %d loops", e->n_order);
+    printf("\n");
+}
+
+static void print_mapping(const cfg_mapping *m)
+{
+    printf("  mapping: %d entries\n", m->n_entries);
+    for (int i = 0; i < m->n_entries; i++) {
+        printf("    %-16s", m->entries[i].name);
+        print_entry(&m->entries[i]);
+    }
+}
+
+static void print_chip(const cfg_chip *c)
+{
+    const cfg_noc *n = &c->noc;
+    printf("  chip %s: %d cores on a %dx%d mesh, core clock %g GHz\n", c->name, c->n_cores,
+           n->mesh_w, n->mesh_h, c->clock_ghz);
+    printf("    noc: %d-bit flits, %d VCs x %d flits, router stages %d/%d/%d/%d cycles, link "
+           "%d cycles, %g GHz, %g pJ/flit/hop, %g pJ/bit/link, multicast lookup %d cycles\n",
+           n->flit_width_bits, n->vcs, n->vc_depth_flits, n->router_stage_cycles[0],
+           n->router_stage_cycles[1], n->router_stage_cycles[2], n->router_stage_cycles[3],
+           n->link_latency_cycles, n->clock_ghz, n->energy_per_flit_hop_pj,
+           n->energy_per_bit_link_pj, n->multicast_lookup_cycles);
+    for (int t = 0; t < c->n_types; t++) {
+        int count = 0;
+        for (int i = 0; i < c->n_cores; i++)
+            count += c->cores[i].type == t;
+        printf("    type %s: %d cores%s%s\n", c->types[t].name, count,
+               c->types[t].source[0] ? ", from " : " (inline)", c->types[t].source);
+        print_core(&c->types[t].core, "      ");
+    }
+    for (int i = 0; i < c->n_memories; i++) {
+        const cfg_offchip *m = &c->memories[i];
+        printf("    memory %s (%s): %llu b, %g Gbit/s, %g ns, %g/%g pJ/bit r/w, %g mW, "
+               "controller at [%d, %d]\n", m->name, cfg_offchip_kind_name(m->kind),
+               (unsigned long long)m->size_bits, m->bandwidth_gbps, m->latency_ns,
+               m->read_energy_pj_per_bit, m->write_energy_pj_per_bit, m->static_power_mw,
+               m->x, m->y);
+    }
+}
+
+static void print_scenario(const cfg_scenario *s)
+{
+    printf("  scenario %s: seed %llu\n", s->name[0] ? s->name : "-",
+           (unsigned long long)s->seed);
+    printf("    chip %s, workload %s, mapping %s\n", s->chip_path, s->workload_path,
+           s->mapping_path);
+    if (s->has_input)
+        printf("    input %s%s%s\n", s->input.path, s->input.format[0] ? " as " : "",
+               s->input.format);
+    if (s->perfetto_path[0] || s->report_json_path[0] || s->report_text_path[0])
+        printf("    outputs:%s%s%s%s%s%s\n", s->perfetto_path[0] ? " perfetto " : "",
+               s->perfetto_path, s->report_json_path[0] ? " json " : "", s->report_json_path,
+               s->report_text_path[0] ? " text " : "", s->report_text_path);
+    if (s->max_time_ps || s->max_events)
+        printf("    limits: %llu ps, %llu events (0 = none)\n",
+               (unsigned long long)s->max_time_ps, (unsigned long long)s->max_events);
+    print_chip(s->chip);
+    print_workload(s->workload);
+    printf("  mapping per layer:\n");
+    for (int i = 0; i < s->workload->n_layers; i++) {
+        const cfg_layer *l = &s->workload->layers[i];
+        const cfg_map_entry *e = cfg_mapping_find(s->mapping, l);
+        printf("    [%lld] %-14s <- %-12s", (long long)l->id, l->name, e->name);
+        print_entry(e);
+    }
+}
+
+/* Loads one file; prints its summary (unless quiet) or its errors. */
+static int check_one(const char *path, bool quiet)
+{
+    cfg_errors err;
+    cfg_errors_init(&err);
+    cfg_kind k = cfg_detect_kind_file(path, &err);
+    bool ok = false;
+    if (!quiet && k != CFG_KIND_UNKNOWN)
+        printf("%s: %s\n", path, cfg_kind_name(k));
+    switch (k) {
+    case CFG_KIND_CORE: {
+        cfg_core *c = cfg_core_load_file(path, &err);
+        if ((ok = c) && !quiet)
+            print_core(c, "  ");
+        cfg_core_free(c);
+        break;
+    }
+    case CFG_KIND_WORKLOAD: {
+        cfg_workload *w = cfg_workload_load_file(path, &err);
+        if ((ok = w) && !quiet)
+            print_workload(w);
+        cfg_workload_free(w);
+        break;
+    }
+    case CFG_KIND_MAPPING: {
+        cfg_mapping *m = cfg_mapping_load_file(path, &err);
+        if ((ok = m) && !quiet)
+            print_mapping(m);
+        cfg_mapping_free(m);
+        break;
+    }
+    case CFG_KIND_CHIP: {
+        cfg_chip *c = cfg_chip_load_file(path, &err);
+        if ((ok = c) && !quiet)
+            print_chip(c);
+        cfg_chip_free(c);
+        break;
+    }
+    case CFG_KIND_SCENARIO: {
+        cfg_scenario *s = cfg_scenario_load_file(path, &err);
+        if ((ok = s) && !quiet)
+            print_scenario(s);
+        cfg_scenario_free(s);
+        break;
+    }
+    default:
+        break;
+    }
+    fflush(stdout);   /* keep the summary and the errors in order on a terminal */
+    for (int i = 0; i < err.count; i++)
+        fprintf(stderr, "%s\n", err.msgs[i]);
+    if (err.dropped)
+        fprintf(stderr, "%s: ... and %d more errors\n", path, err.dropped);
+    if (!ok && err.count == 0)
+        fprintf(stderr, "%s: does not load\n", path);
+    cfg_errors_clear(&err);
+    return ok ? 0 : 1;
+}
+
+int cli_check_main(int argc, char **argv)
+{
+    bool quiet = false;
+    int first = 1;
+    for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
+        const char *a = argv[first];
+        if (!strcmp(a, "--")) {
+            first++;
+            break;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = true;
+            continue;
+        }
+        fprintf(stderr, "evsim check: unknown option '%s'\n", a);
+        usage(stderr);
+        return 2;
+    }
+    if (first >= argc) {
+        fprintf(stderr, "evsim check: expected at least one FILE\n");
+        usage(stderr);
+        return 2;
+    }
+    int rc = 0;
+    for (int i = first; i < argc; i++)
+        rc |= check_one(argv[i], quiet);
+    return rc;
+}

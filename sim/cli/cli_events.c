@@ -1,0 +1,259 @@
+/* cli_events.c -- `evsim events FILE`: read an event trace in any
+ * supported format and summarise it (format, sensor size, counts, time
+ * span, what was skipped and why, an event-rate histogram), as text or
+ * one JSON object; --to-csv converts it to evsim's plain CSV. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "input/ev_reader.h"
+#include "input/ev_stats.h"
+
+#define BATCH_EVENTS 4096
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: evsim events FILE [--format F] [--json] [--to-csv OUT]\n"
+            "\n"
+            "Summarise an event trace: format, sensor size, event count, time span,\n"
+            "polarity counts, skipped records by reason, event-rate histogram.\n"
+            "\n"
+            "  --format F    force the format instead of detecting it; F is one of\n"
+            "                nmnist ncaltech101 aedat2 aedat2-dvs128 aedat2-davis240\n"
+            "                evt2 evt3 dat aedat4 csv\n"
+            "  --json        print one JSON object instead of text\n"
+            "  --to-csv OUT  also write the events as CSV (t_UNIT,x,y,p) to OUT\n"
+            "  --help        this help\n");
+}
+
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void json_size(const char *key, uint32_t v)
+{
+    if (v)
+        printf("\"%s\":%u,", key, v);
+    else
+        printf("\"%s\":null,", key);
+}
+
+static void print_json(const char *path, const ev_info *in, const ev_stats *s)
+{
+    char t0[48], t1[48];
+    ev_format_time(t0, s->t_first_ps, in->t_origin_us, EV_HIST_BIN0_PS);
+    ev_format_time(t1, s->t_last_ps, in->t_origin_us, EV_HIST_BIN0_PS);
+    printf("{\"file\":");
+    json_str(path);
+    printf(",\"format\":\"%s\",", ev_format_name(in->format));
+    json_size("width", in->width);
+    json_size("height", in->height);
+    printf("\"sensor\":");
+    json_str(in->sensor);
+    printf(",\"events\":%llu,", (unsigned long long)s->events);
+    if (s->events)
+        printf("\"t_first_us\":%s,\"t_last_us\":%s,", t0, t1);
+    else
+        printf("\"t_first_us\":null,\"t_last_us\":null,");
+    printf("\"on\":%llu,\"off\":%llu,\"channel_events\":%llu,", (unsigned long long)s->on,
+           (unsigned long long)s->off, (unsigned long long)s->channel_events);
+    if (s->events > s->channel_events)
+        printf("\"x_min\":%u,\"x_max\":%u,\"y_min\":%u,\"y_max\":%u,", s->x_min, s->x_max,
+               s->y_min, s->y_max);
+    printf("\"t_origin_us\":%llu,", (unsigned long long)in->t_origin_us);
+    printf("\"backwards\":%llu,\"time_records\":%llu,\"time_wraps\":%llu,"
+           "\"truncated_bytes\":%llu,\"skipped\":{",
+           (unsigned long long)in->backwards, (unsigned long long)in->time_records,
+           (unsigned long long)in->time_wraps, (unsigned long long)in->truncated_bytes);
+    for (int i = 0; i < EV_SKIP_COUNT; i++)
+        printf("%s\"%s\":%llu", i ? "," : "", ev_skip_name((ev_skip_reason)i),
+               (unsigned long long)in->skipped[i]);
+    printf("},\"skipped_total\":%llu,", (unsigned long long)ev_skipped_total(in));
+    ev_format_time(t0, s->bin_ps, 0, EV_HIST_BIN0_PS);
+    printf("\"histogram\":{\"bin_us\":%s,\"counts\":[", t0);
+    size_t used = ev_stats_bins_used(s);
+    for (size_t i = 0; i < used; i++)
+        printf("%s%llu", i ? "," : "", (unsigned long long)s->hist[i]);
+    printf("]}}\n");
+}
+
+static void print_text(const char *path, const ev_info *in, const ev_stats *s)
+{
+    char a[48], b[48], c[48];
+    const uint64_t org = in->t_origin_us;
+    printf("file        %s\n", path);
+    printf("format      %s -- %s\n", ev_format_name(in->format),
+           ev_format_description(in->format));
+    if (in->width)
+        printf("sensor      %u x %u", in->width, in->height);
+    else
+        printf("sensor      size not stated in the file");
+    printf("%s%s\n", in->sensor[0] ? ", " : "", in->sensor);
+    printf("events      %llu", (unsigned long long)s->events);
+    if (s->events > s->channel_events)
+        printf(" (ON %llu, OFF %llu)", (unsigned long long)s->on, (unsigned long long)s->off);
+    if (s->channel_events)
+        printf(" (channel events %llu, channels %u..%u)", (unsigned long long)s->channel_events,
+               s->ch_min, s->ch_max);
+    printf("\n");
+    if (s->events) {
+        ev_format_time(a, s->t_first_ps, org, EV_HIST_BIN0_PS);
+        ev_format_time(b, s->t_last_ps, org, EV_HIST_BIN0_PS);
+        uint64_t span = s->t_last_ps > s->t_first_ps ? s->t_last_ps - s->t_first_ps : 0;
+        ev_format_time(c, span, 0, EV_HIST_BIN0_PS);
+        printf("time        %s us .. %s us (span %s us)\n", a, b, c);
+        if (s->events > s->channel_events)
+            printf("x, y        %u..%u, %u..%u\n", s->x_min, s->x_max, s->y_min, s->y_max);
+    }
+    uint64_t skipped = ev_skipped_total(in);
+    printf("skipped     %llu records", (unsigned long long)skipped);
+    for (int i = 0, first = 1; i < EV_SKIP_COUNT; i++) {
+        if (!in->skipped[i])
+            continue;
+        printf("%s%llu %s", first ? " (" : ", ", (unsigned long long)in->skipped[i],
+               ev_skip_name((ev_skip_reason)i));
+        if (i == EV_SKIP_TRUNCATED)
+            printf(" [%llu bytes]", (unsigned long long)in->truncated_bytes);
+        first = 0;
+    }
+    printf("%s\n", skipped ? ")" : "");
+    if (in->backwards)
+        printf("time order  %llu events earlier than the one before (delivered as recorded)\n",
+               (unsigned long long)in->backwards);
+    else
+        printf("time order  monotonic\n");
+    if (in->time_records)
+        printf("time base   %llu TIME_HIGH records, %llu counter wraps\n",
+               (unsigned long long)in->time_records, (unsigned long long)in->time_wraps);
+    size_t used = ev_stats_bins_used(s);
+    if (!used)
+        return;
+    uint64_t peak = 0;
+    for (size_t i = 0; i < used; i++)
+        peak = s->hist[i] > peak ? s->hist[i] : peak;
+    ev_format_time(a, s->bin_ps, 0, EV_HIST_BIN0_PS);
+    printf("\nevent rate (bins of %s us from the first event)\n", a);
+    printf("  %14s %10s %14s\n", "from t_us", "events", "events/s");
+    for (size_t i = 0; i < used; i++) {
+        ev_format_time(b, s->t_first_ps + i * s->bin_ps, org, EV_HIST_BIN0_PS);
+        double rate = (double)s->hist[i] * 1e12 / (double)s->bin_ps;
+        int bar = (int)(40 * s->hist[i] / peak);
+        printf("  %14s %10llu %14.0f %.*s\n", b, (unsigned long long)s->hist[i], rate, bar,
+               "########################################");
+    }
+}
+
+int cli_events_main(int argc, char **argv)
+{
+    const char *path = NULL, *csv = NULL;
+    ev_format fmt = EV_FMT_AUTO;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--format") || !strcmp(a, "--to-csv")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "evsim events: %s needs a value\n", a);
+                usage(stderr);
+                return 2;
+            }
+            if (!strcmp(a, "--to-csv")) {
+                csv = argv[++i];
+                continue;
+            }
+            fmt = ev_format_from_name(argv[++i]);
+            if (fmt == EV_FMT_COUNT) {
+                fprintf(stderr, "evsim events: unknown format '%s'\n", argv[i]);
+                usage(stderr);
+                return 2;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "evsim events: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (path) {
+            fprintf(stderr, "evsim events: one FILE only ('%s' and '%s')\n", path, a);
+            usage(stderr);
+            return 2;
+        } else {
+            path = a;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "evsim events: no FILE given\n");
+        usage(stderr);
+        return 2;
+    }
+
+    ev_error err;
+    ev_reader *r;
+    if (ev_open(&r, path, fmt, &err)) {
+        fprintf(stderr, "evsim events: %s\n", err.msg);
+        return 1;
+    }
+    ev_csv_writer *w = NULL;
+    if (csv && ev_csvw_open(&w, csv, ev_get_info(r), &err)) {
+        fprintf(stderr, "evsim events: %s\n", err.msg);
+        ev_close(r);
+        return 1;
+    }
+    ev_event *batch = malloc(BATCH_EVENTS * sizeof *batch);
+    ev_stats st;
+    ev_stats_init(&st);
+    long n = -1;
+    if (!batch)
+        snprintf(err.msg, sizeof err.msg, "out of memory");
+    else
+        while ((n = ev_read(r, batch, BATCH_EVENTS, &err)) > 0) {
+            ev_stats_add(&st, batch, (size_t)n);
+            if (w && ev_csvw_write(w, batch, (size_t)n, &err)) {
+                n = -1;
+                break;
+            }
+        }
+    free(batch);
+    if (n < 0) {
+        fprintf(stderr, "evsim events: %s\n", err.msg);
+        ev_csvw_abort(w);
+        ev_close(r);
+        return 1;
+    }
+    if (w && ev_csvw_commit(w, &err)) {
+        fprintf(stderr, "evsim events: %s\n", err.msg);
+        ev_close(r);
+        return 1;
+    }
+    const ev_info *in = ev_get_info(r);
+    if (in->skipped[EV_SKIP_TRUNCATED])
+        fprintf(stderr, "evsim events: warning: %s ends with a partial record (%llu bytes), "
+                        "counted as skipped 'truncated'\n",
+                path, (unsigned long long)in->truncated_bytes);
+    if (in->skipped[EV_SKIP_BAD_LINE])
+        fprintf(stderr, "evsim events: warning: %s: %llu CSV lines do not parse (first: line "
+                        "%llu), counted as skipped 'bad_line'\n",
+                path, (unsigned long long)in->skipped[EV_SKIP_BAD_LINE],
+                (unsigned long long)ev_csv_first_bad_line(r));
+    if (json)
+        print_json(path, in, &st);
+    else
+        print_text(path, in, &st);
+    ev_close(r);
+    return 0;
+}

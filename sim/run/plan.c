@@ -1,0 +1,402 @@
+/* plan.c -- layers into costed CNs; see plan.h. */
+#include "run/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loma/loma_cfg.h"
+
+static int fail(plan_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static const char *lname(const cfg_layer *l)
+{
+    return l->name[0] ? l->name : "(unnamed)";
+}
+
+/* Size of one index of an operand: a loop dim, or a window dim from its
+ * relation (a*(A-1) + b*(B-1) + 1), else 1. */
+static uint64_t index_size(const cfg_layer *l, const char *idx)
+{
+    int d = cfg_layer_dim(l, idx);
+    if (d >= 0)
+        return l->sizes[d];
+    for (int r = 0; r < l->n_relations; r++) {
+        const cfg_relation *rel = &l->relations[r];
+        if (strcmp(rel->lhs, idx))
+            continue;
+        uint64_t n = 1;
+        for (int t = 0; t < rel->n_terms; t++) {
+            int dd = cfg_layer_dim(l, rel->dim[t]);
+            if (dd >= 0 && rel->coef[t] > 0)
+                n += (uint64_t)rel->coef[t] * (l->sizes[dd] - 1);
+        }
+        return n;
+    }
+    return 1;
+}
+
+static uint64_t operand_bits(const cfg_layer *l, int op, int prec)
+{
+    uint64_t n = (uint64_t)(prec > 0 ? prec : 0);
+    for (int i = 0; i < l->operands[op].n_idx; i++)
+        n *= index_size(l, l->operands[op].idx[i]);
+    return n;
+}
+
+/* Split size S into n near-equal parts; part i's size. */
+static uint64_t part_size(uint64_t S, uint64_t n, uint64_t i)
+{
+    return S / n + (i < S % n ? 1 : 0);
+}
+
+/* How a layer is cut along some of its dims: parts[i] pieces of dim d[i]. */
+typedef struct {
+    int n;
+    int d[CFG_MAX_TILING];
+    uint64_t parts[CFG_MAX_TILING];
+} cut;
+
+static uint64_t cut_count(const cut *c)
+{
+    uint64_t n = 1;
+    for (int i = 0; i < c->n; i++)
+        n *= c->parts[i];
+    return n;
+}
+
+/* Piece `idx` of the cut (the last dim varying fastest): its size in each
+ * cut dim, written into shape. */
+static void cut_apply(const cut *c, uint64_t idx, const cfg_layer *l, loma_layer *shape)
+{
+    for (int i = c->n - 1; i >= 0; i--) {
+        uint64_t k = idx % c->parts[i];
+        idx /= c->parts[i];
+        shape->dim_size[c->d[i]] = part_size(l->sizes[c->d[i]], c->parts[i], k);
+    }
+}
+
+/* Window dims shrink with the dims they derive from (never beyond the
+ * padded whole). */
+static void shrink_windows(loma_layer *out)
+{
+    for (int i = 0; i < out->n_pr; i++) {
+        loma_pr *p = &out->pr[i];
+        uint64_t w = p->sa * (out->dim_size[p->dim_a] - 1) +
+                     p->sb * (out->dim_size[p->dim_b] - 1) + 1;
+        if (w < p->total)
+            p->total = w;
+    }
+}
+
+/* Read tiling entries as Stream does: `all` cuts the dim completely, `*`
+ * into as many parts as `star` (the allocated cores), a number into that
+ * many parts (at most the dim's size). 0, or -1 with a message. */
+static int tiling(const cfg_layer *l, const cfg_loop *t, int n, uint64_t star,
+                  const char *what, cut *out, plan_error *err)
+{
+    out->n = 0;
+    for (int i = 0; i < n; i++) {
+        int d = cfg_layer_dim(l, t[i].dim);
+        if (d < 0)
+            return fail(err, "layer %s: %s tiling names %s, which is not one of "
+                        "its loop dims", lname(l), what, t[i].dim);
+        for (int j = 0; j < out->n; j++)
+            if (out->d[j] == d)
+                return fail(err, "layer %s: %s tiling cuts %s twice", lname(l), what,
+                            l->dims[d]);
+        uint64_t want = t[i].factor == CFG_FACTOR_ALL    ? l->sizes[d]
+                        : t[i].factor == CFG_FACTOR_STAR ? star
+                                                         : t[i].factor;
+        if (want > l->sizes[d])
+            want = l->sizes[d];
+        out->d[out->n] = d;
+        out->parts[out->n++] = want ? want : 1;
+    }
+    return 0;
+}
+
+static void cut_names(const cfg_layer *l, const cut *c, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i < c->n && at < len; i++) {
+        int w = snprintf(buf + at, len - at, "%s%s", i ? "," : "", l->dims[c->d[i]]);
+        if (w < 0)
+            break;
+        at += (size_t)w;
+    }
+}
+
+static int plan_grow(plan *p)
+{
+    if (p->n_cns < p->cap_cns)
+        return 0;
+    if (p->cap_cns >= (1u << 30))
+        return -1; /* a billion CNs: refuse rather than wrap */
+    uint32_t cap = p->cap_cns ? p->cap_cns * 2 : 256;
+    plan_cn *c = realloc(p->cns, cap * sizeof *c);
+    if (!c)
+        return -1;
+    p->cns = c;
+    p->cap_cns = cap;
+    return 0;
+}
+
+static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
+                       const loma_options *opt, double *load_ps,
+                       plan_error *err)
+{
+    const cfg_chip *chip = s->chip;
+    const cfg_layer *l = &s->workload->layers[li];
+    plan_layer *pl = &p->layers[li];
+    pl->cfg = l;
+    if (l->neuron.model != CFG_NEURON_NONE)
+        return fail(err, "layer %s is a spiking layer: `evsim run` simulates "
+                    "conventional layers only so far (spiking layers load in "
+                    "`evsim check` and map in `evsim map`)", lname(l));
+    const cfg_map_entry *me = cfg_mapping_find(s->mapping, l);
+    if (!me)
+        return fail(err, "layer %s: no mapping entry (by name, operator_type "
+                    "or `default`)", lname(l));
+
+    /* Cores the layer may use, as chip core indices. */
+    uint32_t cand[CFG_MAX_CORE_ALLOC];
+    uint32_t n_cand = 0;
+    if (me->n_core_alloc == 0) {
+        for (int c = 0; c < chip->n_cores && n_cand < CFG_MAX_CORE_ALLOC; c++)
+            cand[n_cand++] = (uint32_t)c;
+    } else {
+        for (int i = 0; i < me->n_core_alloc; i++) {
+            int c = cfg_chip_find_core(chip, me->core_alloc[i]);
+            if (c < 0)
+                return fail(err, "layer %s: core_allocation names core %lld, "
+                            "which the chip does not have", lname(l),
+                            (long long)me->core_alloc[i]);
+            cand[n_cand++] = (uint32_t)c;
+        }
+    }
+    if (n_cand == 0)
+        return fail(err, "layer %s: the chip has no cores", lname(l));
+    /* One core type for the whole layer: parts on cores of other types
+     * would need their own mapping. */
+    int type = chip->cores[cand[0]].type;
+    for (uint32_t i = 1; i < n_cand; i++)
+        if (chip->cores[cand[i]].type != type)
+            return fail(err, "layer %s: core_allocation mixes core types "
+                        "(%s and %s); give the layer cores of one type",
+                        lname(l), chip->types[type].name,
+                        chip->types[chip->cores[cand[i]].type].name);
+    const cfg_core *core = &chip->types[type].core;
+
+    loma_spatial sp;
+    loma_error le;
+    if (loma_from_cfg(core, l, me, &pl->core, &pl->whole, &sp, &le) != 0)
+        return fail(err, "%s", le.msg);
+
+    /* The cache keys on the core as the mapper sees it (memory operand
+     * links included), so a persisted cache is safe across chips. */
+    int key = loma_core_id(&pl->core);
+
+    if (chip->n_memories > 0 && core->n_mems > 0) {
+        const cfg_memory *top = &core->mems[core->n_mems - 1];
+        pl->top_is_offchip = top->holds[CFG_MOP_I1] && top->holds[CFG_MOP_I2] &&
+                             top->holds[CFG_MOP_O];
+    }
+
+    cut split, tiles;
+    if (tiling(l, me->inter_tiling, me->n_inter, n_cand, "inter-core", &split, err) ||
+        tiling(l, me->intra_tiling, me->n_intra, n_cand, "intra-core", &tiles, err))
+        return -1;
+    /* A part is one piece of the inter-core cut; it goes to one core. */
+    for (int i = 0; i < split.n; i++)
+        for (int j = 0; j < tiles.n; j++)
+            if (split.d[i] == tiles.d[j])
+                return fail(err, "layer %s: inter- and intra-core tiling both cut "
+                            "%s; cut different dims", lname(l), l->dims[split.d[i]]);
+    uint64_t n_parts = cut_count(&split), n_tiles = cut_count(&tiles);
+    if (n_parts * n_tiles > PLAN_MAX_CNS_PER_LAYER)
+        return fail(err, "layer %s: the tiling makes %llu CNs (at most %d per layer)",
+                    lname(l), (unsigned long long)(n_parts * n_tiles),
+                    PLAN_MAX_CNS_PER_LAYER);
+    cut_names(l, &split, pl->split_dim, sizeof pl->split_dim);
+    cut_names(l, &tiles, pl->tile_dim, sizeof pl->tile_dim);
+
+    pl->macs = cfg_layer_macs(l);
+    pl->out_bits = operand_bits(l, 0, l->operands[0].final_precision_bits > 0
+                                          ? l->operands[0].final_precision_bits
+                                          : l->operands[0].precision_bits);
+    for (int op = 1; op < l->n_operands; op++) {
+        const cfg_operand *o = &l->operands[op];
+        bool constant = !o->has_source || o->source_layer_id == l->id;
+        if (!constant) {
+            int src = cfg_workload_find_id(s->workload, o->source_layer_id);
+            if (src < 0 || (uint32_t)src >= li)
+                return fail(err, "layer %s: operand %s comes from layer %lld, "
+                            "which is not an earlier layer", lname(l), o->name,
+                            (long long)o->source_layer_id);
+            if (pl->n_producers == PLAN_MAX_PRODUCERS)
+                return fail(err, "layer %s: more than %d producer layers",
+                            lname(l), PLAN_MAX_PRODUCERS);
+            pl->producers[pl->n_producers++] = (uint32_t)src;
+            p->layers[src].n_consumers++;
+        } else if (strcmp(o->name, "W") != 0) {
+            /* A constant operand that is not the weights: the network
+             * input, read from off-chip. Weights are preloaded. */
+            pl->offchip_in_bits += operand_bits(l, op, o->precision_bits);
+        }
+    }
+
+    pl->n_parts = (uint32_t)n_parts;
+    pl->parts = calloc(n_parts, sizeof *pl->parts);
+    if (!pl->parts)
+        return fail(err, "out of memory");
+    for (uint64_t part = 0; part < n_parts; part++) {
+        plan_part *pp = &pl->parts[part];
+        loma_layer base = pl->whole;
+        cut_apply(&split, part, l, &base);
+        /* Parts go to the candidate core with the least work planned so
+         * far: deterministic, and it spreads layers without inter-core
+         * tiling over the allocation. */
+        uint32_t best = cand[part % n_cand];
+        if (n_parts == 1)
+            for (uint32_t i = 0; i < n_cand; i++)
+                if (load_ps[cand[i]] < load_ps[best])
+                    best = cand[i];
+        pp->core = best;
+        /* The part's share of the output: its fraction of every cut dim the
+         * output has; a cut of a reduction dim (C) leaves each part a
+         * partial sum of the whole output, sent in full. */
+        double share = 1.0;
+        for (int i = 0; i < split.n; i++)
+            if (pl->whole.relevant[LOMA_OP_O][split.d[i]])
+                share *= (double)base.dim_size[split.d[i]] / (double)l->sizes[split.d[i]];
+        pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
+        pp->first_cn = p->n_cns;
+        for (uint64_t t = 0; t < n_tiles; t++) {
+            loma_layer shape = base;
+            cut_apply(&tiles, t, l, &shape);
+            shrink_windows(&shape);
+            if (plan_grow(p) != 0)
+                return fail(err, "out of memory");
+            const loma_result *r;
+            size_t before = loma_cache_count(p->cache);
+            if (loma_cache_map(p->cache, &shape, &pl->core, key, &sp, opt, &r,
+                               &le) != 0)
+                return fail(err, "%s", le.msg);
+            if (loma_cache_count(p->cache) != before) {
+                p->unique_cns++;
+                p->mapper_wall_s += r->wall_s;
+            }
+            plan_cn *cn = &p->cns[p->n_cns++];
+            cn->layer = li;
+            cn->part = (uint32_t)part;
+            cn->tile = (uint32_t)t;
+            cn->macs = 1;
+            for (int d = 0; d < shape.n_dims; d++)
+                cn->macs *= shape.dim_size[d];
+            cn->cycles = r->latency_cycles;
+            cn->dur_ps = (uint64_t)(r->latency_cycles * 1000.0 / chip->clock_ghz + 0.5);
+            if (cn->dur_ps == 0)
+                cn->dur_ps = 1;
+            cn->top_pj = 0;
+            if (pl->top_is_offchip)
+                for (int op = 0; op < LOMA_N_OPS; op++)
+                    if (r->n_levels[op] > 0 &&
+                        r->mem_of[op][r->n_levels[op] - 1] == pl->core.n_mems - 1)
+                        cn->top_pj += r->energy_level_pj[op][r->n_levels[op] - 1];
+            cn->energy_pj = r->energy_pj - cn->top_pj;
+            cn->cost = r;
+            load_ps[best] += (double)cn->dur_ps;
+            pp->n_cns++;
+        }
+    }
+    return 0;
+}
+
+plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cache,
+                 plan_error *err)
+{
+    const cfg_workload *w = s->workload;
+    const cfg_chip *chip = s->chip;
+    plan *p = calloc(1, sizeof *p);
+    double *load = calloc((size_t)chip->n_cores + 1, sizeof *load);
+    if (!p || !load) {
+        free(p);
+        free(load);
+        fail(err, "out of memory");
+        return NULL;
+    }
+    p->n_layers = (uint32_t)w->n_layers;
+    p->layers = calloc((size_t)w->n_layers + 1, sizeof *p->layers);
+    p->owns_cache = cache == NULL;
+    p->cache = cache ? cache : loma_cache_new();
+    if (!p->layers || !p->cache) {
+        fail(err, "out of memory");
+        goto bad;
+    }
+    for (uint32_t i = 0; i < p->n_layers; i++)
+        if (build_layer(p, s, i, opt, load, err) != 0)
+            goto bad;
+    free(load);
+    return p;
+bad:
+    free(load);
+    plan_free(p);
+    return NULL;
+}
+
+void plan_free(plan *p)
+{
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < p->n_layers && p->layers; i++)
+        free(p->layers[i].parts);
+    free(p->layers);
+    free(p->cns);
+    if (p->owns_cache)
+        loma_cache_free(p->cache);
+    free(p);
+}
+
+static void put(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+    if (*at >= len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *at, len - *at, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *at += (size_t)n < len - *at ? (size_t)n : len - *at - 1;
+}
+
+void plan_loop_order(const plan *p, const plan_cn *cn, char *buf, size_t len)
+{
+    const plan_layer *pl = &p->layers[cn->layer];
+    const loma_result *r = cn->cost;
+    size_t at = 0;
+    buf[0] = 0;
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        put(buf, len, &at, "%s%s:", op ? "; " : "", pl->whole.op_name[op]);
+        for (int lev = 0; lev < r->n_levels[op]; lev++) {
+            int m = r->mem_of[op][lev];
+            put(buf, len, &at, " %s[", m >= 0 ? pl->core.mem[m].name : "?");
+            for (int i = 0; i < r->n_loops[op][lev]; i++) {
+                const loma_loop *lp = &r->loops[op][lev][i];
+                put(buf, len, &at, "%s%s %g", i ? " " : "",
+                    pl->whole.dim_name[lp->dim], lp->size);
+            }
+            put(buf, len, &at, "]");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+/* report.c -- text and JSON reports of a chip run. */
+#include "run/report.h"
+
+#include <errno.h>
+#include <string.h>
+
+static double total_pj(const csim_result *r)
+{
+    return r->compute_pj + r->noc.router_energy_pj + r->noc.link_energy_pj +
+           r->offchip_read_pj + r->offchip_write_pj + r->offchip_static_pj;
+}
+
+static double util(const csim_result *r, uint32_t c)
+{
+    return r->end_ps ? (double)r->cores[c].busy_ps / (double)r->end_ps : 0.0;
+}
+
+/* The first CN of each unique cost in plan order stands for its shape. */
+static int first_of_shape(const plan *p, uint32_t i)
+{
+    for (uint32_t j = 0; j < i; j++)
+        if (p->cns[j].cost == p->cns[i].cost)
+            return 0;
+    return 1;
+}
+
+static uint32_t unique_shapes(const plan *p)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n_cns; i++)
+        n += (uint32_t)first_of_shape(p, i);
+    return n;
+}
+
+void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result *r)
+{
+    const cfg_chip *chip = s->chip;
+    fprintf(out, "scenario %s: %s on chip %s (%d cores, %dx%d mesh)\n", s->name,
+            s->workload_path, chip->name, chip->n_cores, chip->noc.mesh_w, chip->noc.mesh_h);
+    if (!r->complete)
+        fprintf(out, "INCOMPLETE: %s\n", r->stop_reason);
+    fprintf(out, "latency      %.3f us (%llu ps), %llu events\n", (double)r->end_ps * 1e-6,
+            (unsigned long long)r->end_ps, (unsigned long long)r->events);
+    double e = total_pj(r);
+    fprintf(out, "energy       %.3f uJ\n", e * 1e-6);
+    fprintf(out, "  compute    %.3f uJ (MACs and on-core memories, from the mapper)\n",
+            r->compute_pj * 1e-6);
+    fprintf(out, "  NoC        %.3f uJ (routers %.3f, links %.3f)\n",
+            (r->noc.router_energy_pj + r->noc.link_energy_pj) * 1e-6,
+            r->noc.router_energy_pj * 1e-6, r->noc.link_energy_pj * 1e-6);
+    fprintf(out, "  off-chip   %.3f uJ (read %llu bits, wrote %llu bits, static %.3f)\n",
+            (r->offchip_read_pj + r->offchip_write_pj + r->offchip_static_pj) * 1e-6,
+            (unsigned long long)r->offchip_read_bits,
+            (unsigned long long)r->offchip_write_bits, r->offchip_static_pj * 1e-6);
+    if (r->mapper_top_pj > 0)
+        fprintf(out, "  (not added: %.3f uJ the mapper charges at the cores' off-chip top "
+                "level; the run models that traffic itself)\n", r->mapper_top_pj * 1e-6);
+    fprintf(out, "NoC          %llu streams, %llu packets, %llu deliveries, mean latency "
+            "%.1f cycles, max %llu\n",
+            (unsigned long long)r->transfers, (unsigned long long)r->packets,
+            (unsigned long long)r->noc.deliveries,
+            r->noc.deliveries ? (double)r->noc.latency_sum_cycles / (double)r->noc.deliveries
+                              : 0.0,
+            (unsigned long long)r->noc.latency_max_cycles);
+    uint32_t shapes = unique_shapes(p);
+    fprintf(out, "mapper       %u CNs of %u unique shapes: %u searched now (%.3f s), %u from "
+            "the cache file\n", p->n_cns, shapes, p->unique_cns, p->mapper_wall_s,
+            shapes - p->unique_cns);
+    fprintf(out, "\n%-6s %-14s %7s %12s %10s %10s %12s\n", "core", "type", "CNs", "busy us",
+            "util %", "peak rdy", "");
+    for (uint32_t c = 0; c < r->n_cores; c++)
+        fprintf(out, "%-6lld %-14s %7u %12.3f %10.1f %10u\n", (long long)chip->cores[c].id,
+                chip->types[chip->cores[c].type].name, r->cores[c].cns,
+                (double)r->cores[c].busy_ps * 1e-6, 100.0 * util(r, c), r->cores[c].peak_ready);
+    fprintf(out, "\n%-4s %-16s %-10s %6s %5s %12s %12s %12s %12s\n", "id", "layer", "type",
+            "parts", "CNs", "MACs", "start us", "end us", "energy uJ");
+    for (uint32_t l = 0; l < p->n_layers; l++) {
+        const plan_layer *pl = &p->layers[l];
+        const csim_layer_result *lr = &r->layers[l];
+        uint32_t cns = 0;
+        for (uint32_t i = 0; i < pl->n_parts; i++)
+            cns += pl->parts[i].n_cns;
+        fprintf(out, "%-4lld %-16s %-10s %6u %5u %12llu %12.3f %12.3f %12.4f\n",
+                (long long)pl->cfg->id, pl->cfg->name, pl->cfg->operator_type, pl->n_parts, cns,
+                (unsigned long long)pl->macs,
+                lr->start_ps == UINT64_MAX ? 0.0 : (double)lr->start_ps * 1e-6,
+                (double)lr->end_ps * 1e-6, lr->energy_pj * 1e-6);
+    }
+    fprintf(out, "\nloop order per unique CN (per operand, memory levels from the MACs up):\n");
+    char order[2048];
+    for (uint32_t i = 0; i < p->n_cns; i++) {
+        if (!first_of_shape(p, i))
+            continue;
+        const plan_cn *cn = &p->cns[i];
+        const plan_layer *pl = &p->layers[cn->layer];
+        plan_loop_order(p, cn, order, sizeof order);
+        fprintf(out, "  %s part %u tile %u: %.0f cycles, %.1f pJ\n    %s\n", pl->cfg->name,
+                cn->part, cn->tile, cn->cycles, cn->energy_pj, order);
+    }
+}
+
+static void json_str(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result *r)
+{
+    const cfg_chip *chip = s->chip;
+    fprintf(out, "{\"scenario\":");
+    json_str(out, s->name);
+    fprintf(out, ",\"chip\":");
+    json_str(out, chip->name);
+    fprintf(out, ",\"complete\":%s,\"stop_reason\":", r->complete ? "true" : "false");
+    json_str(out, r->stop_reason);
+    fprintf(out, ",\"latency_ps\":%llu,\"events\":%llu", (unsigned long long)r->end_ps,
+            (unsigned long long)r->events);
+    fprintf(out, ",\"energy_pj\":{\"total\":%.6g,\"compute\":%.6g,\"noc_router\":%.6g,"
+            "\"noc_link\":%.6g,\"offchip_read\":%.6g,\"offchip_write\":%.6g,"
+            "\"offchip_static\":%.6g,\"mapper_top_level_not_added\":%.6g}",
+            total_pj(r), r->compute_pj, r->noc.router_energy_pj, r->noc.link_energy_pj,
+            r->offchip_read_pj, r->offchip_write_pj, r->offchip_static_pj, r->mapper_top_pj);
+    fprintf(out, ",\"noc\":{\"streams\":%llu,\"packets\":%llu,\"deliveries\":%llu,"
+            "\"flits_injected\":%llu,\"flit_link_hops\":%llu,\"mean_latency_cycles\":%.6g,"
+            "\"max_latency_cycles\":%llu}",
+            (unsigned long long)r->transfers, (unsigned long long)r->packets,
+            (unsigned long long)r->noc.deliveries, (unsigned long long)r->noc.flits_injected,
+            (unsigned long long)r->noc.flit_link_hops,
+            r->noc.deliveries ? (double)r->noc.latency_sum_cycles / (double)r->noc.deliveries
+                              : 0.0,
+            (unsigned long long)r->noc.latency_max_cycles);
+    fprintf(out, ",\"mapper\":{\"unique_cns\":%u,\"searched\":%u,\"cns\":%u}",
+            unique_shapes(p), p->unique_cns, p->n_cns);
+    fprintf(out, ",\"cores\":[");
+    for (uint32_t c = 0; c < r->n_cores; c++)
+        fprintf(out, "%s{\"id\":%lld,\"x\":%d,\"y\":%d,\"cns\":%u,\"busy_ps\":%llu,"
+                "\"utilisation\":%.6g}",
+                c ? "," : "", (long long)chip->cores[c].id, chip->cores[c].x, chip->cores[c].y,
+                r->cores[c].cns, (unsigned long long)r->cores[c].busy_ps, util(r, c));
+    fprintf(out, "],\"layers\":[");
+    char order[2048];
+    for (uint32_t l = 0; l < p->n_layers; l++) {
+        const plan_layer *pl = &p->layers[l];
+        const csim_layer_result *lr = &r->layers[l];
+        fprintf(out, "%s{\"id\":%lld,\"name\":", l ? "," : "", (long long)pl->cfg->id);
+        json_str(out, pl->cfg->name);
+        fprintf(out, ",\"macs\":%llu,\"parts\":%u,\"split\":", (unsigned long long)pl->macs,
+                pl->n_parts);
+        json_str(out, pl->split_dim);
+        fprintf(out, ",\"tiling\":");
+        json_str(out, pl->tile_dim);
+        fprintf(out, ",\"start_ps\":%llu,\"end_ps\":%llu,\"energy_pj\":%.6g,\"cns\":[",
+                (unsigned long long)(lr->start_ps == UINT64_MAX ? 0 : lr->start_ps),
+                (unsigned long long)lr->end_ps, lr->energy_pj);
+        int first = 1;
+        for (uint32_t i = 0; i < p->n_cns; i++) {
+            const plan_cn *cn = &p->cns[i];
+            if (cn->layer != l || !first_of_shape(p, i))
+                continue;
+            plan_loop_order(p, cn, order, sizeof order);
+            fprintf(out, "%s{\"part\":%u,\"tile\":%u,\"core\":%lld,\"macs\":%llu,"
+                    "\"cycles\":%.6g,\"energy_pj\":%.6g,\"loop_order\":",
+                    first ? "" : ",", cn->part, cn->tile,
+                    (long long)chip->cores[pl->parts[cn->part].core].id,
+                    (unsigned long long)cn->macs, cn->cycles, cn->energy_pj);
+            json_str(out, order);
+            fputc('}', out);
+            first = 0;
+        }
+        fprintf(out, "]}");
+    }
+    fprintf(out, "]}\n");
+}
+
+int rpt_write_file(const char *path,
+                   void (*fn)(FILE *, const cfg_scenario *, const plan *, const csim_result *),
+                   const cfg_scenario *s, const plan *p, const csim_result *r,
+                   char *err, size_t err_len)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
+        return -1;
+    }
+    fn(f, s, p, r);
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
