@@ -236,6 +236,7 @@ typedef struct {
     char dim[CFG_DIM_NAME_MAX];      /* a layer dim; "*" in a ZigZag temporal_ordering
                                       * (['*', '*']) stands for any remaining loops */
     uint64_t factor;                 /* >= 1, CFG_FACTOR_ALL or CFG_FACTOR_STAR */
+    int line, col;                   /* of the entry in the file, for messages */
 } cfg_loop;
 
 typedef struct {
@@ -281,6 +282,14 @@ const cfg_map_entry *cfg_mapping_find(const cfg_mapping *m, const cfg_layer *l);
  * Names used in messages: the files' display names given here. */
 int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
                       const cfg_core *c, const char *core_name, cfg_errors *err);
+
+/* Checks of the intra/inter_core_tiling of every layer's entry against
+ * that layer: each tiling dim is one of its loop dims, no dim is cut
+ * twice by one tiling, and inter and intra cut different dims (a part's
+ * tiles are pieces of that part). Positioned at the tiling entry; one
+ * message per bad entry (the first layer it fails for). 0 when clean. */
+int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                     cfg_errors *err);
 
 /* ---- chip --------------------------------------------------------------- */
 

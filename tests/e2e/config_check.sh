@@ -21,6 +21,22 @@ printf '%s' "$err" | grep -q "typo.yaml:15:3: noc.flit_widht_bits: unknown key '
   && pass "unknown key positioned with suggestion" || { bad "unknown key message"; printf '%s\n' "$err"; }
 printf '%s' "$err" | grep -q "missing key 'flit_width_bits'" && pass "missing key reported too" || bad "missing key reported too"
 
+# A tiling naming a dim the layer lacks fails in `evsim check` (and in
+# `evsim run`, before planning) at the tiling entry, not only in the plan.
+mkdir -p "$tmp/sc/hw" "$tmp/sc/workloads" "$tmp/sc/mappings"
+cp configs/default.yaml "$tmp/sc/"
+cp configs/hw/seneca_2x2.yaml configs/hw/seneca_core.yaml "$tmp/sc/hw/"
+cp configs/workloads/lenet5.yaml "$tmp/sc/workloads/"
+sed '10s/OY, all/OQ, all/' configs/mappings/lenet5_seneca_2x2.yaml > "$tmp/sc/mappings/lenet5_seneca_2x2.yaml"
+want="$tmp/sc/mappings/lenet5_seneca_2x2.yaml:10:7: [0].intra_core_tiling[0]: expected one of the loop dims of layer"
+err=$("$EVSIM" check "$tmp/sc/default.yaml" 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] && pass "bad tiling: check exits 1" || bad "bad tiling: check exits 1 (got $rc)"
+printf '%s' "$err" | grep -qF "$want" && printf '%s' "$err" | grep -qF "found 'OQ'" \
+  && pass "bad tiling: check names file:line:col" || { bad "bad tiling: check message"; printf '%s\n' "$err"; }
+err=$("$EVSIM" run "$tmp/sc/default.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] && printf '%s' "$err" | grep -qF "$want" \
+  && pass "bad tiling: run reports it the same way" || { bad "bad tiling: run message (rc $rc)"; printf '%s\n' "$err"; }
+
 "$EVSIM" check >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && pass "no FILE exits 2" || bad "no FILE exits 2 (got $rc)"
 "$EVSIM" check --bogus configs/default.yaml >/dev/null 2>&1; rc=$?

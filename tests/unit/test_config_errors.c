@@ -463,6 +463,79 @@ START_TEST(test_mapping_naming_missing_core)
 }
 END_TEST
 
+/* Some message starts with "name:line:col:" and contains needle. */
+static void expect_at(const cfg_errors *e, const char *name, int line, int col,
+                      const char *needle)
+{
+    char pre[700];
+    snprintf(pre, sizeof pre, "%s:%d:%d: ", name, line, col);
+    for (int i = 0; i < e->count; i++)
+        if (!strncmp(e->msgs[i], pre, strlen(pre)) && strstr(e->msgs[i], needle))
+            return;
+    for (int i = 0; i < e->count; i++)
+        fprintf(stderr, "  got: %s\n", e->msgs[i]);
+    ck_abort_msg("no error at %s containing \"%s\"", pre, needle);
+}
+
+/* Bad tilings fail in the scenario check with the tiling entry's
+ * position, not only later in the plan. */
+START_TEST(test_tiling_checked_with_positions)
+{
+    char dir[] = "/tmp/evsim_cfg_" "XX" "XX" "XX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char cwd[512];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    char corepath[600];
+    snprintf(corepath, sizeof corepath, "{file: %s/configs/hw/seneca_core.yaml}", cwd);
+    char *chip_text = subst(CHIP, "{file: seneca_core.yaml}", corepath);
+    put(dir, "chip.yaml", chip_text);
+    free(chip_text);
+    put(dir, "wl.yaml", WORKLOAD);
+    put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmapping: map.yaml\n");
+    char sp[600], mp[600];
+    snprintf(sp, sizeof sp, "%s/scen.yaml", dir);
+    snprintf(mp, sizeof mp, "%s/map.yaml", dir);
+    char map[1024];
+    snprintf(map, sizeof map, "%s"
+             "  inter_core_tiling: ['Q, *', 'OY, *']\n"              /* 6 */
+             "  intra_core_tiling:\n"                                /* 7 */
+             "    - OX, 2\n"                                         /* 8 */
+             "    - [ox, all]\n"                                     /* 9 */
+             "    - OY, 2\n", MAPPING);                              /* 10 */
+    put(dir, "map.yaml", map);
+    cfg_errors e;
+    cfg_errors_init(&e);
+    ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
+    expect_at(&e, mp, 6, 23, "[0].inter_core_tiling[0]: expected one of the loop dims of "
+              "layer a (B, K, C, OY, OX, FY, FX), found 'Q'");
+    expect_at(&e, mp, 9, 7, "[0].intra_core_tiling[1]: expected each dim cut at most once, "
+              "found ox again (first cut by [0].intra_core_tiling[0])");
+    expect_at(&e, mp, 10, 7, "[0].intra_core_tiling[2]: expected a dim that "
+              "inter_core_tiling does not cut, found OY (cut by [0].inter_core_tiling[1] too)");
+    /* One message per bad item, though the entry serves both layers. */
+    ck_assert_int_eq(e.count, 3);
+    cfg_errors_clear(&e);
+    /* Good tilings load. */
+    snprintf(map, sizeof map, "%s  inter_core_tiling: ['K, *']\n  intra_core_tiling: "
+             "['OY, all', 'OX, 2']\n", MAPPING);
+    put(dir, "map.yaml", map);
+    cfg_scenario *s = cfg_scenario_load_file(sp, &e);
+    for (int i = 0; i < e.count; i++)
+        fprintf(stderr, "%s\n", e.msgs[i]);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->mapping->entries[0].intra_tiling[1].line, 7);
+    cfg_scenario_free(s);
+    cfg_errors_clear(&e);
+    const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml"};
+    for (int i = 0; i < 4; i++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_equation_parsing)
 {
     cfg_layer l;
@@ -547,6 +620,7 @@ int main(void)
     tcase_add_test(tc, test_spatial_mapping_larger_than_array);
     tcase_add_test(tc, test_core_off_mesh_and_two_on_one_spot);
     tcase_add_test(tc, test_mapping_naming_missing_core);
+    tcase_add_test(tc, test_tiling_checked_with_positions);
     tcase_add_test(tc, test_equation_parsing);
     tcase_add_test(tc, test_kind_detection_and_every_error_reported);
     suite_add_tcase(s, tc);
