@@ -19,12 +19,12 @@ Q       := $(if $(filter 1,$(V)),,@)
 say      = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2))
 CC      ?= cc
 SAN     ?=
-PKGS    := yaml-0.1 libprotobuf-c
+PKGS    := yaml-0.1 libprotobuf-c libcjson
 CPPFLAGS_ALL := -Isim -Imodels -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS_ALL := -std=c17 $(CFLAGS) -Wall -Wextra -Werror -MMD -MP $(SAN)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c) -lm -lpthread
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) -lm -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -lpthread)
 
 PROTO     := $(wildcard sim/trace/*.proto)
