@@ -5,6 +5,7 @@
 #                 (plain and ASan+UBSan in build/asan), then the e2e tests
 #   make bench    benchmarks; prints `bench: NAME value unit` lines
 #   make valgrind unit tests under valgrind memcheck
+#   make lint     functions over 60 lines; make depcheck: the include rule
 #   make clean
 #
 # Sources are found by wildcard so a new module is a new file, not a
@@ -39,7 +40,7 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 E2E       := $(sort $(wildcard tests/e2e/*.sh))
 
-.PHONY: all run test unit e2e bench clean deps fuzz valgrind
+.PHONY: all run test unit e2e bench clean deps fuzz valgrind lint depcheck
 .SECONDARY:
 .DELETE_ON_ERROR:
 all: $(BUILD)/evsim
@@ -108,6 +109,13 @@ bench: deps $(BENCH_BIN) $(BUILD)/evsim
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@for s in $(wildcard tests/bench/*.sh); do \
 	  EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) bash $$s || exit 1; done
+
+# Functions over 60 lines and their share (fails above 5 %); the include
+# rule between modules (README.md, "Code map").
+lint:
+	@tools/lint.sh 60 5
+depcheck:
+	@tools/depcheck.sh
 
 # Every unit-test binary under valgrind's memcheck (slow; not in `make test`).
 valgrind: $(TEST_BIN)
