@@ -5,6 +5,7 @@
 #                 (plain and ASan+UBSan in build/asan), then the e2e tests
 #   make bench    benchmarks; prints `bench: NAME value unit` lines
 #   make valgrind unit tests under valgrind memcheck
+#   make lint     functions over 60 lines; make depcheck: the include rule
 #   make clean
 #
 # Sources are found by wildcard so a new module is a new file, not a
@@ -19,12 +20,12 @@ Q       := $(if $(filter 1,$(V)),,@)
 say      = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2))
 CC      ?= cc
 SAN     ?=
-PKGS    := yaml-0.1 libprotobuf-c
+PKGS    := yaml-0.1 libprotobuf-c libcjson
 CPPFLAGS_ALL := -Isim -Imodels -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS_ALL := -std=c17 $(CFLAGS) -Wall -Wextra -Werror -MMD -MP $(SAN)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c) -lm -lpthread
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) -lm -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -lpthread)
 
 PROTO     := $(wildcard sim/trace/*.proto)
@@ -39,7 +40,7 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 E2E       := $(sort $(wildcard tests/e2e/*.sh))
 
-.PHONY: all run test unit e2e bench clean deps fuzz valgrind
+.PHONY: all run test unit e2e bench clean deps fuzz valgrind lint depcheck
 .SECONDARY:
 .DELETE_ON_ERROR:
 all: $(BUILD)/evsim
@@ -108,6 +109,13 @@ bench: deps $(BENCH_BIN) $(BUILD)/evsim
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@for s in $(wildcard tests/bench/*.sh); do \
 	  EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) bash $$s || exit 1; done
+
+# Functions over 60 lines and their share (fails above 5 %); the include
+# rule between modules (README.md, "Code map").
+lint:
+	@tools/lint.sh 60 5
+depcheck:
+	@tools/depcheck.sh
 
 # Every unit-test binary under valgrind's memcheck (slow; not in `make test`).
 valgrind: $(TEST_BIN)
