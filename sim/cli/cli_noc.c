@@ -10,41 +10,67 @@
 #include "noc/noc_traffic.h"
 #include "noc/trc_noc.h"
 
+/* --sweep's defaults (the sweep is this command's, not the model's). */
+#define SWEEP_STEP 0.05
+#define SWEEP_TOL 0.005
+
+/* Every default shown is read from the structs' defaults
+ * (noc_traffic_default, which starts from noc_config_default). NoC
+ * options are named as the chip file's noc: keys. */
 static void usage(FILE *out)
 {
+    noc_traffic_config d;
+    noc_traffic_default(&d);
+    const noc_config *n = &d.net;
+    const uint32_t *st = n->router_stage_cycles;
     fprintf(out,
         "usage: evsim noc [OPTIONS]\n"
         "\n"
         "Simulate a 2D-mesh NoC under synthetic traffic (Bernoulli injection)\n"
         "and print packet latency, accepted throughput and stability.\n"
-        "\n"
-        "  --mesh WxH             mesh size (default 4x4; K means KxK)\n"
-        "  --traffic P            uniform|transpose|hotspot|bitcomp (uniform)\n"
-        "  --packet-flits N       flits per packet (1)\n"
-        "  --rate R               offered load, flits/terminal/cycle, (0,1] (0.1)\n"
-        "  --vcs N                virtual channels per port (16)\n"
-        "  --vc-buf N             flits per VC buffer (8)\n"
-        "  --router-stages a,b,c,d  routing, VC alloc, switch alloc, crossbar\n"
-        "                         cycles (1,1,1,1)\n"
-        "  --link-latency N       router-to-router link cycles (1)\n"
-        "  --terminals N          terminals per router (1)\n"
-        "  --flit-bits N          link width (64)\n"
-        "  --clock-ghz F          NoC clock (1)\n"
-        "  --router-pj-per-flit F energy per flit per router (1)\n"
-        "  --link-pj-per-bit F    energy per bit per link hop (0.1)\n"
-        "  --routing R            xy|yx|xyyx (xy; xyyx can deadlock)\n"
-        "  --hotspot T            hotspot terminal (0), with --hotspot-frac F (0.2)\n"
+        "NoC options have the names of a chip file's noc: keys.\n"
+        "\n");
+    fprintf(out,
+        "  --mesh WxH             mesh size (default %ux%u; K means KxK)\n"
+        "  --traffic P            uniform|transpose|hotspot|bitcomp (%s)\n"
+        "  --packet-flits N       flits per packet (%u)\n"
+        "  --rate R               offered load, flits/terminal/cycle, (0,1] (%g)\n",
+        n->width, n->height, noc_traffic_pattern_name(d.pattern), d.packet_flits, d.rate);
+    fprintf(out,
+        "  --virtual-channels N   virtual channels per port (%u)\n"
+        "  --vc-depth-flits N     flits per VC buffer (%u)\n"
+        "  --router-stage-cycles a,b,c,d\n"
+        "                         routing, VC alloc, switch alloc, crossbar\n"
+        "                         cycles (%u,%u,%u,%u)\n"
+        "  --link-latency-cycles N  router-to-router link cycles (%u)\n"
+        "  --credit-delay-cycles N  added to a credit's link trip (%u)\n"
+        "  --terminals-per-router N  terminals per router (%u)\n"
+        "  --flit-width-bits N    link width (%u)\n"
+        "  --clock-ghz F          NoC clock (%g)\n"
+        "  --energy-per-flit-hop-pj F  energy per flit per router (%g)\n"
+        "  --energy-per-bit-link-pj F  energy per bit per link hop (%g)\n"
+        "  --routing R            xy|yx|xyyx (%s; xyyx can deadlock)\n"
+        "  --deadlock-cycles N    no flit moving this long = deadlock (%llu)\n",
+        n->virtual_channels, n->vc_depth_flits, st[0], st[1], st[2], st[3],
+        n->link_latency_cycles, n->credit_delay_cycles, n->terminals_per_router,
+        n->flit_width_bits, n->clock_ghz, n->energy_per_flit_hop_pj,
+        n->energy_per_bit_link_pj, noc_routing_name(n->routing),
+        (unsigned long long)n->deadlock_cycles);
+    fprintf(out,
+        "  --hotspot T            hotspot terminal (%u), with --hotspot-frac F (%g)\n"
         "  --multicast F:N        share F of packets multicast to N random terminals\n"
         "                         (packets no longer than a VC buffer)\n"
-        "  --warmup-cycles N      (3000)\n"
-        "  --measure-cycles N     (10000)\n"
-        "  --latency-limit N      mean latency (cycles) that means unstable (500)\n"
-        "  --deadlock-cycles N    no flit moving this long = deadlock (10000)\n"
-        "  --seed S               (1); same seed, same output\n"
+        "  --warmup-cycles N      (%llu)\n"
+        "  --measure-cycles N     (%llu)\n"
+        "  --latency-limit N      mean latency (cycles) that means unstable (%g)\n"
+        "  --seed S               (%llu); same seed, same output\n"
         "  --json                 print one JSON object\n"
         "  --sweep                CSV curve up to saturation, saturation by\n"
-        "                         bisection (--sweep-step 0.05, --sweep-tol 0.005)\n"
-        "  --help\n");
+        "                         bisection (--sweep-step %g, --sweep-tol %g)\n"
+        "  --help\n",
+        d.hotspot, d.hotspot_frac, (unsigned long long)d.warmup_cycles,
+        (unsigned long long)d.measure_cycles, d.latency_limit_cycles,
+        (unsigned long long)d.seed, SWEEP_STEP, SWEEP_TOL);
     fputs(trc_cli_help(), out);
 }
 
@@ -138,10 +164,8 @@ static int parse_stages(const char *s, noc_config *c)
             return -1;
         p = comma ? comma + 1 : p + len;
     }
-    c->route_cycles = v[0];
-    c->vc_alloc_cycles = v[1];
-    c->sw_alloc_cycles = v[2];
-    c->xbar_cycles = v[3];
+    for (int i = 0; i < NOC_STAGES; i++)
+        c->router_stage_cycles[i] = v[i];
     return 0;
 }
 
@@ -203,7 +227,7 @@ int cli_noc_main(int argc, char **argv)
     noc_traffic_config c;
     noc_traffic_default(&c);
     int json = 0, sweep = 0;
-    double step = 0.05, tol = 0.005;
+    double step = SWEEP_STEP, tol = SWEEP_TOL;
     trc_noc_hook th;
     trc_noc_hook_init(&th);
 
@@ -232,12 +256,13 @@ int cli_noc_main(int argc, char **argv)
             return 2;
         }
         static const char *const with_value[] = {
-            "--mesh", "--traffic", "--packet-flits", "--rate", "--vcs",
-            "--vc-buf", "--router-stages", "--link-latency", "--terminals",
+            "--mesh", "--traffic", "--packet-flits", "--rate", "--virtual-channels",
+            "--vc-depth-flits", "--router-stage-cycles", "--link-latency-cycles",
+            "--credit-delay-cycles", "--terminals-per-router",
             "--routing", "--hotspot", "--hotspot-frac", "--warmup-cycles",
             "--measure-cycles", "--latency-limit", "--deadlock-cycles",
-            "--seed", "--sweep-step", "--sweep-tol", "--flit-bits",
-            "--clock-ghz", "--router-pj-per-flit", "--link-pj-per-bit",
+            "--seed", "--sweep-step", "--sweep-tol", "--flit-width-bits",
+            "--clock-ghz", "--energy-per-flit-hop-pj", "--energy-per-bit-link-pj",
             "--multicast", NULL};
         int known = 0;
         for (int k = 0; with_value[k]; k++)
@@ -259,26 +284,21 @@ int cli_noc_main(int argc, char **argv)
             err = parse_u32(v, &c.packet_flits);
         else if (!strcmp(a, "--rate"))
             err = parse_double(v, &c.rate);
-        else if (!strcmp(a, "--vcs"))
-            err = parse_u32(v, &c.net.vcs);
-        else if (!strcmp(a, "--vc-buf"))
-            err = parse_u32(v, &c.net.vc_buf_flits);
-        else if (!strcmp(a, "--router-stages"))
+        else if (!strcmp(a, "--virtual-channels"))
+            err = parse_u32(v, &c.net.virtual_channels);
+        else if (!strcmp(a, "--vc-depth-flits"))
+            err = parse_u32(v, &c.net.vc_depth_flits);
+        else if (!strcmp(a, "--router-stage-cycles"))
             err = parse_stages(v, &c.net);
-        else if (!strcmp(a, "--link-latency"))
-            err = parse_u32(v, &c.net.link_cycles);
-        else if (!strcmp(a, "--terminals"))
+        else if (!strcmp(a, "--link-latency-cycles"))
+            err = parse_u32(v, &c.net.link_latency_cycles);
+        else if (!strcmp(a, "--credit-delay-cycles"))
+            err = parse_u32(v, &c.net.credit_delay_cycles);
+        else if (!strcmp(a, "--terminals-per-router"))
             err = parse_u32(v, &c.net.terminals_per_router);
-        else if (!strcmp(a, "--routing")) {
-            if (!strcmp(v, "xy"))
-                c.net.routing = NOC_ROUTE_XY;
-            else if (!strcmp(v, "yx"))
-                c.net.routing = NOC_ROUTE_YX;
-            else if (!strcmp(v, "xyyx"))
-                c.net.routing = NOC_ROUTE_XYYX;
-            else
-                err = -1;
-        } else if (!strcmp(a, "--hotspot"))
+        else if (!strcmp(a, "--routing"))
+            err = noc_routing_parse(v, &c.net.routing);
+        else if (!strcmp(a, "--hotspot"))
             err = parse_u32(v, &c.hotspot);
         else if (!strcmp(a, "--hotspot-frac"))
             err = parse_double(v, &c.hotspot_frac);
@@ -292,14 +312,14 @@ int cli_noc_main(int argc, char **argv)
             err = parse_u64(v, &c.net.deadlock_cycles);
         else if (!strcmp(a, "--seed"))
             err = parse_u64(v, &c.seed);
-        else if (!strcmp(a, "--flit-bits"))
-            err = parse_u32(v, &c.net.flit_bits);
+        else if (!strcmp(a, "--flit-width-bits"))
+            err = parse_u32(v, &c.net.flit_width_bits);
         else if (!strcmp(a, "--clock-ghz"))
             err = parse_double(v, &c.net.clock_ghz);
-        else if (!strcmp(a, "--router-pj-per-flit"))
-            err = parse_double(v, &c.net.router_pj_per_flit);
-        else if (!strcmp(a, "--link-pj-per-bit"))
-            err = parse_double(v, &c.net.link_pj_per_bit);
+        else if (!strcmp(a, "--energy-per-flit-hop-pj"))
+            err = parse_double(v, &c.net.energy_per_flit_hop_pj);
+        else if (!strcmp(a, "--energy-per-bit-link-pj"))
+            err = parse_double(v, &c.net.energy_per_bit_link_pj);
         else if (!strcmp(a, "--multicast"))
             err = parse_multicast(v, &c.mcast_frac, &c.mcast_dsts);
         else if (!strcmp(a, "--sweep-step"))

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "run/adapt.h"
 #include "run/chipsim.h"
 #include "cli/cli.h"
 #include "config/config.h"
@@ -170,6 +171,15 @@ int cli_run_main(int argc, char **argv)
         return 1;
     }
     cfg_errors_clear(&ce);
+    /* The NoC as `evsim check` sees it, before any planning. */
+    noc_config nc;
+    base_error be;
+    if (run_adapt_noc(s->chip, run_noc_terminals_needed(s->chip), s->seed, &nc, &be)) {
+        char msg[sizeof be.msg + sizeof be.file + 32];
+        fprintf(stderr, "%s\n", base_error_str(&be, msg, sizeof msg));
+        cfg_scenario_free(s);
+        return 1;
+    }
     if (!co.max_time_ps)
         co.max_time_ps = s->max_time_ps;
     if (!co.max_events)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/adapt.h"
 #include "run/chipsim_int.h"
 #include "core/core.h"
 #include "kernel/kernel.h"
@@ -47,10 +48,11 @@ static uint32_t core_terminal(const sim *m, uint32_t core)
  * deadlock the replication tree): such streams use shorter packets. */
 static uint32_t packet_bits(const sim *m, uint32_t n_dst)
 {
+    const noc_config *nc = noc_get_config(m->net);
     uint32_t flits = CSIM_PACKET_FLITS;
-    if (n_dst > 1 && (uint32_t)m->s->chip->noc.vc_depth_flits < flits)
-        flits = (uint32_t)m->s->chip->noc.vc_depth_flits;
-    return flits * (uint32_t)m->s->chip->noc.flit_width_bits;
+    if (n_dst > 1 && noc_max_multicast_flits(nc) < flits)
+        flits = noc_max_multicast_flits(nc);
+    return flits * nc->flit_width_bits;
 }
 
 static stream *stream_new(sim *m, uint64_t bits, uint32_t n_dst)
@@ -291,37 +293,14 @@ static void cn_finished(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t)
 static int build_noc(sim *m)
 {
     const cfg_chip *chip = m->s->chip;
-    const cfg_noc *cn = &chip->noc;
-    /* One terminal for the core at a router plus one per memory
-     * controller attached there. */
-    uint32_t extra = 0;
-    for (int i = 0; i < chip->n_memories; i++) {
-        uint32_t here = 0;
-        for (int j = 0; j <= i; j++)
-            here += chip->memories[j].x == chip->memories[i].x &&
-                    chip->memories[j].y == chip->memories[i].y;
-        if (here > extra)
-            extra = here;
-    }
-    m->tpr = 1 + extra;
     noc_config nc;
-    noc_config_default(&nc);
-    nc.width = (uint32_t)cn->mesh_w;
-    nc.height = (uint32_t)cn->mesh_h;
-    nc.terminals_per_router = m->tpr;
-    nc.vcs = (uint32_t)cn->vcs;
-    nc.vc_buf_flits = (uint32_t)cn->vc_depth_flits;
-    nc.route_cycles = (uint32_t)cn->router_stage_cycles[0];
-    nc.vc_alloc_cycles = (uint32_t)cn->router_stage_cycles[1];
-    nc.sw_alloc_cycles = (uint32_t)cn->router_stage_cycles[2];
-    nc.xbar_cycles = (uint32_t)cn->router_stage_cycles[3];
-    nc.link_cycles = (uint32_t)cn->link_latency_cycles;
-    nc.flit_bits = (uint32_t)cn->flit_width_bits;
-    nc.clock_ghz = cn->clock_ghz;
-    nc.router_pj_per_flit = cn->energy_per_flit_hop_pj;
-    nc.link_pj_per_bit = cn->energy_per_bit_link_pj;
-    nc.table_lookup_cycles = (uint32_t)cn->multicast_lookup_cycles;
-    nc.seed = m->s->seed;
+    base_error be;
+    if (run_adapt_noc(chip, run_noc_terminals_needed(chip), m->s->seed, &nc, &be)) {
+        char msg[sizeof be.msg + sizeof be.file + 32];
+        csim_fail(m, "%s", base_error_str(&be, msg, sizeof msg));
+        return -1;
+    }
+    m->tpr = nc.terminals_per_router;
     noc_error ne;
     m->net = noc_new(m->k, &nc, &ne);
     if (!m->net) {

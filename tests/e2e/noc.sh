@@ -48,15 +48,15 @@ check "sweep reports saturation" 'grep -q "^# saturation: offered_rate=" "$tmp/s
 
 # Other pipeline and two terminals per router: the fastest packet (same
 # router) takes 1 + inject 1 + router (2+1+1+1) + eject 1 = 8 cycles.
-"$EVSIM" noc --terminals 2 --router-stages 2,1,1,1 --link-latency 2 \
+"$EVSIM" noc --terminals-per-router 2 --router-stage-cycles 2,1,1,1 --link-latency-cycles 2 \
   --rate 0.01 --json > "$tmp/p.json"; rc=$?
 check "pipeline options exit 0" '[ $rc -eq 0 ]'
 check "pipeline options set the zero-load latency" \
   'grep -q "\"min_packet_latency_cycles\": 8," "$tmp/p.json"'
 
 # Energy: one flit, one router, no link on a 1x1 mesh.
-"$EVSIM" noc --mesh 1x1 --router-pj-per-flit 2.5 --link-pj-per-bit 1 \
-  --flit-bits 32 --clock-ghz 2 --rate 0.5 --json > "$tmp/e.json"; rc=$?
+"$EVSIM" noc --mesh 1x1 --energy-per-flit-hop-pj 2.5 --energy-per-bit-link-pj 1 \
+  --flit-width-bits 32 --clock-ghz 2 --rate 0.5 --json > "$tmp/e.json"; rc=$?
 check "energy options exit 0" '[ $rc -eq 0 ]'
 check "energy counts router traversals only on 1x1" '/usr/bin/python3 - "$tmp/e.json" <<PY
 import json, sys
@@ -90,18 +90,18 @@ bad "rate 0" --rate 0
 bad "rate 1.5" --rate 1.5
 bad "rate not a number" --rate fast
 bad "0-flit packets" --packet-flits 0
-bad "VC depth 0" --vc-buf 0
-bad "0 VCs" --vcs 0
+bad "VC depth 0" --vc-depth-flits 0
+bad "0 VCs" --virtual-channels 0
 bad "clock 0 GHz" --clock-ghz 0
-bad "negative energy" --router-pj-per-flit -1
+bad "negative energy" --energy-per-flit-hop-pj -1
 bad "hotspot outside the mesh" --traffic hotspot --hotspot 16
 bad "transpose on a non-square mesh" --mesh 4x2 --traffic transpose
 bad "unknown traffic" --traffic tornado
 bad "unknown option" --bogus
-bad "bad stages" --router-stages 1,1,1
+bad "bad stages" --router-stage-cycles 1,1,1
 bad "missing value" --rate
 
-"$EVSIM" noc --routing xyyx --vcs 1 --vc-buf 1 --packet-flits 4 --rate 0.9 \
+"$EVSIM" noc --routing xyyx --virtual-channels 1 --vc-depth-flits 1 --packet-flits 4 --rate 0.9 \
   --seed 3 --deadlock-cycles 200 > /dev/null 2> "$tmp/dl"; rc=$?
 check "deadlock exits 1" '[ $rc -eq 1 ]'
 check "deadlock names routers" 'grep -q "deadlock.*routers holding flits ([0-9]*): [0-9]" "$tmp/dl"'

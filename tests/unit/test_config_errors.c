@@ -176,8 +176,15 @@ START_TEST(test_valid_texts_load)
     ck_assert(c && w && m && ch);
     ck_assert_int_eq(cfg_check_mapping(m, "map.yaml", w, c, "core.yaml", &e), 0);
     ck_assert_int_eq(ch->n_cores, 2);
-    ck_assert_int_eq(ch->noc.vcs, 1);                   /* defaults */
-    ck_assert_int_eq(ch->noc.router_stage_cycles[3], 1);
+    /* The loader invents no defaults: it records what the file gave. */
+    ck_assert(cfg_noc_given(&ch->noc, CFG_NOC_FLIT_WIDTH_BITS));
+    ck_assert_int_eq(ch->noc.flit_width_bits, 32);
+    ck_assert_int_eq(ch->noc.line[CFG_NOC_FLIT_WIDTH_BITS], 10);
+    ck_assert_int_eq(ch->noc.col[CFG_NOC_FLIT_WIDTH_BITS], 20);
+    ck_assert(!cfg_noc_given(&ch->noc, CFG_NOC_VIRTUAL_CHANNELS));
+    ck_assert(!cfg_noc_given(&ch->noc, CFG_NOC_ROUTER_STAGE_CYCLES));
+    ck_assert_int_eq(ch->noc.virtual_channels, 0);
+    ck_assert_str_eq(ch->file, "chip.yaml");
     ck_assert_str_eq(ch->types[0].core.name, "seneca_like");
     cfg_chip_free(ch);
     cfg_mapping_free(m);
