@@ -9,6 +9,11 @@ trap 'rm -rf "$tmp"' EXIT
 "$EVSIM" noc --help > "$tmp/help"; rc=$?
 check "--help exits 0" '[ $rc -eq 0 ] && grep -q "^usage: evsim noc" "$tmp/help"'
 "$EVSIM" --help | grep -q "^  noc " ; check "noc listed in evsim --help" '[ $? -eq 0 ]'
+# Defaults in the help come from the model's structs (BookSim's router).
+check "--help shows the model's VC defaults" \
+  'grep -q -- "--virtual-channels N .*(16)" "$tmp/help" && grep -q -- "--vc-depth-flits N .*(8)" "$tmp/help"'
+check "--help shows routing and credit delay defaults" \
+  'grep -q -- "--routing R .*(xy;" "$tmp/help" && grep -q -- "--credit-delay-cycles N .*(0)" "$tmp/help"'
 
 "$EVSIM" noc > "$tmp/bare"; rc=$?
 check "bare run exits 0" '[ $rc -eq 0 ]'
@@ -53,6 +58,20 @@ check "sweep reports saturation" 'grep -q "^# saturation: offered_rate=" "$tmp/s
 check "pipeline options exit 0" '[ $rc -eq 0 ]'
 check "pipeline options set the zero-load latency" \
   'grep -q "\"min_packet_latency_cycles\": 8," "$tmp/p.json"'
+
+# Credits that come back late starve shallow buffers: same load, less
+# accepted, longer latency.
+"$EVSIM" noc --virtual-channels 1 --vc-depth-flits 2 --rate 0.2 --measure-cycles 2000 \
+  --json > "$tmp/c0.json"
+"$EVSIM" noc --virtual-channels 1 --vc-depth-flits 2 --rate 0.2 --measure-cycles 2000 \
+  --credit-delay-cycles 4 --json > "$tmp/c4.json"; rc=$?
+check "--credit-delay-cycles exits 0" '[ $rc -eq 0 ]'
+check "credit delay lowers accepted throughput" '/usr/bin/python3 - "$tmp/c0.json" "$tmp/c4.json" <<PY
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+assert b["accepted_flit_rate"] < a["accepted_flit_rate"]
+assert b["mean_packet_latency_cycles"] > a["mean_packet_latency_cycles"]
+PY'
 
 # Energy: one flit, one router, no link on a 1x1 mesh.
 "$EVSIM" noc --mesh 1x1 --energy-per-flit-hop-pj 2.5 --energy-per-bit-link-pj 1 \
@@ -100,6 +119,11 @@ bad "unknown traffic" --traffic tornado
 bad "unknown option" --bogus
 bad "bad stages" --router-stage-cycles 1,1,1
 bad "missing value" --rate
+bad "unknown routing" --routing zigzag
+bad "credit delay beyond the limit" --credit-delay-cycles 2000000
+# One name per value: the old spellings are gone (chip key = option name).
+bad "old spelling --vc-buf" --vc-buf 4
+bad "old spelling --vcs" --vcs 4
 
 "$EVSIM" noc --routing xyyx --virtual-channels 1 --vc-depth-flits 1 --packet-flits 4 --rate 0.9 \
   --seed 3 --deadlock-cycles 200 > /dev/null 2> "$tmp/dl"; rc=$?
