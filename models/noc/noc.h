@@ -134,7 +134,7 @@ typedef void (*noc_sink_fn)(void *ctx, const noc_delivery *d);
 void noc_set_sink(noc *n, noc_sink_fn fn, void *ctx);
 
 /* A packet to send now (at the kernel's current time). Give exactly one of
- * payload_bits (flits = ceil(bits / flit_bits), at least 1) or flits. */
+ * payload_bits (flits = ceil(bits / flit_width_bits), at least 1) or flits. */
 typedef struct {
     uint32_t src;
     uint32_t n_dst;           /* 1 for unicast */
@@ -158,7 +158,7 @@ int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
                   noc_error *err);
 
 /* Send a spike packet from src to the destinations of key; the table
- * lookup costs table_lookup_cycles before the packet enters the source
+ * lookup costs multicast_lookup_cycles before the packet enters the source
  * queue. -1 with err if key has no entry. */
 int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
                    uint64_t tag, uint64_t *id_out, noc_error *err);
