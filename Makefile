@@ -86,17 +86,27 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libevsim.a
 run: deps $(BUILD)/evsim
 	$(BUILD)/evsim run configs/default.yaml
 
-# Run every unit-test binary even if one fails, then fail if any did.
+# Run every unit-test binary even if one fails, then fail if any did. The
+# summary counts Check's checks and the tests skipped for want of
+# ../shared (tests/unit/test_skip.h: those are not run, so never counted
+# as passed).
 unit: $(TEST_BIN) $(BUILD)/evsim
-	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; CK_DEFAULT_TIMEOUT=120 $$t || fail=1; \
-	done; exit $$fail
+	@fail=0; checks=0; skips=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; CK_DEFAULT_TIMEOUT=120 $$t >$$t.log 2>&1 || fail=$$((fail + 1)); cat $$t.log; \
+	  checks=$$((checks + $$(sed -n 's/.*Checks: \([0-9]*\).*/\1/p' $$t.log | head -1))); \
+	  skips=$$((skips + $$(grep -c '^SKIP:' $$t.log))); \
+	done; \
+	echo "unit summary ($(BUILD)): $(words $(TEST_BIN)) binaries, $$checks checks run, $$fail binaries failed, $$skips tests skipped (need ../shared)"; \
+	[ $$fail -eq 0 ]
 
 e2e: $(BUILD)/evsim
-	@fail=0; for t in $(E2E); do \
+	@fail=0; skips=0; for t in $(E2E); do \
 	  echo "== $$t"; EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) \
-	    bash $$t || { echo "FAIL: $$t"; fail=1; }; \
-	done; exit $$fail
+	    bash $$t >$(BUILD)/e2e.log 2>&1 || { echo "FAIL: $$t"; fail=$$((fail + 1)); }; \
+	  cat $(BUILD)/e2e.log; skips=$$((skips + $$(grep -c '^SKIP' $(BUILD)/e2e.log))); \
+	done; \
+	echo "e2e summary: $(words $(E2E)) scripts, $$fail failed, $$skips checks skipped (need ../shared)"; \
+	[ $$fail -eq 0 ]
 
 test:
 	@tools/deps.sh --with-validator
