@@ -4,13 +4,51 @@
 #include <errno.h>
 #include <string.h>
 
-static double total_pj(const csim_result *r)
+/* The energy components the report has always shown, in its order; the
+ * components of other models follow, in the order their items came. */
+static const char *const known_components[] = {"compute",      "noc_router",   "noc_link",
+                                               "offchip_read", "offchip_write", "offchip_static"};
+#define N_KNOWN (sizeof known_components / sizeof known_components[0])
+#define RPT_MAX_COMPONENTS 64
+
+typedef struct {
+    const char *component;
+    double pj;
+} rpt_energy;
+
+/* The energy items summed per component (known ones first, always
+ * present); returns how many, at most RPT_MAX_COMPONENTS. */
+static uint32_t energy_by_component(const chip_result *r, rpt_energy *out)
 {
-    return r->compute_pj + r->noc.router_energy_pj + r->noc.link_energy_pj +
-           r->offchip_read_pj + r->offchip_write_pj + r->offchip_static_pj;
+    uint32_t n = 0;
+    for (size_t i = 0; i < N_KNOWN; i++, n++)
+        out[n] = (rpt_energy){known_components[i], model_energy_sum(&r->energy,
+                                                                    known_components[i])};
+    for (uint32_t i = 0; i < r->energy.n && n < RPT_MAX_COMPONENTS; i++) {
+        const char *c = r->energy.items[i].component;
+        uint32_t j = 0;
+        while (j < n && strcmp(out[j].component, c))
+            j++;
+        if (j == n)
+            out[n++] = (rpt_energy){c, model_energy_sum(&r->energy, c)};
+    }
+    return n;
 }
 
-static double util(const csim_result *r, uint32_t c)
+static double total_pj(const rpt_energy *e, uint32_t n)
+{
+    double t = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        t += e[i].pj;
+    return t;
+}
+
+static double energy_of(const chip_result *r, const char *component)
+{
+    return model_energy_sum(&r->energy, component);
+}
+
+static double util(const chip_result *r, uint32_t c)
 {
     return r->end_ps ? (double)r->cores[c].busy_ps / (double)r->end_ps : 0.0;
 }
@@ -32,7 +70,7 @@ static uint32_t unique_shapes(const plan *p)
     return n;
 }
 
-void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result *r)
+void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
     const cfg_chip *chip = s->chip;
     fprintf(out, "scenario %s: %s on chip %s (%d cores, %dx%d mesh)\n", s->name,
@@ -41,17 +79,21 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
         fprintf(out, "INCOMPLETE: %s\n", r->stop_reason);
     fprintf(out, "latency      %.3f us (%llu ps), %llu events\n", (double)r->end_ps * 1e-6,
             (unsigned long long)r->end_ps, (unsigned long long)r->events);
-    double e = total_pj(r);
-    fprintf(out, "energy       %.3f uJ\n", e * 1e-6);
+    rpt_energy en[RPT_MAX_COMPONENTS];
+    uint32_t n_en = energy_by_component(r, en);
+    fprintf(out, "energy       %.3f uJ\n", total_pj(en, n_en) * 1e-6);
     fprintf(out, "  compute    %.3f uJ (MACs and on-core memories, from the mapper)\n",
-            r->compute_pj * 1e-6);
-    fprintf(out, "  NoC        %.3f uJ (routers %.3f, links %.3f)\n",
-            (r->noc.router_energy_pj + r->noc.link_energy_pj) * 1e-6,
-            r->noc.router_energy_pj * 1e-6, r->noc.link_energy_pj * 1e-6);
+            energy_of(r, "compute") * 1e-6);
+    double router = energy_of(r, "noc_router"), link = energy_of(r, "noc_link");
+    fprintf(out, "  NoC        %.3f uJ (routers %.3f, links %.3f)\n", (router + link) * 1e-6,
+            router * 1e-6, link * 1e-6);
+    double rd = energy_of(r, "offchip_read"), wr = energy_of(r, "offchip_write"),
+           st = energy_of(r, "offchip_static");
     fprintf(out, "  off-chip   %.3f uJ (read %llu bits, wrote %llu bits, static %.3f)\n",
-            (r->offchip_read_pj + r->offchip_write_pj + r->offchip_static_pj) * 1e-6,
-            (unsigned long long)r->offchip_read_bits,
-            (unsigned long long)r->offchip_write_bits, r->offchip_static_pj * 1e-6);
+            (rd + wr + st) * 1e-6, (unsigned long long)r->offchip_read_bits,
+            (unsigned long long)r->offchip_write_bits, st * 1e-6);
+    for (uint32_t i = N_KNOWN; i < n_en; i++)
+        fprintf(out, "  %-10s %.3f uJ\n", en[i].component, en[i].pj * 1e-6);
     if (r->mapper_top_pj > 0)
         fprintf(out, "  (not added: %.3f uJ the mapper charges at the cores' off-chip top "
                 "level; the run models that traffic itself)\n", r->mapper_top_pj * 1e-6);
@@ -76,7 +118,7 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
             "parts", "CNs", "MACs", "start us", "end us", "energy uJ");
     for (uint32_t l = 0; l < p->n_layers; l++) {
         const plan_layer *pl = &p->layers[l];
-        const csim_layer_result *lr = &r->layers[l];
+        const chip_layer_result *lr = &r->layers[l];
         uint32_t cns = 0;
         for (uint32_t i = 0; i < pl->n_parts; i++)
             cns += pl->parts[i].n_cns;
@@ -114,7 +156,7 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result *r)
+void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
     const cfg_chip *chip = s->chip;
     fprintf(out, "{\"scenario\":");
@@ -125,11 +167,15 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
     json_str(out, r->stop_reason);
     fprintf(out, ",\"latency_ps\":%llu,\"events\":%llu", (unsigned long long)r->end_ps,
             (unsigned long long)r->events);
-    fprintf(out, ",\"energy_pj\":{\"total\":%.6g,\"compute\":%.6g,\"noc_router\":%.6g,"
-            "\"noc_link\":%.6g,\"offchip_read\":%.6g,\"offchip_write\":%.6g,"
-            "\"offchip_static\":%.6g,\"mapper_top_level_not_added\":%.6g}",
-            total_pj(r), r->compute_pj, r->noc.router_energy_pj, r->noc.link_energy_pj,
-            r->offchip_read_pj, r->offchip_write_pj, r->offchip_static_pj, r->mapper_top_pj);
+    rpt_energy en[RPT_MAX_COMPONENTS];
+    uint32_t n_en = energy_by_component(r, en);
+    fprintf(out, ",\"energy_pj\":{\"total\":%.6g", total_pj(en, n_en));
+    for (uint32_t i = 0; i < n_en; i++) {
+        fprintf(out, ",");
+        json_str(out, en[i].component);
+        fprintf(out, ":%.6g", en[i].pj);
+    }
+    fprintf(out, ",\"mapper_top_level_not_added\":%.6g}", r->mapper_top_pj);
     fprintf(out, ",\"noc\":{\"streams\":%llu,\"packets\":%llu,\"deliveries\":%llu,"
             "\"flits_injected\":%llu,\"flit_link_hops\":%llu,\"mean_latency_cycles\":%.6g,"
             "\"max_latency_cycles\":%llu}",
@@ -151,7 +197,7 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
     char order[2048];
     for (uint32_t l = 0; l < p->n_layers; l++) {
         const plan_layer *pl = &p->layers[l];
-        const csim_layer_result *lr = &r->layers[l];
+        const chip_layer_result *lr = &r->layers[l];
         fprintf(out, "%s{\"id\":%lld,\"name\":", l ? "," : "", (long long)pl->cfg->id);
         json_str(out, pl->cfg->name);
         fprintf(out, ",\"macs\":%llu,\"parts\":%u,\"split\":", (unsigned long long)pl->macs,
@@ -183,8 +229,8 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
 }
 
 int rpt_write_file(const char *path,
-                   void (*fn)(FILE *, const cfg_scenario *, const plan *, const csim_result *),
-                   const cfg_scenario *s, const plan *p, const csim_result *r,
+                   void (*fn)(FILE *, const cfg_scenario *, const plan *, const chip_result *),
+                   const cfg_scenario *s, const plan *p, const chip_result *r,
                    char *err, size_t err_len)
 {
     char tmp[1100];

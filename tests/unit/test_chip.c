@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/chipsim.h"
+#include "run/chip.h"
 #include "core/core.h"
 #include "kernel/kernel.h"
 #include "run/plan.h"
@@ -36,7 +36,7 @@ static void on_finish(void *ctx, uint32_t core, uint32_t cn, uint64_t t)
     l->finished[l->nf] = cn;
     l->t_end[l->nf++] = t;
     if (l->resubmit && cn == 1)
-        ck_assert_int_eq(core_submit(l->c, 9, 5), 0);
+        ck_assert_int_eq(core_submit(l->c, 9, 5, 0.0), 0);
 }
 
 START_TEST(test_core_runs_ready_cns_in_fifo_order_back_to_back)
@@ -44,10 +44,10 @@ START_TEST(test_core_runs_ready_cns_in_fifo_order_back_to_back)
     kq_kernel *k = kq_new();
     core_log l = {.resubmit = 1};
     core_callbacks cb = {on_start, on_finish, &l};
-    l.c = core_new(k, 3, &cb);
-    ck_assert_int_eq(core_submit(l.c, 1, 100), 0); /* starts at once */
-    ck_assert_int_eq(core_submit(l.c, 2, 50), 0);
-    ck_assert_int_eq(core_submit(l.c, 3, 10), 0);
+    l.c = core_new(k, &(core_params){.id = 3, .cb = cb});
+    ck_assert_int_eq(core_submit(l.c, 1, 100, 0.0), 0); /* starts at once */
+    ck_assert_int_eq(core_submit(l.c, 2, 50, 0.0), 0);
+    ck_assert_int_eq(core_submit(l.c, 3, 10, 0.0), 0);
     ck_assert_int_eq(l.ns, 1);
     kq_run(k, KQ_TIME_MAX, 0);
     /* 9 was submitted when 1 finished: it queues behind 2 and 3. */
@@ -73,10 +73,10 @@ START_TEST(test_core_idle_gap_is_not_busy_time)
     kq_kernel *k = kq_new();
     core_log l = {0};
     core_callbacks cb = {on_start, on_finish, &l};
-    l.c = core_new(k, 0, &cb);
-    core_submit(l.c, 1, 10);
+    l.c = core_new(k, &(core_params){.id = 0, .cb = cb});
+    core_submit(l.c, 1, 10, 0.0);
     kq_run(k, 1000, 0); /* idle until 1000 */
-    core_submit(l.c, 2, 10);
+    core_submit(l.c, 2, 10, 0.0);
     kq_run(k, KQ_TIME_MAX, 0);
     ck_assert_uint_eq(l.t_start[1], 1000);
     ck_assert_uint_eq(core_busy_ps(l.c), 20);
@@ -200,10 +200,10 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
     plan_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_ptr_nonnull(p);
-    csim_options co = {0};
-    csim_result r;
-    csim_error ce;
-    ck_assert_msg(csim_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
+    chip_options co = {0};
+    chip_result r;
+    chip_error ce;
+    ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
     ck_assert(r.complete);
     ck_assert_uint_eq(r.layers_done, p->n_layers);
     for (uint32_t l = 1; l < p->n_layers; l++) {
@@ -227,14 +227,14 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
     ck_assert_uint_eq(r.offchip_write_bits, 10 * 8); /* fc3's 10 outputs */
     /* Multicast: every packet reaches at least one core, most several. */
     ck_assert_uint_gt(r.noc.deliveries, r.packets);
-    csim_result_free(&r);
+    chip_result_free(&r);
 
     /* A time limit stops the run early and says so. */
     co.max_time_ps = r.end_ps / 2 + 1;
-    ck_assert_int_eq(csim_run(s, p, &co, &r, &ce), 0);
+    ck_assert_int_eq(chip_run(s, p, &co, &r, &ce), 0);
     ck_assert(!r.complete);
     ck_assert_str_eq(r.stop_reason, "time limit reached");
-    csim_result_free(&r);
+    chip_result_free(&r);
     plan_free(p);
     cfg_scenario_free(s);
 }
