@@ -22,7 +22,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "base/base.h"
 #include "trace/trc.h"
 
 #define MODEL_NAME_MAX 64
@@ -43,10 +45,37 @@ typedef struct {
 
 /* Appends one item (the model name is copied, truncated). 0, or -1 when
  * out of memory (the list is then unchanged). */
-int model_energy_add(model_energy *e, const char *model, const char *component, double pj);
+static inline int model_energy_add(model_energy *e, const char *model, const char *component,
+                                   double pj)
+{
+    if (BASE_GROW(e->items, e->cap, e->n + 1, UINT32_MAX) != 0)
+        return -1;
+    model_energy_item *it = &e->items[e->n++];
+    size_t n = strlen(model);
+    n = n < sizeof it->model ? n : sizeof it->model - 1;
+    memcpy(it->model, model, n);
+    it->model[n] = '\0';
+    it->component = component;
+    it->pj = pj;
+    return 0;
+}
+
 /* The sum over items of one component, in list order; 0 if none. */
-double model_energy_sum(const model_energy *e, const char *component);
-void model_energy_free(model_energy *e);
+static inline double model_energy_sum(const model_energy *e, const char *component)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < e->n; i++)
+        if (!strcmp(e->items[i].component, component))
+            s += e->items[i].pj;
+    return s;
+}
+
+static inline void model_energy_free(model_energy *e)
+{
+    base_free(e->items);
+    e->items = NULL;
+    e->n = e->cap = 0;
+}
 
 /* What a model gets to put itself on the timeline. Models write through
  * `sync` so that the events of several models sharing the writer reach it
@@ -66,11 +95,11 @@ static inline uint64_t model_trace_at(const model_trace *t, uint64_t t_ps)
 
 typedef struct {
     const char *name; /* the kind: "core", "mem", "noc" */
-    /* 0, or -1 with the writer failed (trc_errmsg) or msg filled. May be
-     * NULL: the model has nothing to show. `t` outlives the run. */
-    int (*attach_trace)(void *self, const model_trace *t, char *msg, size_t msg_len);
-    /* 0, or -1 when out of memory or the trace failed (msg filled). */
-    int (*finish)(void *self, uint64_t end_ps, model_energy *out, char *msg, size_t msg_len);
+    /* 0, or -1 with err (the writer's message when the writer failed).
+     * May be NULL: the model has nothing to show. `t` outlives the run. */
+    int (*attach_trace)(void *self, const model_trace *t, base_error *err);
+    /* 0, or -1 with err: out of memory, or the trace failed. */
+    int (*finish)(void *self, uint64_t end_ps, model_energy *out, base_error *err);
     void (*destroy)(void *self);
 } model_ops;
 

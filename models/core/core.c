@@ -1,8 +1,8 @@
 /* core.c -- one execution unit behind a FIFO of ready CNs. */
 #include "core/core.h"
 
-#include <stdio.h>
-#include <stdlib.h>
+#include "base/base.h"
+
 
 typedef struct {
     uint32_t cn;
@@ -26,7 +26,7 @@ struct core_model {
 
 core_model *core_new(kq_kernel *k, const core_params *p)
 {
-    core_model *c = calloc(1, sizeof *c);
+    core_model *c = base_calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->k = k;
@@ -38,8 +38,8 @@ void core_free(core_model *c)
 {
     if (!c)
         return;
-    free(c->ring);
-    free(c);
+    base_free(c->ring);
+    base_free(c);
 }
 
 static void on_finish(kq_kernel *k, void *ctx, const void *payload);
@@ -81,12 +81,12 @@ int core_submit(core_model *c, uint32_t cn, uint64_t dur_ps, double energy_pj)
 {
     if (c->n == c->cap) {
         uint32_t cap = c->cap ? c->cap * 2 : 16;
-        ready_cn *r = malloc(cap * sizeof *r);
+        ready_cn *r = base_calloc(cap, sizeof *r);
         if (!r)
             return -1;
         for (uint32_t i = 0; i < c->n; i++)
             r[i] = c->ring[(c->head + i) % c->cap];
-        free(c->ring);
+        base_free(c->ring);
         c->ring = r;
         c->cap = cap;
         c->head = 0;
@@ -106,24 +106,22 @@ trc_track core_track(const core_model *c) { return c->track; }
 
 /* ---- the contract ------------------------------------------------------ */
 
-static int core_attach(void *self, const model_trace *t, char *msg, size_t len)
+static int core_attach(void *self, const model_trace *t, base_error *err)
 {
-    (void)msg;
-    (void)len;
     core_model *c = self;
     trc_track_spec cs = {.name = c->p.track_name, .parent = t->parent, .level = TRC_SUMMARY,
                          .description = "CN executions; args hold the loop order"};
-    return trc_track_new(t->w, &cs, &c->track);
+    if (trc_track_new(t->w, &cs, &c->track) != 0)
+        return base_fail(err, "%s", trc_errmsg(t->w));
+    return 0;
 }
 
-static int core_finish(void *self, uint64_t end_ps, model_energy *e, char *msg, size_t len)
+static int core_finish(void *self, uint64_t end_ps, model_energy *e, base_error *err)
 {
     (void)end_ps;
     core_model *c = self;
-    if (model_energy_add(e, c->p.name, "compute", c->energy_pj) != 0) {
-        snprintf(msg, len, "out of memory");
-        return -1;
-    }
+    if (model_energy_add(e, c->p.name, "compute", c->energy_pj) != 0)
+        return base_fail(err, "out of memory");
     return 0;
 }
 

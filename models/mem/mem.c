@@ -3,7 +3,6 @@
 #include "mem/mem.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct {
@@ -23,13 +22,18 @@ struct mem_model {
     trc_name n_read, n_bits;
 };
 
-mem_model *mem_new(kq_kernel *k, const mem_params *p)
+mem_model *mem_new(kq_kernel *k, const mem_params *p, base_error *err)
 {
-    if (!(p->bandwidth_gbps > 0))
+    if (!(p->bandwidth_gbps > 0)) {
+        base_fail(err, "memory %s: bandwidth must be positive, found %g Gbit/s", p->name,
+                  p->bandwidth_gbps);
         return NULL;
-    mem_model *m = calloc(1, sizeof *m);
-    if (!m)
+    }
+    mem_model *m = base_calloc(1, sizeof *m);
+    if (!m) {
+        base_fail(err, "out of memory");
         return NULL;
+    }
     m->k = k;
     m->p = *p;
     return m;
@@ -39,14 +43,13 @@ void mem_free(mem_model *m)
 {
     if (!m)
         return;
-    free(m->reads);
-    free(m);
+    base_free(m->reads);
+    base_free(m);
 }
 
-/* Truncated to the ps, as the controller's timing has always been. */
 uint64_t mem_stream_ps(const mem_model *m, uint64_t bits)
 {
-    return (uint64_t)((double)bits / m->p.bandwidth_gbps * 1000.0);
+    return base_bits_to_ps(bits, m->p.bandwidth_gbps);
 }
 
 static uint64_t packet_len(const mem_read_st *r, uint32_t i)
@@ -93,18 +96,15 @@ static void on_release(kq_kernel *k, void *ctx, const void *payload)
     }
 }
 
-int mem_read(mem_model *m, const mem_read_req *q)
+int mem_read(mem_model *m, const mem_read_req *q, base_error *err)
 {
-    if (q->packet_bits == 0 || q->bits > m->p.size_bits)
-        return -1;
-    if (m->n_reads == m->cap_reads) {
-        uint32_t cap = m->cap_reads ? m->cap_reads * 2 : 16;
-        mem_read_st *r = realloc(m->reads, cap * sizeof *r);
-        if (!r)
-            return -1;
-        m->reads = r;
-        m->cap_reads = cap;
-    }
+    if (q->packet_bits == 0)
+        return base_fail(err, "memory %s: a read needs a packet size", m->p.name);
+    if (q->bits > m->p.size_bits)
+        return base_fail(err, "memory %s: cannot read %llu bits, it holds %llu", m->p.name,
+                         (unsigned long long)q->bits, (unsigned long long)m->p.size_bits);
+    if (BASE_GROW(m->reads, m->cap_reads, m->n_reads + 1, UINT32_MAX) != 0)
+        return base_fail(err, "out of memory");
     uint32_t ri = m->n_reads;
     mem_read_st *r = &m->reads[ri];
     memset(r, 0, sizeof *r);
@@ -117,8 +117,10 @@ int mem_read(mem_model *m, const mem_read_req *q)
     r->stream_ps = mem_stream_ps(m, q->bits);
     uint64_t now = kq_now(m->k);
     uint64_t start = m->free_ps > now ? m->free_ps : now;
-    if (kq_schedule_at(m->k, start + m->p.latency_ps, 0, on_release, m, &ri, sizeof ri, NULL))
-        return -1;
+    kq_err e = kq_schedule_at(m->k, start + m->p.latency_ps, 0, on_release, m, &ri, sizeof ri,
+                              NULL);
+    if (e != KQ_OK)
+        return base_fail(err, "memory %s: %s", m->p.name, kq_strerror(e));
     m->n_reads++;
     m->free_ps = start + m->p.latency_ps + r->stream_ps;
     return 0;
@@ -135,10 +137,8 @@ void mem_get_stats(const mem_model *m, mem_stats *out)
 
 /* ---- the contract ------------------------------------------------------ */
 
-static int mem_attach(void *self, const model_trace *t, char *msg, size_t len)
+static int mem_attach(void *self, const model_trace *t, base_error *err)
 {
-    (void)msg;
-    (void)len;
     mem_model *m = self;
     if (!m->p.traced)
         return 0;
@@ -146,15 +146,14 @@ static int mem_attach(void *self, const model_trace *t, char *msg, size_t len)
     snprintf(name, sizeof name, "memory %s", m->p.name);
     trc_track_spec ms = {.name = name, .parent = t->parent, .level = TRC_SUMMARY,
                          .description = "off-chip reads (network input)"};
-    if (trc_track_new(t->w, &ms, &m->track) != 0)
-        return -1;
+    trc_track_new(t->w, &ms, &m->track);
     m->n_read = trc_intern(t->w, "read input");
     m->n_bits = trc_intern(t->w, "bits");
     m->trc = t;
-    return trc_failed(t->w) ? -1 : 0;
+    return trc_failed(t->w) ? base_fail(err, "%s", trc_errmsg(t->w)) : 0;
 }
 
-static int mem_finish(void *self, uint64_t end_ps, model_energy *e, char *msg, size_t len)
+static int mem_finish(void *self, uint64_t end_ps, model_energy *e, base_error *err)
 {
     mem_model *m = self;
     /* mW x ps = 1e-3 pJ */
@@ -163,10 +162,8 @@ static int mem_finish(void *self, uint64_t end_ps, model_energy *e, char *msg, s
         model_energy_add(e, m->p.name, "offchip_write",
                          (double)m->write_bits * m->p.write_pj_per_bit) ||
         model_energy_add(e, m->p.name, "offchip_static",
-                         m->p.static_mw * 1e-3 * (double)end_ps)) {
-        snprintf(msg, len, "out of memory");
-        return -1;
-    }
+                         m->p.static_mw * 1e-3 * (double)end_ps))
+        return base_fail(err, "out of memory");
     return 0;
 }
 

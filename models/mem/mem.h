@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "base/base.h"
 #include "kernel/kernel.h"
 #include "model.h"
 
@@ -48,22 +49,23 @@ typedef struct {
     mem_callbacks cb;
 } mem_params;
 
-/* NULL when out of memory or when the bandwidth is not positive. */
-mem_model *mem_new(kq_kernel *k, const mem_params *p);
+/* NULL with err when out of memory or when the bandwidth is not
+ * positive. */
+mem_model *mem_new(kq_kernel *k, const mem_params *p, base_error *err);
 void mem_free(mem_model *m);
 
 /* A read stream of `bits`, cut into packets of packet_bits (the last one
  * shorter; at least one packet). It starts when the controller is free
  * (now, or when the reads before it have streamed out), its first packet
- * leaves one latency later. 0, or -1 when out of memory, the kernel
- * refuses the event, packet_bits is 0 or bits exceed the capacity. */
+ * leaves one latency later. 0, or -1 with err when out of memory, the
+ * kernel refuses the event, packet_bits is 0 or bits exceed the capacity. */
 typedef struct {
     uint64_t bits;
     uint32_t packet_bits;
     uint64_t tag;                /* handed back with every packet */
 } mem_read_req;
 
-int mem_read(mem_model *m, const mem_read_req *r);
+int mem_read(mem_model *m, const mem_read_req *r, base_error *err);
 
 /* `bits` landed at the controller now. */
 void mem_write(mem_model *m, uint64_t bits);
@@ -76,7 +78,8 @@ typedef struct {
 
 void mem_get_stats(const mem_model *m, mem_stats *out);
 
-/* The time to stream `bits` at the controller's bandwidth. */
+/* The time to stream `bits` at the controller's bandwidth (to the
+ * nearest ps, base_bits_to_ps). */
 uint64_t mem_stream_ps(const mem_model *m, uint64_t bits);
 
 /* The contract: attach_trace (the "memory NAME" track, one slice per read

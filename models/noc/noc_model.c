@@ -1,8 +1,8 @@
 /* noc_model.c -- the NoC and its timeline adapter as one model; see the
  * end of noc.h. */
 #include <stdio.h>
-#include <stdlib.h>
 
+#include "base/base.h"
 #include "noc/noc.h"
 #include "noc/noc_stats.h"
 #include "noc/trc_noc.h"
@@ -14,13 +14,13 @@ struct noc_model {
 
 noc_model *noc_model_new(kq_kernel *k, const noc_config *c, noc_error *err)
 {
-    noc_model *m = calloc(1, sizeof *m);
+    noc_model *m = base_calloc(1, sizeof *m);
     if (!m) {
         snprintf(err->msg, sizeof err->msg, "out of memory");
         return NULL;
     }
     if (!(m->net = noc_new(k, c, err))) {
-        free(m);
+        base_free(m);
         return NULL;
     }
     return m;
@@ -33,32 +33,26 @@ uint64_t noc_model_sync(noc_model *m, uint64_t t_ps)
     return m->tnoc ? trc_noc_sync(m->tnoc, t_ps) : t_ps;
 }
 
-static int noc_attach(void *self, const model_trace *t, char *msg, size_t len)
+static int noc_attach(void *self, const model_trace *t, base_error *err)
 {
     noc_model *m = self;
     trc_error te;
     m->tnoc = trc_noc_new(t->w, m->net, t->sample_cycles ? t->sample_cycles : 100, &te);
-    if (!m->tnoc) {
-        snprintf(msg, len, "%s", te.msg);
-        return -1;
-    }
-    return trc_failed(t->w) ? -1 : 0;
+    if (!m->tnoc)
+        return base_fail(err, "%s", te.msg);
+    return trc_failed(t->w) ? base_fail(err, "%s", trc_errmsg(t->w)) : 0;
 }
 
-static int noc_finish(void *self, uint64_t end_ps, model_energy *e, char *msg, size_t len)
+static int noc_finish(void *self, uint64_t end_ps, model_energy *e, base_error *err)
 {
     noc_model *m = self;
     noc_totals tot;
     noc_get_totals(m->net, &tot);
     if (model_energy_add(e, "noc", "noc_router", tot.router_energy_pj) ||
-        model_energy_add(e, "noc", "noc_link", tot.link_energy_pj)) {
-        snprintf(msg, len, "out of memory");
-        return -1;
-    }
-    if (m->tnoc && trc_noc_finish(m->tnoc, end_ps) != 0) {
-        snprintf(msg, len, "trace failed");
-        return -1;
-    }
+        model_energy_add(e, "noc", "noc_link", tot.link_energy_pj))
+        return base_fail(err, "out of memory");
+    if (m->tnoc && trc_noc_finish(m->tnoc, end_ps) != 0)
+        return base_fail(err, "the NoC's trace failed");
     return 0;
 }
 
@@ -70,7 +64,7 @@ static void noc_destroy(void *self)
     if (m->tnoc)
         trc_noc_free(m->tnoc);
     noc_free(m->net);
-    free(m);
+    base_free(m);
 }
 
 const model_ops noc_model_ops = {

@@ -230,7 +230,7 @@ int cli_run_main(int argc, char **argv)
         co.progress = progress;
         co.progress_ctx = &ps;
     }
-    chip_error cerr;
+    base_error cerr;
     int r = chip_run(s, p, &co, &res, &cerr);
     if (co.progress && ps.last > ps.t0)
         fprintf(stderr, "\n");

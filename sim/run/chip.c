@@ -7,9 +7,9 @@
 #include "run/chip.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "run/chip_int.h"
 
 /* The chip's model list: each line builds one kind of model from the
@@ -28,15 +28,9 @@ static const struct {
 
 int chip_add_model(chip *c, const model_ops *ops, void *self)
 {
-    if (c->n_models == c->cap_models) {
-        uint32_t cap = c->cap_models ? c->cap_models * 2 : 16;
-        model *m = realloc(c->models, cap * sizeof *m);
-        if (!m) {
-            ops->destroy(self);
-            return -1;
-        }
-        c->models = m;
-        c->cap_models = cap;
+    if (BASE_GROW(c->models, c->cap_models, c->n_models + 1, UINT32_MAX) != 0) {
+        ops->destroy(self);
+        return -1;
     }
     c->models[c->n_models++] = (model){ops, self};
     return 0;
@@ -50,15 +44,15 @@ static int chip_alloc(chip *c)
         c->n_parts += p->layers[l].n_parts;
     res->n_layers = p->n_layers;
     res->n_cores = c->n_cores;
-    res->layers = calloc(p->n_layers + 1, sizeof *res->layers);
-    res->cores = calloc(c->n_cores + 1, sizeof *res->cores);
+    res->layers = base_calloc(p->n_layers + 1, sizeof *res->layers);
+    res->cores = base_calloc(c->n_cores + 1, sizeof *res->cores);
     c->k = kq_new();
-    c->st = calloc((size_t)p->n_layers * c->n_cores + 1, sizeof *c->st);
-    c->part_left = calloc(c->n_parts + 1, sizeof *c->part_left);
-    c->part_base = calloc(p->n_layers + 1, sizeof *c->part_base);
-    c->layer_left = calloc(p->n_layers + 1, sizeof *c->layer_left);
-    c->part_flows = calloc(c->n_parts + 1, sizeof *c->part_flows);
-    c->layer_name = calloc(p->n_layers + 1, sizeof *c->layer_name);
+    c->st = base_calloc((size_t)p->n_layers * c->n_cores + 1, sizeof *c->st);
+    c->part_left = base_calloc(c->n_parts + 1, sizeof *c->part_left);
+    c->part_base = base_calloc(p->n_layers + 1, sizeof *c->part_base);
+    c->layer_left = base_calloc(p->n_layers + 1, sizeof *c->layer_left);
+    c->part_flows = base_calloc(c->n_parts + 1, sizeof *c->part_flows);
+    c->layer_name = base_calloc(p->n_layers + 1, sizeof *c->layer_name);
     if (!res->layers || !res->cores || !c->k || !c->st || !c->part_left || !c->part_base ||
         !c->layer_left || !c->part_flows || !c->layer_name)
         return -1;
@@ -101,9 +95,9 @@ static int chip_build(chip *c, const cfg_scenario *s)
     return 0;
 }
 
-static int trace_failed(chip *c, const char *msg)
+static int trace_failed(chip *c, const base_error *e)
 {
-    chip_fail(c, "trace: %s", trc_failed(c->w) ? trc_errmsg(c->w) : msg);
+    chip_fail(c, "trace: %s", trc_failed(c->w) ? trc_errmsg(c->w) : e ? e->msg : "");
     return -1;
 }
 
@@ -114,20 +108,21 @@ static int chip_attach(chip *c, const cfg_scenario *s)
         return 0;
     chip_trace_names(c);
     if (chip_trace_top(c, s->chip->name) != 0)
-        return trace_failed(c, "");
+        return trace_failed(c, NULL);
     for (uint32_t i = 0; i < c->n_models; i++) {
         const model *m = &c->models[i];
-        char msg[256] = "";
-        if (m->ops->attach_trace && m->ops->attach_trace(m->self, &c->mt, msg, sizeof msg))
-            return trace_failed(c, msg);
+        base_error e;
+        if (m->ops->attach_trace && m->ops->attach_trace(m->self, &c->mt, &e))
+            return trace_failed(c, &e);
     }
-    return trc_failed(c->w) ? trace_failed(c, "") : 0;
+    return trc_failed(c->w) ? trace_failed(c, NULL) : 0;
 }
 
 static void deadlock_message(chip *c)
 {
     uint32_t ids[8];
     uint32_t n = noc_deadlock_routers(c->net, ids, 8);
+    base_error_clear(c->err);
     char *msg = c->err->msg;
     size_t len = sizeof c->err->msg;
     int at = snprintf(msg, len,
@@ -202,10 +197,13 @@ static int chip_finish(chip *c)
     }
     for (uint32_t i = 0; i < c->n_models; i++) {
         const model *m = &c->models[i];
-        char msg[256] = "";
-        if (m->ops->finish(m->self, res->end_ps, &res->energy, msg, sizeof msg) != 0)
-            return c->w && trc_failed(c->w) ? trace_failed(c, msg)
-                                            : (chip_fail(c, "%s", msg), -1);
+        base_error e;
+        if (m->ops->finish(m->self, res->end_ps, &res->energy, &e) != 0) {
+            if (c->w && trc_failed(c->w))
+                return trace_failed(c, &e);
+            chip_fail(c, "%s", e.msg);
+            return -1;
+        }
     }
     return 0;
 }
@@ -214,33 +212,33 @@ static void chip_free(chip *c)
 {
     for (uint32_t i = c->n_models; i-- > 0;)
         c->models[i].ops->destroy(c->models[i].self);
-    free(c->models);
+    base_free(c->models);
     chip_streams_free(c);
     if (c->st)
         for (size_t i = 0; i < (size_t)c->p->n_layers * c->n_cores; i++)
-            free(c->st[i].flow_ends);
-    free(c->st);
+            base_free(c->st[i].flow_ends);
+    base_free(c->st);
     if (c->part_flows)
         for (uint32_t i = 0; i < c->n_parts; i++)
-            free(c->part_flows[i]);
-    free(c->part_flows);
-    free(c->part_left);
-    free(c->part_base);
-    free(c->layer_left);
-    free(c->layer_name);
-    free(c->core_term);
-    free(c->mem_term);
-    free(c->cores);
-    free(c->mems);
+            base_free(c->part_flows[i]);
+    base_free(c->part_flows);
+    base_free(c->part_left);
+    base_free(c->part_base);
+    base_free(c->layer_left);
+    base_free(c->layer_name);
+    base_free(c->core_term);
+    base_free(c->mem_term);
+    base_free(c->cores);
+    base_free(c->mems);
     kq_free(c->k);
 }
 
 int chip_run(const cfg_scenario *s, const plan *p, const chip_options *o,
-             chip_result *res, chip_error *err)
+             chip_result *res, base_error *err)
 {
     memset(res, 0, sizeof *res);
     res->stop_reason = "";
-    err->msg[0] = '\0';
+    base_error_clear(err);
     chip c = {.p = p, .o = o, .res = res, .err = err, .w = o->trace,
               .n_cores = (uint32_t)s->chip->n_cores, .n_mems = (uint32_t)s->chip->n_memories};
     int rc = -1;
@@ -251,7 +249,7 @@ int chip_run(const cfg_scenario *s, const plan *p, const chip_options *o,
              chip_finish(&c) == 0)
         rc = 0;
     if (rc != 0 && !err->msg[0])
-        snprintf(err->msg, sizeof err->msg, "out of memory starting the inputs");
+        base_fail(err, "out of memory starting the inputs");
     chip_free(&c);
     if (rc != 0)
         chip_result_free(res);
@@ -260,8 +258,8 @@ int chip_run(const cfg_scenario *s, const plan *p, const chip_options *o,
 
 void chip_result_free(chip_result *res)
 {
-    free(res->layers);
-    free(res->cores);
+    base_free(res->layers);
+    base_free(res->cores);
     model_energy_free(&res->energy);
     res->layers = NULL;
     res->cores = NULL;

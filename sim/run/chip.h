@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 
+#include "base/base.h"
 #include "config/config.h"
 #include "model.h"
 #include "noc/noc_stats.h"
@@ -26,10 +27,6 @@
 #include "trace/trc.h"
 
 #define CHIP_PACKET_FLITS 16 /* a tensor stream is cut into such packets */
-
-typedef struct {
-    char msg[512];
-} chip_error;
 
 typedef struct {
     uint64_t max_time_ps;   /* 0: no limit */
@@ -80,7 +77,7 @@ typedef struct {
  * res->complete --, or -1 with err on a failure (out of memory, NoC
  * deadlock, trace error, a memory index out of range). */
 int chip_run(const cfg_scenario *s, const plan *p, const chip_options *o,
-             chip_result *res, chip_error *err);
+             chip_result *res, base_error *err);
 void chip_result_free(chip_result *res);
 
 #endif

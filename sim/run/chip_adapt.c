@@ -2,8 +2,8 @@
  * once, before the run, and fills one model's parameter struct (one name
  * per value), then creates the model and appends it to the chip. */
 #include <stdio.h>
-#include <stdlib.h>
 
+#include "base/base.h"
 #include "run/chip_int.h"
 
 void chip_noc_params(const cfg_chip *chip, uint32_t terminals_per_router, uint64_t seed,
@@ -57,8 +57,8 @@ static int chip_tables(chip *c, const cfg_scenario *s)
         if (mem_slot(chip, i) > extra)
             extra = mem_slot(chip, i);
     c->tpr = 1 + extra;
-    c->core_term = calloc(c->n_cores + 1, sizeof *c->core_term);
-    c->mem_term = calloc((size_t)chip->n_memories + 1, sizeof *c->mem_term);
+    c->core_term = base_calloc(c->n_cores + 1, sizeof *c->core_term);
+    c->mem_term = base_calloc((size_t)chip->n_memories + 1, sizeof *c->mem_term);
     if (!c->core_term || !c->mem_term)
         return -1;
     for (uint32_t i = 0; i < c->n_cores; i++)
@@ -77,7 +77,7 @@ static int chip_tables(chip *c, const cfg_scenario *s)
 int chip_add_cores(chip *c, const cfg_scenario *s)
 {
     const cfg_chip *chip = s->chip;
-    if (chip_tables(c, s) != 0 || !(c->cores = calloc(c->n_cores + 1, sizeof *c->cores)))
+    if (chip_tables(c, s) != 0 || !(c->cores = base_calloc(c->n_cores + 1, sizeof *c->cores)))
         return -1;
     for (uint32_t i = 0; i < c->n_cores; i++) {
         const cfg_core_inst *ci = &chip->cores[i];
@@ -98,7 +98,7 @@ static void mem_params_of(const cfg_offchip *o, mem_params *mp)
     snprintf(mp->name, sizeof mp->name, "%s", o->name);
     mp->size_bits = o->size_bits;
     mp->bandwidth_gbps = o->bandwidth_gbps;
-    mp->latency_ps = (uint64_t)(o->latency_ns * 1000.0);
+    mp->latency_ps = base_ns_to_ps(o->latency_ns);
     mp->read_pj_per_bit = o->read_energy_pj_per_bit;
     mp->write_pj_per_bit = o->write_energy_pj_per_bit;
     mp->static_mw = o->static_power_mw;
@@ -107,16 +107,16 @@ static void mem_params_of(const cfg_offchip *o, mem_params *mp)
 int chip_add_memories(chip *c, const cfg_scenario *s)
 {
     const cfg_chip *chip = s->chip;
-    if (!(c->mems = calloc(c->n_mems + 1, sizeof *c->mems)))
+    if (!(c->mems = base_calloc(c->n_mems + 1, sizeof *c->mems)))
         return -1;
     for (uint32_t i = 0; i < c->n_mems; i++) {
         mem_params mp = {.cb = {chip_mem_released, chip_model_failed, c}};
         mem_params_of(&chip->memories[i], &mp);
         mp.traced = c->w && (i == c->in_mem || i == c->out_mem);
-        mem_model *m = mem_new(c->k, &mp);
+        base_error e;
+        mem_model *m = mem_new(c->k, &mp, &e);
         if (!m) {
-            chip_fail(c, "memory %s: bandwidth %g Gbit/s, or out of memory", mp.name,
-                      mp.bandwidth_gbps);
+            chip_fail(c, "%s", e.msg);
             return -1;
         }
         if (chip_add_model(c, &mem_model_ops, m) != 0)

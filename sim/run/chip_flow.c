@@ -9,10 +9,9 @@
  * ones no longer than a VC buffer, see chip_tables); a packet's tag is its
  * stream id (low 32 bits) and its index in the stream (high 32 bits). */
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "base/base.h"
 #include "run/chip_int.h"
 
 void chip_fail(chip *c, const char *fmt, ...)
@@ -21,7 +20,7 @@ void chip_fail(chip *c, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->err->msg, sizeof c->err->msg, fmt, ap);
+    base_vfail(c->err, fmt, ap);
     va_end(ap);
     c->failed = 1;
     if (c->k)
@@ -34,23 +33,17 @@ void chip_model_failed(void *ctx, const char *msg) { chip_fail(ctx, "%s", msg); 
 
 static stream *stream_new(chip *c, uint64_t bits, uint32_t n_dst)
 {
-    if (c->n_streams == c->cap_streams) {
-        uint32_t cap = c->cap_streams ? c->cap_streams * 2 : 64;
-        stream *s = realloc(c->streams, cap * sizeof *s);
-        if (!s)
-            return NULL;
-        c->streams = s;
-        c->cap_streams = cap;
-    }
+    if (BASE_GROW(c->streams, c->cap_streams, c->n_streams + 1, UINT32_MAX) != 0)
+        return NULL;
     stream *s = &c->streams[c->n_streams];
     memset(s, 0, sizeof *s);
-    s->dst_core = calloc(n_dst ? n_dst : 1, sizeof *s->dst_core);
-    s->arrived = calloc(n_dst ? n_dst : 1, sizeof *s->arrived);
-    s->dst_terminal = calloc(n_dst ? n_dst : 1, sizeof *s->dst_terminal);
+    s->dst_core = base_calloc(n_dst ? n_dst : 1, sizeof *s->dst_core);
+    s->arrived = base_calloc(n_dst ? n_dst : 1, sizeof *s->arrived);
+    s->dst_terminal = base_calloc(n_dst ? n_dst : 1, sizeof *s->dst_terminal);
     if (!s->dst_core || !s->arrived || !s->dst_terminal) {
-        free(s->dst_core);
-        free(s->arrived);
-        free(s->dst_terminal);
+        base_free(s->dst_core);
+        base_free(s->arrived);
+        base_free(s->dst_terminal);
         return NULL;
     }
     s->bits = bits;
@@ -62,11 +55,11 @@ static stream *stream_new(chip *c, uint64_t bits, uint32_t n_dst)
 void chip_streams_free(chip *c)
 {
     for (uint32_t i = 0; i < c->n_streams; i++) {
-        free(c->streams[i].dst_core);
-        free(c->streams[i].arrived);
-        free(c->streams[i].dst_terminal);
+        base_free(c->streams[i].dst_core);
+        base_free(c->streams[i].arrived);
+        base_free(c->streams[i].dst_terminal);
     }
-    free(c->streams);
+    base_free(c->streams);
 }
 
 /* Cut the stream into packets, once its destinations are known. */
@@ -205,7 +198,7 @@ static uint32_t layer_cores(const chip *c, uint32_t cl, uint32_t skip, int *loca
  * own core gets it at once. */
 static void send_output(chip *c, const plan_part *pp, uint32_t cl)
 {
-    uint32_t *dst = calloc(c->p->layers[cl].n_parts + 1, sizeof *dst);
+    uint32_t *dst = base_calloc(c->p->layers[cl].n_parts + 1, sizeof *dst);
     if (!dst) {
         chip_fail(c, "out of memory");
         return;
@@ -215,7 +208,7 @@ static void send_output(chip *c, const plan_part *pp, uint32_t cl)
     if (n_dst) {
         stream *s = stream_new(c, pp->out_bits, n_dst);
         if (!s) {
-            free(dst);
+            base_free(dst);
             chip_fail(c, "out of memory");
             return;
         }
@@ -229,7 +222,7 @@ static void send_output(chip *c, const plan_part *pp, uint32_t cl)
         stream_packetise(c, s);
         send_all(c, s);
     }
-    free(dst);
+    base_free(dst);
     if (local)
         input_arrived(c, cl, pp->core);
 }
@@ -323,9 +316,9 @@ static int start_read(chip *c, uint32_t l)
     stream_packetise(c, s);
     mem_read_req r = {.bits = s->bits, .packet_bits = s->packet_bits,
                       .tag = (uint32_t)(s - c->streams)};
-    if (mem_read(c->mems[c->in_mem], &r) != 0) {
-        chip_fail(c, "memory %u: cannot read %llu bits (more than it holds, or out of memory)",
-                  c->in_mem, (unsigned long long)s->bits);
+    base_error e;
+    if (mem_read(c->mems[c->in_mem], &r, &e) != 0) {
+        chip_fail(c, "%s", e.msg);
         return -1;
     }
     return 0;

@@ -42,7 +42,7 @@ typedef struct chip {
     const plan *p;
     const chip_options *o;
     chip_result *res;
-    chip_error *err;
+    base_error *err;
     int failed;
     kq_kernel *k;
     /* the model list, in build order: trace and finish go in this order */

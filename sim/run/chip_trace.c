@@ -6,8 +6,8 @@
  * through the models' sync (the NoC's) so every event reaches the writer
  * in time order. */
 #include <stdio.h>
-#include <stdlib.h>
 
+#include "base/base.h"
 #include "run/chip_int.h"
 
 static uint64_t sync_noc(void *ctx, uint64_t t_ps)
@@ -43,14 +43,8 @@ int chip_trace_top(chip *c, const char *chip_name)
 
 static int add_flow_end(station *st, uint64_t id)
 {
-    if (st->n_flow_ends == st->cap_flow_ends) {
-        uint32_t cap = st->cap_flow_ends ? st->cap_flow_ends * 2 : 8;
-        uint64_t *f = realloc(st->flow_ends, cap * sizeof *f);
-        if (!f)
-            return -1;
-        st->flow_ends = f;
-        st->cap_flow_ends = cap;
-    }
+    if (BASE_GROW(st->flow_ends, st->cap_flow_ends, st->n_flow_ends + 1, UINT32_MAX) != 0)
+        return -1;
     st->flow_ends[st->n_flow_ends++] = id;
     return 0;
 }
@@ -105,7 +99,7 @@ void chip_trace_cn(chip *c, uint32_t core, uint32_t cn_i, uint64_t t, uint64_t d
     }
     if (cn_i == pp->first_cn + pp->n_cns - 1) {
         uint32_t pidx = c->part_base[cn->layer] + cn->part;
-        uint64_t *f = calloc((size_t)c->p->n_layers * c->n_cores + 1, sizeof *f);
+        uint64_t *f = base_calloc((size_t)c->p->n_layers * c->n_cores + 1, sizeof *f);
         c->part_flows[pidx] = f;
         x.flows = f;
         x.n_flows = f ? part_flows(c, cn->layer, f) : 0;

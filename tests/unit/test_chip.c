@@ -202,7 +202,7 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
     ck_assert_ptr_nonnull(p);
     chip_options co = {0};
     chip_result r;
-    chip_error ce;
+    base_error ce;
     ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
     ck_assert(r.complete);
     ck_assert_uint_eq(r.layers_done, p->n_layers);
