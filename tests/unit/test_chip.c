@@ -240,6 +240,108 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
 }
 END_TEST
 
+static double energy_of(const chip_result *r, const char *model, const char *component)
+{
+    double pj = 0;
+    for (uint32_t i = 0; i < r->energy.n; i++)
+        if (!strcmp(r->energy.items[i].model, model) &&
+            !strcmp(r->energy.items[i].component, component))
+            pj += r->energy.items[i].pj;
+    return pj;
+}
+
+/* Every model gives its items: one "compute" per core (its CNs' energy,
+ * which the layers add up to), the NoC's two, the memory's three. */
+START_TEST(test_chip_energy_items_come_from_every_model)
+{
+    cfg_scenario *s = load_default();
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    plan_error pe;
+    plan *p = plan_build(s, &o, NULL, &pe);
+    ck_assert_ptr_nonnull(p);
+    chip_options co = {0};
+    chip_result r;
+    base_error ce;
+    ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
+    ck_assert_uint_eq(r.energy.n, 4 + 3 + 2);
+    const char *order[] = {"compute", "compute", "compute", "compute", "offchip_read",
+                           "offchip_write", "offchip_static", "noc_router", "noc_link"};
+    for (uint32_t i = 0; i < r.energy.n; i++)
+        ck_assert_str_eq(r.energy.items[i].component, order[i]);
+    ck_assert_str_eq(r.energy.items[0].model, "core 0");
+    double layers = 0;
+    for (uint32_t l = 0; l < r.n_layers; l++)
+        layers += r.layers[l].energy_pj;
+    ck_assert_double_eq_tol(model_energy_sum(&r.energy, "compute"), layers, 1e-9 * layers);
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_read"), 8192 * 10.9, 1e-6);
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_write"), 80 * 11.7, 1e-6);
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_static"),
+                            20 * 1e-3 * (double)r.end_ps, 1e-6);
+    ck_assert_double_eq(energy_of(&r, "noc", "noc_router"), r.noc.router_energy_pj);
+    chip_result_free(&r);
+
+    /* Stopped at 1 ns, before the DRAM's 50 ns latency: nothing was read,
+     * so nothing is paid for reading (it used to be the whole input). */
+    co.max_time_ps = 1000;
+    ck_assert_int_eq(chip_run(s, p, &co, &r, &ce), 0);
+    ck_assert(!r.complete);
+    ck_assert_uint_eq(r.offchip_read_bits, 0);
+    ck_assert_double_eq(energy_of(&r, "dram", "offchip_read"), 0.0);
+    chip_result_free(&r);
+    plan_free(p);
+    cfg_scenario_free(s);
+}
+END_TEST
+
+/* Every listed memory is a model on its own terminal: the input can come
+ * from, and the outputs go to, any of them; the others only leak. */
+START_TEST(test_chip_reads_and_writes_any_listed_memory)
+{
+    cfg_scenario *s = load_default();
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    plan_error pe;
+    plan *p = plan_build(s, &o, NULL, &pe);
+    ck_assert_ptr_nonnull(p);
+    cfg_offchip *keep = s->chip->memories;
+    cfg_offchip mems[3] = {keep[0], keep[0], keep[0]};
+    snprintf(mems[1].name, sizeof mems[1].name, "sram");
+    mems[1].x = mems[1].y = 1; /* at core 3's router */
+    mems[1].latency_ns = 10;
+    mems[1].read_energy_pj_per_bit = 1.0;
+    mems[1].write_energy_pj_per_bit = 2.0;
+    mems[1].static_power_mw = 0;
+    snprintf(mems[2].name, sizeof mems[2].name, "mram"); /* a second one at (0,0) */
+    s->chip->memories = mems;
+    s->chip->n_memories = 3;
+    chip_options co = {.input_memory = 1, .output_memory = 2};
+    chip_result r, r0;
+    base_error ce;
+    ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
+    ck_assert(r.complete);
+    ck_assert_double_eq(energy_of(&r, "dram", "offchip_read"), 0.0);
+    ck_assert_double_eq(energy_of(&r, "dram", "offchip_write"), 0.0);
+    ck_assert_double_eq_tol(energy_of(&r, "sram", "offchip_read"), 8192 * 1.0, 1e-9);
+    ck_assert_double_eq(energy_of(&r, "sram", "offchip_write"), 0.0);
+    ck_assert_double_eq_tol(energy_of(&r, "mram", "offchip_write"), 80 * 11.7, 1e-6);
+    ck_assert_uint_eq(r.offchip_read_bits, 8192);
+    ck_assert_uint_eq(r.offchip_write_bits, 80);
+    co.input_memory = co.output_memory = 0;
+    ck_assert_msg(chip_run(s, p, &co, &r0, &ce) == 0, "%s", ce.msg);
+    /* 10 ns instead of 50 before the first packet: conv1 starts earlier. */
+    ck_assert_uint_lt(r.layers[0].start_ps, r0.layers[0].start_ps);
+    chip_result_free(&r);
+    chip_result_free(&r0);
+
+    co.input_memory = 3;
+    ck_assert_int_eq(chip_run(s, p, &co, &r, &ce), -1);
+    ck_assert_msg(strstr(ce.msg, "out of range") != NULL, "%s", ce.msg);
+    s->chip->memories = keep;
+    s->chip->n_memories = 1;
+    plan_free(p);
+    cfg_scenario_free(s);
+}
+END_TEST
+
 static Suite *chip_suite(void)
 {
     Suite *s = suite_create("chip");
@@ -250,6 +352,8 @@ static Suite *chip_suite(void)
     tcase_add_test(tc, test_plan_cuts_layers_by_tiling_and_keeps_macs);
     tcase_add_test(tc, test_plan_tiles_over_several_dims_and_refuses_bad_cuts);
     tcase_add_test(tc, test_chip_run_completes_and_respects_dependencies);
+    tcase_add_test(tc, test_chip_energy_items_come_from_every_model);
+    tcase_add_test(tc, test_chip_reads_and_writes_any_listed_memory);
     suite_add_tcase(s, tc);
     return s;
 }
