@@ -71,8 +71,11 @@ static void on_finish(kq_kernel *k, void *ctx, const void *payload)
     /* Take the next CN before telling the owner, so CNs the owner submits
      * from the callback queue behind those already waiting. A refused
      * event can only be the kernel out of memory: stop the run. */
-    if (c->n && start_next(c) != 0)
+    if (c->n && start_next(c) != 0) {
+        if (c->p.cb.failed)
+            c->p.cb.failed(c->p.cb.ctx, "out of memory starting a CN");
         kq_stop(k);
+    }
     if (c->p.cb.finished)
         c->p.cb.finished(c->p.cb.ctx, c->p.id, cn, kq_now(k));
 }

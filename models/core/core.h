@@ -21,6 +21,9 @@ typedef struct {
     /* A CN finished; the unit takes the next ready CN right after. */
     void (*finished)(void *ctx, uint32_t core_id, uint32_t cn, uint64_t t_ps);
     void *ctx;
+    /* Optional: the next CN could not be scheduled (the kernel is out of
+     * memory); the kernel is stopped. */
+    void (*failed)(void *ctx, const char *msg);
 } core_callbacks;
 
 typedef struct {

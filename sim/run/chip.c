@@ -1,7 +1,7 @@
 /* chip.c -- one inference on the whole chip; see chip.h.
  *
- * The run in five steps, one function each: allocate the bookkeeping,
- * build the model list (chip_model_list below, through the adapters in
+ * The run in steps, one function each: allocate the bookkeeping, pick
+ * the memories and lay the chip out on the NoC, build the model list (chip_model_list below, through the adapters in
  * chip_adapt.c), attach the models to the trace, run the kernel, finish
  * every model and collect the results. */
 #include "run/chip.h"
@@ -241,15 +241,12 @@ int chip_run(const cfg_scenario *s, const plan *p, const chip_options *o,
     base_error_clear(err);
     chip c = {.p = p, .o = o, .res = res, .err = err, .w = o->trace,
               .n_cores = (uint32_t)s->chip->n_cores, .n_mems = (uint32_t)s->chip->n_memories};
-    int rc = -1;
-    if (chip_alloc(&c) != 0)
-        chip_fail(&c, "out of memory");
-    else if (chip_pick_memories(&c) == 0 && chip_build(&c, s) == 0 &&
-             chip_attach(&c, s) == 0 && chip_start(&c) == 0 && chip_loop(&c) == 0 &&
-             chip_finish(&c) == 0)
-        rc = 0;
-    if (rc != 0 && !err->msg[0])
-        base_fail(err, "out of memory starting the inputs");
+    int ok = chip_alloc(&c) == 0 && chip_pick_memories(&c) == 0 && chip_layout(&c, s) == 0 &&
+             chip_build(&c, s) == 0 && chip_attach(&c, s) == 0 && chip_start(&c) == 0 &&
+             chip_loop(&c) == 0 && chip_finish(&c) == 0;
+    int rc = ok ? 0 : -1;
+    if (!ok && !err->msg[0]) /* the steps that only run out of memory say nothing */
+        base_fail(err, "out of memory");
     chip_free(&c);
     if (rc != 0)
         chip_result_free(res);

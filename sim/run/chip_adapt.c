@@ -49,7 +49,7 @@ static uint32_t mem_slot(const cfg_chip *chip, int i)
  * sizes. Packets of a stream to several cores are multicast, and the NoC
  * takes multicast packets no longer than one VC buffer (longer ones can
  * deadlock the replication tree): such streams use shorter packets. */
-static int chip_tables(chip *c, const cfg_scenario *s)
+int chip_layout(chip *c, const cfg_scenario *s)
 {
     const cfg_chip *chip = s->chip;
     uint32_t extra = 0;
@@ -77,11 +77,12 @@ static int chip_tables(chip *c, const cfg_scenario *s)
 int chip_add_cores(chip *c, const cfg_scenario *s)
 {
     const cfg_chip *chip = s->chip;
-    if (chip_tables(c, s) != 0 || !(c->cores = base_calloc(c->n_cores + 1, sizeof *c->cores)))
+    if (!(c->cores = base_calloc(c->n_cores + 1, sizeof *c->cores)))
         return -1;
     for (uint32_t i = 0; i < c->n_cores; i++) {
         const cfg_core_inst *ci = &chip->cores[i];
-        core_params cp = {.id = i, .cb = {chip_cn_started, chip_cn_finished, c}};
+        core_params cp = {.id = i,
+                          .cb = {chip_cn_started, chip_cn_finished, c, chip_model_failed}};
         snprintf(cp.name, sizeof cp.name, "core %lld", (long long)ci->id);
         snprintf(cp.track_name, sizeof cp.track_name, "core %lld (%d,%d) %s",
                  (long long)ci->id, ci->x, ci->y, chip->types[ci->type].name);

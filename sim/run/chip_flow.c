@@ -6,7 +6,7 @@
  * per consumer layer, multicast to that layer's cores (a copy branching in
  * the NoC only where paths split), or to the output memory when nothing
  * reads it. Streams are packets of CHIP_PACKET_FLITS flits (multicast
- * ones no longer than a VC buffer, see chip_tables); a packet's tag is its
+ * ones no longer than a VC buffer, see chip_layout); a packet's tag is its
  * stream id (low 32 bits) and its index in the stream (high 32 bits). */
 #include <stdarg.h>
 #include <string.h>
@@ -305,8 +305,10 @@ static int start_read(chip *c, uint32_t l)
 {
     const plan_layer *pl = &c->p->layers[l];
     stream *s = stream_new(c, pl->offchip_in_bits, pl->n_parts);
-    if (!s)
+    if (!s) {
+        chip_fail(c, "out of memory starting the inputs");
         return -1;
+    }
     s->layer = l;
     s->src_terminal = c->mem_term[c->in_mem];
     int local = 0;

@@ -87,7 +87,11 @@ void chip_fail(chip *c, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Appends a model to the list. 0, or -1 (out of memory; self destroyed). */
 int chip_add_model(chip *c, const model_ops *ops, void *self);
 
-/* chip_adapt.c: the model list's builders, config -> parameters. */
+/* chip_adapt.c: where everything sits on the NoC (terminals per router,
+ * every core's and memory's terminal) and the packet sizes, for the
+ * builders and the handlers. 0, or -1 when out of memory. */
+int chip_layout(chip *c, const cfg_scenario *s);
+/* The model list's builders, config -> parameters. */
 int chip_add_cores(chip *c, const cfg_scenario *s);
 int chip_add_memories(chip *c, const cfg_scenario *s);
 int chip_add_noc(chip *c, const cfg_scenario *s);

@@ -44,7 +44,7 @@ START_TEST(test_core_runs_ready_cns_in_fifo_order_back_to_back)
 {
     kq_kernel *k = kq_new();
     core_log l = {.resubmit = 1};
-    core_callbacks cb = {on_start, on_finish, &l};
+    core_callbacks cb = {.started = on_start, .finished = on_finish, .ctx = &l};
     l.c = core_new(k, &(core_params){.id = 3, .cb = cb});
     ck_assert_int_eq(core_submit(l.c, 1, 100, 0.0), 0); /* starts at once */
     ck_assert_int_eq(core_submit(l.c, 2, 50, 0.0), 0);
@@ -73,7 +73,7 @@ START_TEST(test_core_idle_gap_is_not_busy_time)
 {
     kq_kernel *k = kq_new();
     core_log l = {0};
-    core_callbacks cb = {on_start, on_finish, &l};
+    core_callbacks cb = {.started = on_start, .finished = on_finish, .ctx = &l};
     l.c = core_new(k, &(core_params){.id = 0, .cb = cb});
     core_submit(l.c, 1, 10, 0.0);
     kq_run(k, 1000, 0); /* idle until 1000 */
