@@ -2,8 +2,8 @@
  * of ROSS's tw_lptype, cut to what a chip run needs).
  *
  * A model is created by its own typed constructor from its own parameter
- * struct (core_new(k, &core_params), mem_new(k, &mem_params), ...), which
- * no config code ever reaches into: the run's adapters fill the struct.
+ * struct (core_new(k, &core_params), mem_new(k, &mem_params), ...); it
+ * never sees the config: the run's adapters (sim/run) fill the struct.
  * Once created, the chip holds it as a `model` -- an ops table and the
  * instance -- and drives its life through the table:
  *
@@ -13,9 +13,10 @@
  *                 energy items, each (instance, component, pJ);
  *   destroy       free it.
  *
- * During the run models call each other through typed functions
- * (core_submit, noc_send, mem_read), never through this table; the kernel
- * stays fn + ctx. A new model is one folder under models/ and one line in
+ * During the run the chip wires models together through their typed
+ * calls and callbacks (core_submit, mem_read, noc_send; a core's "CN
+ * finished", a memory's "packet released"), never through this table;
+ * the kernel stays fn + ctx. A new model is one folder under models/ and one line in
  * the chip's model list (sim/run/chip.c). */
 #ifndef EVSIM_MODEL_H
 #define EVSIM_MODEL_H
