@@ -9,7 +9,7 @@
 
 #include "cli/cli.h"
 #include "config/config.h"
-#include "loma/loma_cfg.h"
+#include "run/adapt_loma.h"
 
 static void usage(FILE *out)
 {
@@ -316,62 +316,40 @@ int cli_map_main(int argc, char **argv)
             rc = 1;
             continue;
         }
-        loma_core lc;
-        loma_layer ll;
-        loma_spatial ls;
+        adapt_loma_in *in = malloc(sizeof *in);
         loma_result *own = malloc(sizeof *own);
-        const loma_result *r = own;
         loma_error err;
-        int bad = !own || loma_from_cfg(core, l, me, &lc, &ll, &ls, &err);
-        loma_order fixed;
-        int has_fixed = bad ? 0 : loma_order_from_cfg(l, me, &fixed, &err);
-        if (has_fixed < 0)
-            bad = 1;
-        uint64_t hits = cache ? loma_cache_hits(cache) : 0;
-        if (!bad && has_fixed)
-            bad = loma_map_ordering(&ll, &lc, &ls, &fixed, own, &err);
-        else if (!bad && cache)
-            bad = loma_cache_map(cache, &ll, &lc, loma_core_id(&lc), &ls, &opt, &r, &err);
-        else if (!bad)
-            bad = loma_map(&ll, &lc, &ls, &opt, own, &err);
+        loma_costed c;
+        int bad = !in || !own;
+        if (bad)
+            snprintf(err.msg, sizeof err.msg, "out of memory");
+        if (!bad)
+            bad = adapt_loma_all(core, l, me, in, &err);
+        if (!bad) {
+            loma_job job = adapt_loma_job(in, &in->whole, &opt);
+            bad = loma_cost(cache, &job, own, &c, &err);
+        }
         if (bad) {
-            fprintf(stderr, "evsim map: %s\n", own ? err.msg : "out of memory");
+            fprintf(stderr, "evsim map: %s\n", err.msg);
             free(own);
+            free(in);
             rc = 1;
             continue;
         }
-        if (me->n_order > 0 && !has_fixed)
-            fprintf(stderr,
-                    "evsim map: note: layer %lld (%s): the mapping's temporal_ordering has `*` "
-                    "loops and is not applied; LOMA searches every ordering\n",
-                    (long long)l->id, ll.name);
-        /* ZigZag silently shrinks unrolls that exceed the layer dim, an
-         * innermost port's width or capacity; say so */
-        for (int o = 0; o < lc.n_oa; o++)
-            for (int u = 0; u < ls.n_unrolls[o]; u++) {
-                double used = 1;
-                for (int i = 0; i < r->n_spatial; i++)
-                    if (r->sp_oa[i] == o && r->sp_loop[i].dim == ls.dim[o][u])
-                        used = r->sp_loop[i].size;
-                if (used < (double)ls.factor[o][u])
-                    fprintf(stderr,
-                            "evsim map: note: layer %lld (%s): spatial unroll %s [%s, %llu] "
-                            "reduced to %.0f (layer size, innermost port width or capacity)\n",
-                            (long long)l->id, ll.name, lc.oa_name[o], ll.dim_name[ls.dim[o][u]],
-                            (unsigned long long)ls.factor[o][u], used);
-            }
-        if (r->orderings_skipped)
-            fprintf(stderr,
-                    "evsim map: warning: layer %lld (%s): search bounded at %llu orderings, %llu "
-                    "skipped (lower --lpf-limit or raise --max-orderings)\n",
-                    (long long)l->id, ll.name, (unsigned long long)r->orderings_evaluated,
-                    (unsigned long long)r->orderings_skipped);
+        const loma_layer *llp = &in->whole;
+        const loma_core *lcp = &in->core;
+        const loma_result *r = c.r;
+        char note[512];
+        bool warn;
+        for (int k = 0; loma_note_text(&c.notes, k, llp, lcp, note, sizeof note, &warn); k++)
+            fprintf(stderr, "evsim map: %s: layer %lld (%s): %s\n", warn ? "warning" : "note",
+                    (long long)l->id, llp->name, note);
         if (json)
-            print_json(stdout, &ll, &lc, r, (long long)l->id,
-                       cache && loma_cache_hits(cache) > hits);
+            print_json(stdout, llp, lcp, r, (long long)l->id, c.from_cache);
         else
-            print_text(stdout, &ll, &lc, r, (long long)l->id);
+            print_text(stdout, llp, lcp, r, (long long)l->id);
         free(own);
+        free(in);
     }
     if (cache && rc == 0) {
         loma_error err;

@@ -1,12 +1,11 @@
-/* loma_from_cfg.c -- converts loaded YAML configs into the mapper's plain
+/* adapt_loma.c -- converts loaded YAML configs into the mapper's plain
  * inputs: layer operands are linked to memory operands through the
  * mapping's memory_operand_links, window dims come from
  * dimension_relations (with padding or explicit pr sizes). */
 #include <stdio.h>
 #include <string.h>
 
-#include "loma/loma_cfg.h"
-#include "loma/loma_int.h"
+#include "run/adapt_loma.h"
 
 #define ERR(...) (snprintf(err->msg, sizeof err->msg, __VA_ARGS__), -1)
 
@@ -81,7 +80,7 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
         p->sa = (uint64_t)rel->coef[0];
         p->sb = (uint64_t)rel->coef[1];
         p->total = UINT64_MAX;
-        double full = lm_pr_full(p, (double)l->sizes[p->dim_a], (double)l->sizes[p->dim_b]);
+        double full = loma_pr_extent(p, (double)l->sizes[p->dim_a], (double)l->sizes[p->dim_b]);
         int k = -1;
         for (int i = 0; i < l->n_pr_dims; i++)
             if (!strcmp(l->pr_dims[i], rel->lhs))
@@ -99,8 +98,8 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
     return 0;
 }
 
-int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
-                  loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err)
+int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
+               loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err)
 {
     if (fill_layer(layer, ll, err))
         return -1;
@@ -199,16 +198,18 @@ int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_en
     return 0;
 }
 
-int loma_order_from_cfg(const cfg_layer *layer, const cfg_map_entry *me, loma_order *out,
-                        loma_error *err)
+int adapt_loma_order(const cfg_layer *layer, const cfg_map_entry *me, loma_order *out,
+                     loma_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!me || me->n_order == 0)
         return 0;
     for (int i = 0; i < me->n_order; i++) {
         const cfg_loop *l = &me->order[i];
-        if (!strcmp(l->dim, "*"))
-            return 0; /* a partial order: not applied */
+        if (!strcmp(l->dim, "*")) {
+            memset(out, 0, sizeof *out); /* a partial order: not applied */
+            return 0;
+        }
         int d = cfg_layer_dim(layer, l->dim);
         if (d < 0) {
             /* ZigZag drops loops of dims the layer does not have */
@@ -224,4 +225,29 @@ int loma_order_from_cfg(const cfg_layer *layer, const cfg_map_entry *me, loma_or
         out->n++;
     }
     return 1;
+}
+
+int adapt_loma_all(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
+                   adapt_loma_in *in, loma_error *err)
+{
+    memset(in, 0, sizeof *in);
+    if (adapt_loma(core, layer, me, &in->core, &in->whole, &in->sp, err))
+        return -1;
+    int fixed = adapt_loma_order(layer, me, &in->order, err);
+    if (fixed < 0)
+        return -1;
+    in->order_partial = me && me->n_order > 0 && !fixed;
+    in->core_id = loma_core_id(&in->core);
+    return 0;
+}
+
+loma_job adapt_loma_job(const adapt_loma_in *in, const loma_layer *shape, const loma_options *opt)
+{
+    return (loma_job){.layer = shape,
+                      .core = &in->core,
+                      .core_id = in->core_id,
+                      .sp = &in->sp,
+                      .order = in->order.n > 0 ? &in->order : NULL,
+                      .order_partial = in->order_partial,
+                      .opt = opt};
 }
