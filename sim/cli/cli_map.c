@@ -1,7 +1,6 @@
 /* cli_map.c -- `evsim map`: maps each layer of a workload on one core with
  * the LOMA mapper and prints the loop-order table and cost breakdown, or
  * one JSON object per layer. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,27 +10,15 @@
 #include "config/config.h"
 #include "run/adapt_loma.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: evsim map --hw CORE.yaml --workload LAYERS.yaml --mapping MAP.yaml\n"
-            "                 [--layer ID] [--criterion latency|energy|edp] [--lpf-limit N]\n"
-            "                 [--max-orderings N] [--threads N] [--cache FILE] [--json]\n"
-            "\n"
-            "Maps each layer (or layer ID) on the core with LOMA and prints the chosen\n"
-            "loop order per operand (innermost first, with the memory of each level)\n"
-            "and the latency / energy breakdown. --threads spreads the evaluation of\n"
-            "orderings over N threads; the result is the same for any N. --cache FILE\n"
-            "keeps results per (layer shape, core) in FILE so a second run skips the search.\n");
-}
-
-static void print_errors(const cfg_errors *e)
-{
-    for (int i = 0; i < e->count; i++)
-        fprintf(stderr, "evsim map: %s\n", e->msgs[i]);
-    if (e->dropped)
-        fprintf(stderr, "evsim map: (%d more errors)\n", e->dropped);
-}
+static const char synopsis[] =
+    "usage: evsim map --hw CORE.yaml --workload LAYERS.yaml --mapping MAP.yaml [options]\n"
+    "\n"
+    "Maps each layer (or layer ID) on the core with LOMA and prints the chosen\n"
+    "loop order per operand (innermost first, with the memory of each level)\n"
+    "and the latency / energy breakdown. A complete temporal_ordering in the\n"
+    "mapping is costed as given, as in `evsim run`. --threads spreads the evaluation\n"
+    "of orderings over N threads; the result is the same for any N. --cache FILE\n"
+    "keeps results per (layer shape, core) in FILE so a second run skips the search.\n";
 
 static void print_loop(FILE *out, const loma_layer *ll, const loma_loop *l)
 {
@@ -196,177 +183,192 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
             r->wall_s);
 }
 
-int cli_map_main(int argc, char **argv)
+typedef struct {
+    const char *hw, *wl, *mp, *cache_path;
+    long long layer_id;
+    bool has_layer, json;
+    loma_options opt;
+} map_cli;
+
+static int parse_layer(const char *v, void *ptr, char *msg, size_t len)
 {
-    static const struct option longopts[] = {
-        {"hw", required_argument, NULL, 'h'},        {"workload", required_argument, NULL, 'w'},
-        {"mapping", required_argument, NULL, 'm'},   {"layer", required_argument, NULL, 'l'},
-        {"criterion", required_argument, NULL, 'c'}, {"lpf-limit", required_argument, NULL, 'p'},
-        {"max-orderings", required_argument, NULL, 'x'}, {"json", no_argument, NULL, 'j'},
-        {"threads", required_argument, NULL, 't'}, {"cache", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'H'},            {NULL, 0, NULL, 0}};
-    const char *hw = NULL, *wl = NULL, *mp = NULL, *cache_path = NULL;
-    long long layer_id = -1;
-    bool has_layer = false, json = false;
-    loma_options opt = {LOMA_CRIT_LATENCY, 6, 0, 0};
-    optind = 1;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        char *end = NULL;
-        switch (ch) {
-        case 'h': hw = optarg; break;
-        case 'w': wl = optarg; break;
-        case 'm': mp = optarg; break;
-        case 'l':
-            layer_id = strtoll(optarg, &end, 10);
-            if (!*optarg || *end) {
-                fprintf(stderr, "evsim map: --layer wants an integer id, got '%s'\n", optarg);
-                return 2;
-            }
-            has_layer = true;
-            break;
-        case 'c':
-            if (loma_criterion_parse(optarg, &opt.criterion)) {
-                fprintf(stderr, "evsim map: --criterion must be latency, energy or edp, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'p':
-            opt.lpf_limit = (int)strtol(optarg, &end, 10);
-            if (!*optarg || *end || opt.lpf_limit < 1 || opt.lpf_limit > LOMA_MAX_LPF) {
-                fprintf(stderr, "evsim map: --lpf-limit wants 1..%d, got '%s'\n", LOMA_MAX_LPF,
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'x':
-            opt.max_orderings = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || opt.max_orderings == 0) {
-                fprintf(stderr, "evsim map: --max-orderings wants a positive count, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 't':
-            opt.threads = (int)strtol(optarg, &end, 10);
-            if (!*optarg || *end || opt.threads < 1 || opt.threads > LOMA_MAX_THREADS) {
-                fprintf(stderr, "evsim map: --threads wants 1..%d, got '%s'\n", LOMA_MAX_THREADS,
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'C': cache_path = optarg; break;
-        case 'j': json = true; break;
-        case 'H': usage(stdout); return 0;
-        default:
-            fprintf(stderr, "evsim map: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "evsim map: unexpected argument '%s'\n", argv[optind]);
-        usage(stderr);
-        return 2;
-    }
-    if (!hw || !wl || !mp) {
-        fprintf(stderr, "evsim map: --hw, --workload and --mapping are required\n");
-        usage(stderr);
-        return 2;
-    }
+    map_cli *c = ptr;
+    char *end;
+    c->layer_id = strtoll(v, &end, 10);
+    c->has_layer = *v && !*end;
+    if (!c->has_layer)
+        snprintf(msg, len, "an integer layer id");
+    return c->has_layer ? 0 : -1;
+}
+
+static int parse_criterion(const char *v, void *ptr, char *msg, size_t len)
+{
+    if (loma_criterion_parse(v, ptr) == 0)
+        return 0;
+    snprintf(msg, len, "latency, energy or edp");
+    return -1;
+}
+
+static void show_criterion(const void *ptr, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", loma_criterion_name(*(const loma_criterion *)ptr));
+}
+
+/* 0 parsed, else the exit status (help 0, usage error 2) + 1. */
+static int parse(map_cli *c, int argc, char **argv)
+{
+    const cli_opt opts[] = {
+        {.name = "hw", .kind = CLI_STR, .ptr = &c->hw, .arg = "CORE.yaml",
+         .help = "the core description"},
+        {.name = "workload", .kind = CLI_STR, .ptr = &c->wl, .arg = "LAYERS.yaml",
+         .help = "the layers"},
+        {.name = "mapping", .kind = CLI_STR, .ptr = &c->mp, .arg = "MAP.yaml",
+         .help = "the mapping (spatial unrolling, links, temporal_ordering)"},
+        {.name = "layer", .kind = CLI_CUSTOM, .ptr = c, .arg = "ID", .parse = parse_layer,
+         .help = "map only the layer with this id"},
+        {.name = "criterion", .kind = CLI_CUSTOM, .ptr = &c->opt.criterion, .arg = "C",
+         .parse = parse_criterion, .show = show_criterion, .help = "latency | energy | edp"},
+        {.name = "lpf-limit", .kind = CLI_INT, .ptr = &c->opt.lpf_limit, .arg = "N", .min = 1,
+         .max = LOMA_MAX_LPF, .help = "loop prime factors per search"},
+        {.name = "max-orderings", .kind = CLI_U64, .ptr = &c->opt.max_orderings, .arg = "N",
+         .min = 1, .max = 1.8e19, .no_default = true, .help = "bound on the orderings searched"},
+        {.name = "threads", .kind = CLI_INT, .ptr = &c->opt.threads, .arg = "N", .min = 1,
+         .max = LOMA_MAX_THREADS, .no_default = true, .help = "evaluation threads"},
+        {.name = "cache", .kind = CLI_STR, .ptr = &c->cache_path, .arg = "FILE",
+         .help = "keep results in FILE across runs"},
+        {.name = "json", .kind = CLI_FLAG, .ptr = &c->json, .help = "one JSON object per layer"},
+        {.name = NULL}};
+    const cli_spec spec = {.cmd = "map", .synopsis = synopsis, .tables = {opts}};
+    int rc = cli_parse(&spec, argc, argv);
+    if (rc)
+        return rc == 1 ? 1 : 3;
+    if (!c->hw || !c->wl || !c->mp)
+        return cli_usage_error(&spec, "--hw, --workload and --mapping are required") + 1;
+    return 0;
+}
+
+typedef struct {
     cfg_errors e;
-    cfg_errors_init(&e);
-    cfg_core *core = cfg_core_load_file(hw, &e);
-    cfg_workload *w = cfg_workload_load_file(wl, &e);
-    cfg_mapping *m = cfg_mapping_load_file(mp, &e);
-    int rc = 0;
-    loma_cache *cache = NULL;
-    if (!core || !w || !m) {
-        print_errors(&e);
-        rc = 1;
-        goto out;
+    cfg_core *core;
+    cfg_workload *w;
+    cfg_mapping *m;
+    loma_cache *cache;
+} map_inputs;
+
+static int load_inputs(const map_cli *c, map_inputs *in)
+{
+    cfg_errors_init(&in->e);
+    in->core = cfg_core_load_file(c->hw, &in->e);
+    in->w = cfg_workload_load_file(c->wl, &in->e);
+    in->m = cfg_mapping_load_file(c->mp, &in->e);
+    if (!in->core || !in->w || !in->m) {
+        cli_print_cfg_errors(stderr, "evsim map: ", &in->e);
+        return -1;
     }
-    if (cache_path) {
-        cache = loma_cache_new();
-        loma_error err;
-        if (!cache) {
-            fprintf(stderr, "evsim map: out of memory\n");
-            rc = 1;
-            goto out;
-        }
-        if (access(cache_path, F_OK) == 0 && loma_cache_load(cache, cache_path, &err)) {
-            fprintf(stderr, "evsim map: %s\n", err.msg);
-            rc = 1;
-            goto out;
-        }
+    if (!c->cache_path)
+        return 0;
+    loma_error err;
+    if (!(in->cache = loma_cache_new())) {
+        fprintf(stderr, "evsim map: out of memory\n");
+        return -1;
     }
-    int done = 0;
-    for (int i = 0; i < w->n_layers; i++) {
-        const cfg_layer *l = &w->layers[i];
-        if (has_layer && l->id != layer_id)
-            continue;
-        done++;
-        const cfg_map_entry *me = cfg_mapping_find(m, l);
-        if (!me) {
-            fprintf(stderr, "evsim map: layer %lld (%s): no mapping entry (name, operator_type or "
-                            "default) in %s\n",
-                    (long long)l->id, l->name, mp);
-            rc = 1;
-            continue;
-        }
-        adapt_loma_in *in = malloc(sizeof *in);
-        loma_result *own = malloc(sizeof *own);
-        loma_error err;
-        loma_costed c;
-        int bad = !in || !own;
-        if (bad)
-            snprintf(err.msg, sizeof err.msg, "out of memory");
-        if (!bad)
-            bad = adapt_loma_all(core, l, me, in, &err);
-        if (!bad) {
-            loma_job job = adapt_loma_job(in, &in->whole, &opt);
-            bad = loma_cost(cache, &job, own, &c, &err);
-        }
-        if (bad) {
-            fprintf(stderr, "evsim map: %s\n", err.msg);
-            free(own);
-            free(in);
-            rc = 1;
-            continue;
-        }
-        const loma_layer *llp = &in->whole;
-        const loma_core *lcp = &in->core;
-        const loma_result *r = c.r;
-        char note[512];
-        bool warn;
-        for (int k = 0; loma_note_text(&c.notes, k, llp, lcp, note, sizeof note, &warn); k++)
-            fprintf(stderr, "evsim map: %s: layer %lld (%s): %s\n", warn ? "warning" : "note",
-                    (long long)l->id, llp->name, note);
-        if (json)
-            print_json(stdout, llp, lcp, r, (long long)l->id, c.from_cache);
-        else
-            print_text(stdout, llp, lcp, r, (long long)l->id);
+    if (access(c->cache_path, F_OK) == 0 && loma_cache_load(in->cache, c->cache_path, &err)) {
+        fprintf(stderr, "evsim map: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_inputs(map_inputs *in)
+{
+    loma_cache_free(in->cache);
+    cfg_core_free(in->core);
+    cfg_workload_free(in->w);
+    cfg_mapping_free(in->m);
+    cfg_errors_clear(&in->e);
+}
+
+static void print_notes(const cfg_layer *l, const adapt_loma_in *in, const loma_notes *n)
+{
+    char note[512];
+    bool warn;
+    for (int k = 0; loma_note_text(n, k, &in->whole, &in->core, note, sizeof note, &warn); k++)
+        fprintf(stderr, "evsim map: %s: layer %lld (%s): %s\n", warn ? "warning" : "note",
+                (long long)l->id, in->whole.name, note);
+}
+
+/* Maps one layer through the costing entry point and prints it; 0 or -1. */
+static int map_layer(const map_cli *c, const map_inputs *mi, const cfg_layer *l,
+                     adapt_loma_in *in, loma_result *own)
+{
+    const cfg_map_entry *me = cfg_mapping_find(mi->m, l);
+    if (!me) {
+        fprintf(stderr, "evsim map: layer %lld (%s): no mapping entry (name, operator_type or "
+                        "default) in %s\n", (long long)l->id, l->name, c->mp);
+        return -1;
+    }
+    loma_error err;
+    loma_costed out;
+    int bad = adapt_loma_all(mi->core, l, me, in, &err);
+    if (!bad) {
+        loma_job job = adapt_loma_job(in, &in->whole, &c->opt);
+        bad = loma_cost(mi->cache, &job, own, &out, &err);
+    }
+    if (bad) {
+        fprintf(stderr, "evsim map: %s\n", err.msg);
+        return -1;
+    }
+    print_notes(l, in, &out.notes);
+    if (c->json)
+        print_json(stdout, &in->whole, &in->core, out.r, (long long)l->id, out.from_cache);
+    else
+        print_text(stdout, &in->whole, &in->core, out.r, (long long)l->id);
+    return 0;
+}
+
+static int map_layers(const map_cli *c, const map_inputs *mi)
+{
+    adapt_loma_in *in = malloc(sizeof *in);
+    loma_result *own = malloc(sizeof *own);
+    int rc = 0, done = 0;
+    if (!in || !own) {
+        fprintf(stderr, "evsim map: out of memory\n");
         free(own);
         free(in);
+        return 1;
     }
-    if (cache && rc == 0) {
+    for (int i = 0; i < mi->w->n_layers; i++) {
+        const cfg_layer *l = &mi->w->layers[i];
+        if (c->has_layer && l->id != c->layer_id)
+            continue;
+        done++;
+        if (map_layer(c, mi, l, in, own) != 0)
+            rc = 1;
+    }
+    free(own);
+    free(in);
+    if (c->has_layer && !done) {
+        fprintf(stderr, "evsim map: no layer with id %lld in %s\n", c->layer_id, c->wl);
+        rc = 1;
+    }
+    return rc;
+}
+
+int cli_map_main(int argc, char **argv)
+{
+    map_cli c = {.opt = {LOMA_CRIT_LATENCY, 6, 0, 0}};
+    int prc = parse(&c, argc, argv);
+    if (prc)
+        return prc - 1;
+    map_inputs mi = {0};
+    int rc = load_inputs(&c, &mi) ? 1 : map_layers(&c, &mi);
+    if (mi.cache && rc == 0) {
         loma_error err;
-        if (loma_cache_save(cache, cache_path, &err)) {
+        if (loma_cache_save(mi.cache, c.cache_path, &err)) {
             fprintf(stderr, "evsim map: %s\n", err.msg);
             rc = 1;
         }
     }
-    if (has_layer && !done) {
-        fprintf(stderr, "evsim map: no layer with id %lld in %s\n", layer_id, wl);
-        rc = 1;
-    }
-out:
-    loma_cache_free(cache);
-    cfg_core_free(core);
-    cfg_workload_free(w);
-    cfg_mapping_free(m);
-    cfg_errors_clear(&e);
+    free_inputs(&mi);
     return rc;
 }
