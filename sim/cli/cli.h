@@ -45,7 +45,9 @@ typedef enum {
     CLI_CUSTOM  /* parsed by the row's `parse` */
 } cli_kind;
 
-/* A CLI_CUSTOM value parser: 0, or -1 with what was expected in msg. */
+/* A CLI_CUSTOM value parser: 0; -1 with what was expected in msg (the
+ * error reads "--opt: expected MSG, found 'V'"); or -2 with the whole
+ * message in msg. */
 typedef int (*cli_parse_fn)(const char *v, void *ptr, char *msg, size_t len);
 /* Writes the default shown in the help; "" shows none. */
 typedef void (*cli_show_fn)(const void *ptr, char *buf, size_t len);

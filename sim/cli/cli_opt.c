@@ -195,7 +195,10 @@ static int one_option(const cli_spec *s, int argc, char **argv, int *i)
         return cli_usage_error(s, "option '%s' needs a value", a);
     const char *v = takes_value(o) ? argv[++*i] : NULL;
     char msg[256] = "";
-    if (set_value(o, v, msg, sizeof msg) != 0)
+    int rc = set_value(o, v, msg, sizeof msg);
+    if (rc == -2)
+        return cli_usage_error(s, "%s", msg);
+    if (rc != 0)
         return cli_usage_error(s, "--%s: expected %s, found '%s'", o->name, msg, v);
     return 0;
 }
