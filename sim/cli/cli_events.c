@@ -122,6 +122,8 @@ static void print_json(const char *path, const ev_info *in, const ev_stats *s)
     printf("]}}\n");
 }
 
+static void print_histogram(const ev_info *in, const ev_stats *s);
+
 static void print_text(const char *path, const ev_info *in, const ev_stats *s)
 {
     char a[48], b[48], c[48];
@@ -170,6 +172,14 @@ static void print_text(const char *path, const ev_info *in, const ev_stats *s)
     if (in->time_records)
         printf("time base   %llu TIME_HIGH records, %llu counter wraps\n",
                (unsigned long long)in->time_records, (unsigned long long)in->time_wraps);
+    print_histogram(in, s);
+}
+
+/* The event rate per bin, with a bar scaled to the busiest bin. */
+static void print_histogram(const ev_info *in, const ev_stats *s)
+{
+    char a[48], b[48];
+    const uint64_t org = in->t_origin_us;
     size_t used = ev_stats_bins_used(s);
     if (!used)
         return;

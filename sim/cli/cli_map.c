@@ -28,10 +28,10 @@ static void print_loop(FILE *out, const loma_layer *ll, const loma_loop *l)
         fprintf(out, "%s %.3g", ll->dim_name[l->dim], l->size);
 }
 
-static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
-                       long long id)
+/* The spatial unrolling and the temporal loops per operand and level. */
+static void print_levels(FILE *out, const loma_layer *ll, const loma_core *lc,
+                         const loma_result *r)
 {
-    fprintf(out, "layer %lld (%s) on %s\n", id, ll->name, lc->name);
     fprintf(out, "  spatial:");
     for (int i = 0; i < r->n_spatial; i++) {
         fprintf(out, " %s:", lc->oa_name[r->sp_oa[i]]);
@@ -53,8 +53,27 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
             fprintf(out, "\n");
         }
     }
-    /* ZigZag's loop-nest view: the whole ordering, outermost first, with
-     * the memory each operand fetches that loop's data from */
+}
+
+/* The memory operand op fetches loop i (of the ordering) from. */
+static const char *loop_memory(const loma_core *lc, const loma_result *r, int op, int i)
+{
+    int pos = 0, lv = 0;
+    for (lv = 0; lv < r->n_levels[op]; lv++) {
+        if (i < pos + r->n_loops[op][lv])
+            break;
+        pos += r->n_loops[op][lv];
+    }
+    if (lv >= r->n_levels[op])
+        lv = r->n_levels[op] - 1;
+    return lc->mem[r->mem_of[op][lv]].name;
+}
+
+/* ZigZag's loop-nest view: the whole ordering, outermost first, with the
+ * memory each operand fetches that loop's data from. */
+static void print_nest(FILE *out, const loma_layer *ll, const loma_core *lc,
+                       const loma_result *r)
+{
     fprintf(out, "  loop nest, outermost first (memory per operand):\n");
     fprintf(out, "    %-32s", "");
     for (int op = 0; op < LOMA_N_OPS; op++)
@@ -66,18 +85,8 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
         snprintf(loop, sizeof loop, "%*sfor %s in [0, %lld):", 2 * depth, "",
                  ll->dim_name[r->order[i].dim], (long long)r->order[i].size);
         fprintf(out, "    %-32s", loop);
-        for (int op = 0; op < LOMA_N_OPS; op++) {
-            int pos = 0, lv = 0;
-            const char *sep = op + 1 < LOMA_N_OPS ? "-16" : "";
-            for (lv = 0; lv < r->n_levels[op]; lv++) {
-                if (i < pos + r->n_loops[op][lv])
-                    break;
-                pos += r->n_loops[op][lv];
-            }
-            if (lv >= r->n_levels[op])
-                lv = r->n_levels[op] - 1;
-            fprintf(out, *sep ? " %-16s" : " %s", lc->mem[r->mem_of[op][lv]].name);
-        }
+        for (int op = 0; op < LOMA_N_OPS; op++)
+            fprintf(out, op + 1 < LOMA_N_OPS ? " %-16s" : " %s", loop_memory(lc, r, op, i));
         fprintf(out, "\n");
     }
     for (int i = 0; i < r->n_spatial; i++) {
@@ -86,6 +95,11 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
                  ll->dim_name[r->sp_loop[i].dim], (long long)r->sp_loop[i].size);
         fprintf(out, "    %-32s %s\n", loop, lc->oa_name[r->sp_oa[i]]);
     }
+}
+
+static void print_costs(FILE *out, const loma_layer *ll, const loma_core *lc,
+                        const loma_result *r)
+{
     fprintf(out, "  latency %.0f cycles (ideal %.0f, temporal %.0f, stall %.0f, onload %.0f, "
                  "offload %.0f), utilisation %.3f\n",
             r->latency_cycles, r->ideal_cycles, r->ideal_temporal_cycles, r->stall_cycles,
@@ -101,6 +115,15 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
             (unsigned long long)r->chosen_index, r->wall_s);
 }
 
+static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
+                       long long id)
+{
+    fprintf(out, "layer %lld (%s) on %s\n", id, ll->name, lc->name);
+    print_levels(out, ll, lc, r);
+    print_nest(out, ll, lc, r);
+    print_costs(out, ll, lc, r);
+}
+
 static void json_str(FILE *out, const char *s)
 {
     fputc('"', out);
@@ -113,6 +136,53 @@ static void json_str(FILE *out, const char *s)
             fputc(*s, out);
     }
     fputc('"', out);
+}
+
+static void json_loops(FILE *out, const loma_layer *ll, const loma_loop *l, int n)
+{
+    for (int i = 0; i < n; i++) {
+        fprintf(out, "%s[", i ? "," : "");
+        json_str(out, ll->dim_name[l[i].dim]);
+        fprintf(out, ",%.17g]", l[i].size);
+    }
+}
+
+static void json_spatial(FILE *out, const loma_layer *ll, const loma_core *lc,
+                         const loma_result *r)
+{
+    for (int o = 0; o < lc->n_oa; o++) {
+        fprintf(out, "%s", o ? "," : "");
+        json_str(out, lc->oa_name[o]);
+        fprintf(out, ":[");
+        int k = 0;
+        for (int i = 0; i < r->n_spatial; i++)
+            if (r->sp_oa[i] == o) {
+                fprintf(out, "%s[", k++ ? "," : "");
+                json_str(out, ll->dim_name[r->sp_loop[i].dim]);
+                fprintf(out, ",%.17g]", r->sp_loop[i].size);
+            }
+        fprintf(out, "]");
+    }
+}
+
+/* One memory level of one operand: energy, accesses, loops. */
+static void json_level(FILE *out, const loma_layer *ll, const loma_core *lc,
+                       const loma_result *r, int op, int lv)
+{
+    fprintf(out, "%s{\"memory\":", lv ? "," : "");
+    json_str(out, lc->mem[r->mem_of[op][lv]].name);
+    fprintf(out, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
+    for (int d = 0; d < LOMA_N_DIRS; d++)
+        fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                r->energy_dir_pj[op][lv][d]);
+    fprintf(out, "},\"word_accesses\":{");
+    for (int d = 0; d < LOMA_N_DIRS; d++)
+        fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                r->word_access[op][lv][d]);
+    fprintf(out, "},\"double_buffered\":%s,\"loops\":[",
+            r->double_buffer[op][lv + 1] ? "true" : "false");
+    json_loops(out, ll, r->loops[op][lv], r->n_loops[op][lv]);
+    fprintf(out, "]}");
 }
 
 static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
@@ -133,52 +203,18 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
             (unsigned long long)r->orderings_evaluated,
             (unsigned long long)r->orderings_valid, (unsigned long long)r->orderings_skipped,
             (unsigned long long)r->chosen_index);
-    for (int o = 0; o < lc->n_oa; o++) {
-        fprintf(out, "%s", o ? "," : "");
-        json_str(out, lc->oa_name[o]);
-        fprintf(out, ":[");
-        int k = 0;
-        for (int i = 0; i < r->n_spatial; i++)
-            if (r->sp_oa[i] == o) {
-                fprintf(out, "%s[", k++ ? "," : "");
-                json_str(out, ll->dim_name[r->sp_loop[i].dim]);
-                fprintf(out, ",%.17g]", r->sp_loop[i].size);
-            }
-        fprintf(out, "]");
-    }
+    json_spatial(out, ll, lc, r);
     fprintf(out, "},\"temporal_mapping\":{");
     for (int op = 0; op < LOMA_N_OPS; op++) {
         fprintf(out, "%s", op ? "," : "");
         json_str(out, ll->op_name[op]);
         fprintf(out, ":[");
-        for (int lv = 0; lv < r->n_levels[op]; lv++) {
-            fprintf(out, "%s{\"memory\":", lv ? "," : "");
-            json_str(out, lc->mem[r->mem_of[op][lv]].name);
-            fprintf(out, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
-            for (int d = 0; d < LOMA_N_DIRS; d++)
-                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
-                        r->energy_dir_pj[op][lv][d]);
-            fprintf(out, "},\"word_accesses\":{");
-            for (int d = 0; d < LOMA_N_DIRS; d++)
-                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
-                        r->word_access[op][lv][d]);
-            fprintf(out, "},\"double_buffered\":%s,\"loops\":[",
-                    r->double_buffer[op][lv + 1] ? "true" : "false");
-            for (int i = 0; i < r->n_loops[op][lv]; i++) {
-                fprintf(out, "%s[", i ? "," : "");
-                json_str(out, ll->dim_name[r->loops[op][lv][i].dim]);
-                fprintf(out, ",%.17g]", r->loops[op][lv][i].size);
-            }
-            fprintf(out, "]}");
-        }
+        for (int lv = 0; lv < r->n_levels[op]; lv++)
+            json_level(out, ll, lc, r, op, lv);
         fprintf(out, "]");
     }
     fprintf(out, "},\"ordering\":[");
-    for (int i = 0; i < r->n_order; i++) {
-        fprintf(out, "%s[", i ? "," : "");
-        json_str(out, ll->dim_name[r->order[i].dim]);
-        fprintf(out, ",%.17g]", r->order[i].size);
-    }
+    json_loops(out, ll, r->order, r->n_order);
     fprintf(out, "],\"from_cache\":%s,\"wall_s\":%.9f}\n", from_cache ? "true" : "false",
             r->wall_s);
 }

@@ -25,6 +25,53 @@ static int dir_of(int cfg_dir)
     }
 }
 
+/* One dimension relation (IX = 1*OX + 1*FX) as a window dim of the
+ * operand that indexes it, its full size after padding or as given. */
+static int fill_window(const cfg_layer *l, const cfg_relation *rel, loma_layer *ll,
+                       loma_error *err)
+{
+    int op = -1;
+    for (int k = 0; k < 3 && op < 0; k++)
+        for (int i = 0; i < l->operands[k].n_idx; i++)
+            if (!strcmp(l->operands[k].idx[i], rel->lhs))
+                op = k;
+    if (op < 0)
+        return 0; /* a relation no operand uses */
+    if (rel->n_terms != 2)
+        return ERR("layer %s: relation for %s has %d terms (the mapper needs two)", lname(l),
+                   rel->lhs, rel->n_terms);
+    if (ll->n_pr >= LOMA_MAX_PR)
+        return ERR("layer %s: more than %d window dims", lname(l), LOMA_MAX_PR);
+    loma_pr *p = &ll->pr[ll->n_pr];
+    snprintf(p->name, sizeof p->name, "%s", rel->lhs);
+    p->op = op;
+    p->dim_a = cfg_layer_dim(l, rel->dim[0]);
+    p->dim_b = cfg_layer_dim(l, rel->dim[1]);
+    if (p->dim_a < 0 || p->dim_b < 0)
+        return ERR("layer %s: relation for %s names a dim not in loop_dims", lname(l),
+                   rel->lhs);
+    if (rel->coef[0] <= 0 || rel->coef[1] <= 0)
+        return ERR("layer %s: relation for %s has a coefficient <= 0", lname(l), rel->lhs);
+    p->sa = (uint64_t)rel->coef[0];
+    p->sb = (uint64_t)rel->coef[1];
+    p->total = UINT64_MAX;
+    double full = loma_pr_extent(p, (double)l->sizes[p->dim_a], (double)l->sizes[p->dim_b]);
+    int k = -1;
+    for (int i = 0; i < l->n_pr_dims; i++)
+        if (!strcmp(l->pr_dims[i], rel->lhs))
+            k = i;
+    if (k >= 0 && l->has_pr_sizes)
+        full = (double)l->pr_sizes[k];
+    else if (k >= 0 && l->has_padding)
+        full -= (double)(l->padding[k][0] + l->padding[k][1]);
+    if (full < 1)
+        return ERR("layer %s: window dim %s has size %.0f after padding", lname(l), rel->lhs,
+                   full);
+    p->total = (uint64_t)full;
+    ll->n_pr++;
+    return 0;
+}
+
 static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
 {
     memset(ll, 0, sizeof *ll);
@@ -53,60 +100,21 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
     ll->prec_final_bits = (unsigned)(l->operands[0].final_precision_bits > 0
                                          ? l->operands[0].final_precision_bits
                                          : l->operands[0].precision_bits);
-    for (int r = 0; r < l->n_relations; r++) {
-        const cfg_relation *rel = &l->relations[r];
-        int op = -1;
-        for (int k = 0; k < 3 && op < 0; k++)
-            for (int i = 0; i < l->operands[k].n_idx; i++)
-                if (!strcmp(l->operands[k].idx[i], rel->lhs))
-                    op = k;
-        if (op < 0)
-            continue; /* a relation no operand uses */
-        if (rel->n_terms != 2)
-            return ERR("layer %s: relation for %s has %d terms (the mapper needs two)", lname(l),
-                       rel->lhs, rel->n_terms);
-        if (ll->n_pr >= LOMA_MAX_PR)
-            return ERR("layer %s: more than %d window dims", lname(l), LOMA_MAX_PR);
-        loma_pr *p = &ll->pr[ll->n_pr];
-        snprintf(p->name, sizeof p->name, "%s", rel->lhs);
-        p->op = op;
-        p->dim_a = cfg_layer_dim(l, rel->dim[0]);
-        p->dim_b = cfg_layer_dim(l, rel->dim[1]);
-        if (p->dim_a < 0 || p->dim_b < 0)
-            return ERR("layer %s: relation for %s names a dim not in loop_dims", lname(l),
-                       rel->lhs);
-        if (rel->coef[0] <= 0 || rel->coef[1] <= 0)
-            return ERR("layer %s: relation for %s has a coefficient <= 0", lname(l), rel->lhs);
-        p->sa = (uint64_t)rel->coef[0];
-        p->sb = (uint64_t)rel->coef[1];
-        p->total = UINT64_MAX;
-        double full = loma_pr_extent(p, (double)l->sizes[p->dim_a], (double)l->sizes[p->dim_b]);
-        int k = -1;
-        for (int i = 0; i < l->n_pr_dims; i++)
-            if (!strcmp(l->pr_dims[i], rel->lhs))
-                k = i;
-        if (k >= 0 && l->has_pr_sizes)
-            full = (double)l->pr_sizes[k];
-        else if (k >= 0 && l->has_padding)
-            full -= (double)(l->padding[k][0] + l->padding[k][1]);
-        if (full < 1)
-            return ERR("layer %s: window dim %s has size %.0f after padding", lname(l), rel->lhs,
-                       full);
-        p->total = (uint64_t)full;
-        ll->n_pr++;
-    }
+    for (int r = 0; r < l->n_relations; r++)
+        if (fill_window(l, &l->relations[r], ll, err))
+            return -1;
     return 0;
 }
 
-int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
-               loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err)
+/* The layer operand each memory operand holds (-1: none), from the
+ * mapping's memory_operand_links or the default O/W/I names. */
+static int link_operands(const cfg_layer *layer, const cfg_map_entry *me,
+                         int lop_of_mop[CFG_MOP_COUNT], loma_error *err)
 {
-    if (fill_layer(layer, ll, err))
-        return -1;
-    /* layer operand of each memory operand */
-    int lop_of_mop[CFG_MOP_COUNT] = {-1, -1, -1};
     static const char *def_names[3] = {"O", "W", "I"};
     static const int def_mop[3] = {CFG_MOP_O, CFG_MOP_I2, CFG_MOP_I1};
+    for (int i = 0; i < CFG_MOP_COUNT; i++)
+        lop_of_mop[i] = -1;
     for (int op = 0; op < 3; op++) {
         int mop = -1;
         if (me && me->has_links) {
@@ -121,6 +129,55 @@ int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry
                        layer->operands[op].name);
         lop_of_mop[mop] = op;
     }
+    return 0;
+}
+
+static void fill_port(const cfg_memory *cm, const cfg_port *cp,
+                      const int lop_of_mop[CFG_MOP_COUNT], loma_port *lp)
+{
+    static const int dirs[4] = {CFG_DIR_FH, CFG_DIR_TL, CFG_DIR_FL, CFG_DIR_TH};
+    snprintf(lp->name, sizeof lp->name, "%s", cp->name);
+    lp->can_read = cp->type != CFG_PORT_WRITE;
+    lp->can_write = cp->type != CFG_PORT_READ;
+    lp->bw_min_bits = cp->bw_min_bits;
+    lp->bw_max_bits = cp->bw_max_bits;
+    for (int i = 0; i < cm->n_operands; i++) {
+        int mop = cm->operands[i], op = lop_of_mop[mop];
+        if (op < 0)
+            continue;
+        for (int q = 0; q < 4; q++)
+            if (cp->alloc_mask & CFG_ALLOC_BIT(mop, dirs[q])) {
+                lp->alloc_op[lp->n_alloc] = op;
+                lp->alloc_dir[lp->n_alloc] = dir_of(dirs[q]);
+                lp->n_alloc++;
+            }
+    }
+}
+
+static void fill_memory(const cfg_memory *cm, const int lop_of_mop[CFG_MOP_COUNT],
+                        loma_memory *m)
+{
+    snprintf(m->name, sizeof m->name, "%s", cm->name);
+    m->size_bits = (double)cm->size_bits;
+    m->r_cost_pj = cm->r_cost_pj;
+    m->w_cost_pj = cm->w_cost_pj;
+    for (int i = 0; i < cm->n_operands; i++) {
+        int op = lop_of_mop[cm->operands[i]];
+        if (op >= 0)
+            m->ops[m->n_ops++] = op;
+    }
+    for (int s = 0; s < cm->n_served; s++)
+        m->served_mask |= 1u << cm->served[s];
+    m->n_ports = cm->n_ports > LOMA_MAX_PORTS ? LOMA_MAX_PORTS : cm->n_ports;
+    for (int p = 0; p < m->n_ports; p++)
+        fill_port(cm, &cm->ports[p], lop_of_mop, &m->port[p]);
+}
+
+/* The core as the mapper sees it. Filled from zero, so equal descriptions
+ * are equal bytes (loma_core_id hashes them). */
+static int fill_core(const cfg_core *core, const int lop_of_mop[CFG_MOP_COUNT], loma_core *lc,
+                     loma_error *err)
+{
     memset(lc, 0, sizeof *lc);
     snprintf(lc->name, sizeof lc->name, "%s", core->name);
     if (core->n_mems > LOMA_MAX_MEMS || core->n_oa_dims > LOMA_MAX_OA)
@@ -132,45 +189,17 @@ int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry
         snprintf(lc->oa_name[o], sizeof lc->oa_name[o], "%s", core->oa_dims[o]);
         lc->oa_size[o] = core->oa_sizes[o];
     }
-    for (int k = 0; k < core->n_mems; k++) {
-        const cfg_memory *cm = &core->mems[k];
-        loma_memory *m = &lc->mem[k];
-        snprintf(m->name, sizeof m->name, "%s", cm->name);
-        m->size_bits = (double)cm->size_bits;
-        m->r_cost_pj = cm->r_cost_pj;
-        m->w_cost_pj = cm->w_cost_pj;
-        for (int i = 0; i < cm->n_operands; i++) {
-            int op = lop_of_mop[cm->operands[i]];
-            if (op >= 0)
-                m->ops[m->n_ops++] = op;
-        }
-        for (int s = 0; s < cm->n_served; s++)
-            m->served_mask |= 1u << cm->served[s];
-        m->n_ports = cm->n_ports > LOMA_MAX_PORTS ? LOMA_MAX_PORTS : cm->n_ports;
-        for (int p = 0; p < m->n_ports; p++) {
-            const cfg_port *cp = &cm->ports[p];
-            loma_port *lp = &m->port[p];
-            snprintf(lp->name, sizeof lp->name, "%s", cp->name);
-            lp->can_read = cp->type != CFG_PORT_WRITE;
-            lp->can_write = cp->type != CFG_PORT_READ;
-            lp->bw_min_bits = cp->bw_min_bits;
-            lp->bw_max_bits = cp->bw_max_bits;
-            static const int dirs[4] = {CFG_DIR_FH, CFG_DIR_TL, CFG_DIR_FL, CFG_DIR_TH};
-            for (int i = 0; i < cm->n_operands; i++) {
-                int mop = cm->operands[i], op = lop_of_mop[mop];
-                if (op < 0)
-                    continue;
-                for (int q = 0; q < 4; q++)
-                    if (cp->alloc_mask & CFG_ALLOC_BIT(mop, dirs[q])) {
-                        lp->alloc_op[lp->n_alloc] = op;
-                        lp->alloc_dir[lp->n_alloc] = dir_of(dirs[q]);
-                        lp->n_alloc++;
-                    }
-            }
-        }
-    }
+    for (int k = 0; k < core->n_mems; k++)
+        fill_memory(&core->mems[k], lop_of_mop, &lc->mem[k]);
+    return 0;
+}
+
+/* The mapping's spatial unrolling; OA dims it does not name are left to
+ * the mapper. */
+static int fill_spatial(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
+                        loma_spatial *ls, loma_error *err)
+{
     memset(ls, 0, sizeof *ls);
-    /* OA dims the mapping does not name are left to the mapper */
     for (int o = 0; o < core->n_oa_dims; o++) {
         bool named = false;
         for (int s = 0; me && s < me->n_spatial; s++)
@@ -178,24 +207,33 @@ int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry
                 named = true;
         ls->free_oa[o] = !named;
     }
-    if (me)
-        for (int s = 0; s < me->n_spatial; s++) {
-            int o = cfg_core_oa_dim(core, me->spatial[s].oa_dim);
-            if (o < 0)
-                return ERR("layer %s: spatial mapping names %s, which core %s lacks", lname(layer),
-                           me->spatial[s].oa_dim, core->name);
-            for (int u = 0; u < me->spatial[s].n_unrolls; u++) {
-                int d = cfg_layer_dim(layer, me->spatial[s].unrolls[u].dim);
-                if (d < 0)
-                    continue; /* a dim the layer lacks is dropped, as ZigZag does */
-                if (ls->n_unrolls[o] >= LOMA_MAX_UNROLLS)
-                    return ERR("layer %s: too many unrolls on %s", lname(layer), core->oa_dims[o]);
-                ls->dim[o][ls->n_unrolls[o]] = d;
-                ls->factor[o][ls->n_unrolls[o]] = me->spatial[s].unrolls[u].factor;
-                ls->n_unrolls[o]++;
-            }
+    for (int s = 0; me && s < me->n_spatial; s++) {
+        int o = cfg_core_oa_dim(core, me->spatial[s].oa_dim);
+        if (o < 0)
+            return ERR("layer %s: spatial mapping names %s, which core %s lacks", lname(layer),
+                       me->spatial[s].oa_dim, core->name);
+        for (int u = 0; u < me->spatial[s].n_unrolls; u++) {
+            int d = cfg_layer_dim(layer, me->spatial[s].unrolls[u].dim);
+            if (d < 0)
+                continue; /* a dim the layer lacks is dropped, as ZigZag does */
+            if (ls->n_unrolls[o] >= LOMA_MAX_UNROLLS)
+                return ERR("layer %s: too many unrolls on %s", lname(layer), core->oa_dims[o]);
+            ls->dim[o][ls->n_unrolls[o]] = d;
+            ls->factor[o][ls->n_unrolls[o]] = me->spatial[s].unrolls[u].factor;
+            ls->n_unrolls[o]++;
         }
+    }
     return 0;
+}
+
+int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
+               loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err)
+{
+    int lop_of_mop[CFG_MOP_COUNT];
+    if (fill_layer(layer, ll, err) || link_operands(layer, me, lop_of_mop, err) ||
+        fill_core(core, lop_of_mop, lc, err))
+        return -1;
+    return fill_spatial(core, layer, me, ls, err);
 }
 
 int adapt_loma_order(const cfg_layer *layer, const cfg_map_entry *me, loma_order *out,
