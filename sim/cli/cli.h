@@ -11,8 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config/config.h"
-#include "trace/trc.h"
+#include "run/run.h"
 
 #define EVSIM_VERSION "0.1.0"
 

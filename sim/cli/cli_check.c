@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "config/config.h"
 
 static const char synopsis[] =
     "usage: evsim check [--quiet] FILE...\n"

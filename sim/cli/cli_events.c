@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "input/ev_reader.h"
-#include "input/ev_stats.h"
+#include "run/standalone.h"
 
 #define BATCH_EVENTS 4096
 

@@ -7,8 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "config/config.h"
-#include "run/adapt_loma.h"
+#include "run/standalone.h"
 
 static const char synopsis[] =
     "usage: evsim map --hw CORE.yaml --workload LAYERS.yaml --mapping MAP.yaml [options]\n"

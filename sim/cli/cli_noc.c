@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "noc/noc_traffic.h"
-#include "noc/trc_noc.h"
+#include "run/standalone.h"
 
 static const char synopsis[] =
     "usage: evsim noc [OPTIONS]\n"
