@@ -20,6 +20,7 @@ have_pc libprotobuf-c || have_hdr protobuf-c/protobuf-c.h || need libprotobuf-c-
 command -v protoc-c >/dev/null 2>&1 || need protobuf-c-compiler
 have_hdr uthash.h || need uthash-dev
 have_pc check || have_hdr check.h || need check
+have_pc libcjson || have_hdr cjson/cJSON.h || need libcjson-dev
 
 with_validator=0 with_fuzzer=0
 for a in "$@"; do

@@ -1,0 +1,72 @@
+/* outfile.c -- write to PATH.tmp, rename onto PATH when complete; see
+ * base.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base.h"
+
+static void release(base_outfile *o)
+{
+    base_free(o->path);
+    base_free(o->tmp);
+    o->f = NULL;
+    o->path = o->tmp = NULL;
+}
+
+int base_out_open(base_outfile *o, const char *path, const char *mode, base_error *err)
+{
+    o->f = NULL;
+    o->path = base_strdup(path);
+    size_t n = strlen(path);
+    o->tmp = base_malloc(n + 5);
+    if (!o->path || !o->tmp) {
+        release(o);
+        return base_fail(err, "%s: out of memory", path);
+    }
+    memcpy(o->tmp, path, n);
+    memcpy(o->tmp + n, ".tmp", 5);
+    o->f = fopen(o->tmp, mode);
+    if (!o->f) {
+        base_fail(err, "cannot write %s: %s", o->tmp, strerror(errno));
+        release(o);
+        return -1;
+    }
+    return 0;
+}
+
+int base_out_commit(base_outfile *o, base_error *err)
+{
+    if (!o->f) {
+        release(o);
+        return base_fail(err, "output file not open");
+    }
+    int bad = ferror(o->f);
+    int e = bad ? EIO : 0;
+    if (fclose(o->f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    o->f = NULL;
+    if (!bad && rename(o->tmp, o->path) != 0) {
+        bad = 1;
+        e = errno;
+    }
+    if (bad) {
+        base_fail(err, "cannot write %s: %s", o->path, strerror(e ? e : EIO));
+        remove(o->tmp);
+        release(o);
+        return -1;
+    }
+    release(o);
+    return 0;
+}
+
+void base_out_abort(base_outfile *o)
+{
+    if (o->f) {
+        fclose(o->f);
+        remove(o->tmp);
+    }
+    release(o);
+}
