@@ -230,7 +230,7 @@ int cli_check_main(int argc, char **argv)
         {.name = "quiet", .short_name = 'q', .kind = CLI_FLAG, .ptr = &quiet,
          .help = "print only errors"},
         {.name = NULL}};
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    const char **files = base_calloc((size_t)argc + 1, sizeof *files);
     int n = 0;
     const cli_spec spec = {.cmd = "check", .synopsis = synopsis, .tables = {opts},
                            .pos = files, .max_pos = argc, .n_pos = &n};
@@ -242,11 +242,11 @@ int cli_check_main(int argc, char **argv)
     if (rc == 0 && n == 0)
         rc = cli_usage_error(&spec, "expected at least one FILE");
     if (rc) {
-        free(files);
+        base_free(files);
         return rc == 1 ? 0 : rc;
     }
     for (int i = 0; i < n; i++)
         rc |= check_one(files[i], quiet);
-    free(files);
+    base_free(files);
     return rc;
 }

@@ -363,13 +363,13 @@ static int map_layer(const map_cli *c, const map_inputs *mi, const cfg_layer *l,
 
 static int map_layers(const map_cli *c, const map_inputs *mi)
 {
-    adapt_loma_in *in = malloc(sizeof *in);
-    loma_result *own = malloc(sizeof *own);
+    adapt_loma_in *in = base_malloc(sizeof *in);
+    loma_result *own = base_malloc(sizeof *own);
     int rc = 0, done = 0;
     if (!in || !own) {
         fprintf(stderr, "evsim map: out of memory\n");
-        free(own);
-        free(in);
+        base_free(own);
+        base_free(in);
         return 1;
     }
     for (int i = 0; i < mi->w->n_layers; i++) {
@@ -380,8 +380,8 @@ static int map_layers(const map_cli *c, const map_inputs *mi)
         if (map_layer(c, mi, l, in, own) != 0)
             rc = 1;
     }
-    free(own);
-    free(in);
+    base_free(own);
+    base_free(in);
     if (c->has_layer && !done) {
         fprintf(stderr, "evsim map: no layer with id %lld in %s\n", c->layer_id, c->wl);
         rc = 1;

@@ -111,10 +111,11 @@ static void print_failure(const run_result *res, const base_error *err)
 {
     if (res->load_errors.count > 0)
         cli_print_cfg_errors(stderr, "", &res->load_errors);
-    else if (err->file[0])
-        fprintf(stderr, "%s: %s\n", err->file, err->msg);
-    else
-        fprintf(stderr, "evsim run: %s\n", err->msg);
+    else {
+        char buf[BASE_MSG_MAX + BASE_PATH_MAX + 16];
+        fprintf(stderr, "%s%s\n", err->file[0] ? "" : "evsim run: ",
+                base_error_str(err, buf, sizeof buf));
+    }
 }
 
 static void print_result(const run_result *res)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/base.h"
 #include "run/adapt_loma.h"
 
 static int fail(plan_error *err, const char *fmt, ...)
@@ -368,7 +369,7 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
                        const loma_options *opt, double *load_ps,
                        plan_error *err)
 {
-    layer_build *b = calloc(1, sizeof *b);
+    layer_build *b = base_calloc(1, sizeof *b);
     if (!b)
         return fail(err, "out of memory");
     *b = (layer_build){.p = p, .s = s, .li = li, .l = &s->workload->layers[li],
@@ -390,7 +391,7 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
             goto out;
     rc = 0;
 out:
-    free(b);
+    base_free(b);
     return rc;
 }
 

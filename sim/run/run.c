@@ -2,26 +2,11 @@
 #include "run/run.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* Fills the error record (no file position) and returns -1. */
-static int run_fail(base_error *e, const char *file, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int run_fail(base_error *e, const char *file, const char *fmt, ...)
-{
-    memset(e, 0, sizeof *e);
-    snprintf(e->file, sizeof e->file, "%s", file ? file : "");
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 void run_options_default(run_options *o)
 {
@@ -47,8 +32,8 @@ static int load(run_state *st, base_error *err)
     if (res->scenario)
         return 0;
     if (res->load_errors.count > 0)
-        return run_fail(err, NULL, "%s", res->load_errors.msgs[0]);
-    return run_fail(err, st->path, "does not load");
+        return base_fail(err, "%s", res->load_errors.msgs[0]);
+    return base_fail_at(err, st->path, 0, 0, "does not load");
 }
 
 static int open_cache(run_state *st, base_error *err)
@@ -58,9 +43,9 @@ static int open_cache(run_state *st, base_error *err)
         return 0;
     loma_error le;
     if (!(st->res->cache = loma_cache_new()))
-        return run_fail(err, NULL, "out of memory");
+        return base_fail(err, "out of memory");
     if (access(cp, F_OK) == 0 && loma_cache_load(st->res->cache, cp, &le) != 0)
-        return run_fail(err, NULL, "%s", le.msg);
+        return base_fail(err, "%s", le.msg);
     return 0;
 }
 
@@ -88,7 +73,7 @@ static int build_plan(run_state *st, base_error *err)
     plan_error pe;
     st->res->plan = plan_build(st->res->scenario, &st->o->mapper, st->res->cache, &pe);
     if (!st->res->plan)
-        return run_fail(err, st->path, "%s", pe.msg);
+        return base_fail_at(err, st->path, 0, 0, "%s", pe.msg);
     emit_notes(st);
     return 0;
 }
@@ -113,7 +98,7 @@ static int make_out_dir(run_state *st, base_error *err)
     const char *dir = st->res->scenario->out_dir;
     if (!dir[0] || mkdir(dir, 0777) == 0 || errno == EEXIST)
         return 0;
-    return run_fail(err, st->path, "cannot create output directory %s: %s", dir,
+    return base_fail_at(err, st->path, 0, 0, "cannot create output directory %s: %s", dir,
                     strerror(errno));
 }
 
@@ -127,7 +112,7 @@ static int open_trace(run_state *st, const trc_request *tr, base_error *err)
     uint64_t core_cycle_ps = (uint64_t)(1000.0 / s->chip->clock_ghz + 0.5);
     if (trc_request_options(tr, core_cycle_ps, &to, &te) != 0 ||
         !(st->w = trc_open(tr->path, &to, &te)))
-        return run_fail(err, NULL, "trace: %s", te.msg);
+        return base_fail(err, "trace: %s", te.msg);
     return 0;
 }
 
@@ -143,7 +128,7 @@ static int run_chip(run_state *st, const trc_request *tr, base_error *err)
                        .progress_ctx = o->progress_ctx};
     csim_error ce;
     if (csim_run(s, st->res->plan, &co, &st->res->chip, &ce) != 0)
-        return run_fail(err, st->path, "simulation failed: %s", ce.msg);
+        return base_fail_at(err, st->path, 0, 0, "simulation failed: %s", ce.msg);
     return 0;
 }
 
@@ -155,7 +140,7 @@ static int close_trace(run_state *st, base_error *err)
     int rc = trc_close(st->w, st->res->chip.end_ps, &te);
     st->w = NULL;
     if (rc != 0)
-        return run_fail(err, NULL, "trace: %s", te.msg);
+        return base_fail(err, "trace: %s", te.msg);
     st->written[0] = true;
     return 0;
 }
@@ -167,13 +152,13 @@ static int write_reports(run_state *st, base_error *err)
     if (r->json_path[0]) {
         if (rpt_write_file(r->json_path, rpt_json, r->scenario, r->plan, &r->chip, msg,
                            sizeof msg) != 0)
-            return run_fail(err, NULL, "%s", msg);
+            return base_fail(err, "%s", msg);
         st->written[1] = true;
     }
     if (r->text_path[0]) {
         if (rpt_write_file(r->text_path, rpt_text, r->scenario, r->plan, &r->chip, msg,
                            sizeof msg) != 0)
-            return run_fail(err, NULL, "%s", msg);
+            return base_fail(err, "%s", msg);
         st->written[2] = true;
     }
     return 0;
@@ -184,7 +169,7 @@ static int save_cache(run_state *st, base_error *err)
 {
     loma_error le;
     if (st->o->cache_path && loma_cache_save(st->res->cache, st->o->cache_path, &le) != 0)
-        return run_fail(err, NULL, "%s", le.msg);
+        return base_fail(err, "%s", le.msg);
     return 0;
 }
 
