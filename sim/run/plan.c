@@ -303,7 +303,11 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
     loma_costed c;
     loma_error le;
     if (loma_cost(p->cache, &job, NULL, &c, &le) != 0)
-        return fail(err, "%s", le.msg);
+        return fail(err, "%s%s", le.msg,
+                    job.order && (b->split.n || b->tiles.n)
+                        ? " (a temporal_ordering applies to each CN of the tiling; "
+                          "'*' sizes take the rest of a dim)"
+                        : "");
     const loma_result *r = c.r;
     if (!c.from_cache) {
         p->unique_cns++;

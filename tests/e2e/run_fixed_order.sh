@@ -62,5 +62,18 @@ check "partial ordering: both note it" \
   'grep -q "temporal_ordering has .\*. loops and is not applied" "$tmp/mstar.err" &&
    grep -q "temporal_ordering has .\*. loops and is not applied" "$tmp/rstar.err"'
 
+# With intra-core tiling the ordering applies to each CN: whole-layer sizes
+# are refused with a hint, '*' sizes take each CN's rest of the dim.
+sed 's/^  core_allocation: \[0\]/  core_allocation: [0]\n  intra_core_tiling: ["OY, all"]/' \
+  $D/conv1_fixed.mapping.yaml >"$tmp/tiled.mapping.yaml"
+sed "s#$tmp/star.mapping.yaml#$tmp/tiled.mapping.yaml#" "$tmp/star.yaml" >"$tmp/tiled.yaml"
+"$EVSIM" run "$tmp/tiled.yaml" -q --no-trace 2>"$tmp/tiled.err"; rc=$?
+check "tiled CNs with whole-layer ordering sizes: exit 1 with a hint (rc=$rc)" \
+  '[ $rc -eq 1 ] && grep -q "applies to each CN of the tiling" "$tmp/tiled.err"'
+sed -i "s/- \[OY, 28\]/- [OY, '*']/" "$tmp/tiled.mapping.yaml"
+"$EVSIM" run "$tmp/tiled.yaml" -q --no-trace --json "$tmp/tiled.json" 2>"$tmp/tiled.err"; rc=$?
+check "tiled CNs with '*' sizes: costed as given (rc=$rc: $(head -c 200 "$tmp/tiled.err"))" \
+  '[ $rc -eq 0 ] && grep -q "\"unique_cns\":1," "$tmp/tiled.json"'
+
 [ $fail -eq 0 ] && echo "PASS: run_fixed_order"
 exit $fail
