@@ -182,8 +182,8 @@ int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma
 
 /* Number of orderings the search would visit for the given temporal loop
  * sizes (after lpf merging); exposed for tests and warnings. */
-/* The extent of a window dim over a ranges of its two loop dims of sizes
- * a and b (ZigZag's full pr size, before padding). */
+/* The extent of a window dim when its two loop dims have sizes a and b
+ * (ZigZag's full pr size, before padding). */
 double loma_pr_extent(const loma_pr *p, double a, double b);
 
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
