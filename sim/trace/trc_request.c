@@ -32,7 +32,8 @@ int trc_request_options(const trc_request *r, uint64_t cycle_ps, trc_options *o,
     if (r->to.set)
         o->to_ps = to_ps(&r->to, cycle_ps);
     if (o->to_ps < o->from_ps) {
-        snprintf(err->msg, sizeof err->msg, "the trace window ends earlier than it starts (to < from)");
+        snprintf(err->msg, sizeof err->msg,
+                 "the trace window ends earlier than it starts (to < from)");
         return -1;
     }
     return 0;
