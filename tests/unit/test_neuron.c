@@ -13,7 +13,9 @@
 #include "base/rng.h"
 #include "neuron/conn.h"
 #include "neuron/neuron.h"
+#include "config/cfg_npy.h"
 #include "snn_ref.h"
+#include "test_skip.h"
 
 /* ---- recording emits ---------------------------------------------------- */
 
@@ -1080,6 +1082,183 @@ START_TEST(test_net_sigma_delta_cnn_equals_reference)
 }
 END_TEST
 
+/* ---- SENSIM's sigma-delta MNIST net on its own input events ---------------
+ * Its four layers as neuron groups and connections (Keras HWIO / [in, out]
+ * weights and H,W,C flatten order turned into ours), fed the recorded
+ * input event stream frame by frame; after each frame the last layer's
+ * output (the sum of the changes it sent) and every hidden layer's output
+ * must equal Keras' activations within 1e-5. Threshold 0 = no quantisation,
+ * as SENSIM's machine epsilon. */
+
+#define SENSIM_DIR "../shared/reference/snnpeers/sensim_mnist/"
+
+static float *npy_load(const char *file, const uint64_t *shape, uint32_t nd, cfg_npy *a)
+{
+    char path[256];
+    base_error e;
+    snprintf(path, sizeof path, SENSIM_DIR "%s", file);
+    ck_assert_msg(cfg_npy_read(path, 1.0, a, &e) == 0, "%s", e.msg);
+    ck_assert_msg(cfg_npy_check_shape(a, path, shape, nd, &e) == 0, "%s", e.msg);
+    return a->data;
+}
+
+typedef struct {
+    conn *c;
+    neu_group *g;
+    conn_shape out;
+} sd_layer;
+
+/* conv HWIO [kh][kw][ci][co] -> OIHW; bias per channel -> per neuron. */
+static void sensim_conv(sd_layer *L, const char *name, conn_shape in, uint32_t co, int relu)
+{
+    char f[64];
+    cfg_npy w, b;
+    snprintf(f, sizeof f, "%s_weights.npy", name);
+    const uint64_t ws[4] = {3, 3, in.c, co}, bs[1] = {co};
+    npy_load(f, ws, 4, &w);
+    snprintf(f, sizeof f, "%s_bias.npy", name);
+    npy_load(f, bs, 1, &b);
+    float *oihw = malloc(w.count * sizeof *oihw);
+    for (uint32_t o = 0; o < co; o++)
+        for (uint32_t i = 0; i < in.c; i++)
+            for (int k = 0; k < 9; k++)
+                oihw[(o * in.c + i) * 9 + (uint32_t)k] = w.data[((uint32_t)k * in.c + i) * co + o];
+    conn_params cp = {.kind = CONN_CONV2D, .in = in, .out_channels = co, .kh = 3, .kw = 3,
+                      .stride_h = 2, .stride_w = 2};
+    base_error e;
+    L->c = conn_new(&cp, oihw, w.count, &e);
+    ck_assert_msg(L->c != NULL, "%s", e.msg);
+    L->out = conn_out_shape(L->c);
+    neu_params np = np_of(NEU_SIGMA_DELTA, 0.0, NEU_RESET_ZERO, NEU_EVAL_INPUT);
+    np.act = relu ? NEU_ACT_RELU : NEU_ACT_NONE;
+    uint32_t n = conn_n_out(L->c), hw = L->out.h * L->out.w;
+    L->g = group_of(&np, n);
+    float *bn = malloc(n * sizeof *bn);
+    for (uint32_t k = 0; k < n; k++)
+        bn[k] = b.data[k / hw];
+    ck_assert_int_eq(neu_group_set_bias(L->g, bn, &e), 0);
+    free(bn), free(oihw);
+    cfg_npy_free(&w), cfg_npy_free(&b);
+}
+
+/* dense [in][out] with Keras' (h, w, c) input order -> (out, in) over our
+ * (c, h, w) order. */
+static void sensim_dense(sd_layer *L, conn_shape in)
+{
+    cfg_npy w, b;
+    const uint64_t ws[2] = {128, 10}, bs[1] = {10};
+    npy_load("den1_weights.npy", ws, 2, &w);
+    npy_load("den1_bias.npy", bs, 1, &b);
+    float *oi = malloc(1280 * sizeof *oi);
+    for (uint32_t c = 0; c < in.c; c++)
+        for (uint32_t h = 0; h < in.h; h++)
+            for (uint32_t x = 0; x < in.w; x++)
+                for (uint32_t o = 0; o < 10; o++)
+                    oi[o * 128 + (c * in.h + h) * in.w + x] =
+                        w.data[((h * in.w + x) * in.c + c) * 10 + o];
+    conn_params cp = {.kind = CONN_DENSE, .in = in, .out_features = 10};
+    base_error e;
+    L->c = conn_new(&cp, oi, 1280, &e);
+    L->out = conn_out_shape(L->c);
+    neu_params np = np_of(NEU_SIGMA_DELTA, 0.0, NEU_RESET_ZERO, NEU_EVAL_INPUT);
+    L->g = group_of(&np, 10);
+    ck_assert_int_eq(neu_group_set_bias(L->g, b.data, &e), 0);
+    free(oi);
+    cfg_npy_free(&w), cfg_npy_free(&b);
+}
+
+typedef struct {
+    sd_layer *L;
+    int l;
+} sd_emit;
+
+static void sd_emit_fn(void *ctx, uint32_t i, double value)
+{
+    sd_emit *e = ctx;
+    if (e->l == 3)
+        return;
+    add_ctx a = {e->L[e->l + 1].g, 0, value};
+    conn_fanout(e->L[e->l + 1].c, i, 0, conn_n_out(e->L[e->l + 1].c), add_visit, &a);
+}
+
+/* Keras' activation of (frame, layer, our index) from its (h, w, c) array. */
+static double keras_act(const cfg_npy *k, int frame, conn_shape s, uint32_t idx)
+{
+    uint32_t c = idx / (s.h * s.w), h = idx / s.w % s.h, x = idx % s.w;
+    return k->data[(size_t)frame * s.c * s.h * s.w + (h * s.w + x) * s.c + c];
+}
+
+static uint32_t sensim_frame(sd_layer *L, FILE *f, int frame, sd_emit *ctx)
+{
+    char line[256];
+    long pos = ftell(f);
+    double t, v;
+    int layer, h, w, c;
+    uint32_t events = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#') {
+            pos = ftell(f);
+            continue;
+        }
+        ck_assert_int_eq(sscanf(line, "%lf,%d,%d,%d,%d,%lf", &t, &layer, &h, &w, &c, &v), 6);
+        if (t >= 100000.0 * (frame + 1)) {
+            fseek(f, pos, SEEK_SET); /* the next frame's first event */
+            break;
+        }
+        pos = ftell(f);
+        add_ctx a = {L[0].g, 0, v};
+        conn_fanout(L[0].c, (uint32_t)((c * 28 + h) * 28 + w), 0, conn_n_out(L[0].c), add_visit,
+                    &a);
+        events++;
+    }
+    for (int l = 0; l < 4; l++)
+        neu_step(L[l].g, 1.0, sd_emit_fn, &ctx[l]);
+    return events;
+}
+
+START_TEST(test_sensim_sigma_delta_mnist_matches_keras)
+{
+    sd_layer L[4];
+    sensim_conv(&L[0], "con1", (conn_shape){1, 28, 28}, 8, 1);
+    sensim_conv(&L[1], "con2", L[0].out, 16, 1);
+    sensim_conv(&L[2], "con3", L[1].out, 32, 1);
+    sensim_dense(&L[3], (conn_shape){32, 2, 2});
+    ck_assert_uint_eq(L[0].out.h, 13);
+    ck_assert_uint_eq(L[1].out.h, 6);
+    ck_assert_uint_eq(L[2].out.h, 2);
+    cfg_npy k[4];
+    const uint64_t s1[4] = {3, 13, 13, 8}, s2[4] = {3, 6, 6, 16}, s3[4] = {3, 2, 2, 32},
+                   so[2] = {3, 10};
+    npy_load("keras_ref_L1_activations.npy", s1, 4, &k[0]);
+    npy_load("keras_ref_L2_activations.npy", s2, 4, &k[1]);
+    npy_load("keras_ref_L3_activations.npy", s3, 4, &k[2]);
+    npy_load("keras_ref_output_activations.npy", so, 2, &k[3]);
+    FILE *f = fopen(SENSIM_DIR "input_events.csv", "r");
+    ck_assert_ptr_nonnull(f);
+    sd_emit ctx[4];
+    for (int l = 0; l < 4; l++)
+        ctx[l] = (sd_emit){L, l};
+    double worst = 0;
+    for (int frame = 0; frame < 3; frame++) {
+        ck_assert_uint_gt(sensim_frame(L, f, frame, ctx), 50);
+        for (int l = 0; l < 4; l++)
+            for (uint32_t i = 0; i < neu_group_n(L[l].g); i++) {
+                double d = fabs(neu_sd_out(L[l].g, i) - keras_act(&k[l], frame, L[l].out, i));
+                ck_assert_msg(d <= 1e-5, "frame %d layer %d neuron %u: off by %g", frame, l, i, d);
+                worst = d > worst ? d : worst;
+            }
+    }
+    printf("sensim: 3 frames, 4 layers within %.3g of Keras\n", worst);
+    fflush(stdout);
+    fclose(f);
+    for (int l = 0; l < 4; l++) {
+        conn_free(L[l].c);
+        neu_group_free(L[l].g);
+        cfg_npy_free(&k[l]);
+    }
+}
+END_TEST
+
 static Suite *neuron_suite(void)
 {
     Suite *s = suite_create("neuron");
@@ -1111,6 +1290,8 @@ static Suite *neuron_suite(void)
     tcase_add_test(n, test_net_conv_pool_dense_if_equals_reference);
     tcase_add_test(n, test_net_cuba_lif_recurrent_equals_reference);
     tcase_add_test(n, test_net_sigma_delta_cnn_equals_reference);
+    tcase_add_test_needing(n, test_sensim_sigma_delta_mnist_matches_keras,
+                           SENSIM_DIR "input_events.csv");
     suite_add_tcase(s, n);
     return s;
 }
