@@ -48,7 +48,8 @@
  *              discard the neuron's input and leave its state unchanged.
  *
  * Async update at time t of an input x onto neuron i, last event at t0,
- * e = t - t0: (refractory and bias do not apply in async mode)
+ * e = t - t0 (refractory_steps and the per-step bias do not apply in async
+ * mode; a sigma_delta state still starts at the bias):
  *   if          v = v + x
  *   lif         v = v_leak + (v - v_leak) exp(-e/tau);  v = v + r * x
  *   cuba_lif    u = v - v_leak, A = r i ts/(ts - tm):
