@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "base/rng.h"
 #include "config/cfg_npy.h"
 #include "test_skip.h"
 
@@ -242,6 +243,47 @@ START_TEST(test_read_from_disk_and_missing_file)
 }
 END_TEST
 
+/* Every truncation and a few thousand random byte flips of good files:
+ * each parse either succeeds with a consistent array or fails with a
+ * message naming the file -- never a crash or an overread (ASan). */
+START_TEST(test_mangled_files_fail_cleanly)
+{
+    static unsigned char good[512];
+    const short v[20] = {1, -2, 3, -4, 5, -6, 7, -8, 9, -10};
+    size_t n = npy_build(good, 1, "{'descr': '<i2', 'fortran_order': True, 'shape': (4, 5), }",
+                         v, sizeof v);
+    rng_stream r;
+    rng_seed(&r, 7, 0);
+    int ok = 0, bad = 0;
+    for (int trial = 0; trial < 3000 + (int)n; trial++) {
+        size_t len = n;
+        memcpy(buf, good, n);
+        if (trial < (int)n) {
+            len = (size_t)trial;
+        } else {
+            for (int k = 0; k < 1 + (int)rng_below(&r, 3); k++)
+                buf[rng_below(&r, n)] = (unsigned char)rng_next(&r);
+        }
+        cfg_npy a;
+        base_error e;
+        if (cfg_npy_parse("w.npy", buf, len, 1.0, &a, &e) == 0) {
+            size_t count = 1;
+            for (uint32_t d = 0; d < a.ndim; d++)
+                count *= (size_t)a.shape[d];
+            ck_assert_uint_eq(count, a.count);
+            cfg_npy_free(&a);
+            ok++;
+        } else {
+            ck_assert_str_eq(e.file, "w.npy");
+            ck_assert(e.msg[0] != 0);
+            bad++;
+        }
+    }
+    ck_assert_int_gt(ok, 100); /* flips in the data or the padding still parse */
+    ck_assert_int_gt(bad, 1000);
+}
+END_TEST
+
 #define SENSIM_DIR "../shared/reference/snnpeers/sensim_mnist/"
 
 /* Files numpy itself wrote: SENSIM's Keras weights (HWIO) and the output
@@ -275,6 +317,7 @@ static Suite *npy_suite(void)
     tcase_add_test(t, test_versions_2_and_3_and_key_order);
     tcase_add_test(t, test_bad_files_say_what_and_where);
     tcase_add_test(t, test_read_from_disk_and_missing_file);
+    tcase_add_test(t, test_mangled_files_fail_cleanly);
     tcase_add_test_needing(t, test_reads_numpy_written_sensim_files, SENSIM_DIR "con1_weights.npy");
     suite_add_tcase(s, t);
     return s;
