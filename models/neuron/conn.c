@@ -6,7 +6,10 @@
  * source's fan-out reads contiguous memory. */
 #include "neuron/conn.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "base/rng.h"
 
 struct conn {
     conn_params p;
@@ -266,3 +269,45 @@ conn_shape conn_out_shape(const conn *c) { return c->out; }
 uint32_t conn_n_in(const conn *c) { return c->n_in; }
 uint32_t conn_n_out(const conn *c) { return c->n_out; }
 uint64_t conn_synapses(const conn *c) { return c->synapses; }
+
+void conn_weights_from_hwio(const float *hwio, float *oihw, uint32_t kh, uint32_t kw,
+                            uint32_t c_in, uint32_t c_out)
+{
+    for (uint32_t o = 0; o < c_out; o++)
+        for (uint32_t i = 0; i < c_in; i++)
+            for (uint32_t y = 0; y < kh; y++)
+                for (uint32_t x = 0; x < kw; x++)
+                    oihw[((o * c_in + i) * kh + y) * kw + x] =
+                        hwio[((y * kw + x) * c_in + i) * c_out + o];
+}
+
+void conn_weights_from_keras_dense(const float *in_out, float *out_in, conn_shape src,
+                                   uint32_t n_out)
+{
+    uint32_t n_in = src.c * src.h * src.w;
+    for (uint32_t c = 0; c < src.c; c++)
+        for (uint32_t y = 0; y < src.h; y++)
+            for (uint32_t x = 0; x < src.w; x++) {
+                uint32_t ours = (c * src.h + y) * src.w + x, keras = (y * src.w + x) * src.c + c;
+                for (uint32_t o = 0; o < n_out; o++)
+                    out_in[(size_t)o * n_in + ours] = in_out[(size_t)keras * n_out + o];
+            }
+}
+
+int conn_weights_seeded(float *w, size_t n, double density, double scale, uint64_t seed,
+                        uint64_t stream_id, base_error *err)
+{
+    if (!(density >= 0 && density <= 1))
+        return base_fail(err, "weights: density: expected 0..1, found %g", density);
+    if (!isfinite(scale))
+        return base_fail(err, "weights: scale: expected a finite number, found %g", scale);
+    rng_stream r;
+    rng_seed(&r, seed, stream_id);
+    for (size_t k = 0; k < n; k++) {
+        /* two draws per weight whatever the outcome, so the k-th weight
+         * does not depend on the density of the ones before it */
+        double keep = rng_uniform(&r), u = rng_uniform(&r) * 2 - 1;
+        w[k] = keep < density ? (float)(scale * u) : 0.0f;
+    }
+    return 0;
+}

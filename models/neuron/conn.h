@@ -83,4 +83,25 @@ void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_vis
  * src's events -- what a multicast table is built from). */
 uint32_t conn_fanout_count(const conn *c, uint32_t src, uint32_t lo, uint32_t hi);
 
+/* ---- weights from elsewhere --------------------------------------------
+ * Keras / TensorFlow layouts into the ones above (out must hold the same
+ * number of floats; in and out must not overlap). */
+
+/* conv kernel HWIO [kh][kw][c_in_per_group][c_out] -> OIHW. */
+void conn_weights_from_hwio(const float *hwio, float *oihw, uint32_t kh, uint32_t kw,
+                            uint32_t c_in, uint32_t c_out);
+/* dense [n_in][n_out] (Keras) -> (n_out, n_in). When the source is a
+ * (C, H, W) layer that Keras flattened in (H, W, C) order, pass its shape
+ * in `src` and the columns are permuted to our (C, H, W) order; pass
+ * {n_in, 1, 1} for a flat source. */
+void conn_weights_from_keras_dense(const float *in_out, float *out_in, conn_shape src,
+                                   uint32_t n_out);
+
+/* Seeded weights: each is 0 with probability 1 - density, otherwise scale
+ * times a uniform draw in [-1, 1) -- from stream (seed, stream_id) in
+ * order, so the same (seed, stream_id) always gives the same weights.
+ * density must be in [0, 1]; -1 with err otherwise. */
+int conn_weights_seeded(float *w, size_t n, double density, double scale, uint64_t seed,
+                        uint64_t stream_id, base_error *err);
+
 #endif

@@ -736,6 +736,43 @@ START_TEST(test_conv_by_hand_stride_padding)
 }
 END_TEST
 
+START_TEST(test_weight_layouts_and_seeded_weights)
+{
+    /* HWIO (2, 1, 1, 3): w[y][0][0][o] = 10 y + o -> OIHW [o][0][y][0] */
+    const float hwio[6] = {0, 1, 2, 10, 11, 12};
+    float oihw[6];
+    conn_weights_from_hwio(hwio, oihw, 2, 1, 1, 3);
+    const float want[6] = {0, 10, 1, 11, 2, 12};
+    for (int k = 0; k < 6; k++)
+        ck_assert_float_eq(oihw[k], want[k]);
+    /* Keras dense from a (2, 1, 2) source flattened (h, w, c): Keras row
+     * (x * 2 + c) is our column (c * 2 + x) */
+    const float io[4] = {100, 101, 110, 111}; /* [keras in][1 out] = 100 + 10 x + c */
+    float oi[4];
+    conn_weights_from_keras_dense(io, oi, (conn_shape){2, 1, 2}, 1);
+    const float want_oi[4] = {100, 110, 101, 111};
+    for (int k = 0; k < 4; k++)
+        ck_assert_float_eq(oi[k], want_oi[k]);
+    /* seeded: same seed same weights; density and scale respected */
+    static float a[20000], b[20000];
+    base_error e;
+    ck_assert_int_eq(conn_weights_seeded(a, 20000, 0.25, 0.5, 9, 3, &e), 0);
+    ck_assert_int_eq(conn_weights_seeded(b, 20000, 0.25, 0.5, 9, 3, &e), 0);
+    ck_assert_int_eq(memcmp(a, b, sizeof a), 0);
+    int nz = 0;
+    for (int k = 0; k < 20000; k++) {
+        nz += a[k] != 0;
+        ck_assert(a[k] >= -0.5f && a[k] < 0.5f);
+    }
+    ck_assert_int_gt(nz, 4700);
+    ck_assert_int_lt(nz, 5300);
+    ck_assert_int_eq(conn_weights_seeded(b, 20000, 0.25, 0.5, 9, 4, &e), 0);
+    ck_assert_int_ne(memcmp(a, b, sizeof a), 0);
+    ck_assert_int_eq(conn_weights_seeded(b, 1, 1.5, 0.5, 9, 4, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "density"));
+}
+END_TEST
+
 /* ---- networks against the reference ------------------------------------- */
 
 #define NET_MAXL 3
@@ -1119,10 +1156,7 @@ static void sensim_conv(sd_layer *L, const char *name, conn_shape in, uint32_t c
     snprintf(f, sizeof f, "%s_bias.npy", name);
     npy_load(f, bs, 1, &b);
     float *oihw = malloc(w.count * sizeof *oihw);
-    for (uint32_t o = 0; o < co; o++)
-        for (uint32_t i = 0; i < in.c; i++)
-            for (int k = 0; k < 9; k++)
-                oihw[(o * in.c + i) * 9 + (uint32_t)k] = w.data[((uint32_t)k * in.c + i) * co + o];
+    conn_weights_from_hwio(w.data, oihw, 3, 3, in.c, co);
     conn_params cp = {.kind = CONN_CONV2D, .in = in, .out_channels = co, .kh = 3, .kw = 3,
                       .stride_h = 2, .stride_w = 2};
     base_error e;
@@ -1150,12 +1184,7 @@ static void sensim_dense(sd_layer *L, conn_shape in)
     npy_load("den1_weights.npy", ws, 2, &w);
     npy_load("den1_bias.npy", bs, 1, &b);
     float *oi = malloc(1280 * sizeof *oi);
-    for (uint32_t c = 0; c < in.c; c++)
-        for (uint32_t h = 0; h < in.h; h++)
-            for (uint32_t x = 0; x < in.w; x++)
-                for (uint32_t o = 0; o < 10; o++)
-                    oi[o * 128 + (c * in.h + h) * in.w + x] =
-                        w.data[((h * in.w + x) * in.c + c) * 10 + o];
+    conn_weights_from_keras_dense(w.data, oi, in, 10);
     conn_params cp = {.kind = CONN_DENSE, .in = in, .out_features = 10};
     base_error e;
     L->c = conn_new(&cp, oi, 1280, &e);
@@ -1284,6 +1313,7 @@ static Suite *neuron_suite(void)
     tcase_add_test(c, test_pool_dense_fanout_equal_gather);
     tcase_add_test(c, test_conn_by_hand_dense_pool_flatten_add);
     tcase_add_test(c, test_conv_by_hand_stride_padding);
+    tcase_add_test(c, test_weight_layouts_and_seeded_weights);
     suite_add_tcase(s, c);
     TCase *n = tcase_create("networks");
     tcase_add_test(n, test_net_dense_3_layer_lif_equals_reference);
