@@ -107,6 +107,45 @@ START_TEST(test_lif_without_input_leaks_only_when_evaluating_all)
 }
 END_TEST
 
+/* Emission is in ascending index order whatever the arrival order, on
+ * both paths of neu_step (a few touched neurons: sorted list; many: scan),
+ * and a zero input still counts as "received" (the neuron is evaluated). */
+START_TEST(test_step_order_and_zero_input_evaluates)
+{
+    neu_params p;
+    neu_params_default(&p, NEU_IF);
+    neu_group *g = group_of(&p, 1000);
+    static rec r;
+    const uint32_t few[5] = {977, 3, 500, 41, 2};
+    for (int k = 0; k < 5; k++)
+        neu_add_input(g, few[k], 2.0);
+    r.n = 0;
+    neu_step(g, 1, rec_emit, &r);
+    ck_assert_int_eq(r.n, 5);
+    for (int k = 1; k < r.n; k++)
+        ck_assert_uint_lt(r.idx[k - 1], r.idx[k]);
+    for (uint32_t k = 0; k < 200; k++)
+        neu_add_input(g, 999 - 5 * k, 2.0);
+    r.n = 0;
+    neu_step(g, 1, rec_emit, &r);
+    ck_assert_int_eq(r.n, 200);
+    for (int k = 1; k < r.n; k++)
+        ck_assert_uint_lt(r.idx[k - 1], r.idx[k]);
+    neu_group_free(g);
+    neu_params_default(&p, NEU_LIF);
+    p.tau_us = 10;
+    g = group_of(&p, 2);
+    neu_set_v(g, 0, 0.5);
+    neu_set_v(g, 1, 0.5);
+    neu_add_input(g, 1, 0.0); /* a zero-weight synapse still delivers */
+    neu_step(g, 1, NULL, NULL);
+    ck_assert_double_eq(neu_v(g, 0), 0.5);
+    ck_assert_double_eq_tol(neu_v(g, 1), 0.45, 1e-12);
+    ck_assert_uint_eq(neu_group_stats(g)->updates, 1);
+    neu_group_free(g);
+}
+END_TEST
+
 START_TEST(test_cuba_lif_current_first_then_membrane)
 {
     neu_params p;
@@ -1294,6 +1333,7 @@ static Suite *neuron_suite(void)
     TCase *t = tcase_create("models");
     tcase_add_test(t, test_lif_forward_euler_three_steps_by_hand);
     tcase_add_test(t, test_lif_without_input_leaks_only_when_evaluating_all);
+    tcase_add_test(t, test_step_order_and_zero_input_evaluates);
     tcase_add_test(t, test_cuba_lif_current_first_then_membrane);
     tcase_add_test(t, test_if_strict_threshold_and_both_resets);
     tcase_add_test(t, test_multi_spike_counts_and_resets);
