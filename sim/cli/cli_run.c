@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run/chipsim.h"
+#include "run/chip.h"
 #include "cli/cli.h"
 #include "config/config.h"
 #include "run/plan.h"
@@ -88,7 +88,7 @@ int cli_run_main(int argc, char **argv)
     const char *path = NULL, *json_path = NULL, *text_path = NULL, *cache_path = NULL;
     int quiet = 0, no_trace = 0;
     loma_options lo = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
-    csim_options co = {0};
+    chip_options co = {0};
     trc_cli tc;
     trc_cli_init(&tc);
     for (int i = 1; i < argc; i++) {
@@ -179,7 +179,7 @@ int cli_run_main(int argc, char **argv)
     plan *p = NULL;
     loma_cache *cache = NULL;
     trc_writer *w = NULL;
-    csim_result res = {0};
+    chip_result res = {0};
     if (cache_path) {
         loma_error le;
         if (!(cache = loma_cache_new())) {
@@ -230,8 +230,8 @@ int cli_run_main(int argc, char **argv)
         co.progress = progress;
         co.progress_ctx = &ps;
     }
-    csim_error cerr;
-    int r = csim_run(s, p, &co, &res, &cerr);
+    base_error cerr;
+    int r = chip_run(s, p, &co, &res, &cerr);
     if (co.progress && ps.last > ps.t0)
         fprintf(stderr, "\n");
     if (r != 0) {
@@ -269,7 +269,7 @@ int cli_run_main(int argc, char **argv)
     rc = 0;
 out:
     trc_abort(w);
-    csim_result_free(&res);
+    chip_result_free(&res);
     plan_free(p);
     loma_cache_free(cache);
     cfg_scenario_free(s);
