@@ -11,9 +11,9 @@ check "--help exits 0" '[ $rc -eq 0 ] && grep -q "^usage: evsim noc" "$tmp/help"
 "$EVSIM" --help | grep -q "^  noc " ; check "noc listed in evsim --help" '[ $? -eq 0 ]'
 # Defaults in the help come from the model's structs (BookSim's router).
 check "--help shows the model's VC defaults" \
-  'grep -q -- "--virtual-channels N .*(16)" "$tmp/help" && grep -q -- "--vc-depth-flits N .*(8)" "$tmp/help"'
+  'grep -q -- "--virtual-channels N .*(default 16)" "$tmp/help" && grep -q -- "--vc-depth-flits N .*(default 8)" "$tmp/help"'
 check "--help shows routing and credit delay defaults" \
-  'grep -q -- "--routing R .*(xy;" "$tmp/help" && grep -q -- "--credit-delay-cycles N .*(0)" "$tmp/help"'
+  'grep -q -- "--routing R .*(default xy)" "$tmp/help" && grep -A1 -- "--credit-delay-cycles N" "$tmp/help" | grep -q "(default 0)"'
 
 "$EVSIM" noc > "$tmp/bare"; rc=$?
 check "bare run exits 0" '[ $rc -eq 0 ]'
