@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "run/run.h"
+#include "run/snn_report.h"
 
 static const char synopsis[] =
     "usage: evsim run SCENARIO.yaml [options]\n"
@@ -120,7 +121,10 @@ static void print_failure(const run_result *res, const base_error *err)
 
 static void print_result(const run_result *res)
 {
-    rpt_text(stdout, res->scenario, res->plan, &res->chip);
+    if (res->snn)
+        snn_rpt_text(stdout, res->scenario, res->snn, &res->snn_res);
+    else
+        rpt_text(stdout, res->scenario, res->plan, &res->chip);
     printf("\n");
     if (res->trace_path[0])
         printf("trace:  %s (open in https://ui.perfetto.dev)\n", res->trace_path);

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config/cfg_yaml.h"
+#include "config/cfg_snn.h"
 
 static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
-                                        "seed", "outputs", "limits", NULL};
-static const char *const input_keys[] = {"trace", "format", NULL};
+                                        "seed", "outputs", "limits", "mode", "timestep_us",
+                                        "propagation", "spikes_per_packet", NULL};
+static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
+                                          "max_events", NULL};
 static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};
 static const char *const limit_keys[] = {"max_time_ps", "max_events", NULL};
 
@@ -125,12 +127,14 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     get_path(d, root, "", "mapping", true, dir, s->mapping_path, sizeof s->mapping_path);
     s->seed = 1;
     cfg_get_uint(d, root, "", "seed", false, 0, &s->seed);
+    cfg_parse_snn_scenario(d, root, s);
     cfg_node *in = cfg_map_get(d, root, "input");
     if (in && !cfg_is_null(in) && cfg_expect_map(d, in, "input")) {
         cfg_check_keys(d, in, "input", input_keys);
         s->has_input = get_path(d, in, "input", "trace", true, dir, s->input.path,
                                 sizeof s->input.path);
         cfg_get_str(d, in, "input", "format", false, s->input.format, sizeof s->input.format);
+        cfg_parse_snn_input(d, in, s);
         if (s->has_input && !file_exists(s->input.path))
             cfg_err_at(d, cfg_map_get(d, in, "trace"), "input.trace",
                        "expected an existing trace file, found no file at %s", s->input.path);

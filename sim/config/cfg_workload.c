@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/cfg_yaml.h"
+#include "config/cfg_snn.h"
 
 static const char *const layer_keys[] = {
     "id", "name", "operator_type", "equation", "dimension_relations", "loop_dims",
     "loop_sizes", "operand_precision", "operand_source", "padding", "pr_loop_dims",
-    "pr_loop_sizes", "neuron", "input_source", NULL};
-static const char *const neuron_keys[] = {"model", "threshold", "leak", "reset",
-                                          "refractory_ps", NULL};
+    "pr_loop_sizes", "neuron", "input_source", "weights", NULL};
 
 int cfg_layer_dim(const cfg_layer *l, const char *name)
 {
@@ -289,39 +287,6 @@ static void parse_padding(cfg_doc *d, const cfg_node *ln, const char *path, cfg_
     }
 }
 
-static void parse_neuron(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
-{
-    char kp[256], b[96];
-    cfg_node *nn = cfg_map_get(d, ln, "neuron");
-    cfg_path_key(kp, sizeof kp, path, "neuron");
-    if (!nn || !cfg_expect_map(d, nn, kp))
-        return;
-    cfg_check_keys(d, nn, kp, neuron_keys);
-    cfg_node *m = cfg_need(d, nn, kp, "model");
-    const char *t = cfg_text(m);
-    char mp[280];
-    if (m) {
-        if (t && !strcmp(t, "lif"))
-            l->neuron.model = CFG_NEURON_LIF;
-        else if (t && !strcmp(t, "if"))
-            l->neuron.model = CFG_NEURON_IF;
-        else
-            cfg_err_at(d, m, cfg_path_key(mp, sizeof mp, kp, "model"),
-                       "expected lif or if, found %s", cfg_describe(m, b, sizeof b));
-    }
-    cfg_get_double(d, nn, kp, "threshold", true, -1e30, 1e30, &l->neuron.threshold);
-    cfg_get_double(d, nn, kp, "leak", false, 0, 1, &l->neuron.leak);
-    cfg_get_double(d, nn, kp, "reset", false, -1e30, 1e30, &l->neuron.reset);
-    cfg_get_uint(d, nn, kp, "refractory_ps", false, 0, &l->neuron.refractory_ps);
-    if (l->neuron.model == CFG_NEURON_IF && l->neuron.leak != 0)
-        cfg_err_at(d, cfg_map_get(d, nn, "leak"), cfg_path_key(mp, sizeof mp, kp, "leak"),
-                   "an integrate-and-fire neuron does not leak: expected leak 0 or model lif, "
-                   "found %g", l->neuron.leak);
-    if (!cfg_get_str(d, ln, path, "input_source", true, l->input_source,
-                     sizeof l->input_source))
-        l->input_source[0] = '\0';
-}
-
 static void parse_layer(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l,
                         const cfg_node **src_nodes)
 {
@@ -349,7 +314,10 @@ static void parse_layer(cfg_doc *d, const cfg_node *ln, const char *path, cfg_la
     parse_precision(d, ln, path, l);
     parse_sources(d, ln, path, l, src_nodes);
     parse_padding(d, ln, path, l);
-    parse_neuron(d, ln, path, l);
+    l->line = cfg_node_line(ln);
+    l->col = cfg_node_col(ln);
+    cfg_parse_neuron(d, ln, path, l);
+    cfg_parse_weights(d, ln, path, l);
     if (!cfg_map_get(d, ln, "neuron") && cfg_map_get(d, ln, "input_source"))
         cfg_err_at(d, cfg_map_get(d, ln, "input_source"),
                    cfg_path_key(kp, sizeof kp, path, "input_source"),

@@ -150,15 +150,48 @@ typedef struct {
     char dim[CFG_MAX_TERMS][CFG_DIM_NAME_MAX];   /* {OX, FX} */
 } cfg_relation;
 
-typedef enum { CFG_NEURON_NONE = 0, CFG_NEURON_LIF, CFG_NEURON_IF } cfg_neuron_model;
+typedef enum {
+    CFG_NEURON_NONE = 0, CFG_NEURON_LIF, CFG_NEURON_IF, CFG_NEURON_CUBA_LIF,
+    CFG_NEURON_SIGMA_DELTA
+} cfg_neuron_model;
+
+/* The neuron block's keys; bit 1u << key in cfg_neuron.given when the
+ * file gave it (the run's adapter starts from the neuron model's defaults
+ * and overrides what was given). */
+typedef enum {
+    CFG_NEU_THRESHOLD = 0, CFG_NEU_RESET, CFG_NEU_V_RESET, CFG_NEU_BIAS,
+    CFG_NEU_REFRACTORY_STEPS, CFG_NEU_MULTI_SPIKE, CFG_NEU_TAU_US, CFG_NEU_V_LEAK, CFG_NEU_R,
+    CFG_NEU_TAU_SYN_US, CFG_NEU_ACT, CFG_NEU_EVALUATE, CFG_NEU_LEAK, CFG_NEU_REFRACTORY_PS,
+    CFG_NEU_N_KEYS
+} cfg_neuron_key;
 
 typedef struct {
     cfg_neuron_model model;          /* NONE: not a spiking layer */
     double threshold;                /* membrane units */
-    double leak;                     /* fraction lost per time step, 0..1 (IF: 0) */
-    double reset;                    /* potential after a spike */
-    uint64_t refractory_ps;
+    bool reset_subtract;             /* reset: subtract (else zero, to v_reset) */
+    double v_reset;                  /* reset: NUMBER sets it too (older files) */
+    double bias;
+    uint64_t refractory_steps;
+    bool multi_spike;
+    double tau_us, v_leak, r, tau_syn_us;
+    bool relu;                       /* act: relu (else none) */
+    bool evaluate_all;               /* evaluate: all (else input) */
+    double leak;                     /* older files: fraction lost per step (lif) */
+    uint64_t refractory_ps;          /* older files: refractory time */
+    uint32_t given;                  /* bit 1u << cfg_neuron_key */
+    int line, col;                   /* of the neuron block */
 } cfg_neuron;
+
+/* A spiking layer's weights: from an NPY file, or seeded. */
+typedef struct {
+    bool has_file;
+    char file[512];                  /* resolved against the workload's dir */
+    double scale;                    /* file: factor; seeded: magnitude (1) */
+    bool has_seed;
+    uint64_t seed;                   /* seeded: default the scenario's seed */
+    double density;                  /* seeded: 1 */
+    int line, col;                   /* of the weights key (or the layer) */
+} cfg_weights;
 
 typedef struct {
     int64_t id;
@@ -181,6 +214,8 @@ typedef struct {
     bool has_padding;
     int64_t padding[CFG_MAX_RELATIONS][2];  /* per pr dim: before, after */
     cfg_neuron neuron;
+    cfg_weights weights;
+    int line, col;                   /* of the layer entry */
     /* Spiking layers: "input" (the scenario's trace) or a layer name. */
     char input_source[CFG_NAME_MAX];
     int input_source_layer;          /* index into layers, -1 for the trace */
@@ -414,6 +449,16 @@ typedef struct {
     char report_text_path[512];      /* "" = stdout only */
     uint64_t max_time_ps;            /* 0 = no limit */
     uint64_t max_events;             /* 0 = no limit */
+    /* Event-driven mode (mode: timestep); see README.md. */
+    bool timestep_mode;
+    uint64_t timestep_ps;            /* timestep_us */
+    bool next_step;                  /* propagation: next_step */
+    uint32_t spikes_per_packet;      /* 8 */
+    bool has_at;
+    int at_x, at_y;                  /* input.at: the input router */
+    uint64_t from_ps, to_ps;         /* input.from_us / to_us (to 0: the end) */
+    uint64_t input_max_events;       /* 0: all */
+    int mode_line, mode_col;
     cfg_chip *chip;                  /* loaded and cross-checked */
     cfg_workload *workload;
     cfg_mapping *mapping;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "run/adapt.h"
+#include "run/snn_report.h"
 
 void run_options_default(run_options *o)
 {
@@ -189,6 +190,45 @@ static void remove_outputs(const run_state *st)
             remove(paths[i]);
 }
 
+/* mode: timestep -- the event-driven plan, run and reports. */
+static int snn_reports(run_state *st, base_error *err)
+{
+    const run_result *r = st->res;
+    if (r->json_path[0]) {
+        if (snn_rpt_write(r->json_path, snn_rpt_json, r->scenario, r->snn, &r->snn_res, err))
+            return -1;
+        st->written[1] = true;
+    }
+    if (r->text_path[0]) {
+        if (snn_rpt_write(r->text_path, snn_rpt_text, r->scenario, r->snn, &r->snn_res, err))
+            return -1;
+        st->written[2] = true;
+    }
+    return 0;
+}
+
+static int run_snn(run_state *st, base_error *err)
+{
+    const run_options *o = st->o;
+    run_result *res = st->res;
+    const cfg_scenario *s = res->scenario;
+    trc_request tr;
+    base_error e;
+    if (!(res->snn = snn_plan_build(s, &o->mapper, res->cache, &e)))
+        return base_fail(err, "%s", e.msg);
+    resolve_outputs(st, &tr);
+    if (make_out_dir(st, err) || open_trace(st, &tr, err))
+        return -1;
+    snn_options so = {.max_time_ps = o->max_time_ps ? o->max_time_ps : s->max_time_ps,
+                      .max_events = o->max_events ? o->max_events : s->max_events,
+                      .trace = st->w, .trace_sample_cycles = tr.sample_cycles,
+                      .on_spike = o->on_spike, .spike_ctx = o->spike_ctx};
+    if (snn_run(s, res->snn, &so, &res->snn_res, &e) != 0)
+        return base_fail_at(err, st->path, 0, 0, "simulation failed: %s", e.msg);
+    res->chip.end_ps = res->snn_res.end_ps;
+    return close_trace(st, err) || snn_reports(st, err) || save_cache(st, err) ? -1 : 0;
+}
+
 int run_scenario(const char *path, const run_options *o, run_result *res, base_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -197,7 +237,13 @@ int run_scenario(const char *path, const run_options *o, run_result *res, base_e
     run_state st = {.path = path, .o = o, .res = res};
     trc_request tr;
     int rc = -1;
-    if (load(&st, err) || open_cache(&st, err) || build_plan(&st, err))
+    if (load(&st, err) || open_cache(&st, err))
+        goto out;
+    if (res->scenario->timestep_mode) {
+        rc = run_snn(&st, err);
+        goto out;
+    }
+    if (build_plan(&st, err))
         goto out;
     resolve_outputs(&st, &tr);
     if (make_out_dir(&st, err) || open_trace(&st, &tr, err) || run_chip(&st, &tr, err) ||
@@ -214,6 +260,8 @@ out:
 void run_result_free(run_result *res)
 {
     chip_result_free(&res->chip);
+    snn_result_free(&res->snn_res);
+    snn_plan_free(res->snn);
     plan_free(res->plan);
     loma_cache_free(res->cache);
     cfg_scenario_free(res->scenario);

@@ -19,8 +19,10 @@
 #include "config/config.h"
 #include "loma/loma.h"
 #include "run/chip.h"
+#include "run/chip_snn.h"
 #include "run/plan.h"
 #include "run/report.h"
+#include "run/snn_plan.h"
 #include "trace/trc.h"
 
 typedef struct {
@@ -40,6 +42,10 @@ typedef struct {
      * "layer conv1: spatial unroll D1 [K, 8] reduced to 6 (...)". */
     void (*note)(void *ctx, bool warning, const char *text);
     void *note_ctx;
+    /* Event-driven runs (mode: timestep): every neuron output, see
+     * snn_spike_fn. NULL: none. */
+    snn_spike_fn on_spike;
+    void *spike_ctx;
 } run_options;
 
 /* Latency criterion, lpf limit 6, no cache, the scenario's outputs and
@@ -51,7 +57,9 @@ typedef struct {
     plan *plan;               /* owned */
     loma_cache *cache;        /* owned when a cache file was asked for;
                                  the plan's costs point into it */
-    chip_result chip;         /* owned */
+    chip_result chip;         /* owned (dense runs) */
+    snn_plan *snn;            /* owned (mode: timestep), else NULL */
+    snn_result snn_res;       /* owned (mode: timestep) */
     const char *trace_path;   /* what was written, "" for none */
     const char *json_path;
     const char *text_path;

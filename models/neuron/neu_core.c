@@ -1,0 +1,78 @@
+/* neu_core.c -- the neuron-core model; see neu_core.h. */
+#include "neuron/neu_core.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+struct neu_core {
+    neu_core_params p;
+    neu_group **groups;
+    uint32_t n_groups, cap_groups;
+    uint64_t free_at_ps;
+    neu_core_stats st;
+};
+
+neu_core *neu_core_new(const neu_core_params *p, base_error *err)
+{
+    neu_core *c = base_calloc(1, sizeof *c);
+    if (!c) {
+        base_fail(err, "out of memory");
+        return NULL;
+    }
+    c->p = *p;
+    if (c->p.cycle_ps == 0)
+        c->p.cycle_ps = 1;
+    return c;
+}
+
+int neu_core_add_group(neu_core *c, neu_group *g)
+{
+    if (BASE_GROW(c->groups, c->cap_groups, c->n_groups + 1, UINT32_MAX) != 0) {
+        neu_group_free(g);
+        return -1;
+    }
+    c->groups[c->n_groups] = g;
+    return (int)c->n_groups++;
+}
+
+neu_group *neu_core_group(const neu_core *c, uint32_t i) { return c->groups[i]; }
+
+uint64_t neu_core_work(neu_core *c, uint64_t t_ps, double cycles, double pj, uint64_t sops,
+                       uint64_t updates)
+{
+    uint64_t start = t_ps > c->free_at_ps ? t_ps : c->free_at_ps;
+    uint64_t dur = (uint64_t)llround(cycles * (double)c->p.cycle_ps);
+    c->free_at_ps = start + dur;
+    c->st.busy_ps += dur;
+    c->st.energy_pj += pj;
+    c->st.sops += sops;
+    c->st.updates += updates;
+    return c->free_at_ps;
+}
+
+uint64_t neu_core_free_at(const neu_core *c) { return c->free_at_ps; }
+void neu_core_count_packet(neu_core *c) { c->st.packets_in++; }
+const neu_core_stats *neu_core_get_stats(const neu_core *c) { return &c->st; }
+
+static int nc_finish(void *self, uint64_t end_ps, model_energy *out, base_error *err)
+{
+    (void)end_ps;
+    neu_core *c = self;
+    if (model_energy_add(out, c->p.name, "compute", c->st.energy_pj) != 0)
+        return base_fail(err, "out of memory");
+    return 0;
+}
+
+static void nc_destroy(void *self)
+{
+    neu_core *c = self;
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < c->n_groups; i++)
+        neu_group_free(c->groups[i]);
+    base_free(c->groups);
+    base_free(c);
+}
+
+const model_ops neu_core_ops = {"neu_core", NULL, nc_finish, nc_destroy};

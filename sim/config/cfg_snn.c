@@ -1,0 +1,217 @@
+/* cfg_snn.c -- the spiking parts of the formats: a layer's `neuron:` and
+ * `weights:` blocks, and the scenario's event-driven keys (mode,
+ * timestep_us, propagation, spikes_per_packet, input.at / from_us / to_us /
+ * max_events). Types and ranges are checked here, with positions; what
+ * needs the trace or the NPY file is checked by the run's adapter
+ * (sim/run/snn_plan.c), which `evsim check` calls too. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "config/cfg_snn.h"
+
+static const char *const neuron_keys[] = {
+    "model", "threshold", "reset", "v_reset", "bias", "refractory_steps", "multi_spike",
+    "tau_us", "v_leak", "r", "tau_syn_us", "act", "evaluate", "leak", "refractory_ps", NULL};
+static const char *const weight_keys[] = {"file", "scale", "seed", "density", NULL};
+
+static void given(cfg_neuron *n, cfg_doc *d, const cfg_node *nn, const char *key,
+                  cfg_neuron_key k)
+{
+    (void)d;
+    if (cfg_map_get(d, nn, key))
+        n->given |= 1u << k;
+}
+
+/* One of several words; -1 (after an error) when none matches. */
+static int word(cfg_doc *d, const cfg_node *nn, const char *kp, const char *key,
+                const char *const *words)
+{
+    cfg_node *v = cfg_map_get(d, nn, key);
+    char b[96], p[300];
+    if (!v)
+        return -1;
+    const char *t = cfg_is_scalar(v) ? cfg_text(v) : NULL;
+    for (int i = 0; t && words[i]; i++)
+        if (!strcmp(t, words[i]))
+            return i;
+    char list[160] = "";
+    for (int i = 0; words[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " | " : "",
+                 words[i]);
+    cfg_err_at(d, v, cfg_path_key(p, sizeof p, kp, key), "expected %s, found %s", list,
+               cfg_describe(v, b, sizeof b));
+    return -1;
+}
+
+static void parse_model(cfg_doc *d, const cfg_node *nn, const char *kp, cfg_neuron *n)
+{
+    static const char *const models[] = {"lif", "if", "cuba_lif", "sigma_delta", NULL};
+    static const cfg_neuron_model ids[] = {CFG_NEURON_LIF, CFG_NEURON_IF, CFG_NEURON_CUBA_LIF,
+                                           CFG_NEURON_SIGMA_DELTA};
+    if (!cfg_need(d, nn, kp, "model"))
+        return;
+    int m = word(d, nn, kp, "model", models);
+    if (m >= 0)
+        n->model = ids[m];
+}
+
+/* reset: zero | subtract, or a number (older files: reset to that value). */
+static void parse_reset(cfg_doc *d, const cfg_node *nn, const char *kp, cfg_neuron *n)
+{
+    static const char *const resets[] = {"zero", "subtract", NULL};
+    cfg_node *v = cfg_map_get(d, nn, "reset");
+    if (!v)
+        return;
+    n->given |= 1u << CFG_NEU_RESET;
+    const char *t = cfg_is_scalar(v) ? cfg_text(v) : NULL;
+    if (t && (strcmp(t, "zero") && strcmp(t, "subtract"))) {
+        char p[300];
+        if (cfg_as_double(d, v, cfg_path_key(p, sizeof p, kp, "reset"), -1e30, 1e30,
+                          &n->v_reset))
+            n->given |= 1u << CFG_NEU_V_RESET;
+        return;
+    }
+    n->reset_subtract = word(d, nn, kp, "reset", resets) == 1;
+}
+
+static void parse_numbers(cfg_doc *d, const cfg_node *nn, const char *kp, cfg_neuron *n)
+{
+    cfg_get_double(d, nn, kp, "threshold", false, -1e30, 1e30, &n->threshold);
+    cfg_get_double(d, nn, kp, "v_reset", false, -1e30, 1e30, &n->v_reset);
+    cfg_get_double(d, nn, kp, "bias", false, -1e30, 1e30, &n->bias);
+    cfg_get_uint(d, nn, kp, "refractory_steps", false, 0, &n->refractory_steps);
+    cfg_get_bool(d, nn, kp, "multi_spike", false, &n->multi_spike);
+    cfg_get_double(d, nn, kp, "tau_us", false, 1e-9, 1e30, &n->tau_us);
+    cfg_get_double(d, nn, kp, "v_leak", false, -1e30, 1e30, &n->v_leak);
+    cfg_get_double(d, nn, kp, "r", false, -1e30, 1e30, &n->r);
+    cfg_get_double(d, nn, kp, "tau_syn_us", false, 1e-9, 1e30, &n->tau_syn_us);
+    cfg_get_double(d, nn, kp, "leak", false, 0, 1, &n->leak);
+    cfg_get_uint(d, nn, kp, "refractory_ps", false, 0, &n->refractory_ps);
+    static const struct { const char *key; cfg_neuron_key k; } g[] = {
+        {"threshold", CFG_NEU_THRESHOLD}, {"v_reset", CFG_NEU_V_RESET}, {"bias", CFG_NEU_BIAS},
+        {"refractory_steps", CFG_NEU_REFRACTORY_STEPS}, {"multi_spike", CFG_NEU_MULTI_SPIKE},
+        {"tau_us", CFG_NEU_TAU_US}, {"v_leak", CFG_NEU_V_LEAK}, {"r", CFG_NEU_R},
+        {"tau_syn_us", CFG_NEU_TAU_SYN_US}, {"leak", CFG_NEU_LEAK},
+        {"refractory_ps", CFG_NEU_REFRACTORY_PS}};
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+        given(n, d, nn, g[i].key, g[i].k);
+}
+
+void cfg_parse_neuron(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], mp[300];
+    static const char *const acts[] = {"none", "relu", NULL};
+    static const char *const evals[] = {"input", "all", NULL};
+    cfg_node *nn = cfg_map_get(d, ln, "neuron");
+    cfg_path_key(kp, sizeof kp, path, "neuron");
+    if (!nn || !cfg_expect_map(d, nn, kp))
+        return;
+    cfg_neuron *n = &l->neuron;
+    n->line = cfg_node_line(nn);
+    n->col = cfg_node_col(nn);
+    cfg_check_keys(d, nn, kp, neuron_keys);
+    parse_model(d, nn, kp, n);
+    parse_reset(d, nn, kp, n);
+    parse_numbers(d, nn, kp, n);
+    if (cfg_map_get(d, nn, "act")) {
+        n->given |= 1u << CFG_NEU_ACT;
+        n->relu = word(d, nn, kp, "act", acts) == 1;
+    }
+    if (cfg_map_get(d, nn, "evaluate")) {
+        n->given |= 1u << CFG_NEU_EVALUATE;
+        n->evaluate_all = word(d, nn, kp, "evaluate", evals) == 1;
+    }
+    if (n->model == CFG_NEURON_IF && n->leak != 0)
+        cfg_err_at(d, cfg_map_get(d, nn, "leak"), cfg_path_key(mp, sizeof mp, kp, "leak"),
+                   "an integrate-and-fire neuron does not leak: expected leak 0 or model lif, "
+                   "found %g", n->leak);
+    if (!cfg_get_str(d, ln, path, "input_source", true, l->input_source,
+                     sizeof l->input_source))
+        l->input_source[0] = '\0';
+}
+
+void cfg_parse_weights(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], rel[512], dir[512];
+    cfg_weights *w = &l->weights;
+    w->scale = 1.0;
+    w->density = 1.0;
+    w->line = cfg_node_line(ln);
+    w->col = cfg_node_col(ln);
+    cfg_node *wn = cfg_map_get(d, ln, "weights");
+    cfg_path_key(kp, sizeof kp, path, "weights");
+    if (!wn || !cfg_expect_map(d, wn, kp))
+        return;
+    w->line = cfg_node_line(wn);
+    w->col = cfg_node_col(wn);
+    cfg_check_keys(d, wn, kp, weight_keys);
+    if (cfg_map_get(d, wn, "file") && cfg_get_str(d, wn, kp, "file", true, rel, sizeof rel)) {
+        cfg_dirname(d->file, dir, sizeof dir);
+        w->has_file = cfg_join(dir, rel, w->file, sizeof w->file);
+    }
+    cfg_get_double(d, wn, kp, "scale", false, -1e30, 1e30, &w->scale);
+    if (cfg_map_get(d, wn, "seed"))
+        w->has_seed = cfg_get_uint(d, wn, kp, "seed", true, 0, &w->seed);
+    cfg_get_double(d, wn, kp, "density", false, 0, 1, &w->density);
+    if (w->has_file && (w->has_seed || cfg_map_get(d, wn, "density")))
+        cfg_err_at(d, wn, kp, "expected either file (with scale) or seed/density, found both");
+}
+
+/* input.at, from_us, to_us, max_events (the trace and format are read by
+ * the scenario loader). */
+void cfg_parse_snn_input(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
+{
+    cfg_node *at = cfg_map_get(d, in, "at");
+    if (at && cfg_expect_seq(d, at, "input.at")) {
+        int64_t xy[2] = {0, 0};
+        if (cfg_seq_len(at) != 2)
+            cfg_err_at(d, at, "input.at", "expected [x, y], found %d values", cfg_seq_len(at));
+        else if (cfg_as_int(d, cfg_seq_at(d, at, 0), "input.at[0]", 0, 1023, &xy[0]) &&
+                 cfg_as_int(d, cfg_seq_at(d, at, 1), "input.at[1]", 0, 1023, &xy[1])) {
+            s->has_at = true;
+            s->at_x = (int)xy[0];
+            s->at_y = (int)xy[1];
+        }
+    }
+    double from_us = 0, to_us = 0;
+    cfg_get_double(d, in, "input", "from_us", false, 0, 1e12, &from_us);
+    cfg_get_double(d, in, "input", "to_us", false, 0, 1e12, &to_us);
+    s->from_ps = base_us_to_ps(from_us);
+    s->to_ps = base_us_to_ps(to_us);
+    if (s->to_ps && s->to_ps <= s->from_ps)
+        cfg_err_at(d, cfg_map_get(d, in, "to_us"), "input.to_us",
+                   "expected a time after from_us (%g), found %g", from_us, to_us);
+    cfg_get_uint(d, in, "input", "max_events", false, 0, &s->input_max_events);
+}
+
+void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
+{
+    static const char *const modes[] = {"dense", "timestep", NULL};
+    static const char *const props[] = {"same_step", "next_step", NULL};
+    s->spikes_per_packet = 8;
+    cfg_node *m = cfg_map_get(d, root, "mode");
+    if (m) {
+        s->mode_line = cfg_node_line(m);
+        s->mode_col = cfg_node_col(m);
+        s->timestep_mode = word(d, root, "", "mode", modes) == 1;
+    }
+    double ts_us = 0;
+    if (s->timestep_mode)
+        cfg_get_double(d, root, "", "timestep_us", true, 0, 1e12, &ts_us);
+    else if (cfg_map_get(d, root, "timestep_us"))
+        cfg_err_at(d, cfg_map_get(d, root, "timestep_us"), "timestep_us",
+                   "timestep_us belongs to mode: timestep, found no such mode");
+    s->timestep_ps = base_us_to_ps(ts_us);
+    if (s->timestep_mode && cfg_map_get(d, root, "timestep_us") && s->timestep_ps == 0)
+        cfg_err_at(d, cfg_map_get(d, root, "timestep_us"), "timestep_us",
+                   "expected a step of at least 1 ps, found %g", ts_us);
+    if (cfg_map_get(d, root, "propagation"))
+        s->next_step = word(d, root, "", "propagation", props) == 1;
+    uint64_t spp = 8;
+    cfg_get_uint(d, root, "", "spikes_per_packet", false, 1, &spp);
+    if (spp > 1024)
+        cfg_err_at(d, cfg_map_get(d, root, "spikes_per_packet"), "spikes_per_packet",
+                   "expected 1..1024, found %llu", (unsigned long long)spp);
+    s->spikes_per_packet = (uint32_t)spp;
+}

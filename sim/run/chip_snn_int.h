@@ -1,0 +1,87 @@
+/* chip_snn_int.h -- the event-driven run's state, shared by chip_snn.c
+ * (the model list, set-up, results) and chip_snn_flow.c (input, steps,
+ * packets). Not a public interface. */
+#ifndef EVSIM_CHIP_SNN_INT_H
+#define EVSIM_CHIP_SNN_INT_H
+
+#include <stdint.h>
+
+#include "input/ev_reader.h"
+#include "kernel/kernel.h"
+#include "noc/noc.h"
+#include "run/chip_snn.h"
+
+#define SNN_RING 256        /* steps a layer's pending packets may run ahead */
+#define SNN_MAX_CORES 64    /* destination-core sets are 64-bit masks */
+#define SNN_ADDR_BITS 32    /* AER address of a spike in a packet */
+
+enum { SK_BEFORE, SK_AFTER, SK_OUTSIDE, SK_LIMIT, SK_OURS };
+
+typedef struct {
+    uint32_t layer;         /* target layer */
+    uint64_t step;          /* the step it is integrated in */
+    uint32_t n, live;       /* spikes; destinations still to integrate it */
+    uint32_t *ids;          /* source neuron ids (cap spikes_per_packet) */
+    double *vals;
+} snn_pkt;
+
+typedef struct {
+    uint32_t pkt, core;
+} snn_stash;
+
+typedef struct {
+    uint32_t id;
+    double val;
+} snn_spike;
+
+typedef struct snn_sim {
+    const cfg_scenario *s;
+    const snn_plan *p;
+    const snn_options *o;
+    snn_result *res;
+    base_error *err;
+    int failed;
+    kq_kernel *k;
+    model *models;
+    uint32_t n_models, cap_models;
+    neu_core **cores;
+    uint32_t n_cores;
+    noc_model *nm;
+    noc *net;
+    noc_config nc;
+    uint32_t *core_term, *term_core; /* terminal <-> core (UINT32_MAX: none) */
+    uint32_t in_term, n_terms;
+    uint64_t cycle_ps, dt_ps;
+    double dt_us;
+    uint32_t spp;           /* spikes per packet */
+    uint32_t **grp;         /* per layer, per slice: group index on its core */
+    uint64_t **mask;        /* per layer: per source neuron, its cores */
+    uint32_t *n_cons, **cons; /* per layer: consumer layers */
+    uint64_t *layer_step;   /* steps evaluated, per layer */
+    uint32_t *outstanding;  /* per layer x SNN_RING: copies in flight */
+    snn_stash **stash;
+    uint32_t *n_stash, *cap_stash;
+    uint64_t *route_mask;   /* routing-table keys: destination sets */
+    uint32_t n_routes, cap_routes;
+    snn_pkt *pk;
+    uint32_t n_pk, cap_pk, *free_pk, n_free, cap_free;
+    snn_spike *sp;          /* one evaluation's outputs */
+    uint32_t n_sp, cap_sp;
+    /* input */
+    ev_reader *rd;
+    ev_event next;
+    int have_next;
+    uint64_t next_t, in_next_step; /* UINT64_MAX: the trace has ended */
+    uint64_t last_step, used;
+    uint64_t skip[SK_OURS];
+    uint64_t boundary;      /* step boundaries passed */
+    uint64_t n_steps;       /* UINT64_MAX until the trace ends */
+} snn_sim;
+
+void snn_fail(snn_sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* chip_snn_flow.c */
+int snn_start(snn_sim *m);
+void snn_on_delivery(void *ctx, const noc_delivery *d);
+void snn_free_packets(snn_sim *m);
+
+#endif

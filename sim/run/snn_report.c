@@ -1,0 +1,190 @@
+/* snn_report.c -- see snn_report.h. Latencies are from the first input
+ * event to the first output-layer spike (its evaluation's end) and to the
+ * end of the output layer's last step; -1 when there was none. */
+#include "run/snn_report.h"
+
+#include <string.h>
+
+#include "base/base.h"
+
+static uint64_t total_sops(const snn_result *r)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < r->n_layers; i++)
+        n += r->layers[i].synaptic_ops;
+    return n;
+}
+
+static double latency(const snn_result *r, uint64_t t)
+{
+    if (t == UINT64_MAX || r->first_input_ps == UINT64_MAX)
+        return -1;
+    return (double)(t - r->first_input_ps);
+}
+
+static int json_input(cJSON *root, const snn_result *r)
+{
+    cJSON *in = cJSON_AddObjectToObject(root, "input_events");
+    cJSON *sk = in ? cJSON_CreateObject() : NULL;
+    if (!sk || base_json_add_u64(in, "read", r->events_read) ||
+        base_json_add_u64(in, "used", r->events_used) || !cJSON_AddItemToObject(in, "skipped", sk))
+        return -1;
+    for (uint32_t i = 0; i < r->n_skip; i++)
+        if (base_json_add_u64(sk, r->skip_name[i], r->skip_count[i]))
+            return -1;
+    return 0;
+}
+
+static int json_layers(cJSON *root, const snn_plan *p, const snn_result *r)
+{
+    cJSON *ls = cJSON_AddArrayToObject(root, "layers");
+    for (uint32_t i = 0; ls && i < r->n_layers; i++) {
+        cJSON *l = cJSON_CreateObject();
+        const snn_layer_result *lr = &r->layers[i];
+        if (!l || !cJSON_AddItemToArray(ls, l) || base_json_add_str(l, "name", p->layers[i].cfg->name) ||
+            base_json_add_str(l, "model", neu_model_name(p->layers[i].np.model)) ||
+            base_json_add_u64(l, "neurons", p->layers[i].n) ||
+            base_json_add_u64(l, "cores", p->layers[i].n_slices) ||
+            base_json_add_u64(l, "spikes", lr->spikes) ||
+            base_json_add_u64(l, "synaptic_ops", lr->synaptic_ops) ||
+            base_json_add_u64(l, "neuron_updates", lr->neuron_updates) ||
+            base_json_add_num(l, "sop_cycles", p->layers[i].sop_cycles, "%.6g") ||
+            base_json_add_num(l, "sop_pj", p->layers[i].sop_pj, "%.6g"))
+            return -1;
+    }
+    cJSON *oc = ls ? cJSON_AddArrayToObject(root, "output_spike_counts") : NULL;
+    for (uint32_t i = 0; oc && i < r->n_out; i++) {
+        cJSON *v = base_json_u64(r->out_counts[i]);
+        if (!v || !cJSON_AddItemToArray(oc, v))
+            return -1;
+    }
+    return oc ? 0 : -1;
+}
+
+static int json_cores(cJSON *root, const snn_result *r)
+{
+    cJSON *cs = cJSON_AddArrayToObject(root, "cores");
+    for (uint32_t i = 0; cs && i < r->n_cores; i++) {
+        cJSON *c = cJSON_CreateObject();
+        const neu_core_stats *st = &r->cores[i];
+        if (!c || !cJSON_AddItemToArray(cs, c) || base_json_add_u64(c, "busy_ps", st->busy_ps) ||
+            base_json_add_u64(c, "packets_in", st->packets_in) ||
+            base_json_add_u64(c, "synaptic_ops", st->sops) ||
+            base_json_add_u64(c, "neuron_updates", st->updates) ||
+            base_json_add_num(c, "energy_pj", st->energy_pj, "%.6g"))
+            return -1;
+    }
+    cJSON *e = cs ? cJSON_AddObjectToObject(root, "energy_pj") : NULL;
+    static const char *const comp[] = {"compute", "noc_router", "noc_link"};
+    for (size_t i = 0; e && i < sizeof comp / sizeof comp[0]; i++)
+        if (base_json_add_num(e, comp[i], model_energy_sum(&r->energy, comp[i]), "%.6g"))
+            return -1;
+    return e ? 0 : -1;
+}
+
+static int json_top(cJSON *root, const cfg_scenario *s, const snn_result *r)
+{
+    uint64_t sops = total_sops(r);
+    double e = snn_result_energy_pj(r);
+    return base_json_add_str(root, "scenario", s->name) ||
+           base_json_add_str(root, "mode", "timestep") ||
+           base_json_add_u64(root, "timestep_ps", s->timestep_ps) ||
+           base_json_add_str(root, "propagation", s->next_step ? "next_step" : "same_step") ||
+           base_json_add_bool(root, "complete", r->complete) ||
+           base_json_add_u64(root, "steps", r->steps) ||
+           base_json_add_num(root, "predicted_class", r->predicted_class, "%g") ||
+           base_json_add_num(root, "energy_total_pj", e, "%.6g") ||
+           base_json_add_num(root, "energy_per_sop_pj", sops ? e / (double)sops : 0, "%.6g") ||
+           base_json_add_num(root, "latency_first_output_ps", latency(r, r->first_output_ps),
+                             "%.0f") ||
+           base_json_add_num(root, "latency_decision_ps", latency(r, r->decision_ps), "%.0f") ||
+           base_json_add_u64(root, "drops", r->drops) ||
+           base_json_add_u64(root, "end_ps", r->end_ps) ||
+           base_json_add_u64(root, "noc_packets", r->packets) ||
+           base_json_add_u64(root, "noc_flits_ejected", r->noc.flits_ejected) ||
+           base_json_add_u64(root, "spikes_sent", r->spikes_sent);
+}
+
+int snn_rpt_json(FILE *out, const cfg_scenario *s, const snn_plan *p, const snn_result *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    int rc = !root || json_top(root, s, r) || json_input(root, r) || json_layers(root, p, r) ||
+                     json_cores(root, r) || base_json_print(out, root, "\n")
+                 ? -1 : 0;
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void text_layers(FILE *out, const snn_plan *p, const snn_result *r)
+{
+    fprintf(out, "  %-10s %-11s %8s %5s %10s %14s %14s %10s %9s\n", "layer", "model", "neurons",
+            "cores", "spikes", "synaptic_ops", "updates", "cyc/SOP", "pJ/SOP");
+    for (uint32_t i = 0; i < r->n_layers; i++) {
+        const snn_layer *sl = &p->layers[i];
+        const snn_layer_result *lr = &r->layers[i];
+        fprintf(out, "  %-10s %-11s %8u %5u %10llu %14llu %14llu %10.4g %9.4g\n",
+                sl->cfg->name, neu_model_name(sl->np.model), sl->n, sl->n_slices,
+                (unsigned long long)lr->spikes, (unsigned long long)lr->synaptic_ops,
+                (unsigned long long)lr->neuron_updates, sl->sop_cycles, sl->sop_pj);
+    }
+}
+
+static void text_out(FILE *out, const snn_result *r)
+{
+    fprintf(out, "output spike counts:");
+    for (uint32_t i = 0; i < r->n_out; i++)
+        fprintf(out, " %llu", (unsigned long long)r->out_counts[i]);
+    fprintf(out, "\npredicted class: %d\n", r->predicted_class);
+    double lf = latency(r, r->first_output_ps), ld = latency(r, r->decision_ps);
+    fprintf(out, "latency: first output %s%.3f us, decision %s%.3f us (from the first input "
+            "event)\n", lf < 0 ? "none " : "", lf < 0 ? 0 : lf * 1e-6, ld < 0 ? "none " : "",
+            ld < 0 ? 0 : ld * 1e-6);
+    for (uint32_t i = 0; i < r->n_cores; i++)
+        fprintf(out, "  core %u: busy %.3f us, %llu packets in, %llu SOPs, %llu updates, "
+                "%.6g pJ\n", i, (double)r->cores[i].busy_ps * 1e-6,
+                (unsigned long long)r->cores[i].packets_in,
+                (unsigned long long)r->cores[i].sops, (unsigned long long)r->cores[i].updates,
+                r->cores[i].energy_pj);
+}
+
+int snn_rpt_text(FILE *out, const cfg_scenario *s, const snn_plan *p, const snn_result *r)
+{
+    uint64_t sops = total_sops(r);
+    double e = snn_result_energy_pj(r);
+    fprintf(out, "scenario %s: event-driven, timestep %.3f us, %s; %s\n", s->name,
+            (double)s->timestep_ps * 1e-6, s->next_step ? "next_step" : "same_step",
+            r->complete ? "complete" : r->stop_reason);
+    fprintf(out, "input events: %llu read, %llu used", (unsigned long long)r->events_read,
+            (unsigned long long)r->events_used);
+    for (uint32_t i = 0; i < r->n_skip; i++)
+        fprintf(out, ", %llu %s", (unsigned long long)r->skip_count[i], r->skip_name[i]);
+    fprintf(out, "\nsteps: %llu; simulated time %.3f us; %llu kernel events\n",
+            (unsigned long long)r->steps, (double)r->end_ps * 1e-6,
+            (unsigned long long)r->events);
+    text_layers(out, p, r);
+    text_out(out, r);
+    fprintf(out, "energy: %.6g pJ (compute %.6g, NoC routers %.6g, links %.6g); %.4g pJ/SOP\n",
+            e, model_energy_sum(&r->energy, "compute"),
+            model_energy_sum(&r->energy, "noc_router"), model_energy_sum(&r->energy, "noc_link"),
+            sops ? e / (double)sops : 0);
+    fprintf(out, "NoC: %llu packets, %llu spikes, %llu flits delivered; drops %llu (no finite "
+            "input queue is modelled yet)\n", (unsigned long long)r->packets,
+            (unsigned long long)r->spikes_sent, (unsigned long long)r->noc.flits_ejected,
+            (unsigned long long)r->drops);
+    return ferror(out) ? -1 : 0;
+}
+
+int snn_rpt_write(const char *path,
+                  int (*fn)(FILE *, const cfg_scenario *, const snn_plan *, const snn_result *),
+                  const cfg_scenario *s, const snn_plan *p, const snn_result *r,
+                  base_error *err)
+{
+    base_outfile o;
+    if (base_out_open(&o, path, "w", err) != 0)
+        return -1;
+    if (fn(o.f, s, p, r) != 0) {
+        base_out_abort(&o);
+        return base_fail(err, "%s: write failed", path);
+    }
+    return base_out_commit(&o, err);
+}
