@@ -1,0 +1,193 @@
+/* test_snn_run.c -- functional exactness of the event-driven chip run: the
+ * output of every neuron in every step from run_scenario (mode: timestep)
+ * equals tests/unit/snn_ref.h's plain time-stepped reference, on 1, 2 and
+ * 4 cores with different tilings, with same_step and next_step
+ * propagation. The reference reads the CSV trace itself and draws the
+ * weights with the documented rule (conn_weights_seeded with stream = the
+ * layer's index, quantised to the W precision); nothing else of the
+ * simulator is used on its side. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "neuron/conn.h"
+#include "run/run.h"
+#include "snn_ref.h"
+
+#define DIR "tests/data/snn/"
+#define STEPS_MAX 32
+#define NL 3
+
+/* The net of cpd.workload.yaml, by hand. */
+static const int n_out[NL] = {4 * 6 * 6, 4 * 3 * 3, 10};
+
+typedef struct {
+    double *out[NL]; /* [step][neuron] */
+    uint64_t calls;
+    int bad;
+} record;
+
+static void on_spike(void *ctx, uint32_t layer, uint64_t step, uint32_t neuron, double v)
+{
+    record *r = ctx;
+    r->calls++;
+    if (layer >= NL || step >= STEPS_MAX || neuron >= (uint32_t)n_out[layer]) {
+        r->bad = 1;
+        return;
+    }
+    r->out[layer][step * (uint64_t)n_out[layer] + neuron] += v;
+}
+
+static void quant(float *w, size_t n, double scale)
+{
+    double q = 128, step = scale / q;
+    for (size_t i = 0; i < n; i++) {
+        double k = nearbyint((double)w[i] / step);
+        k = k > q - 1 ? q - 1 : k < -(q - 1) ? -(q - 1) : k;
+        w[i] = (float)(k * step);
+    }
+}
+
+/* Input counts per step from the CSV: x[step][(p * 8 + y) * 8 + x]. */
+static int read_events(double *x, int *last_step)
+{
+    FILE *f = fopen(DIR "events_8x8.csv", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[128];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    unsigned t, ex, ey, p;
+    int n = 0;
+    while (fscanf(f, "%u,%u,%u,%u", &t, &ex, &ey, &p) == 4) {
+        int s = (int)(t / 1000);
+        ck_assert_int_lt(s, STEPS_MAX);
+        x[s * 128 + (p * 8 + ey) * 8 + ex] += 1;
+        *last_step = s;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* The reference's outputs of every layer in every step. */
+static void reference(int next_step, double *out[NL], int n_steps)
+{
+    static double xin[STEPS_MAX * 128];
+    memset(xin, 0, sizeof xin);
+    int last = 0;
+    read_events(xin, &last);
+    float w0[4 * 2 * 9], w2[10 * 36];
+    ck_assert_int_eq(conn_weights_seeded(w0, 72, 0.8, 0.5, 3, 0, &(base_error){0}), 0);
+    ck_assert_int_eq(conn_weights_seeded(w2, 360, 1.0, 1.0, 7, 2, &(base_error){0}), 0);
+    quant(w0, 72, 0.5);
+    quant(w2, 360, 1.0);
+    ref_conn c[NL] = {
+        {REF_CONV, 2, 8, 8, 4, 6, 6, 3, 3, 1, 1, 0, 0, 1, 1, 1, w0},
+        {REF_SUMPOOL, 4, 6, 6, 4, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1, 1, NULL},
+        {REF_DENSE, 36, 1, 1, 10, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, w2}};
+    ref_neuron p[NL] = {
+        {.model = REF_IF, .thr = 0.5, .subtract = 1},
+        {.model = REF_IF, .thr = 1, .multi = 1},
+        {.model = REF_LIF, .thr = 0.25, .tau = 4000, .r = 1, .eval_all = 1, .refractory = 1}};
+    ref_state st[NL];
+    double prev[NL][160] = {{0}};
+    for (int l = 0; l < NL; l++)
+        ref_state_init(&st[l], &p[l], n_out[l]);
+    for (int s = 0; s < n_steps; s++) {
+        const double *src = &xin[s * 128];
+        for (int l = 0; l < NL; l++) {
+            int n_in = l == 0 ? 128 : n_out[l - 1];
+            double y[160] = {0}, x[160] = {0};
+            uint8_t act[160] = {0}, recv[160] = {0};
+            for (int j = 0; j < n_in; j++) {
+                x[j] = l == 0 ? src[j] : next_step ? prev[l - 1][j] : out[l - 1][s * n_in + j];
+                act[j] = x[j] != 0;
+            }
+            if (l == 0 && s > last)
+                memset(act, 0, sizeof act);
+            ref_conn_apply(&c[l], x, act, y, recv);
+            ref_layer_step(&p[l], &st[l], y, recv, s, 1000.0, &out[l][s * n_out[l]]);
+        }
+        for (int l = 0; l < NL; l++)
+            memcpy(prev[l], &out[l][s * n_out[l]], sizeof(double) * (size_t)n_out[l]);
+    }
+    for (int l = 0; l < NL; l++)
+        ref_state_free(&st[l]);
+}
+
+static void check_scenario(const char *path, int next_step)
+{
+    record rec = {0};
+    double *ref[NL];
+    for (int l = 0; l < NL; l++) {
+        rec.out[l] = calloc((size_t)STEPS_MAX * n_out[l], sizeof(double));
+        ref[l] = calloc((size_t)STEPS_MAX * n_out[l], sizeof(double));
+    }
+    run_options o;
+    run_options_default(&o);
+    o.on_spike = on_spike;
+    o.spike_ctx = &rec;
+    o.json_path = o.text_path = "";
+    o.no_trace = true;
+    run_result res;
+    base_error err;
+    int rc = run_scenario(path, &o, &res, &err);
+    ck_assert_msg(rc == 0, "%s: %s", path, err.msg);
+    ck_assert(res.snn_res.complete);
+    int n_steps = (int)res.snn_res.steps;
+    ck_assert_int_eq(n_steps, 12 + (next_step ? 2 : 0));
+    reference(next_step, ref, n_steps);
+    uint64_t spikes = 0;
+    for (int l = 0; l < NL; l++)
+        for (int i = 0; i < n_steps * n_out[l]; i++) {
+            ck_assert_msg(rec.out[l][i] == ref[l][i], "%s: layer %d step %d neuron %d: chip %g, "
+                          "reference %g", path, l, i / n_out[l], i % n_out[l], rec.out[l][i],
+                          ref[l][i]);
+            spikes += ref[l][i] != 0;
+        }
+    ck_assert(!rec.bad);
+    ck_assert_uint_gt(spikes, 20); /* the net is not silent */
+    ck_assert_uint_gt(res.snn_res.layers[2].spikes, 0);
+    run_result_free(&res);
+    for (int l = 0; l < NL; l++) {
+        free(rec.out[l]);
+        free(ref[l]);
+    }
+}
+
+START_TEST(test_exact_same_step_1_2_4_cores)
+{
+    check_scenario(DIR "cpd_1_same_step.yaml", 0);
+    check_scenario(DIR "cpd_2_same_step.yaml", 0);
+    check_scenario(DIR "cpd_4_same_step.yaml", 0);
+}
+END_TEST
+
+START_TEST(test_exact_next_step_1_2_4_cores)
+{
+    check_scenario(DIR "cpd_1_next_step.yaml", 1);
+    check_scenario(DIR "cpd_2_next_step.yaml", 1);
+    check_scenario(DIR "cpd_4_next_step.yaml", 1);
+}
+END_TEST
+
+static Suite *snn_run_suite(void)
+{
+    Suite *s = suite_create("snn_run");
+    TCase *tc = tcase_create("exact");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_exact_same_step_1_2_4_cores);
+    tcase_add_test(tc, test_exact_next_step_1_2_4_cores);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(snn_run_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
