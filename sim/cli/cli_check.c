@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "run/adapt.h"
+#include "run/snn_plan.h"
 
 static const char synopsis[] =
     "usage: evsim check [--quiet] FILE...\n"
@@ -54,7 +55,8 @@ static void print_workload(const cfg_workload *w)
             printf(" %s=%llu", l->dims[k], (unsigned long long)l->sizes[k]);
         printf("  MACs %llu", (unsigned long long)cfg_layer_macs(l));
         if (l->neuron.model != CFG_NEURON_NONE)
-            printf("  %s neurons <- %s", l->neuron.model == CFG_NEURON_LIF ? "LIF" : "IF",
+            printf("  %s neurons <- %s",
+                   (const char *[]){"", "LIF", "IF", "CUBA-LIF", "sigma-delta"}[l->neuron.model],
                    l->input_source);
         printf("\n");
     }
@@ -181,6 +183,17 @@ static int noc_ok(const cfg_chip *c, uint64_t seed, noc_config *nc, cfg_errors *
     return -1;
 }
 
+/* An event-driven scenario through the run's snn plan and trace check. */
+static int snn_ok(const cfg_scenario *s, cfg_errors *err)
+{
+    base_error be;
+    if (!s->timestep_mode || snn_check(s, &be) == 0)
+        return 0;
+    char msg[sizeof be.msg + sizeof be.file + 32];
+    cfg_errors_add(err, "%s", base_error_str(&be, msg, sizeof msg));
+    return -1;
+}
+
 /* Loads path as kind k and prints its summary unless quiet; true when it
  * loads. */
 static bool load_kind(cfg_kind k, const char *path, bool quiet, cfg_errors *err)
@@ -219,7 +232,7 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, cfg_errors *err)
     case CFG_KIND_SCENARIO: {
         cfg_scenario *s = cfg_scenario_load_file(path, err);
         noc_config nc;
-        if ((ok = s && !noc_ok(s->chip, s->seed, &nc, err)) && !quiet)
+        if ((ok = s && !noc_ok(s->chip, s->seed, &nc, err) && !snn_ok(s, err)) && !quiet)
             print_scenario(s, &nc);
         cfg_scenario_free(s);
         break;

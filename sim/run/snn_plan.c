@@ -170,8 +170,8 @@ static int npy_weights(snn_build *b, float *w, size_t n)
     cfg_npy a;
     base_error e;
     if (cfg_npy_read(cw->file, cw->scale, &a, &e) != 0)
-        return base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: weights: %s",
-                            b->l->name, e.msg);
+        return base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: weights %s: %s",
+                            b->l->name, cw->file, e.msg);
     int rc = 0;
     if (a.count != n)
         rc = base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: weights: %s holds %zu "
@@ -344,6 +344,8 @@ static int build_layer(snn_build *b, const loma_options *opt, loma_cache *cache)
     const cfg_layer *l = b->l;
     sl->cfg = l;
     sl->src = l->input_source_layer;
+    if (l->neuron.model == CFG_NEURON_NONE)
+        return lfail(b, "an event-driven run needs a neuron block on every layer", NULL);
     if (!strcmp(l->input_source, "input")) {
         if (p->input_layer != UINT32_MAX)
             return lfail(b, "only one layer can read the input trace so far", NULL);
