@@ -12,11 +12,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "neuron/conn.h"
 #include "run/run.h"
 #include "snn_ref.h"
 
-#define DIR "tests/data/snn/"
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_LSAN 1
+#endif
+#endif
+#ifdef HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+#define DATA "tests/data/snn/"
 #define STEPS_MAX 32
 #define NL 3
 
@@ -53,7 +66,7 @@ static void quant(float *w, size_t n, double scale)
 /* Input counts per step from the CSV: x[step][(p * 8 + y) * 8 + x]. */
 static int read_events(double *x, int *last_step)
 {
-    FILE *f = fopen(DIR "events_8x8.csv", "r");
+    FILE *f = fopen(DATA "events_8x8.csv", "r");
     ck_assert_ptr_nonnull(f);
     char line[128];
     ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
@@ -158,17 +171,71 @@ static void check_scenario(const char *path, int next_step)
 
 START_TEST(test_exact_same_step_1_2_4_cores)
 {
-    check_scenario(DIR "cpd_1_same_step.yaml", 0);
-    check_scenario(DIR "cpd_2_same_step.yaml", 0);
-    check_scenario(DIR "cpd_4_same_step.yaml", 0);
+    check_scenario(DATA "cpd_1_same_step.yaml", 0);
+    check_scenario(DATA "cpd_2_same_step.yaml", 0);
+    check_scenario(DATA "cpd_4_same_step.yaml", 0);
 }
 END_TEST
 
 START_TEST(test_exact_next_step_1_2_4_cores)
 {
-    check_scenario(DIR "cpd_1_next_step.yaml", 1);
-    check_scenario(DIR "cpd_2_next_step.yaml", 1);
-    check_scenario(DIR "cpd_4_next_step.yaml", 1);
+    check_scenario(DATA "cpd_1_next_step.yaml", 1);
+    check_scenario(DATA "cpd_2_next_step.yaml", 1);
+    check_scenario(DATA "cpd_4_next_step.yaml", 1);
+}
+END_TEST
+
+static int files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* SQLite's faultsim on the event-driven path: the Nth allocation fails,
+ * for every N until a run succeeds; each failing run returns an error,
+ * leaves no output and leaks nothing. */
+START_TEST(test_every_failed_allocation_fails_the_snn_run_cleanly)
+{
+    char dir[64] = "/tmp/evsim_test_snn_oom_XXXXXX", json[128], text[128], trace[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(json, sizeof json, "%s/r.json", dir);
+    snprintf(text, sizeof text, "%s/r.txt", dir);
+    snprintf(trace, sizeof trace, "%s/r.pftrace", dir);
+    long n = 0;
+    for (; n < 100000; n++) {
+        run_options o;
+        run_options_default(&o);
+        o.json_path = json;
+        o.text_path = text;
+        o.trace.path = trace;
+        run_result res;
+        base_error err;
+        base_error_clear(&err);
+        base_alloc_fail_at(n, 0);
+        int rc = run_scenario(DATA "cpd_2_next_step.yaml", &o, &res, &err);
+        run_result_free(&res);
+        int injected = base_alloc_injected();
+        base_alloc_fail_at(-1, 0);
+        if (rc == 0 && !injected)
+            break;
+        ck_assert_msg(rc == -1, "allocation %ld failed but the run reported success", n);
+        ck_assert_msg(err.msg[0], "allocation %ld: a failed run without a message", n);
+        ck_assert_msg(files_in(dir) == 0, "allocation %ld: a failed run left a file", n);
+#ifdef HAVE_LSAN
+        ck_assert_msg(__lsan_do_recoverable_leak_check() == 0,
+                      "allocation %ld: the failed run leaked", n);
+#endif
+    }
+    ck_assert_int_gt(n, 100);
+    ck_assert_int_eq(files_in(dir), 3);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -176,9 +243,10 @@ static Suite *snn_run_suite(void)
 {
     Suite *s = suite_create("snn_run");
     TCase *tc = tcase_create("exact");
-    tcase_set_timeout(tc, 120);
+    tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_exact_same_step_1_2_4_cores);
     tcase_add_test(tc, test_exact_next_step_1_2_4_cores);
+    tcase_add_test(tc, test_every_failed_allocation_fails_the_snn_run_cleanly);
     suite_add_tcase(s, tc);
     return s;
 }
