@@ -61,8 +61,11 @@ static int add_cores(snn_sim *m)
         return -1;
     for (uint32_t i = 0; i < m->n_cores; i++) {
         neu_core_params cp = {.cycle_ps = m->cycle_ps};
-        snprintf(cp.name, sizeof cp.name, "core %lld", (long long)chip->cores[i].id);
-        neu_core *c = neu_core_new(&cp, m->err);
+        const cfg_core_inst *ci = &chip->cores[i];
+        snprintf(cp.name, sizeof cp.name, "core %lld", (long long)ci->id);
+        snprintf(cp.track_name, sizeof cp.track_name, "core %lld (%d,%d) %s",
+                 (long long)ci->id, ci->x, ci->y, chip->types[ci->type].name);
+        neu_core *c = neu_core_new(m->k, &cp, m->err);
         if (!c || add_model(m, &neu_core_ops, c) != 0)
             return -1;
         m->cores[i] = c;
@@ -252,8 +255,16 @@ static int loop(snn_sim *m)
 static int finish(snn_sim *m)
 {
     snn_result *r = m->res;
-    r->end_ps = kq_now(m->k);
+    /* The run ends with the last work or delivery; trace-only events do
+     * not count, so a traced run reports what an untraced one does. */
+    r->end_ps = m->last_ps;
     r->events = kq_events_processed(m->k);
+    for (uint32_t i = 0; i < m->n_cores; i++) {
+        const neu_core_stats *cs = neu_core_get_stats(m->cores[i]);
+        uint64_t f = neu_core_free_at(m->cores[i]);
+        r->end_ps = f > r->end_ps ? f : r->end_ps;
+        r->events -= cs->trace_events;
+    }
     r->steps = m->layer_step[m->p->output_layer];
     r->complete = !r->stop_reason[0] && m->n_steps != UINT64_MAX && r->steps == m->n_steps;
     if (!r->complete && !r->stop_reason[0])

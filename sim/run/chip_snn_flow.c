@@ -141,6 +141,7 @@ static void deliver(snn_sim *m, uint32_t pi, uint32_t core)
 void snn_on_delivery(void *ctx, const noc_delivery *d)
 {
     snn_sim *m = ctx;
+    m->last_ps = kq_now(m->k);
     deliver(m, (uint32_t)d->tag, m->term_core[d->dst]);
 }
 
@@ -192,6 +193,7 @@ static void on_send(kq_kernel *k, void *ctx, const void *payload)
 {
     (void)k;
     snn_sim *m = ctx;
+    m->last_ps = kq_now(m->k);
     send_ev e;
     memcpy(&e, payload, sizeof e);
     uint64_t remote = 0;
@@ -308,6 +310,8 @@ static void evaluate(snn_sim *m, uint32_t l, uint64_t step)
         uint64_t end = neu_core_work(m->cores[core], now, (double)upd * sl->upd_cycles,
                                      (double)upd * sl->upd_pj, 0, upd);
         last_end = end > last_end ? end : last_end;
+        if (neu_core_trace_last(m->cores[core], sl->cfg->name) != 0)
+            snn_fail(m, "out of memory in the event queue");
         lr->neuron_updates += upd;
         lr->spikes += after->spikes - before.spikes;
         lr->outputs += after->outputs - before.outputs;
@@ -449,6 +453,7 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
 {
     (void)payload;
     snn_sim *m = ctx;
+    m->last_ps = kq_now(k);
     uint32_t l = m->p->input_layer;
     while (m->have_next && m->next_t <= kq_now(k) && !m->failed) {
         uint32_t id = (uint32_t)input_index(m, &m->next), pi;
@@ -477,6 +482,7 @@ static void on_tick(kq_kernel *k, void *ctx, const void *payload)
 {
     (void)payload;
     snn_sim *m = ctx;
+    m->last_ps = kq_now(k);
     m->boundary++;
     try_all(m);
     if (m->boundary < m->n_steps &&

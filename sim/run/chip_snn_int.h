@@ -75,6 +75,7 @@ typedef struct snn_sim {
     uint64_t last_step, used;
     uint64_t skip[SK_OURS];
     uint64_t boundary;      /* step boundaries passed */
+    uint64_t last_ps;       /* time of the last event other than the trace's */
     uint64_t n_steps;       /* UINT64_MAX until the trace ends */
 } snn_sim;
 

@@ -25,14 +25,14 @@ static double latency(const snn_result *r, uint64_t t)
 static int json_input(cJSON *root, const snn_result *r)
 {
     cJSON *in = cJSON_AddObjectToObject(root, "input_events");
-    cJSON *sk = in ? cJSON_CreateObject() : NULL;
-    if (!sk || base_json_add_u64(in, "read", r->events_read) ||
-        base_json_add_u64(in, "used", r->events_used) || !cJSON_AddItemToObject(in, "skipped", sk))
+    if (!in || base_json_add_u64(in, "read", r->events_read) ||
+        base_json_add_u64(in, "used", r->events_used))
         return -1;
-    for (uint32_t i = 0; i < r->n_skip; i++)
+    cJSON *sk = cJSON_AddObjectToObject(in, "skipped");
+    for (uint32_t i = 0; sk && i < r->n_skip; i++)
         if (base_json_add_u64(sk, r->skip_name[i], r->skip_count[i]))
             return -1;
-    return 0;
+    return sk ? 0 : -1;
 }
 
 static int json_layers(cJSON *root, const snn_plan *p, const snn_result *r)

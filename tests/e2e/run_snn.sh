@@ -16,6 +16,9 @@ done
 check "JSON reports identical" 'cmp -s "$tmp/a.json" "$tmp/b.json"'
 check "text reports identical" 'cmp -s "$tmp/a.txt" "$tmp/b.txt"'
 check "traces identical" 'cmp -s "$tmp/a.pftrace" "$tmp/b.pftrace"'
+"$EVSIM" run configs/nmnist_snn_2x2.yaml -q --no-trace --json "$tmp/c.json" --report "$tmp/c.txt" \
+  2>/dev/null
+check "a traced run reports what an untraced one does" 'cmp -s "$tmp/a.json" "$tmp/c.json"'
 check "no temporary files left" '[ -z "$(ls "$tmp" | grep "\.tmp$")" ]'
 
 python3 - "$tmp/a.json" <<'PY' || { echo "FAIL: the JSON report lacks figures"; fail=1; }
