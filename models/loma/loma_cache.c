@@ -103,7 +103,7 @@ const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int co
 
 int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
                    const loma_spatial *sp, const loma_options *opt, const loma_result **out,
-                   loma_error *err)
+                   base_error *err)
 {
     const loma_result *r = loma_cache_get(c, layer, core_type, sp, opt);
     if (r) {
@@ -112,7 +112,7 @@ int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core
     }
     cache_entry *e = calloc(1, sizeof *e);
     if (!e) {
-        strcpy(err->msg, "loma cache: out of memory");
+        base_fail(err, "loma cache: out of memory");
         return -1;
     }
     if (loma_map(layer, core, sp, opt, &e->result, err)) {
@@ -141,16 +141,16 @@ uint64_t loma_cache_hits(const loma_cache *c)
  * entries' key and result bytes. */
 static const char cache_magic[8] = {'E', 'V', 'L', 'O', 'M', 'A', 'C', '1'};
 
-int loma_cache_save(const loma_cache *c, const char *path, loma_error *err)
+int loma_cache_save(const loma_cache *c, const char *path, base_error *err)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: path too long: %.300s", path);
+        base_fail(err, "loma cache: path too long: %.300s", path);
         return -1;
     }
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: cannot write %.300s.tmp: %s", path,
+        base_fail(err, "loma cache: cannot write %.300s.tmp: %s", path,
                  strerror(errno));
         return -1;
     }
@@ -163,18 +163,18 @@ int loma_cache_save(const loma_cache *c, const char *path, loma_error *err)
     if (fclose(f) != 0)
         ok = false;
     if (!ok || rename(tmp, path) != 0) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: cannot write %.300s: %s", path, strerror(errno));
+        base_fail(err, "loma cache: cannot write %.300s: %s", path, strerror(errno));
         remove(tmp);
         return -1;
     }
     return 0;
 }
 
-int loma_cache_load(loma_cache *c, const char *path, loma_error *err)
+int loma_cache_load(loma_cache *c, const char *path, base_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: cannot read %.300s: %s", path, strerror(errno));
+        base_fail(err, "loma cache: cannot read %.300s: %s", path, strerror(errno));
         return -1;
     }
     char magic[sizeof cache_magic];
@@ -182,12 +182,11 @@ int loma_cache_load(loma_cache *c, const char *path, loma_error *err)
     int rc = -1;
     if (fread(magic, sizeof magic, 1, f) != 1 || memcmp(magic, cache_magic, sizeof magic) ||
         fread(hdr, sizeof hdr, 1, f) != 1) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: %.300s is not an evsim mapping cache", path);
+        base_fail(err, "loma cache: %.300s is not an evsim mapping cache", path);
         goto out;
     }
     if (hdr[0] != sizeof(cache_key) || hdr[1] != sizeof(loma_result)) {
-        snprintf(err->msg, sizeof err->msg,
-                 "loma cache: %.300s was written by a build with another layout; delete it", path);
+        base_fail(err, "loma cache: %.300s was written by a build with another layout; delete it", path);
         goto out;
     }
     for (uint64_t i = 0; i < hdr[2]; i++) {
@@ -195,7 +194,7 @@ int loma_cache_load(loma_cache *c, const char *path, loma_error *err)
         if (!e || fread(&e->key, sizeof e->key, 1, f) != 1 ||
             fread(&e->result, sizeof e->result, 1, f) != 1) {
             free(e);
-            snprintf(err->msg, sizeof err->msg, "loma cache: %.300s is truncated (entry %llu of %llu)",
+            base_fail(err, "loma cache: %.300s is truncated (entry %llu of %llu)",
                      path, (unsigned long long)i, (unsigned long long)hdr[2]);
             goto out;
         }

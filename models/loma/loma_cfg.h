@@ -10,12 +10,12 @@
  * `me` (memory_operand_links and spatial_mapping). Returns 0, or -1 with a
  * message naming the layer (and operand / memory) at fault. */
 int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
-                  loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err);
+                  loma_core *lc, loma_layer *ll, loma_spatial *ls, base_error *err);
 
 /* The mapping entry's temporal_ordering as a loma_order: 1 when it is a
  * complete order (to cost as is), 0 when there is none or it has `*`
  * wildcard loops (evsim then searches), -1 when it names an unknown dim. */
 int loma_order_from_cfg(const cfg_layer *layer, const cfg_map_entry *me, loma_order *out,
-                        loma_error *err);
+                        base_error *err);
 
 #endif

@@ -8,8 +8,6 @@
 #include "loma/loma_cfg.h"
 #include "loma/loma_int.h"
 
-#define ERR(...) (snprintf(err->msg, sizeof err->msg, __VA_ARGS__), -1)
-
 static const char *lname(const cfg_layer *l)
 {
     static const char *anon = "(unnamed)";
@@ -26,16 +24,16 @@ static int dir_of(int cfg_dir)
     }
 }
 
-static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
+static int fill_layer(const cfg_layer *l, loma_layer *ll, base_error *err)
 {
     memset(ll, 0, sizeof *ll);
     snprintf(ll->name, sizeof ll->name, "%s", lname(l));
     if (l->n_operands != 3)
-        return ERR("layer %s: %d operands in the equation (the mapper needs an output and two "
+        return base_fail(err, "layer %s: %d operands in the equation (the mapper needs an output and two "
                    "inputs)",
                    lname(l), l->n_operands);
     if (l->n_dims > LOMA_MAX_DIMS)
-        return ERR("layer %s: %d loop dims (at most %d)", lname(l), l->n_dims, LOMA_MAX_DIMS);
+        return base_fail(err, "layer %s: %d loop dims (at most %d)", lname(l), l->n_dims, LOMA_MAX_DIMS);
     ll->n_dims = l->n_dims;
     for (int d = 0; d < l->n_dims; d++) {
         snprintf(ll->dim_name[d], sizeof ll->dim_name[d], "%s", l->dims[d]);
@@ -64,20 +62,20 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
         if (op < 0)
             continue; /* a relation no operand uses */
         if (rel->n_terms != 2)
-            return ERR("layer %s: relation for %s has %d terms (the mapper needs two)", lname(l),
+            return base_fail(err, "layer %s: relation for %s has %d terms (the mapper needs two)", lname(l),
                        rel->lhs, rel->n_terms);
         if (ll->n_pr >= LOMA_MAX_PR)
-            return ERR("layer %s: more than %d window dims", lname(l), LOMA_MAX_PR);
+            return base_fail(err, "layer %s: more than %d window dims", lname(l), LOMA_MAX_PR);
         loma_pr *p = &ll->pr[ll->n_pr];
         snprintf(p->name, sizeof p->name, "%s", rel->lhs);
         p->op = op;
         p->dim_a = cfg_layer_dim(l, rel->dim[0]);
         p->dim_b = cfg_layer_dim(l, rel->dim[1]);
         if (p->dim_a < 0 || p->dim_b < 0)
-            return ERR("layer %s: relation for %s names a dim not in loop_dims", lname(l),
+            return base_fail(err, "layer %s: relation for %s names a dim not in loop_dims", lname(l),
                        rel->lhs);
         if (rel->coef[0] <= 0 || rel->coef[1] <= 0)
-            return ERR("layer %s: relation for %s has a coefficient <= 0", lname(l), rel->lhs);
+            return base_fail(err, "layer %s: relation for %s has a coefficient <= 0", lname(l), rel->lhs);
         p->sa = (uint64_t)rel->coef[0];
         p->sb = (uint64_t)rel->coef[1];
         p->total = UINT64_MAX;
@@ -91,7 +89,7 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
         else if (k >= 0 && l->has_padding)
             full -= (double)(l->padding[k][0] + l->padding[k][1]);
         if (full < 1)
-            return ERR("layer %s: window dim %s has size %.0f after padding", lname(l), rel->lhs,
+            return base_fail(err, "layer %s: window dim %s has size %.0f after padding", lname(l), rel->lhs,
                        full);
         p->total = (uint64_t)full;
         ll->n_pr++;
@@ -100,7 +98,7 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
 }
 
 int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
-                  loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err)
+                  loma_core *lc, loma_layer *ll, loma_spatial *ls, base_error *err)
 {
     if (fill_layer(layer, ll, err))
         return -1;
@@ -118,14 +116,14 @@ int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_en
             mop = def_mop[op];
         }
         if (mop < 0)
-            return ERR("layer %s: operand %s has no memory_operand_links entry", lname(layer),
+            return base_fail(err, "layer %s: operand %s has no memory_operand_links entry", lname(layer),
                        layer->operands[op].name);
         lop_of_mop[mop] = op;
     }
     memset(lc, 0, sizeof *lc);
     snprintf(lc->name, sizeof lc->name, "%s", core->name);
     if (core->n_mems > LOMA_MAX_MEMS || core->n_oa_dims > LOMA_MAX_OA)
-        return ERR("core %s: too many memories or array dims", core->name);
+        return base_fail(err, "core %s: too many memories or array dims", core->name);
     lc->n_mems = core->n_mems;
     lc->mac_energy_pj = core->unit_energy_pj;
     lc->n_oa = core->n_oa_dims;
@@ -183,14 +181,14 @@ int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_en
         for (int s = 0; s < me->n_spatial; s++) {
             int o = cfg_core_oa_dim(core, me->spatial[s].oa_dim);
             if (o < 0)
-                return ERR("layer %s: spatial mapping names %s, which core %s lacks", lname(layer),
+                return base_fail(err, "layer %s: spatial mapping names %s, which core %s lacks", lname(layer),
                            me->spatial[s].oa_dim, core->name);
             for (int u = 0; u < me->spatial[s].n_unrolls; u++) {
                 int d = cfg_layer_dim(layer, me->spatial[s].unrolls[u].dim);
                 if (d < 0)
                     continue; /* a dim the layer lacks is dropped, as ZigZag does */
                 if (ls->n_unrolls[o] >= LOMA_MAX_UNROLLS)
-                    return ERR("layer %s: too many unrolls on %s", lname(layer), core->oa_dims[o]);
+                    return base_fail(err, "layer %s: too many unrolls on %s", lname(layer), core->oa_dims[o]);
                 ls->dim[o][ls->n_unrolls[o]] = d;
                 ls->factor[o][ls->n_unrolls[o]] = me->spatial[s].unrolls[u].factor;
                 ls->n_unrolls[o]++;
@@ -200,7 +198,7 @@ int loma_from_cfg(const cfg_core *core, const cfg_layer *layer, const cfg_map_en
 }
 
 int loma_order_from_cfg(const cfg_layer *layer, const cfg_map_entry *me, loma_order *out,
-                        loma_error *err)
+                        base_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!me || me->n_order == 0)
@@ -215,7 +213,7 @@ int loma_order_from_cfg(const cfg_layer *layer, const cfg_map_entry *me, loma_or
             continue;
         }
         if (out->n >= LOMA_MAX_LOOPS)
-            return ERR("layer %s: temporal_ordering has more than %d loops", lname(layer),
+            return base_fail(err, "layer %s: temporal_ordering has more than %d loops", lname(layer),
                        LOMA_MAX_LOOPS);
         out->dim[out->n] = d;
         out->size[out->n] = l->factor == CFG_FACTOR_STAR || l->factor == CFG_FACTOR_ALL

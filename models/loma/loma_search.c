@@ -186,7 +186,7 @@ uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
                               const loma_spatial *sp, int lpf_limit)
 {
     lm_model *m = malloc(sizeof *m);
-    loma_error e;
+    base_error e;
     uint64_t n = 0;
     if (m && lm_model_build(m, layer, core, sp, &e) == 0) {
         lpf_set s;
@@ -286,29 +286,26 @@ static void eval_batch(worker *ws, int nt, uint64_t count, worker *g)
 /* No ordering fits: say why the first one does not, naming the layer,
  * the operand, the memory level and the sizes. */
 void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
-                         loma_error *err)
+                         base_error *err)
 {
     lm_fail f = {0};
     lm_tmap *tmp = malloc(sizeof *tmp);
     const loma_layer *L = m->L;
     const loma_core *C = m->C;
     if (!tmp || lm_allocate(m, first, n, tmp, &f) == 0 || f.kind == 0) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: no loop ordering fits the memories of core %s (%llu tried)",
+        base_fail(err, "layer %s: no loop ordering fits the memories of core %s (%llu tried)",
                  L->name, C->name, (unsigned long long)tried);
     } else if (f.kind == LM_FAIL_SLICE) {
-        snprintf(err->msg, sizeof err->msg,
-                 "layer %s: operand %s does not fit memory level %d (%s): it needs %.0f bits there "
+        base_fail(err, "layer %s: operand %s does not fit memory level %d (%s): it needs %.0f bits there "
                  "even with no temporal loops, the memory has %.0f (no ordering of %llu fits)",
                  L->name, L->op_name[f.op], f.level, C->mem[f.mem].name, f.need_bits, f.cap_bits,
                  (unsigned long long)tried);
     } else if (f.kind == LM_FAIL_SHARED) {
-        snprintf(err->msg, sizeof err->msg,
-                 "layer %s: the operands sharing memory %s need %.0f bits together, it has %.0f (no "
+        base_fail(err, "layer %s: the operands sharing memory %s need %.0f bits together, it has %.0f (no "
                  "ordering of %llu fits)",
                  L->name, C->mem[f.mem].name, f.need_bits, f.cap_bits, (unsigned long long)tried);
     } else {
-        snprintf(err->msg, sizeof err->msg,
-                 "layer %s: operand %s does not fit its top memory level %d (%s, %.0f bits): the "
+        base_fail(err, "layer %s: operand %s does not fit its top memory level %d (%s, %.0f bits): the "
                  "layer is too large for this core (no ordering of %llu fits)",
                  L->name, L->op_name[f.op], f.level, C->mem[f.mem].name, f.cap_bits,
                  (unsigned long long)tried);
@@ -317,19 +314,19 @@ void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint6
 }
 
 static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-                   const loma_options *opt, loma_result *out, loma_error *err)
+                   const loma_options *opt, loma_result *out, base_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(out, 0, sizeof *out);
-    err->msg[0] = 0;
+    base_error_clear(err);
     int nt = opt->threads < 1 ? 1 : opt->threads > LOMA_MAX_THREADS ? LOMA_MAX_THREADS : opt->threads;
     lm_model *m = calloc(1, sizeof *m);
     worker *ws = calloc((size_t)nt + 1, sizeof *ws);
     uint8_t (*perm)[LOMA_MAX_LPF] = malloc(sizeof *perm * BATCH);
     int rc = -1;
     if (!m || !ws || !perm) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
+        base_fail(err, "layer %s: out of memory", layer->name);
         goto done;
     }
     if (lm_model_build(m, layer, core, sp, err))
@@ -337,7 +334,7 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
     lpf_set s;
     make_lpfs(m, opt->lpf_limit > 0 ? opt->lpf_limit : 6, &s);
     if (s.n > LOMA_MAX_LOOPS) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: %d loop prime factors (at most %d)",
+        base_fail(err, "layer %s: %d loop prime factors (at most %d)",
                  layer->name, s.n, LOMA_MAX_LOOPS);
         goto done;
     }
@@ -446,7 +443,7 @@ static bool result_better(loma_criterion cr, const loma_result *a, const loma_re
 }
 
 int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-             const loma_options *opt, loma_result *out, loma_error *err)
+             const loma_options *opt, loma_result *out, base_error *err)
 {
     bool any_free = false;
     for (int o = 0; o < core->n_oa && o < LOMA_MAX_OA; o++)
@@ -461,13 +458,13 @@ int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial 
         return -1;
     loma_result *tmp = malloc(sizeof *tmp);
     if (!tmp) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
+        base_fail(err, "layer %s: out of memory", layer->name);
         return -1;
     }
     int ok = 0;
     uint64_t evaluated = 0, valid = 0, skipped = 0;
     double wall = 0;
-    loma_error e1;
+    base_error e1;
     for (int i = 0; i < n; i++) {
         if (map_one(layer, core, &cand[i], opt, tmp, &e1)) {
             *err = e1;

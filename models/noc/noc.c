@@ -11,16 +11,6 @@
 
 #define NOC_MAX_STATE_BYTES 4e9
 
-void noc_seterr(noc_error *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
-
 void noc_config_default(noc_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -47,35 +37,35 @@ void noc_config_default(noc_config *c)
     c->seed = 1;
 }
 
-int noc_config_check(const noc_config *c, noc_error *err)
+int noc_config_check(const noc_config *c, base_error *err)
 {
     if (c->width < 1 || c->height < 1 || c->width > NOC_MAX_DIM ||
         c->height > NOC_MAX_DIM) {
-        noc_seterr(err, "mesh %ux%u: each side must be 1..%u", c->width,
+        base_fail(err, "mesh %ux%u: each side must be 1..%u", c->width,
                c->height, NOC_MAX_DIM);
         return -1;
     }
     if (c->terminals_per_router < 1 ||
         c->terminals_per_router > NOC_MAX_TERMINALS) {
-        noc_seterr(err, "terminals per router %u: must be 1..%u",
+        base_fail(err, "terminals per router %u: must be 1..%u",
                c->terminals_per_router, NOC_MAX_TERMINALS);
         return -1;
     }
     if (c->vcs < 1 || c->vcs > NOC_MAX_VCS) {
-        noc_seterr(err, "virtual channels %u: must be 1..%u", c->vcs, NOC_MAX_VCS);
+        base_fail(err, "virtual channels %u: must be 1..%u", c->vcs, NOC_MAX_VCS);
         return -1;
     }
     if (c->vc_buf_flits < 1 || c->vc_buf_flits > 4096) {
-        noc_seterr(err, "VC buffer depth %u: must be 1..4096 flits",
+        base_fail(err, "VC buffer depth %u: must be 1..4096 flits",
                c->vc_buf_flits);
         return -1;
     }
     if (c->sw_alloc_cycles < 1) {
-        noc_seterr(err, "switch allocation must take at least 1 cycle");
+        base_fail(err, "switch allocation must take at least 1 cycle");
         return -1;
     }
     if (c->link_cycles < 1 || c->inject_cycles < 1 || c->eject_cycles < 1) {
-        noc_seterr(err, "link, injection and ejection latency must be >= 1 cycle");
+        base_fail(err, "link, injection and ejection latency must be >= 1 cycle");
         return -1;
     }
     uint32_t stages[] = {c->route_cycles, c->vc_alloc_cycles,
@@ -84,23 +74,23 @@ int noc_config_check(const noc_config *c, noc_error *err)
                          c->credit_delay_cycles, c->table_lookup_cycles};
     for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
         if (stages[i] > 1000000) {
-            noc_seterr(err, "a latency of %u cycles is beyond 1000000", stages[i]);
+            base_fail(err, "a latency of %u cycles is beyond 1000000", stages[i]);
             return -1;
         }
     if (c->flit_bits < 1) {
-        noc_seterr(err, "flit width must be at least 1 bit");
+        base_fail(err, "flit width must be at least 1 bit");
         return -1;
     }
     if (!(c->clock_ghz > 0.0) || c->clock_ghz > 1000.0) {
-        noc_seterr(err, "clock %g GHz: must be in (0, 1000]", c->clock_ghz);
+        base_fail(err, "clock %g GHz: must be in (0, 1000]", c->clock_ghz);
         return -1;
     }
     if (!(c->router_pj_per_flit >= 0.0) || !(c->link_pj_per_bit >= 0.0)) {
-        noc_seterr(err, "energies must be >= 0");
+        base_fail(err, "energies must be >= 0");
         return -1;
     }
     if (c->routing > NOC_ROUTE_XYYX) {
-        noc_seterr(err, "unknown routing function %d", (int)c->routing);
+        base_fail(err, "unknown routing function %d", (int)c->routing);
         return -1;
     }
     /* Buffers and VC state are allocated up front; refuse sizes that
@@ -109,13 +99,13 @@ int noc_config_check(const noc_config *c, noc_error *err)
     double bytes = (double)c->width * c->height * ports * c->vcs *
                    (sizeof(noc_ivc) + 16.0 * c->vc_buf_flits + 16.0);
     if (bytes > NOC_MAX_STATE_BYTES) {
-        noc_seterr(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
+        base_fail(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
                    "router state (limit %.0f GB)", c->width, c->height, c->vcs,
                    c->vc_buf_flits, bytes / 1e9, NOC_MAX_STATE_BYTES / 1e9);
         return -1;
     }
     if (c->deadlock_cycles < 1) {
-        noc_seterr(err, "deadlock threshold must be at least 1 cycle");
+        base_fail(err, "deadlock threshold must be at least 1 cycle");
         return -1;
     }
     return 0;
@@ -225,10 +215,10 @@ static int build_links(noc *n)
     return 0;
 }
 
-noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err)
+noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
 {
     if (!k) {
-        noc_seterr(err, "no kernel");
+        base_fail(err, "no kernel");
         return NULL;
     }
     if (noc_config_check(c, err))
@@ -265,7 +255,7 @@ noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err)
     noc_stats_reset(n);
     return n;
 oom:
-    noc_seterr(err, "out of memory building a %ux%u NoC", c->width, c->height);
+    base_fail(err, "out of memory building a %ux%u NoC", c->width, c->height);
     noc_free(n);
     return NULL;
 }

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/base.h"
+
 #include "kernel/kernel.h"
 #include "noc/noc_observer.h"
 
@@ -31,10 +33,6 @@
 #define NOC_MAX_VCS 64
 
 typedef struct noc noc;
-
-typedef struct {
-    char msg[256];
-} noc_error;
 
 typedef enum {
     NOC_ROUTE_XY = 0,   /* X first, then Y: deadlock free */
@@ -78,10 +76,10 @@ typedef struct {
 void noc_config_default(noc_config *c);
 
 /* 0 if the configuration is usable, else -1 with err filled. */
-int noc_config_check(const noc_config *c, noc_error *err);
+int noc_config_check(const noc_config *c, base_error *err);
 
 /* A NoC on kernel k (which must outlive it). NULL with err on failure. */
-noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err);
+noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err);
 /* Frees the NoC and cancels its router events; deliveries still pending
  * in the kernel refer to it, so free it only once it has drained
  * (noc_flits_in_flight() == 0 and the kernel ran past the last delivery)
@@ -129,18 +127,18 @@ typedef struct {
  * buffer -- tree replication over shorter wormhole buffers can deadlock)
  * or when memory runs out. */
 int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
-             noc_error *err);
+             base_error *err);
 
 /* Multicast routing table for spikes: key (a source neuron or axon group)
  * -> destination set. Setting a key again replaces its set. */
 int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
-                  noc_error *err);
+                  base_error *err);
 
 /* Send a spike packet from src to the destinations of key; the table
  * lookup costs table_lookup_cycles before the packet enters the source
  * queue. -1 with err if key has no entry. */
 int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
-                   uint64_t tag, uint64_t *id_out, noc_error *err);
+                   uint64_t tag, uint64_t *id_out, base_error *err);
 
 /* Deadlock: 1 once detected (the NoC then stops the kernel and stops
  * moving). noc_deadlock_routers lists routers holding flits at detection;

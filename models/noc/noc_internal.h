@@ -179,7 +179,6 @@ struct noc {
 };
 
 /* noc.c */
-void noc_seterr(noc_error *err, const char *fmt, ...);
 void noc_wake(noc *n, noc_router *r, uint64_t cycle);
 uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
                       uint32_t n_dst, int *oom);

@@ -102,24 +102,24 @@ static void pkt_release(noc *n, uint32_t p)
     n->free_pkt = p;
 }
 
-static int check_req(const noc *n, const noc_packet_req *q, noc_error *err)
+static int check_req(const noc *n, const noc_packet_req *q, base_error *err)
 {
     if (q->src >= n->nterms) {
-        noc_seterr(err, "source terminal %u outside the mesh (0..%u)", q->src,
+        base_fail(err, "source terminal %u outside the mesh (0..%u)", q->src,
                n->nterms - 1);
         return -1;
     }
     if (q->n_dst < 1 || !q->dst) {
-        noc_seterr(err, "a packet needs at least one destination");
+        base_fail(err, "a packet needs at least one destination");
         return -1;
     }
     if ((q->payload_bits == 0) == (q->flits == 0)) {
-        noc_seterr(err, "give the packet size as payload bits or as flits");
+        base_fail(err, "give the packet size as payload bits or as flits");
         return -1;
     }
     for (uint32_t i = 0; i < q->n_dst; i++) {
         if (q->dst[i] >= n->nterms) {
-            noc_seterr(err, "destination terminal %u outside the mesh (0..%u)",
+            base_fail(err, "destination terminal %u outside the mesh (0..%u)",
                    q->dst[i], n->nterms - 1);
             return -1;
         }
@@ -133,7 +133,7 @@ static int check_req(const noc *n, const noc_packet_req *q, noc_error *err)
          * packet, branches blocked behind each other close cycles of
          * waiting (tree multicast deadlock). Whole packets in one buffer
          * keep every branch able to finish. */
-        noc_seterr(err, "multicast packet of %u flits is longer than a VC "
+        base_fail(err, "multicast packet of %u flits is longer than a VC "
                    "buffer (%u flits): split the payload or deepen the "
                    "buffers", flits, n->cfg.vc_buf_flits);
         return -1;
@@ -142,12 +142,12 @@ static int check_req(const noc *n, const noc_packet_req *q, noc_error *err)
         /* Duplicates would deliver twice; a bitmap finds them in O(n). */
         uint8_t *seen = calloc(n->nterms, 1);
         if (!seen) {
-            noc_seterr(err, "out of memory");
+            base_fail(err, "out of memory");
             return -1;
         }
         for (uint32_t i = 0; i < q->n_dst; i++) {
             if (seen[q->dst[i]]++) {
-                noc_seterr(err, "destination terminal %u given twice", q->dst[i]);
+                base_fail(err, "destination terminal %u given twice", q->dst[i]);
                 free(seen);
                 return -1;
             }
@@ -158,13 +158,13 @@ static int check_req(const noc *n, const noc_packet_req *q, noc_error *err)
 }
 
 static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
-                   uint64_t *id_out, noc_error *err)
+                   uint64_t *id_out, base_error *err)
 {
     if (check_req(n, q, err))
         return -1;
     uint32_t p = pkt_alloc(n);
     if (p == NOC_NONE) {
-        noc_seterr(err, "out of memory for packets");
+        base_fail(err, "out of memory for packets");
         return -1;
     }
     noc_pkt *pk = &n->pkts[p];
@@ -187,7 +187,7 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
         if (!pk->dst)
             pk->n_dst = 0;
         pkt_release(n, p);
-        noc_seterr(err, "out of memory for packets");
+        base_fail(err, "out of memory for packets");
         return -1;
     }
     if (n->cfg.routing == NOC_ROUTE_XYYX) {
@@ -227,7 +227,7 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
 }
 
 int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
-             noc_error *err)
+             base_error *err)
 {
     return enqueue(n, req, noc_now_cycle(n) + 1, id_out, err);
 }
@@ -247,14 +247,14 @@ static noc_table_entry *table_find(const noc *n, uint32_t key)
 }
 
 int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
-                  noc_error *err)
+                  base_error *err)
 {
     noc_packet_req q = {0, n_dst, dst, 0, 1, 0};
     if (check_req(n, &q, err))
         return -1;
     uint32_t *d = malloc(sizeof *d * n_dst);
     if (!d) {
-        noc_seterr(err, "out of memory");
+        base_fail(err, "out of memory");
         return -1;
     }
     memcpy(d, dst, sizeof *d * n_dst);
@@ -270,7 +270,7 @@ int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
         noc_table_entry *t = realloc(n->table, sizeof *t * cap);
         if (!t) {
             free(d);
-            noc_seterr(err, "out of memory");
+            base_fail(err, "out of memory");
             return -1;
         }
         n->table = t;
@@ -287,11 +287,11 @@ int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
 }
 
 int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
-                   uint64_t tag, uint64_t *id_out, noc_error *err)
+                   uint64_t tag, uint64_t *id_out, base_error *err)
 {
     noc_table_entry *e = table_find(n, key);
     if (!e) {
-        noc_seterr(err, "routing table has no entry for key %u", key);
+        base_fail(err, "routing table has no entry for key %u", key);
         return -1;
     }
     noc_packet_req q = {src, e->n, e->dst, payload_bits,

@@ -12,7 +12,7 @@
 static const char *port_names[4] = {"east link", "west link", "north link",
                                     "south link"};
 
-static int declare(trc_noc *r, trc_error *err)
+static int declare(trc_noc *r, base_error *err)
 {
     trc_writer *w = r->w;
     const noc_config *c = noc_get_config(r->n);
@@ -32,7 +32,7 @@ static int declare(trc_noc *r, trc_error *err)
     /* links per (router, output port), to declare them in port order */
     uint32_t *by_port = malloc((size_t)r->routers * r->ports * sizeof *by_port);
     if (!by_port)
-        return snprintf(err->msg, sizeof err->msg, "out of memory"), -1;
+        return base_fail(err, "out of memory");
     for (size_t i = 0; i < (size_t)r->routers * r->ports; i++)
         by_port[i] = NO_LINK;
     for (uint32_t l = 0; l < r->n_links; l++) {
@@ -98,13 +98,13 @@ static int declare(trc_noc *r, trc_error *err)
     r->k_pkt = trc_intern(w, "packet");
     r->k_routers = trc_intern(w, "routers_holding_flits");
     if (trc_failed(w))
-        return snprintf(err->msg, sizeof err->msg, "%s", trc_errmsg(w)), -1;
+        return base_fail(err, "%s", trc_errmsg(w));
     return 0;
 }
 
 /* Sizes, arrays and tracks for NoC n on writer w; then callbacks record. */
 static int setup(trc_noc *r, trc_writer *w, const noc *n,
-                 uint64_t sample_cycles, trc_error *err)
+                 uint64_t sample_cycles, base_error *err)
 {
     r->w = w;
     r->n = n;
@@ -129,7 +129,7 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
     r->ring = malloc(r->ring_cap * sizeof *r->ring);
     if (!r->buf_track || !r->link_track || !r->from || !r->to || !r->occ ||
         !r->tot || !r->integral || !r->last_ps || !r->flits || !r->ring) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         return -1;
     }
     for (uint64_t i = 0; i < r->ring_cap; i++)
@@ -141,11 +141,11 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
 }
 
 trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
-                     trc_error *err)
+                     base_error *err)
 {
     trc_noc *r = calloc(1, sizeof *r);
     if (!r) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         return NULL;
     }
     if (setup(r, w, n, sample_cycles, err)) {
@@ -189,7 +189,7 @@ void trc_noc_free(trc_noc *r)
     free(r);
 }
 
-trc_noc *trc_noc_start(const trc_cli *c, noc *n, trc_error *err)
+trc_noc *trc_noc_start(const trc_cli *c, noc *n, base_error *err)
 {
     trc_options o;
     if (trc_cli_options(c, noc_cycle_ps(n), &o, err))
@@ -206,7 +206,7 @@ trc_noc *trc_noc_start(const trc_cli *c, noc *n, trc_error *err)
     return r;
 }
 
-int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err)
+int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, base_error *err)
 {
     trc_noc_finish(r, end_ps);
     trc_writer *w = r->w;
@@ -257,7 +257,7 @@ const noc_observer *trc_noc_hook_observer(trc_noc_hook *h)
     if (!h->rec) {
         h->rec = calloc(1, sizeof *h->rec);
         if (!h->rec) {
-            snprintf(h->err.msg, sizeof h->err.msg, "out of memory");
+            base_fail(&h->err, "out of memory");
             h->failed = 1;
             return NULL;
         }
@@ -275,8 +275,7 @@ int trc_noc_hook_end(trc_noc_hook *h, uint64_t end_cycles)
         return 0; /* no trace was asked for */
     r->n = NULL; /* the runner has freed its NoC */
     if (!h->failed && !r->ready) {
-        snprintf(h->err.msg, sizeof h->err.msg,
-                 "the NoC never attached the trace observer");
+        base_fail(&h->err, "the NoC never attached the trace observer");
         h->failed = 1;
     }
     if (h->failed) {

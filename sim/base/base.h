@@ -30,7 +30,8 @@ typedef struct {
 } base_error;
 
 void base_error_clear(base_error *e);
-/* Fills e (printf-style) and returns -1, so `return base_fail(e, ...)`. */
+/* Fills e (printf-style) and returns -1, so `return base_fail(e, ...)`.
+ * e may be NULL (the caller does not want the message): then only -1. */
 int base_fail(base_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int base_fail_at(base_error *e, const char *file, uint32_t line, uint32_t col,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -167,8 +167,8 @@ static void print_scenario(const cfg_scenario *s)
 /* Loads one file; prints its summary (unless quiet) or its errors. */
 static int check_one(const char *path, bool quiet)
 {
-    cfg_errors err;
-    cfg_errors_init(&err);
+    base_errors err;
+    base_errors_init(&err);
     cfg_kind k = cfg_detect_kind_file(path, &err);
     bool ok = false;
     if (!quiet && k != CFG_KIND_UNKNOWN)
@@ -213,13 +213,12 @@ static int check_one(const char *path, bool quiet)
         break;
     }
     fflush(stdout);   /* keep the summary and the errors in order on a terminal */
-    for (int i = 0; i < err.count; i++)
-        fprintf(stderr, "%s\n", err.msgs[i]);
+    base_errors_print(stderr, &(base_errors){err.items, err.count, 0});
     if (err.dropped)
         fprintf(stderr, "%s: ... and %d more errors\n", path, err.dropped);
     if (!ok && err.count == 0)
         fprintf(stderr, "%s: does not load\n", path);
-    cfg_errors_clear(&err);
+    base_errors_clear(&err);
     return ok ? 0 : 1;
 }
 

@@ -202,7 +202,7 @@ int cli_events_main(int argc, char **argv)
         return 2;
     }
 
-    ev_error err;
+    base_error err;
     ev_reader *r;
     if (ev_open(&r, path, fmt, &err)) {
         fprintf(stderr, "evsim events: %s\n", err.msg);

@@ -25,10 +25,11 @@ static void usage(FILE *out)
             "keeps results per (layer shape, core) in FILE so a second run skips the search.\n");
 }
 
-static void print_errors(const cfg_errors *e)
+static void print_errors(const base_errors *e)
 {
+    char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
     for (int i = 0; i < e->count; i++)
-        fprintf(stderr, "evsim map: %s\n", e->msgs[i]);
+        fprintf(stderr, "evsim map: %s\n", base_error_str(&e->items[i], buf, sizeof buf));
     if (e->dropped)
         fprintf(stderr, "evsim map: (%d more errors)\n", e->dropped);
 }
@@ -276,8 +277,8 @@ int cli_map_main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_core *core = cfg_core_load_file(hw, &e);
     cfg_workload *w = cfg_workload_load_file(wl, &e);
     cfg_mapping *m = cfg_mapping_load_file(mp, &e);
@@ -290,7 +291,7 @@ int cli_map_main(int argc, char **argv)
     }
     if (cache_path) {
         cache = loma_cache_new();
-        loma_error err;
+        base_error err;
         if (!cache) {
             fprintf(stderr, "evsim map: out of memory\n");
             rc = 1;
@@ -321,7 +322,7 @@ int cli_map_main(int argc, char **argv)
         loma_spatial ls;
         loma_result *own = malloc(sizeof *own);
         const loma_result *r = own;
-        loma_error err;
+        base_error err;
         int bad = !own || loma_from_cfg(core, l, me, &lc, &ll, &ls, &err);
         loma_order fixed;
         int has_fixed = bad ? 0 : loma_order_from_cfg(l, me, &fixed, &err);
@@ -374,7 +375,7 @@ int cli_map_main(int argc, char **argv)
         free(own);
     }
     if (cache && rc == 0) {
-        loma_error err;
+        base_error err;
         if (loma_cache_save(cache, cache_path, &err)) {
             fprintf(stderr, "evsim map: %s\n", err.msg);
             rc = 1;
@@ -389,6 +390,6 @@ out:
     cfg_core_free(core);
     cfg_workload_free(w);
     cfg_mapping_free(m);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     return rc;
 }

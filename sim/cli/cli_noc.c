@@ -310,7 +310,7 @@ int cli_noc_main(int argc, char **argv)
             return bad("bad value '%s' for %s", v, a);
     }
 
-    noc_error e;
+    base_error e;
     if (noc_traffic_check(&c, &e))
         return bad("%s%s", e.msg, "");
 

@@ -93,7 +93,7 @@ int cli_run_main(int argc, char **argv)
     trc_cli_init(&tc);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        trc_error te;
+        base_error te;
         int r = trc_cli_parse(&tc, argc, argv, &i, &te);
         if (r < 0) {
             fprintf(stderr, "evsim run: %s\n", te.msg);
@@ -158,18 +158,15 @@ int cli_run_main(int argc, char **argv)
         return 2;
     }
 
-    cfg_errors ce;
-    cfg_errors_init(&ce);
+    base_errors ce;
+    base_errors_init(&ce);
     cfg_scenario *s = cfg_scenario_load_file(path, &ce);
     if (!s) {
-        for (int i = 0; i < ce.count; i++)
-            fprintf(stderr, "%s\n", ce.msgs[i]);
-        if (ce.dropped)
-            fprintf(stderr, "(%d more errors)\n", ce.dropped);
-        cfg_errors_clear(&ce);
+        base_errors_print(stderr, &ce);
+        base_errors_clear(&ce);
         return 1;
     }
-    cfg_errors_clear(&ce);
+    base_errors_clear(&ce);
     if (!co.max_time_ps)
         co.max_time_ps = s->max_time_ps;
     if (!co.max_events)
@@ -181,7 +178,7 @@ int cli_run_main(int argc, char **argv)
     trc_writer *w = NULL;
     csim_result res = {0};
     if (cache_path) {
-        loma_error le;
+        base_error le;
         if (!(cache = loma_cache_new())) {
             fprintf(stderr, "evsim run: out of memory\n");
             goto out;
@@ -198,7 +195,7 @@ int cli_run_main(int argc, char **argv)
         goto out;
     }
     if (cache_path) {
-        loma_error le;
+        base_error le;
         if (loma_cache_save(cache, cache_path, &le) != 0) {
             fprintf(stderr, "evsim run: %s\n", le.msg);
             goto out;
@@ -215,7 +212,7 @@ int cli_run_main(int argc, char **argv)
         tc.path = NULL;
     if (tc.path) {
         trc_options to;
-        trc_error te;
+        base_error te;
         uint64_t core_cycle_ps = (uint64_t)(1000.0 / s->chip->clock_ghz + 0.5);
         if (trc_cli_options(&tc, core_cycle_ps, &to, &te) != 0 ||
             !(w = trc_open(tc.path, &to, &te))) {
@@ -239,7 +236,7 @@ int cli_run_main(int argc, char **argv)
         goto out;
     }
     if (w) {
-        trc_error te;
+        base_error te;
         int cr = trc_close(w, res.end_ps, &te);
         w = NULL;
         if (cr != 0) {

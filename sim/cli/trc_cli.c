@@ -49,7 +49,7 @@ static int parse_time(const char *s, double *out, int *unit)
     return -1;
 }
 
-int trc_cli_parse(trc_cli *c, int argc, char **argv, int *i, trc_error *err)
+int trc_cli_parse(trc_cli *c, int argc, char **argv, int *i, base_error *err)
 {
     const char *opt = argv[*i];
     if (!strcmp(opt, "--trace-cycles")) {
@@ -121,7 +121,7 @@ static uint64_t to_ps(double v, int unit, uint64_t cycle_ps)
 }
 
 int trc_cli_options(const trc_cli *c, uint64_t cycle_ps, trc_options *o,
-                    trc_error *err)
+                    base_error *err)
 {
     trc_options_default(o);
     o->format = c->format;

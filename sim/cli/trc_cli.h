@@ -30,12 +30,12 @@ void trc_cli_init(trc_cli *c);
 /* If argv[*i] is a trace option, consumes it and its value if it takes
  * one (advancing *i past the value) and returns 1; returns 0 if it is not one, -1 with err
  * filled on a bad or missing value. */
-int trc_cli_parse(trc_cli *c, int argc, char **argv, int *i, trc_error *err);
+int trc_cli_parse(trc_cli *c, int argc, char **argv, int *i, base_error *err);
 
 /* Writer options for a model whose clock has cycle_ps; -1 with err if
  * the window is empty. */
 int trc_cli_options(const trc_cli *c, uint64_t cycle_ps, trc_options *o,
-                    trc_error *err);
+                    base_error *err);
 
 /* Help text for the options above, one line each, indented by two. */
 const char *trc_cli_help(void);

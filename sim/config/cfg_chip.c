@@ -139,7 +139,7 @@ static void parse_types(cfg_doc *d, const cfg_node *tn, const char *path, const 
     }
     c->types = calloc((size_t)n + 1, sizeof *c->types);
     if (!c->types) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     if (n == 0)
@@ -200,7 +200,7 @@ static void parse_cores(cfg_doc *d, const cfg_node *cn, const char *path, cfg_ch
     }
     c->cores = calloc((size_t)n + 1, sizeof *c->cores);
     if (!c->cores) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     if (n == 0)
@@ -258,7 +258,7 @@ static void parse_memories(cfg_doc *d, const cfg_node *mn, const char *path, cfg
     }
     c->memories = calloc((size_t)n + 1, sizeof *c->memories);
     if (!c->memories) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -307,7 +307,7 @@ static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
     const chip_arg *ca = arg;
     cfg_chip *c = calloc(1, sizeof *c);
     if (!c) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (!cfg_expect_map(d, root, "")) {
@@ -338,7 +338,7 @@ static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return c;
 }
 
-cfg_chip *cfg_chip_load_file(const char *path, cfg_errors *err)
+cfg_chip *cfg_chip_load_file(const char *path, base_errors *err)
 {
     char dir[1024];
     cfg_dirname(path, dir, sizeof dir);
@@ -347,7 +347,7 @@ cfg_chip *cfg_chip_load_file(const char *path, cfg_errors *err)
 }
 
 cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display_name,
-                               const char *base_dir, cfg_errors *err)
+                               const char *base_dir, base_errors *err)
 {
     chip_arg a = {base_dir ? base_dir : "."};
     return cfg_load_text(text, len, display_name, err, parse_chip_doc, &a);

@@ -523,7 +523,7 @@ static void *parse_core_doc(cfg_doc *d, const cfg_node *root, void *arg)
     (void)arg;
     cfg_core *c = calloc(1, sizeof *c);
     if (!c) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (cfg_core_parse(d, root, "", c) < 0) {
@@ -533,13 +533,13 @@ static void *parse_core_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return c;
 }
 
-cfg_core *cfg_core_load_file(const char *path, cfg_errors *err)
+cfg_core *cfg_core_load_file(const char *path, base_errors *err)
 {
     return cfg_load_path(path, err, parse_core_doc, NULL);
 }
 
 cfg_core *cfg_core_load_string(const char *text, size_t len, const char *display_name,
-                               cfg_errors *err)
+                               base_errors *err)
 {
     return cfg_load_text(text, len, display_name, err, parse_core_doc, NULL);
 }

@@ -275,7 +275,7 @@ static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)
     if (m)
         m->entries = calloc((size_t)n + 1, sizeof *m->entries);
     if (!m || !m->entries) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         cfg_mapping_free(m);
         return NULL;
     }
@@ -298,13 +298,13 @@ static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return m;
 }
 
-cfg_mapping *cfg_mapping_load_file(const char *path, cfg_errors *err)
+cfg_mapping *cfg_mapping_load_file(const char *path, base_errors *err)
 {
     return cfg_load_path(path, err, parse_mapping_doc, NULL);
 }
 
 cfg_mapping *cfg_mapping_load_string(const char *text, size_t len, const char *display_name,
-                                     cfg_errors *err)
+                                     base_errors *err)
 {
     return cfg_load_text(text, len, display_name, err, parse_mapping_doc, NULL);
 }

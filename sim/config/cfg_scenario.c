@@ -47,9 +47,8 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         const cfg_map_entry *e = &s->mapping->entries[i];
         for (int k = 0; k < e->n_core_alloc; k++)
             if (cfg_chip_find_core(c, e->core_alloc[k]) < 0)
-                cfg_errors_add(d->err, "%s:%d:%d: [%d].core_allocation: the mapping names "
-                               "core %lld, which chip %s does not have (core ids 0..%d)", mf,
-                               e->core_alloc_line, e->core_alloc_col, i,
+                cfg_err_pos(d->err, mf, e->core_alloc_line, e->core_alloc_col, "[%d].core_allocation: the mapping names "
+                               "core %lld, which chip %s does not have (core ids 0..%d)", i,
                                (long long)e->core_alloc[k], c->name, c->n_cores - 1);
     }
     if (cfg_doc_failed(d))
@@ -110,7 +109,7 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     (void)b;
     cfg_scenario *s = calloc(1, sizeof *s);
     if (!s) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (!cfg_expect_map(d, root, "")) {
@@ -180,7 +179,7 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return s;
 }
 
-cfg_scenario *cfg_scenario_load_file(const char *path, cfg_errors *err)
+cfg_scenario *cfg_scenario_load_file(const char *path, base_errors *err)
 {
     char dir[1024];
     cfg_dirname(path, dir, sizeof dir);

@@ -368,7 +368,7 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
         free(state);
         free(stack);
         free(opi);
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     bool broken = false;
@@ -471,7 +471,7 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
     if (w)
         w->layers = calloc((size_t)n + 1, sizeof *w->layers);
     if (!w || !src || !w->layers) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         free(src);
         cfg_workload_free(w);
         return NULL;
@@ -499,13 +499,13 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return w;
 }
 
-cfg_workload *cfg_workload_load_file(const char *path, cfg_errors *err)
+cfg_workload *cfg_workload_load_file(const char *path, base_errors *err)
 {
     return cfg_load_path(path, err, parse_workload_doc, NULL);
 }
 
 cfg_workload *cfg_workload_load_string(const char *text, size_t len, const char *display_name,
-                                       cfg_errors *err)
+                                       base_errors *err)
 {
     return cfg_load_text(text, len, display_name, err, parse_workload_doc, NULL);
 }

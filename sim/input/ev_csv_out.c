@@ -62,7 +62,7 @@ static void free_writer(ev_csv_writer *w)
     free(w);
 }
 
-int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_error *err)
+int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, base_error *err)
 {
     *out = NULL;
     const char *unit = NULL;
@@ -79,7 +79,7 @@ int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_e
         w->tmp = malloc(len + 5);
     }
     if (!w || !w->path || !w->tmp) {
-        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
+        base_fail(err, "%s: out of memory", path);
         if (w)
             free_writer(w);
         return -1;
@@ -92,7 +92,7 @@ int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_e
             w->tick_ps = units[i].ps;
     w->f = fopen(w->tmp, "w");
     if (!w->f) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot create: %s", w->tmp, strerror(errno));
+        base_fail(err, "%s: cannot create: %s", w->tmp, strerror(errno));
         free_writer(w);
         return -1;
     }
@@ -103,7 +103,7 @@ int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_e
     return 0;
 }
 
-int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, ev_error *err)
+int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, base_error *err)
 {
     char line[96];
     for (size_t i = 0; i < n; i++) {
@@ -122,20 +122,20 @@ int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, ev_error *err)
         }
         *p++ = '\n';
         if (fwrite(line, 1, (size_t)(p - line), w->f) != (size_t)(p - line)) {
-            snprintf(err->msg, sizeof err->msg, "%s: write error: %s", w->tmp, strerror(errno));
+            base_fail(err, "%s: write error: %s", w->tmp, strerror(errno));
             return -1;
         }
     }
     return 0;
 }
 
-int ev_csvw_commit(ev_csv_writer *w, ev_error *err)
+int ev_csvw_commit(ev_csv_writer *w, base_error *err)
 {
     int bad = ferror(w->f);
     bad |= fclose(w->f) != 0;
     w->f = NULL;
     if (bad || rename(w->tmp, w->path)) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot write: %s", w->path, strerror(errno));
+        base_fail(err, "%s: cannot write: %s", w->path, strerror(errno));
         remove(w->tmp);
         free_writer(w);
         return -1;

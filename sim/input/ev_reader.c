@@ -271,7 +271,7 @@ static int setup_format(ev_reader *r, ev_format req, const char *path)
     return 0;
 }
 
-int ev_open(ev_reader **out, const char *path, ev_format fmt, ev_error *err)
+int ev_open(ev_reader **out, const char *path, ev_format fmt, base_error *err)
 {
     *out = NULL;
     ev_reader *r = calloc(1, sizeof *r);
@@ -281,14 +281,14 @@ int ev_open(ev_reader **out, const char *path, ev_format fmt, ev_error *err)
         r->q = malloc(EV_QUEUE_EVENTS * sizeof *r->q);
     }
     if (!r || !r->buf || !r->q) {
-        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
+        base_fail(err, "%s: out of memory", path);
         ev_close(r);
         return -1;
     }
     snprintf(r->path, sizeof r->path, "%s", path);
     r->fd = open(path, O_RDONLY);
     if (r->fd < 0) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", path, strerror(errno));
+        base_fail(err, "%s: cannot open: %s", path, strerror(errno));
         free(r->buf);
         free(r->q);
         free(r);
@@ -302,7 +302,7 @@ int ev_open(ev_reader **out, const char *path, ev_format fmt, ev_error *err)
         *out = r;
         return 0;
     }
-    snprintf(err->msg, sizeof err->msg, "%s: %s", path, r->err_msg);
+    base_fail(err, "%s: %s", path, r->err_msg);
     ev_close(r);
     return -1;
 }
@@ -411,14 +411,14 @@ static long fill(ev_reader *r, ev_event *out, size_t cap)
     return r->failed ? -1 : 0;
 }
 
-static long report(ev_reader *r, long n, ev_error *err)
+static long report(ev_reader *r, long n, base_error *err)
 {
     if (n < 0)
-        snprintf(err->msg, sizeof err->msg, "%s: %s", r->path, r->err_msg);
+        base_fail(err, "%s: %s", r->path, r->err_msg);
     return n;
 }
 
-int ev_next(ev_reader *r, ev_event *ev, ev_error *err)
+int ev_next(ev_reader *r, ev_event *ev, base_error *err)
 {
     if (r->q_head == r->q_len) {
         long n = fill(r, r->q, EV_QUEUE_EVENTS);
@@ -431,7 +431,7 @@ int ev_next(ev_reader *r, ev_event *ev, ev_error *err)
     return 1;
 }
 
-long ev_read(ev_reader *r, ev_event *out, size_t cap, ev_error *err)
+long ev_read(ev_reader *r, ev_event *out, size_t cap, base_error *err)
 {
     if (cap == 0)
         return 0;

@@ -97,7 +97,7 @@ static int send_packet(sim *m, uint32_t sid, uint32_t i)
     noc_packet_req req = {
         .src = s->src_terminal, .n_dst = s->n_dst, .dst = s->dst_terminal,
         .payload_bits = (uint32_t)(bits ? bits : 1), .tag = sid};
-    noc_error ne;
+    base_error ne;
     if (noc_send(m->net, &req, NULL, &ne) != 0) {
         csim_fail(m, "NoC: %s", ne.msg);
         return -1;
@@ -322,7 +322,7 @@ static int build_noc(sim *m)
     nc.link_pj_per_bit = cn->energy_per_bit_link_pj;
     nc.table_lookup_cycles = (uint32_t)cn->multicast_lookup_cycles;
     nc.seed = m->s->seed;
-    noc_error ne;
+    base_error ne;
     m->net = noc_new(m->k, &nc, &ne);
     if (!m->net) {
         csim_fail(m, "NoC: %s", ne.msg);

@@ -116,7 +116,7 @@ int csim_trace_setup(sim *m)
     m->n_order = trc_intern(w, "loop_order");
     m->n_read = trc_intern(w, "read input");
     m->n_bits = trc_intern(w, "bits");
-    trc_error te;
+    base_error te;
     m->tnoc = trc_noc_new(w, m->net, m->o->trace_sample_cycles ? m->o->trace_sample_cycles : 100,
                           &te);
     if (!m->tnoc) {

@@ -199,7 +199,7 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     const cfg_core *core = &chip->types[type].core;
 
     loma_spatial sp;
-    loma_error le;
+    base_error le;
     if (loma_from_cfg(core, l, me, &pl->core, &pl->whole, &sp, &le) != 0)
         return fail(err, "%s", le.msg);
 

@@ -33,6 +33,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/base.h"
+
 typedef struct trc_writer trc_writer;
 typedef uint32_t trc_track; /* 0: none (top level as a parent) */
 typedef uint32_t trc_name;  /* interned string; 0: none */
@@ -56,10 +58,6 @@ typedef struct {
 } trc_options;
 
 typedef struct {
-    char msg[512];
-} trc_error;
-
-typedef struct {
     uint64_t bytes;    /* written so far */
     uint64_t slices;   /* slices written (begin/complete) */
     uint64_t events;   /* every event written, counters included */
@@ -74,15 +72,15 @@ void trc_options_default(trc_options *o);
 int trc_level_parse(const char *s, trc_level *out);
 
 trc_writer *trc_open(const char *path, const trc_options *opt,
-                     trc_error *err);
+                     base_error *err);
 
 /* Closes what is still open at end_ps (or the window end), writes final
  * counter samples, renames PATH.tmp to PATH and frees the writer. Returns
  * 0, or -1 with err filled and no PATH left (nor PATH.tmp). */
-int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err);
+int trc_close(trc_writer *w, uint64_t end_ps, base_error *err);
 /* The same, also giving the file's final figures (st may be NULL). */
 int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
-                    trc_error *err);
+                    base_error *err);
 
 /* Drops the trace: removes PATH.tmp and frees the writer. NULL is a no-op. */
 void trc_abort(trc_writer *w);

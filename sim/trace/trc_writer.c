@@ -464,11 +464,11 @@ static void writer_free(trc_writer *w)
     free(w);
 }
 
-trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
+trc_writer *trc_open(const char *path, const trc_options *opt, base_error *err)
 {
     trc_writer *w = calloc(1, sizeof *w);
     if (!w) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         return NULL;
     }
     w->opt = *opt;
@@ -481,7 +481,7 @@ trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
     else if (opt->level != TRC_SUMMARY && opt->level != TRC_FULL)
         why = "unknown detail level";
     if (why) {
-        snprintf(err->msg, sizeof err->msg, "%s: %s", path, why);
+        base_fail(err, "%s: %s", path, why);
         writer_free(w);
         return NULL;
     }
@@ -492,7 +492,7 @@ trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
     w->path = strdup(path);
     w->tmp_path = malloc(n + 5);
     if (!w->path || !w->tmp_path) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         writer_free(w);
         return NULL;
     }
@@ -500,7 +500,7 @@ trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
     memcpy(w->tmp_path + n, ".tmp", 5);
     w->f = fopen(w->tmp_path, "wb");
     if (!w->f) {
-        snprintf(err->msg, sizeof err->msg, "cannot create %s: %s",
+        base_fail(err, "cannot create %s: %s",
                  w->tmp_path, strerror(errno));
         writer_free(w);
         return NULL;
@@ -508,7 +508,7 @@ trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
     w->key_before = trc_intern(w, "begun_before_window");
     w->key_after = trc_intern(w, "cut_at_trace_end");
     if (w->failed || w->be->start(w)) {
-        snprintf(err->msg, sizeof err->msg, "%s", w->err);
+        base_fail(err, "%s", w->err);
         trc_abort(w);
         return NULL;
     }
@@ -525,13 +525,13 @@ void trc_abort(trc_writer *w)
     writer_free(w);
 }
 
-int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err)
+int trc_close(trc_writer *w, uint64_t end_ps, base_error *err)
 {
     return trc_close_stats(w, end_ps, NULL, err);
 }
 
 int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
-                    trc_error *err)
+                    base_error *err)
 {
     uint64_t end = trc_to_tick(w, end_ps);
     if (end > w->to_tick)
@@ -554,7 +554,7 @@ int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
     int rc = 0;
     if (w->failed) {
         remove(w->tmp_path);
-        snprintf(err->msg, sizeof err->msg, "trace %.200s: %.255s", w->path, w->err);
+        base_fail(err, "trace %.200s: %.255s", w->path, w->err);
         rc = -1;
     } else if (st) {
         *st = w->st;

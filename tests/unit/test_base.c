@@ -28,6 +28,14 @@ START_TEST(test_error_position_formats)
 }
 END_TEST
 
+START_TEST(test_error_null_record_only_returns_minus_one)
+{
+    ck_assert_int_eq(base_fail(NULL, "x %d", 1), -1);
+    ck_assert_int_eq(base_fail_at(NULL, "f", 1, 2, "x"), -1);
+    ck_assert_int_eq(base_fail_prefix(NULL, "p: "), -1);
+}
+END_TEST
+
 START_TEST(test_error_prefix_keeps_message_and_bounds)
 {
     base_error e;
@@ -242,6 +250,7 @@ static Suite *base_suite(void)
     Suite *s = suite_create("base");
     TCase *t = tcase_create("base");
     tcase_add_test(t, test_error_position_formats);
+    tcase_add_test(t, test_error_null_record_only_returns_minus_one);
     tcase_add_test(t, test_error_prefix_keeps_message_and_bounds);
     tcase_add_test(t, test_error_list_keeps_100_counts_rest);
     tcase_add_test(t, test_alloc_fails_nth_once);

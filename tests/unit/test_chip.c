@@ -10,6 +10,13 @@
 #include "kernel/kernel.h"
 #include "run/plan.h"
 
+/* Record i of an error list as the loaders' callers print it. */
+static const char *emsg(const base_errors *e, int i)
+{
+    static char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+    return base_error_str(&e->items[i], buf, sizeof buf);
+}
+
 /* ---- core model ------------------------------------------------------ */
 
 typedef struct {
@@ -89,13 +96,13 @@ END_TEST
 
 static cfg_scenario *load_default(void)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_scenario *s = cfg_scenario_load_file("configs/default.yaml", &e);
     if (!s)
         for (int i = 0; i < e.count; i++)
-            fprintf(stderr, "%s\n", e.msgs[i]);
-    cfg_errors_clear(&e);
+            fprintf(stderr, "%s\n", emsg(&e, i));
+    base_errors_clear(&e);
     ck_assert_ptr_nonnull(s);
     return s;
 }

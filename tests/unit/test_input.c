@@ -26,7 +26,7 @@ static int have(const char *path)
 
 /* Read a whole file through ev_read, summarising it. Returns the final
  * ev_read status (0 clean end, -1 error). */
-static int read_all(const char *path, ev_format fmt, ev_stats *st, ev_info *info, ev_error *err)
+static int read_all(const char *path, ev_format fmt, ev_stats *st, ev_info *info, base_error *err)
 {
     ev_reader *r;
     ev_stats_init(st);
@@ -44,7 +44,7 @@ static int read_all(const char *path, ev_format fmt, ev_stats *st, ev_info *info
 static void check_nmnist(const char *path)
 {
     ev_reader *r;
-    ev_error err;
+    base_error err;
     ck_assert_msg(ev_open(&r, path, EV_FMT_AUTO, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(ev_get_info(r)->format, EV_FMT_NMNIST);
     static const struct { uint64_t t; uint32_t x, y, p; } first[3] = {
@@ -104,7 +104,7 @@ START_TEST(test_evt2_reference_facts)
         return;
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_EVT2);
     ck_assert_uint_eq(in.width, 640);
@@ -131,7 +131,7 @@ START_TEST(test_davis346_header_only_has_no_events)
         return;
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_AEDAT2_DAVIS);
     ck_assert_uint_eq(in.width, 346);
@@ -149,7 +149,7 @@ START_TEST(test_dvs128_filler_body_is_malformed)
         return;
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_int_eq(read_all(p, EV_FMT_AUTO, &st, &in, &err), -1);
     ck_assert_int_eq(in.format, EV_FMT_AEDAT2_DVS128);
     ck_assert_uint_eq(in.width, 128);
@@ -171,7 +171,7 @@ START_TEST(test_evt3_reference_plausible)
         return;
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_EVT3);
     ck_assert_uint_eq(in.width, 1280);
@@ -197,7 +197,7 @@ START_TEST(test_dat_reference_plausible)
         return;
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_DAT);
     ck_assert_uint_eq(in.header_bytes, 93); /* 91 bytes of '%' lines, type, size */
@@ -222,7 +222,7 @@ START_TEST(test_next_and_read_agree)
     if (!have(p))
         p = "traces/nmnist_sample.bin";
     ev_reader *a, *b;
-    ev_error err;
+    base_error err;
     ck_assert_int_eq(ev_open(&a, p, EV_FMT_AUTO, &err), 0);
     ck_assert_int_eq(ev_open(&b, p, EV_FMT_AUTO, &err), 0);
     ev_event e, batch[37];

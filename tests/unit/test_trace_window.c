@@ -22,7 +22,7 @@ static void teardown(void)
 
 static trc_writer *open_with(const trc_options *o)
 {
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(path, o, &err);
     ck_assert_msg(w != NULL, "%s", err.msg);
     return w;
@@ -39,7 +39,7 @@ static trc_track track(trc_writer *w, const char *name, trc_track parent,
 
 static void close_ok(trc_writer *w, uint64_t end_ps)
 {
-    trc_error err;
+    base_error err;
     ck_assert_msg(trc_close(w, end_ps, &err) == 0, "%s", err.msg);
 }
 
@@ -177,7 +177,7 @@ START_TEST(test_end_in_the_future_is_queued)
     trc_instant(w, a, 3000, n, NULL); /* still inside the queued slice */
     trc_complete(w, b, 4000, 2000, n, NULL);
     ck_assert_int_eq(trc_end(w, a, 5000, NULL), -1); /* already ending */
-    trc_error err;
+    base_error err;
     ck_assert_int_eq(trc_close(w, 7000, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "no open slice"));
 }
@@ -245,7 +245,7 @@ START_TEST(test_lanes_take_the_lowest_free)
     ck_assert_uint_eq(l5, l[0]);
     ck_assert(!trc_failed(w));
     ck_assert_int_eq(trc_begin(w, g, 4000, n, NULL), -1); /* group row */
-    trc_error err;
+    base_error err;
     ck_assert_int_eq(trc_close(w, 5000, &err), -1);
 }
 END_TEST
@@ -278,7 +278,7 @@ START_TEST(test_bad_options_refused)
     trc_options_default(&o);
     o.from_ps = 5;
     o.to_ps = 4;
-    trc_error err;
+    base_error err;
     ck_assert_ptr_null(trc_open(path, &o, &err));
     ck_assert_ptr_nonnull(strstr(err.msg, "window"));
     trc_options_default(&o);
@@ -291,7 +291,7 @@ START_TEST(test_bad_options_refused)
 }
 END_TEST
 
-static int parse(trc_cli *c, const char *opt, const char *val, trc_error *e)
+static int parse(trc_cli *c, const char *opt, const char *val, base_error *e)
 {
     char *argv[] = {"cmd", (char *)opt, (char *)val};
     int i = 1;
@@ -304,7 +304,7 @@ static int parse(trc_cli *c, const char *opt, const char *val, trc_error *e)
 START_TEST(test_cli_options_parse_and_resolve)
 {
     trc_cli c;
-    trc_error e;
+    base_error e;
     trc_options o;
     trc_cli_init(&c);
     ck_assert_int_eq(parse(&c, "--rate", "0.3", &e), 0); /* not ours */
