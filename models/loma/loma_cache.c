@@ -5,9 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
-
 #include "loma/loma.h"
+
+/* uthash allocates through the funnel and reports running out of memory
+ * instead of exiting: an element it could not add has hh.tbl == NULL. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) base_malloc(sz)
+#define uthash_free(ptr, sz) base_free(ptr)
+#include <uthash.h>
 
 /* The key is a flat, zero-padded byte image of everything that changes
  * the answer, so memcmp-equality is shape equality. */
@@ -73,7 +78,7 @@ static void make_key(cache_key *k, const loma_layer *l, int core_type, const lom
 
 loma_cache *loma_cache_new(void)
 {
-    return calloc(1, sizeof(loma_cache));
+    return base_calloc(1, sizeof(loma_cache));
 }
 
 void loma_cache_free(loma_cache *c)
@@ -84,9 +89,9 @@ void loma_cache_free(loma_cache *c)
     HASH_ITER(hh, c->table, e, tmp)
     {
         HASH_DEL(c->table, e);
-        free(e);
+        base_free(e);
     }
-    free(c);
+    base_free(c);
 }
 
 const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int core_type,
@@ -110,17 +115,21 @@ int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core
         *out = r;
         return 0;
     }
-    cache_entry *e = calloc(1, sizeof *e);
+    cache_entry *e = base_calloc(1, sizeof *e);
     if (!e) {
         base_fail(err, "loma cache: out of memory");
         return -1;
     }
     if (loma_map(layer, core, sp, opt, &e->result, err)) {
-        free(e);
+        base_free(e);
         return -1;
     }
     make_key(&e->key, layer, core_type, sp, opt);
     HASH_ADD(hh, c->table, key, sizeof e->key, e);
+    if (!e->hh.tbl) {
+        base_free(e);
+        return base_fail(err, "loma cache: out of memory");
+    }
     c->count++;
     *out = &e->result;
     return 0;
@@ -190,10 +199,10 @@ int loma_cache_load(loma_cache *c, const char *path, base_error *err)
         goto out;
     }
     for (uint64_t i = 0; i < hdr[2]; i++) {
-        cache_entry *e = calloc(1, sizeof *e);
+        cache_entry *e = base_calloc(1, sizeof *e);
         if (!e || fread(&e->key, sizeof e->key, 1, f) != 1 ||
             fread(&e->result, sizeof e->result, 1, f) != 1) {
-            free(e);
+            base_free(e);
             base_fail(err, "loma cache: %.300s is truncated (entry %llu of %llu)",
                      path, (unsigned long long)i, (unsigned long long)hdr[2]);
             goto out;
@@ -201,10 +210,15 @@ int loma_cache_load(loma_cache *c, const char *path, base_error *err)
         cache_entry *old = NULL;
         HASH_FIND(hh, c->table, &e->key, sizeof e->key, old);
         if (old) {
-            free(e);
+            base_free(e);
             continue;
         }
         HASH_ADD(hh, c->table, key, sizeof e->key, e);
+        if (!e->hh.tbl) {
+            base_free(e);
+            base_fail(err, "loma cache: out of memory");
+            goto out;
+        }
         c->count++;
     }
     rc = 0;

@@ -23,10 +23,10 @@ int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma
                      layer->name, core->oa_name[o]);
             return -1;
         }
-    lm_model *m = calloc(1, sizeof *m);
-    lm_tmap *alloc = calloc(1, sizeof *alloc);
-    lm_temporal *t = calloc(1, sizeof *t);
-    lm_cost *c = calloc(1, sizeof *c);
+    lm_model *m = base_calloc(1, sizeof *m);
+    lm_tmap *alloc = base_calloc(1, sizeof *alloc);
+    lm_temporal *t = base_calloc(1, sizeof *t);
+    lm_cost *c = base_calloc(1, sizeof *c);
     int rc = -1;
     if (!m || !alloc || !t || !c) {
         base_fail(err, "layer %s: out of memory", layer->name);
@@ -86,9 +86,9 @@ int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma
 done:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    free(m);
-    free(alloc);
-    free(t);
-    free(c);
+    base_free(m);
+    base_free(alloc);
+    base_free(t);
+    base_free(c);
     return rc;
 }

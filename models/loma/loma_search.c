@@ -185,7 +185,7 @@ void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
                               const loma_spatial *sp, int lpf_limit)
 {
-    lm_model *m = malloc(sizeof *m);
+    lm_model *m = base_malloc(sizeof *m);
     base_error e;
     uint64_t n = 0;
     if (m && lm_model_build(m, layer, core, sp, &e) == 0) {
@@ -193,7 +193,7 @@ uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
         make_lpfs(m, lpf_limit, &s);
         n = (uint64_t)count_perms(m, &s);
     }
-    free(m);
+    base_free(m);
     return n;
 }
 
@@ -289,7 +289,7 @@ void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint6
                          base_error *err)
 {
     lm_fail f = {0};
-    lm_tmap *tmp = malloc(sizeof *tmp);
+    lm_tmap *tmp = base_malloc(sizeof *tmp);
     const loma_layer *L = m->L;
     const loma_core *C = m->C;
     if (!tmp || lm_allocate(m, first, n, tmp, &f) == 0 || f.kind == 0) {
@@ -310,7 +310,7 @@ void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint6
                  L->name, L->op_name[f.op], f.level, C->mem[f.mem].name, f.cap_bits,
                  (unsigned long long)tried);
     }
-    free(tmp);
+    base_free(tmp);
 }
 
 static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
@@ -321,9 +321,9 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
     memset(out, 0, sizeof *out);
     base_error_clear(err);
     int nt = opt->threads < 1 ? 1 : opt->threads > LOMA_MAX_THREADS ? LOMA_MAX_THREADS : opt->threads;
-    lm_model *m = calloc(1, sizeof *m);
-    worker *ws = calloc((size_t)nt + 1, sizeof *ws);
-    uint8_t (*perm)[LOMA_MAX_LPF] = malloc(sizeof *perm * BATCH);
+    lm_model *m = base_calloc(1, sizeof *m);
+    worker *ws = base_calloc((size_t)nt + 1, sizeof *ws);
+    uint8_t (*perm)[LOMA_MAX_LPF] = base_malloc(sizeof *perm * BATCH);
     int rc = -1;
     if (!m || !ws || !perm) {
         base_fail(err, "layer %s: out of memory", layer->name);
@@ -426,9 +426,9 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
 done:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    free(m);
-    free(ws);
-    free(perm);
+    base_free(m);
+    base_free(ws);
+    base_free(perm);
     return rc;
 }
 
@@ -456,7 +456,7 @@ int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial 
     int n = lm_spatial_candidates(layer, core, sp, cand, LOMA_SPATIAL_CANDIDATES, err);
     if (n < 0)
         return -1;
-    loma_result *tmp = malloc(sizeof *tmp);
+    loma_result *tmp = base_malloc(sizeof *tmp);
     if (!tmp) {
         base_fail(err, "layer %s: out of memory", layer->name);
         return -1;
@@ -478,7 +478,7 @@ int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial 
             *out = *tmp;
         ok = 1;
     }
-    free(tmp);
+    base_free(tmp);
     if (!ok)
         return -1;
     out->orderings_evaluated = evaluated;

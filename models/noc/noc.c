@@ -113,7 +113,7 @@ int noc_config_check(const noc_config *c, base_error *err)
 
 static int fifo_init(noc_credit_fifo *f, uint32_t cap)
 {
-    f->q = malloc(sizeof *f->q * cap);
+    f->q = base_malloc(sizeof *f->q * cap);
     f->head = f->count = 0;
     f->cap = cap;
     return f->q ? 0 : -1;
@@ -131,12 +131,12 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
     r->nb[NOC_NORTH] = r->y + 1 < c->height ? id + c->width : NOC_NONE;
     r->nb[NOC_SOUTH] = r->y > 0 ? id - c->width : NOC_NONE;
     r->next_tick = UINT64_MAX;
-    r->ivc = calloc((size_t)P * V, sizeof *r->ivc);
-    r->slots = calloc((size_t)P * V * n->depth, sizeof *r->slots);
-    r->ovc_busy = calloc((size_t)P * V, 1);
-    r->ovc_credits = calloc((size_t)P * V, sizeof *r->ovc_credits);
-    r->va_gptr = calloc((size_t)P * V, sizeof *r->va_gptr);
-    r->va_aptr = calloc((size_t)P * V, sizeof *r->va_aptr);
+    r->ivc = base_calloc((size_t)P * V, sizeof *r->ivc);
+    r->slots = base_calloc((size_t)P * V * n->depth, sizeof *r->slots);
+    r->ovc_busy = base_calloc((size_t)P * V, 1);
+    r->ovc_credits = base_calloc((size_t)P * V, sizeof *r->ovc_credits);
+    r->va_gptr = base_calloc((size_t)P * V, sizeof *r->va_gptr);
+    r->va_aptr = base_calloc((size_t)P * V, sizeof *r->va_aptr);
     if (!r->ivc || !r->slots || !r->ovc_busy || !r->ovc_credits ||
         !r->va_gptr || !r->va_aptr || fifo_init(&r->cred_mesh, 16) ||
         fifo_init(&r->cred_term, 16))
@@ -147,8 +147,8 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
         noc_term *tm = &r->term[t];
         tm->q_head = tm->q_tail = NOC_NONE;
         tm->vc = -1;
-        tm->credits = malloc(sizeof *tm->credits * V);
-        tm->busy = calloc(V, 1);
+        tm->credits = base_malloc(sizeof *tm->credits * V);
+        tm->busy = base_calloc(V, 1);
         if (!tm->credits || !tm->busy)
             return -1;
         for (uint32_t v = 0; v < V; v++)
@@ -159,17 +159,17 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
 
 static void router_destroy(noc *n, noc_router *r)
 {
-    free(r->ivc);
-    free(r->slots);
-    free(r->ovc_busy);
-    free(r->ovc_credits);
-    free(r->va_gptr);
-    free(r->va_aptr);
-    free(r->cred_mesh.q);
-    free(r->cred_term.q);
+    base_free(r->ivc);
+    base_free(r->slots);
+    base_free(r->ovc_busy);
+    base_free(r->ovc_credits);
+    base_free(r->va_gptr);
+    base_free(r->va_aptr);
+    base_free(r->cred_mesh.q);
+    base_free(r->cred_term.q);
     for (uint32_t t = 0; t < n->cfg.terminals_per_router; t++) {
-        free(r->term[t].credits);
-        free(r->term[t].busy);
+        base_free(r->term[t].credits);
+        base_free(r->term[t].busy);
     }
 }
 
@@ -178,7 +178,7 @@ static void router_destroy(noc *n, noc_router *r)
 static int build_links(noc *n)
 {
     uint32_t cap = n->nrouters * NOC_MESH_PORTS + 2 * n->nterms;
-    n->links = calloc(cap, sizeof *n->links);
+    n->links = base_calloc(cap, sizeof *n->links);
     if (!n->links)
         return -1;
     for (uint32_t id = 0; id < n->nrouters; id++) {
@@ -223,7 +223,7 @@ noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
     }
     if (noc_config_check(c, err))
         return NULL;
-    noc *n = calloc(1, sizeof *n);
+    noc *n = base_calloc(1, sizeof *n);
     if (!n)
         goto oom;
     n->k = k;
@@ -238,7 +238,7 @@ noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
     n->depth = c->vc_buf_flits;
     n->free_pkt = n->free_worm = NOC_NONE;
     n->rng = c->seed ^ 0x9e3779b97f4a7c15ULL;
-    n->r = calloc(n->nrouters, sizeof *n->r);
+    n->r = base_calloc(n->nrouters, sizeof *n->r);
     if (!n->r)
         goto oom;
     for (uint32_t i = 0; i < n->nrouters; i++)
@@ -246,9 +246,9 @@ noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
             goto oom;
     if (build_links(n))
         goto oom;
-    n->scratch_req = malloc(sizeof *n->scratch_req * n->nports * n->vcs *
+    n->scratch_req = base_malloc(sizeof *n->scratch_req * n->nports * n->vcs *
                             NOC_PORTS_MAX * 2);
-    n->scratch_grant = malloc(sizeof *n->scratch_grant * n->vcs *
+    n->scratch_grant = base_malloc(sizeof *n->scratch_grant * n->vcs *
                               NOC_PORTS_MAX);
     if (!n->scratch_req || !n->scratch_grant)
         goto oom;
@@ -270,24 +270,24 @@ void noc_free(noc *n)
                 kq_cancel(n->k, n->r[i].tick_h);
             router_destroy(n, &n->r[i]);
         }
-        free(n->r);
+        base_free(n->r);
     }
     for (uint32_t i = 0; i < n->npkts; i++)
         if (n->pkts[i].n_dst > 1)
-            free(n->pkts[i].dst);
+            base_free(n->pkts[i].dst);
     for (uint32_t i = 0; i < n->nworms; i++)
         if (n->worms[i].n_dst > 1)
-            free(n->worms[i].dst);
+            base_free(n->worms[i].dst);
     for (uint32_t i = 0; i < n->ntable; i++)
-        free(n->table[i].dst);
-    free(n->table);
-    free(n->pkts);
-    free(n->worms);
-    free(n->links);
-    free(n->dl_routers);
-    free(n->scratch_req);
-    free(n->scratch_grant);
-    free(n);
+        base_free(n->table[i].dst);
+    base_free(n->table);
+    base_free(n->pkts);
+    base_free(n->worms);
+    base_free(n->links);
+    base_free(n->dl_routers);
+    base_free(n->scratch_req);
+    base_free(n->scratch_grant);
+    base_free(n);
 }
 
 const noc_config *noc_get_config(const noc *n) { return &n->cfg; }

@@ -15,6 +15,9 @@
 #include "noc/noc_stats.h"
 
 #define NOC_NONE UINT32_MAX
+/* Packets, worms and routing-table entries alive at once: base_grow
+ * refuses beyond this (far below NOC_NONE). */
+#define NOC_MAX_LIVE (1u << 28)
 #define NOC_MESH_PORTS 4
 #define NOC_PORTS_MAX (NOC_MESH_PORTS + NOC_MAX_TERMINALS)
 

@@ -14,7 +14,7 @@ static uint32_t *dup_dst(const uint32_t *dst, uint32_t nd, uint32_t *inline0)
         *inline0 = dst[0];
         return inline0;
     }
-    uint32_t *d = malloc(sizeof *d * nd);
+    uint32_t *d = base_malloc(sizeof *d * nd);
     if (d)
         memcpy(d, dst, sizeof *d * nd);
     return d;
@@ -28,18 +28,14 @@ uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
         n->free_worm = n->worms[w].next_free;
     } else {
         if (n->nworms == n->cap_worms) {
-            uint32_t cap = n->cap_worms ? n->cap_worms * 2 : 256;
-            noc_worm *nw = realloc(n->worms, sizeof *nw * cap);
-            if (!nw) {
+            if (BASE_GROW(n->worms, n->cap_worms, n->nworms + 1, NOC_MAX_LIVE)) {
                 *oom = 1;
                 return NOC_NONE;
             }
             /* Copies may point at their own inline destination. */
             for (uint32_t i = 0; i < n->nworms; i++)
-                if (nw[i].n_dst == 1)
-                    nw[i].dst = &nw[i].dst0;
-            n->worms = nw;
-            n->cap_worms = cap;
+                if (n->worms[i].n_dst == 1)
+                    n->worms[i].dst = &n->worms[i].dst0;
         }
         w = n->nworms++;
     }
@@ -63,7 +59,7 @@ void noc_worm_free(noc *n, uint32_t w)
 {
     noc_worm *wm = &n->worms[w];
     if (wm->n_dst > 1)
-        free(wm->dst);
+        base_free(wm->dst);
     wm->n_dst = 0;
     wm->dst = NULL;
     wm->next_free = n->free_worm;
@@ -78,15 +74,12 @@ static uint32_t pkt_alloc(noc *n)
         return p;
     }
     if (n->npkts == n->cap_pkts) {
-        uint32_t cap = n->cap_pkts ? n->cap_pkts * 2 : 256;
-        noc_pkt *np = realloc(n->pkts, sizeof *np * cap);
-        if (!np)
+        if (BASE_GROW(n->pkts, n->cap_pkts, n->npkts + 1, NOC_MAX_LIVE))
             return NOC_NONE;
+        /* Copies may point at their own inline destination. */
         for (uint32_t i = 0; i < n->npkts; i++)
-            if (np[i].n_dst == 1)
-                np[i].dst = &np[i].dst0;
-        n->pkts = np;
-        n->cap_pkts = cap;
+            if (n->pkts[i].n_dst == 1)
+                n->pkts[i].dst = &n->pkts[i].dst0;
     }
     return n->npkts++;
 }
@@ -95,7 +88,7 @@ static void pkt_release(noc *n, uint32_t p)
 {
     noc_pkt *pk = &n->pkts[p];
     if (pk->n_dst > 1)
-        free(pk->dst);
+        base_free(pk->dst);
     pk->n_dst = 0;
     pk->dst = NULL;
     pk->next = n->free_pkt;
@@ -140,7 +133,7 @@ static int check_req(const noc *n, const noc_packet_req *q, base_error *err)
     }
     if (q->n_dst > 1) {
         /* Duplicates would deliver twice; a bitmap finds them in O(n). */
-        uint8_t *seen = calloc(n->nterms, 1);
+        uint8_t *seen = base_calloc(n->nterms, 1);
         if (!seen) {
             base_fail(err, "out of memory");
             return -1;
@@ -148,11 +141,11 @@ static int check_req(const noc *n, const noc_packet_req *q, base_error *err)
         for (uint32_t i = 0; i < q->n_dst; i++) {
             if (seen[q->dst[i]]++) {
                 base_fail(err, "destination terminal %u given twice", q->dst[i]);
-                free(seen);
+                base_free(seen);
                 return -1;
             }
         }
-        free(seen);
+        base_free(seen);
     }
     return 0;
 }
@@ -252,7 +245,7 @@ int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
     noc_packet_req q = {0, n_dst, dst, 0, 1, 0};
     if (check_req(n, &q, err))
         return -1;
-    uint32_t *d = malloc(sizeof *d * n_dst);
+    uint32_t *d = base_malloc(sizeof *d * n_dst);
     if (!d) {
         base_fail(err, "out of memory");
         return -1;
@@ -260,21 +253,14 @@ int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
     memcpy(d, dst, sizeof *d * n_dst);
     noc_table_entry *e = table_find(n, key);
     if (e) {
-        free(e->dst);
+        base_free(e->dst);
         e->dst = d;
         e->n = n_dst;
         return 0;
     }
-    if (n->ntable == n->cap_table) {
-        uint32_t cap = n->cap_table ? n->cap_table * 2 : 16;
-        noc_table_entry *t = realloc(n->table, sizeof *t * cap);
-        if (!t) {
-            free(d);
-            base_fail(err, "out of memory");
-            return -1;
-        }
-        n->table = t;
-        n->cap_table = cap;
+    if (BASE_GROW(n->table, n->cap_table, n->ntable + 1, NOC_MAX_LIVE)) {
+        base_free(d);
+        return base_fail(err, "out of memory");
     }
     uint32_t i = n->ntable;
     while (i > 0 && n->table[i - 1].key > key) {

@@ -337,7 +337,7 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
         return -1;
     }
     uint32_t nterms = noc_terminals(s.n);
-    s.rng = malloc(sizeof *s.rng * nterms);
+    s.rng = base_malloc(sizeof *s.rng * nterms);
     int rc = -1;
     if (!s.rng) {
         base_fail(err, "out of memory");
@@ -404,7 +404,7 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
 oom:
     base_fail(err, "out of memory");
 out:
-    free(s.rng);
+    base_free(s.rng);
     noc_free(s.n);
     kq_free(s.k);
     return rc;
@@ -429,7 +429,7 @@ int noc_traffic_sweep(const noc_traffic_config *base, double step, double tol,
         return -1;
     }
     size_t cap = (size_t)(1.0 / step) + 64, n = 0;
-    noc_traffic_result *p = malloc(sizeof *p * cap);
+    noc_traffic_result *p = base_malloc(sizeof *p * cap);
     if (!p) {
         base_fail(err, "out of memory");
         return -1;
@@ -475,6 +475,6 @@ int noc_traffic_sweep(const noc_traffic_config *base, double step, double tol,
     *npts = n;
     return 0;
 fail:
-    free(p);
+    base_free(p);
     return -1;
 }

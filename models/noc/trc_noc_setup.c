@@ -30,7 +30,7 @@ static int declare(trc_noc *r, base_error *err)
     trc_counter_new(w, &s, &cnt, &r->inflight);
 
     /* links per (router, output port), to declare them in port order */
-    uint32_t *by_port = malloc((size_t)r->routers * r->ports * sizeof *by_port);
+    uint32_t *by_port = base_malloc((size_t)r->routers * r->ports * sizeof *by_port);
     if (!by_port)
         return base_fail(err, "out of memory");
     for (size_t i = 0; i < (size_t)r->routers * r->ports; i++)
@@ -70,7 +70,7 @@ static int declare(trc_noc *r, base_error *err)
             trc_counter_new(w, &s, &util, &r->link_track[l]);
         }
     }
-    free(by_port);
+    base_free(by_port);
     s = (trc_track_spec){"NoC packets by source", "One slice per packet, "
                          "from creation to the tail's ejection, on lanes of "
                          "its source terminal.", 0, TRC_FULL};
@@ -117,16 +117,16 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
     r->win_ps = r->sample_cycles * r->cycle_ps;
     r->next_ps = r->win_ps;
     r->ring_cap = 1024;
-    r->buf_track = calloc(r->routers, sizeof *r->buf_track);
-    r->link_track = calloc(r->n_links + 1, sizeof *r->link_track);
-    r->from = calloc(r->terminals, sizeof *r->from);
-    r->to = calloc(r->terminals, sizeof *r->to);
-    r->occ = calloc((size_t)r->routers * r->ports, sizeof *r->occ);
-    r->tot = calloc(r->routers, sizeof *r->tot);
-    r->integral = calloc(r->routers, sizeof *r->integral);
-    r->last_ps = calloc(r->routers, sizeof *r->last_ps);
-    r->flits = calloc(r->n_links + 1, sizeof *r->flits);
-    r->ring = malloc(r->ring_cap * sizeof *r->ring);
+    r->buf_track = base_calloc(r->routers, sizeof *r->buf_track);
+    r->link_track = base_calloc(r->n_links + 1, sizeof *r->link_track);
+    r->from = base_calloc(r->terminals, sizeof *r->from);
+    r->to = base_calloc(r->terminals, sizeof *r->to);
+    r->occ = base_calloc((size_t)r->routers * r->ports, sizeof *r->occ);
+    r->tot = base_calloc(r->routers, sizeof *r->tot);
+    r->integral = base_calloc(r->routers, sizeof *r->integral);
+    r->last_ps = base_calloc(r->routers, sizeof *r->last_ps);
+    r->flits = base_calloc(r->n_links + 1, sizeof *r->flits);
+    r->ring = base_malloc(r->ring_cap * sizeof *r->ring);
     if (!r->buf_track || !r->link_track || !r->from || !r->to || !r->occ ||
         !r->tot || !r->integral || !r->last_ps || !r->flits || !r->ring) {
         base_fail(err, "out of memory");
@@ -143,7 +143,7 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
 trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
                      base_error *err)
 {
-    trc_noc *r = calloc(1, sizeof *r);
+    trc_noc *r = base_calloc(1, sizeof *r);
     if (!r) {
         base_fail(err, "out of memory");
         return NULL;
@@ -175,18 +175,18 @@ void trc_noc_free(trc_noc *r)
     if (r->ring)
         for (uint64_t i = 0; i < r->ring_cap; i++)
             if (r->ring[i].id != FREE)
-                free(r->ring[i].dst);
-    free(r->ring);
-    free(r->buf_track);
-    free(r->link_track);
-    free(r->from);
-    free(r->to);
-    free(r->occ);
-    free(r->tot);
-    free(r->integral);
-    free(r->last_ps);
-    free(r->flits);
-    free(r);
+                base_free(r->ring[i].dst);
+    base_free(r->ring);
+    base_free(r->buf_track);
+    base_free(r->link_track);
+    base_free(r->from);
+    base_free(r->to);
+    base_free(r->occ);
+    base_free(r->tot);
+    base_free(r->integral);
+    base_free(r->last_ps);
+    base_free(r->flits);
+    base_free(r);
 }
 
 trc_noc *trc_noc_start(const trc_cli *c, noc *n, base_error *err)
@@ -255,7 +255,7 @@ static void on_attached(void *ctx, const struct noc *n)
 const noc_observer *trc_noc_hook_observer(trc_noc_hook *h)
 {
     if (!h->rec) {
-        h->rec = calloc(1, sizeof *h->rec);
+        h->rec = base_calloc(1, sizeof *h->rec);
         if (!h->rec) {
             base_fail(&h->err, "out of memory");
             h->failed = 1;

@@ -72,6 +72,9 @@ void *base_malloc(size_t n);
 void *base_calloc(size_t n, size_t size);
 void *base_realloc(void *p, size_t n);
 char *base_strdup(const char *s);
+/* aligned_alloc through the funnel: align a power of two, n rounded up
+ * to a multiple of it here; freed with base_free. */
+void *base_aligned_alloc(size_t align, size_t n);
 void base_free(void *p);
 
 /* Grows *arr (elements of elem bytes, capacity *cap) to hold at least

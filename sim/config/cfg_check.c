@@ -60,7 +60,7 @@ int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_
                       const cfg_core *c, const char *core_name, base_errors *err)
 {
     int before = err->count + err->dropped;
-    bool *seen = calloc((size_t)m->n_entries + 1, sizeof *seen);
+    bool *seen = base_calloc((size_t)m->n_entries + 1, sizeof *seen);
     if (!seen) {
         cfg_err_file(err, mapping_file, "out of memory");
         return -1;
@@ -79,7 +79,7 @@ int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_
             check_entry(e, mapping_file, l, c, core_name, !seen[ei], err);
         seen[ei] = true;
     }
-    free(seen);
+    base_free(seen);
     return err->count + err->dropped > before ? -1 : 0;
 }
 

@@ -137,7 +137,7 @@ static void parse_types(cfg_doc *d, const cfg_node *tn, const char *path, const 
         cfg_err_at(d, tn, path, "expected at most %d core types, found %d", CFG_MAX_LIST, n);
         return;
     }
-    c->types = calloc((size_t)n + 1, sizeof *c->types);
+    c->types = base_calloc((size_t)n + 1, sizeof *c->types);
     if (!c->types) {
         cfg_err_file(d->err, d->file, "out of memory");
         return;
@@ -198,7 +198,7 @@ static void parse_cores(cfg_doc *d, const cfg_node *cn, const char *path, cfg_ch
         cfg_err_at(d, cn, path, "expected at most %d cores, found %d", CFG_MAX_LIST, n);
         return;
     }
-    c->cores = calloc((size_t)n + 1, sizeof *c->cores);
+    c->cores = base_calloc((size_t)n + 1, sizeof *c->cores);
     if (!c->cores) {
         cfg_err_file(d->err, d->file, "out of memory");
         return;
@@ -256,7 +256,7 @@ static void parse_memories(cfg_doc *d, const cfg_node *mn, const char *path, cfg
         cfg_err_at(d, mn, path, "expected at most %d memories, found %d", CFG_MAX_LIST, n);
         return;
     }
-    c->memories = calloc((size_t)n + 1, sizeof *c->memories);
+    c->memories = base_calloc((size_t)n + 1, sizeof *c->memories);
     if (!c->memories) {
         cfg_err_file(d->err, d->file, "out of memory");
         return;
@@ -305,7 +305,7 @@ typedef struct {
 static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     const chip_arg *ca = arg;
-    cfg_chip *c = calloc(1, sizeof *c);
+    cfg_chip *c = base_calloc(1, sizeof *c);
     if (!c) {
         cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
@@ -357,8 +357,8 @@ void cfg_chip_free(cfg_chip *c)
 {
     if (!c)
         return;
-    free(c->types);
-    free(c->cores);
-    free(c->memories);
-    free(c);
+    base_free(c->types);
+    base_free(c->cores);
+    base_free(c->memories);
+    base_free(c);
 }

@@ -521,13 +521,13 @@ int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core 
 static void *parse_core_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     (void)arg;
-    cfg_core *c = calloc(1, sizeof *c);
+    cfg_core *c = base_calloc(1, sizeof *c);
     if (!c) {
         cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (cfg_core_parse(d, root, "", c) < 0) {
-        free(c);
+        base_free(c);
         return NULL;
     }
     return c;
@@ -546,5 +546,5 @@ cfg_core *cfg_core_load_string(const char *text, size_t len, const char *display
 
 void cfg_core_free(cfg_core *c)
 {
-    free(c);
+    base_free(c);
 }

@@ -54,7 +54,7 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
     if (cfg_doc_failed(d))
         return;
     /* One cfg_check_mapping per core type some layer can run on. */
-    bool *used = calloc((size_t)c->n_types + 1, sizeof *used);
+    bool *used = base_calloc((size_t)c->n_types + 1, sizeof *used);
     if (!used)
         return;
     for (int i = 0; i < s->workload->n_layers; i++) {
@@ -72,7 +72,7 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         if (used[t]) {
             /* Check only the layers whose allocation reaches this type. */
             cfg_workload sub = *s->workload;
-            cfg_layer *ls = calloc((size_t)sub.n_layers + 1, sizeof *ls);
+            cfg_layer *ls = base_calloc((size_t)sub.n_layers + 1, sizeof *ls);
             if (!ls)
                 break;
             int n = 0;
@@ -89,9 +89,9 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
             sub.n_layers = n;
             const char *cn = c->types[t].source[0] ? c->types[t].source : c->types[t].name;
             cfg_check_mapping(s->mapping, mf, &sub, &c->types[t].core, cn, d->err);
-            free(ls);
+            base_free(ls);
         }
-    free(used);
+    base_free(used);
     bool needs_input = false;
     for (int i = 0; i < s->workload->n_layers; i++) {
         const cfg_layer *l = &s->workload->layers[i];
@@ -107,13 +107,13 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     const char *dir = arg;
     char kp[256], b[96];
     (void)b;
-    cfg_scenario *s = calloc(1, sizeof *s);
+    cfg_scenario *s = base_calloc(1, sizeof *s);
     if (!s) {
         cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (!cfg_expect_map(d, root, "")) {
-        free(s);
+        base_free(s);
         return NULL;
     }
     cfg_check_keys(d, root, "", scen_keys);
@@ -193,5 +193,5 @@ void cfg_scenario_free(cfg_scenario *s)
     cfg_chip_free(s->chip);
     cfg_workload_free(s->workload);
     cfg_mapping_free(s->mapping);
-    free(s);
+    base_free(s);
 }

@@ -126,12 +126,12 @@ char *cfg_read_file(const char *path, size_t *len, base_errors *err)
         return NULL;
     }
     size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
+    char *buf = base_malloc(cap);
     while (buf) {
         if (n + 1 >= cap) {
-            char *nb = cap > ((size_t)1 << 28) ? NULL : realloc(buf, cap * 2);
+            char *nb = cap > ((size_t)1 << 28) ? NULL : base_realloc(buf, cap * 2);
             if (!nb) {
-                free(buf);
+                base_free(buf);
                 buf = NULL;
                 break;
             }
@@ -147,7 +147,7 @@ char *cfg_read_file(const char *path, size_t *len, base_errors *err)
     fclose(f);
     if (!buf || bad) {
         cfg_err_file(err, path, "cannot read (too large or I/O error)");
-        free(buf);
+        base_free(buf);
         return NULL;
     }
     buf[n] = '\0';
@@ -574,6 +574,6 @@ void *cfg_load_path(const char *path, base_errors *err, cfg_parse_fn fn, void *a
     if (!text)
         return NULL;
     void *out = cfg_load_text(text, len, path, err, fn, arg);
-    free(text);
+    base_free(text);
     return out;
 }

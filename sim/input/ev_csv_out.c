@@ -57,9 +57,9 @@ void ev_format_time(char *buf, uint64_t t_ps, uint64_t origin_us, uint64_t tick_
 
 static void free_writer(ev_csv_writer *w)
 {
-    free(w->path);
-    free(w->tmp);
-    free(w);
+    base_free(w->path);
+    base_free(w->tmp);
+    base_free(w);
 }
 
 int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, base_error *err)
@@ -72,11 +72,11 @@ int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, base
     if (!unit) { /* a tick that is no named unit: picoseconds are exact */
         unit = "ps";
     }
-    ev_csv_writer *w = calloc(1, sizeof *w);
+    ev_csv_writer *w = base_calloc(1, sizeof *w);
     size_t len = strlen(path);
     if (w) {
-        w->path = strdup(path);
-        w->tmp = malloc(len + 5);
+        w->path = base_strdup(path);
+        w->tmp = base_malloc(len + 5);
     }
     if (!w || !w->path || !w->tmp) {
         base_fail(err, "%s: out of memory", path);

@@ -274,11 +274,11 @@ static int setup_format(ev_reader *r, ev_format req, const char *path)
 int ev_open(ev_reader **out, const char *path, ev_format fmt, base_error *err)
 {
     *out = NULL;
-    ev_reader *r = calloc(1, sizeof *r);
+    ev_reader *r = base_calloc(1, sizeof *r);
     if (r) {
         r->fd = -1;
-        r->buf = malloc(EV_BUF_BYTES);
-        r->q = malloc(EV_QUEUE_EVENTS * sizeof *r->q);
+        r->buf = base_malloc(EV_BUF_BYTES);
+        r->q = base_malloc(EV_QUEUE_EVENTS * sizeof *r->q);
     }
     if (!r || !r->buf || !r->q) {
         base_fail(err, "%s: out of memory", path);
@@ -289,9 +289,9 @@ int ev_open(ev_reader **out, const char *path, ev_format fmt, base_error *err)
     r->fd = open(path, O_RDONLY);
     if (r->fd < 0) {
         base_fail(err, "%s: cannot open: %s", path, strerror(errno));
-        free(r->buf);
-        free(r->q);
-        free(r);
+        base_free(r->buf);
+        base_free(r->q);
+        base_free(r);
         return -1;
     }
     if (evr_refill(r) == 0 && setup_format(r, fmt, path) == 0 && evr_refill(r) == 0) {
@@ -315,9 +315,9 @@ void ev_close(ev_reader *r)
         close(r->fd);
     if (r->ext_free)
         r->ext_free(r->ext);
-    free(r->buf);
-    free(r->q);
-    free(r);
+    base_free(r->buf);
+    base_free(r->q);
+    base_free(r);
 }
 
 static void describe_skips(const ev_info *in, char *s, size_t cap)

@@ -90,7 +90,7 @@ static int sep(trc_writer *w)
 
 static int js_start(trc_writer *w)
 {
-    json_state *s = calloc(1, sizeof *s);
+    json_state *s = base_calloc(1, sizeof *s);
     if (!s)
         return trc_fail(w, "out of memory");
     s->first = true;
@@ -100,7 +100,7 @@ static int js_start(trc_writer *w)
 
 static void js_release(trc_writer *w)
 {
-    free(w->be_state);
+    base_free(w->be_state);
     w->be_state = NULL;
 }
 

@@ -36,11 +36,11 @@ static int flush_out(trc_writer *w)
 
 static int pb_start(trc_writer *w)
 {
-    pb_state *s = calloc(1, sizeof *s);
+    pb_state *s = base_calloc(1, sizeof *s);
     if (!s)
         return trc_fail(w, "out of memory");
     w->be_state = s;
-    s->buf = malloc(OUT_BLOCK);
+    s->buf = base_malloc(OUT_BLOCK);
     if (!s->buf)
         return trc_fail(w, "out of memory");
     s->cap = OUT_BLOCK;
@@ -51,8 +51,8 @@ static void pb_release(trc_writer *w)
 {
     pb_state *s = w->be_state;
     if (s)
-        free(s->buf);
-    free(s);
+        base_free(s->buf);
+    base_free(s);
     w->be_state = NULL;
 }
 
@@ -97,7 +97,7 @@ static int put_packet(trc_writer *w, Trcpb__TracePacket *p, size_t bound)
             size_t cap = s->cap ? s->cap : OUT_BLOCK;
             while (cap < bound + HEAD)
                 cap *= 2;
-            uint8_t *b = realloc(s->buf, cap);
+            uint8_t *b = base_realloc(s->buf, cap);
             if (!b)
                 return trc_fail(w, "out of memory");
             s->buf = b;
@@ -263,7 +263,7 @@ static int pb_event(trc_writer *w, const trc_ev *e)
     te.debug_annotations = annp;
     size_t nf = e->n_flow_start + e->n_flow_step;
     if (nf > sizeof flows / sizeof flows[0]) {
-        fl = malloc(nf * sizeof *fl);
+        fl = base_malloc(nf * sizeof *fl);
         if (!fl)
             return trc_fail(w, "out of memory");
     }
@@ -291,7 +291,7 @@ static int pb_event(trc_writer *w, const trc_ev *e)
         bound += 32 + strlen(pool[i].name);
     int rc = put_packet(w, &p, bound);
     if (fl != flows)
-        free(fl);
+        base_free(fl);
     if (rc)
         return -1;
     for (size_t i = 0; i < idata.n_event_names; i++)

@@ -8,9 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
-
 #include "trace/trc_impl.h"
+
+/* uthash allocates through the funnel and reports running out of memory
+ * instead of exiting: an element it could not add has hh.tbl == NULL. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) base_malloc(sz)
+#define uthash_free(ptr, sz) base_free(ptr)
+#include <uthash.h>
 
 struct trc_flow {
     UT_hash_handle hh;
@@ -101,7 +106,7 @@ static int grow_fbuf(trc_writer *w, uint32_t n)
 {
     if (n <= w->cap_fbuf)
         return 0;
-    uint64_t *b = realloc(w->fbuf, n * sizeof *b);
+    uint64_t *b = base_realloc(w->fbuf, n * sizeof *b);
     if (!b)
         return trc_fail(w, "out of memory");
     w->fbuf = b;
@@ -153,12 +158,16 @@ int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
                 fb[x->n_flows - 1 - nt++] = id;
                 continue;
             }
-            f = malloc(sizeof *f);
+            f = base_malloc(sizeof *f);
             if (!f)
                 return trc_fail(w, "out of memory");
             f->id = id;
             f->events = 1;
             HASH_ADD(hh, w->flows, id, sizeof f->id, f);
+            if (!f->hh.tbl) {
+                base_free(f);
+                return trc_fail(w, "out of memory");
+            }
             fb[ns++] = id;
         }
         for (unsigned i = 0; i < x->n_flow_ends; i++) {
@@ -168,7 +177,7 @@ int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
             if (!f)
                 continue; /* its start is not in the file */
             HASH_DEL(w->flows, f);
-            free(f);
+            base_free(f);
             fb[x->n_flows + ne++] = id;
         }
         e.flow_start = fb;
@@ -231,14 +240,8 @@ int trc_mark_dirty(trc_writer *w, uint32_t id)
 {
     if (w->trk[id].dirty)
         return 0;
-    if (w->n_dirty == w->cap_dirty) {
-        uint32_t cap = w->cap_dirty ? 2 * w->cap_dirty : 64;
-        uint32_t *d = realloc(w->dirty, cap * sizeof *d);
-        if (!d)
-            return trc_fail(w, "out of memory");
-        w->dirty = d;
-        w->cap_dirty = cap;
-    }
+    if (BASE_GROW(w->dirty, w->cap_dirty, w->n_dirty + 1, TRC_MAX_TRACKS))
+        return trc_fail(w, "out of memory");
     w->dirty[w->n_dirty++] = id;
     w->trk[id].dirty = true;
     return 0;
@@ -294,7 +297,7 @@ static int close_window(trc_writer *w)
     if (n) {
         if (grow_fbuf(w, n))
             return -1;
-        uint64_t *ids = malloc(n * sizeof *ids);
+        uint64_t *ids = base_malloc(n * sizeof *ids);
         if (!ids)
             return trc_fail(w, "out of memory");
         trc_flow *f, *ft;
@@ -302,7 +305,7 @@ static int close_window(trc_writer *w)
             if (f->events == 1)
                 ids[k++] = f->id;
             HASH_DEL(w->flows, f);
-            free(f);
+            base_free(f);
         }
         int rc = 0;
         if (k) {
@@ -311,7 +314,7 @@ static int close_window(trc_writer *w)
                                    "here.", 0, TRC_SUMMARY};
             /* re-insert so trc_emit() sees them as started */
             for (uint32_t i = 0; i < k && !rc; i++) {
-                f = malloc(sizeof *f);
+                f = base_malloc(sizeof *f);
                 if (!f) {
                     rc = trc_fail(w, "out of memory");
                     break;
@@ -319,6 +322,10 @@ static int close_window(trc_writer *w)
                 f->id = ids[i];
                 f->events = 1;
                 HASH_ADD(hh, w->flows, id, sizeof f->id, f);
+                if (!f->hh.tbl) {
+                    base_free(f);
+                    rc = trc_fail(w, "out of memory");
+                }
             }
             if (!rc && !w->end_track)
                 rc = trc_track_add(w, &spec, TRK_SLICE, NULL, &w->end_track);
@@ -329,7 +336,7 @@ static int close_window(trc_writer *w)
                 rc = trc_emit(w, TRC_EV_INSTANT, w->end_track,
                           trc_intern(w, "trace end"), &x, NULL);
         }
-        free(ids);
+        base_free(ids);
         if (rc)
             return -1;
     }
@@ -370,14 +377,9 @@ static bool pend_less(const trc_pend *a, const trc_pend *b)
 
 int trc_queue_end(trc_writer *w, trc_pend p)
 {
-    if (w->n_heap == w->cap_heap) {
-        uint32_t cap = w->cap_heap ? 2 * w->cap_heap : 256;
-        trc_pend *h = realloc(w->heap, cap * sizeof *h);
-        if (!h)
-            return trc_fail(w, "out of memory");
-        w->heap = h;
-        w->cap_heap = cap;
-    }
+    if (BASE_GROW(w->heap, w->cap_heap, w->n_heap + 1, TRC_MAX_PENDING))
+        return trc_fail(w, "out of memory (or more than %u slices ending later)",
+                        TRC_MAX_PENDING);
     uint32_t i = w->n_heap++;
     while (i > 0) {
         uint32_t up = (i - 1) / 2;
@@ -454,19 +456,19 @@ static void writer_free(trc_writer *w)
     trc_flow *f, *ft;
     HASH_ITER(hh, w->flows, f, ft) {
         HASH_DEL(w->flows, f);
-        free(f);
+        base_free(f);
     }
-    free(w->heap);
-    free(w->dirty);
-    free(w->fbuf);
-    free(w->path);
-    free(w->tmp_path);
-    free(w);
+    base_free(w->heap);
+    base_free(w->dirty);
+    base_free(w->fbuf);
+    base_free(w->path);
+    base_free(w->tmp_path);
+    base_free(w);
 }
 
 trc_writer *trc_open(const char *path, const trc_options *opt, base_error *err)
 {
-    trc_writer *w = calloc(1, sizeof *w);
+    trc_writer *w = base_calloc(1, sizeof *w);
     if (!w) {
         base_fail(err, "out of memory");
         return NULL;
@@ -489,8 +491,8 @@ trc_writer *trc_open(const char *path, const trc_options *opt, base_error *err)
     w->to_tick = trc_to_tick(w, opt->to_ps);
     w->win = w->from_tick == 0 ? WIN_IN : WIN_BEFORE;
     size_t n = strlen(path);
-    w->path = strdup(path);
-    w->tmp_path = malloc(n + 5);
+    w->path = base_strdup(path);
+    w->tmp_path = base_malloc(n + 5);
     if (!w->path || !w->tmp_path) {
         base_fail(err, "out of memory");
         writer_free(w);

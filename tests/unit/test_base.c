@@ -101,6 +101,21 @@ START_TEST(test_alloc_sticky_fails_every_later_call)
 }
 END_TEST
 
+START_TEST(test_aligned_alloc_aligns_and_counts)
+{
+    void *p = base_aligned_alloc(64, 100);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq((uintptr_t)p % 64, 0);
+    memset(p, 1, 128); /* rounded up to a multiple of the alignment */
+    base_free(p);
+    ck_assert_ptr_null(base_aligned_alloc(48, 64)); /* not a power of two */
+    base_alloc_fail_at(0, 0);
+    ck_assert_ptr_null(base_aligned_alloc(64, 64));
+    ck_assert(base_alloc_injected());
+    base_alloc_fail_at(-1, 0);
+}
+END_TEST
+
 START_TEST(test_calloc_overflow_refused)
 {
     ck_assert_ptr_null(base_calloc(SIZE_MAX / 2, 4));
@@ -255,6 +270,7 @@ static Suite *base_suite(void)
     tcase_add_test(t, test_error_list_keeps_100_counts_rest);
     tcase_add_test(t, test_alloc_fails_nth_once);
     tcase_add_test(t, test_alloc_sticky_fails_every_later_call);
+    tcase_add_test(t, test_aligned_alloc_aligns_and_counts);
     tcase_add_test(t, test_calloc_overflow_refused);
     tcase_add_test(t, test_grow_doubles_caps_and_survives_failure);
     tcase_add_test(t, test_outfile_commit_and_abort);
