@@ -152,30 +152,23 @@ static const char cache_magic[8] = {'E', 'V', 'L', 'O', 'M', 'A', 'C', '1'};
 
 int loma_cache_save(const loma_cache *c, const char *path, base_error *err)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        base_fail(err, "loma cache: path too long: %.300s", path);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        base_fail(err, "loma cache: cannot write %.300s.tmp: %s", path,
-                 strerror(errno));
-        return -1;
-    }
+    base_outfile o;
+    if (base_out_open(&o, path, "wb", err))
+        return base_fail_prefix(err, "loma cache: ");
+    FILE *f = o.f;
     uint64_t hdr[3] = {sizeof(cache_key), sizeof(loma_result), (uint64_t)c->count};
     bool ok = fwrite(cache_magic, sizeof cache_magic, 1, f) == 1 && fwrite(hdr, sizeof hdr, 1, f) == 1;
     const cache_entry *e;
     for (e = c->table; ok && e; e = e->hh.next)
         ok = fwrite(&e->key, sizeof e->key, 1, f) == 1 &&
              fwrite(&e->result, sizeof e->result, 1, f) == 1;
-    if (fclose(f) != 0)
-        ok = false;
-    if (!ok || rename(tmp, path) != 0) {
+    if (!ok) {
         base_fail(err, "loma cache: cannot write %.300s: %s", path, strerror(errno));
-        remove(tmp);
+        base_out_abort(&o);
         return -1;
     }
+    if (base_out_commit(&o, err))
+        return base_fail_prefix(err, "loma cache: ");
     return 0;
 }
 

@@ -106,8 +106,7 @@ struct trc_writer {
     trc_options opt;
     const trc_backend *be;
     void *be_state;
-    FILE *f;
-    char *path, *tmp_path;
+    base_outfile out; /* PATH.tmp until trc_close renames it */
     char err[256];
     bool failed;
 

@@ -66,8 +66,8 @@ const char *trc_errmsg(const trc_writer *w) { return w->err; }
 
 int trc_write(trc_writer *w, const void *p, size_t n)
 {
-    if (fwrite(p, 1, n, w->f) != n)
-        return trc_fail(w, "writing %s: %s", w->tmp_path, strerror(errno));
+    if (fwrite(p, 1, n, w->out.f) != n)
+        return trc_fail(w, "writing %s: %s", w->out.tmp, strerror(errno));
     w->st.bytes += n;
     return 0;
 }
@@ -461,8 +461,7 @@ static void writer_free(trc_writer *w)
     base_free(w->heap);
     base_free(w->dirty);
     base_free(w->fbuf);
-    base_free(w->path);
-    base_free(w->tmp_path);
+    base_out_abort(&w->out); /* nothing left once committed */
     base_free(w);
 }
 
@@ -490,20 +489,7 @@ trc_writer *trc_open(const char *path, const trc_options *opt, base_error *err)
     w->from_tick = trc_to_tick(w, opt->from_ps);
     w->to_tick = trc_to_tick(w, opt->to_ps);
     w->win = w->from_tick == 0 ? WIN_IN : WIN_BEFORE;
-    size_t n = strlen(path);
-    w->path = base_strdup(path);
-    w->tmp_path = base_malloc(n + 5);
-    if (!w->path || !w->tmp_path) {
-        base_fail(err, "out of memory");
-        writer_free(w);
-        return NULL;
-    }
-    memcpy(w->tmp_path, path, n);
-    memcpy(w->tmp_path + n, ".tmp", 5);
-    w->f = fopen(w->tmp_path, "wb");
-    if (!w->f) {
-        base_fail(err, "cannot create %s: %s",
-                 w->tmp_path, strerror(errno));
+    if (base_out_open(&w->out, path, "wb", err)) {
         writer_free(w);
         return NULL;
     }
@@ -519,12 +505,8 @@ trc_writer *trc_open(const char *path, const trc_options *opt, base_error *err)
 
 void trc_abort(trc_writer *w)
 {
-    if (!w)
-        return;
-    if (w->f)
-        fclose(w->f);
-    remove(w->tmp_path);
-    writer_free(w);
+    if (w)
+        writer_free(w); /* removes PATH.tmp */
 }
 
 int trc_close(trc_writer *w, uint64_t end_ps, base_error *err)
@@ -544,19 +526,14 @@ int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
         close_window(w);
     if (!w->failed)
         w->be->finish(w);
-    if (!w->failed && fflush(w->f))
-        trc_fail(w, "writing %s: %s", w->tmp_path, strerror(errno));
-    FILE *f = w->f;
-    w->f = NULL;
-    if (fclose(f) && !w->failed)
-        trc_fail(w, "writing %s: %s", w->tmp_path, strerror(errno));
-    if (!w->failed && rename(w->tmp_path, w->path))
-        trc_fail(w, "renaming %s to %s: %s", w->tmp_path, w->path,
-                 strerror(errno));
+    char path[BASE_PATH_MAX];
+    snprintf(path, sizeof path, "%s", w->out.path);
     int rc = 0;
     if (w->failed) {
-        remove(w->tmp_path);
-        base_fail(err, "trace %.200s: %.255s", w->path, w->err);
+        base_fail(err, "trace %.200s: %.255s", path, w->err);
+        rc = -1; /* writer_free removes PATH.tmp */
+    } else if (base_out_commit(&w->out, err)) {
+        base_fail_prefix(err, "trace %.200s: ", path);
         rc = -1;
     } else if (st) {
         *st = w->st;

@@ -261,7 +261,7 @@ START_TEST(test_noc_hook_opens_and_closes)
     drv_run(&d); /* the run goes on untraced */
     drv_free(&d);
     ck_assert_int_eq(trc_noc_hook_end(&h, 10), -1);
-    ck_assert_ptr_nonnull(strstr(h.err.msg, "cannot create"));
+    ck_assert_ptr_nonnull(strstr(h.err.msg, "cannot write"));
 
     snprintf(bad, sizeof bad, "%s/cancelled.pftrace", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", bad);
