@@ -117,6 +117,11 @@ void base_out_abort(base_outfile *o);
  * the caller's printf format, so output stays byte-for-byte what the
  * format says ("%g" in reports, "%.17g" where exactness matters). */
 
+/* New containers, allocated through the funnel (use these, not
+ * cJSON_CreateObject, for a document's root: they install the hooks).
+ * NULL when out of memory. */
+cJSON *base_json_object(void);
+cJSON *base_json_array(void);
 cJSON *base_json_num(double v, const char *fmt); /* NULL when out of memory */
 cJSON *base_json_u64(uint64_t v);
 /* Adds to obj; the adders return 0, or -1 when out of memory. */
@@ -124,11 +129,17 @@ int base_json_add_num(cJSON *obj, const char *key, double v, const char *fmt);
 int base_json_add_u64(cJSON *obj, const char *key, uint64_t v);
 int base_json_add_str(cJSON *obj, const char *key, const char *s);
 int base_json_add_bool(cJSON *obj, const char *key, int b);
+int base_json_add_null(cJSON *obj, const char *key);
+/* text is already JSON (a number printed by the caller) */
+int base_json_add_raw(cJSON *obj, const char *key, const char *text);
 /* Prints the tree unformatted, then `end` ("\n" or ""). 0, or -1. */
 int base_json_print(FILE *out, const cJSON *j, const char *end);
 /* Writes s as a quoted, escaped JSON string (for streaming writers that
  * do not build a tree). 0, or -1 when out of memory. */
 int base_json_put_str(FILE *out, const char *s);
+/* The same text in a new string (base_free it), for writers that count or
+ * buffer what they write; NULL when out of memory. */
+char *base_json_quote(const char *s);
 
 /* ---- units --------------------------------------------------------------
  * Simulated time is uint64_t picoseconds. Every conversion into ps rounds

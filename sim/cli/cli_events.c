@@ -28,66 +28,66 @@ static void usage(FILE *out)
             "  --help        this help\n");
 }
 
-static void json_str(const char *s)
+/* A sensor size, or null when the file does not state it. */
+static int json_size(cJSON *o, const char *key, uint32_t v)
 {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
+    return v ? base_json_add_u64(o, key, v) : base_json_add_null(o, key);
+}
+
+/* A nested container under key; NULL when out of memory. */
+static cJSON *json_child(cJSON *o, const char *key, cJSON *c)
+{
+    if (c && !cJSON_AddItemToObject(o, key, c)) {
+        cJSON_Delete(c);
+        return NULL;
     }
-    putchar('"');
+    return c;
 }
 
-static void json_size(const char *key, uint32_t v)
-{
-    if (v)
-        printf("\"%s\":%u,", key, v);
-    else
-        printf("\"%s\":null,", key);
-}
-
-static void print_json(const char *path, const ev_info *in, const ev_stats *s)
+/* The summary as one JSON object, built through cJSON with the numbers
+ * printed as the text output prints them. 0, or -1 when out of memory. */
+static int print_json(const char *path, const ev_info *in, const ev_stats *s)
 {
     char t0[48], t1[48];
     ev_format_time(t0, s->t_first_ps, in->t_origin_us, EV_HIST_BIN0_PS);
     ev_format_time(t1, s->t_last_ps, in->t_origin_us, EV_HIST_BIN0_PS);
-    printf("{\"file\":");
-    json_str(path);
-    printf(",\"format\":\"%s\",", ev_format_name(in->format));
-    json_size("width", in->width);
-    json_size("height", in->height);
-    printf("\"sensor\":");
-    json_str(in->sensor);
-    printf(",\"events\":%llu,", (unsigned long long)s->events);
-    if (s->events)
-        printf("\"t_first_us\":%s,\"t_last_us\":%s,", t0, t1);
-    else
-        printf("\"t_first_us\":null,\"t_last_us\":null,");
-    printf("\"on\":%llu,\"off\":%llu,\"channel_events\":%llu,", (unsigned long long)s->on,
-           (unsigned long long)s->off, (unsigned long long)s->channel_events);
-    if (s->events > s->channel_events)
-        printf("\"x_min\":%u,\"x_max\":%u,\"y_min\":%u,\"y_max\":%u,", s->x_min, s->x_max,
-               s->y_min, s->y_max);
-    printf("\"t_origin_us\":%llu,", (unsigned long long)in->t_origin_us);
-    printf("\"backwards\":%llu,\"time_records\":%llu,\"time_wraps\":%llu,"
-           "\"truncated_bytes\":%llu,\"skipped\":{",
-           (unsigned long long)in->backwards, (unsigned long long)in->time_records,
-           (unsigned long long)in->time_wraps, (unsigned long long)in->truncated_bytes);
-    for (int i = 0; i < EV_SKIP_COUNT; i++)
-        printf("%s\"%s\":%llu", i ? "," : "", ev_skip_name((ev_skip_reason)i),
-               (unsigned long long)in->skipped[i]);
-    printf("},\"skipped_total\":%llu,", (unsigned long long)ev_skipped_total(in));
+    cJSON *o = base_json_object(), *sk = NULL, *h = NULL, *c = NULL;
+    int bad = !o || base_json_add_str(o, "file", path) ||
+              base_json_add_str(o, "format", ev_format_name(in->format)) ||
+              json_size(o, "width", in->width) || json_size(o, "height", in->height) ||
+              base_json_add_str(o, "sensor", in->sensor) ||
+              base_json_add_u64(o, "events", s->events);
+    if (!bad && s->events)
+        bad = base_json_add_raw(o, "t_first_us", t0) || base_json_add_raw(o, "t_last_us", t1);
+    else if (!bad)
+        bad = base_json_add_null(o, "t_first_us") || base_json_add_null(o, "t_last_us");
+    bad = bad || base_json_add_u64(o, "on", s->on) || base_json_add_u64(o, "off", s->off) ||
+          base_json_add_u64(o, "channel_events", s->channel_events);
+    if (!bad && s->events > s->channel_events)
+        bad = base_json_add_u64(o, "x_min", s->x_min) || base_json_add_u64(o, "x_max", s->x_max) ||
+              base_json_add_u64(o, "y_min", s->y_min) || base_json_add_u64(o, "y_max", s->y_max);
+    bad = bad || base_json_add_u64(o, "t_origin_us", in->t_origin_us) ||
+          base_json_add_u64(o, "backwards", in->backwards) ||
+          base_json_add_u64(o, "time_records", in->time_records) ||
+          base_json_add_u64(o, "time_wraps", in->time_wraps) ||
+          base_json_add_u64(o, "truncated_bytes", in->truncated_bytes) ||
+          !(sk = json_child(o, "skipped", base_json_object()));
+    for (int i = 0; !bad && i < EV_SKIP_COUNT; i++)
+        bad = base_json_add_u64(sk, ev_skip_name((ev_skip_reason)i), in->skipped[i]);
     ev_format_time(t0, s->bin_ps, 0, EV_HIST_BIN0_PS);
-    printf("\"histogram\":{\"bin_us\":%s,\"counts\":[", t0);
+    bad = bad || base_json_add_u64(o, "skipped_total", ev_skipped_total(in)) ||
+          !(h = json_child(o, "histogram", base_json_object())) ||
+          base_json_add_raw(h, "bin_us", t0) || !(c = json_child(h, "counts", base_json_array()));
     size_t used = ev_stats_bins_used(s);
-    for (size_t i = 0; i < used; i++)
-        printf("%s%llu", i ? "," : "", (unsigned long long)s->hist[i]);
-    printf("]}}\n");
+    for (size_t i = 0; !bad && i < used; i++) {
+        cJSON *v = base_json_u64(s->hist[i]);
+        bad = !v || !cJSON_AddItemToArray(c, v);
+        if (bad)
+            cJSON_Delete(v);
+    }
+    bad = bad || base_json_print(stdout, o, "\n");
+    cJSON_Delete(o);
+    return bad ? -1 : 0;
 }
 
 static void print_text(const char *path, const ev_info *in, const ev_stats *s)
@@ -214,12 +214,12 @@ int cli_events_main(int argc, char **argv)
         ev_close(r);
         return 1;
     }
-    ev_event *batch = malloc(BATCH_EVENTS * sizeof *batch);
+    ev_event *batch = base_malloc(BATCH_EVENTS * sizeof *batch);
     ev_stats st;
     ev_stats_init(&st);
     long n = -1;
     if (!batch)
-        snprintf(err.msg, sizeof err.msg, "out of memory");
+        base_fail(&err, "out of memory");
     else
         while ((n = ev_read(r, batch, BATCH_EVENTS, &err)) > 0) {
             ev_stats_add(&st, batch, (size_t)n);
@@ -228,7 +228,7 @@ int cli_events_main(int argc, char **argv)
                 break;
             }
         }
-    free(batch);
+    base_free(batch);
     if (n < 0) {
         fprintf(stderr, "evsim events: %s\n", err.msg);
         ev_csvw_abort(w);
@@ -250,9 +250,12 @@ int cli_events_main(int argc, char **argv)
                         "%llu), counted as skipped 'bad_line'\n",
                 path, (unsigned long long)in->skipped[EV_SKIP_BAD_LINE],
                 (unsigned long long)ev_csv_first_bad_line(r));
-    if (json)
-        print_json(path, in, &st);
-    else
+    if (json && print_json(path, in, &st)) {
+        fprintf(stderr, "evsim events: out of memory\n");
+        ev_close(r);
+        return 1;
+    }
+    if (!json)
         print_text(path, in, &st);
     ev_close(r);
     return 0;

@@ -228,6 +228,32 @@ START_TEST(test_json_numbers_keep_format_and_strings_escape)
 }
 END_TEST
 
+START_TEST(test_json_containers_null_raw_and_quote)
+{
+    cJSON *o = base_json_object(), *a = base_json_array();
+    ck_assert(o && a);
+    ck_assert_int_eq(base_json_add_null(o, "z"), 0);
+    ck_assert_int_eq(base_json_add_raw(o, "t", "1.500"), 0);
+    cJSON_AddItemToArray(a, base_json_u64(7));
+    cJSON_AddItemToObject(o, "a", a);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(base_json_print(f, o, ""), 0);
+    fclose(f);
+    ck_assert_str_eq(buf, "{\"z\":null,\"t\":1.500,\"a\":[7]}");
+    free(buf);
+    cJSON_Delete(o);
+    char *q = base_json_quote("n\nq\"");
+    ck_assert_str_eq(q, "\"n\\nq\\\"\"");
+    base_free(q);
+    base_alloc_fail_at(0, 1);
+    ck_assert_ptr_null(base_json_quote("x"));
+    ck_assert_ptr_null(base_json_object());
+    base_alloc_fail_at(-1, 0);
+}
+END_TEST
+
 START_TEST(test_json_out_of_memory_is_an_error)
 {
     cJSON *o = cJSON_CreateObject();
@@ -276,6 +302,7 @@ static Suite *base_suite(void)
     tcase_add_test(t, test_outfile_commit_and_abort);
     tcase_add_test(t, test_outfile_errors_leave_nothing);
     tcase_add_test(t, test_json_numbers_keep_format_and_strings_escape);
+    tcase_add_test(t, test_json_containers_null_raw_and_quote);
     tcase_add_test(t, test_json_out_of_memory_is_an_error);
     tcase_add_test(t, test_units_round_to_nearest_ps);
     suite_add_tcase(s, t);
