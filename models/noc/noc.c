@@ -228,7 +228,7 @@ noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
         goto oom;
     n->k = k;
     n->cfg = *c;
-    n->cycle_ps = (uint64_t)(1000.0 / c->clock_ghz + 0.5);
+    n->cycle_ps = base_cycle_ps(c->clock_ghz);
     if (n->cycle_ps < 1)
         n->cycle_ps = 1;
     n->nrouters = c->width * c->height;
