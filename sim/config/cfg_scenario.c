@@ -55,8 +55,10 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         return;
     /* One cfg_check_mapping per core type some layer can run on. */
     bool *used = base_calloc((size_t)c->n_types + 1, sizeof *used);
-    if (!used)
+    if (!used) {
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
+    }
     for (int i = 0; i < s->workload->n_layers; i++) {
         const cfg_map_entry *e = cfg_mapping_find(s->mapping, &s->workload->layers[i]);
         if (!e || e->n_core_alloc == 0) {
@@ -73,8 +75,10 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
             /* Check only the layers whose allocation reaches this type. */
             cfg_workload sub = *s->workload;
             cfg_layer *ls = base_calloc((size_t)sub.n_layers + 1, sizeof *ls);
-            if (!ls)
+            if (!ls) {
+                cfg_err_file(d->err, d->file, "out of memory");
                 break;
+            }
             int n = 0;
             for (int i = 0; i < s->workload->n_layers; i++) {
                 const cfg_layer *l = &s->workload->layers[i];

@@ -127,12 +127,12 @@ char *cfg_read_file(const char *path, size_t *len, base_errors *err)
     }
     size_t cap = 4096, n = 0;
     char *buf = base_malloc(cap);
+    const char *why = buf ? NULL : "out of memory";
     while (buf) {
         if (n + 1 >= cap) {
             char *nb = cap > ((size_t)1 << 28) ? NULL : base_realloc(buf, cap * 2);
             if (!nb) {
-                base_free(buf);
-                buf = NULL;
+                why = cap > ((size_t)1 << 28) ? "cannot read (too large)" : "out of memory";
                 break;
             }
             buf = nb;
@@ -143,10 +143,11 @@ char *cfg_read_file(const char *path, size_t *len, base_errors *err)
         if (got == 0)
             break;
     }
-    bool bad = ferror(f);
+    if (!why && ferror(f))
+        why = "cannot read (I/O error)";
     fclose(f);
-    if (!buf || bad) {
-        cfg_err_file(err, path, "cannot read (too large or I/O error)");
+    if (why) {
+        cfg_err_file(err, path, "%s", why);
         base_free(buf);
         return NULL;
     }
