@@ -45,8 +45,10 @@ static cJSON *json_child(cJSON *o, const char *key, cJSON *c)
 }
 
 /* The summary as one JSON object, built through cJSON with the numbers
- * printed as the text output prints them. 0, or -1 when out of memory. */
-static int print_json(const char *path, const ev_info *in, const ev_stats *s)
+ * printed as the text output prints them; the printed text (base_free it),
+ * or NULL when out of memory. Made before the CSV is committed, so a
+ * failure leaves no output behind. */
+static char *json_summary(const char *path, const ev_info *in, const ev_stats *s)
 {
     char t0[48], t1[48];
     ev_format_time(t0, s->t_first_ps, in->t_origin_us, EV_HIST_BIN0_PS);
@@ -85,9 +87,9 @@ static int print_json(const char *path, const ev_info *in, const ev_stats *s)
         if (bad)
             cJSON_Delete(v);
     }
-    bad = bad || base_json_print(stdout, o, "\n");
+    char *text = bad ? NULL : cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    return bad ? -1 : 0;
+    return text;
 }
 
 static void print_text(const char *path, const ev_info *in, const ev_stats *s)
@@ -229,6 +231,11 @@ int cli_events_main(int argc, char **argv)
             }
         }
     base_free(batch);
+    char *summary = NULL;
+    if (n >= 0 && json && !(summary = json_summary(path, ev_get_info(r), &st))) {
+        base_fail(&err, "out of memory");
+        n = -1;
+    }
     if (n < 0) {
         fprintf(stderr, "evsim events: %s\n", err.msg);
         ev_csvw_abort(w);
@@ -237,6 +244,7 @@ int cli_events_main(int argc, char **argv)
     }
     if (w && ev_csvw_commit(w, &err)) {
         fprintf(stderr, "evsim events: %s\n", err.msg);
+        base_free(summary);
         ev_close(r);
         return 1;
     }
@@ -250,13 +258,11 @@ int cli_events_main(int argc, char **argv)
                         "%llu), counted as skipped 'bad_line'\n",
                 path, (unsigned long long)in->skipped[EV_SKIP_BAD_LINE],
                 (unsigned long long)ev_csv_first_bad_line(r));
-    if (json && print_json(path, in, &st)) {
-        fprintf(stderr, "evsim events: out of memory\n");
-        ev_close(r);
-        return 1;
-    }
-    if (!json)
+    if (summary)
+        printf("%s\n", summary);
+    else
         print_text(path, in, &st);
+    base_free(summary);
     ev_close(r);
     return 0;
 }
