@@ -127,13 +127,14 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
     r->last_ps = base_calloc(r->routers, sizeof *r->last_ps);
     r->flits = base_calloc(r->n_links + 1, sizeof *r->flits);
     r->ring = base_malloc(r->ring_cap * sizeof *r->ring);
+    /* free before anything can fail: trc_noc_free walks the ring */
+    for (uint64_t i = 0; r->ring && i < r->ring_cap; i++)
+        r->ring[i].id = FREE;
     if (!r->buf_track || !r->link_track || !r->from || !r->to || !r->occ ||
         !r->tot || !r->integral || !r->last_ps || !r->flits || !r->ring) {
         base_fail(err, "out of memory");
         return -1;
     }
-    for (uint64_t i = 0; i < r->ring_cap; i++)
-        r->ring[i].id = FREE;
     if (declare(r, err))
         return -1;
     r->ready = true;
