@@ -313,6 +313,101 @@ void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint6
     base_free(tmp);
 }
 
+/* Williams' prefix-shift multiset permutation over a linked list whose
+ * values are the elements' ranks; starts non-increasing. */
+typedef struct {
+    int rank[LOMA_MAX_LPF], nxt[LOMA_MAX_LPF];
+    int h, ii, jj; /* head, and the walk's two cursors */
+} perm_walk;
+
+static void walk_init(const lm_model *m, const lpf_set *s, perm_walk *w)
+{
+    int idx[LOMA_MAX_LPF] = {0};
+    memset(w, 0, sizeof *w);
+    for (int i = 0; i < s->n; i++)
+        idx[i] = i;
+    for (int i = 1; i < s->n; i++) { /* ascending insertion sort */
+        int k = idx[i], j = i - 1;
+        while (j >= 0 && lpf_cmp(m, s, idx[j], k) > 0) {
+            idx[j + 1] = idx[j];
+            j--;
+        }
+        idx[j + 1] = k;
+    }
+    for (int i = 0; i < s->n; i++) {
+        w->rank[idx[i]] = 0;
+        for (int j = 0; j < s->n; j++)
+            if (lpf_cmp(m, s, idx[i], j) > 0)
+                w->rank[idx[i]]++;
+    }
+    /* list in descending order: node idx[n-1] first */
+    w->h = idx[s->n - 1];
+    for (int i = s->n - 1; i >= 0; i--)
+        w->nxt[idx[i]] = i > 0 ? idx[i - 1] : -1;
+    w->ii = w->jj = w->h;
+    for (int q = 0; q < s->n - 2 && w->ii >= 0 && w->nxt[w->ii] >= 0; q++)
+        w->ii = w->nxt[w->ii];
+    for (int q = 0; q < s->n - 1 && w->nxt[w->jj] >= 0; q++)
+        w->jj = w->nxt[w->jj];
+}
+
+static bool walk_done(const perm_walk *w)
+{
+    return !(w->nxt[w->jj] >= 0 || w->rank[w->jj] < w->rank[w->h]);
+}
+
+static void walk_step(perm_walk *w)
+{
+    int *nxt = w->nxt, *rank = w->rank;
+    int sn = (nxt[w->jj] >= 0 && rank[w->ii] >= rank[nxt[w->jj]]) ? w->jj : w->ii;
+    int tn = nxt[sn];
+    nxt[sn] = nxt[tn];
+    nxt[tn] = w->h;
+    if (rank[tn] < rank[w->h])
+        w->ii = tn;
+    w->jj = nxt[w->ii];
+    w->h = tn;
+}
+
+/* Evaluates every ordering of the walk (at most cap) in batches over the
+ * workers; the best lands in g. Returns the orderings visited. */
+static uint64_t search_all(perm_walk *pw, uint8_t (*perm)[LOMA_MAX_LPF], worker *ws, int nt,
+                           uint64_t cap, worker *g)
+{
+    uint64_t visited = 0, inbatch = 0;
+    for (;;) {
+        int n = 0;
+        for (int p = pw->h; p >= 0; p = pw->nxt[p])
+            perm[inbatch][n++] = (uint8_t)p;
+        inbatch++;
+        visited++;
+        bool last = visited >= cap || walk_done(pw);
+        if (inbatch == BATCH || last) {
+            for (int t = 0; t < nt; t++)
+                ws[t].base = visited - inbatch;
+            eval_batch(ws, nt, inbatch, g);
+            inbatch = 0;
+        }
+        if (last)
+            return visited;
+        walk_step(pw);
+    }
+}
+
+/* nt workers over the batch array perm, and the gatherer ws[nt]. */
+static void workers_init(worker *ws, int nt, const lm_model *m, const lpf_set *s,
+                         uint8_t (*perm)[LOMA_MAX_LPF], loma_criterion crit)
+{
+    ws[nt].crit = crit;
+    for (int t = 0; t < nt; t++) {
+        ws[t].m = m;
+        ws[t].s = s;
+        ws[t].crit = crit;
+        ws[t].perm = (const uint8_t(*)[LOMA_MAX_LPF])perm;
+        ws[t].n = s->n;
+    }
+}
+
 static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
                    const loma_options *opt, loma_result *out, base_error *err)
 {
@@ -340,76 +435,15 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
     }
     double nperm = count_perms(m, &s);
     uint64_t cap = opt->max_orderings ? opt->max_orderings : DEFAULT_MAX_ORDERINGS;
-    /* Williams' prefix-shift multiset permutation over a linked list whose
-     * values are the elements' ranks; starts non-increasing. */
-    int rank[LOMA_MAX_LPF] = {0}, idx[LOMA_MAX_LPF] = {0}, nxt[LOMA_MAX_LPF] = {0};
-    for (int i = 0; i < s.n; i++)
-        idx[i] = i;
-    for (int i = 1; i < s.n; i++) { /* ascending insertion sort */
-        int k = idx[i], j = i - 1;
-        while (j >= 0 && lpf_cmp(m, &s, idx[j], k) > 0) {
-            idx[j + 1] = idx[j];
-            j--;
-        }
-        idx[j + 1] = k;
-    }
-    for (int i = 0; i < s.n; i++) {
-        rank[idx[i]] = 0;
-        for (int j = 0; j < s.n; j++)
-            if (lpf_cmp(m, &s, idx[i], j) > 0)
-                rank[idx[i]]++;
-    }
-    /* list in descending order: node idx[n-1] first */
-    int h = idx[s.n - 1];
-    for (int i = s.n - 1; i >= 0; i--)
-        nxt[idx[i]] = i > 0 ? idx[i - 1] : -1;
-    int ii = h, jj = h;
-    for (int q = 0; q < s.n - 2 && ii >= 0 && nxt[ii] >= 0; q++)
-        ii = nxt[ii];
-    for (int q = 0; q < s.n - 1 && nxt[jj] >= 0; q++)
-        jj = nxt[jj];
-    loma_loop first[LOMA_MAX_LOOPS];
-    {
-        int q = 0;
-        for (int p = h; p >= 0; p = nxt[p], q++) {
-            first[q].dim = s.dim[p];
-            first[q].size = (double)s.size[p];
-        }
-    }
-    uint64_t visited = 0, inbatch = 0;
+    perm_walk pw;
+    walk_init(m, &s, &pw);
+    loma_loop first[LOMA_MAX_LOOPS]; /* the walk's first ordering, for errors */
+    int q = 0;
+    for (int p = pw.h; p >= 0; p = pw.nxt[p], q++)
+        first[q] = (loma_loop){.dim = s.dim[p], .size = (double)s.size[p]};
     worker *g = &ws[nt];
-    g->crit = opt->criterion;
-    for (int t = 0; t < nt; t++) {
-        ws[t].m = m;
-        ws[t].s = &s;
-        ws[t].crit = opt->criterion;
-        ws[t].perm = (const uint8_t(*)[LOMA_MAX_LPF])perm;
-        ws[t].n = s.n;
-    }
-    for (;;) {
-        int n = 0;
-        for (int p = h; p >= 0; p = nxt[p])
-            perm[inbatch][n++] = (uint8_t)p;
-        inbatch++;
-        visited++;
-        bool last = visited >= cap || !(nxt[jj] >= 0 || rank[jj] < rank[h]);
-        if (inbatch == BATCH || last) {
-            for (int t = 0; t < nt; t++)
-                ws[t].base = visited - inbatch;
-            eval_batch(ws, nt, inbatch, g);
-            inbatch = 0;
-        }
-        if (last)
-            break;
-        int sn = (nxt[jj] >= 0 && rank[ii] >= rank[nxt[jj]]) ? jj : ii;
-        int tn = nxt[sn];
-        nxt[sn] = nxt[tn];
-        nxt[tn] = h;
-        if (rank[tn] < rank[h])
-            ii = tn;
-        jj = nxt[ii];
-        h = tn;
-    }
+    workers_init(ws, nt, m, &s, perm, opt->criterion);
+    const uint64_t visited = search_all(&pw, perm, ws, nt, cap, g);
     const uint64_t valid = g->valid;
     const bool have = g->have;
     out->chosen_index = g->best_idx;
