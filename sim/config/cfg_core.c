@@ -367,79 +367,80 @@ static void parse_ports_old(cfg_doc *d, const cfg_node *mn, const cfg_node *port
             }
 }
 
-static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_core *c,
-                         cfg_memory *m)
+/* memories[].operands: which of I1, I2, O the memory holds. */
+static void parse_mem_operands(cfg_doc *d, const cfg_node *mn, const char *path, cfg_memory *m)
 {
     char kp[256], ip[256], b[96];
-    memset(m->port_of, -1, sizeof m->port_of);
-    if (!cfg_expect_map(d, mn, path))
-        return;
-    cfg_check_keys(d, mn, path, mem_keys);
-    cfg_get_uint(d, mn, path, "size", true, 1, &m->size_bits);
-    cfg_get_double(d, mn, path, "r_cost", true, 0, 1e12, &m->r_cost_pj);
-    cfg_get_double(d, mn, path, "w_cost", true, 0, 1e12, &m->w_cost_pj);
-    cfg_get_double(d, mn, path, "area", false, 0, 1e18, &m->area);
-    cfg_get_int(d, mn, path, "latency", false, 0, INT64_MAX, &m->latency_cycles);
-    cfg_get_str(d, mn, path, "mem_type", false, m->mem_type, sizeof m->mem_type);
-    cfg_get_bool(d, mn, path, "auto_cost_extraction", false, &m->auto_cost_extraction);
-    cfg_get_bool(d, mn, path, "force_double_buffering", false, &m->force_double_buffering);
-
     cfg_node *ops = cfg_need(d, mn, path, "operands");
     cfg_path_key(kp, sizeof kp, path, "operands");
-    if (ops && cfg_expect_seq(d, ops, kp)) {
-        for (int i = 0; i < cfg_seq_len(ops); i++) {
-            cfg_node *on = cfg_seq_at(d, ops, i);
-            const char *t = cfg_text(on);
-            int op = t ? cfg_mem_operand_from_name(t) : -1;
-            cfg_path_idx(ip, sizeof ip, kp, i);
-            if (op < 0) {
-                cfg_err_at(d, on, ip, "expected a memory operand I1, I2 or O, found %s",
-                           cfg_describe(on, b, sizeof b));
-                continue;
-            }
-            if (m->holds[op]) {
-                cfg_err_at(d, on, ip, "operand %s is listed twice", t);
-                continue;
-            }
-            m->holds[op] = true;
-            m->operands[m->n_operands++] = op;
+    if (!ops || !cfg_expect_seq(d, ops, kp))
+        return;
+    for (int i = 0; i < cfg_seq_len(ops); i++) {
+        cfg_node *on = cfg_seq_at(d, ops, i);
+        const char *t = cfg_text(on);
+        int op = t ? cfg_mem_operand_from_name(t) : -1;
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (op < 0) {
+            cfg_err_at(d, on, ip, "expected a memory operand I1, I2 or O, found %s",
+                       cfg_describe(on, b, sizeof b));
+            continue;
         }
+        if (m->holds[op]) {
+            cfg_err_at(d, on, ip, "operand %s is listed twice", t);
+            continue;
+        }
+        m->holds[op] = true;
+        m->operands[m->n_operands++] = op;
     }
+}
 
+/* memories[].served_dimensions: operational-array dims the memory serves. */
+static void parse_mem_served(cfg_doc *d, const cfg_node *mn, const char *path, const cfg_core *c,
+                             cfg_memory *m)
+{
+    char kp[256], ip[256], b[96];
     cfg_node *sd = cfg_map_get(d, mn, "served_dimensions");
     cfg_path_key(kp, sizeof kp, path, "served_dimensions");
-    if (sd && !cfg_is_null(sd) && cfg_expect_seq(d, sd, kp)) {
-        const char *known[CFG_MAX_OA_DIMS + 1];
-        for (int i = 0; i < c->n_oa_dims; i++)
-            known[i] = c->oa_dims[i];
-        known[c->n_oa_dims] = NULL;
-        for (int i = 0; i < cfg_seq_len(sd); i++) {
-            cfg_node *dn = cfg_seq_at(d, sd, i);
-            const char *t = cfg_text(dn);
-            int k = t ? cfg_core_oa_dim(c, t) : -1;
-            cfg_path_idx(ip, sizeof ip, kp, i);
-            if (k < 0) {
-                const char *s = t ? cfg_suggest(t, known) : NULL;
-                char list[128] = "";
-                for (int j = 0; j < c->n_oa_dims; j++)
-                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                             j ? ", " : "", c->oa_dims[j]);
-                cfg_err_at(d, dn, ip, "unknown dimension %s: expected one of the "
-                           "operational_array dimensions [%s]%s%s%s",
-                           cfg_describe(dn, b, sizeof b), list, s ? " (did you mean '" : "",
-                           s ? s : "", s ? "'?)" : "");
-                continue;
-            }
-            bool dup = false;
-            for (int j = 0; j < m->n_served; j++)
-                dup |= m->served[j] == k;
-            if (dup)
-                cfg_err_at(d, dn, ip, "dimension %s is listed twice", t);
-            else
-                m->served[m->n_served++] = k;
+    if (!sd || cfg_is_null(sd) || !cfg_expect_seq(d, sd, kp))
+        return;
+    const char *known[CFG_MAX_OA_DIMS + 1];
+    for (int i = 0; i < c->n_oa_dims; i++)
+        known[i] = c->oa_dims[i];
+    known[c->n_oa_dims] = NULL;
+    for (int i = 0; i < cfg_seq_len(sd); i++) {
+        cfg_node *dn = cfg_seq_at(d, sd, i);
+        const char *t = cfg_text(dn);
+        int k = t ? cfg_core_oa_dim(c, t) : -1;
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (k < 0) {
+            const char *s = t ? cfg_suggest(t, known) : NULL;
+            char list[128] = "";
+            for (int j = 0; j < c->n_oa_dims; j++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         j ? ", " : "", c->oa_dims[j]);
+            cfg_err_at(d, dn, ip, "unknown dimension %s: expected one of the "
+                       "operational_array dimensions [%s]%s%s%s",
+                       cfg_describe(dn, b, sizeof b), list, s ? " (did you mean '" : "",
+                       s ? s : "", s ? "'?)" : "");
+            continue;
         }
+        bool dup = false;
+        for (int j = 0; j < m->n_served; j++)
+            dup |= m->served[j] == k;
+        if (dup)
+            cfg_err_at(d, dn, ip, "dimension %s is listed twice", t);
+        else
+            m->served[m->n_served++] = k;
     }
+}
 
+/* memories[].ports in either form, then: every operand held needs its way
+ * in and out (outputs both ways); ZigZag fails later with a KeyError or
+ * "bandwidth not defined". */
+static void parse_mem_ports(cfg_doc *d, const cfg_node *mn, const char *path, cfg_core *c,
+                            cfg_memory *m)
+{
+    char kp[256];
     cfg_node *ports = cfg_need(d, mn, path, "ports");
     cfg_path_key(kp, sizeof kp, path, "ports");
     if (!ports || !cfg_expect_seq(d, ports, kp))
@@ -454,8 +455,6 @@ static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_c
     } else {
         parse_ports_current(d, ports, kp, m);
     }
-    /* Every operand held needs its way in and out (outputs both ways);
-     * ZigZag fails later with a KeyError or "bandwidth not defined". */
     for (int i = 0; i < m->n_operands; i++) {
         int op = m->operands[i];
         int ndir = op == CFG_MOP_O ? 4 : 2;
@@ -466,6 +465,26 @@ static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_c
                            dir_words[dir], mop_names[op], dir_names[dir],
                            dir == CFG_DIR_FH || dir == CFG_DIR_FL ? "write" : "read");
     }
+}
+
+static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_core *c,
+                         cfg_memory *m)
+{
+    memset(m->port_of, -1, sizeof m->port_of);
+    if (!cfg_expect_map(d, mn, path))
+        return;
+    cfg_check_keys(d, mn, path, mem_keys);
+    cfg_get_uint(d, mn, path, "size", true, 1, &m->size_bits);
+    cfg_get_double(d, mn, path, "r_cost", true, 0, 1e12, &m->r_cost_pj);
+    cfg_get_double(d, mn, path, "w_cost", true, 0, 1e12, &m->w_cost_pj);
+    cfg_get_double(d, mn, path, "area", false, 0, 1e18, &m->area);
+    cfg_get_int(d, mn, path, "latency", false, 0, INT64_MAX, &m->latency_cycles);
+    cfg_get_str(d, mn, path, "mem_type", false, m->mem_type, sizeof m->mem_type);
+    cfg_get_bool(d, mn, path, "auto_cost_extraction", false, &m->auto_cost_extraction);
+    cfg_get_bool(d, mn, path, "force_double_buffering", false, &m->force_double_buffering);
+    parse_mem_operands(d, mn, path, m);
+    parse_mem_served(d, mn, path, c, m);
+    parse_mem_ports(d, mn, path, c, m);
 }
 
 int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core *c)
