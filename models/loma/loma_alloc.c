@@ -58,125 +58,164 @@ static unsigned node_precision(const lm_model *m, int op, int next_su, const lom
         return -1;                                                                             \
     } while (0)
 
-int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, lm_fail *fail)
-{
+/* Where the allocation of one ordering stands: per operand, the per-dim
+ * sizes below the next level, the first unallocated loop, the level. */
+typedef struct {
+    const lm_model *m;
+    const loma_loop *order;
+    int n;
     double cum[LOMA_N_OPS][LOMA_MAX_DIMS];
     int start[LOMA_N_OPS], lvl[LOMA_N_OPS];
+    double suffix[LOMA_MAX_LOOPS + 1]; /* iterations of the loops from q outwards */
+} alloc_state;
+
+typedef double slice_row[LOMA_MAX_LOOPS + 1];
+
+/* The slices of op that fit memory k alone (taking 0, 1, ... of its next
+ * loops), their sizes and access costs; a top memory takes them all. */
+static int op_slices(const alloc_state *s, int k, int op, double *sizes, double *acc, int *ncand,
+                     int *offset, lm_fail *fail)
+{
+    const lm_model *m = s->m;
+    const loma_memory *mem = &m->C->mem[k];
+    const int *lvl = s->lvl, n = s->n;
+    const double cap = mem->size_bits;
+    unsigned prec = node_precision(m, op, lvl[op] + 1, s->order, s->start[op], n);
+    double c2[LOMA_MAX_DIMS];
+    memcpy(c2, s->cum[op], sizeof c2);
+    double rp = relevant_part(m, op, c2), wp = window_part(m, op, c2);
+    int nc = 0;
+    for (int i = 0; i <= n - s->start[op]; i++) {
+        if (i > 0) {
+            const loma_loop *l = &s->order[s->start[op] + i - 1];
+            c2[l->dim] *= l->size;
+            if (m->rel[op][l->dim] == LM_R)
+                rp *= l->size;
+            else if (m->rel[op][l->dim] == LM_PR)
+                wp = window_part(m, op, c2);
+        }
+        double sz = rp * wp * prec;
+        if (sz <= cap) {
+            sizes[nc++] = sz;
+        } else {
+            if (i == 0)
+                FAIL(LM_FAIL_SLICE, op, k, sz);
+            break;
+        }
+    }
+    bool top = m->top_mem[op] == k;
+    *offset = 0;
+    if (top) {
+        *offset = nc - 1;
+        sizes[0] = sizes[nc - 1];
+        nc = 1;
+    }
+    *ncand = nc;
+    for (int i = 0; i < nc; i++)
+        acc[i] = top ? 0 : s->suffix[s->start[op] + i + *offset] * sizes[i];
+    return 0;
+}
+
+/* The cheapest combination of per-operand slices that fits, the last one
+ * on ties, in ZigZag's mixed-radix order (last operand fastest). Slice
+ * sizes grow with the slice, so once a partial sum overflows, every later
+ * index of that operand does too. */
+static void cheapest_fit(int nops, const int *ncand, const slice_row *sizes, const slice_row *acc,
+                         const int *offset, double cap, int *best)
+{
+    double min_rest[LOMA_N_OPS + 1];
+    min_rest[nops] = 0;
+    for (int j = nops - 1; j >= 0; j--)
+        min_rest[j] = min_rest[j + 1] + sizes[j][0];
+    int idx[LOMA_N_OPS] = {0};
+    double best_acc = INFINITY, psz[LOMA_N_OPS + 1], pac[LOMA_N_OPS + 1];
+    psz[0] = pac[0] = 0;
+    int j = 0;
+    idx[0] = -1;
+    while (j >= 0) {
+        idx[j]++;
+        if (idx[j] >= ncand[j] || psz[j] + sizes[j][idx[j]] + min_rest[j + 1] > cap) {
+            j--;
+            continue;
+        }
+        psz[j + 1] = psz[j] + sizes[j][idx[j]];
+        pac[j + 1] = pac[j] + acc[j][idx[j]];
+        if (j + 1 < nops) {
+            j++;
+            idx[j] = -1;
+            continue;
+        }
+        if (pac[nops] <= best_acc) {
+            best_acc = pac[nops];
+            for (int q = 0; q < nops; q++)
+                best[q] = idx[q] + offset[q];
+        }
+    }
+}
+
+/* Gives each operand of memory k its chosen loops and moves it a level up. */
+static int take_slices(alloc_state *s, int k, const int *best, lm_tmap *out, lm_fail *fail)
+{
+    const lm_model *m = s->m;
+    const loma_memory *mem = &m->C->mem[k];
+    int *lvl = s->lvl;
+    for (int j = 0; j < mem->n_ops; j++) {
+        int op = mem->ops[j];
+        int lv = lvl[op];
+        out->n[op][lv] = 0;
+        for (int i = 0; i < best[j]; i++) {
+            const loma_loop *l = &s->order[s->start[op] + i];
+            out->lp[op][lv][out->n[op][lv]++] = *l;
+            s->cum[op][l->dim] *= l->size;
+        }
+        s->start[op] += best[j];
+        for (int i = 0; i < m->nsu[op][lv + 1]; i++)
+            s->cum[op][m->su[0][op][lv + 1][i].dim] *= m->su[0][op][lv + 1][i].size;
+        if (m->top_mem[op] == k && s->start[op] < s->n)
+            FAIL(LM_FAIL_TOP, op, k, 0);
+        lvl[op]++;
+    }
+    return 0;
+}
+
+int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, lm_fail *fail)
+{
+    alloc_state s;
+    s.m = m;
+    s.order = order;
+    s.n = n;
+    const int *lvl = s.lvl; /* for FAIL */
     for (int op = 0; op < LOMA_N_OPS; op++) {
         for (int d = 0; d < m->nd; d++)
-            cum[op][d] = 1;
+            s.cum[op][d] = 1;
         for (int i = 0; i < m->nsu[op][0]; i++)
-            cum[op][m->su[0][op][0][i].dim] *= m->su[0][op][0][i].size;
-        start[op] = 0;
-        lvl[op] = 0;
+            s.cum[op][m->su[0][op][0][i].dim] *= m->su[0][op][0][i].size;
+        s.start[op] = 0;
+        s.lvl[op] = 0;
     }
-    /* suffix[q]: iterations of the loops from q outwards */
-    double suffix[LOMA_MAX_LOOPS + 1];
-    suffix[n] = 1;
+    s.suffix[n] = 1;
     for (int q = n - 1; q >= 0; q--)
-        suffix[q] = suffix[q + 1] * order[q].size;
+        s.suffix[q] = s.suffix[q + 1] * order[q].size;
     for (int k = 0; k < m->C->n_mems; k++) {
         const loma_memory *mem = &m->C->mem[k];
         const int nops = mem->n_ops;
         if (nops == 0)
             continue;
-        double sizes[LOMA_N_OPS][LOMA_MAX_LOOPS + 1], acc[LOMA_N_OPS][LOMA_MAX_LOOPS + 1];
+        slice_row sizes[LOMA_N_OPS], acc[LOMA_N_OPS];
         int ncand[LOMA_N_OPS], offset[LOMA_N_OPS];
-        const double cap = mem->size_bits;
-        for (int j = 0; j < nops; j++) {
-            int op = mem->ops[j];
-            unsigned prec = node_precision(m, op, lvl[op] + 1, order, start[op], n);
-            double c2[LOMA_MAX_DIMS];
-            memcpy(c2, cum[op], sizeof c2);
-            double rp = relevant_part(m, op, c2), wp = window_part(m, op, c2);
-            int nc = 0;
-            for (int i = 0; i <= n - start[op]; i++) {
-                if (i > 0) {
-                    const loma_loop *l = &order[start[op] + i - 1];
-                    c2[l->dim] *= l->size;
-                    if (m->rel[op][l->dim] == LM_R)
-                        rp *= l->size;
-                    else if (m->rel[op][l->dim] == LM_PR)
-                        wp = window_part(m, op, c2);
-                }
-                double sz = rp * wp * prec;
-                if (sz <= cap) {
-                    sizes[j][nc++] = sz;
-                } else {
-                    if (i == 0)
-                        FAIL(LM_FAIL_SLICE, op, k, sz);
-                    break;
-                }
-            }
-            bool top = m->top_mem[op] == k;
-            offset[j] = 0;
-            if (top) {
-                offset[j] = nc - 1;
-                sizes[j][0] = sizes[j][nc - 1];
-                nc = 1;
-            }
-            ncand[j] = nc;
-            for (int i = 0; i < nc; i++) {
-                if (top) {
-                    acc[j][i] = 0;
-                    continue;
-                }
-                acc[j][i] = suffix[start[op] + i + offset[j]] * sizes[j][i];
-            }
-        }
-        /* the cheapest combination of per-operand slices that fits, the
-         * last one on ties, in ZigZag's mixed-radix order (last operand
-         * fastest). Slice sizes grow with the slice, so once a partial sum
-         * overflows, every later index of that operand does too. */
+        for (int j = 0; j < nops; j++)
+            if (op_slices(&s, k, mem->ops[j], sizes[j], acc[j], &ncand[j], &offset[j], fail))
+                return -1;
         double first = 0;
         for (int j = 0; j < nops; j++)
             first += sizes[j][0];
-        if (first > cap)
+        if (first > mem->size_bits)
             FAIL(LM_FAIL_SHARED, -1, k, first);
-        double min_rest[LOMA_N_OPS + 1];
-        min_rest[nops] = 0;
-        for (int j = nops - 1; j >= 0; j--)
-            min_rest[j] = min_rest[j + 1] + sizes[j][0];
-        int best[LOMA_N_OPS] = {0}, idx[LOMA_N_OPS] = {0};
-        double best_acc = INFINITY, psz[LOMA_N_OPS + 1], pac[LOMA_N_OPS + 1];
-        psz[0] = pac[0] = 0;
-        int j = 0;
-        idx[0] = -1;
-        while (j >= 0) {
-            idx[j]++;
-            if (idx[j] >= ncand[j] || psz[j] + sizes[j][idx[j]] + min_rest[j + 1] > cap) {
-                j--;
-                continue;
-            }
-            psz[j + 1] = psz[j] + sizes[j][idx[j]];
-            pac[j + 1] = pac[j] + acc[j][idx[j]];
-            if (j + 1 < nops) {
-                j++;
-                idx[j] = -1;
-                continue;
-            }
-            if (pac[nops] <= best_acc) {
-                best_acc = pac[nops];
-                for (int q = 0; q < nops; q++)
-                    best[q] = idx[q] + offset[q];
-            }
-        }
-        for (j = 0; j < nops; j++) {
-            int op = mem->ops[j];
-            int lv = lvl[op];
-            out->n[op][lv] = 0;
-            for (int i = 0; i < best[j]; i++) {
-                const loma_loop *l = &order[start[op] + i];
-                out->lp[op][lv][out->n[op][lv]++] = *l;
-                cum[op][l->dim] *= l->size;
-            }
-            start[op] += best[j];
-            for (int i = 0; i < m->nsu[op][lv + 1]; i++)
-                cum[op][m->su[0][op][lv + 1][i].dim] *= m->su[0][op][lv + 1][i].size;
-            if (m->top_mem[op] == k && start[op] < n)
-                FAIL(LM_FAIL_TOP, op, k, 0);
-            lvl[op]++;
-        }
+        int best[LOMA_N_OPS] = {0};
+        cheapest_fit(nops, ncand, (const slice_row *)sizes, (const slice_row *)acc, offset,
+                     mem->size_bits, best);
+        if (take_slices(&s, k, best, out, fail))
+            return -1;
     }
     return 0;
 }
