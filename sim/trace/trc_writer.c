@@ -114,10 +114,60 @@ static int grow_fbuf(trc_writer *w, uint32_t n)
     return 0;
 }
 
-/* Writes one event if it is recorded. Flow ids are sorted into starts,
- * steps and ends from what the file already holds, so an arrow is written
- * only when its start is in the file. `more` is one argument the writer
- * adds itself (a window cut), or NULL. */
+/* Sorts the event's flow ids into starts (fbuf from the front), steps
+ * (from the back of the flows part) and ends (after it) from what the file
+ * already holds, so an arrow is written only when its start is in it. */
+static int sort_flows(trc_writer *w, const trc_extra *x, trc_ev *e)
+{
+    if (grow_fbuf(w, x->n_flows + x->n_flow_ends))
+        return -1;
+    uint64_t *fb = w->fbuf;
+    unsigned ns = 0, nt = 0, ne = 0;
+    for (unsigned i = 0; i < x->n_flows; i++) {
+        uint64_t id = x->flows[i];
+        if (id == 0)
+            return trc_fail(w, "flow id 0");
+        trc_flow *f;
+        HASH_FIND(hh, w->flows, &id, sizeof id, f);
+        if (f) {
+            f->events++;
+            fb[x->n_flows - 1 - nt++] = id;
+            continue;
+        }
+        f = base_malloc(sizeof *f);
+        if (!f)
+            return trc_fail(w, "out of memory");
+        f->id = id;
+        f->events = 1;
+        HASH_ADD(hh, w->flows, id, sizeof f->id, f);
+        if (!f->hh.tbl) {
+            base_free(f);
+            return trc_fail(w, "out of memory");
+        }
+        fb[ns++] = id;
+    }
+    for (unsigned i = 0; i < x->n_flow_ends; i++) {
+        uint64_t id = x->flow_ends[i];
+        trc_flow *f;
+        HASH_FIND(hh, w->flows, &id, sizeof id, f);
+        if (!f)
+            continue; /* its start is not in the file */
+        HASH_DEL(w->flows, f);
+        base_free(f);
+        fb[x->n_flows + ne++] = id;
+    }
+    e->flow_start = fb;
+    e->n_flow_start = ns;
+    e->flow_step = fb + x->n_flows - nt;
+    e->n_flow_step = nt;
+    e->flow_end = fb + x->n_flows;
+    e->n_flow_end = ne;
+    return 0;
+}
+
+
+/* Writes one event if it is recorded, its flow ids sorted by sort_flows.
+ * `more` is one argument the writer adds itself (a window cut), or NULL. */
 int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
                 const trc_extra *x, const trc_arg *more)
 {
@@ -140,53 +190,8 @@ int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
         args[na++] = *more;
     e.args = args;
     e.n_args = na;
-    if (x && (x->n_flows || x->n_flow_ends)) {
-        if (grow_fbuf(w, x->n_flows + x->n_flow_ends))
-            return -1;
-        /* starts fill fbuf from the front, steps from the back of the
-         * flows part, ends after it */
-        uint64_t *fb = w->fbuf;
-        unsigned ns = 0, nt = 0, ne = 0;
-        for (unsigned i = 0; i < x->n_flows; i++) {
-            uint64_t id = x->flows[i];
-            if (id == 0)
-                return trc_fail(w, "flow id 0");
-            trc_flow *f;
-            HASH_FIND(hh, w->flows, &id, sizeof id, f);
-            if (f) {
-                f->events++;
-                fb[x->n_flows - 1 - nt++] = id;
-                continue;
-            }
-            f = base_malloc(sizeof *f);
-            if (!f)
-                return trc_fail(w, "out of memory");
-            f->id = id;
-            f->events = 1;
-            HASH_ADD(hh, w->flows, id, sizeof f->id, f);
-            if (!f->hh.tbl) {
-                base_free(f);
-                return trc_fail(w, "out of memory");
-            }
-            fb[ns++] = id;
-        }
-        for (unsigned i = 0; i < x->n_flow_ends; i++) {
-            uint64_t id = x->flow_ends[i];
-            trc_flow *f;
-            HASH_FIND(hh, w->flows, &id, sizeof id, f);
-            if (!f)
-                continue; /* its start is not in the file */
-            HASH_DEL(w->flows, f);
-            base_free(f);
-            fb[x->n_flows + ne++] = id;
-        }
-        e.flow_start = fb;
-        e.n_flow_start = ns;
-        e.flow_step = fb + x->n_flows - nt;
-        e.n_flow_step = nt;
-        e.flow_end = fb + x->n_flows;
-        e.n_flow_end = ne;
-    }
+    if (x && (x->n_flows || x->n_flow_ends) && sort_flows(w, x, &e))
+        return -1;
     if (w->be->event(w, &e))
         return -1;
     w->st.events++;
