@@ -220,6 +220,79 @@ int lm_allocate(const lm_model *m, const loma_loop *order, int n, lm_tmap *out, 
     return 0;
 }
 
+/* One pass of the stationary merge-down of op over prev into st: the
+ * innermost ir loops of each level move a level down (at the lowest
+ * level they stay and multiply *mac_st). True when nothing moved. */
+static bool merge_down_once(const lm_model *m, int op, const lm_tmap *prev, lm_tmap *st,
+                            double *mac_st)
+{
+    const int nl = m->nlev[op];
+    *mac_st = 1;
+    for (int lv = 0; lv < nl; lv++)
+        st->n[op][lv] = 0;
+    for (int lv = 0; lv < nl; lv++) {
+        const int cnt = prev->n[op][lv];
+        int i = 0;
+        for (; i < cnt; i++) {
+            const loma_loop *l = &prev->lp[op][lv][i];
+            if (m->rel[op][l->dim] != LM_IR)
+                break;
+            int to = lv == 0 ? 0 : lv - 1;
+            if (lv == 0)
+                *mac_st *= l->size;
+            st->lp[op][to][st->n[op][to]++] = *l;
+        }
+        for (int j = i; j < cnt && i < cnt; j++)
+            st->lp[op][lv][st->n[op][lv]++] = prev->lp[op][lv][j];
+    }
+    for (int lv = 0; lv < nl; lv++) {
+        if (st->n[op][lv] != prev->n[op][lv])
+            return false;
+        for (int i = 0; i < st->n[op][lv]; i++)
+            if (st->lp[op][lv][i].dim != prev->lp[op][lv][i].dim ||
+                st->lp[op][lv][i].size != prev->lp[op][lv][i].size)
+                return false;
+    }
+    return true;
+}
+
+static void copy_levels(lm_tmap *to, const lm_tmap *from, int op, int nl)
+{
+    for (int lv = 0; lv < nl; lv++) {
+        to->n[op][lv] = from->n[op][lv];
+        memcpy(to->lp[op][lv], from->lp[op][lv], sizeof(loma_loop) * (size_t)from->n[op][lv]);
+    }
+}
+
+/* The merged levels of op into t, with per level the top r / ir loop
+ * products and the cumulative cycle count. */
+static void level_figures(const lm_model *m, int op, const lm_tmap *st, lm_temporal *t)
+{
+    const int nl = m->nlev[op];
+    double cyc = 1;
+    t->top_r[op][0] = t->top_ir[op][0] = 1;
+    copy_levels(&t->tm, st, op, nl);
+    for (int lv = 0; lv < nl; lv++) {
+        double tr = 1, tir = 1;
+        for (int i = st->n[op][lv] - 1; i >= 0; i--) {
+            if (m->rel[op][st->lp[op][lv][i].dim] != LM_R)
+                break;
+            tr *= st->lp[op][lv][i].size;
+        }
+        for (int i = st->n[op][lv] - 1; i >= 0; i--) {
+            if (m->rel[op][st->lp[op][lv][i].dim] != LM_IR)
+                break;
+            tir *= st->lp[op][lv][i].size;
+        }
+        t->top_r[op][lv + 1] = tr;
+        t->top_ir[op][lv + 1] = tir;
+        for (int i = 0; i < st->n[op][lv]; i++)
+            cyc *= st->lp[op][lv][i].size;
+        t->cycle_cabl[op][lv] = cyc;
+    }
+    t->total_cycles = cyc;
+}
+
 /* Stationary merge-down: the innermost loops of a level that are
  * irrelevant to the operand move to the level below (at the lowest level
  * they stay and form the MAC-level stationary factor); repeated until no
@@ -229,73 +302,11 @@ void lm_temporal_derive(const lm_model *m, const lm_tmap *alloc, lm_temporal *t)
     for (int op = 0; op < LOMA_N_OPS; op++) {
         const int nl = m->nlev[op];
         lm_tmap prev, st;
-        for (int lv = 0; lv < nl; lv++) {
-            prev.n[op][lv] = alloc->n[op][lv];
-            memcpy(prev.lp[op][lv], alloc->lp[op][lv], sizeof(loma_loop) * (size_t)alloc->n[op][lv]);
-        }
+        copy_levels(&prev, alloc, op, nl);
         double mac_st = 1;
-        for (;;) {
-            mac_st = 1;
-            for (int lv = 0; lv < nl; lv++)
-                st.n[op][lv] = 0;
-            for (int lv = 0; lv < nl; lv++) {
-                const int cnt = prev.n[op][lv];
-                int i = 0;
-                for (; i < cnt; i++) {
-                    const loma_loop *l = &prev.lp[op][lv][i];
-                    if (m->rel[op][l->dim] != LM_IR)
-                        break;
-                    int to = lv == 0 ? 0 : lv - 1;
-                    if (lv == 0)
-                        mac_st *= l->size;
-                    st.lp[op][to][st.n[op][to]++] = *l;
-                }
-                for (int j = i; j < cnt && i < cnt; j++)
-                    st.lp[op][lv][st.n[op][lv]++] = prev.lp[op][lv][j];
-            }
-            bool same = true;
-            for (int lv = 0; lv < nl && same; lv++) {
-                if (st.n[op][lv] != prev.n[op][lv]) {
-                    same = false;
-                    break;
-                }
-                for (int i = 0; i < st.n[op][lv]; i++)
-                    if (st.lp[op][lv][i].dim != prev.lp[op][lv][i].dim ||
-                        st.lp[op][lv][i].size != prev.lp[op][lv][i].size) {
-                        same = false;
-                        break;
-                    }
-            }
-            if (same)
-                break;
-            for (int lv = 0; lv < nl; lv++) {
-                prev.n[op][lv] = st.n[op][lv];
-                memcpy(prev.lp[op][lv], st.lp[op][lv], sizeof(loma_loop) * (size_t)st.n[op][lv]);
-            }
-        }
+        while (!merge_down_once(m, op, &prev, &st, &mac_st))
+            copy_levels(&prev, &st, op, nl);
         t->mac_st[op] = mac_st;
-        double cyc = 1;
-        t->top_r[op][0] = t->top_ir[op][0] = 1;
-        for (int lv = 0; lv < nl; lv++) {
-            t->tm.n[op][lv] = st.n[op][lv];
-            memcpy(t->tm.lp[op][lv], st.lp[op][lv], sizeof(loma_loop) * (size_t)st.n[op][lv]);
-            double tr = 1, tir = 1;
-            for (int i = st.n[op][lv] - 1; i >= 0; i--) {
-                if (m->rel[op][st.lp[op][lv][i].dim] != LM_R)
-                    break;
-                tr *= st.lp[op][lv][i].size;
-            }
-            for (int i = st.n[op][lv] - 1; i >= 0; i--) {
-                if (m->rel[op][st.lp[op][lv][i].dim] != LM_IR)
-                    break;
-                tir *= st.lp[op][lv][i].size;
-            }
-            t->top_r[op][lv + 1] = tr;
-            t->top_ir[op][lv + 1] = tir;
-            for (int i = 0; i < st.n[op][lv]; i++)
-                cyc *= st.lp[op][lv][i].size;
-            t->cycle_cabl[op][lv] = cyc;
-        }
-        t->total_cycles = cyc;
+        level_figures(m, op, &st, t);
     }
 }
