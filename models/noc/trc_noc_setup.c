@@ -12,23 +12,14 @@
 static const char *port_names[4] = {"east link", "west link", "north link",
                                     "south link"};
 
-static int declare(trc_noc *r, base_error *err)
+/* One track per router with its buffer counter and, in port order, a
+ * utilisation counter per output link. */
+static int declare_routers(trc_noc *r, base_error *err)
 {
     trc_writer *w = r->w;
     const noc_config *c = noc_get_config(r->n);
-    char name[96], desc[256];
-    snprintf(name, sizeof name, "NoC %ux%u", c->width, c->height);
-    snprintf(desc, sizeof desc, "2D mesh, %u terminal(s) per router, %u VCs "
-             "x %u flits; counters sampled every %llu cycles", c->terminals_per_router,
-             c->vcs, c->vc_buf_flits, (unsigned long long)r->sample_cycles);
-    trc_track_spec s = {name, desc, 0, TRC_SUMMARY};
-    trc_track_new(w, &s, &r->top);
-    trc_counter_spec cnt = {TRC_UNIT_COUNT, "packets", NULL};
-    s = (trc_track_spec){"packets in flight", "Created and not yet at every "
-                         "destination (source queues included).", r->top,
-                         TRC_SUMMARY};
-    trc_counter_new(w, &s, &cnt, &r->inflight);
-
+    char name[96];
+    trc_track_spec s;
     /* links per (router, output port), to declare them in port order */
     uint32_t *by_port = base_malloc((size_t)r->routers * r->ports * sizeof *by_port);
     if (!by_port)
@@ -71,6 +62,28 @@ static int declare(trc_noc *r, base_error *err)
         }
     }
     base_free(by_port);
+    return 0;
+}
+
+static int declare(trc_noc *r, base_error *err)
+{
+    trc_writer *w = r->w;
+    const noc_config *c = noc_get_config(r->n);
+    char name[96], desc[256];
+    snprintf(name, sizeof name, "NoC %ux%u", c->width, c->height);
+    snprintf(desc, sizeof desc, "2D mesh, %u terminal(s) per router, %u VCs "
+             "x %u flits; counters sampled every %llu cycles", c->terminals_per_router,
+             c->vcs, c->vc_buf_flits, (unsigned long long)r->sample_cycles);
+    trc_track_spec s = {name, desc, 0, TRC_SUMMARY};
+    trc_track_new(w, &s, &r->top);
+    trc_counter_spec cnt = {TRC_UNIT_COUNT, "packets", NULL};
+    s = (trc_track_spec){"packets in flight", "Created and not yet at every "
+                         "destination (source queues included).", r->top,
+                         TRC_SUMMARY};
+    trc_counter_new(w, &s, &cnt, &r->inflight);
+
+    if (declare_routers(r, err))
+        return -1;
     s = (trc_track_spec){"NoC packets by source", "One slice per packet, "
                          "from creation to the tail's ejection, on lanes of "
                          "its source terminal.", 0, TRC_FULL};
