@@ -278,6 +278,56 @@ static int open_window(trc_writer *w)
 /* Ends what is open at `tick` (marked as cut), repeats every counter's
  * value there, and ends flows whose only event so far is their start on
  * a "trace end" marker, since a flow with one event draws nothing. */
+/* Arrows started in the file whose target never came end on one instant
+ * on the "(trace end)" track; the others are dropped. */
+static int end_open_flows(trc_writer *w)
+{
+    uint32_t n = HASH_COUNT(w->flows), k = 0;
+    if (grow_fbuf(w, n))
+        return -1;
+    uint64_t *ids = base_malloc(n * sizeof *ids);
+    if (!ids)
+        return trc_fail(w, "out of memory");
+    trc_flow *f, *ft;
+    HASH_ITER(hh, w->flows, f, ft) {
+        if (f->events == 1)
+            ids[k++] = f->id;
+        HASH_DEL(w->flows, f);
+        base_free(f);
+    }
+    int rc = 0;
+    if (k) {
+        trc_track_spec spec = {"(trace end)", "Arrows whose target "
+                               "lies after the end of the trace end "
+                               "here.", 0, TRC_SUMMARY};
+        /* re-insert so trc_emit() sees them as started */
+        for (uint32_t i = 0; i < k && !rc; i++) {
+            f = base_malloc(sizeof *f);
+            if (!f) {
+                rc = trc_fail(w, "out of memory");
+                break;
+            }
+            f->id = ids[i];
+            f->events = 1;
+            HASH_ADD(hh, w->flows, id, sizeof f->id, f);
+            if (!f->hh.tbl) {
+                base_free(f);
+                rc = trc_fail(w, "out of memory");
+            }
+        }
+        if (!rc && !w->end_track)
+            rc = trc_track_add(w, &spec, TRK_SLICE, NULL, &w->end_track);
+        trc_extra x = {0};
+        x.flow_ends = ids;
+        x.n_flow_ends = k;
+        if (!rc)
+            rc = trc_emit(w, TRC_EV_INSTANT, w->end_track, trc_intern(w, "trace end"), &x,
+                          NULL);
+    }
+    base_free(ids);
+    return rc ? -1 : 0;
+}
+
 static int close_window(trc_writer *w)
 {
     if (flush_counters(w))
@@ -298,53 +348,8 @@ static int close_window(trc_writer *w)
                 return -1;
         }
     }
-    uint32_t n = HASH_COUNT(w->flows), k = 0;
-    if (n) {
-        if (grow_fbuf(w, n))
-            return -1;
-        uint64_t *ids = base_malloc(n * sizeof *ids);
-        if (!ids)
-            return trc_fail(w, "out of memory");
-        trc_flow *f, *ft;
-        HASH_ITER(hh, w->flows, f, ft) {
-            if (f->events == 1)
-                ids[k++] = f->id;
-            HASH_DEL(w->flows, f);
-            base_free(f);
-        }
-        int rc = 0;
-        if (k) {
-            trc_track_spec spec = {"(trace end)", "Arrows whose target "
-                                   "lies after the end of the trace end "
-                                   "here.", 0, TRC_SUMMARY};
-            /* re-insert so trc_emit() sees them as started */
-            for (uint32_t i = 0; i < k && !rc; i++) {
-                f = base_malloc(sizeof *f);
-                if (!f) {
-                    rc = trc_fail(w, "out of memory");
-                    break;
-                }
-                f->id = ids[i];
-                f->events = 1;
-                HASH_ADD(hh, w->flows, id, sizeof f->id, f);
-                if (!f->hh.tbl) {
-                    base_free(f);
-                    rc = trc_fail(w, "out of memory");
-                }
-            }
-            if (!rc && !w->end_track)
-                rc = trc_track_add(w, &spec, TRK_SLICE, NULL, &w->end_track);
-            trc_extra x = {0};
-            x.flow_ends = ids;
-            x.n_flow_ends = k;
-            if (!rc)
-                rc = trc_emit(w, TRC_EV_INSTANT, w->end_track,
-                          trc_intern(w, "trace end"), &x, NULL);
-        }
-        base_free(ids);
-        if (rc)
-            return -1;
-    }
+    if (HASH_COUNT(w->flows) && end_open_flows(w))
+        return -1;
     w->win = WIN_DONE;
     return 0;
 }
