@@ -5,6 +5,7 @@
 #                 (plain and ASan+UBSan in build/asan), then the e2e tests
 #   make bench    benchmarks; prints `bench: NAME value unit` lines
 #   make valgrind unit tests under valgrind memcheck
+#   make lint     functions over 60 lines; make depcheck: the include rule
 #   make clean
 #
 # Sources are found by wildcard so a new module is a new file, not a
@@ -39,7 +40,7 @@ BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 E2E       := $(sort $(wildcard tests/e2e/*.sh))
 
-.PHONY: all run test unit e2e bench clean deps fuzz valgrind
+.PHONY: all run test unit e2e bench clean deps fuzz valgrind lint depcheck
 .SECONDARY:
 .DELETE_ON_ERROR:
 all: $(BUILD)/evsim
@@ -85,17 +86,27 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libevsim.a
 run: deps $(BUILD)/evsim
 	$(BUILD)/evsim run configs/default.yaml
 
-# Run every unit-test binary even if one fails, then fail if any did.
+# Run every unit-test binary even if one fails, then fail if any did. The
+# summary counts Check's checks and the tests skipped for want of
+# ../shared (tests/unit/test_skip.h: those are not run, so never counted
+# as passed).
 unit: $(TEST_BIN) $(BUILD)/evsim
-	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; CK_DEFAULT_TIMEOUT=120 $$t || fail=1; \
-	done; exit $$fail
+	@fail=0; checks=0; skips=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; CK_DEFAULT_TIMEOUT=120 $$t >$$t.log 2>&1 || fail=$$((fail + 1)); cat $$t.log; \
+	  checks=$$((checks + $$(sed -n 's/.*Checks: \([0-9]*\).*/\1/p' $$t.log | head -1))); \
+	  skips=$$((skips + $$(grep -c '^SKIP:' $$t.log))); \
+	done; \
+	echo "unit summary ($(BUILD)): $(words $(TEST_BIN)) binaries, $$checks checks run, $$fail binaries failed, $$skips tests skipped (need ../shared)"; \
+	[ $$fail -eq 0 ]
 
 e2e: $(BUILD)/evsim
-	@fail=0; for t in $(E2E); do \
+	@fail=0; skips=0; for t in $(E2E); do \
 	  echo "== $$t"; EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) \
-	    bash $$t || { echo "FAIL: $$t"; fail=1; }; \
-	done; exit $$fail
+	    bash $$t >$(BUILD)/e2e.log 2>&1 || { echo "FAIL: $$t"; fail=$$((fail + 1)); }; \
+	  cat $(BUILD)/e2e.log; skips=$$((skips + $$(grep -c '^SKIP' $(BUILD)/e2e.log))); \
+	done; \
+	echo "e2e summary: $(words $(E2E)) scripts, $$fail failed, $$skips checks skipped (need ../shared)"; \
+	[ $$fail -eq 0 ]
 
 test:
 	@tools/deps.sh --with-validator
@@ -108,6 +119,13 @@ bench: deps $(BENCH_BIN) $(BUILD)/evsim
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@for s in $(wildcard tests/bench/*.sh); do \
 	  EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) bash $$s || exit 1; done
+
+# Functions over 60 lines and their share (fails above 5 %); the include
+# rule between modules (README.md, "Code map").
+lint:
+	@tools/lint.sh 60 5
+depcheck:
+	@tools/depcheck.sh
 
 # Every unit-test binary under valgrind's memcheck (slow; not in `make test`).
 valgrind: $(TEST_BIN)

@@ -1,5 +1,5 @@
 /* main.c -- evsim's command line: global options and subcommand dispatch.
- * The subcommands themselves live in sim/cli_*.c (see cli.h). */
+ * The subcommands live in sim/cli/cli_*.c (see cli/cli.h). */
 #include <stdio.h>
 #include <string.h>
 

@@ -6,7 +6,10 @@
  * off-loading).
  *
  * The mapper knows nothing of YAML: it takes the plain structs below.
- * loma_from_cfg.c fills them from the config loader's structs.
+ * sim/run/adapt_loma.c fills them from the config loader's structs.
+ * Callers cost a CN through loma_cost() (the one entry point `evsim map`
+ * and the run's plan share); loma_map / loma_map_ordering and the cache
+ * calls below are its parts, kept public for tests.
  *
  * Operand numbering follows the layer equation: LOMA_OP_O is the output,
  * LOMA_OP_W the first input, LOMA_OP_I the second one. Directions are seen
@@ -177,6 +180,10 @@ int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma
 
 /* Number of orderings the search would visit for the given temporal loop
  * sizes (after lpf merging); exposed for tests and warnings. */
+/* The extent of a window dim when its two loop dims have sizes a and b
+ * (ZigZag's full pr size, before padding). */
+double loma_pr_extent(const loma_pr *p, double a, double b);
+
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
                               const loma_spatial *sp, int lpf_limit);
 
@@ -203,7 +210,7 @@ int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core
                    base_error *err);
 /* A stable id for a core description, to key the cache with when no
  * better type id is at hand: FNV-1a over the struct, which
- * loma_from_cfg() fills from zero, so equal descriptions hash equal and a
+ * adapt_loma() fills from zero, so equal descriptions hash equal and a
  * changed one (a memory, a cost, a link) gets another id. */
 int loma_core_id(const loma_core *c);
 size_t loma_cache_count(const loma_cache *c);
@@ -213,5 +220,63 @@ uint64_t loma_cache_hits(const loma_cache *c);
  * binary layout; a file from another layout is refused with a message. */
 int loma_cache_save(const loma_cache *c, const char *path, base_error *err);
 int loma_cache_load(loma_cache *c, const char *path, base_error *err);
+
+/* ---- the costing entry point ---------------------------------------------
+ * Everything that decides how a CN is costed, in one call, so `evsim map`
+ * and `evsim run` give one answer for one input: a complete fixed ordering
+ * is costed as given, otherwise LOMA searches; results go through the
+ * cache when there is one (fixed-ordering results too, keyed by the
+ * ordering, with the search options left out of their key since they do
+ * not change them); and what the user should be told comes back as notes. */
+
+/* One spatial unroll the mapper used smaller than the mapping asked for
+ * (ZigZag shrinks it silently to the layer dim, an innermost port's width
+ * or capacity). */
+typedef struct {
+    int oa, dim;        /* OA dim and layer dim */
+    uint64_t asked;     /* the mapping's factor */
+    double used_min, used_max; /* what was used (over merged CNs) */
+} loma_reduced;
+
+#define LOMA_MAX_REDUCED (LOMA_MAX_OA * LOMA_MAX_UNROLLS)
+typedef struct {
+    bool order_not_applied; /* the ordering has `*` loops: searched instead */
+    int n_reduced;
+    loma_reduced reduced[LOMA_MAX_REDUCED];
+    uint64_t evaluated, skipped; /* skipped > 0: the search hit its bound */
+} loma_notes;
+
+typedef struct {
+    const loma_layer *layer;   /* the CN's shape */
+    const loma_core *core;
+    int core_id;               /* the cache's key for core (loma_core_id) */
+    const loma_spatial *sp;
+    const loma_order *order;   /* complete fixed ordering, or NULL: search */
+    bool order_partial;        /* an ordering with `*` loops was given (and
+                                  is not applied): noted, then searched */
+    const loma_options *opt;
+} loma_job;
+
+typedef struct {
+    const loma_result *r;      /* in the cache, or in the caller's `own` */
+    bool from_cache;           /* found in the cache, not computed */
+    loma_notes notes;
+} loma_costed;
+
+/* Costs job through cache c (NULL: no cache, the result is written into
+ * *own, which must then be given; with a cache own may be NULL). 0 and
+ * *out filled, or -1 with a message naming the layer. */
+int loma_cost(loma_cache *c, const loma_job *job, loma_result *own, loma_costed *out,
+              base_error *err);
+
+/* Merges src's notes into dst (for a layer costed as several CNs): a flag
+ * set in either, reduced unrolls by (oa, dim, asked) with the range of what
+ * was used, the largest bounded search. */
+void loma_notes_merge(loma_notes *dst, const loma_notes *src);
+/* The notes as sentences, one per call: i from 0 while it returns 1; each
+ * is "note" or "warning" (*warning set) about that layer, without a prefix
+ * naming it. 0 when i is past the last. */
+int loma_note_text(const loma_notes *n, int i, const loma_layer *layer, const loma_core *core,
+                   char *buf, size_t len, bool *warning);
 
 #endif

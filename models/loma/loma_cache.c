@@ -28,6 +28,7 @@ typedef struct {
     loma_spatial sp;
     int criterion, lpf_limit;
     uint64_t max_orderings;
+    loma_order order; /* n == 0: searched; else the fixed ordering costed */
 } cache_key;
 
 typedef struct {
@@ -43,7 +44,7 @@ struct loma_cache {
 };
 
 static void make_key(cache_key *k, const loma_layer *l, int core_type, const loma_spatial *sp,
-                     const loma_options *opt)
+                     const loma_options *opt, const loma_order *order)
 {
     memset(k, 0, sizeof *k);
     k->core_type = core_type;
@@ -71,6 +72,16 @@ static void make_key(cache_key *k, const loma_layer *l, int core_type, const lom
             k->sp.factor[o][u] = sp->factor[o][u];
         }
     }
+    if (order && order->n > 0) {
+        /* A fixed ordering's cost does not depend on the search options:
+         * leave them out so any criterion finds it. */
+        k->order.n = order->n < LOMA_MAX_LOOPS ? order->n : LOMA_MAX_LOOPS;
+        for (int i = 0; i < k->order.n; i++) {
+            k->order.dim[i] = order->dim[i];
+            k->order.size[i] = order->size[i];
+        }
+        return;
+    }
     k->criterion = (int)opt->criterion;
     k->lpf_limit = opt->lpf_limit;
     k->max_orderings = opt->max_orderings;
@@ -94,11 +105,12 @@ void loma_cache_free(loma_cache *c)
     base_free(c);
 }
 
-const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int core_type,
-                                  const loma_spatial *sp, const loma_options *opt)
+static const loma_result *find(loma_cache *c, const loma_layer *layer, int core_type,
+                               const loma_spatial *sp, const loma_options *opt,
+                               const loma_order *order)
 {
     cache_key k;
-    make_key(&k, layer, core_type, sp, opt);
+    make_key(&k, layer, core_type, sp, opt, order);
     cache_entry *e = NULL;
     HASH_FIND(hh, c->table, &k, sizeof k, e);
     if (e)
@@ -106,11 +118,18 @@ const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int co
     return e ? &e->result : NULL;
 }
 
-int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
-                   const loma_spatial *sp, const loma_options *opt, const loma_result **out,
-                   base_error *err)
+const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int core_type,
+                                  const loma_spatial *sp, const loma_options *opt)
 {
-    const loma_result *r = loma_cache_get(c, layer, core_type, sp, opt);
+    return find(c, layer, core_type, sp, opt, NULL);
+}
+
+int lm_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
+                 const loma_spatial *sp, const loma_options *opt, const loma_order *order,
+                 const loma_result **out, bool *hit, base_error *err)
+{
+    const loma_result *r = find(c, layer, core_type, sp, opt, order);
+    *hit = r != NULL;
     if (r) {
         *out = r;
         return 0;
@@ -120,11 +139,13 @@ int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core
         base_fail(err, "loma cache: out of memory");
         return -1;
     }
-    if (loma_map(layer, core, sp, opt, &e->result, err)) {
+    int rc = order && order->n > 0 ? loma_map_ordering(layer, core, sp, order, &e->result, err)
+                                   : loma_map(layer, core, sp, opt, &e->result, err);
+    if (rc) {
         base_free(e);
         return -1;
     }
-    make_key(&e->key, layer, core_type, sp, opt);
+    make_key(&e->key, layer, core_type, sp, opt, order);
     HASH_ADD(hh, c->table, key, sizeof e->key, e);
     if (!e->hh.tbl) {
         base_free(e);
@@ -133,6 +154,14 @@ int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core
     c->count++;
     *out = &e->result;
     return 0;
+}
+
+int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
+                   const loma_spatial *sp, const loma_options *opt, const loma_result **out,
+                   base_error *err)
+{
+    bool hit;
+    return lm_cache_map(c, layer, core, core_type, sp, opt, NULL, out, &hit, err);
 }
 
 size_t loma_cache_count(const loma_cache *c)

@@ -129,4 +129,11 @@ bool lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c, double en
 void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
                 const lm_mapping *mi, lm_cost *c);
 
+/* loma_cache.c: the cache lookup behind loma_cost and loma_cache_map;
+ * order NULL or empty searches, else costs that fixed ordering. *hit says
+ * whether the result was found rather than computed. */
+int lm_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
+                 const loma_spatial *sp, const loma_options *opt, const loma_order *order,
+                 const loma_result **out, bool *hit, base_error *err);
+
 #endif

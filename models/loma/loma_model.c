@@ -30,6 +30,11 @@ double lm_pr_full(const loma_pr *p, double a, double b)
     return a * b - over * (a - sb);
 }
 
+double loma_pr_extent(const loma_pr *p, double a, double b)
+{
+    return lm_pr_full(p, a, b);
+}
+
 double lm_pr_size(const loma_pr *p, double a, double b)
 {
     double v = lm_pr_full(p, a, b);

@@ -26,6 +26,7 @@
 #include "base/base.h"
 
 #include "kernel/kernel.h"
+#include "model.h"
 #include "noc/noc_observer.h"
 
 #define NOC_MAX_DIM 1024        /* width and height are 1..NOC_MAX_DIM */
@@ -159,5 +160,22 @@ static inline uint32_t noc_router_of(const noc_config *c, uint32_t terminal)
     return terminal / c->terminals_per_router;
 }
 uint32_t noc_hops(const noc *n, uint32_t src, uint32_t dst);
+
+/* ---- the NoC as a model on a chip (noc_model.c) -------------------------
+ * The network plus its trace adapter (trc_noc.h) behind the model
+ * contract: attach_trace declares the NoC's tracks and observes the
+ * network (counters sampled every model_trace.sample_cycles, 100 if 0);
+ * finish writes the last sampling period and gives two items from the
+ * totals, noc_router and noc_link; destroy frees both. */
+typedef struct noc_model noc_model;
+
+/* NULL with err on failure (noc_new's). */
+noc_model *noc_model_new(kq_kernel *k, const noc_config *c, base_error *err);
+noc *noc_model_net(noc_model *m);
+/* For the other models writing to the same trace: trc_noc_sync, or t_ps
+ * when the NoC is not traced. */
+uint64_t noc_model_sync(noc_model *m, uint64_t t_ps);
+
+extern const model_ops noc_model_ops;
 
 #endif

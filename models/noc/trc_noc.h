@@ -24,7 +24,6 @@
 
 #include "noc/noc.h"
 #include "trace/trc.h"
-#include "cli/trc_cli.h"
 
 typedef struct trc_noc trc_noc;
 
@@ -42,9 +41,10 @@ uint64_t trc_noc_sync(trc_noc *r, uint64_t t_ps);
 /* Stops observing and frees the adapter (not the writer). */
 void trc_noc_free(trc_noc *r);
 
-/* For a command that traces only the NoC: open the writer the CLI
- * options ask for and attach to n. NULL with err on failure. */
-trc_noc *trc_noc_start(const trc_cli *c, noc *n, base_error *err);
+/* For a command that traces only the NoC: open the writer the request
+ * asks for (resolved against n's clock) and attach to n. NULL with err on
+ * failure. */
+trc_noc *trc_noc_start(const trc_request *rq, noc *n, base_error *err);
 /* Finishes at end_ps, closes the file (renamed into place) and frees;
  * st (may be NULL) gets the file's figures. -1 with err (and no file
  * left) on failure. */
@@ -57,7 +57,7 @@ void trc_noc_abort(trc_noc *r);
  * attaches it (noc_set_observer calls `attached`), and trc_noc_hook_end
  * closes it after the run, when the NoC may already be freed. */
 typedef struct {
-    trc_cli cli;      /* fill with trc_cli_parse */
+    trc_request req;  /* what to trace (trc_request_init'ed: no trace) */
     trc_noc *rec;
     trc_stats st;     /* of the closed file */
     base_error err;

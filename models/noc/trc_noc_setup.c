@@ -203,15 +203,15 @@ void trc_noc_free(trc_noc *r)
     base_free(r);
 }
 
-trc_noc *trc_noc_start(const trc_cli *c, noc *n, base_error *err)
+trc_noc *trc_noc_start(const trc_request *rq, noc *n, base_error *err)
 {
     trc_options o;
-    if (trc_cli_options(c, noc_cycle_ps(n), &o, err))
+    if (trc_request_options(rq, noc_cycle_ps(n), &o, err))
         return NULL;
-    trc_writer *w = trc_open(c->path, &o, err);
+    trc_writer *w = trc_open(rq->path, &o, err);
     if (!w)
         return NULL;
-    trc_noc *r = trc_noc_new(w, n, c->sample_cycles, err);
+    trc_noc *r = trc_noc_new(w, n, rq->sample_cycles, err);
     if (!r) {
         trc_abort(w);
         return NULL;
@@ -240,7 +240,7 @@ void trc_noc_abort(trc_noc *r)
 void trc_noc_hook_init(trc_noc_hook *h)
 {
     memset(h, 0, sizeof *h);
-    trc_cli_init(&h->cli);
+    trc_request_init(&h->req);
 }
 
 /* The runner set our observer on its NoC: open the trace and declare the
@@ -252,17 +252,17 @@ static void on_attached(void *ctx, const struct noc *n)
     if (r->ready || h->failed)
         return; /* one run, one trace */
     trc_options o;
-    if (trc_cli_options(&h->cli, noc_cycle_ps(n), &o, &h->err)) {
+    if (trc_request_options(&h->req, noc_cycle_ps(n), &o, &h->err)) {
         h->failed = 1;
         return;
     }
-    trc_writer *w = trc_open(h->cli.path, &o, &h->err);
+    trc_writer *w = trc_open(h->req.path, &o, &h->err);
     if (!w) {
         h->failed = 1;
         return;
     }
     r->owns_writer = true;
-    if (setup(r, w, n, h->cli.sample_cycles, &h->err))
+    if (setup(r, w, n, h->req.sample_cycles, &h->err))
         h->failed = 1;
 }
 

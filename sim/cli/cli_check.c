@@ -2,23 +2,18 @@
  * kind told from its keys), print a short summary of what was understood,
  * or every error found. Exit 0 when all load, 1 when any does not. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "config/config.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: evsim check [--quiet] FILE...\n"
-            "\n"
-            "Loads each YAML file (a core, chip, workload, mapping or scenario; the kind is\n"
-            "told from its keys), prints a summary, or prints every error as\n"
-            "FILE:LINE:COL: key.path: message. Exit status 0 when every file is valid,\n"
-            "1 when any is not, 2 on a usage error.\n"
-            "\n"
-            "  -q, --quiet   print only errors\n");
-}
+static const char synopsis[] =
+    "usage: evsim check [--quiet] FILE...\n"
+    "\n"
+    "Loads each YAML file (a core, chip, workload, mapping or scenario; the kind is\n"
+    "told from its keys), prints a summary, or prints every error as\n"
+    "FILE:LINE:COL: key.path: message. Exit status 0 when every file is valid,\n"
+    "1 when any is not, 2 on a usage error.\n";
 
 static void print_core(const cfg_core *c, const char *indent)
 {
@@ -164,46 +159,42 @@ static void print_scenario(const cfg_scenario *s)
     }
 }
 
-/* Loads one file; prints its summary (unless quiet) or its errors. */
-static int check_one(const char *path, bool quiet)
+/* Loads path as kind k and prints its summary unless quiet; true when it
+ * loads. */
+static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err)
 {
-    base_errors err;
-    base_errors_init(&err);
-    cfg_kind k = cfg_detect_kind_file(path, &err);
     bool ok = false;
-    if (!quiet && k != CFG_KIND_UNKNOWN)
-        printf("%s: %s\n", path, cfg_kind_name(k));
     switch (k) {
     case CFG_KIND_CORE: {
-        cfg_core *c = cfg_core_load_file(path, &err);
+        cfg_core *c = cfg_core_load_file(path, err);
         if ((ok = c) && !quiet)
             print_core(c, "  ");
         cfg_core_free(c);
         break;
     }
     case CFG_KIND_WORKLOAD: {
-        cfg_workload *w = cfg_workload_load_file(path, &err);
+        cfg_workload *w = cfg_workload_load_file(path, err);
         if ((ok = w) && !quiet)
             print_workload(w);
         cfg_workload_free(w);
         break;
     }
     case CFG_KIND_MAPPING: {
-        cfg_mapping *m = cfg_mapping_load_file(path, &err);
+        cfg_mapping *m = cfg_mapping_load_file(path, err);
         if ((ok = m) && !quiet)
             print_mapping(m);
         cfg_mapping_free(m);
         break;
     }
     case CFG_KIND_CHIP: {
-        cfg_chip *c = cfg_chip_load_file(path, &err);
+        cfg_chip *c = cfg_chip_load_file(path, err);
         if ((ok = c) && !quiet)
             print_chip(c);
         cfg_chip_free(c);
         break;
     }
     case CFG_KIND_SCENARIO: {
-        cfg_scenario *s = cfg_scenario_load_file(path, &err);
+        cfg_scenario *s = cfg_scenario_load_file(path, err);
         if ((ok = s) && !quiet)
             print_scenario(s);
         cfg_scenario_free(s);
@@ -212,10 +203,20 @@ static int check_one(const char *path, bool quiet)
     default:
         break;
     }
-    fflush(stdout);   /* keep the summary and the errors in order on a terminal */
-    base_errors_print(stderr, &(base_errors){err.items, err.count, 0});
-    if (err.dropped)
-        fprintf(stderr, "%s: ... and %d more errors\n", path, err.dropped);
+    return ok;
+}
+
+/* Loads one file; prints its summary (unless quiet) or its errors. */
+static int check_one(const char *path, bool quiet)
+{
+    base_errors err;
+    base_errors_init(&err);
+    cfg_kind k = cfg_detect_kind_file(path, &err);
+    if (!quiet && k != CFG_KIND_UNKNOWN)
+        printf("%s: %s\n", path, cfg_kind_name(k));
+    bool ok = load_kind(k, path, quiet, &err);
+    fflush(stdout); /* keep the summary and the errors in order on a terminal */
+    cli_print_cfg_errors(stderr, "", &err);
     if (!ok && err.count == 0)
         fprintf(stderr, "%s: does not load\n", path);
     base_errors_clear(&err);
@@ -225,32 +226,27 @@ static int check_one(const char *path, bool quiet)
 int cli_check_main(int argc, char **argv)
 {
     bool quiet = false;
-    int first = 1;
-    for (; first < argc && argv[first][0] == '-' && argv[first][1]; first++) {
-        const char *a = argv[first];
-        if (!strcmp(a, "--")) {
-            first++;
-            break;
-        }
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-            continue;
-        }
-        fprintf(stderr, "evsim check: unknown option '%s'\n", a);
-        usage(stderr);
-        return 2;
+    const cli_opt opts[] = {
+        {.name = "quiet", .short_name = 'q', .kind = CLI_FLAG, .ptr = &quiet,
+         .help = "print only errors"},
+        {.name = NULL}};
+    const char **files = base_calloc((size_t)argc + 1, sizeof *files);
+    int n = 0;
+    const cli_spec spec = {.cmd = "check", .synopsis = synopsis, .tables = {opts},
+                           .pos = files, .max_pos = argc, .n_pos = &n};
+    if (!files) {
+        fprintf(stderr, "evsim check: out of memory\n");
+        return 1;
     }
-    if (first >= argc) {
-        fprintf(stderr, "evsim check: expected at least one FILE\n");
-        usage(stderr);
-        return 2;
+    int rc = cli_parse(&spec, argc, argv);
+    if (rc == 0 && n == 0)
+        rc = cli_usage_error(&spec, "expected at least one FILE");
+    if (rc) {
+        base_free(files);
+        return rc == 1 ? 0 : rc;
     }
-    int rc = 0;
-    for (int i = first; i < argc; i++)
-        rc |= check_one(argv[i], quiet);
+    for (int i = 0; i < n; i++)
+        rc |= check_one(files[i], quiet);
+    base_free(files);
     return rc;
 }

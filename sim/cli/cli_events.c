@@ -7,25 +7,56 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "input/ev_reader.h"
-#include "input/ev_stats.h"
+#include "run/standalone.h"
 
 #define BATCH_EVENTS 4096
 
-static void usage(FILE *out)
+static const char synopsis[] =
+    "usage: evsim events FILE [--format F] [--json] [--to-csv OUT]\n"
+    "\n"
+    "Summarise an event trace: format, sensor size, event count, time span,\n"
+    "polarity counts, skipped records by reason, event-rate histogram.\n";
+
+typedef struct {
+    const char *path, *csv;
+    int n_pos;
+    ev_format fmt;
+    bool json;
+} events_cli;
+
+static int parse_format(const char *v, void *ptr, char *msg, size_t len)
 {
-    fprintf(out,
-            "usage: evsim events FILE [--format F] [--json] [--to-csv OUT]\n"
-            "\n"
-            "Summarise an event trace: format, sensor size, event count, time span,\n"
-            "polarity counts, skipped records by reason, event-rate histogram.\n"
-            "\n"
-            "  --format F    force the format instead of detecting it; F is one of\n"
-            "                nmnist ncaltech101 aedat2 aedat2-dvs128 aedat2-davis240\n"
-            "                evt2 evt3 dat aedat4 csv\n"
-            "  --json        print one JSON object instead of text\n"
-            "  --to-csv OUT  also write the events as CSV (t_UNIT,x,y,p) to OUT\n"
-            "  --help        this help\n");
+    ev_format f = ev_format_from_name(v);
+    if (f == EV_FMT_COUNT) {
+        snprintf(msg, len, "unknown format '%s'", v);
+        return -2;
+    }
+    *(ev_format *)ptr = f;
+    return 0;
+}
+
+/* 0 parsed, else the exit status + 1. */
+static int parse(events_cli *c, int argc, char **argv)
+{
+    const cli_opt opts[] = {
+        {.name = "format", .kind = CLI_CUSTOM, .ptr = &c->fmt, .arg = "F",
+         .parse = parse_format,
+         .help = "force the format instead of detecting it; F is one of\n"
+                 "nmnist ncaltech101 aedat2 aedat2-dvs128 aedat2-davis240\n"
+                 "evt2 evt3 dat aedat4 csv"},
+        {.name = "json", .kind = CLI_FLAG, .ptr = &c->json,
+         .help = "print one JSON object instead of text"},
+        {.name = "to-csv", .kind = CLI_STR, .ptr = &c->csv, .arg = "OUT",
+         .help = "also write the events as CSV (t_UNIT,x,y,p) to OUT"},
+        {.name = NULL}};
+    const cli_spec spec = {.cmd = "events", .synopsis = synopsis, .tables = {opts},
+                           .pos = &c->path, .max_pos = 1, .n_pos = &c->n_pos};
+    int rc = cli_parse(&spec, argc, argv);
+    if (rc)
+        return rc == 1 ? 1 : 3;
+    if (!c->path)
+        return cli_usage_error(&spec, "no FILE given") + 1;
+    return 0;
 }
 
 /* A sensor size, or null when the file does not state it. */
@@ -92,6 +123,8 @@ static char *json_summary(const char *path, const ev_info *in, const ev_stats *s
     return text;
 }
 
+static void print_histogram(const ev_info *in, const ev_stats *s);
+
 static void print_text(const char *path, const ev_info *in, const ev_stats *s)
 {
     char a[48], b[48], c[48];
@@ -140,6 +173,14 @@ static void print_text(const char *path, const ev_info *in, const ev_stats *s)
     if (in->time_records)
         printf("time base   %llu TIME_HIGH records, %llu counter wraps\n",
                (unsigned long long)in->time_records, (unsigned long long)in->time_wraps);
+    print_histogram(in, s);
+}
+
+/* The event rate per bin, with a bar scaled to the busiest bin. */
+static void print_histogram(const ev_info *in, const ev_stats *s)
+{
+    char a[48], b[48];
+    const uint64_t org = in->t_origin_us;
     size_t used = ev_stats_bins_used(s);
     if (!used)
         return;
@@ -158,96 +199,44 @@ static void print_text(const char *path, const ev_info *in, const ev_stats *s)
     }
 }
 
-int cli_events_main(int argc, char **argv)
+/* Reads every event: statistics, and the CSV copy when asked; with json,
+ * the summary's text into *summary before the copy is committed, so
+ * running out of memory there leaves no CSV. 0, or -1 with err (the CSV
+ * copy then removed). */
+static int read_all(ev_reader *r, ev_csv_writer *w, ev_stats *st, const events_cli *c,
+                    char **summary, base_error *err)
 {
-    const char *path = NULL, *csv = NULL;
-    ev_format fmt = EV_FMT_AUTO;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--format") || !strcmp(a, "--to-csv")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "evsim events: %s needs a value\n", a);
-                usage(stderr);
-                return 2;
-            }
-            if (!strcmp(a, "--to-csv")) {
-                csv = argv[++i];
-                continue;
-            }
-            fmt = ev_format_from_name(argv[++i]);
-            if (fmt == EV_FMT_COUNT) {
-                fprintf(stderr, "evsim events: unknown format '%s'\n", argv[i]);
-                usage(stderr);
-                return 2;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "evsim events: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else if (path) {
-            fprintf(stderr, "evsim events: one FILE only ('%s' and '%s')\n", path, a);
-            usage(stderr);
-            return 2;
-        } else {
-            path = a;
-        }
-    }
-    if (!path) {
-        fprintf(stderr, "evsim events: no FILE given\n");
-        usage(stderr);
-        return 2;
-    }
-
-    base_error err;
-    ev_reader *r;
-    if (ev_open(&r, path, fmt, &err)) {
-        fprintf(stderr, "evsim events: %s\n", err.msg);
-        return 1;
-    }
-    ev_csv_writer *w = NULL;
-    if (csv && ev_csvw_open(&w, csv, ev_get_info(r), &err)) {
-        fprintf(stderr, "evsim events: %s\n", err.msg);
-        ev_close(r);
-        return 1;
-    }
     ev_event *batch = base_malloc(BATCH_EVENTS * sizeof *batch);
-    ev_stats st;
-    ev_stats_init(&st);
     long n = -1;
     if (!batch)
-        base_fail(&err, "out of memory");
+        base_fail(err, "out of memory");
     else
-        while ((n = ev_read(r, batch, BATCH_EVENTS, &err)) > 0) {
-            ev_stats_add(&st, batch, (size_t)n);
-            if (w && ev_csvw_write(w, batch, (size_t)n, &err)) {
+        while ((n = ev_read(r, batch, BATCH_EVENTS, err)) > 0) {
+            ev_stats_add(st, batch, (size_t)n);
+            if (w && ev_csvw_write(w, batch, (size_t)n, err)) {
                 n = -1;
                 break;
             }
         }
     base_free(batch);
-    char *summary = NULL;
-    if (n >= 0 && json && !(summary = json_summary(path, ev_get_info(r), &st))) {
-        base_fail(&err, "out of memory");
+    if (n >= 0 && c->json && !(*summary = json_summary(c->path, ev_get_info(r), st))) {
+        base_fail(err, "out of memory");
         n = -1;
     }
     if (n < 0) {
-        fprintf(stderr, "evsim events: %s\n", err.msg);
         ev_csvw_abort(w);
-        ev_close(r);
-        return 1;
+        return -1;
     }
-    if (w && ev_csvw_commit(w, &err)) {
-        fprintf(stderr, "evsim events: %s\n", err.msg);
-        base_free(summary);
-        ev_close(r);
-        return 1;
+    if (w && ev_csvw_commit(w, err)) {
+        base_free(*summary);
+        *summary = NULL;
+        return -1;
     }
+    return 0;
+}
+
+static void warn_skipped(const char *path, ev_reader *r)
+{
     const ev_info *in = ev_get_info(r);
     if (in->skipped[EV_SKIP_TRUNCATED])
         fprintf(stderr, "evsim events: warning: %s ends with a partial record (%llu bytes), "
@@ -258,10 +247,35 @@ int cli_events_main(int argc, char **argv)
                         "%llu), counted as skipped 'bad_line'\n",
                 path, (unsigned long long)in->skipped[EV_SKIP_BAD_LINE],
                 (unsigned long long)ev_csv_first_bad_line(r));
+}
+
+int cli_events_main(int argc, char **argv)
+{
+    events_cli c = {.fmt = EV_FMT_AUTO};
+    int prc = parse(&c, argc, argv);
+    if (prc)
+        return prc - 1;
+    base_error err;
+    ev_reader *r;
+    if (ev_open(&r, c.path, c.fmt, &err)) {
+        fprintf(stderr, "evsim events: %s\n", err.msg);
+        return 1;
+    }
+    ev_csv_writer *w = NULL;
+    ev_stats st;
+    ev_stats_init(&st);
+    char *summary = NULL;
+    if ((c.csv && ev_csvw_open(&w, c.csv, ev_get_info(r), &err)) ||
+        read_all(r, w, &st, &c, &summary, &err)) {
+        fprintf(stderr, "evsim events: %s\n", err.msg);
+        ev_close(r);
+        return 1;
+    }
+    warn_skipped(c.path, r);
     if (summary)
         printf("%s\n", summary);
     else
-        print_text(path, in, &st);
+        print_text(c.path, ev_get_info(r), &st);
     base_free(summary);
     ev_close(r);
     return 0;

@@ -1,38 +1,23 @@
 /* cli_map.c -- `evsim map`: maps each layer of a workload on one core with
  * the LOMA mapper and prints the loop-order table and cost breakdown, or
  * one JSON object per layer. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "config/config.h"
-#include "loma/loma_cfg.h"
+#include "run/standalone.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: evsim map --hw CORE.yaml --workload LAYERS.yaml --mapping MAP.yaml\n"
-            "                 [--layer ID] [--criterion latency|energy|edp] [--lpf-limit N]\n"
-            "                 [--max-orderings N] [--threads N] [--cache FILE] [--json]\n"
-            "\n"
-            "Maps each layer (or layer ID) on the core with LOMA and prints the chosen\n"
-            "loop order per operand (innermost first, with the memory of each level)\n"
-            "and the latency / energy breakdown. --threads spreads the evaluation of\n"
-            "orderings over N threads; the result is the same for any N. --cache FILE\n"
-            "keeps results per (layer shape, core) in FILE so a second run skips the search.\n");
-}
-
-static void print_errors(const base_errors *e)
-{
-    char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
-    for (int i = 0; i < e->count; i++)
-        fprintf(stderr, "evsim map: %s\n", base_error_str(&e->items[i], buf, sizeof buf));
-    if (e->dropped)
-        fprintf(stderr, "evsim map: (%d more errors)\n", e->dropped);
-}
+static const char synopsis[] =
+    "usage: evsim map --hw CORE.yaml --workload LAYERS.yaml --mapping MAP.yaml [options]\n"
+    "\n"
+    "Maps each layer (or layer ID) on the core with LOMA and prints the chosen\n"
+    "loop order per operand (innermost first, with the memory of each level)\n"
+    "and the latency / energy breakdown. A complete temporal_ordering in the\n"
+    "mapping is costed as given, as in `evsim run`. --threads spreads the evaluation\n"
+    "of orderings over N threads; the result is the same for any N. --cache FILE\n"
+    "keeps results per (layer shape, core) in FILE so a second run skips the search.\n";
 
 static void print_loop(FILE *out, const loma_layer *ll, const loma_loop *l)
 {
@@ -42,10 +27,10 @@ static void print_loop(FILE *out, const loma_layer *ll, const loma_loop *l)
         fprintf(out, "%s %.3g", ll->dim_name[l->dim], l->size);
 }
 
-static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
-                       long long id)
+/* The spatial unrolling and the temporal loops per operand and level. */
+static void print_levels(FILE *out, const loma_layer *ll, const loma_core *lc,
+                         const loma_result *r)
 {
-    fprintf(out, "layer %lld (%s) on %s\n", id, ll->name, lc->name);
     fprintf(out, "  spatial:");
     for (int i = 0; i < r->n_spatial; i++) {
         fprintf(out, " %s:", lc->oa_name[r->sp_oa[i]]);
@@ -67,8 +52,27 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
             fprintf(out, "\n");
         }
     }
-    /* ZigZag's loop-nest view: the whole ordering, outermost first, with
-     * the memory each operand fetches that loop's data from */
+}
+
+/* The memory operand op fetches loop i (of the ordering) from. */
+static const char *loop_memory(const loma_core *lc, const loma_result *r, int op, int i)
+{
+    int pos = 0, lv = 0;
+    for (lv = 0; lv < r->n_levels[op]; lv++) {
+        if (i < pos + r->n_loops[op][lv])
+            break;
+        pos += r->n_loops[op][lv];
+    }
+    if (lv >= r->n_levels[op])
+        lv = r->n_levels[op] - 1;
+    return lc->mem[r->mem_of[op][lv]].name;
+}
+
+/* ZigZag's loop-nest view: the whole ordering, outermost first, with the
+ * memory each operand fetches that loop's data from. */
+static void print_nest(FILE *out, const loma_layer *ll, const loma_core *lc,
+                       const loma_result *r)
+{
     fprintf(out, "  loop nest, outermost first (memory per operand):\n");
     fprintf(out, "    %-32s", "");
     for (int op = 0; op < LOMA_N_OPS; op++)
@@ -80,18 +84,8 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
         snprintf(loop, sizeof loop, "%*sfor %s in [0, %lld):", 2 * depth, "",
                  ll->dim_name[r->order[i].dim], (long long)r->order[i].size);
         fprintf(out, "    %-32s", loop);
-        for (int op = 0; op < LOMA_N_OPS; op++) {
-            int pos = 0, lv = 0;
-            const char *sep = op + 1 < LOMA_N_OPS ? "-16" : "";
-            for (lv = 0; lv < r->n_levels[op]; lv++) {
-                if (i < pos + r->n_loops[op][lv])
-                    break;
-                pos += r->n_loops[op][lv];
-            }
-            if (lv >= r->n_levels[op])
-                lv = r->n_levels[op] - 1;
-            fprintf(out, *sep ? " %-16s" : " %s", lc->mem[r->mem_of[op][lv]].name);
-        }
+        for (int op = 0; op < LOMA_N_OPS; op++)
+            fprintf(out, op + 1 < LOMA_N_OPS ? " %-16s" : " %s", loop_memory(lc, r, op, i));
         fprintf(out, "\n");
     }
     for (int i = 0; i < r->n_spatial; i++) {
@@ -100,6 +94,11 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
                  ll->dim_name[r->sp_loop[i].dim], (long long)r->sp_loop[i].size);
         fprintf(out, "    %-32s %s\n", loop, lc->oa_name[r->sp_oa[i]]);
     }
+}
+
+static void print_costs(FILE *out, const loma_layer *ll, const loma_core *lc,
+                        const loma_result *r)
+{
     fprintf(out, "  latency %.0f cycles (ideal %.0f, temporal %.0f, stall %.0f, onload %.0f, "
                  "offload %.0f), utilisation %.3f\n",
             r->latency_cycles, r->ideal_cycles, r->ideal_temporal_cycles, r->stall_cycles,
@@ -115,6 +114,15 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
             (unsigned long long)r->chosen_index, r->wall_s);
 }
 
+static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
+                       long long id)
+{
+    fprintf(out, "layer %lld (%s) on %s\n", id, ll->name, lc->name);
+    print_levels(out, ll, lc, r);
+    print_nest(out, ll, lc, r);
+    print_costs(out, ll, lc, r);
+}
+
 static void json_str(FILE *out, const char *s)
 {
     fputc('"', out);
@@ -127,6 +135,53 @@ static void json_str(FILE *out, const char *s)
             fputc(*s, out);
     }
     fputc('"', out);
+}
+
+static void json_loops(FILE *out, const loma_layer *ll, const loma_loop *l, int n)
+{
+    for (int i = 0; i < n; i++) {
+        fprintf(out, "%s[", i ? "," : "");
+        json_str(out, ll->dim_name[l[i].dim]);
+        fprintf(out, ",%.17g]", l[i].size);
+    }
+}
+
+static void json_spatial(FILE *out, const loma_layer *ll, const loma_core *lc,
+                         const loma_result *r)
+{
+    for (int o = 0; o < lc->n_oa; o++) {
+        fprintf(out, "%s", o ? "," : "");
+        json_str(out, lc->oa_name[o]);
+        fprintf(out, ":[");
+        int k = 0;
+        for (int i = 0; i < r->n_spatial; i++)
+            if (r->sp_oa[i] == o) {
+                fprintf(out, "%s[", k++ ? "," : "");
+                json_str(out, ll->dim_name[r->sp_loop[i].dim]);
+                fprintf(out, ",%.17g]", r->sp_loop[i].size);
+            }
+        fprintf(out, "]");
+    }
+}
+
+/* One memory level of one operand: energy, accesses, loops. */
+static void json_level(FILE *out, const loma_layer *ll, const loma_core *lc,
+                       const loma_result *r, int op, int lv)
+{
+    fprintf(out, "%s{\"memory\":", lv ? "," : "");
+    json_str(out, lc->mem[r->mem_of[op][lv]].name);
+    fprintf(out, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
+    for (int d = 0; d < LOMA_N_DIRS; d++)
+        fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                r->energy_dir_pj[op][lv][d]);
+    fprintf(out, "},\"word_accesses\":{");
+    for (int d = 0; d < LOMA_N_DIRS; d++)
+        fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+                r->word_access[op][lv][d]);
+    fprintf(out, "},\"double_buffered\":%s,\"loops\":[",
+            r->double_buffer[op][lv + 1] ? "true" : "false");
+    json_loops(out, ll, r->loops[op][lv], r->n_loops[op][lv]);
+    fprintf(out, "]}");
 }
 
 static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
@@ -147,249 +202,208 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
             (unsigned long long)r->orderings_evaluated,
             (unsigned long long)r->orderings_valid, (unsigned long long)r->orderings_skipped,
             (unsigned long long)r->chosen_index);
-    for (int o = 0; o < lc->n_oa; o++) {
-        fprintf(out, "%s", o ? "," : "");
-        json_str(out, lc->oa_name[o]);
-        fprintf(out, ":[");
-        int k = 0;
-        for (int i = 0; i < r->n_spatial; i++)
-            if (r->sp_oa[i] == o) {
-                fprintf(out, "%s[", k++ ? "," : "");
-                json_str(out, ll->dim_name[r->sp_loop[i].dim]);
-                fprintf(out, ",%.17g]", r->sp_loop[i].size);
-            }
-        fprintf(out, "]");
-    }
+    json_spatial(out, ll, lc, r);
     fprintf(out, "},\"temporal_mapping\":{");
     for (int op = 0; op < LOMA_N_OPS; op++) {
         fprintf(out, "%s", op ? "," : "");
         json_str(out, ll->op_name[op]);
         fprintf(out, ":[");
-        for (int lv = 0; lv < r->n_levels[op]; lv++) {
-            fprintf(out, "%s{\"memory\":", lv ? "," : "");
-            json_str(out, lc->mem[r->mem_of[op][lv]].name);
-            fprintf(out, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
-            for (int d = 0; d < LOMA_N_DIRS; d++)
-                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
-                        r->energy_dir_pj[op][lv][d]);
-            fprintf(out, "},\"word_accesses\":{");
-            for (int d = 0; d < LOMA_N_DIRS; d++)
-                fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
-                        r->word_access[op][lv][d]);
-            fprintf(out, "},\"double_buffered\":%s,\"loops\":[",
-                    r->double_buffer[op][lv + 1] ? "true" : "false");
-            for (int i = 0; i < r->n_loops[op][lv]; i++) {
-                fprintf(out, "%s[", i ? "," : "");
-                json_str(out, ll->dim_name[r->loops[op][lv][i].dim]);
-                fprintf(out, ",%.17g]", r->loops[op][lv][i].size);
-            }
-            fprintf(out, "]}");
-        }
+        for (int lv = 0; lv < r->n_levels[op]; lv++)
+            json_level(out, ll, lc, r, op, lv);
         fprintf(out, "]");
     }
     fprintf(out, "},\"ordering\":[");
-    for (int i = 0; i < r->n_order; i++) {
-        fprintf(out, "%s[", i ? "," : "");
-        json_str(out, ll->dim_name[r->order[i].dim]);
-        fprintf(out, ",%.17g]", r->order[i].size);
-    }
+    json_loops(out, ll, r->order, r->n_order);
     fprintf(out, "],\"from_cache\":%s,\"wall_s\":%.9f}\n", from_cache ? "true" : "false",
             r->wall_s);
 }
 
-int cli_map_main(int argc, char **argv)
+typedef struct {
+    const char *hw, *wl, *mp, *cache_path;
+    long long layer_id;
+    bool has_layer, json;
+    loma_options opt;
+} map_cli;
+
+static int parse_layer(const char *v, void *ptr, char *msg, size_t len)
 {
-    static const struct option longopts[] = {
-        {"hw", required_argument, NULL, 'h'},        {"workload", required_argument, NULL, 'w'},
-        {"mapping", required_argument, NULL, 'm'},   {"layer", required_argument, NULL, 'l'},
-        {"criterion", required_argument, NULL, 'c'}, {"lpf-limit", required_argument, NULL, 'p'},
-        {"max-orderings", required_argument, NULL, 'x'}, {"json", no_argument, NULL, 'j'},
-        {"threads", required_argument, NULL, 't'}, {"cache", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'H'},            {NULL, 0, NULL, 0}};
-    const char *hw = NULL, *wl = NULL, *mp = NULL, *cache_path = NULL;
-    long long layer_id = -1;
-    bool has_layer = false, json = false;
-    loma_options opt = {LOMA_CRIT_LATENCY, 6, 0, 0};
-    optind = 1;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        char *end = NULL;
-        switch (ch) {
-        case 'h': hw = optarg; break;
-        case 'w': wl = optarg; break;
-        case 'm': mp = optarg; break;
-        case 'l':
-            layer_id = strtoll(optarg, &end, 10);
-            if (!*optarg || *end) {
-                fprintf(stderr, "evsim map: --layer wants an integer id, got '%s'\n", optarg);
-                return 2;
-            }
-            has_layer = true;
-            break;
-        case 'c':
-            if (loma_criterion_parse(optarg, &opt.criterion)) {
-                fprintf(stderr, "evsim map: --criterion must be latency, energy or edp, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'p':
-            opt.lpf_limit = (int)strtol(optarg, &end, 10);
-            if (!*optarg || *end || opt.lpf_limit < 1 || opt.lpf_limit > LOMA_MAX_LPF) {
-                fprintf(stderr, "evsim map: --lpf-limit wants 1..%d, got '%s'\n", LOMA_MAX_LPF,
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'x':
-            opt.max_orderings = strtoull(optarg, &end, 10);
-            if (!*optarg || *end || opt.max_orderings == 0) {
-                fprintf(stderr, "evsim map: --max-orderings wants a positive count, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 't':
-            opt.threads = (int)strtol(optarg, &end, 10);
-            if (!*optarg || *end || opt.threads < 1 || opt.threads > LOMA_MAX_THREADS) {
-                fprintf(stderr, "evsim map: --threads wants 1..%d, got '%s'\n", LOMA_MAX_THREADS,
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'C': cache_path = optarg; break;
-        case 'j': json = true; break;
-        case 'H': usage(stdout); return 0;
-        default:
-            fprintf(stderr, "evsim map: unknown or incomplete option '%s'\n", argv[optind - 1]);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "evsim map: unexpected argument '%s'\n", argv[optind]);
-        usage(stderr);
-        return 2;
-    }
-    if (!hw || !wl || !mp) {
-        fprintf(stderr, "evsim map: --hw, --workload and --mapping are required\n");
-        usage(stderr);
-        return 2;
-    }
+    map_cli *c = ptr;
+    char *end;
+    c->layer_id = strtoll(v, &end, 10);
+    c->has_layer = *v && !*end;
+    if (!c->has_layer)
+        snprintf(msg, len, "an integer layer id");
+    return c->has_layer ? 0 : -1;
+}
+
+static int parse_criterion(const char *v, void *ptr, char *msg, size_t len)
+{
+    if (loma_criterion_parse(v, ptr) == 0)
+        return 0;
+    snprintf(msg, len, "latency, energy or edp");
+    return -1;
+}
+
+static void show_criterion(const void *ptr, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", loma_criterion_name(*(const loma_criterion *)ptr));
+}
+
+/* 0 parsed, else the exit status (help 0, usage error 2) + 1. */
+static int parse(map_cli *c, int argc, char **argv)
+{
+    const cli_opt opts[] = {
+        {.name = "hw", .kind = CLI_STR, .ptr = &c->hw, .arg = "CORE.yaml",
+         .help = "the core description"},
+        {.name = "workload", .kind = CLI_STR, .ptr = &c->wl, .arg = "LAYERS.yaml",
+         .help = "the layers"},
+        {.name = "mapping", .kind = CLI_STR, .ptr = &c->mp, .arg = "MAP.yaml",
+         .help = "the mapping (spatial unrolling, links, temporal_ordering)"},
+        {.name = "layer", .kind = CLI_CUSTOM, .ptr = c, .arg = "ID", .parse = parse_layer,
+         .help = "map only the layer with this id"},
+        {.name = "criterion", .kind = CLI_CUSTOM, .ptr = &c->opt.criterion, .arg = "C",
+         .parse = parse_criterion, .show = show_criterion, .help = "latency | energy | edp"},
+        {.name = "lpf-limit", .kind = CLI_INT, .ptr = &c->opt.lpf_limit, .arg = "N", .min = 1,
+         .max = LOMA_MAX_LPF, .help = "loop prime factors per search"},
+        {.name = "max-orderings", .kind = CLI_U64, .ptr = &c->opt.max_orderings, .arg = "N",
+         .min = 1, .max = 1.8e19, .no_default = true, .help = "bound on the orderings searched"},
+        {.name = "threads", .kind = CLI_INT, .ptr = &c->opt.threads, .arg = "N", .min = 1,
+         .max = LOMA_MAX_THREADS, .no_default = true, .help = "evaluation threads"},
+        {.name = "cache", .kind = CLI_STR, .ptr = &c->cache_path, .arg = "FILE",
+         .help = "keep results in FILE across runs"},
+        {.name = "json", .kind = CLI_FLAG, .ptr = &c->json, .help = "one JSON object per layer"},
+        {.name = NULL}};
+    const cli_spec spec = {.cmd = "map", .synopsis = synopsis, .tables = {opts}};
+    int rc = cli_parse(&spec, argc, argv);
+    if (rc)
+        return rc == 1 ? 1 : 3;
+    if (!c->hw || !c->wl || !c->mp)
+        return cli_usage_error(&spec, "--hw, --workload and --mapping are required") + 1;
+    return 0;
+}
+
+typedef struct {
     base_errors e;
-    base_errors_init(&e);
-    cfg_core *core = cfg_core_load_file(hw, &e);
-    cfg_workload *w = cfg_workload_load_file(wl, &e);
-    cfg_mapping *m = cfg_mapping_load_file(mp, &e);
-    int rc = 0;
-    loma_cache *cache = NULL;
-    if (!core || !w || !m) {
-        print_errors(&e);
-        rc = 1;
-        goto out;
+    cfg_core *core;
+    cfg_workload *w;
+    cfg_mapping *m;
+    loma_cache *cache;
+} map_inputs;
+
+static int load_inputs(const map_cli *c, map_inputs *in)
+{
+    base_errors_init(&in->e);
+    in->core = cfg_core_load_file(c->hw, &in->e);
+    in->w = cfg_workload_load_file(c->wl, &in->e);
+    in->m = cfg_mapping_load_file(c->mp, &in->e);
+    if (!in->core || !in->w || !in->m) {
+        cli_print_cfg_errors(stderr, "evsim map: ", &in->e);
+        return -1;
     }
-    if (cache_path) {
-        cache = loma_cache_new();
-        base_error err;
-        if (!cache) {
-            fprintf(stderr, "evsim map: out of memory\n");
-            rc = 1;
-            goto out;
-        }
-        if (access(cache_path, F_OK) == 0 && loma_cache_load(cache, cache_path, &err)) {
-            fprintf(stderr, "evsim map: %s\n", err.msg);
-            rc = 1;
-            goto out;
-        }
+    if (!c->cache_path)
+        return 0;
+    base_error err;
+    if (!(in->cache = loma_cache_new())) {
+        fprintf(stderr, "evsim map: out of memory\n");
+        return -1;
     }
-    int done = 0;
-    for (int i = 0; i < w->n_layers; i++) {
-        const cfg_layer *l = &w->layers[i];
-        if (has_layer && l->id != layer_id)
+    if (access(c->cache_path, F_OK) == 0 && loma_cache_load(in->cache, c->cache_path, &err)) {
+        fprintf(stderr, "evsim map: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void free_inputs(map_inputs *in)
+{
+    loma_cache_free(in->cache);
+    cfg_core_free(in->core);
+    cfg_workload_free(in->w);
+    cfg_mapping_free(in->m);
+    base_errors_clear(&in->e);
+}
+
+static void print_notes(const cfg_layer *l, const adapt_loma_in *in, const loma_notes *n)
+{
+    char note[512];
+    bool warn;
+    for (int k = 0; loma_note_text(n, k, &in->whole, &in->core, note, sizeof note, &warn); k++)
+        fprintf(stderr, "evsim map: %s: layer %lld (%s): %s\n", warn ? "warning" : "note",
+                (long long)l->id, in->whole.name, note);
+}
+
+/* Maps one layer through the costing entry point and prints it; 0 or -1. */
+static int map_layer(const map_cli *c, const map_inputs *mi, const cfg_layer *l,
+                     adapt_loma_in *in, loma_result *own)
+{
+    const cfg_map_entry *me = cfg_mapping_find(mi->m, l);
+    if (!me) {
+        fprintf(stderr, "evsim map: layer %lld (%s): no mapping entry (name, operator_type or "
+                        "default) in %s\n", (long long)l->id, l->name, c->mp);
+        return -1;
+    }
+    base_error err;
+    loma_costed out;
+    int bad = adapt_loma_all(mi->core, l, me, in, &err);
+    if (!bad) {
+        loma_job job = adapt_loma_job(in, &in->whole, &c->opt);
+        bad = loma_cost(mi->cache, &job, own, &out, &err);
+    }
+    if (bad) {
+        fprintf(stderr, "evsim map: %s\n", err.msg);
+        return -1;
+    }
+    print_notes(l, in, &out.notes);
+    if (c->json)
+        print_json(stdout, &in->whole, &in->core, out.r, (long long)l->id, out.from_cache);
+    else
+        print_text(stdout, &in->whole, &in->core, out.r, (long long)l->id);
+    return 0;
+}
+
+static int map_layers(const map_cli *c, const map_inputs *mi)
+{
+    adapt_loma_in *in = base_malloc(sizeof *in);
+    loma_result *own = base_malloc(sizeof *own);
+    int rc = 0, done = 0;
+    if (!in || !own) {
+        fprintf(stderr, "evsim map: out of memory\n");
+        base_free(own);
+        base_free(in);
+        return 1;
+    }
+    for (int i = 0; i < mi->w->n_layers; i++) {
+        const cfg_layer *l = &mi->w->layers[i];
+        if (c->has_layer && l->id != c->layer_id)
             continue;
         done++;
-        const cfg_map_entry *me = cfg_mapping_find(m, l);
-        if (!me) {
-            fprintf(stderr, "evsim map: layer %lld (%s): no mapping entry (name, operator_type or "
-                            "default) in %s\n",
-                    (long long)l->id, l->name, mp);
+        if (map_layer(c, mi, l, in, own) != 0)
             rc = 1;
-            continue;
-        }
-        loma_core lc;
-        loma_layer ll;
-        loma_spatial ls;
-        loma_result *own = malloc(sizeof *own);
-        const loma_result *r = own;
-        base_error err;
-        int bad = !own || loma_from_cfg(core, l, me, &lc, &ll, &ls, &err);
-        loma_order fixed;
-        int has_fixed = bad ? 0 : loma_order_from_cfg(l, me, &fixed, &err);
-        if (has_fixed < 0)
-            bad = 1;
-        uint64_t hits = cache ? loma_cache_hits(cache) : 0;
-        if (!bad && has_fixed)
-            bad = loma_map_ordering(&ll, &lc, &ls, &fixed, own, &err);
-        else if (!bad && cache)
-            bad = loma_cache_map(cache, &ll, &lc, loma_core_id(&lc), &ls, &opt, &r, &err);
-        else if (!bad)
-            bad = loma_map(&ll, &lc, &ls, &opt, own, &err);
-        if (bad) {
-            fprintf(stderr, "evsim map: %s\n", own ? err.msg : "out of memory");
-            free(own);
-            rc = 1;
-            continue;
-        }
-        if (me->n_order > 0 && !has_fixed)
-            fprintf(stderr,
-                    "evsim map: note: layer %lld (%s): the mapping's temporal_ordering has `*` "
-                    "loops and is not applied; LOMA searches every ordering\n",
-                    (long long)l->id, ll.name);
-        /* ZigZag silently shrinks unrolls that exceed the layer dim, an
-         * innermost port's width or capacity; say so */
-        for (int o = 0; o < lc.n_oa; o++)
-            for (int u = 0; u < ls.n_unrolls[o]; u++) {
-                double used = 1;
-                for (int i = 0; i < r->n_spatial; i++)
-                    if (r->sp_oa[i] == o && r->sp_loop[i].dim == ls.dim[o][u])
-                        used = r->sp_loop[i].size;
-                if (used < (double)ls.factor[o][u])
-                    fprintf(stderr,
-                            "evsim map: note: layer %lld (%s): spatial unroll %s [%s, %llu] "
-                            "reduced to %.0f (layer size, innermost port width or capacity)\n",
-                            (long long)l->id, ll.name, lc.oa_name[o], ll.dim_name[ls.dim[o][u]],
-                            (unsigned long long)ls.factor[o][u], used);
-            }
-        if (r->orderings_skipped)
-            fprintf(stderr,
-                    "evsim map: warning: layer %lld (%s): search bounded at %llu orderings, %llu "
-                    "skipped (lower --lpf-limit or raise --max-orderings)\n",
-                    (long long)l->id, ll.name, (unsigned long long)r->orderings_evaluated,
-                    (unsigned long long)r->orderings_skipped);
-        if (json)
-            print_json(stdout, &ll, &lc, r, (long long)l->id,
-                       cache && loma_cache_hits(cache) > hits);
-        else
-            print_text(stdout, &ll, &lc, r, (long long)l->id);
-        free(own);
     }
-    if (cache && rc == 0) {
+    base_free(own);
+    base_free(in);
+    if (c->has_layer && !done) {
+        fprintf(stderr, "evsim map: no layer with id %lld in %s\n", c->layer_id, c->wl);
+        rc = 1;
+    }
+    return rc;
+}
+
+int cli_map_main(int argc, char **argv)
+{
+    map_cli c = {.opt = {LOMA_CRIT_LATENCY, 6, 0, 0}};
+    int prc = parse(&c, argc, argv);
+    if (prc)
+        return prc - 1;
+    map_inputs mi = {0};
+    int rc = load_inputs(&c, &mi) ? 1 : map_layers(&c, &mi);
+    if (mi.cache && rc == 0) {
         base_error err;
-        if (loma_cache_save(cache, cache_path, &err)) {
+        if (loma_cache_save(mi.cache, c.cache_path, &err)) {
             fprintf(stderr, "evsim map: %s\n", err.msg);
             rc = 1;
         }
     }
-    if (has_layer && !done) {
-        fprintf(stderr, "evsim map: no layer with id %lld in %s\n", layer_id, wl);
-        rc = 1;
-    }
-out:
-    loma_cache_free(cache);
-    cfg_core_free(core);
-    cfg_workload_free(w);
-    cfg_mapping_free(m);
-    base_errors_clear(&e);
+    free_inputs(&mi);
     return rc;
 }

@@ -1,148 +1,207 @@
 /* cli_noc.c -- `evsim noc`: the NoC model on synthetic traffic, alone.
  * Defaults are BookSim 2's default router on a 4x4 mesh, so a bare
  * `evsim noc` is comparable with BookSim's results. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "noc/noc_traffic.h"
-#include "noc/trc_noc.h"
+#include "run/standalone.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "usage: evsim noc [OPTIONS]\n"
-        "\n"
-        "Simulate a 2D-mesh NoC under synthetic traffic (Bernoulli injection)\n"
-        "and print packet latency, accepted throughput and stability.\n"
-        "\n"
-        "  --mesh WxH             mesh size (default 4x4; K means KxK)\n"
-        "  --traffic P            uniform|transpose|hotspot|bitcomp (uniform)\n"
-        "  --packet-flits N       flits per packet (1)\n"
-        "  --rate R               offered load, flits/terminal/cycle, (0,1] (0.1)\n"
-        "  --vcs N                virtual channels per port (16)\n"
-        "  --vc-buf N             flits per VC buffer (8)\n"
-        "  --router-stages a,b,c,d  routing, VC alloc, switch alloc, crossbar\n"
-        "                         cycles (1,1,1,1)\n"
-        "  --link-latency N       router-to-router link cycles (1)\n"
-        "  --terminals N          terminals per router (1)\n"
-        "  --flit-bits N          link width (64)\n"
-        "  --clock-ghz F          NoC clock (1)\n"
-        "  --router-pj-per-flit F energy per flit per router (1)\n"
-        "  --link-pj-per-bit F    energy per bit per link hop (0.1)\n"
-        "  --routing R            xy|yx|xyyx (xy; xyyx can deadlock)\n"
-        "  --hotspot T            hotspot terminal (0), with --hotspot-frac F (0.2)\n"
-        "  --multicast F:N        share F of packets multicast to N random terminals\n"
-        "                         (packets no longer than a VC buffer)\n"
-        "  --warmup-cycles N      (3000)\n"
-        "  --measure-cycles N     (10000)\n"
-        "  --latency-limit N      mean latency (cycles) that means unstable (500)\n"
-        "  --deadlock-cycles N    no flit moving this long = deadlock (10000)\n"
-        "  --seed S               (1); same seed, same output\n"
-        "  --json                 print one JSON object\n"
-        "  --sweep                CSV curve up to saturation, saturation by\n"
-        "                         bisection (--sweep-step 0.05, --sweep-tol 0.005)\n"
-        "  --help\n");
-    fputs(trc_cli_help(), out);
-}
+static const char synopsis[] =
+    "usage: evsim noc [OPTIONS]\n"
+    "\n"
+    "Simulate a 2D-mesh NoC under synthetic traffic (Bernoulli injection)\n"
+    "and print packet latency, accepted throughput and stability.\n";
 
-static int bad(const char *fmt, const char *a, const char *b)
-{
-    fprintf(stderr, "evsim noc: ");
-    fprintf(stderr, fmt, a, b);
-    fputc('\n', stderr);
-    return 2;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s || *s == '-')
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_u32(const char *s, uint32_t *out)
-{
-    uint64_t v;
-    if (parse_u64(s, &v) || v > UINT32_MAX)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
-static int parse_double(const char *s, double *out)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || *end || v != v)
-        return -1;
-    *out = v;
-    return 0;
-}
+typedef struct {
+    noc_traffic_config c;
+    bool json, sweep;
+    double step, tol;
+    trc_noc_hook th;
+} noc_cli;
 
 /* "F:N": share and destination count; their ranges are checked with the
  * rest of the traffic configuration. */
-static int parse_multicast(const char *s, double *frac, uint32_t *n)
+static int parse_multicast(const char *s, void *ptr, char *msg, size_t len)
 {
+    noc_traffic_config *c = ptr;
     const char *colon = strchr(s, ':');
-    if (!colon || colon == s)
-        return -1;
     char share[64];
-    size_t len = (size_t)(colon - s);
-    if (len >= sizeof share)
+    size_t n = colon ? (size_t)(colon - s) : 0;
+    snprintf(msg, len, "F:N (a share and a destination count)");
+    if (!colon || n == 0 || n >= sizeof share)
         return -1;
-    memcpy(share, s, len);
-    share[len] = 0;
-    return parse_double(share, frac) || parse_u32(colon + 1, n) ? -1 : 0;
+    memcpy(share, s, n);
+    share[n] = 0;
+    return cli_parse_double(share, &c->mcast_frac) || cli_parse_u32(colon + 1, &c->mcast_dsts)
+               ? -1 : 0;
 }
 
-static int parse_mesh(const char *s, uint32_t *w, uint32_t *h)
+static int parse_mesh(const char *s, void *ptr, char *msg, size_t len)
 {
+    noc_config *n = ptr;
     const char *x = strchr(s, 'x');
-    if (!x)
-        return parse_u32(s, w) ? -1 : (*h = *w, 0);
     char buf[32];
-    size_t len = (size_t)(x - s);
-    if (len == 0 || len >= sizeof buf)
+    size_t k = x ? (size_t)(x - s) : 0;
+    snprintf(msg, len, "WxH or K");
+    if (!x)
+        return cli_parse_u32(s, &n->width) ? -1 : (n->height = n->width, 0);
+    if (k == 0 || k >= sizeof buf)
         return -1;
-    memcpy(buf, s, len);
-    buf[len] = 0;
-    return parse_u32(buf, w) || parse_u32(x + 1, h) ? -1 : 0;
+    memcpy(buf, s, k);
+    buf[k] = 0;
+    return cli_parse_u32(buf, &n->width) || cli_parse_u32(x + 1, &n->height) ? -1 : 0;
 }
 
-static int parse_stages(const char *s, noc_config *c)
+static void show_mesh(const void *ptr, char *buf, size_t len)
 {
+    const noc_config *n = ptr;
+    snprintf(buf, len, "%ux%u", n->width, n->height);
+}
+
+static int parse_stages(const char *s, void *ptr, char *msg, size_t len)
+{
+    noc_config *c = ptr;
     uint32_t v[4];
     const char *p = s;
+    snprintf(msg, len, "four cycle counts a,b,c,d");
     for (int i = 0; i < 4; i++) {
         char buf[16];
         const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == 0 || len >= sizeof buf || (i < 3 && !comma) ||
-            (i == 3 && comma))
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == 0 || n >= sizeof buf || (i < 3 && !comma) || (i == 3 && comma))
             return -1;
-        memcpy(buf, p, len);
-        buf[len] = 0;
-        if (parse_u32(buf, &v[i]))
+        memcpy(buf, p, n);
+        buf[n] = 0;
+        if (cli_parse_u32(buf, &v[i]))
             return -1;
-        p = comma ? comma + 1 : p + len;
+        p = comma ? comma + 1 : p + n;
     }
     c->route_cycles = v[0];
     c->vc_alloc_cycles = v[1];
     c->sw_alloc_cycles = v[2];
     c->xbar_cycles = v[3];
     return 0;
+}
+
+static void show_stages(const void *ptr, char *buf, size_t len)
+{
+    const noc_config *c = ptr;
+    snprintf(buf, len, "%u,%u,%u,%u", c->route_cycles, c->vc_alloc_cycles, c->sw_alloc_cycles,
+             c->xbar_cycles);
+}
+
+static const char *const routing_names[] = {"xy", "yx", "xyyx"};
+
+static int parse_routing(const char *s, void *ptr, char *msg, size_t len)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(s, routing_names[i])) {
+            *(noc_routing *)ptr = (noc_routing)i;
+            return 0;
+        }
+    snprintf(msg, len, "xy, yx or xyyx");
+    return -1;
+}
+
+static void show_routing(const void *ptr, char *buf, size_t len)
+{
+    int r = (int)*(const noc_routing *)ptr;
+    snprintf(buf, len, "%s", r >= 0 && r < 3 ? routing_names[r] : "?");
+}
+
+static int parse_pattern(const char *s, void *ptr, char *msg, size_t len)
+{
+    if (noc_traffic_parse_pattern(s, ptr) == 0)
+        return 0;
+    snprintf(msg, len, "uniform, transpose, hotspot or bitcomp");
+    return -1;
+}
+
+static void show_pattern(const void *ptr, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", noc_traffic_pattern_name(*(const noc_traffic_pattern *)ptr));
+}
+
+#define NET_OPTS 14
+/* The network's options, straight into its noc_config. */
+static void net_opts(noc_config *n, cli_opt out[NET_OPTS])
+{
+    const cli_opt t[NET_OPTS] = {
+        {.name = "mesh", .kind = CLI_CUSTOM, .ptr = n, .arg = "WxH", .parse = parse_mesh,
+         .show = show_mesh, .help = "mesh size (K means KxK)"},
+        {.name = "vcs", .kind = CLI_U32, .ptr = &n->vcs, .arg = "N",
+         .help = "virtual channels per port"},
+        {.name = "vc-buf", .kind = CLI_U32, .ptr = &n->vc_buf_flits, .arg = "N",
+         .help = "flits per VC buffer"},
+        {.name = "router-stages", .kind = CLI_CUSTOM, .ptr = n, .arg = "a,b,c,d",
+         .parse = parse_stages, .show = show_stages,
+         .help = "routing, VC alloc, switch alloc, crossbar cycles"},
+        {.name = "link-latency", .kind = CLI_U32, .ptr = &n->link_cycles, .arg = "N",
+         .help = "router-to-router link cycles"},
+        {.name = "terminals", .kind = CLI_U32, .ptr = &n->terminals_per_router, .arg = "N",
+         .help = "terminals per router"},
+        {.name = "flit-bits", .kind = CLI_U32, .ptr = &n->flit_bits, .arg = "N",
+         .help = "link width"},
+        {.name = "clock-ghz", .kind = CLI_DOUBLE, .ptr = &n->clock_ghz, .arg = "F",
+         .help = "NoC clock"},
+        {.name = "router-pj-per-flit", .kind = CLI_DOUBLE, .ptr = &n->router_pj_per_flit,
+         .arg = "F", .help = "energy per flit per router"},
+        {.name = "link-pj-per-bit", .kind = CLI_DOUBLE, .ptr = &n->link_pj_per_bit, .arg = "F",
+         .help = "energy per bit per link hop"},
+        {.name = "routing", .kind = CLI_CUSTOM, .ptr = &n->routing, .arg = "R",
+         .parse = parse_routing, .show = show_routing, .help = "xy|yx|xyyx (xyyx can deadlock)"},
+        {.name = "deadlock-cycles", .kind = CLI_U64, .ptr = &n->deadlock_cycles, .arg = "N",
+         .help = "no flit moving this long = deadlock"},
+        {.name = NULL}};
+    memcpy(out, t, sizeof t);
+}
+
+#define RUN_OPTS 16
+/* The traffic's and the run's options. */
+static void run_opts(noc_cli *n, cli_opt out[RUN_OPTS])
+{
+    noc_traffic_config *c = &n->c;
+    const cli_opt t[RUN_OPTS] = {
+        {.name = "traffic", .kind = CLI_CUSTOM, .ptr = &c->pattern, .arg = "P",
+         .parse = parse_pattern, .show = show_pattern,
+         .help = "uniform|transpose|hotspot|bitcomp"},
+        {.name = "packet-flits", .kind = CLI_U32, .ptr = &c->packet_flits, .arg = "N",
+         .help = "flits per packet"},
+        {.name = "rate", .kind = CLI_DOUBLE, .ptr = &c->rate, .arg = "R",
+         .help = "offered load, flits/terminal/cycle, (0,1]"},
+        {.name = "hotspot", .kind = CLI_U32, .ptr = &c->hotspot, .arg = "T",
+         .help = "hotspot terminal"},
+        {.name = "hotspot-frac", .kind = CLI_DOUBLE, .ptr = &c->hotspot_frac, .arg = "F",
+         .help = "share of packets to the hotspot"},
+        {.name = "multicast", .kind = CLI_CUSTOM, .ptr = c, .arg = "F:N",
+         .parse = parse_multicast, .help = "share F of packets multicast to N random terminals\n"
+                                          "(packets no longer than a VC buffer)"},
+        {.name = "warmup-cycles", .kind = CLI_U64, .ptr = &c->warmup_cycles, .arg = "N",
+         .help = "cycles before measuring"},
+        {.name = "measure-cycles", .kind = CLI_U64, .ptr = &c->measure_cycles, .arg = "N",
+         .help = "cycles measured"},
+        {.name = "latency-limit", .kind = CLI_DOUBLE, .ptr = &c->latency_limit_cycles,
+         .arg = "N", .help = "mean latency (cycles) that means unstable"},
+        {.name = "seed", .kind = CLI_U64, .ptr = &c->seed, .arg = "S",
+         .help = "same seed, same output"},
+        {.name = "json", .kind = CLI_FLAG, .ptr = &n->json, .help = "print one JSON object"},
+        {.name = "sweep", .kind = CLI_FLAG, .ptr = &n->sweep,
+         .help = "CSV curve up to saturation, saturation by bisection"},
+        {.name = "sweep-step", .kind = CLI_DOUBLE, .ptr = &n->step, .arg = "F",
+         .help = "offered-load step of the sweep"},
+        {.name = "sweep-tol", .kind = CLI_DOUBLE, .ptr = &n->tol, .arg = "F",
+         .help = "bisection tolerance of the saturation point"},
+        {.name = NULL}};
+    memcpy(out, t, sizeof t);
+}
+
+/* A configuration the NoC refuses: a usage error, one line. */
+static int bad(const char *msg)
+{
+    fprintf(stderr, "evsim noc: %s\n", msg);
+    return 2;
 }
 
 static void print_text(const noc_traffic_config *c, const noc_traffic_result *r)
@@ -198,205 +257,128 @@ static int report_deadlock(const noc_traffic_result *r)
     return 1;
 }
 
-int cli_noc_main(int argc, char **argv)
+/* 0 parsed and checked, else the exit status + 1. */
+static int parse(noc_cli *n, int argc, char **argv)
 {
-    noc_traffic_config c;
-    noc_traffic_default(&c);
-    int json = 0, sweep = 0;
-    double step = 0.05, tol = 0.005;
-    trc_noc_hook th;
-    trc_noc_hook_init(&th);
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--json")) {
-            json = 1;
-            continue;
-        }
-        if (!strcmp(a, "--sweep")) {
-            sweep = 1;
-            continue;
-        }
-        int tr = trc_cli_parse(&th.cli, argc, argv, &i, &th.err);
-        if (tr < 0)
-            return bad("%s%s", th.err.msg, "");
-        if (tr > 0)
-            continue;
-        if (strncmp(a, "--", 2)) {
-            bad("unexpected argument '%s'%s", a, "");
-            usage(stderr);
-            return 2;
-        }
-        static const char *const with_value[] = {
-            "--mesh", "--traffic", "--packet-flits", "--rate", "--vcs",
-            "--vc-buf", "--router-stages", "--link-latency", "--terminals",
-            "--routing", "--hotspot", "--hotspot-frac", "--warmup-cycles",
-            "--measure-cycles", "--latency-limit", "--deadlock-cycles",
-            "--seed", "--sweep-step", "--sweep-tol", "--flit-bits",
-            "--clock-ghz", "--router-pj-per-flit", "--link-pj-per-bit",
-            "--multicast", NULL};
-        int known = 0;
-        for (int k = 0; with_value[k]; k++)
-            known |= !strcmp(a, with_value[k]);
-        if (!known) {
-            bad("unknown option '%s'%s", a, "");
-            usage(stderr);
-            return 2;
-        }
-        if (i + 1 >= argc)
-            return bad("option '%s' needs a value%s", a, "");
-        const char *v = argv[++i];
-        int err = 0;
-        if (!strcmp(a, "--mesh"))
-            err = parse_mesh(v, &c.net.width, &c.net.height);
-        else if (!strcmp(a, "--traffic"))
-            err = noc_traffic_parse_pattern(v, &c.pattern);
-        else if (!strcmp(a, "--packet-flits"))
-            err = parse_u32(v, &c.packet_flits);
-        else if (!strcmp(a, "--rate"))
-            err = parse_double(v, &c.rate);
-        else if (!strcmp(a, "--vcs"))
-            err = parse_u32(v, &c.net.vcs);
-        else if (!strcmp(a, "--vc-buf"))
-            err = parse_u32(v, &c.net.vc_buf_flits);
-        else if (!strcmp(a, "--router-stages"))
-            err = parse_stages(v, &c.net);
-        else if (!strcmp(a, "--link-latency"))
-            err = parse_u32(v, &c.net.link_cycles);
-        else if (!strcmp(a, "--terminals"))
-            err = parse_u32(v, &c.net.terminals_per_router);
-        else if (!strcmp(a, "--routing")) {
-            if (!strcmp(v, "xy"))
-                c.net.routing = NOC_ROUTE_XY;
-            else if (!strcmp(v, "yx"))
-                c.net.routing = NOC_ROUTE_YX;
-            else if (!strcmp(v, "xyyx"))
-                c.net.routing = NOC_ROUTE_XYYX;
-            else
-                err = -1;
-        } else if (!strcmp(a, "--hotspot"))
-            err = parse_u32(v, &c.hotspot);
-        else if (!strcmp(a, "--hotspot-frac"))
-            err = parse_double(v, &c.hotspot_frac);
-        else if (!strcmp(a, "--warmup-cycles"))
-            err = parse_u64(v, &c.warmup_cycles);
-        else if (!strcmp(a, "--measure-cycles"))
-            err = parse_u64(v, &c.measure_cycles);
-        else if (!strcmp(a, "--latency-limit"))
-            err = parse_double(v, &c.latency_limit_cycles);
-        else if (!strcmp(a, "--deadlock-cycles"))
-            err = parse_u64(v, &c.net.deadlock_cycles);
-        else if (!strcmp(a, "--seed"))
-            err = parse_u64(v, &c.seed);
-        else if (!strcmp(a, "--flit-bits"))
-            err = parse_u32(v, &c.net.flit_bits);
-        else if (!strcmp(a, "--clock-ghz"))
-            err = parse_double(v, &c.net.clock_ghz);
-        else if (!strcmp(a, "--router-pj-per-flit"))
-            err = parse_double(v, &c.net.router_pj_per_flit);
-        else if (!strcmp(a, "--link-pj-per-bit"))
-            err = parse_double(v, &c.net.link_pj_per_bit);
-        else if (!strcmp(a, "--multicast"))
-            err = parse_multicast(v, &c.mcast_frac, &c.mcast_dsts);
-        else if (!strcmp(a, "--sweep-step"))
-            err = parse_double(v, &step);
-        else if (!strcmp(a, "--sweep-tol"))
-            err = parse_double(v, &tol);
-        if (err)
-            return bad("bad value '%s' for %s", v, a);
-    }
-
+    cli_opt net[NET_OPTS], run[RUN_OPTS], trace[CLI_TRACE_OPTS];
+    net_opts(&n->c.net, net);
+    run_opts(n, run);
+    cli_trace_opts(&n->th.req, trace);
+    const cli_spec spec = {.cmd = "noc", .synopsis = synopsis, .tables = {net, run, trace}};
+    int rc = cli_parse(&spec, argc, argv);
+    if (rc)
+        return rc == 1 ? 1 : 3;
     base_error e;
-    if (noc_traffic_check(&c, &e))
-        return bad("%s%s", e.msg, "");
+    if (noc_traffic_check(&n->c, &e))
+        return bad(e.msg) + 1;
+    if (n->th.req.path && n->sweep)
+        return bad("--trace records one run, not a --sweep") + 1;
+    return 0;
+}
 
-    if (th.cli.path && sweep)
-        return bad("--trace records one run, not a --sweep%s%s", "", "");
-    if (th.cli.path && !(c.observer = trc_noc_hook_observer(&th))) {
-        fprintf(stderr, "evsim noc: %s\n", th.err.msg);
-        return 1;
-    }
-    if (!sweep) {
-        noc_traffic_result r;
-        if (noc_traffic_run(&c, &r, &e)) {
-            trc_noc_hook_cancel(&th);
-            fprintf(stderr, "evsim noc: %s\n", e.msg);
-            return 1;
-        }
-        if (trc_noc_hook_end(&th, r.cycles)) {
-            fprintf(stderr, "evsim noc: %s\n", th.err.msg);
-            return 1;
-        }
-        if (th.done)
-            fprintf(stderr, "evsim noc: trace %s: %llu slices, %llu bytes\n",
-                    th.cli.path, (unsigned long long)th.st.slices,
-                    (unsigned long long)th.st.bytes);
-        if (r.deadlock)
-            return report_deadlock(&r);
-        if (json) {
-            printf("{");
-            print_json_fields(&c, &r);
-            printf("}\n");
-        } else {
-            print_text(&c, &r);
-        }
-        return 0;
-    }
-
-    if (!(step > 0.0 && step <= 1.0) || !(tol > 0.0 && tol < 1.0))
-        return bad("sweep step must be in (0, 1] and tolerance in (0, 1)%s%s",
-                   "", "");
-    noc_traffic_result *pts, sat;
-    size_t n;
-    if (noc_traffic_sweep(&c, step, tol, &pts, &n, &sat, &e)) {
+static int run_one(noc_cli *n)
+{
+    noc_traffic_result r;
+    base_error e;
+    if (noc_traffic_run(&n->c, &r, &e)) {
+        trc_noc_hook_cancel(&n->th);
         fprintf(stderr, "evsim noc: %s\n", e.msg);
         return 1;
     }
-    for (size_t i = 0; i < n; i++)
+    if (trc_noc_hook_end(&n->th, r.cycles)) {
+        fprintf(stderr, "evsim noc: %s\n", n->th.err.msg);
+        return 1;
+    }
+    if (n->th.done)
+        fprintf(stderr, "evsim noc: trace %s: %llu slices, %llu bytes\n", n->th.req.path,
+                (unsigned long long)n->th.st.slices, (unsigned long long)n->th.st.bytes);
+    if (r.deadlock)
+        return report_deadlock(&r);
+    if (n->json) {
+        printf("{");
+        print_json_fields(&n->c, &r);
+        printf("}\n");
+    } else {
+        print_text(&n->c, &r);
+    }
+    return 0;
+}
+
+static void print_sweep_json(const noc_traffic_config *c, const noc_traffic_result *pts,
+                             size_t n, const noc_traffic_result *sat)
+{
+    printf("{\"points\": [");
+    for (size_t i = 0; i < n; i++) {
+        printf("%s{", i ? ", " : "");
+        print_json_fields(c, &pts[i]);
+        printf("}");
+    }
+    printf("], \"saturation\": ");
+    if (sat->stable) {
+        printf("{");
+        print_json_fields(c, sat);
+        printf("}");
+    } else {
+        printf("null");
+    }
+    printf("}\n");
+}
+
+static void print_sweep_csv(const noc_traffic_result *pts, size_t n,
+                            const noc_traffic_result *sat)
+{
+    printf("offered_rate,stable,mean_packet_latency_cycles,accepted_flit_rate\n");
+    for (size_t i = 0; i < n; i++) {
+        if (pts[i].stable)
+            printf("%.6g,1,%.6g,%.6g\n", pts[i].offered_rate, pts[i].mean_latency_cycles,
+                   pts[i].accepted_flit_rate);
+        else
+            printf("%.6g,0,,%.6g\n", pts[i].offered_rate, pts[i].accepted_flit_rate);
+    }
+    if (sat->stable)
+        printf("# saturation: offered_rate=%.6g accepted_flit_rate=%.6g "
+               "mean_packet_latency_cycles=%.6g\n",
+               sat->offered_rate, sat->accepted_flit_rate, sat->mean_latency_cycles);
+    else
+        printf("# saturation: none (unstable at the lowest rate)\n");
+}
+
+static int run_sweep(noc_cli *n)
+{
+    if (!(n->step > 0.0 && n->step <= 1.0) || !(n->tol > 0.0 && n->tol < 1.0))
+        return bad("sweep step must be in (0, 1] and tolerance in (0, 1)");
+    noc_traffic_result *pts, sat;
+    size_t np;
+    base_error e;
+    if (noc_traffic_sweep(&n->c, n->step, n->tol, &pts, &np, &sat, &e)) {
+        fprintf(stderr, "evsim noc: %s\n", e.msg);
+        return 1;
+    }
+    for (size_t i = 0; i < np; i++)
         if (pts[i].deadlock) {
             int rc = report_deadlock(&pts[i]);
             free(pts);
             return rc;
         }
-    if (json) {
-        printf("{\"points\": [");
-        for (size_t i = 0; i < n; i++) {
-            printf("%s{", i ? ", " : "");
-            print_json_fields(&c, &pts[i]);
-            printf("}");
-        }
-        printf("], \"saturation\": ");
-        if (sat.stable) {
-            printf("{");
-            print_json_fields(&c, &sat);
-            printf("}");
-        } else {
-            printf("null");
-        }
-        printf("}\n");
-    } else {
-        printf("offered_rate,stable,mean_packet_latency_cycles,"
-               "accepted_flit_rate\n");
-        for (size_t i = 0; i < n; i++) {
-            if (pts[i].stable)
-                printf("%.6g,1,%.6g,%.6g\n", pts[i].offered_rate,
-                       pts[i].mean_latency_cycles, pts[i].accepted_flit_rate);
-            else
-                printf("%.6g,0,,%.6g\n", pts[i].offered_rate,
-                       pts[i].accepted_flit_rate);
-        }
-        if (sat.stable)
-            printf("# saturation: offered_rate=%.6g accepted_flit_rate=%.6g "
-                   "mean_packet_latency_cycles=%.6g\n",
-                   sat.offered_rate, sat.accepted_flit_rate,
-                   sat.mean_latency_cycles);
-        else
-            printf("# saturation: none (unstable at the lowest rate)\n");
-    }
+    if (n->json)
+        print_sweep_json(&n->c, pts, np, &sat);
+    else
+        print_sweep_csv(pts, np, &sat);
     free(pts);
     return 0;
+}
+
+int cli_noc_main(int argc, char **argv)
+{
+    noc_cli n = {.step = 0.05, .tol = 0.005};
+    noc_traffic_default(&n.c);
+    trc_noc_hook_init(&n.th);
+    int prc = parse(&n, argc, argv);
+    if (prc)
+        return prc - 1;
+    if (n.th.req.path && !(n.c.observer = trc_noc_hook_observer(&n.th))) {
+        fprintf(stderr, "evsim noc: %s\n", n.th.err.msg);
+        return 1;
+    }
+    return n.sweep ? run_sweep(&n) : run_one(&n);
 }

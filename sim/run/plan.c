@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "loma/loma_cfg.h"
+#include "base/base.h"
+#include "run/adapt_loma.h"
 
 static int fail(plan_error *err, const char *fmt, ...)
 {
@@ -152,85 +153,118 @@ static int plan_grow(plan *p)
     return 0;
 }
 
-static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
-                       const loma_options *opt, double *load_ps,
-                       plan_error *err)
+/* What building one layer works from and on. */
+typedef struct {
+    plan *p;
+    const cfg_scenario *s;
+    uint32_t li;
+    const cfg_layer *l;
+    plan_layer *pl;
+    const cfg_map_entry *me;
+    uint32_t cand[CFG_MAX_CORE_ALLOC]; /* cores the layer may use */
+    uint32_t n_cand;
+    const cfg_core *core;              /* their one type */
+    adapt_loma_in in;                  /* the mapper's view */
+    cut split, tiles;                  /* inter-core parts, intra-core tiles */
+    const loma_options *opt;
+    double *load_ps;                   /* work planned per core so far */
+} layer_build;
+
+/* A layer evsim run can simulate, and its mapping entry. */
+static int check_layer(layer_build *b, plan_error *err)
 {
-    const cfg_chip *chip = s->chip;
-    const cfg_layer *l = &s->workload->layers[li];
-    plan_layer *pl = &p->layers[li];
-    pl->cfg = l;
+    const cfg_layer *l = b->l;
     if (l->neuron.model != CFG_NEURON_NONE)
         return fail(err, "layer %s is a spiking layer: `evsim run` simulates "
                     "conventional layers only so far (spiking layers load in "
                     "`evsim check` and map in `evsim map`)", lname(l));
-    const cfg_map_entry *me = cfg_mapping_find(s->mapping, l);
-    if (!me)
+    b->me = cfg_mapping_find(b->s->mapping, l);
+    if (!b->me)
         return fail(err, "layer %s: no mapping entry (by name, operator_type "
                     "or `default`)", lname(l));
+    return 0;
+}
 
-    /* Cores the layer may use, as chip core indices. */
-    uint32_t cand[CFG_MAX_CORE_ALLOC];
-    uint32_t n_cand = 0;
+/* The cores the layer may use, as chip core indices, all of one type:
+ * parts on cores of other types would need their own mapping. */
+static int layer_cores(layer_build *b, plan_error *err)
+{
+    const cfg_chip *chip = b->s->chip;
+    const cfg_map_entry *me = b->me;
+    const cfg_layer *l = b->l;
+    b->n_cand = 0;
     if (me->n_core_alloc == 0) {
-        for (int c = 0; c < chip->n_cores && n_cand < CFG_MAX_CORE_ALLOC; c++)
-            cand[n_cand++] = (uint32_t)c;
-    } else {
-        for (int i = 0; i < me->n_core_alloc; i++) {
-            int c = cfg_chip_find_core(chip, me->core_alloc[i]);
-            if (c < 0)
-                return fail(err, "layer %s: core_allocation names core %lld, "
-                            "which the chip does not have", lname(l),
-                            (long long)me->core_alloc[i]);
-            cand[n_cand++] = (uint32_t)c;
-        }
+        for (int c = 0; c < chip->n_cores && b->n_cand < CFG_MAX_CORE_ALLOC; c++)
+            b->cand[b->n_cand++] = (uint32_t)c;
     }
-    if (n_cand == 0)
+    for (int i = 0; i < me->n_core_alloc; i++) {
+        int c = cfg_chip_find_core(chip, me->core_alloc[i]);
+        if (c < 0)
+            return fail(err, "layer %s: core_allocation names core %lld, "
+                        "which the chip does not have", lname(l),
+                        (long long)me->core_alloc[i]);
+        b->cand[b->n_cand++] = (uint32_t)c;
+    }
+    if (b->n_cand == 0)
         return fail(err, "layer %s: the chip has no cores", lname(l));
-    /* One core type for the whole layer: parts on cores of other types
-     * would need their own mapping. */
-    int type = chip->cores[cand[0]].type;
-    for (uint32_t i = 1; i < n_cand; i++)
-        if (chip->cores[cand[i]].type != type)
+    int type = chip->cores[b->cand[0]].type;
+    for (uint32_t i = 1; i < b->n_cand; i++)
+        if (chip->cores[b->cand[i]].type != type)
             return fail(err, "layer %s: core_allocation mixes core types "
                         "(%s and %s); give the layer cores of one type",
                         lname(l), chip->types[type].name,
-                        chip->types[chip->cores[cand[i]].type].name);
-    const cfg_core *core = &chip->types[type].core;
+                        chip->types[chip->cores[b->cand[i]].type].name);
+    b->core = &chip->types[type].core;
+    return 0;
+}
 
-    loma_spatial sp;
+/* The mapper's view of the layer and its core type. The cache keys on
+ * the core as the mapper sees it (memory operand links included), so a
+ * persisted cache is safe across chips. */
+static int adapt_layer(layer_build *b, plan_error *err)
+{
     base_error le;
-    if (loma_from_cfg(core, l, me, &pl->core, &pl->whole, &sp, &le) != 0)
+    if (adapt_loma_all(b->core, b->l, b->me, &b->in, &le) != 0)
         return fail(err, "%s", le.msg);
-
-    /* The cache keys on the core as the mapper sees it (memory operand
-     * links included), so a persisted cache is safe across chips. */
-    int key = loma_core_id(&pl->core);
-
-    if (chip->n_memories > 0 && core->n_mems > 0) {
+    b->pl->core = b->in.core;
+    b->pl->whole = b->in.whole;
+    const cfg_core *core = b->core;
+    if (b->s->chip->n_memories > 0 && core->n_mems > 0) {
         const cfg_memory *top = &core->mems[core->n_mems - 1];
-        pl->top_is_offchip = top->holds[CFG_MOP_I1] && top->holds[CFG_MOP_I2] &&
-                             top->holds[CFG_MOP_O];
+        b->pl->top_is_offchip = top->holds[CFG_MOP_I1] && top->holds[CFG_MOP_I2] &&
+                                top->holds[CFG_MOP_O];
     }
+    return 0;
+}
 
-    cut split, tiles;
-    if (tiling(l, me->inter_tiling, me->n_inter, n_cand, "inter-core", &split, err) ||
-        tiling(l, me->intra_tiling, me->n_intra, n_cand, "intra-core", &tiles, err))
+/* The inter-core cut into parts and the intra-core cut into tiles. */
+static int layer_cuts(layer_build *b, plan_error *err)
+{
+    const cfg_layer *l = b->l;
+    const cfg_map_entry *me = b->me;
+    if (tiling(l, me->inter_tiling, me->n_inter, b->n_cand, "inter-core", &b->split, err) ||
+        tiling(l, me->intra_tiling, me->n_intra, b->n_cand, "intra-core", &b->tiles, err))
         return -1;
-    /* A part is one piece of the inter-core cut; it goes to one core. */
-    for (int i = 0; i < split.n; i++)
-        for (int j = 0; j < tiles.n; j++)
-            if (split.d[i] == tiles.d[j])
+    for (int i = 0; i < b->split.n; i++)
+        for (int j = 0; j < b->tiles.n; j++)
+            if (b->split.d[i] == b->tiles.d[j])
                 return fail(err, "layer %s: inter- and intra-core tiling both cut "
-                            "%s; cut different dims", lname(l), l->dims[split.d[i]]);
-    uint64_t n_parts = cut_count(&split), n_tiles = cut_count(&tiles);
-    if (n_parts * n_tiles > PLAN_MAX_CNS_PER_LAYER)
+                            "%s; cut different dims", lname(l), l->dims[b->split.d[i]]);
+    uint64_t n = cut_count(&b->split) * cut_count(&b->tiles);
+    if (n > PLAN_MAX_CNS_PER_LAYER)
         return fail(err, "layer %s: the tiling makes %llu CNs (at most %d per layer)",
-                    lname(l), (unsigned long long)(n_parts * n_tiles),
-                    PLAN_MAX_CNS_PER_LAYER);
-    cut_names(l, &split, pl->split_dim, sizeof pl->split_dim);
-    cut_names(l, &tiles, pl->tile_dim, sizeof pl->tile_dim);
+                    lname(l), (unsigned long long)n, PLAN_MAX_CNS_PER_LAYER);
+    cut_names(l, &b->split, b->pl->split_dim, sizeof b->pl->split_dim);
+    cut_names(l, &b->tiles, b->pl->tile_dim, sizeof b->pl->tile_dim);
+    return 0;
+}
 
+/* MACs, output size, and where the inputs come from: earlier layers
+ * (producers) or off-chip (the network input; weights are preloaded). */
+static int layer_data(layer_build *b, plan_error *err)
+{
+    const cfg_layer *l = b->l;
+    plan_layer *pl = b->pl;
     pl->macs = cfg_layer_macs(l);
     pl->out_bits = operand_bits(l, 0, l->operands[0].final_precision_bits > 0
                                           ? l->operands[0].final_precision_bits
@@ -238,89 +272,131 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     for (int op = 1; op < l->n_operands; op++) {
         const cfg_operand *o = &l->operands[op];
         bool constant = !o->has_source || o->source_layer_id == l->id;
-        if (!constant) {
-            int src = cfg_workload_find_id(s->workload, o->source_layer_id);
-            if (src < 0 || (uint32_t)src >= li)
-                return fail(err, "layer %s: operand %s comes from layer %lld, "
-                            "which is not an earlier layer", lname(l), o->name,
-                            (long long)o->source_layer_id);
-            if (pl->n_producers == PLAN_MAX_PRODUCERS)
-                return fail(err, "layer %s: more than %d producer layers",
-                            lname(l), PLAN_MAX_PRODUCERS);
-            pl->producers[pl->n_producers++] = (uint32_t)src;
-            p->layers[src].n_consumers++;
-        } else if (strcmp(o->name, "W") != 0) {
-            /* A constant operand that is not the weights: the network
-             * input, read from off-chip. Weights are preloaded. */
-            pl->offchip_in_bits += operand_bits(l, op, o->precision_bits);
+        if (constant) {
+            if (strcmp(o->name, "W") != 0)
+                pl->offchip_in_bits += operand_bits(l, op, o->precision_bits);
+            continue;
         }
-    }
-
-    pl->n_parts = (uint32_t)n_parts;
-    pl->parts = calloc(n_parts, sizeof *pl->parts);
-    if (!pl->parts)
-        return fail(err, "out of memory");
-    for (uint64_t part = 0; part < n_parts; part++) {
-        plan_part *pp = &pl->parts[part];
-        loma_layer base = pl->whole;
-        cut_apply(&split, part, l, &base);
-        /* Parts go to the candidate core with the least work planned so
-         * far: deterministic, and it spreads layers without inter-core
-         * tiling over the allocation. */
-        uint32_t best = cand[part % n_cand];
-        if (n_parts == 1)
-            for (uint32_t i = 0; i < n_cand; i++)
-                if (load_ps[cand[i]] < load_ps[best])
-                    best = cand[i];
-        pp->core = best;
-        /* The part's share of the output: its fraction of every cut dim the
-         * output has; a cut of a reduction dim (C) leaves each part a
-         * partial sum of the whole output, sent in full. */
-        double share = 1.0;
-        for (int i = 0; i < split.n; i++)
-            if (pl->whole.relevant[LOMA_OP_O][split.d[i]])
-                share *= (double)base.dim_size[split.d[i]] / (double)l->sizes[split.d[i]];
-        pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
-        pp->first_cn = p->n_cns;
-        for (uint64_t t = 0; t < n_tiles; t++) {
-            loma_layer shape = base;
-            cut_apply(&tiles, t, l, &shape);
-            shrink_windows(&shape);
-            if (plan_grow(p) != 0)
-                return fail(err, "out of memory");
-            const loma_result *r;
-            size_t before = loma_cache_count(p->cache);
-            if (loma_cache_map(p->cache, &shape, &pl->core, key, &sp, opt, &r,
-                               &le) != 0)
-                return fail(err, "%s", le.msg);
-            if (loma_cache_count(p->cache) != before) {
-                p->unique_cns++;
-                p->mapper_wall_s += r->wall_s;
-            }
-            plan_cn *cn = &p->cns[p->n_cns++];
-            cn->layer = li;
-            cn->part = (uint32_t)part;
-            cn->tile = (uint32_t)t;
-            cn->macs = 1;
-            for (int d = 0; d < shape.n_dims; d++)
-                cn->macs *= shape.dim_size[d];
-            cn->cycles = r->latency_cycles;
-            cn->dur_ps = (uint64_t)(r->latency_cycles * 1000.0 / chip->clock_ghz + 0.5);
-            if (cn->dur_ps == 0)
-                cn->dur_ps = 1;
-            cn->top_pj = 0;
-            if (pl->top_is_offchip)
-                for (int op = 0; op < LOMA_N_OPS; op++)
-                    if (r->n_levels[op] > 0 &&
-                        r->mem_of[op][r->n_levels[op] - 1] == pl->core.n_mems - 1)
-                        cn->top_pj += r->energy_level_pj[op][r->n_levels[op] - 1];
-            cn->energy_pj = r->energy_pj - cn->top_pj;
-            cn->cost = r;
-            load_ps[best] += (double)cn->dur_ps;
-            pp->n_cns++;
-        }
+        int src = cfg_workload_find_id(b->s->workload, o->source_layer_id);
+        if (src < 0 || (uint32_t)src >= b->li)
+            return fail(err, "layer %s: operand %s comes from layer %lld, "
+                        "which is not an earlier layer", lname(l), o->name,
+                        (long long)o->source_layer_id);
+        if (pl->n_producers == PLAN_MAX_PRODUCERS)
+            return fail(err, "layer %s: more than %d producer layers",
+                        lname(l), PLAN_MAX_PRODUCERS);
+        pl->producers[pl->n_producers++] = (uint32_t)src;
+        b->p->layers[src].n_consumers++;
     }
     return 0;
+}
+
+/* Costs one CN of the given shape through the cache and appends it. */
+static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint32_t tile,
+                   uint32_t core, plan_error *err)
+{
+    plan *p = b->p;
+    plan_layer *pl = b->pl;
+    if (plan_grow(p) != 0)
+        return fail(err, "out of memory");
+    loma_job job = adapt_loma_job(&b->in, shape, b->opt);
+    loma_costed c;
+    base_error le;
+    if (loma_cost(p->cache, &job, NULL, &c, &le) != 0)
+        return fail(err, "%s%s", le.msg,
+                    job.order && (b->split.n || b->tiles.n)
+                        ? " (a temporal_ordering applies to each CN of the tiling; "
+                          "'*' sizes take the rest of a dim)"
+                        : "");
+    const loma_result *r = c.r;
+    if (!c.from_cache) {
+        p->unique_cns++;
+        p->mapper_wall_s += r->wall_s;
+    }
+    loma_notes_merge(&pl->notes, &c.notes);
+    plan_cn *cn = &p->cns[p->n_cns++];
+    *cn = (plan_cn){.layer = b->li, .part = part, .tile = tile, .macs = 1,
+                    .cycles = r->latency_cycles, .cost = r};
+    for (int d = 0; d < shape->n_dims; d++)
+        cn->macs *= shape->dim_size[d];
+    cn->dur_ps = (uint64_t)(r->latency_cycles * 1000.0 / b->s->chip->clock_ghz + 0.5);
+    if (cn->dur_ps == 0)
+        cn->dur_ps = 1;
+    if (pl->top_is_offchip)
+        for (int op = 0; op < LOMA_N_OPS; op++)
+            if (r->n_levels[op] > 0 && r->mem_of[op][r->n_levels[op] - 1] == pl->core.n_mems - 1)
+                cn->top_pj += r->energy_level_pj[op][r->n_levels[op] - 1];
+    cn->energy_pj = r->energy_pj - cn->top_pj;
+    b->load_ps[core] += (double)cn->dur_ps;
+    return 0;
+}
+
+/* Part `part` of the inter-core cut: its core, its output share, its
+ * tiles as CNs. */
+static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, plan_error *err)
+{
+    plan_layer *pl = b->pl;
+    plan_part *pp = &pl->parts[part];
+    loma_layer base = pl->whole;
+    cut_apply(&b->split, part, b->l, &base);
+    /* Parts go to the candidate core with the least work planned so
+     * far: deterministic, and it spreads layers without inter-core
+     * tiling over the allocation. */
+    uint32_t best = b->cand[part % b->n_cand];
+    if (n_parts == 1)
+        for (uint32_t i = 0; i < b->n_cand; i++)
+            if (b->load_ps[b->cand[i]] < b->load_ps[best])
+                best = b->cand[i];
+    pp->core = best;
+    /* The part's share of the output: its fraction of every cut dim the
+     * output has; a cut of a reduction dim (C) leaves each part a
+     * partial sum of the whole output, sent in full. */
+    double share = 1.0;
+    for (int i = 0; i < b->split.n; i++)
+        if (pl->whole.relevant[LOMA_OP_O][b->split.d[i]])
+            share *= (double)base.dim_size[b->split.d[i]] / (double)b->l->sizes[b->split.d[i]];
+    pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
+    pp->first_cn = b->p->n_cns;
+    uint64_t n_tiles = cut_count(&b->tiles);
+    for (uint64_t t = 0; t < n_tiles; t++) {
+        loma_layer shape = base;
+        cut_apply(&b->tiles, t, b->l, &shape);
+        shrink_windows(&shape);
+        if (cost_cn(b, &shape, part, (uint32_t)t, best, err) != 0)
+            return -1;
+        pp->n_cns++;
+    }
+    return 0;
+}
+
+static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
+                       const loma_options *opt, double *load_ps,
+                       plan_error *err)
+{
+    layer_build *b = base_calloc(1, sizeof *b);
+    if (!b)
+        return fail(err, "out of memory");
+    *b = (layer_build){.p = p, .s = s, .li = li, .l = &s->workload->layers[li],
+                       .pl = &p->layers[li], .opt = opt, .load_ps = load_ps};
+    b->pl->cfg = b->l;
+    int rc = -1;
+    if (check_layer(b, err) || layer_cores(b, err) || adapt_layer(b, err) ||
+        layer_cuts(b, err) || layer_data(b, err))
+        goto out;
+    uint64_t n_parts = cut_count(&b->split);
+    b->pl->n_parts = (uint32_t)n_parts;
+    b->pl->parts = calloc(n_parts, sizeof *b->pl->parts);
+    if (!b->pl->parts) {
+        fail(err, "out of memory");
+        goto out;
+    }
+    for (uint32_t part = 0; part < n_parts; part++)
+        if (build_part(b, part, (uint32_t)n_parts, err) != 0)
+            goto out;
+    rc = 0;
+out:
+    base_free(b);
+    return rc;
 }
 
 plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cache,

@@ -60,6 +60,7 @@ typedef struct {
     uint64_t macs;
     uint64_t out_bits;     /* whole output at O_final precision */
     uint64_t offchip_in_bits; /* input read from off-chip (network input) */
+    loma_notes notes;      /* what the mapper noted, over the layer's CNs */
     uint32_t n_producers;
     uint32_t producers[PLAN_MAX_PRODUCERS]; /* layer indices */
     uint32_t n_consumers;  /* layers that read this one's output */

@@ -4,13 +4,51 @@
 #include <errno.h>
 #include <string.h>
 
-static double total_pj(const csim_result *r)
+/* The energy components the report has always shown, in its order; the
+ * components of other models follow, in the order their items came. */
+static const char *const known_components[] = {"compute",      "noc_router",   "noc_link",
+                                               "offchip_read", "offchip_write", "offchip_static"};
+#define N_KNOWN (sizeof known_components / sizeof known_components[0])
+#define RPT_MAX_COMPONENTS 64
+
+typedef struct {
+    const char *component;
+    double pj;
+} rpt_energy;
+
+/* The energy items summed per component (known ones first, always
+ * present); returns how many, at most RPT_MAX_COMPONENTS. */
+static uint32_t energy_by_component(const chip_result *r, rpt_energy *out)
 {
-    return r->compute_pj + r->noc.router_energy_pj + r->noc.link_energy_pj +
-           r->offchip_read_pj + r->offchip_write_pj + r->offchip_static_pj;
+    uint32_t n = 0;
+    for (size_t i = 0; i < N_KNOWN; i++, n++)
+        out[n] = (rpt_energy){known_components[i], model_energy_sum(&r->energy,
+                                                                    known_components[i])};
+    for (uint32_t i = 0; i < r->energy.n && n < RPT_MAX_COMPONENTS; i++) {
+        const char *c = r->energy.items[i].component;
+        uint32_t j = 0;
+        while (j < n && strcmp(out[j].component, c))
+            j++;
+        if (j == n)
+            out[n++] = (rpt_energy){c, model_energy_sum(&r->energy, c)};
+    }
+    return n;
 }
 
-static double util(const csim_result *r, uint32_t c)
+static double total_pj(const rpt_energy *e, uint32_t n)
+{
+    double t = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        t += e[i].pj;
+    return t;
+}
+
+static double energy_of(const chip_result *r, const char *component)
+{
+    return model_energy_sum(&r->energy, component);
+}
+
+static double util(const chip_result *r, uint32_t c)
 {
     return r->end_ps ? (double)r->cores[c].busy_ps / (double)r->end_ps : 0.0;
 }
@@ -32,7 +70,18 @@ static uint32_t unique_shapes(const plan *p)
     return n;
 }
 
-void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result *r)
+static double mean_latency(const chip_result *r)
+{
+    return r->noc.deliveries ? (double)r->noc.latency_sum_cycles / (double)r->noc.deliveries
+                             : 0.0;
+}
+
+static void text_energy(FILE *out, const chip_result *r);
+static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r);
+static void text_layers(FILE *out, const plan *p, const chip_result *r);
+static void text_loop_orders(FILE *out, const plan *p);
+
+void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
     const cfg_chip *chip = s->chip;
     fprintf(out, "scenario %s: %s on chip %s (%d cores, %dx%d mesh)\n", s->name,
@@ -41,42 +90,61 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
         fprintf(out, "INCOMPLETE: %s\n", r->stop_reason);
     fprintf(out, "latency      %.3f us (%llu ps), %llu events\n", (double)r->end_ps * 1e-6,
             (unsigned long long)r->end_ps, (unsigned long long)r->events);
-    double e = total_pj(r);
-    fprintf(out, "energy       %.3f uJ\n", e * 1e-6);
-    fprintf(out, "  compute    %.3f uJ (MACs and on-core memories, from the mapper)\n",
-            r->compute_pj * 1e-6);
-    fprintf(out, "  NoC        %.3f uJ (routers %.3f, links %.3f)\n",
-            (r->noc.router_energy_pj + r->noc.link_energy_pj) * 1e-6,
-            r->noc.router_energy_pj * 1e-6, r->noc.link_energy_pj * 1e-6);
-    fprintf(out, "  off-chip   %.3f uJ (read %llu bits, wrote %llu bits, static %.3f)\n",
-            (r->offchip_read_pj + r->offchip_write_pj + r->offchip_static_pj) * 1e-6,
-            (unsigned long long)r->offchip_read_bits,
-            (unsigned long long)r->offchip_write_bits, r->offchip_static_pj * 1e-6);
-    if (r->mapper_top_pj > 0)
-        fprintf(out, "  (not added: %.3f uJ the mapper charges at the cores' off-chip top "
-                "level; the run models that traffic itself)\n", r->mapper_top_pj * 1e-6);
+    text_energy(out, r);
     fprintf(out, "NoC          %llu streams, %llu packets, %llu deliveries, mean latency "
             "%.1f cycles, max %llu\n",
             (unsigned long long)r->transfers, (unsigned long long)r->packets,
-            (unsigned long long)r->noc.deliveries,
-            r->noc.deliveries ? (double)r->noc.latency_sum_cycles / (double)r->noc.deliveries
-                              : 0.0,
+            (unsigned long long)r->noc.deliveries, mean_latency(r),
             (unsigned long long)r->noc.latency_max_cycles);
     uint32_t shapes = unique_shapes(p);
     fprintf(out, "mapper       %u CNs of %u unique shapes: %u searched now (%.3f s), %u from "
             "the cache file\n", p->n_cns, shapes, p->unique_cns, p->mapper_wall_s,
             shapes - p->unique_cns);
+    text_cores(out, chip, r);
+    text_layers(out, p, r);
+    text_loop_orders(out, p);
+}
+
+/* ---- text sections ---- */
+static void text_energy(FILE *out, const chip_result *r)
+{
+    rpt_energy en[RPT_MAX_COMPONENTS];
+    uint32_t n_en = energy_by_component(r, en);
+    fprintf(out, "energy       %.3f uJ\n", total_pj(en, n_en) * 1e-6);
+    fprintf(out, "  compute    %.3f uJ (MACs and on-core memories, from the mapper)\n",
+            energy_of(r, "compute") * 1e-6);
+    double router = energy_of(r, "noc_router"), link = energy_of(r, "noc_link");
+    fprintf(out, "  NoC        %.3f uJ (routers %.3f, links %.3f)\n", (router + link) * 1e-6,
+            router * 1e-6, link * 1e-6);
+    double rd = energy_of(r, "offchip_read"), wr = energy_of(r, "offchip_write"),
+           st = energy_of(r, "offchip_static");
+    fprintf(out, "  off-chip   %.3f uJ (read %llu bits, wrote %llu bits, static %.3f)\n",
+            (rd + wr + st) * 1e-6, (unsigned long long)r->offchip_read_bits,
+            (unsigned long long)r->offchip_write_bits, st * 1e-6);
+    for (uint32_t i = N_KNOWN; i < n_en; i++)
+        fprintf(out, "  %-10s %.3f uJ\n", en[i].component, en[i].pj * 1e-6);
+    if (r->mapper_top_pj > 0)
+        fprintf(out, "  (not added: %.3f uJ the mapper charges at the cores' off-chip top "
+                "level; the run models that traffic itself)\n", r->mapper_top_pj * 1e-6);
+}
+
+static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r)
+{
     fprintf(out, "\n%-6s %-14s %7s %12s %10s %10s %12s\n", "core", "type", "CNs", "busy us",
             "util %", "peak rdy", "");
     for (uint32_t c = 0; c < r->n_cores; c++)
         fprintf(out, "%-6lld %-14s %7u %12.3f %10.1f %10u\n", (long long)chip->cores[c].id,
                 chip->types[chip->cores[c].type].name, r->cores[c].cns,
                 (double)r->cores[c].busy_ps * 1e-6, 100.0 * util(r, c), r->cores[c].peak_ready);
+}
+
+static void text_layers(FILE *out, const plan *p, const chip_result *r)
+{
     fprintf(out, "\n%-4s %-16s %-10s %6s %5s %12s %12s %12s %12s\n", "id", "layer", "type",
             "parts", "CNs", "MACs", "start us", "end us", "energy uJ");
     for (uint32_t l = 0; l < p->n_layers; l++) {
         const plan_layer *pl = &p->layers[l];
-        const csim_layer_result *lr = &r->layers[l];
+        const chip_layer_result *lr = &r->layers[l];
         uint32_t cns = 0;
         for (uint32_t i = 0; i < pl->n_parts; i++)
             cns += pl->parts[i].n_cns;
@@ -86,6 +154,10 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
                 lr->start_ps == UINT64_MAX ? 0.0 : (double)lr->start_ps * 1e-6,
                 (double)lr->end_ps * 1e-6, lr->energy_pj * 1e-6);
     }
+}
+
+static void text_loop_orders(FILE *out, const plan *p)
+{
     fprintf(out, "\nloop order per unique CN (per operand, memory levels from the MACs up):\n");
     char order[2048];
     for (uint32_t i = 0; i < p->n_cns; i++) {
@@ -114,7 +186,11 @@ static void json_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
-void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result *r)
+static void json_energy(FILE *out, const chip_result *r);
+static void json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r,
+                       uint32_t l);
+
+void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
     const cfg_chip *chip = s->chip;
     fprintf(out, "{\"scenario\":");
@@ -125,19 +201,13 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
     json_str(out, r->stop_reason);
     fprintf(out, ",\"latency_ps\":%llu,\"events\":%llu", (unsigned long long)r->end_ps,
             (unsigned long long)r->events);
-    fprintf(out, ",\"energy_pj\":{\"total\":%.6g,\"compute\":%.6g,\"noc_router\":%.6g,"
-            "\"noc_link\":%.6g,\"offchip_read\":%.6g,\"offchip_write\":%.6g,"
-            "\"offchip_static\":%.6g,\"mapper_top_level_not_added\":%.6g}",
-            total_pj(r), r->compute_pj, r->noc.router_energy_pj, r->noc.link_energy_pj,
-            r->offchip_read_pj, r->offchip_write_pj, r->offchip_static_pj, r->mapper_top_pj);
+    json_energy(out, r);
     fprintf(out, ",\"noc\":{\"streams\":%llu,\"packets\":%llu,\"deliveries\":%llu,"
             "\"flits_injected\":%llu,\"flit_link_hops\":%llu,\"mean_latency_cycles\":%.6g,"
             "\"max_latency_cycles\":%llu}",
             (unsigned long long)r->transfers, (unsigned long long)r->packets,
             (unsigned long long)r->noc.deliveries, (unsigned long long)r->noc.flits_injected,
-            (unsigned long long)r->noc.flit_link_hops,
-            r->noc.deliveries ? (double)r->noc.latency_sum_cycles / (double)r->noc.deliveries
-                              : 0.0,
+            (unsigned long long)r->noc.flit_link_hops, mean_latency(r),
             (unsigned long long)r->noc.latency_max_cycles);
     fprintf(out, ",\"mapper\":{\"unique_cns\":%u,\"searched\":%u,\"cns\":%u}",
             unique_shapes(p), p->unique_cns, p->n_cns);
@@ -148,43 +218,63 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const csim_result
                 c ? "," : "", (long long)chip->cores[c].id, chip->cores[c].x, chip->cores[c].y,
                 r->cores[c].cns, (unsigned long long)r->cores[c].busy_ps, util(r, c));
     fprintf(out, "],\"layers\":[");
-    char order[2048];
-    for (uint32_t l = 0; l < p->n_layers; l++) {
-        const plan_layer *pl = &p->layers[l];
-        const csim_layer_result *lr = &r->layers[l];
-        fprintf(out, "%s{\"id\":%lld,\"name\":", l ? "," : "", (long long)pl->cfg->id);
-        json_str(out, pl->cfg->name);
-        fprintf(out, ",\"macs\":%llu,\"parts\":%u,\"split\":", (unsigned long long)pl->macs,
-                pl->n_parts);
-        json_str(out, pl->split_dim);
-        fprintf(out, ",\"tiling\":");
-        json_str(out, pl->tile_dim);
-        fprintf(out, ",\"start_ps\":%llu,\"end_ps\":%llu,\"energy_pj\":%.6g,\"cns\":[",
-                (unsigned long long)(lr->start_ps == UINT64_MAX ? 0 : lr->start_ps),
-                (unsigned long long)lr->end_ps, lr->energy_pj);
-        int first = 1;
-        for (uint32_t i = 0; i < p->n_cns; i++) {
-            const plan_cn *cn = &p->cns[i];
-            if (cn->layer != l || !first_of_shape(p, i))
-                continue;
-            plan_loop_order(p, cn, order, sizeof order);
-            fprintf(out, "%s{\"part\":%u,\"tile\":%u,\"core\":%lld,\"macs\":%llu,"
-                    "\"cycles\":%.6g,\"energy_pj\":%.6g,\"loop_order\":",
-                    first ? "" : ",", cn->part, cn->tile,
-                    (long long)chip->cores[pl->parts[cn->part].core].id,
-                    (unsigned long long)cn->macs, cn->cycles, cn->energy_pj);
-            json_str(out, order);
-            fputc('}', out);
-            first = 0;
-        }
-        fprintf(out, "]}");
-    }
+    for (uint32_t l = 0; l < p->n_layers; l++)
+        json_layer(out, chip, p, r, l);
     fprintf(out, "]}\n");
 }
 
+/* The energy per component, the total first. */
+static void json_energy(FILE *out, const chip_result *r)
+{
+    rpt_energy en[RPT_MAX_COMPONENTS];
+    uint32_t n_en = energy_by_component(r, en);
+    fprintf(out, ",\"energy_pj\":{\"total\":%.6g", total_pj(en, n_en));
+    for (uint32_t i = 0; i < n_en; i++) {
+        fprintf(out, ",");
+        json_str(out, en[i].component);
+        fprintf(out, ":%.6g", en[i].pj);
+    }
+    fprintf(out, ",\"mapper_top_level_not_added\":%.6g}", r->mapper_top_pj);
+}
+
+/* One layer and its unique CNs with their loop orders. */
+static void json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r,
+                       uint32_t l)
+{
+    char order[2048];
+    const plan_layer *pl = &p->layers[l];
+    const chip_layer_result *lr = &r->layers[l];
+    fprintf(out, "%s{\"id\":%lld,\"name\":", l ? "," : "", (long long)pl->cfg->id);
+    json_str(out, pl->cfg->name);
+    fprintf(out, ",\"macs\":%llu,\"parts\":%u,\"split\":", (unsigned long long)pl->macs,
+            pl->n_parts);
+    json_str(out, pl->split_dim);
+    fprintf(out, ",\"tiling\":");
+    json_str(out, pl->tile_dim);
+    fprintf(out, ",\"start_ps\":%llu,\"end_ps\":%llu,\"energy_pj\":%.6g,\"cns\":[",
+            (unsigned long long)(lr->start_ps == UINT64_MAX ? 0 : lr->start_ps),
+            (unsigned long long)lr->end_ps, lr->energy_pj);
+    int first = 1;
+    for (uint32_t i = 0; i < p->n_cns; i++) {
+        const plan_cn *cn = &p->cns[i];
+        if (cn->layer != l || !first_of_shape(p, i))
+            continue;
+        plan_loop_order(p, cn, order, sizeof order);
+        fprintf(out, "%s{\"part\":%u,\"tile\":%u,\"core\":%lld,\"macs\":%llu,"
+                "\"cycles\":%.6g,\"energy_pj\":%.6g,\"loop_order\":",
+                first ? "" : ",", cn->part, cn->tile,
+                (long long)chip->cores[pl->parts[cn->part].core].id,
+                (unsigned long long)cn->macs, cn->cycles, cn->energy_pj);
+        json_str(out, order);
+        fputc('}', out);
+        first = 0;
+    }
+    fprintf(out, "]}");
+}
+
 int rpt_write_file(const char *path,
-                   void (*fn)(FILE *, const cfg_scenario *, const plan *, const csim_result *),
-                   const cfg_scenario *s, const plan *p, const csim_result *r,
+                   void (*fn)(FILE *, const cfg_scenario *, const plan *, const chip_result *),
+                   const cfg_scenario *s, const plan *p, const chip_result *r,
                    char *err, size_t err_len)
 {
     char tmp[1100];

@@ -68,6 +68,33 @@ typedef struct {
 /* Perfetto, full detail, whole run, ns, sequence 1. */
 void trc_options_default(trc_options *o);
 
+/* ---- a trace as asked for, before the model's clock is known -----------
+ * What a user asks for (a file, format, level, a window in cycles of the
+ * model's clock or in time units, a counter period), resolved against the
+ * clock of the model that traces by trc_request_options. Commands fill it
+ * from their options; models (e.g. the NoC's trace adapter) take it. */
+typedef struct {
+    double v;         /* as given */
+    uint64_t unit_ps; /* 0: cycles of the model's clock; else ps per unit */
+    bool set;         /* given at all */
+} trc_time;
+
+typedef struct {
+    const char *path;       /* NULL: no trace */
+    trc_format format;
+    trc_level level;
+    trc_time from, to;      /* the window; unset: the whole run */
+    uint64_t sample_cycles; /* counter sampling period, model cycles */
+    bool cycles;            /* timestamps in cycles of the model's clock */
+} trc_request;
+
+/* No trace; Perfetto, full detail, whole run, 100-cycle samples, ns. */
+void trc_request_init(trc_request *r);
+/* Writer options for a model whose clock has cycle_ps; -1 with err if
+ * the window is empty. */
+int trc_request_options(const trc_request *r, uint64_t cycle_ps, trc_options *o,
+                        base_error *err);
+
 /* Parses "summary" or "full"; -1 if neither. */
 int trc_level_parse(const char *s, trc_level *out);
 

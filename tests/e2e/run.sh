@@ -42,6 +42,14 @@ else
   echo "SKIP: trace validation (no ../shared/tools/perfetto_check.py)"
 fi
 
+# Stopped at 1 ns, before the DRAM's 50 ns latency: nothing has been read,
+# so nothing is paid for reading (read energy used to be booked when the
+# read was set up: the whole input's 89,292.8 pJ).
+"$EVSIM" run configs/default.yaml -q --max-time 1000 --no-trace --json "$tmp/t.json" \
+  --report "$tmp/t.txt" 2>/dev/null
+check "a run stopped before the memory latency has read nothing" \
+  'grep -q "\"offchip_read\":0," "$tmp/t.json" && grep -q "(read 0 bits," "$tmp/t.txt"'
+
 "$EVSIM" run configs/default.yaml -q --json "$tmp/b.json" --report "$tmp/b.txt" \
   --trace "$tmp/b.pftrace" 2>/dev/null
 check "same inputs, identical JSON" 'cmp -s "$tmp/a.json" "$tmp/b.json"'

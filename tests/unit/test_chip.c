@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "run/chipsim.h"
+#include "base/base.h"
+#include "run/chip.h"
 #include "core/core.h"
 #include "kernel/kernel.h"
 #include "run/plan.h"
+#include "trace/trc.h"
 
 /* Record i of an error list as the loaders' callers print it. */
 static const char *emsg(const base_errors *e, int i)
@@ -43,18 +46,18 @@ static void on_finish(void *ctx, uint32_t core, uint32_t cn, uint64_t t)
     l->finished[l->nf] = cn;
     l->t_end[l->nf++] = t;
     if (l->resubmit && cn == 1)
-        ck_assert_int_eq(core_submit(l->c, 9, 5), 0);
+        ck_assert_int_eq(core_submit(l->c, 9, 5, 0.0), 0);
 }
 
 START_TEST(test_core_runs_ready_cns_in_fifo_order_back_to_back)
 {
     kq_kernel *k = kq_new();
     core_log l = {.resubmit = 1};
-    core_callbacks cb = {on_start, on_finish, &l};
-    l.c = core_new(k, 3, &cb);
-    ck_assert_int_eq(core_submit(l.c, 1, 100), 0); /* starts at once */
-    ck_assert_int_eq(core_submit(l.c, 2, 50), 0);
-    ck_assert_int_eq(core_submit(l.c, 3, 10), 0);
+    core_callbacks cb = {.started = on_start, .finished = on_finish, .ctx = &l};
+    l.c = core_new(k, &(core_params){.id = 3, .cb = cb});
+    ck_assert_int_eq(core_submit(l.c, 1, 100, 0.0), 0); /* starts at once */
+    ck_assert_int_eq(core_submit(l.c, 2, 50, 0.0), 0);
+    ck_assert_int_eq(core_submit(l.c, 3, 10, 0.0), 0);
     ck_assert_int_eq(l.ns, 1);
     kq_run(k, KQ_TIME_MAX, 0);
     /* 9 was submitted when 1 finished: it queues behind 2 and 3. */
@@ -79,11 +82,11 @@ START_TEST(test_core_idle_gap_is_not_busy_time)
 {
     kq_kernel *k = kq_new();
     core_log l = {0};
-    core_callbacks cb = {on_start, on_finish, &l};
-    l.c = core_new(k, 0, &cb);
-    core_submit(l.c, 1, 10);
+    core_callbacks cb = {.started = on_start, .finished = on_finish, .ctx = &l};
+    l.c = core_new(k, &(core_params){.id = 0, .cb = cb});
+    core_submit(l.c, 1, 10, 0.0);
     kq_run(k, 1000, 0); /* idle until 1000 */
-    core_submit(l.c, 2, 10);
+    core_submit(l.c, 2, 10, 0.0);
     kq_run(k, KQ_TIME_MAX, 0);
     ck_assert_uint_eq(l.t_start[1], 1000);
     ck_assert_uint_eq(core_busy_ps(l.c), 20);
@@ -207,10 +210,10 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
     plan_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_ptr_nonnull(p);
-    csim_options co = {0};
-    csim_result r;
-    csim_error ce;
-    ck_assert_msg(csim_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
+    chip_options co = {0};
+    chip_result r;
+    base_error ce;
+    ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
     ck_assert(r.complete);
     ck_assert_uint_eq(r.layers_done, p->n_layers);
     for (uint32_t l = 1; l < p->n_layers; l++) {
@@ -234,14 +237,166 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
     ck_assert_uint_eq(r.offchip_write_bits, 10 * 8); /* fc3's 10 outputs */
     /* Multicast: every packet reaches at least one core, most several. */
     ck_assert_uint_gt(r.noc.deliveries, r.packets);
-    csim_result_free(&r);
+    chip_result_free(&r);
 
     /* A time limit stops the run early and says so. */
     co.max_time_ps = r.end_ps / 2 + 1;
-    ck_assert_int_eq(csim_run(s, p, &co, &r, &ce), 0);
+    ck_assert_int_eq(chip_run(s, p, &co, &r, &ce), 0);
     ck_assert(!r.complete);
     ck_assert_str_eq(r.stop_reason, "time limit reached");
-    csim_result_free(&r);
+    chip_result_free(&r);
+    plan_free(p);
+    cfg_scenario_free(s);
+}
+END_TEST
+
+static double energy_of(const chip_result *r, const char *model, const char *component)
+{
+    double pj = 0;
+    for (uint32_t i = 0; i < r->energy.n; i++)
+        if (!strcmp(r->energy.items[i].model, model) &&
+            !strcmp(r->energy.items[i].component, component))
+            pj += r->energy.items[i].pj;
+    return pj;
+}
+
+/* Every model gives its items: one "compute" per core (its CNs' energy,
+ * which the layers add up to), the NoC's two, the memory's three. */
+START_TEST(test_chip_energy_items_come_from_every_model)
+{
+    cfg_scenario *s = load_default();
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    plan_error pe;
+    plan *p = plan_build(s, &o, NULL, &pe);
+    ck_assert_ptr_nonnull(p);
+    chip_options co = {0};
+    chip_result r;
+    base_error ce;
+    ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
+    ck_assert_uint_eq(r.energy.n, 4 + 3 + 2);
+    const char *order[] = {"compute", "compute", "compute", "compute", "offchip_read",
+                           "offchip_write", "offchip_static", "noc_router", "noc_link"};
+    for (uint32_t i = 0; i < r.energy.n; i++)
+        ck_assert_str_eq(r.energy.items[i].component, order[i]);
+    ck_assert_str_eq(r.energy.items[0].model, "core 0");
+    double layers = 0;
+    for (uint32_t l = 0; l < r.n_layers; l++)
+        layers += r.layers[l].energy_pj;
+    ck_assert_double_eq_tol(model_energy_sum(&r.energy, "compute"), layers, 1e-9 * layers);
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_read"), 8192 * 10.9, 1e-6);
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_write"), 80 * 11.7, 1e-6);
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_static"),
+                            20 * 1e-3 * (double)r.end_ps, 1e-6);
+    ck_assert_double_eq(energy_of(&r, "noc", "noc_router"), r.noc.router_energy_pj);
+    chip_result_free(&r);
+
+    /* Stopped at 1 ns, before the DRAM's 50 ns latency: nothing was read,
+     * so nothing is paid for reading (it used to be the whole input). */
+    co.max_time_ps = 1000;
+    ck_assert_int_eq(chip_run(s, p, &co, &r, &ce), 0);
+    ck_assert(!r.complete);
+    ck_assert_uint_eq(r.offchip_read_bits, 0);
+    ck_assert_double_eq(energy_of(&r, "dram", "offchip_read"), 0.0);
+    chip_result_free(&r);
+    plan_free(p);
+    cfg_scenario_free(s);
+}
+END_TEST
+
+/* Every listed memory is a model on its own terminal: the input can come
+ * from, and the outputs go to, any of them; the others only leak. */
+START_TEST(test_chip_reads_and_writes_any_listed_memory)
+{
+    cfg_scenario *s = load_default();
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    plan_error pe;
+    plan *p = plan_build(s, &o, NULL, &pe);
+    ck_assert_ptr_nonnull(p);
+    cfg_offchip *keep = s->chip->memories;
+    cfg_offchip mems[3] = {keep[0], keep[0], keep[0]};
+    snprintf(mems[1].name, sizeof mems[1].name, "sram");
+    mems[1].x = mems[1].y = 1; /* at core 3's router */
+    mems[1].latency_ns = 10;
+    mems[1].read_energy_pj_per_bit = 1.0;
+    mems[1].write_energy_pj_per_bit = 2.0;
+    mems[1].static_power_mw = 0;
+    snprintf(mems[2].name, sizeof mems[2].name, "mram"); /* a second one at (0,0) */
+    s->chip->memories = mems;
+    s->chip->n_memories = 3;
+    chip_options co = {.input_memory = 1, .output_memory = 2};
+    chip_result r, r0;
+    base_error ce;
+    ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
+    ck_assert(r.complete);
+    ck_assert_double_eq(energy_of(&r, "dram", "offchip_read"), 0.0);
+    ck_assert_double_eq(energy_of(&r, "dram", "offchip_write"), 0.0);
+    ck_assert_double_eq_tol(energy_of(&r, "sram", "offchip_read"), 8192 * 1.0, 1e-9);
+    ck_assert_double_eq(energy_of(&r, "sram", "offchip_write"), 0.0);
+    ck_assert_double_eq_tol(energy_of(&r, "mram", "offchip_write"), 80 * 11.7, 1e-6);
+    ck_assert_uint_eq(r.offchip_read_bits, 8192);
+    ck_assert_uint_eq(r.offchip_write_bits, 80);
+    co.input_memory = co.output_memory = 0;
+    ck_assert_msg(chip_run(s, p, &co, &r0, &ce) == 0, "%s", ce.msg);
+    /* 10 ns instead of 50 before the first packet: conv1 starts earlier. */
+    ck_assert_uint_lt(r.layers[0].start_ps, r0.layers[0].start_ps);
+    chip_result_free(&r);
+    chip_result_free(&r0);
+
+    co.input_memory = 3;
+    ck_assert_int_eq(chip_run(s, p, &co, &r, &ce), -1);
+    ck_assert_msg(strstr(ce.msg, "out of range") != NULL, "%s", ce.msg);
+    s->chip->memories = keep;
+    s->chip->n_memories = 1;
+    plan_free(p);
+    cfg_scenario_free(s);
+}
+END_TEST
+
+/* Out of memory anywhere in a chip run -- from its first allocation to
+ * its last, one at a time and every one after it -- is an error with a
+ * message, never a crash or a leak (ASan's leak check in `make test`).
+ * With a trace, a failure the run can do without (one arrow fewer) may
+ * also end in success. Returns how many allocations the run makes. */
+static int fail_every_allocation(const cfg_scenario *s, const plan *p, int traced)
+{
+    chip_result r;
+    base_error ce;
+    int n;
+    for (n = 0; n < 100000; n++) {
+        chip_options co = {0};
+        base_error te;
+        trc_options to;
+        trc_options_default(&to);
+        if (traced)
+            ck_assert_ptr_nonnull(co.trace = trc_open("build/test_chip_oom.pftrace", &to, &te));
+        base_alloc_fail_at(n, 1);
+        int rc = chip_run(s, p, &co, &r, &ce);
+        int injected = base_alloc_injected();
+        base_alloc_fail_at(-1, 0);
+        trc_abort(co.trace);
+        if (rc == 0) {
+            chip_result_free(&r);
+            if (!injected)
+                break;
+            continue;
+        }
+        ck_assert_msg(ce.msg[0] != '\0', "allocation %d: no message", n);
+        ck_assert_ptr_null(r.layers);
+    }
+    ck_assert_int_lt(n, 100000);
+    return n;
+}
+
+START_TEST(test_chip_run_fails_cleanly_at_every_allocation)
+{
+    cfg_scenario *s = load_default();
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    plan_error pe;
+    plan *p = plan_build(s, &o, NULL, &pe);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_gt(fail_every_allocation(s, p, 0), 10);
+    ck_assert_int_gt(fail_every_allocation(s, p, 1), 10);
+    ck_assert_int_ne(access("build/test_chip_oom.pftrace", F_OK), 0); /* never left */
     plan_free(p);
     cfg_scenario_free(s);
 }
@@ -257,6 +412,9 @@ static Suite *chip_suite(void)
     tcase_add_test(tc, test_plan_cuts_layers_by_tiling_and_keeps_macs);
     tcase_add_test(tc, test_plan_tiles_over_several_dims_and_refuses_bad_cuts);
     tcase_add_test(tc, test_chip_run_completes_and_respects_dependencies);
+    tcase_add_test(tc, test_chip_energy_items_come_from_every_model);
+    tcase_add_test(tc, test_chip_reads_and_writes_any_listed_memory);
+    tcase_add_test(tc, test_chip_run_fails_cleanly_at_every_allocation);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_skip.h"
 #include "config/config.h"
 
 /* Record i of an error list as the loaders' callers print it. */
@@ -208,17 +209,15 @@ START_TEST(test_mapping_lookup_by_name_type_default)
 }
 END_TEST
 
+#define SHARED_JSONL "../shared/reference/zigzag/reference.jsonl"
+
 START_TEST(test_reference_jsonl_is_copied_here)
 {
     /* The copies under tests/data must stay those of ../shared; the e2e
      * script config_reference.sh compares them text by text. Here only
      * note visibly when the shared data is absent. */
-    FILE *f = fopen("../shared/reference/zigzag/reference.jsonl", "r");
-    if (!f) {
-        printf("SKIP: ../shared/reference/zigzag/reference.jsonl absent; using the copies in "
-               DIR "\n");
-        return;
-    }
+    FILE *f = fopen(SHARED_JSONL, "r");
+    ck_assert_ptr_nonnull(f);
     int lines = 0, c;
     while ((c = fgetc(f)) != EOF)
         lines += c == '\n';
@@ -236,7 +235,7 @@ int main(void)
     tcase_add_test(tc, test_old_form_ports_are_converted);
     tcase_add_test(tc, test_workload_fields_are_faithful);
     tcase_add_test(tc, test_mapping_lookup_by_name_type_default);
-    tcase_add_test(tc, test_reference_jsonl_is_copied_here);
+    tcase_add_test_needing(tc, test_reference_jsonl_is_copied_here, SHARED_JSONL);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

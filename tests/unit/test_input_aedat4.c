@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test_skip.h"
 #include "input/ev_reader.h"
 #include "input/ev_stats.h"
 #include "input_test_util.h"
@@ -286,13 +287,11 @@ START_TEST(test_info_node_cut_at_header_end)
 }
 END_TEST
 
+#define DVX "../shared/reference/events/dvxplorer_sample.aedat4"
+
 START_TEST(test_dvxplorer_recording)
 {
-    const char *p = "../shared/reference/events/dvxplorer_sample.aedat4";
-    if (access(p, R_OK)) {
-        printf("SKIP: %s not found\n", p);
-        return;
-    }
+    const char *p = DVX;
     ev_reader *r;
     base_error err;
     ck_assert_msg(ev_open(&r, p, EV_FMT_AUTO, &err) == 0, "%s", err.msg);
@@ -329,7 +328,7 @@ int main(void)
     tcase_add_test(tc, test_lz4_overlapping_match);
     tcase_add_test(tc, test_zstd_and_bad_heads_refused);
     tcase_add_test(tc, test_info_node_cut_at_header_end);
-    tcase_add_test(tc, test_dvxplorer_recording);
+    tcase_add_test_needing(tc, test_dvxplorer_recording, DVX);
     suite_add_tcase(s, tc);
     return input_suite_main(s, "aedat4");
 }

@@ -422,6 +422,76 @@ START_TEST(test_fixed_ordering_costs_that_ordering)
 }
 END_TEST
 
+/* loma_cost: a fixed ordering goes through the cache under its own key,
+ * so a search for the same shape is not served its cost (nor the other
+ * way round), and a cached result carries the same notes as a fresh one. */
+START_TEST(test_cost_caches_fixed_orderings_apart_from_searches)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_order rest = {3, {C, OX, FX}, {0, 0, 0}};
+    loma_cache *c = loma_cache_new();
+    loma_job search = {.layer = &L, .core = &CO, .core_id = 0, .sp = &SP, .opt = &o};
+    loma_job fixed = search;
+    fixed.order = &rest;
+    loma_costed a, b, f, g;
+    ck_assert_int_eq(loma_cost(c, &search, NULL, &a, &E), 0);
+    ck_assert_int_eq(loma_cost(c, &fixed, NULL, &f, &E), 0);
+    ck_assert(!a.from_cache && !f.from_cache);
+    ck_assert_ptr_ne(a.r, f.r);
+    ck_assert_uint_eq(f.r->orderings_evaluated, 1);
+    ck_assert_uint_eq(loma_cache_count(c), 2);
+    /* the search options do not change a fixed ordering's cost: found */
+    loma_options e = {LOMA_CRIT_ENERGY, 4, 0, 0};
+    fixed.opt = &e;
+    ck_assert_int_eq(loma_cost(c, &fixed, NULL, &g, &E), 0);
+    ck_assert(g.from_cache);
+    ck_assert_ptr_eq(g.r, f.r);
+    ck_assert_int_eq(loma_cost(c, &search, NULL, &b, &E), 0);
+    ck_assert(b.from_cache);
+    ck_assert_ptr_eq(b.r, a.r);
+    ck_assert(!memcmp(&a.notes, &b.notes, sizeof a.notes));
+    /* without a cache the result lands in the caller's own */
+    loma_result own;
+    ck_assert_int_eq(loma_cost(NULL, &fixed, &own, &g, &E), 0);
+    ck_assert_ptr_eq(g.r, &own);
+    ck_assert_double_eq(own.latency_cycles, f.r->latency_cycles);
+    loma_cache_free(c);
+}
+END_TEST
+
+/* A partial ordering is noted and searched; an unroll larger than the
+ * layer dim is noted with what was used. */
+START_TEST(test_cost_notes)
+{
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    L.dim_size[K] = 3; /* the unroll of 4 is reduced to 3 */
+    loma_job job = {.layer = &L, .core = &CO, .sp = &SP, .opt = &o, .order_partial = true};
+    loma_costed c;
+    ck_assert_int_eq(loma_cost(NULL, &job, &R, &c, &E), 0);
+    ck_assert(c.notes.order_not_applied);
+    ck_assert_int_eq(c.notes.n_reduced, 1);
+    ck_assert_uint_eq(c.notes.reduced[0].asked, 4);
+    ck_assert_double_eq(c.notes.reduced[0].used_max, 3);
+    char buf[512];
+    bool warn;
+    ck_assert_int_eq(loma_note_text(&c.notes, 0, &L, &CO, buf, sizeof buf, &warn), 1);
+    ck_assert_ptr_nonnull(strstr(buf, "not applied"));
+    ck_assert_int_eq(loma_note_text(&c.notes, 1, &L, &CO, buf, sizeof buf, &warn), 1);
+    ck_assert_ptr_nonnull(strstr(buf, "reduced to"));
+    ck_assert(!warn);
+    ck_assert_int_eq(loma_note_text(&c.notes, 2, &L, &CO, buf, sizeof buf, &warn), 0);
+    /* merged over CNs: one line, with the range used */
+    loma_notes m = c.notes;
+    loma_notes other = c.notes;
+    other.reduced[0].used_min = other.reduced[0].used_max = 1;
+    loma_notes_merge(&m, &other);
+    ck_assert_int_eq(m.n_reduced, 1);
+    ck_assert_double_eq(m.reduced[0].used_min, 1);
+    ck_assert_int_eq(loma_note_text(&m, 1, &L, &CO, buf, sizeof buf, &warn), 1);
+    ck_assert_ptr_nonnull(strstr(buf, "reduced to 1.."));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -445,6 +515,8 @@ int main(void)
     tcase_add_test(tc, test_free_oa_dim_generates_candidates);
     tcase_add_test(tc, test_mixed_unrolling_on_one_array_dim);
     tcase_add_test(tc, test_fixed_ordering_costs_that_ordering);
+    tcase_add_test(tc, test_cost_caches_fixed_orderings_apart_from_searches);
+    tcase_add_test(tc, test_cost_notes);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -12,8 +12,12 @@
  *
  * oom_loop() is the reusable part: a job is an attempt function (0 on
  * success, -1 with an error) and a check of what a failed attempt may
- * leave, both over one context. */
+ * leave, both over one context. Jobs: `evsim events --to-csv` on a real
+ * recording, the config loaders on configs/default.yaml, and the whole
+ * default scenario through run_scenario (load, plan, chip, trace,
+ * reports). */
 #include <check.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,7 @@
 #include "config/config.h"
 #include "input/ev_reader.h"
 #include "input/ev_stats.h"
+#include "run/run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define OOM_LSAN 1
@@ -39,6 +44,9 @@
 /* No job of ours gets near this many allocations; a loop that does has
  * stopped making progress. */
 #define OOM_MAX_N 200000
+#ifndef OOM_RUN_STEP
+#define OOM_RUN_STEP 1
+#endif
 
 static char dir[64];
 
@@ -76,12 +84,13 @@ typedef struct {
  * injected failure. After each failed run check_clean(ctx) asserts what
  * must not be left; after every run, no leak. Prints and returns the
  * counts. */
-static oom_counts oom_loop(const char *what, int sticky, int (*attempt)(void *ctx),
-                           void (*check_clean)(void *ctx), void *ctx)
+static oom_counts oom_loop_step(const char *what, int sticky, long step,
+                                int (*attempt)(void *ctx), void (*check_clean)(void *ctx),
+                                void *ctx)
 {
     oom_counts c = {0, 0, 0};
     int lsan = leak_checking();
-    for (long n = 0;; n++) {
+    for (long n = 0;; n += step) {
         ck_assert_msg(n < OOM_MAX_N, "%s: still failing at N = %ld", what, n);
         base_alloc_fail_at(n, sticky);
         int rc = attempt(ctx);
@@ -100,11 +109,18 @@ static oom_counts oom_loop(const char *what, int sticky, int (*attempt)(void *ct
         c.failed++;
         check_clean(ctx);
     }
-    printf("oom: %s%s: %ld values of N tried, %ld failed cleanly, %ld failures tolerated; "
+    printf("oom: %s%s: %ld values of N tried%s, %ld failed cleanly, %ld failures tolerated; "
            "leaks %s\n",
-           what, sticky ? " (sticky)" : "", c.tried, c.failed, c.tolerated,
-           lsan ? "checked by LeakSanitizer after each run" : "not checked (no ASan)");
+           what, sticky ? " (sticky)" : "", c.tried, step > 1 ? " (every step-th)" : "", c.failed,
+           c.tolerated, lsan ? "checked by LeakSanitizer after each run" : "not checked (no ASan)");
     return c;
+}
+
+/* Every N: 0, 1, 2, ... */
+static oom_counts oom_loop(const char *what, int sticky, int (*attempt)(void *ctx),
+                           void (*check_clean)(void *ctx), void *ctx)
+{
+    return oom_loop_step(what, sticky, 1, attempt, check_clean, ctx);
 }
 
 static int exists(const char *p)
@@ -281,6 +297,72 @@ START_TEST(test_config_load_nth_and_later_allocations_fail)
 }
 END_TEST
 
+/* ---- the default scenario through run_scenario ------------------------ */
+
+typedef struct {
+    char json[128], text[128], trace[128];
+    base_error err;
+} run_job;
+
+/* Files in dir besides the reader job's (the run's only output place). */
+static int run_files(void)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d));)
+        n += !strncmp(e->d_name, "r.", 2);
+    closedir(d);
+    return n;
+}
+
+static int run_attempt(void *ctx)
+{
+    run_job *j = ctx;
+    base_error_clear(&j->err);
+    run_options o;
+    run_options_default(&o);
+    o.json_path = j->json;
+    o.text_path = j->text;
+    o.trace.path = j->trace;
+    run_result res;
+    int rc = run_scenario("configs/default.yaml", &o, &res, &j->err);
+    run_result_free(&res);
+    return rc;
+}
+
+static void run_check_clean(void *ctx)
+{
+    run_job *j = ctx;
+    ck_assert_msg(j->err.msg[0], "a failed run without a message");
+    ck_assert_msg(run_files() == 0, "a failed run left a file after: %s", j->err.msg);
+}
+
+/* The run makes thousands of allocations, most of them the same few
+ * sites again (packets, trace buffers); every N costs ~1 h under ASan.
+ * EVSIM_OOM_STEP (default 1 = every N) thins the sweep for a quick look. */
+static long run_step(void)
+{
+    const char *s = getenv("EVSIM_OOM_STEP");
+    long v = s ? atol(s) : 0;
+    return v > 0 ? v : OOM_RUN_STEP;
+}
+
+START_TEST(test_default_scenario_nth_allocation_fails_once)
+{
+    run_job j;
+    memset(&j, 0, sizeof j);
+    snprintf(j.json, sizeof j.json, "%s/r.json", dir);
+    snprintf(j.text, sizeof j.text, "%s/r.txt", dir);
+    snprintf(j.trace, sizeof j.trace, "%s/r.pftrace", dir);
+    oom_counts c = oom_loop_step("run_scenario configs/default.yaml", 0, run_step(),
+                                 run_attempt, run_check_clean, &j);
+    ck_assert_int_gt(c.failed, 0);
+    ck_assert_int_eq(c.tolerated, 0);
+    ck_assert_int_eq(run_files(), 3); /* the run that succeeded wrote all */
+}
+END_TEST
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/evsim_test_oom_" "XX" "XX" "XX");
@@ -295,6 +377,7 @@ int main(void)
     tcase_add_test(t, test_events_to_csv_nth_and_later_allocations_fail);
     tcase_add_test(t, test_config_load_nth_allocation_fails_once);
     tcase_add_test(t, test_config_load_nth_and_later_allocations_fail);
+    tcase_add_test(t, test_default_scenario_nth_allocation_fails_once);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

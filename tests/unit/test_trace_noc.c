@@ -230,12 +230,8 @@ START_TEST(test_noc_hook_opens_and_closes)
 {
     trc_noc_hook h;
     trc_noc_hook_init(&h);
-    base_error err;
-    char *argv[] = {"noc", "--trace", path, "--trace-level", "summary"};
-    int i = 1;
-    ck_assert_int_eq(trc_cli_parse(&h.cli, 5, argv, &i, &err), 1);
-    i = 3;
-    ck_assert_int_eq(trc_cli_parse(&h.cli, 5, argv, &i, &err), 1);
+    h.req.path = path; /* as --trace PATH --trace-level summary give it */
+    h.req.level = TRC_SUMMARY;
     drv d;
     ck_assert_int_eq(drv_init(&d, &base), 0);
     const noc_observer *obs = trc_noc_hook_observer(&h);
@@ -254,7 +250,7 @@ START_TEST(test_noc_hook_opens_and_closes)
     char bad[160], tmp[170];
     snprintf(bad, sizeof bad, "%s/no/such/dir.pftrace", dir);
     trc_noc_hook_init(&h);
-    h.cli.path = bad;
+    h.req.path = bad;
     ck_assert_int_eq(drv_init(&d, &base), 0);
     noc_set_observer(d.n, trc_noc_hook_observer(&h));
     ck_assert(h.failed);
@@ -266,7 +262,7 @@ START_TEST(test_noc_hook_opens_and_closes)
     snprintf(bad, sizeof bad, "%s/cancelled.pftrace", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", bad);
     trc_noc_hook_init(&h);
-    h.cli.path = bad;
+    h.req.path = bad;
     ck_assert_int_eq(drv_init(&d, &base), 0);
     noc_set_observer(d.n, trc_noc_hook_observer(&h));
     ck_assert(file_exists(tmp));
@@ -275,7 +271,7 @@ START_TEST(test_noc_hook_opens_and_closes)
     ck_assert(!file_exists(tmp) && !file_exists(bad));
 
     trc_noc_hook_init(&h);
-    h.cli.path = bad;
+    h.req.path = bad;
     ck_assert_ptr_nonnull(trc_noc_hook_observer(&h));
     ck_assert_int_eq(trc_noc_hook_end(&h, 10), -1); /* never installed */
     ck_assert_ptr_nonnull(strstr(h.err.msg, "never attached"));

@@ -2,7 +2,6 @@
  * window, detail levels, cycle time, ENDs queued for the future, lanes,
  * and flows whose other end is not in the file. */
 #include "test_trace_util.h"
-#include "cli/trc_cli.h"
 
 static char dir[64];
 static char path[128];
@@ -291,48 +290,35 @@ START_TEST(test_bad_options_refused)
 }
 END_TEST
 
-static int parse(trc_cli *c, const char *opt, const char *val, base_error *e)
+/* A trace request (what --trace* options give) resolved against a model
+ * clock of 2 ns: cycles scale by the clock, times with a unit do not. */
+START_TEST(test_request_resolves_against_the_clock)
 {
-    char *argv[] = {"cmd", (char *)opt, (char *)val};
-    int i = 1;
-    int rc = trc_cli_parse(c, val ? 3 : 2, argv, &i, e);
-    if (rc == 1 && val)
-        ck_assert_int_eq(i, 2); /* the value was consumed */
-    return rc;
-}
-
-START_TEST(test_cli_options_parse_and_resolve)
-{
-    trc_cli c;
+    trc_request r;
     base_error e;
     trc_options o;
-    trc_cli_init(&c);
-    ck_assert_int_eq(parse(&c, "--rate", "0.3", &e), 0); /* not ours */
-    ck_assert_int_eq(parse(&c, "--trace", "a.pftrace", &e), 1);
-    ck_assert_int_eq(parse(&c, "--trace-json", "a.json", &e), -1);
-    ck_assert_ptr_nonnull(strstr(e.msg, "only one"));
-    ck_assert_int_eq(parse(&c, "--trace-from", "500", &e), 1);  /* cycles */
-    ck_assert_int_eq(parse(&c, "--trace-to", "2.5us", &e), 1);
-    ck_assert_int_eq(trc_cli_options(&c, 2000, &o, &e), 0);
+    trc_request_init(&r);
+    ck_assert_ptr_null(r.path);
+    ck_assert_uint_eq(r.sample_cycles, 100);
+    ck_assert_int_eq(trc_request_options(&r, 2000, &o, &e), 0);
+    ck_assert_uint_eq(o.from_ps, 0);
+    ck_assert_uint_eq(o.to_ps, UINT64_MAX);
+    ck_assert_uint_eq(o.cycle_ps, 0);
+    r.from = (trc_time){500, 0, true};        /* cycles */
+    r.to = (trc_time){2.5, 1000000, true};    /* 2.5us */
+    ck_assert_int_eq(trc_request_options(&r, 2000, &o, &e), 0);
     ck_assert_uint_eq(o.from_ps, 1000000);
     ck_assert_uint_eq(o.to_ps, 2500000);
     ck_assert_int_eq(o.format, TRC_PERFETTO);
-    ck_assert_int_eq(parse(&c, "--trace-to", "1ns", &e), 1);
-    ck_assert_int_eq(trc_cli_options(&c, 2000, &o, &e), -1); /* to < from */
-    ck_assert_int_eq(parse(&c, "--trace-from", "3 furlongs", &e), -1);
-    ck_assert_int_eq(parse(&c, "--trace-from", "-1", &e), -1);
-    ck_assert_int_eq(parse(&c, "--trace-sample", "0", &e), -1);
-    ck_assert_int_eq(parse(&c, "--trace-sample", "250", &e), 1);
-    ck_assert_uint_eq(c.sample_cycles, 250);
-    ck_assert_int_eq(parse(&c, "--trace-level", "summary", &e), 1);
-    ck_assert_int_eq(c.level, TRC_SUMMARY);
-    ck_assert_int_eq(parse(&c, "--trace-level", NULL, &e), -1);
-    ck_assert_ptr_nonnull(strstr(e.msg, "needs a value"));
-    ck_assert_ptr_nonnull(strstr(trc_cli_help(), "--trace-json FILE"));
-    ck_assert_int_eq(parse(&c, "--trace-cycles", NULL, &e), 1);
-    ck_assert_int_eq(parse(&c, "--trace-to", "9us", &e), 1);
-    ck_assert_int_eq(trc_cli_options(&c, 2000, &o, &e), 0);
+    r.to = (trc_time){1, 1000, true};         /* 1ns: before from */
+    ck_assert_int_eq(trc_request_options(&r, 2000, &o, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "earlier"));
+    r.to = (trc_time){9, 1000000, true};
+    r.cycles = true;
+    r.level = TRC_SUMMARY;
+    ck_assert_int_eq(trc_request_options(&r, 2000, &o, &e), 0);
     ck_assert_uint_eq(o.cycle_ps, 2000);
+    ck_assert_int_eq(o.level, TRC_SUMMARY);
 }
 END_TEST
 
@@ -349,7 +335,7 @@ int main(void)
     tcase_add_test(tc, test_lanes_take_the_lowest_free);
     tcase_add_test(tc, test_open_slices_closed_at_end);
     tcase_add_test(tc, test_bad_options_refused);
-    tcase_add_test(tc, test_cli_options_parse_and_resolve);
+    tcase_add_test(tc, test_request_resolves_against_the_clock);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,217 @@
+/* run.c -- the run API; see run.h. */
+#include "run/run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void run_options_default(run_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->mapper.criterion = LOMA_CRIT_LATENCY;
+    o->mapper.lpf_limit = 6;
+    trc_request_init(&o->trace);
+}
+
+/* What one run holds while it goes; released by run_scenario. */
+typedef struct {
+    const char *path;
+    const run_options *o;
+    run_result *res;
+    trc_writer *w;
+    bool written[3]; /* trace, JSON, text in place: removed on failure */
+} run_state;
+
+static int load(run_state *st, base_error *err)
+{
+    run_result *res = st->res;
+    res->scenario = cfg_scenario_load_file(st->path, &res->load_errors);
+    if (res->scenario)
+        return 0;
+    if (res->load_errors.count > 0) {
+        *err = res->load_errors.items[0]; /* file:line:col kept in the record */
+        return -1;
+    }
+    return base_fail_at(err, st->path, 0, 0, "does not load");
+}
+
+static int open_cache(run_state *st, base_error *err)
+{
+    const char *cp = st->o->cache_path;
+    if (!cp)
+        return 0;
+    base_error le;
+    if (!(st->res->cache = loma_cache_new()))
+        return base_fail(err, "out of memory");
+    if (access(cp, F_OK) == 0 && loma_cache_load(st->res->cache, cp, &le) != 0)
+        return base_fail(err, "%s", le.msg);
+    return 0;
+}
+
+/* Each layer's mapper notes, once per layer, to the caller. */
+static void emit_notes(const run_state *st)
+{
+    const plan *p = st->res->plan;
+    if (!st->o->note)
+        return;
+    for (uint32_t i = 0; i < p->n_layers; i++) {
+        const plan_layer *pl = &p->layers[i];
+        char note[512], line[700];
+        bool warn;
+        for (int k = 0;
+             loma_note_text(&pl->notes, k, &pl->whole, &pl->core, note, sizeof note, &warn); k++) {
+            snprintf(line, sizeof line, "layer %s: %s", pl->cfg->name[0] ? pl->cfg->name
+                                                                         : "(unnamed)", note);
+            st->o->note(st->o->note_ctx, warn, line);
+        }
+    }
+}
+
+static int build_plan(run_state *st, base_error *err)
+{
+    plan_error pe;
+    st->res->plan = plan_build(st->res->scenario, &st->o->mapper, st->res->cache, &pe);
+    if (!st->res->plan)
+        return base_fail_at(err, st->path, 0, 0, "%s", pe.msg);
+    emit_notes(st);
+    return 0;
+}
+
+/* The outputs asked for: the options' overrides, else the scenario's. */
+static void resolve_outputs(run_state *st, trc_request *tr)
+{
+    const run_options *o = st->o;
+    const cfg_scenario *s = st->res->scenario;
+    *tr = o->trace;
+    if (!tr->path && s->perfetto_path[0])
+        tr->path = s->perfetto_path;
+    if (o->no_trace)
+        tr->path = NULL;
+    st->res->trace_path = tr->path ? tr->path : "";
+    st->res->json_path = o->json_path ? o->json_path : s->report_json_path;
+    st->res->text_path = o->text_path ? o->text_path : s->report_text_path;
+}
+
+static int make_out_dir(run_state *st, base_error *err)
+{
+    const char *dir = st->res->scenario->out_dir;
+    if (!dir[0] || mkdir(dir, 0777) == 0 || errno == EEXIST)
+        return 0;
+    return base_fail_at(err, st->path, 0, 0, "cannot create output directory %s: %s", dir,
+                    strerror(errno));
+}
+
+static int open_trace(run_state *st, const trc_request *tr, base_error *err)
+{
+    if (!tr->path)
+        return 0;
+    const cfg_scenario *s = st->res->scenario;
+    trc_options to;
+    base_error te;
+    uint64_t core_cycle_ps = (uint64_t)(1000.0 / s->chip->clock_ghz + 0.5);
+    if (trc_request_options(tr, core_cycle_ps, &to, &te) != 0 ||
+        !(st->w = trc_open(tr->path, &to, &te)))
+        return base_fail(err, "trace: %s", te.msg);
+    return 0;
+}
+
+static int run_chip(run_state *st, const trc_request *tr, base_error *err)
+{
+    const run_options *o = st->o;
+    const cfg_scenario *s = st->res->scenario;
+    chip_options co = {.max_time_ps = o->max_time_ps ? o->max_time_ps : s->max_time_ps,
+                       .max_events = o->max_events ? o->max_events : s->max_events,
+                       .trace = st->w,
+                       .trace_sample_cycles = tr->sample_cycles,
+                       .progress = o->progress,
+                       .progress_ctx = o->progress_ctx};
+    base_error ce;
+    if (chip_run(s, st->res->plan, &co, &st->res->chip, &ce) != 0)
+        return base_fail_at(err, st->path, 0, 0, "simulation failed: %s", ce.msg);
+    return 0;
+}
+
+static int close_trace(run_state *st, base_error *err)
+{
+    if (!st->w)
+        return 0;
+    base_error te;
+    int rc = trc_close(st->w, st->res->chip.end_ps, &te);
+    st->w = NULL;
+    if (rc != 0)
+        return base_fail(err, "trace: %s", te.msg);
+    st->written[0] = true;
+    return 0;
+}
+
+static int write_reports(run_state *st, base_error *err)
+{
+    const run_result *r = st->res;
+    char msg[1200];
+    if (r->json_path[0]) {
+        if (rpt_write_file(r->json_path, rpt_json, r->scenario, r->plan, &r->chip, msg,
+                           sizeof msg) != 0)
+            return base_fail(err, "%s", msg);
+        st->written[1] = true;
+    }
+    if (r->text_path[0]) {
+        if (rpt_write_file(r->text_path, rpt_text, r->scenario, r->plan, &r->chip, msg,
+                           sizeof msg) != 0)
+            return base_fail(err, "%s", msg);
+        st->written[2] = true;
+    }
+    return 0;
+}
+
+/* Last, so a failed run never changes the cache file. */
+static int save_cache(run_state *st, base_error *err)
+{
+    base_error le;
+    if (st->o->cache_path && loma_cache_save(st->res->cache, st->o->cache_path, &le) != 0)
+        return base_fail(err, "%s", le.msg);
+    return 0;
+}
+
+/* A run that failed after some outputs were in place takes them back. */
+static void remove_outputs(const run_state *st)
+{
+    const char *paths[3] = {st->res->trace_path, st->res->json_path, st->res->text_path};
+    for (int i = 0; i < 3; i++)
+        if (st->written[i])
+            remove(paths[i]);
+}
+
+int run_scenario(const char *path, const run_options *o, run_result *res, base_error *err)
+{
+    memset(res, 0, sizeof *res);
+    base_errors_init(&res->load_errors);
+    res->trace_path = res->json_path = res->text_path = "";
+    run_state st = {.path = path, .o = o, .res = res};
+    trc_request tr;
+    int rc = -1;
+    if (load(&st, err) || open_cache(&st, err) || build_plan(&st, err))
+        goto out;
+    resolve_outputs(&st, &tr);
+    if (make_out_dir(&st, err) || open_trace(&st, &tr, err) || run_chip(&st, &tr, err) ||
+        close_trace(&st, err) || write_reports(&st, err) || save_cache(&st, err))
+        goto out;
+    rc = 0;
+out:
+    trc_abort(st.w);
+    if (rc != 0)
+        remove_outputs(&st);
+    return rc;
+}
+
+void run_result_free(run_result *res)
+{
+    chip_result_free(&res->chip);
+    plan_free(res->plan);
+    loma_cache_free(res->cache);
+    cfg_scenario_free(res->scenario);
+    base_errors_clear(&res->load_errors);
+    memset(res, 0, sizeof *res);
+}
