@@ -46,6 +46,10 @@ static int noc_attach(void *self, const model_trace *t, base_error *err)
 static int noc_finish(void *self, uint64_t end_ps, model_energy *e, base_error *err)
 {
     noc_model *m = self;
+    /* A router that could not allocate stopped the kernel (noc_failed):
+     * the run is cut short, so it is an error, not a result. */
+    if (noc_failed(m->net))
+        return base_fail(err, "NoC: out of memory during the run");
     noc_totals tot;
     noc_get_totals(m->net, &tot);
     if (model_energy_add(e, "noc", "noc_router", tot.router_energy_pj) ||
