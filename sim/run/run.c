@@ -32,8 +32,8 @@ static int load(run_state *st, base_error *err)
     if (res->scenario)
         return 0;
     if (res->load_errors.count > 0) {
-        *err = res->load_errors.items[0]; /* file:line:col kept in the record */
-        return -1;
+        char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+        return base_fail(err, "%s", base_error_str(&res->load_errors.items[0], buf, sizeof buf));
     }
     return base_fail_at(err, st->path, 0, 0, "does not load");
 }
