@@ -57,7 +57,7 @@ g noc_bare noc
 g noc_json noc --mesh 4x4 --rate 0.2 --json
 g noc_bitcomp noc --mesh 3x5 --traffic bitcomp --packet-flits 2 --rate 0.2 --json
 g noc_hotspot noc --mesh 3x3 --traffic hotspot --hotspot 4 --measure-cycles 2000
-g noc_stages noc --terminals 2 --router-stages 2,1,1,1 --link-latency 2 --json
+g noc_stages noc --terminals-per-router 2 --router-stage-cycles 2,1,1,1 --link-latency-cycles 2 --json
 g noc_sweep noc --mesh 2x2 --measure-cycles 1000 --sweep --sweep-step 0.5 --json
 g noc_mc noc --multicast 0.1:3 --packet-flits 4 --json
 g noc_trace noc --mesh 4x4 --warmup-cycles 0 --measure-cycles 2000 --rate 0.3 \

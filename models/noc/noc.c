@@ -17,98 +17,138 @@ void noc_config_default(noc_config *c)
     c->width = 4;
     c->height = 4;
     c->terminals_per_router = 1;
-    c->vcs = 16;
-    c->vc_buf_flits = 8;
-    c->route_cycles = 1;
-    c->vc_alloc_cycles = 1;
-    c->sw_alloc_cycles = 1;
-    c->xbar_cycles = 1;
-    c->link_cycles = 1;
+    c->virtual_channels = 16;
+    c->vc_depth_flits = 8;
+    c->router_stage_cycles[NOC_STAGE_ROUTE] = 1;
+    c->router_stage_cycles[NOC_STAGE_VC_ALLOC] = 1;
+    c->router_stage_cycles[NOC_STAGE_SW_ALLOC] = 1;
+    c->router_stage_cycles[NOC_STAGE_XBAR] = 1;
+    c->link_latency_cycles = 1;
     c->inject_cycles = 1;
     c->eject_cycles = 1;
     c->credit_delay_cycles = 0;
-    c->flit_bits = 64;
+    c->flit_width_bits = 64;
     c->clock_ghz = 1.0;
-    c->router_pj_per_flit = 1.0;
-    c->link_pj_per_bit = 0.1;
-    c->table_lookup_cycles = 1;
+    c->energy_per_flit_hop_pj = 1.0;
+    c->energy_per_bit_link_pj = 0.1;
+    c->multicast_lookup_cycles = 1;
     c->routing = NOC_ROUTE_XY;
     c->deadlock_cycles = 10000;
     c->seed = 1;
 }
 
-int noc_config_check(const noc_config *c, base_error *err)
+#define NOC_MAX_VC_DEPTH 4096
+#define NOC_MAX_LATENCY 1000000  /* cycles, any one stage or delay */
+
+/* One parameter out of its range: the message and *param name it. */
+static int bad_param(const char **param, base_error *err, const char *name,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int bad_param(const char **param, base_error *err, const char *name,
+                     const char *fmt, ...)
 {
+    if (param)
+        *param = name;
+    if (err) {
+        int n = base_fail(err, "%s: ", name);
+        va_list ap;
+        va_start(ap, fmt);
+        if (n > 0 && (size_t)n < sizeof err->msg)
+            vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* name in lo..hi, else -1 with "name: expected lo..hi, found v". */
+static int in_range(const char **param, base_error *err, const char *name,
+                    uint64_t v, uint64_t lo, uint64_t hi)
+{
+    if (v >= lo && v <= hi)
+        return 0;
+    return bad_param(param, err, name, "expected %llu..%llu, found %llu",
+                     (unsigned long long)lo, (unsigned long long)hi,
+                     (unsigned long long)v);
+}
+
+int noc_config_check(const noc_config *c, const char **param, base_error *err)
+{
+    if (param)
+        *param = NULL;
     if (c->width < 1 || c->height < 1 || c->width > NOC_MAX_DIM ||
-        c->height > NOC_MAX_DIM) {
-        base_fail(err, "mesh %ux%u: each side must be 1..%u", c->width,
-               c->height, NOC_MAX_DIM);
-        return -1;
-    }
-    if (c->terminals_per_router < 1 ||
-        c->terminals_per_router > NOC_MAX_TERMINALS) {
-        base_fail(err, "terminals per router %u: must be 1..%u",
-               c->terminals_per_router, NOC_MAX_TERMINALS);
-        return -1;
-    }
-    if (c->vcs < 1 || c->vcs > NOC_MAX_VCS) {
-        base_fail(err, "virtual channels %u: must be 1..%u", c->vcs, NOC_MAX_VCS);
-        return -1;
-    }
-    if (c->vc_buf_flits < 1 || c->vc_buf_flits > 4096) {
-        base_fail(err, "VC buffer depth %u: must be 1..4096 flits",
-               c->vc_buf_flits);
-        return -1;
-    }
-    if (c->sw_alloc_cycles < 1) {
-        base_fail(err, "switch allocation must take at least 1 cycle");
-        return -1;
-    }
-    if (c->link_cycles < 1 || c->inject_cycles < 1 || c->eject_cycles < 1) {
-        base_fail(err, "link, injection and ejection latency must be >= 1 cycle");
-        return -1;
-    }
-    uint32_t stages[] = {c->route_cycles, c->vc_alloc_cycles,
-                         c->sw_alloc_cycles, c->xbar_cycles, c->link_cycles,
-                         c->inject_cycles, c->eject_cycles,
-                         c->credit_delay_cycles, c->table_lookup_cycles};
-    for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
-        if (stages[i] > 1000000) {
-            base_fail(err, "a latency of %u cycles is beyond 1000000", stages[i]);
+        c->height > NOC_MAX_DIM)
+        return bad_param(param, err, "mesh", "expected each side 1..%u, found %ux%u",
+                         NOC_MAX_DIM, c->width, c->height);
+    static const char *const stage_names[NOC_STAGES] = {
+        "router_stage_cycles[0]", "router_stage_cycles[1]",
+        "router_stage_cycles[2]", "router_stage_cycles[3]"};
+    /* Switch allocation is the stage a flit waits in for the crossbar:
+     * it takes a cycle at least. */
+    for (int i = 0; i < NOC_STAGES; i++)
+        if (in_range(param, err, stage_names[i], c->router_stage_cycles[i],
+                     i == NOC_STAGE_SW_ALLOC, NOC_MAX_LATENCY))
             return -1;
-        }
-    if (c->flit_bits < 1) {
-        base_fail(err, "flit width must be at least 1 bit");
+    if (in_range(param, err, "terminals_per_router", c->terminals_per_router, 1,
+                 NOC_MAX_TERMINALS) ||
+        in_range(param, err, "virtual_channels", c->virtual_channels, 1, NOC_MAX_VCS) ||
+        in_range(param, err, "vc_depth_flits", c->vc_depth_flits, 1, NOC_MAX_VC_DEPTH) ||
+        in_range(param, err, "link_latency_cycles", c->link_latency_cycles, 1,
+                 NOC_MAX_LATENCY) ||
+        in_range(param, err, "inject_cycles", c->inject_cycles, 1, NOC_MAX_LATENCY) ||
+        in_range(param, err, "eject_cycles", c->eject_cycles, 1, NOC_MAX_LATENCY) ||
+        in_range(param, err, "credit_delay_cycles", c->credit_delay_cycles, 0,
+                 NOC_MAX_LATENCY) ||
+        in_range(param, err, "multicast_lookup_cycles", c->multicast_lookup_cycles, 0,
+                 NOC_MAX_LATENCY) ||
+        in_range(param, err, "flit_width_bits", c->flit_width_bits, 1, UINT32_MAX) ||
+        in_range(param, err, "deadlock_cycles", c->deadlock_cycles, 1, UINT64_MAX))
         return -1;
-    }
-    if (!(c->clock_ghz > 0.0) || c->clock_ghz > 1000.0) {
-        base_fail(err, "clock %g GHz: must be in (0, 1000]", c->clock_ghz);
-        return -1;
-    }
-    if (!(c->router_pj_per_flit >= 0.0) || !(c->link_pj_per_bit >= 0.0)) {
-        base_fail(err, "energies must be >= 0");
-        return -1;
-    }
-    if (c->routing > NOC_ROUTE_XYYX) {
-        base_fail(err, "unknown routing function %d", (int)c->routing);
-        return -1;
-    }
+    if (!(c->clock_ghz > 0.0) || c->clock_ghz > 1000.0)
+        return bad_param(param, err, "clock_ghz", "expected a clock in (0, 1000] GHz, "
+                         "found %g", c->clock_ghz);
+    if (!(c->energy_per_flit_hop_pj >= 0.0))
+        return bad_param(param, err, "energy_per_flit_hop_pj", "expected an energy "
+                         ">= 0 pJ, found %g", c->energy_per_flit_hop_pj);
+    if (!(c->energy_per_bit_link_pj >= 0.0))
+        return bad_param(param, err, "energy_per_bit_link_pj", "expected an energy "
+                         ">= 0 pJ, found %g", c->energy_per_bit_link_pj);
+    if ((unsigned)c->routing > NOC_ROUTE_XYYX)
+        return bad_param(param, err, "routing", "expected xy, yx or xyyx, found "
+                         "routing function %d", (int)c->routing);
     /* Buffers and VC state are allocated up front; refuse sizes that
      * cannot fit rather than let the machine swap or kill us. */
     double ports = 4.0 + c->terminals_per_router;
-    double bytes = (double)c->width * c->height * ports * c->vcs *
-                   (sizeof(noc_ivc) + 16.0 * c->vc_buf_flits + 16.0);
+    double bytes = (double)c->width * c->height * ports * c->virtual_channels *
+                   (sizeof(noc_ivc) + 16.0 * c->vc_depth_flits + 16.0);
     if (bytes > NOC_MAX_STATE_BYTES) {
         base_fail(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
-                   "router state (limit %.0f GB)", c->width, c->height, c->vcs,
-                   c->vc_buf_flits, bytes / 1e9, NOC_MAX_STATE_BYTES / 1e9);
-        return -1;
-    }
-    if (c->deadlock_cycles < 1) {
-        base_fail(err, "deadlock threshold must be at least 1 cycle");
+                   "router state (limit %.0f GB)", c->width, c->height,
+                   c->virtual_channels, c->vc_depth_flits, bytes / 1e9,
+                   NOC_MAX_STATE_BYTES / 1e9);
         return -1;
     }
     return 0;
+}
+
+uint32_t noc_max_multicast_flits(const noc_config *c)
+{
+    return c->vc_depth_flits;
+}
+
+static const char *const routing_names[] = {"xy", "yx", "xyyx"};
+
+int noc_routing_parse(const char *s, noc_routing *out)
+{
+    for (int i = 0; i <= NOC_ROUTE_XYYX; i++)
+        if (!strcmp(s, routing_names[i])) {
+            *out = (noc_routing)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *noc_routing_name(noc_routing r)
+{
+    return (unsigned)r <= NOC_ROUTE_XYYX ? routing_names[r] : "?";
 }
 
 static int fifo_init(noc_credit_fifo *f, uint32_t cap)
@@ -132,7 +172,7 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
     r->nb[NOC_SOUTH] = r->y > 0 ? id - c->width : NOC_NONE;
     r->next_tick = UINT64_MAX;
     r->ivc = base_calloc((size_t)P * V, sizeof *r->ivc);
-    r->slots = base_calloc((size_t)P * V * n->depth, sizeof *r->slots);
+    r->slots = base_calloc((size_t)P * V * n->vc_depth_flits, sizeof *r->slots);
     r->ovc_busy = base_calloc((size_t)P * V, 1);
     r->ovc_credits = base_calloc((size_t)P * V, sizeof *r->ovc_credits);
     r->va_gptr = base_calloc((size_t)P * V, sizeof *r->va_gptr);
@@ -142,7 +182,7 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
         fifo_init(&r->cred_term, 16))
         return -1;
     for (uint32_t i = 0; i < P * V; i++)
-        r->ovc_credits[i] = (uint16_t)n->depth;
+        r->ovc_credits[i] = (uint16_t)n->vc_depth_flits;
     for (uint32_t t = 0; t < c->terminals_per_router; t++) {
         noc_term *tm = &r->term[t];
         tm->q_head = tm->q_tail = NOC_NONE;
@@ -152,7 +192,7 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
         if (!tm->credits || !tm->busy)
             return -1;
         for (uint32_t v = 0; v < V; v++)
-            tm->credits[v] = (uint16_t)n->depth;
+            tm->credits[v] = (uint16_t)n->vc_depth_flits;
     }
     return 0;
 }
@@ -221,7 +261,7 @@ noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
         base_fail(err, "no kernel");
         return NULL;
     }
-    if (noc_config_check(c, err))
+    if (noc_config_check(c, NULL, err))
         return NULL;
     noc *n = base_calloc(1, sizeof *n);
     if (!n)
@@ -234,8 +274,8 @@ noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
     n->nrouters = c->width * c->height;
     n->nterms = n->nrouters * c->terminals_per_router;
     n->nports = NOC_MESH_PORTS + c->terminals_per_router;
-    n->vcs = c->vcs;
-    n->depth = c->vc_buf_flits;
+    n->vcs = c->virtual_channels;
+    n->vc_depth_flits = c->vc_depth_flits;
     n->free_pkt = n->free_worm = NOC_NONE;
     n->rng = c->seed ^ 0x9e3779b97f4a7c15ULL;
     n->r = base_calloc(n->nrouters, sizeof *n->r);

@@ -43,24 +43,30 @@ typedef enum {
                          * deadlock detection */
 } noc_routing;
 
+/* Router pipeline stages, in the order a head flit goes through them. */
+enum { NOC_STAGE_ROUTE = 0, NOC_STAGE_VC_ALLOC, NOC_STAGE_SW_ALLOC, NOC_STAGE_XBAR,
+       NOC_STAGES };
+
+/* The NoC's parameters. Each one that a chip file or `evsim noc` can set
+ * has the same name there: the chip's `noc:` key, this field and the
+ * option (`--vc-depth-flits` for vc_depth_flits). Defaults: only in
+ * noc_config_default; ranges: only in noc_config_check. */
 typedef struct {
-    uint32_t width, height;           /* routers in x and y */
+    uint32_t width, height;           /* routers in x and y (`mesh`) */
     uint32_t terminals_per_router;    /* 1..NOC_MAX_TERMINALS */
-    uint32_t vcs;                     /* virtual channels per input port */
-    uint32_t vc_buf_flits;            /* buffer depth of one VC */
-    uint32_t route_cycles;            /* pipeline stages (cycles each) */
-    uint32_t vc_alloc_cycles;
-    uint32_t sw_alloc_cycles;         /* >= 1 */
-    uint32_t xbar_cycles;             /* switch traversal */
-    uint32_t link_cycles;             /* router to router, >= 1 */
+    uint32_t virtual_channels;        /* per input port */
+    uint32_t vc_depth_flits;          /* buffer depth of one VC */
+    uint32_t router_stage_cycles[NOC_STAGES]; /* routing, VC alloc, switch
+                                       * alloc (>= 1), switch traversal */
+    uint32_t link_latency_cycles;     /* router to router, >= 1 */
     uint32_t inject_cycles;           /* terminal to router, >= 1 */
     uint32_t eject_cycles;            /* router to terminal, >= 1 */
     uint32_t credit_delay_cycles;     /* added to the link latency */
-    uint32_t flit_bits;               /* link width */
+    uint32_t flit_width_bits;         /* link width */
     double clock_ghz;                 /* NoC clock; cycle = 1000/GHz ps */
-    double router_pj_per_flit;        /* energy per flit per router */
-    double link_pj_per_bit;           /* energy per bit per link hop */
-    uint32_t table_lookup_cycles;     /* multicast routing-table lookup */
+    double energy_per_flit_hop_pj;    /* router energy per flit per hop */
+    double energy_per_bit_link_pj;    /* wire energy per bit per link hop */
+    uint32_t multicast_lookup_cycles; /* routing-table lookup of a spike */
     noc_routing routing;
     uint64_t deadlock_cycles;         /* no flit moved this long with
                                        * flits in flight = deadlock */
@@ -76,8 +82,23 @@ typedef struct {
  * 64-bit flits, 1 terminal per router, deadlock after 10000 idle cycles. */
 void noc_config_default(noc_config *c);
 
-/* 0 if the configuration is usable, else -1 with err filled. */
-int noc_config_check(const noc_config *c, base_error *err);
+/* 0 if the configuration is usable, else -1 with err filled; the message
+ * starts with the parameter's name ("vc_depth_flits: expected 1..4096,
+ * found 0"), and *param (when param is not NULL) is set to that name
+ * ("mesh" for width and height), or to NULL for a limit of several
+ * parameters together. */
+int noc_config_check(const noc_config *c, const char **param, base_error *err);
+
+/* Routing by name (xy, yx, xyyx): 0, or -1 for an unknown name. */
+int noc_routing_parse(const char *s, noc_routing *out);
+const char *noc_routing_name(noc_routing r);
+
+/* The longest multicast packet c allows, in flits: one VC buffer. A
+ * multicast packet replicated along its tree holds a VC at every branch;
+ * with whole packets in one buffer a branch never waits for another
+ * (longer ones can deadlock the tree). noc_send refuses longer ones;
+ * senders cut their streams to fit. */
+uint32_t noc_max_multicast_flits(const noc_config *c);
 
 /* A NoC on kernel k (which must outlive it). NULL with err on failure. */
 noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err);
@@ -112,7 +133,7 @@ typedef void (*noc_sink_fn)(void *ctx, const noc_delivery *d);
 void noc_set_sink(noc *n, noc_sink_fn fn, void *ctx);
 
 /* A packet to send now (at the kernel's current time). Give exactly one of
- * payload_bits (flits = ceil(bits / flit_bits), at least 1) or flits. */
+ * payload_bits (flits = ceil(bits / flit_width_bits), at least 1) or flits. */
 typedef struct {
     uint32_t src;
     uint32_t n_dst;           /* 1 for unicast */
@@ -136,7 +157,7 @@ int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
                   base_error *err);
 
 /* Send a spike packet from src to the destinations of key; the table
- * lookup costs table_lookup_cycles before the packet enters the source
+ * lookup costs multicast_lookup_cycles before the packet enters the source
  * queue. -1 with err if key has no entry. */
 int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
                    uint64_t tag, uint64_t *id_out, base_error *err);

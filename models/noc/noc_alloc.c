@@ -71,7 +71,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                     continue;
                 noc_ivc *iv = &r->ivc[i];
                 iv->br[b].ovc = (int16_t)v;
-                iv->br[b].sa_ready = t + n->cfg.vc_alloc_cycles;
+                iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
                 r->ovc_busy[p * V + v] = 1;
                 r->va_wait--;
                 r->sa_cand++;
@@ -104,7 +104,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                     continue;
                 noc_ivc *iv = &r->ivc[i];
                 iv->br[b].ovc = (int16_t)v;
-                iv->br[b].sa_ready = t + n->cfg.vc_alloc_cycles;
+                iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
                 r->ovc_busy[p * V + v] = 1;
                 r->va_wait--;
                 r->sa_cand++;

@@ -104,7 +104,7 @@ typedef struct {
     uint32_t nb[NOC_MESH_PORTS];       /* neighbour router or NOC_NONE */
     uint32_t link_out[NOC_PORTS_MAX];  /* link index of each output */
     noc_ivc *ivc;                      /* [port * vcs + vc] */
-    noc_flit *slots;                   /* [(port * vcs + vc) * depth] */
+    noc_flit *slots;                   /* [(port * vcs + vc) * vc_depth_flits] */
     uint8_t *ovc_busy;                 /* [port * vcs + vc] */
     uint16_t *ovc_credits;
     uint16_t *va_gptr;                 /* per output VC */
@@ -145,7 +145,7 @@ struct noc {
     kq_kernel *k;
     noc_config cfg;
     uint64_t cycle_ps;
-    uint32_t nrouters, nterms, nports, vcs, depth;
+    uint32_t nrouters, nterms, nports, vcs, vc_depth_flits;
     noc_router *r;
     noc_link *links;
     uint32_t nlinks;

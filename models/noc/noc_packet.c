@@ -118,17 +118,13 @@ static int check_req(const noc *n, const noc_packet_req *q, base_error *err)
         }
     }
     uint32_t flits = q->flits ? q->flits
-                              : (q->payload_bits + n->cfg.flit_bits - 1) /
-                                    n->cfg.flit_bits;
-    if (q->n_dst > 1 && flits > n->cfg.vc_buf_flits) {
-        /* A copy branching in a router holds its input VC until every
-         * branch has sent the tail; with wormhole buffers shorter than the
-         * packet, branches blocked behind each other close cycles of
-         * waiting (tree multicast deadlock). Whole packets in one buffer
-         * keep every branch able to finish. */
+                              : (q->payload_bits + n->cfg.flit_width_bits - 1) /
+                                    n->cfg.flit_width_bits;
+    if (q->n_dst > 1 && flits > noc_max_multicast_flits(&n->cfg)) {
+        /* Why: noc_max_multicast_flits (noc.h). */
         base_fail(err, "multicast packet of %u flits is longer than a VC "
                    "buffer (%u flits): split the payload or deepen the "
-                   "buffers", flits, n->cfg.vc_buf_flits);
+                   "buffers", flits, noc_max_multicast_flits(&n->cfg));
         return -1;
     }
     if (q->n_dst > 1) {
@@ -169,8 +165,8 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
     pk->src = q->src;
     pk->payload_bits = q->payload_bits;
     pk->flits = q->flits ? q->flits
-                         : (q->payload_bits + n->cfg.flit_bits - 1) /
-                               n->cfg.flit_bits;
+                         : (q->payload_bits + n->cfg.flit_width_bits - 1) /
+                               n->cfg.flit_width_bits;
     pk->n_dst = q->n_dst;
     pk->dst = dup_dst(q->dst, q->n_dst, &pk->dst0);
     pk->next = NOC_NONE;
@@ -282,7 +278,7 @@ int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
     }
     noc_packet_req q = {src, e->n, e->dst, payload_bits,
                         payload_bits ? 0 : 1, tag};
-    return enqueue(n, &q, noc_now_cycle(n) + 1 + n->cfg.table_lookup_cycles,
+    return enqueue(n, &q, noc_now_cycle(n) + 1 + n->cfg.multicast_lookup_cycles,
                    id_out, err);
 }
 

@@ -54,8 +54,8 @@ static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
                         noc_flit fl)
 {
     noc_ivc *iv = &r->ivc[port * n->vcs + vc];
-    uint32_t slot = (iv->head + iv->count) % n->depth;
-    r->slots[(size_t)(port * n->vcs + vc) * n->depth + slot] = fl;
+    uint32_t slot = (iv->head + iv->count) % n->vc_depth_flits;
+    r->slots[(size_t)(port * n->vcs + vc) * n->vc_depth_flits + slot] = fl;
     if (!iv->count && iv->state == NOC_VC_IDLE)
         r->need_route++;
     iv->count++;
@@ -132,7 +132,7 @@ static void inject(noc *n, noc_router *r, uint64_t t)
 static noc_flit *front(const noc *n, noc_router *r, uint32_t ivc)
 {
     noc_ivc *iv = &r->ivc[ivc];
-    return &r->slots[(size_t)ivc * n->depth + iv->head];
+    return &r->slots[(size_t)ivc * n->vc_depth_flits + iv->head];
 }
 
 static int route_heads(noc *n, noc_router *r, uint64_t t)
@@ -157,7 +157,7 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
         r->va_wait += nb;
         iv->state = NOC_VC_ROUTED;
         iv->popped = 0;
-        iv->va_ready = t + n->cfg.route_cycles;
+        iv->va_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
         }
     return 0;
 }
@@ -175,7 +175,7 @@ int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
     if (pos >= iv->count)
         return 0;
     const noc_flit *f =
-        &r->slots[(size_t)ivc * n->depth + (iv->head + pos) % n->depth];
+        &r->slots[(size_t)ivc * n->vc_depth_flits + (iv->head + pos) % n->vc_depth_flits];
     if (f->ready > t)
         return 0;
     if (br->port < NOC_MESH_PORTS &&
@@ -198,7 +198,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         noc_flit *f = front(n, r, ivc);
         uint32_t worm = f->worm;
         uint32_t flits = n->pkts[n->worms[worm].pkt].flits;
-        iv->head = (uint16_t)((iv->head + 1) % n->depth);
+        iv->head = (uint16_t)((iv->head + 1) % n->vc_depth_flits);
         iv->count--;
         if (!iv->count)
             r->vcmask[in_port] &= ~(1ull << vc);
@@ -213,7 +213,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
             noc_router *up = &n->r[r->nb[in_port]];
             err = noc_credit_push(&up->cred_mesh,
                                   t + n->cfg.credit_delay_cycles +
-                                      n->cfg.link_cycles,
+                                      n->cfg.link_latency_cycles,
                                   (uint16_t)(in_port ^ 1u), (uint16_t)vc);
         } else {
             err = noc_credit_push(&r->cred_term,
@@ -248,18 +248,18 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     noc_ivc *iv = &r->ivc[ivc];
     noc_branch *br = &iv->br[b];
     uint32_t pos = br->sent - iv->popped;
-    noc_flit f = r->slots[(size_t)ivc * n->depth + (iv->head + pos) % n->depth];
+    noc_flit f = r->slots[(size_t)ivc * n->vc_depth_flits + (iv->head + pos) % n->vc_depth_flits];
     uint32_t pkt = n->worms[f.worm].pkt;
     const noc_pkt *pk = &n->pkts[pkt];
     uint32_t flits = pk->flits;
     uint32_t out = br->port, ovc = (uint32_t)br->ovc;
-    uint64_t leave = t + n->cfg.sw_alloc_cycles + n->cfg.xbar_cycles;
+    uint64_t leave = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC] + n->cfg.router_stage_cycles[NOC_STAGE_XBAR];
     uint64_t arrive;
     uint32_t link = r->link_out[out];
     uint32_t to = r->id;
 
     if (out < NOC_MESH_PORTS) {
-        arrive = leave + n->cfg.link_cycles;
+        arrive = leave + n->cfg.link_latency_cycles;
         to = r->nb[out];
         noc_router *down = &n->r[to];
         r->ovc_credits[out * n->vcs + ovc]--;
@@ -267,7 +267,7 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         buffer_push(n, down, out ^ 1u, ovc, nf);
         noc_wake(n, down, arrive);
         n->tot.flit_link_hops++;
-        n->tot.link_energy_pj += n->cfg.flit_bits * n->cfg.link_pj_per_bit;
+        n->tot.link_energy_pj += n->cfg.flit_width_bits * n->cfg.energy_per_bit_link_pj;
     } else {
         arrive = leave + n->cfg.eject_cycles;
         n->tot.flits_ejected++;
@@ -276,9 +276,9 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     }
     n->links[link].flits++;
     r->flits_switched++;
-    r->energy_pj += n->cfg.router_pj_per_flit;
+    r->energy_pj += n->cfg.energy_per_flit_hop_pj;
     n->tot.flit_router_hops++;
-    n->tot.router_energy_pj += n->cfg.router_pj_per_flit;
+    n->tot.router_energy_pj += n->cfg.energy_per_flit_hop_pj;
     n->last_progress = t;
     if (n->has_obs && n->obs.flit_hop) {
         noc_flit_hop h = {pk->id, f.idx, flits, link, r->id, to,
@@ -313,7 +313,7 @@ static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
             const noc_ivc *iv = &r->ivc[ivc];
             uint64_t c;
             if (iv->state == NOC_VC_IDLE) {
-                c = r->slots[(size_t)ivc * n->depth + iv->head].ready;
+                c = r->slots[(size_t)ivc * n->vc_depth_flits + iv->head].ready;
             } else {
                 c = UINT64_MAX;
                 for (uint32_t b = 0; b < iv->n_branch; b++) {
@@ -325,8 +325,8 @@ static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
                         uint32_t pos = br->sent - iv->popped;
                         if (pos >= iv->count || br->sent >= iv->flits)
                             continue; /* its next flit will wake us */
-                        cb = r->slots[(size_t)ivc * n->depth +
-                                      (iv->head + pos) % n->depth].ready;
+                        cb = r->slots[(size_t)ivc * n->vc_depth_flits +
+                                      (iv->head + pos) % n->vc_depth_flits].ready;
                         if (br->sa_ready > cb)
                             cb = br->sa_ready;
                     }

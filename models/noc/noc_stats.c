@@ -45,8 +45,8 @@ int noc_link_describe(const noc *n, uint32_t link, noc_link_stat *out)
     out->flits = l->flits;
     out->utilisation = cyc ? (double)l->flits / (double)cyc : 0.0;
     out->energy_pj = l->kind == NOC_LINK_MESH
-                         ? (double)l->flits * n->cfg.flit_bits *
-                               n->cfg.link_pj_per_bit
+                         ? (double)l->flits * n->cfg.flit_width_bits *
+                               n->cfg.energy_per_bit_link_pj
                          : 0.0;
     return 0;
 }

@@ -47,7 +47,7 @@ void noc_traffic_default(noc_traffic_config *c)
 
 int noc_traffic_check(const noc_traffic_config *c, base_error *err)
 {
-    if (noc_config_check(&c->net, err))
+    if (noc_config_check(&c->net, NULL, err))
         return -1;
     if ((unsigned)c->pattern > NOC_TRAFFIC_BITCOMP) {
         base_fail(err, "unknown traffic pattern");
@@ -88,10 +88,10 @@ int noc_traffic_check(const noc_traffic_config *c, base_error *err)
                    "the %u terminals)", c->mcast_dsts, NOC_MAX_MCAST_TRAFFIC, nterms);
             return -1;
         }
-        if (c->packet_flits > c->net.vc_buf_flits) {
+        if (c->packet_flits > noc_max_multicast_flits(&c->net)) {
             base_fail(err, "multicast packets of %u flits exceed a VC buffer (%u flits): "
                    "the replication tree could deadlock", c->packet_flits,
-                   c->net.vc_buf_flits);
+                   noc_max_multicast_flits(&c->net));
             return -1;
         }
     }

@@ -73,7 +73,7 @@ static int declare(trc_noc *r, base_error *err)
     snprintf(name, sizeof name, "NoC %ux%u", c->width, c->height);
     snprintf(desc, sizeof desc, "2D mesh, %u terminal(s) per router, %u VCs "
              "x %u flits; counters sampled every %llu cycles", c->terminals_per_router,
-             c->vcs, c->vc_buf_flits, (unsigned long long)r->sample_cycles);
+             c->virtual_channels, c->vc_depth_flits, (unsigned long long)r->sample_cycles);
     trc_track_spec s = {name, desc, 0, TRC_SUMMARY};
     trc_track_new(w, &s, &r->top);
     trc_counter_spec cnt = {TRC_UNIT_COUNT, "packets", NULL};

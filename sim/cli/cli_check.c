@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "run/adapt.h"
 
 static const char synopsis[] =
     "usage: evsim check [--quiet] FILE...\n"
@@ -103,17 +104,26 @@ static void print_mapping(const cfg_mapping *m)
     }
 }
 
-static void print_chip(const cfg_chip *c)
+/* The chip's NoC as the run will build it (nc: from the adapter). */
+static void print_chip(const cfg_chip *c, const noc_config *nc)
 {
     const cfg_noc *n = &c->noc;
     printf("  chip %s: %d cores on a %dx%d mesh, core clock %g GHz\n", c->name, c->n_cores,
            n->mesh_w, n->mesh_h, c->clock_ghz);
-    printf("    noc: %d-bit flits, %d VCs x %d flits, router stages %d/%d/%d/%d cycles, link "
-           "%d cycles, %g GHz, %g pJ/flit/hop, %g pJ/bit/link, multicast lookup %d cycles\n",
-           n->flit_width_bits, n->vcs, n->vc_depth_flits, n->router_stage_cycles[0],
-           n->router_stage_cycles[1], n->router_stage_cycles[2], n->router_stage_cycles[3],
-           n->link_latency_cycles, n->clock_ghz, n->energy_per_flit_hop_pj,
-           n->energy_per_bit_link_pj, n->multicast_lookup_cycles);
+    const uint32_t *st = nc->router_stage_cycles;
+    printf("    noc: %u-bit flits, %u VCs x %u flits, router stages %u/%u/%u/%u cycles, link "
+           "%u cycles, %g GHz, %g pJ/flit/hop, %g pJ/bit/link, multicast lookup %u cycles\n",
+           nc->flit_width_bits, nc->virtual_channels, nc->vc_depth_flits, st[0], st[1], st[2],
+           st[3], nc->link_latency_cycles, nc->clock_ghz, nc->energy_per_flit_hop_pj,
+           nc->energy_per_bit_link_pj, nc->multicast_lookup_cycles);
+    /* The rarer keys, only when the file gives one of them. */
+    if (cfg_noc_given(n, CFG_NOC_TERMINALS_PER_ROUTER) ||
+        cfg_noc_given(n, CFG_NOC_CREDIT_DELAY_CYCLES) || cfg_noc_given(n, CFG_NOC_ROUTING) ||
+        cfg_noc_given(n, CFG_NOC_DEADLOCK_CYCLES))
+        printf("    noc: %u terminals per router, credit delay %u cycles, %s routing, "
+               "deadlock after %llu cycles\n", nc->terminals_per_router,
+               nc->credit_delay_cycles, noc_routing_name(nc->routing),
+               (unsigned long long)nc->deadlock_cycles);
     for (int t = 0; t < c->n_types; t++) {
         int count = 0;
         for (int i = 0; i < c->n_cores; i++)
@@ -132,7 +142,7 @@ static void print_chip(const cfg_chip *c)
     }
 }
 
-static void print_scenario(const cfg_scenario *s)
+static void print_scenario(const cfg_scenario *s, const noc_config *nc)
 {
     printf("  scenario %s: seed %llu\n", s->name[0] ? s->name : "-",
            (unsigned long long)s->seed);
@@ -148,7 +158,7 @@ static void print_scenario(const cfg_scenario *s)
     if (s->max_time_ps || s->max_events)
         printf("    limits: %llu ps, %llu events (0 = none)\n",
                (unsigned long long)s->max_time_ps, (unsigned long long)s->max_events);
-    print_chip(s->chip);
+    print_chip(s->chip, nc);
     print_workload(s->workload);
     printf("  mapping per layer:\n");
     for (int i = 0; i < s->workload->n_layers; i++) {
@@ -157,6 +167,17 @@ static void print_scenario(const cfg_scenario *s)
         printf("    [%lld] %-14s <- %-12s", (long long)l->id, l->name, e->name);
         print_entry(e);
     }
+}
+
+/* The chip's NoC through the run's adapter, so check rejects what a run
+ * would: 0, or -1 with the positioned message added to err. */
+static int noc_ok(const cfg_chip *c, uint64_t seed, noc_config *nc, base_errors *err)
+{
+    base_error be;
+    if (run_adapt_noc(c, run_noc_terminals_needed(c), seed, nc, &be) == 0)
+        return 0;
+    base_errors_add(err, &be);
+    return -1;
 }
 
 /* Loads path as kind k and prints its summary unless quiet; true when it
@@ -188,15 +209,17 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err
     }
     case CFG_KIND_CHIP: {
         cfg_chip *c = cfg_chip_load_file(path, err);
-        if ((ok = c) && !quiet)
-            print_chip(c);
+        noc_config nc;
+        if ((ok = c && !noc_ok(c, 1, &nc, err)) && !quiet)
+            print_chip(c, &nc);
         cfg_chip_free(c);
         break;
     }
     case CFG_KIND_SCENARIO: {
         cfg_scenario *s = cfg_scenario_load_file(path, err);
-        if ((ok = s) && !quiet)
-            print_scenario(s);
+        noc_config nc;
+        if ((ok = s && !noc_ok(s->chip, s->seed, &nc, err)) && !quiet)
+            print_scenario(s, &nc);
         cfg_scenario_free(s);
         break;
     }

@@ -12,7 +12,8 @@ static const char synopsis[] =
     "usage: evsim noc [OPTIONS]\n"
     "\n"
     "Simulate a 2D-mesh NoC under synthetic traffic (Bernoulli injection)\n"
-    "and print packet latency, accepted throughput and stability.\n";
+    "and print packet latency, accepted throughput and stability. NoC options\n"
+    "have the names of a chip file's noc: keys.\n";
 
 typedef struct {
     noc_traffic_config c;
@@ -78,37 +79,29 @@ static int parse_stages(const char *s, void *ptr, char *msg, size_t len)
             return -1;
         p = comma ? comma + 1 : p + n;
     }
-    c->route_cycles = v[0];
-    c->vc_alloc_cycles = v[1];
-    c->sw_alloc_cycles = v[2];
-    c->xbar_cycles = v[3];
+    for (int i = 0; i < NOC_STAGES; i++)
+        c->router_stage_cycles[i] = v[i];
     return 0;
 }
 
 static void show_stages(const void *ptr, char *buf, size_t len)
 {
     const noc_config *c = ptr;
-    snprintf(buf, len, "%u,%u,%u,%u", c->route_cycles, c->vc_alloc_cycles, c->sw_alloc_cycles,
-             c->xbar_cycles);
+    const uint32_t *st = c->router_stage_cycles;
+    snprintf(buf, len, "%u,%u,%u,%u", st[0], st[1], st[2], st[3]);
 }
-
-static const char *const routing_names[] = {"xy", "yx", "xyyx"};
 
 static int parse_routing(const char *s, void *ptr, char *msg, size_t len)
 {
-    for (int i = 0; i < 3; i++)
-        if (!strcmp(s, routing_names[i])) {
-            *(noc_routing *)ptr = (noc_routing)i;
-            return 0;
-        }
+    if (noc_routing_parse(s, ptr) == 0)
+        return 0;
     snprintf(msg, len, "xy, yx or xyyx");
     return -1;
 }
 
 static void show_routing(const void *ptr, char *buf, size_t len)
 {
-    int r = (int)*(const noc_routing *)ptr;
-    snprintf(buf, len, "%s", r >= 0 && r < 3 ? routing_names[r] : "?");
+    snprintf(buf, len, "%s", noc_routing_name(*(const noc_routing *)ptr));
 }
 
 static int parse_pattern(const char *s, void *ptr, char *msg, size_t len)
@@ -124,32 +117,36 @@ static void show_pattern(const void *ptr, char *buf, size_t len)
     snprintf(buf, len, "%s", noc_traffic_pattern_name(*(const noc_traffic_pattern *)ptr));
 }
 
-#define NET_OPTS 14
-/* The network's options, straight into its noc_config. */
+#define NET_OPTS 15
+/* The network's options, straight into its noc_config; each is named as
+ * the chip file's noc: key (vc_depth_flits: --vc-depth-flits), and its
+ * default shown is the model's (noc_config_default). */
 static void net_opts(noc_config *n, cli_opt out[NET_OPTS])
 {
     const cli_opt t[NET_OPTS] = {
         {.name = "mesh", .kind = CLI_CUSTOM, .ptr = n, .arg = "WxH", .parse = parse_mesh,
          .show = show_mesh, .help = "mesh size (K means KxK)"},
-        {.name = "vcs", .kind = CLI_U32, .ptr = &n->vcs, .arg = "N",
+        {.name = "virtual-channels", .kind = CLI_U32, .ptr = &n->virtual_channels, .arg = "N",
          .help = "virtual channels per port"},
-        {.name = "vc-buf", .kind = CLI_U32, .ptr = &n->vc_buf_flits, .arg = "N",
+        {.name = "vc-depth-flits", .kind = CLI_U32, .ptr = &n->vc_depth_flits, .arg = "N",
          .help = "flits per VC buffer"},
-        {.name = "router-stages", .kind = CLI_CUSTOM, .ptr = n, .arg = "a,b,c,d",
+        {.name = "router-stage-cycles", .kind = CLI_CUSTOM, .ptr = n, .arg = "a,b,c,d",
          .parse = parse_stages, .show = show_stages,
          .help = "routing, VC alloc, switch alloc, crossbar cycles"},
-        {.name = "link-latency", .kind = CLI_U32, .ptr = &n->link_cycles, .arg = "N",
-         .help = "router-to-router link cycles"},
-        {.name = "terminals", .kind = CLI_U32, .ptr = &n->terminals_per_router, .arg = "N",
-         .help = "terminals per router"},
-        {.name = "flit-bits", .kind = CLI_U32, .ptr = &n->flit_bits, .arg = "N",
+        {.name = "link-latency-cycles", .kind = CLI_U32, .ptr = &n->link_latency_cycles,
+         .arg = "N", .help = "router-to-router link cycles"},
+        {.name = "credit-delay-cycles", .kind = CLI_U32, .ptr = &n->credit_delay_cycles,
+         .arg = "N", .help = "added to a credit's trip back"},
+        {.name = "terminals-per-router", .kind = CLI_U32, .ptr = &n->terminals_per_router,
+         .arg = "N", .help = "terminals per router"},
+        {.name = "flit-width-bits", .kind = CLI_U32, .ptr = &n->flit_width_bits, .arg = "N",
          .help = "link width"},
         {.name = "clock-ghz", .kind = CLI_DOUBLE, .ptr = &n->clock_ghz, .arg = "F",
          .help = "NoC clock"},
-        {.name = "router-pj-per-flit", .kind = CLI_DOUBLE, .ptr = &n->router_pj_per_flit,
-         .arg = "F", .help = "energy per flit per router"},
-        {.name = "link-pj-per-bit", .kind = CLI_DOUBLE, .ptr = &n->link_pj_per_bit, .arg = "F",
-         .help = "energy per bit per link hop"},
+        {.name = "energy-per-flit-hop-pj", .kind = CLI_DOUBLE,
+         .ptr = &n->energy_per_flit_hop_pj, .arg = "F", .help = "energy per flit per router"},
+        {.name = "energy-per-bit-link-pj", .kind = CLI_DOUBLE,
+         .ptr = &n->energy_per_bit_link_pj, .arg = "F", .help = "energy per bit per link hop"},
         {.name = "routing", .kind = CLI_CUSTOM, .ptr = &n->routing, .arg = "R",
          .parse = parse_routing, .show = show_routing, .help = "xy|yx|xyyx (xyyx can deadlock)"},
         {.name = "deadlock-cycles", .kind = CLI_U64, .ptr = &n->deadlock_cycles, .arg = "N",

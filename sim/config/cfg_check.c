@@ -83,6 +83,91 @@ int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_
     return err->count + err->dropped > before ? -1 : 0;
 }
 
+/* ---- tiling ----------------------------------------------------------- */
+
+/* The layer's loop dims as "B, K, C" for messages. */
+static const char *dim_list(const cfg_layer *l, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < l->n_dims && at + 1 < len; i++) {
+        int w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", l->dims[i]);
+        if (w < 0)
+            break;
+        at += (size_t)w < len - at ? (size_t)w : len - at - 1;
+    }
+    return buf;
+}
+
+static const char *const tiling_key[2] = {"inter_core_tiling", "intra_core_tiling"};
+
+/* One tiling list of entry ei against layer l; bad[k] marks items already
+ * reported (for an earlier layer), so each bad item is reported once.
+ * dims[k] gets the dim index of item k (-1 when unknown). */
+static void check_one_tiling(const cfg_map_entry *e, int ei, int t, const cfg_layer *l,
+                             const char *mf, bool *bad, int *dims, base_errors *err)
+{
+    const cfg_loop *lp = t == 0 ? e->inter_tiling : e->intra_tiling;
+    int n = t == 0 ? e->n_inter : e->n_intra;
+    char buf[CFG_MAX_LOOP_DIMS * (CFG_DIM_NAME_MAX + 2) + 1];
+    for (int k = 0; k < n; k++) {
+        dims[k] = cfg_layer_dim(l, lp[k].dim);
+        if (bad[k])
+            continue;
+        if (dims[k] < 0) {
+            bad[k] = true;
+            cfg_err_pos(err, mf, lp[k].line, lp[k].col, "[%d].%s[%d]: expected one of the loop dims of "
+                           "layer %s (%s), found '%s'", ei,
+                           tiling_key[t], k, l->name[0] ? l->name : "(unnamed)",
+                           dim_list(l, buf, sizeof buf), lp[k].dim);
+            continue;
+        }
+        for (int j = 0; j < k; j++)
+            if (dims[j] == dims[k]) {
+                bad[k] = true;
+                cfg_err_pos(err, mf, lp[k].line, lp[k].col, "[%d].%s[%d]: expected each dim cut at most "
+                               "once, found %s again (first cut by [%d].%s[%d])", ei, tiling_key[t], k, lp[k].dim, ei,
+                               tiling_key[t], j);
+                break;
+            }
+    }
+}
+
+int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                     base_errors *err)
+{
+    int before = err->count + err->dropped;
+    /* reported[entry][inter/intra][item] */
+    bool (*reported)[2][CFG_MAX_TILING] = base_calloc((size_t)m->n_entries + 1, sizeof *reported);
+    if (!reported) {
+        cfg_err_file(err, mapping_file, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < w->n_layers; i++) {
+        const cfg_layer *l = &w->layers[i];
+        const cfg_map_entry *e = cfg_mapping_find(m, l);
+        if (!e)
+            continue;   /* cfg_check_mapping reports it */
+        int ei = (int)(e - m->entries);
+        int dims[2][CFG_MAX_TILING];
+        for (int t = 0; t < 2; t++)
+            check_one_tiling(e, ei, t, l, mapping_file, reported[ei][t], dims[t], err);
+        /* A part is one piece of the inter-core cut and its tiles are
+         * pieces of that part: the two must cut different dims. */
+        for (int k = 0; k < e->n_intra; k++)
+            for (int j = 0; j < e->n_inter && !reported[ei][1][k]; j++)
+                if (dims[1][k] >= 0 && dims[1][k] == dims[0][j]) {
+                    reported[ei][1][k] = true;
+                    const cfg_loop *lp = &e->intra_tiling[k];
+                    cfg_err_pos(err, mapping_file, lp->line, lp->col, "[%d].intra_core_tiling[%d]: expected a dim "
+                                   "that inter_core_tiling does not cut, found %s (cut by "
+                                   "[%d].inter_core_tiling[%d] too)", ei, k, lp->dim, ei, j);
+                }
+    }
+    base_free(reported);
+    return err->count + err->dropped > before ? -1 : 0;
+}
+
 /* ---- kind detection --------------------------------------------------- */
 
 const char *cfg_kind_name(cfg_kind k)

@@ -4,6 +4,7 @@
  * mesh position of their controller. Modelled on Stream's multi-core
  * files (cores + an off-chip core + connectivity), with the connectivity
  * reduced to a mesh and the NoC made explicit. */
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +15,21 @@ static const char *const chip_keys[] = {"name", "clock_ghz", "core_types", "core
                                         "memories", NULL};
 static const char *const type_keys[] = {"file", "core", NULL};
 static const char *const inst_keys[] = {"id", "type", "at", NULL};
-static const char *const noc_keys[] = {
-    "mesh", "flit_width_bits", "virtual_channels", "vc_depth_flits", "router_stage_cycles",
-    "link_latency_cycles", "clock_ghz", "energy_per_flit_hop_pj", "energy_per_bit_link_pj",
-    "multicast_lookup_cycles", NULL};
+/* In cfg_noc_key order. */
+static const char *const noc_keys[CFG_NOC_N_KEYS + 1] = {
+    "mesh", "terminals_per_router", "flit_width_bits", "virtual_channels", "vc_depth_flits",
+    "router_stage_cycles", "link_latency_cycles", "credit_delay_cycles", "clock_ghz",
+    "energy_per_flit_hop_pj", "energy_per_bit_link_pj", "multicast_lookup_cycles", "routing",
+    "deadlock_cycles", NULL};
 static const char *const mem_keys[] = {
     "name", "type", "size_bits", "bandwidth_gbps", "latency_ns", "read_energy_pj_per_bit",
     "write_energy_pj_per_bit", "static_power_mw", "at", NULL};
 static const char *const kind_names[] = {"dram", "stt_mram", "hbm", "sram", NULL};
+
+const char *cfg_noc_key_name(cfg_noc_key k)
+{
+    return (unsigned)k < CFG_NOC_N_KEYS ? noc_keys[k] : NULL;
+}
 
 const char *cfg_offchip_kind_name(cfg_mem_kind k)
 {
@@ -68,62 +76,91 @@ static bool parse_at(cfg_doc *d, const cfg_node *map, const char *path, const cf
     return true;
 }
 
+/* The value of key k in the noc block, recorded as given at its position;
+ * NULL when absent (after "missing key" when required). */
+static cfg_node *noc_value(cfg_doc *d, const cfg_node *nn, const char *path, cfg_noc *n,
+                           cfg_noc_key k, bool required)
+{
+    cfg_node *v = required ? cfg_need(d, nn, path, noc_keys[k])
+                           : cfg_map_get(d, nn, noc_keys[k]);
+    if (!v)
+        return NULL;
+    n->given |= 1u << k;
+    n->line[k] = (int)v->start_mark.line + 1;
+    n->col[k] = (int)v->start_mark.column + 1;
+    return v;
+}
+
+/* A list of len counts (mesh, router_stage_cycles) into out. */
+static void noc_counts(cfg_doc *d, const cfg_node *v, const char *kp, int len,
+                       const char *what, int64_t hi, int64_t *out)
+{
+    char ip[280], b[96];
+    if (!cfg_is_seq(v) || cfg_seq_len(v) != len) {
+        cfg_err_at(d, v, kp, "expected %s, found %s", what, cfg_describe(v, b, sizeof b));
+        return;
+    }
+    for (int i = 0; i < len; i++)
+        cfg_as_int(d, cfg_seq_at(d, v, i), cfg_path_idx(ip, sizeof ip, kp, i), 0, hi, &out[i]);
+}
+
+/* Types only: the NoC model owns the defaults and the ranges (see
+ * cfg_noc). Energies, clock and flit width have no default: a chip says
+ * what its links are. */
 static void parse_noc(cfg_doc *d, const cfg_node *nn, const char *path, cfg_noc *n)
 {
-    char kp[256], ip[280], b[96];
+    char kp[256];
     if (!cfg_expect_map(d, nn, path))
         return;
     cfg_check_keys(d, nn, path, noc_keys);
-    cfg_node *mesh = cfg_need(d, nn, path, "mesh");
-    cfg_path_key(kp, sizeof kp, path, "mesh");
-    if (mesh) {
-        int64_t v[2] = {0, 0};
-        if (!cfg_is_seq(mesh) || cfg_seq_len(mesh) != 2)
-            cfg_err_at(d, mesh, kp, "expected [width, height], found %s",
-                       cfg_describe(mesh, b, sizeof b));
-        else if (cfg_as_int(d, cfg_seq_at(d, mesh, 0), cfg_path_idx(ip, sizeof ip, kp, 0), 1,
-                            1024, &v[0]) &&
-                 cfg_as_int(d, cfg_seq_at(d, mesh, 1), cfg_path_idx(ip, sizeof ip, kp, 1), 1,
-                            1024, &v[1])) {
-            n->mesh_w = (int)v[0];
-            n->mesh_h = (int)v[1];
-        }
+    n->block_line = (int)nn->start_mark.line + 1;
+    n->block_col = (int)nn->start_mark.column + 1;
+    cfg_node *v;
+    int64_t pair[4] = {0, 0, 0, 0};
+    if ((v = noc_value(d, nn, path, n, CFG_NOC_MESH, true))) {
+        noc_counts(d, v, cfg_path_key(kp, sizeof kp, path, "mesh"), 2, "[width, height]",
+                   INT32_MAX, pair);
+        n->mesh_w = (int)pair[0];
+        n->mesh_h = (int)pair[1];
     }
-    int64_t v = 0;
-    if (cfg_get_int(d, nn, path, "flit_width_bits", true, 1, 4096, &v))
-        n->flit_width_bits = (int)v;
-    v = 1;
-    if (cfg_get_int(d, nn, path, "virtual_channels", false, 1, 64, &v))
-        n->vcs = (int)v;
-    v = 4;
-    if (cfg_get_int(d, nn, path, "vc_depth_flits", false, 1, 4096, &v))
-        n->vc_depth_flits = (int)v;
-    v = 1;
-    if (cfg_get_int(d, nn, path, "link_latency_cycles", false, 1, 1 << 20, &v))
-        n->link_latency_cycles = (int)v;
-    v = 0;
-    if (cfg_get_int(d, nn, path, "multicast_lookup_cycles", false, 0, 1 << 20, &v))
-        n->multicast_lookup_cycles = (int)v;
-    cfg_get_double(d, nn, path, "clock_ghz", true, 1e-6, 1e3, &n->clock_ghz);
-    cfg_get_double(d, nn, path, "energy_per_flit_hop_pj", true, 0, 1e9,
-                   &n->energy_per_flit_hop_pj);
-    cfg_get_double(d, nn, path, "energy_per_bit_link_pj", true, 0, 1e9,
-                   &n->energy_per_bit_link_pj);
-    for (int i = 0; i < 4; i++)
-        n->router_stage_cycles[i] = 1;
-    cfg_node *rs = cfg_map_get(d, nn, "router_stage_cycles");
-    cfg_path_key(kp, sizeof kp, path, "router_stage_cycles");
-    if (rs) {
-        if (!cfg_is_seq(rs) || cfg_seq_len(rs) != 4) {
-            cfg_err_at(d, rs, kp, "expected 4 cycle counts [routing, vc_alloc, switch_alloc, "
-                       "switch_traversal], found %s", cfg_describe(rs, b, sizeof b));
-        } else {
-            for (int i = 0; i < 4; i++)
-                if (cfg_as_int(d, cfg_seq_at(d, rs, i), cfg_path_idx(ip, sizeof ip, kp, i), 0,
-                               1 << 20, &v))
-                    n->router_stage_cycles[i] = (int)v;
-        }
+    if ((v = noc_value(d, nn, path, n, CFG_NOC_ROUTER_STAGE_CYCLES, false))) {
+        noc_counts(d, v, cfg_path_key(kp, sizeof kp, path, "router_stage_cycles"), 4,
+                   "4 cycle counts [routing, vc_alloc, switch_alloc, switch_traversal]",
+                   UINT32_MAX, pair);
+        for (int i = 0; i < 4; i++)
+            n->router_stage_cycles[i] = (uint32_t)pair[i];
     }
+    const struct { cfg_noc_key k; bool required; uint32_t *out; } counts[] = {
+        {CFG_NOC_TERMINALS_PER_ROUTER, false, &n->terminals_per_router},
+        {CFG_NOC_FLIT_WIDTH_BITS, true, &n->flit_width_bits},
+        {CFG_NOC_VIRTUAL_CHANNELS, false, &n->virtual_channels},
+        {CFG_NOC_VC_DEPTH_FLITS, false, &n->vc_depth_flits},
+        {CFG_NOC_LINK_LATENCY_CYCLES, false, &n->link_latency_cycles},
+        {CFG_NOC_CREDIT_DELAY_CYCLES, false, &n->credit_delay_cycles},
+        {CFG_NOC_MULTICAST_LOOKUP_CYCLES, false, &n->multicast_lookup_cycles},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        int64_t x;
+        if ((v = noc_value(d, nn, path, n, counts[i].k, counts[i].required)) &&
+            cfg_as_int(d, v, cfg_path_key(kp, sizeof kp, path, noc_keys[counts[i].k]), 0,
+                       UINT32_MAX, &x))
+            *counts[i].out = (uint32_t)x;
+    }
+    const struct { cfg_noc_key k; double *out; } reals[] = {
+        {CFG_NOC_CLOCK_GHZ, &n->clock_ghz},
+        {CFG_NOC_ENERGY_PER_FLIT_HOP_PJ, &n->energy_per_flit_hop_pj},
+        {CFG_NOC_ENERGY_PER_BIT_LINK_PJ, &n->energy_per_bit_link_pj},
+    };
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+        if ((v = noc_value(d, nn, path, n, reals[i].k, true)))
+            cfg_as_double(d, v, cfg_path_key(kp, sizeof kp, path, noc_keys[reals[i].k]),
+                          -DBL_MAX, DBL_MAX, reals[i].out);
+    if ((v = noc_value(d, nn, path, n, CFG_NOC_ROUTING, false)))
+        cfg_as_str(d, v, cfg_path_key(kp, sizeof kp, path, "routing"), n->routing,
+                   sizeof n->routing);
+    if ((v = noc_value(d, nn, path, n, CFG_NOC_DEADLOCK_CYCLES, false)))
+        cfg_as_uint(d, v, cfg_path_key(kp, sizeof kp, path, "deadlock_cycles"), 0,
+                    &n->deadlock_cycles);
 }
 
 static void parse_types(cfg_doc *d, const cfg_node *tn, const char *path, const char *base,
@@ -315,6 +352,7 @@ static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
         return NULL;
     }
     cfg_check_keys(d, root, "", chip_keys);
+    snprintf(c->file, sizeof c->file, "%s", d->file);
     cfg_get_str(d, root, "", "name", true, c->name, sizeof c->name);
     cfg_get_double(d, root, "", "clock_ghz", true, 1e-6, 1e3, &c->clock_ghz);
     /* The NoC first: core and controller positions are checked against

@@ -71,6 +71,8 @@ static bool parse_loop(cfg_doc *d, const cfg_node *n, const char *path, bool all
             ok = parse_pair_text(buf, out, allow_all);
         }
     }
+    out->line = (int)n->start_mark.line + 1;
+    out->col = (int)n->start_mark.column + 1;
     if (!ok)
         cfg_err_at(d, n, path, "expected 'DIM, FACTOR' (e.g. K, 8%s), found %s",
                    allow_all ? "; FACTOR may be * or all; or {dim: K, split: 8}" : "",

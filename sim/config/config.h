@@ -227,6 +227,7 @@ typedef struct {
     char dim[CFG_DIM_NAME_MAX];      /* a layer dim; "*" in a ZigZag temporal_ordering
                                       * (['*', '*']) stands for any remaining loops */
     uint64_t factor;                 /* >= 1, CFG_FACTOR_ALL or CFG_FACTOR_STAR */
+    int line, col;                   /* of the entry in the file, for messages */
 } cfg_loop;
 
 typedef struct {
@@ -273,20 +274,67 @@ const cfg_map_entry *cfg_mapping_find(const cfg_mapping *m, const cfg_layer *l);
 int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
                       const cfg_core *c, const char *core_name, base_errors *err);
 
+/* Checks of the intra/inter_core_tiling of every layer's entry against
+ * that layer: each tiling dim is one of its loop dims, no dim is cut
+ * twice by one tiling, and inter and intra cut different dims (a part's
+ * tiles are pieces of that part). Positioned at the tiling entry; one
+ * message per bad entry (the first layer it fails for). 0 when clean. */
+int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                     base_errors *err);
+
 /* ---- chip --------------------------------------------------------------- */
 
+/* The chip's `noc:` block. Every key has the name of the NoC parameter it
+ * sets (the noc_config field in models/noc/noc.h and the `evsim noc`
+ * option): vc_depth_flits is vc_depth_flits everywhere. The loader checks
+ * types only and sets no defaults: it records which keys the file gave
+ * (given) and where; sim/run's adapter starts from the NoC model's
+ * defaults, overrides what was given, and the model checks the ranges. */
+typedef enum {
+    CFG_NOC_MESH = 0,
+    CFG_NOC_TERMINALS_PER_ROUTER,
+    CFG_NOC_FLIT_WIDTH_BITS,
+    CFG_NOC_VIRTUAL_CHANNELS,
+    CFG_NOC_VC_DEPTH_FLITS,
+    CFG_NOC_ROUTER_STAGE_CYCLES,
+    CFG_NOC_LINK_LATENCY_CYCLES,
+    CFG_NOC_CREDIT_DELAY_CYCLES,
+    CFG_NOC_CLOCK_GHZ,
+    CFG_NOC_ENERGY_PER_FLIT_HOP_PJ,
+    CFG_NOC_ENERGY_PER_BIT_LINK_PJ,
+    CFG_NOC_MULTICAST_LOOKUP_CYCLES,
+    CFG_NOC_ROUTING,
+    CFG_NOC_DEADLOCK_CYCLES,
+    CFG_NOC_N_KEYS
+} cfg_noc_key;
+
+/* The key's name in the file ("vc_depth_flits"); NULL past the end. */
+const char *cfg_noc_key_name(cfg_noc_key k);
+
 typedef struct {
-    int mesh_w, mesh_h;              /* routers in x and y */
-    int flit_width_bits;
-    int vcs;                         /* virtual channels per port */
-    int vc_depth_flits;
-    int router_stage_cycles[4];      /* routing, VC alloc, switch alloc, traversal */
-    int link_latency_cycles;
+    int mesh_w, mesh_h;              /* mesh: [width, height] in routers */
+    uint32_t terminals_per_router;
+    uint32_t flit_width_bits;
+    uint32_t virtual_channels;       /* per input port */
+    uint32_t vc_depth_flits;
+    uint32_t router_stage_cycles[4]; /* routing, VC alloc, switch alloc, traversal */
+    uint32_t link_latency_cycles;
+    uint32_t credit_delay_cycles;
     double clock_ghz;
     double energy_per_flit_hop_pj;   /* router energy per flit per hop */
     double energy_per_bit_link_pj;   /* wire energy per bit per link */
-    int multicast_lookup_cycles;     /* routing-table lookup for a spike */
+    uint32_t multicast_lookup_cycles;/* routing-table lookup for a spike */
+    char routing[32];                /* as written (xy, yx, xyyx) */
+    uint64_t deadlock_cycles;
+    uint32_t given;                  /* bit 1u << key: the file gave key */
+    int line[CFG_NOC_N_KEYS], col[CFG_NOC_N_KEYS]; /* of each given value */
+    int block_line, block_col;       /* of the noc: block */
 } cfg_noc;
+
+static inline bool cfg_noc_given(const cfg_noc *n, cfg_noc_key k)
+{
+    return (n->given >> k) & 1u;
+}
 
 typedef struct {
     char name[CFG_NAME_MAX];
@@ -316,6 +364,7 @@ typedef struct {
 
 typedef struct {
     char name[CFG_NAME_MAX];
+    char file[512];                  /* display name it was loaded as, for messages */
     double clock_ghz;                /* core clock */
     int n_types;
     cfg_core_type *types;

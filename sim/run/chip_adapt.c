@@ -4,30 +4,8 @@
 #include <stdio.h>
 
 #include "base/base.h"
+#include "run/adapt.h"
 #include "run/chip_int.h"
-
-void chip_noc_params(const cfg_chip *chip, uint32_t terminals_per_router, uint64_t seed,
-                     noc_config *nc)
-{
-    const cfg_noc *cn = &chip->noc;
-    noc_config_default(nc);
-    nc->width = (uint32_t)cn->mesh_w;
-    nc->height = (uint32_t)cn->mesh_h;
-    nc->terminals_per_router = terminals_per_router;
-    nc->vcs = (uint32_t)cn->vcs;
-    nc->vc_buf_flits = (uint32_t)cn->vc_depth_flits;
-    nc->route_cycles = (uint32_t)cn->router_stage_cycles[0];
-    nc->vc_alloc_cycles = (uint32_t)cn->router_stage_cycles[1];
-    nc->sw_alloc_cycles = (uint32_t)cn->router_stage_cycles[2];
-    nc->xbar_cycles = (uint32_t)cn->router_stage_cycles[3];
-    nc->link_cycles = (uint32_t)cn->link_latency_cycles;
-    nc->flit_bits = (uint32_t)cn->flit_width_bits;
-    nc->clock_ghz = cn->clock_ghz;
-    nc->router_pj_per_flit = cn->energy_per_flit_hop_pj;
-    nc->link_pj_per_bit = cn->energy_per_bit_link_pj;
-    nc->table_lookup_cycles = (uint32_t)cn->multicast_lookup_cycles;
-    nc->seed = seed;
-}
 
 static uint32_t router_at(const cfg_chip *chip, int x, int y)
 {
@@ -52,11 +30,11 @@ static uint32_t mem_slot(const cfg_chip *chip, int i)
 int chip_layout(chip *c, const cfg_scenario *s)
 {
     const cfg_chip *chip = s->chip;
-    uint32_t extra = 0;
-    for (int i = 0; i < chip->n_memories; i++)
-        if (mem_slot(chip, i) > extra)
-            extra = mem_slot(chip, i);
-    c->tpr = 1 + extra;
+    if (run_adapt_noc(chip, run_noc_terminals_needed(chip), s->seed, &c->noc_cfg, c->err)) {
+        c->failed = 1;
+        return -1;
+    }
+    c->tpr = c->noc_cfg.terminals_per_router;
     c->core_term = base_calloc(c->n_cores + 1, sizeof *c->core_term);
     c->mem_term = base_calloc((size_t)chip->n_memories + 1, sizeof *c->mem_term);
     if (!c->core_term || !c->mem_term)
@@ -67,10 +45,10 @@ int chip_layout(chip *c, const cfg_scenario *s)
         c->mem_term[i] = router_at(chip, chip->memories[i].x, chip->memories[i].y) * c->tpr +
                          mem_slot(chip, i);
     uint32_t flits = CHIP_PACKET_FLITS;
-    c->pkt_bits_uni = flits * (uint32_t)chip->noc.flit_width_bits;
-    if ((uint32_t)chip->noc.vc_depth_flits < flits)
-        flits = (uint32_t)chip->noc.vc_depth_flits;
-    c->pkt_bits_multi = flits * (uint32_t)chip->noc.flit_width_bits;
+    c->pkt_bits_uni = flits * c->noc_cfg.flit_width_bits;
+    if (noc_max_multicast_flits(&c->noc_cfg) < flits)
+        flits = noc_max_multicast_flits(&c->noc_cfg);
+    c->pkt_bits_multi = flits * c->noc_cfg.flit_width_bits;
     return 0;
 }
 
@@ -129,10 +107,9 @@ int chip_add_memories(chip *c, const cfg_scenario *s)
 
 int chip_add_noc(chip *c, const cfg_scenario *s)
 {
-    noc_config nc;
-    chip_noc_params(s->chip, c->tpr, s->seed, &nc);
+    (void)s;
     base_error ne;
-    noc_model *m = noc_model_new(c->k, &nc, &ne);
+    noc_model *m = noc_model_new(c->k, &c->noc_cfg, &ne);
     if (!m) {
         chip_fail(c, "NoC: %s", ne.msg);
         return -1;

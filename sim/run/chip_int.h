@@ -55,6 +55,7 @@ typedef struct chip {
     noc_model *nm;
     noc *net;
     /* tables the handlers use (set up from the config before the run) */
+    noc_config noc_cfg;       /* the NoC's parameters (run_adapt_noc) */
     uint32_t tpr;             /* NoC terminals per router */
     uint32_t *core_term;      /* per core: its terminal */
     uint32_t *mem_term;       /* per memory: its terminal */
@@ -87,17 +88,16 @@ void chip_fail(chip *c, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Appends a model to the list. 0, or -1 (out of memory; self destroyed). */
 int chip_add_model(chip *c, const model_ops *ops, void *self);
 
-/* chip_adapt.c: where everything sits on the NoC (terminals per router,
- * every core's and memory's terminal) and the packet sizes, for the
- * builders and the handlers. 0, or -1 when out of memory. */
+/* chip_adapt.c: the NoC's parameters (run_adapt_noc), where everything
+ * sits on the NoC (terminals per router, every core's and memory's
+ * terminal) and the packet sizes, for the builders and the handlers. 0, or
+ * -1 on a NoC parameter the model refuses (c->err, positioned) or when out
+ * of memory. */
 int chip_layout(chip *c, const cfg_scenario *s);
 /* The model list's builders, config -> parameters. */
 int chip_add_cores(chip *c, const cfg_scenario *s);
 int chip_add_memories(chip *c, const cfg_scenario *s);
 int chip_add_noc(chip *c, const cfg_scenario *s);
-/* The chip file's NoC section as the NoC model's parameters. */
-void chip_noc_params(const cfg_chip *chip, uint32_t terminals_per_router, uint64_t seed,
-                     noc_config *nc);
 
 /* chip_flow.c: the callbacks the models call and the run's start. */
 void chip_cn_started(void *ctx, uint32_t core, uint32_t cn, uint64_t t, uint64_t dur);

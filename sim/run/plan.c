@@ -101,7 +101,9 @@ static void shrink_windows(loma_layer *out)
 
 /* Read tiling entries as Stream does: `all` cuts the dim completely, `*`
  * into as many parts as `star` (the allocated cores), a number into that
- * many parts (at most the dim's size). 0, or -1 with a message. */
+ * many parts (at most the dim's size). 0, or -1 with a message. The
+ * scenario check (cfg_check_tiling) reports bad entries with positions;
+ * the checks here only guard plans of unchecked structs. */
 static int tiling(const cfg_layer *l, const cfg_loop *t, int n, uint64_t star,
                   const char *what, cut *out, plan_error *err)
 {

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "run/adapt.h"
+
 void run_options_default(run_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -29,8 +31,13 @@ static int load(run_state *st, base_error *err)
 {
     run_result *res = st->res;
     res->scenario = cfg_scenario_load_file(st->path, &res->load_errors);
-    if (res->scenario)
-        return 0;
+    if (res->scenario) {
+        /* The NoC as `evsim check` sees it, before any planning. */
+        const cfg_chip *chip = res->scenario->chip;
+        noc_config nc;
+        return run_adapt_noc(chip, run_noc_terminals_needed(chip), res->scenario->seed, &nc,
+                             err);
+    }
     if (res->load_errors.count > 0) {
         char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
         return base_fail(err, "%s", base_error_str(&res->load_errors.items[0], buf, sizeof buf));

@@ -9,6 +9,11 @@ trap 'rm -rf "$tmp"' EXIT
 "$EVSIM" noc --help > "$tmp/help"; rc=$?
 check "--help exits 0" '[ $rc -eq 0 ] && grep -q "^usage: evsim noc" "$tmp/help"'
 "$EVSIM" --help | grep -q "^  noc " ; check "noc listed in evsim --help" '[ $? -eq 0 ]'
+# Defaults in the help come from the model's structs (BookSim's router).
+check "--help shows the model's VC defaults" \
+  'grep -q -- "--virtual-channels N .*(default 16)" "$tmp/help" && grep -q -- "--vc-depth-flits N .*(default 8)" "$tmp/help"'
+check "--help shows routing and credit delay defaults" \
+  'grep -q -- "--routing R .*(default xy)" "$tmp/help" && grep -A1 -- "--credit-delay-cycles N" "$tmp/help" | grep -q "(default 0)"'
 
 "$EVSIM" noc > "$tmp/bare"; rc=$?
 check "bare run exits 0" '[ $rc -eq 0 ]'
@@ -48,15 +53,29 @@ check "sweep reports saturation" 'grep -q "^# saturation: offered_rate=" "$tmp/s
 
 # Other pipeline and two terminals per router: the fastest packet (same
 # router) takes 1 + inject 1 + router (2+1+1+1) + eject 1 = 8 cycles.
-"$EVSIM" noc --terminals 2 --router-stages 2,1,1,1 --link-latency 2 \
+"$EVSIM" noc --terminals-per-router 2 --router-stage-cycles 2,1,1,1 --link-latency-cycles 2 \
   --rate 0.01 --json > "$tmp/p.json"; rc=$?
 check "pipeline options exit 0" '[ $rc -eq 0 ]'
 check "pipeline options set the zero-load latency" \
   'grep -q "\"min_packet_latency_cycles\": 8," "$tmp/p.json"'
 
+# Credits that come back late starve shallow buffers: same load, less
+# accepted, longer latency.
+"$EVSIM" noc --virtual-channels 1 --vc-depth-flits 2 --rate 0.2 --measure-cycles 2000 \
+  --json > "$tmp/c0.json"
+"$EVSIM" noc --virtual-channels 1 --vc-depth-flits 2 --rate 0.2 --measure-cycles 2000 \
+  --credit-delay-cycles 4 --json > "$tmp/c4.json"; rc=$?
+check "--credit-delay-cycles exits 0" '[ $rc -eq 0 ]'
+check "credit delay lowers accepted throughput" '/usr/bin/python3 - "$tmp/c0.json" "$tmp/c4.json" <<PY
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+assert b["accepted_flit_rate"] < a["accepted_flit_rate"]
+assert b["mean_packet_latency_cycles"] > a["mean_packet_latency_cycles"]
+PY'
+
 # Energy: one flit, one router, no link on a 1x1 mesh.
-"$EVSIM" noc --mesh 1x1 --router-pj-per-flit 2.5 --link-pj-per-bit 1 \
-  --flit-bits 32 --clock-ghz 2 --rate 0.5 --json > "$tmp/e.json"; rc=$?
+"$EVSIM" noc --mesh 1x1 --energy-per-flit-hop-pj 2.5 --energy-per-bit-link-pj 1 \
+  --flit-width-bits 32 --clock-ghz 2 --rate 0.5 --json > "$tmp/e.json"; rc=$?
 check "energy options exit 0" '[ $rc -eq 0 ]'
 check "energy counts router traversals only on 1x1" '/usr/bin/python3 - "$tmp/e.json" <<PY
 import json, sys
@@ -90,18 +109,23 @@ bad "rate 0" --rate 0
 bad "rate 1.5" --rate 1.5
 bad "rate not a number" --rate fast
 bad "0-flit packets" --packet-flits 0
-bad "VC depth 0" --vc-buf 0
-bad "0 VCs" --vcs 0
+bad "VC depth 0" --vc-depth-flits 0
+bad "0 VCs" --virtual-channels 0
 bad "clock 0 GHz" --clock-ghz 0
-bad "negative energy" --router-pj-per-flit -1
+bad "negative energy" --energy-per-flit-hop-pj -1
 bad "hotspot outside the mesh" --traffic hotspot --hotspot 16
 bad "transpose on a non-square mesh" --mesh 4x2 --traffic transpose
 bad "unknown traffic" --traffic tornado
 bad "unknown option" --bogus
-bad "bad stages" --router-stages 1,1,1
+bad "bad stages" --router-stage-cycles 1,1,1
 bad "missing value" --rate
+bad "unknown routing" --routing zigzag
+bad "credit delay beyond the limit" --credit-delay-cycles 2000000
+# One name per value: the old spellings are gone (chip key = option name).
+bad "old spelling --vc-buf" --vc-buf 4
+bad "old spelling --vcs" --vcs 4
 
-"$EVSIM" noc --routing xyyx --vcs 1 --vc-buf 1 --packet-flits 4 --rate 0.9 \
+"$EVSIM" noc --routing xyyx --virtual-channels 1 --vc-depth-flits 1 --packet-flits 4 --rate 0.9 \
   --seed 3 --deadlock-cycles 200 > /dev/null 2> "$tmp/dl"; rc=$?
 check "deadlock exits 1" '[ $rc -eq 1 ]'
 check "deadlock names routers" 'grep -q "deadlock.*routers holding flits ([0-9]*): [0-9]" "$tmp/dl"'

@@ -34,10 +34,10 @@ static inline uint32_t term(const noc_config *c, uint32_t x, uint32_t y)
  * the body flits one per cycle behind the head. */
 static inline uint64_t t0(const noc_config *c, uint32_t hops, uint32_t flits)
 {
-    uint64_t router = c->route_cycles + c->vc_alloc_cycles +
-                      c->sw_alloc_cycles + c->xbar_cycles;
+    uint64_t router = c->router_stage_cycles[NOC_STAGE_ROUTE] + c->router_stage_cycles[NOC_STAGE_VC_ALLOC] +
+                      c->router_stage_cycles[NOC_STAGE_SW_ALLOC] + c->router_stage_cycles[NOC_STAGE_XBAR];
     return 1 + c->inject_cycles + (hops + 1) * router +
-           (uint64_t)hops * c->link_cycles + c->eject_cycles + (flits - 1);
+           (uint64_t)hops * c->link_latency_cycles + c->eject_cycles + (flits - 1);
 }
 
 #endif

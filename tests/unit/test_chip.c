@@ -171,7 +171,7 @@ START_TEST(test_plan_tiles_over_several_dims_and_refuses_bad_cuts)
     cfg_scenario *s = load_default();
     cfg_map_entry *me = default_entry(s);
     ck_assert_int_eq(me->n_intra, 1); /* OY, all */
-    me->intra_tiling[1] = (cfg_loop){"OX", 2};
+    me->intra_tiling[1] = (cfg_loop){.dim = "OX", .factor = 2};
     me->n_intra = 2;
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
     plan_error pe;
@@ -190,13 +190,13 @@ START_TEST(test_plan_tiles_over_several_dims_and_refuses_bad_cuts)
     ck_assert_uint_eq(p->cns[conv1->parts[0].first_cn].macs, 2 * 14 * 25);
     plan_free(p);
 
-    me->intra_tiling[1] = (cfg_loop){"OY", 2};
+    me->intra_tiling[1] = (cfg_loop){.dim = "OY", .factor = 2};
     ck_assert_ptr_null(plan_build(s, &o, NULL, &pe));
     ck_assert_msg(strstr(pe.msg, "cuts OY twice") != NULL, "%s", pe.msg);
-    me->intra_tiling[1] = (cfg_loop){"K", 2};
+    me->intra_tiling[1] = (cfg_loop){.dim = "K", .factor = 2};
     ck_assert_ptr_null(plan_build(s, &o, NULL, &pe));
     ck_assert_msg(strstr(pe.msg, "both cut K") != NULL, "%s", pe.msg);
-    me->intra_tiling[1] = (cfg_loop){"QQ", 2};
+    me->intra_tiling[1] = (cfg_loop){.dim = "QQ", .factor = 2};
     ck_assert_ptr_null(plan_build(s, &o, NULL, &pe));
     ck_assert_msg(strstr(pe.msg, "names QQ") != NULL, "%s", pe.msg);
     cfg_scenario_free(s);

@@ -183,8 +183,15 @@ START_TEST(test_valid_texts_load)
     ck_assert(c && w && m && ch);
     ck_assert_int_eq(cfg_check_mapping(m, "map.yaml", w, c, "core.yaml", &e), 0);
     ck_assert_int_eq(ch->n_cores, 2);
-    ck_assert_int_eq(ch->noc.vcs, 1);                   /* defaults */
-    ck_assert_int_eq(ch->noc.router_stage_cycles[3], 1);
+    /* The loader invents no defaults: it records what the file gave. */
+    ck_assert(cfg_noc_given(&ch->noc, CFG_NOC_FLIT_WIDTH_BITS));
+    ck_assert_int_eq(ch->noc.flit_width_bits, 32);
+    ck_assert_int_eq(ch->noc.line[CFG_NOC_FLIT_WIDTH_BITS], 10);
+    ck_assert_int_eq(ch->noc.col[CFG_NOC_FLIT_WIDTH_BITS], 20);
+    ck_assert(!cfg_noc_given(&ch->noc, CFG_NOC_VIRTUAL_CHANNELS));
+    ck_assert(!cfg_noc_given(&ch->noc, CFG_NOC_ROUTER_STAGE_CYCLES));
+    ck_assert_int_eq(ch->noc.virtual_channels, 0);
+    ck_assert_str_eq(ch->file, "chip.yaml");
     ck_assert_str_eq(ch->types[0].core.name, "seneca_like");
     cfg_chip_free(ch);
     cfg_mapping_free(m);
@@ -470,6 +477,79 @@ START_TEST(test_mapping_naming_missing_core)
 }
 END_TEST
 
+/* Some message starts with "name:line:col:" and contains needle. */
+static void expect_at(const base_errors *e, const char *name, int line, int col,
+                      const char *needle)
+{
+    char pre[700];
+    snprintf(pre, sizeof pre, "%s:%d:%d: ", name, line, col);
+    for (int i = 0; i < e->count; i++)
+        if (!strncmp(emsg(e, i), pre, strlen(pre)) && strstr(emsg(e, i), needle))
+            return;
+    for (int i = 0; i < e->count; i++)
+        fprintf(stderr, "  got: %s\n", emsg(e, i));
+    ck_abort_msg("no error at %s containing \"%s\"", pre, needle);
+}
+
+/* Bad tilings fail in the scenario check with the tiling entry's
+ * position, not only later in the plan. */
+START_TEST(test_tiling_checked_with_positions)
+{
+    char dir[] = "/tmp/evsim_cfg_" "XX" "XX" "XX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char cwd[512];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    char corepath[600];
+    snprintf(corepath, sizeof corepath, "{file: %s/configs/hw/seneca_core.yaml}", cwd);
+    char *chip_text = subst(CHIP, "{file: seneca_core.yaml}", corepath);
+    put(dir, "chip.yaml", chip_text);
+    free(chip_text);
+    put(dir, "wl.yaml", WORKLOAD);
+    put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmapping: map.yaml\n");
+    char sp[600], mp[600];
+    snprintf(sp, sizeof sp, "%s/scen.yaml", dir);
+    snprintf(mp, sizeof mp, "%s/map.yaml", dir);
+    char map[1024];
+    snprintf(map, sizeof map, "%s"
+             "  inter_core_tiling: ['Q, *', 'OY, *']\n"              /* 6 */
+             "  intra_core_tiling:\n"                                /* 7 */
+             "    - OX, 2\n"                                         /* 8 */
+             "    - [ox, all]\n"                                     /* 9 */
+             "    - OY, 2\n", MAPPING);                              /* 10 */
+    put(dir, "map.yaml", map);
+    base_errors e;
+    base_errors_init(&e);
+    ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
+    expect_at(&e, mp, 6, 23, "[0].inter_core_tiling[0]: expected one of the loop dims of "
+              "layer a (B, K, C, OY, OX, FY, FX), found 'Q'");
+    expect_at(&e, mp, 9, 7, "[0].intra_core_tiling[1]: expected each dim cut at most once, "
+              "found ox again (first cut by [0].intra_core_tiling[0])");
+    expect_at(&e, mp, 10, 7, "[0].intra_core_tiling[2]: expected a dim that "
+              "inter_core_tiling does not cut, found OY (cut by [0].inter_core_tiling[1] too)");
+    /* One message per bad item, though the entry serves both layers. */
+    ck_assert_int_eq(e.count, 3);
+    base_errors_clear(&e);
+    /* Good tilings load. */
+    snprintf(map, sizeof map, "%s  inter_core_tiling: ['K, *']\n  intra_core_tiling: "
+             "['OY, all', 'OX, 2']\n", MAPPING);
+    put(dir, "map.yaml", map);
+    cfg_scenario *s = cfg_scenario_load_file(sp, &e);
+    for (int i = 0; i < e.count; i++)
+        fprintf(stderr, "%s\n", emsg(&e, i));
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(s->mapping->entries[0].intra_tiling[1].line, 7);
+    cfg_scenario_free(s);
+    base_errors_clear(&e);
+    const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml"};
+    for (int i = 0; i < 4; i++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_equation_parsing)
 {
     cfg_layer l;
@@ -554,6 +634,7 @@ int main(void)
     tcase_add_test(tc, test_spatial_mapping_larger_than_array);
     tcase_add_test(tc, test_core_off_mesh_and_two_on_one_spot);
     tcase_add_test(tc, test_mapping_naming_missing_core);
+    tcase_add_test(tc, test_tiling_checked_with_positions);
     tcase_add_test(tc, test_equation_parsing);
     tcase_add_test(tc, test_kind_detection_and_every_error_reported);
     suite_add_tcase(s, tc);

@@ -61,11 +61,11 @@ START_TEST(test_zero_load_latency_other_pipeline)
     noc_config_default(&c);
     c.width = 5;
     c.height = 3;
-    c.route_cycles = 2;
-    c.vc_alloc_cycles = 0;
-    c.sw_alloc_cycles = 1;
-    c.xbar_cycles = 2;
-    c.link_cycles = 3;
+    c.router_stage_cycles[NOC_STAGE_ROUTE] = 2;
+    c.router_stage_cycles[NOC_STAGE_VC_ALLOC] = 0;
+    c.router_stage_cycles[NOC_STAGE_SW_ALLOC] = 1;
+    c.router_stage_cycles[NOC_STAGE_XBAR] = 2;
+    c.link_latency_cycles = 3;
     c.terminals_per_router = 2;
     for (uint32_t L = 1; L <= 5; L++) {
         uint64_t lat = one_packet(&c, term(&c, 4, 2) + 1, term(&c, 0, 0), L);
@@ -93,7 +93,7 @@ START_TEST(test_payload_bits_make_flits)
 {
     noc_config c;
     noc_config_default(&c);
-    c.flit_bits = 32;
+    c.flit_width_bits = 32;
     kq_kernel *k = kq_new();
     noc *n = noc_new(k, &c, NULL);
     static sink_log s;
@@ -114,18 +114,48 @@ START_TEST(test_bad_config_and_requests_rejected)
     noc_config c;
     base_error e;
     noc_config_default(&c);
+    const char *param = "";
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), 0);
+    ck_assert_ptr_null(param);
     c.width = 0;
-    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), -1);
+    ck_assert_str_eq(param, "mesh");
     ck_assert_ptr_nonnull(strstr(e.msg, "mesh"));
+    /* Each check names its parameter, as the chip file and evsim noc do. */
     noc_config_default(&c);
-    c.vc_buf_flits = 0;
-    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    c.vc_depth_flits = 0;
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), -1);
+    ck_assert_str_eq(param, "vc_depth_flits");
+    ck_assert_str_eq(e.msg, "vc_depth_flits: expected 1..4096, found 0");
     noc_config_default(&c);
-    c.vcs = 0;
-    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    c.virtual_channels = 0;
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), -1);
+    ck_assert_str_eq(param, "virtual_channels");
     noc_config_default(&c);
-    c.link_cycles = 0;
-    ck_assert_int_eq(noc_config_check(&c, &e), -1);
+    c.link_latency_cycles = 0;
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), -1);
+    ck_assert_str_eq(param, "link_latency_cycles");
+    noc_config_default(&c);
+    c.router_stage_cycles[NOC_STAGE_SW_ALLOC] = 0;
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), -1);
+    ck_assert_str_eq(param, "router_stage_cycles[2]");
+    noc_config_default(&c);
+    c.credit_delay_cycles = 2000000;
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), -1);
+    ck_assert_str_eq(param, "credit_delay_cycles");
+    noc_config_default(&c);
+    c.routing = (noc_routing)7;
+    ck_assert_int_eq(noc_config_check(&c, &param, &e), -1);
+    ck_assert_str_eq(param, "routing");
+    /* The multicast limit is the model's: one VC buffer. */
+    noc_config_default(&c);
+    c.vc_depth_flits = 5;
+    ck_assert_uint_eq(noc_max_multicast_flits(&c), 5);
+    noc_routing r;
+    ck_assert_int_eq(noc_routing_parse("yx", &r), 0);
+    ck_assert_int_eq(r, NOC_ROUTE_YX);
+    ck_assert_str_eq(noc_routing_name(NOC_ROUTE_XYYX), "xyyx");
+    ck_assert_int_eq(noc_routing_parse("zigzag", &r), -1);
     noc_config_default(&c);
     c.clock_ghz = 0.0;
     kq_kernel *k0 = kq_new();
@@ -186,8 +216,8 @@ START_TEST(test_deadlock_detected_with_routers)
     noc_traffic_config t;
     noc_traffic_default(&t);
     t.net.routing = NOC_ROUTE_XYYX;
-    t.net.vcs = 1;
-    t.net.vc_buf_flits = 1;
+    t.net.virtual_channels = 1;
+    t.net.vc_depth_flits = 1;
     t.net.deadlock_cycles = 200;
     t.packet_flits = 4;
     t.rate = 0.9;
@@ -347,10 +377,10 @@ START_TEST(test_event_driven_equals_cycle_stepped)
     t.net.width = 4;
     t.net.height = 3;
     t.net.terminals_per_router = 2;
-    t.net.vcs = 2;
-    t.net.vc_buf_flits = 3;
-    t.net.route_cycles = 2;
-    t.net.link_cycles = 2;
+    t.net.virtual_channels = 2;
+    t.net.vc_depth_flits = 3;
+    t.net.router_stage_cycles[NOC_STAGE_ROUTE] = 2;
+    t.net.link_latency_cycles = 2;
     t.packet_flits = 3;
     t.measure_cycles = 3000;
     for (int i = 0; i < 3; i++) {

@@ -156,8 +156,8 @@ static void check_pattern(const char *traffic, unsigned L)
     t.measure_cycles = 40000;
     ck_assert_int_eq(noc_traffic_run(&t, &r, &e), 0);
     ck_assert(r.stable);
-    uint32_t per_hop = nc->route_cycles + nc->vc_alloc_cycles +
-                       nc->sw_alloc_cycles + nc->xbar_cycles + nc->link_cycles;
+    uint32_t per_hop = nc->router_stage_cycles[NOC_STAGE_ROUTE] + nc->router_stage_cycles[NOC_STAGE_VC_ALLOC] +
+                       nc->router_stage_cycles[NOC_STAGE_SW_ALLOC] + nc->router_stage_cycles[NOC_STAGE_XBAR] + nc->link_latency_cycles;
     for (uint32_t h = 0; h <= 6; h++) {
         /* README: T0 = (H+1)(t_router + t_link) + t_inj + 1 + (L-1) */
         uint64_t T0 = (h + 1) * per_hop + nc->inject_cycles + 1 + (L - 1);

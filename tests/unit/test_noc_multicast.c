@@ -97,9 +97,9 @@ START_TEST(test_multicast_tree_each_destination_once)
     noc_config_default(&c);
     c.width = 6;
     c.height = 5;
-    c.router_pj_per_flit = 2.0;
-    c.link_pj_per_bit = 0.5;
-    c.flit_bits = 32;
+    c.energy_per_flit_hop_pj = 2.0;
+    c.energy_per_bit_link_pj = 0.5;
+    c.flit_width_bits = 32;
     const uint32_t d[][2] = {{5, 0}, {5, 4}, {0, 4}, {1, 1}, {3, 0},
                              {3, 3}, {2, 0}, {0, 0}};
     const int nd = 8;
@@ -217,7 +217,7 @@ START_TEST(test_routing_table_keyed_spikes)
 {
     noc_config c;
     noc_config_default(&c);
-    c.table_lookup_cycles = 3;
+    c.multicast_lookup_cycles = 3;
     kq_kernel *k = kq_new();
     base_error e;
     noc *n = noc_new(k, &c, &e);
@@ -268,8 +268,8 @@ START_TEST(test_multicast_under_contention_delivers_each_once)
     c.width = 5;
     c.height = 4;
     c.terminals_per_router = 2;
-    c.vcs = 2;
-    c.vc_buf_flits = 5;
+    c.virtual_channels = 2;
+    c.vc_depth_flits = 5;
     c.routing = NOC_ROUTE_YX;
     kq_kernel *k = kq_new();
     base_error e;
@@ -325,7 +325,7 @@ START_TEST(test_multicast_longer_than_vc_buffer_rejected)
 {
     noc_config c;
     noc_config_default(&c);
-    c.vc_buf_flits = 4;
+    c.vc_depth_flits = 4;
     kq_kernel *k = kq_new();
     base_error e;
     noc *n = noc_new(k, &c, &e);
