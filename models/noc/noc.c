@@ -49,12 +49,11 @@ static int bad_param(const char **param, base_error *err, const char *name,
     if (param)
         *param = name;
     if (err) {
-        int n = base_fail(err, "%s: ", name);
         va_list ap;
         va_start(ap, fmt);
-        if (n > 0 && (size_t)n < sizeof err->msg)
-            vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+        base_vfail(err, fmt, ap);
         va_end(ap);
+        base_fail_prefix(err, "%s: ", name);
     }
     return -1;
 }
