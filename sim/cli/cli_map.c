@@ -283,7 +283,7 @@ static int parse(map_cli *c, int argc, char **argv)
 }
 
 typedef struct {
-    cfg_errors e;
+    base_errors e;
     cfg_core *core;
     cfg_workload *w;
     cfg_mapping *m;
@@ -292,7 +292,7 @@ typedef struct {
 
 static int load_inputs(const map_cli *c, map_inputs *in)
 {
-    cfg_errors_init(&in->e);
+    base_errors_init(&in->e);
     in->core = cfg_core_load_file(c->hw, &in->e);
     in->w = cfg_workload_load_file(c->wl, &in->e);
     in->m = cfg_mapping_load_file(c->mp, &in->e);
@@ -302,7 +302,7 @@ static int load_inputs(const map_cli *c, map_inputs *in)
     }
     if (!c->cache_path)
         return 0;
-    loma_error err;
+    base_error err;
     if (!(in->cache = loma_cache_new())) {
         fprintf(stderr, "evsim map: out of memory\n");
         return -1;
@@ -320,7 +320,7 @@ static void free_inputs(map_inputs *in)
     cfg_core_free(in->core);
     cfg_workload_free(in->w);
     cfg_mapping_free(in->m);
-    cfg_errors_clear(&in->e);
+    base_errors_clear(&in->e);
 }
 
 static void print_notes(const cfg_layer *l, const adapt_loma_in *in, const loma_notes *n)
@@ -342,7 +342,7 @@ static int map_layer(const map_cli *c, const map_inputs *mi, const cfg_layer *l,
                         "default) in %s\n", (long long)l->id, l->name, c->mp);
         return -1;
     }
-    loma_error err;
+    base_error err;
     loma_costed out;
     int bad = adapt_loma_all(mi->core, l, me, in, &err);
     if (!bad) {
@@ -398,7 +398,7 @@ int cli_map_main(int argc, char **argv)
     map_inputs mi = {0};
     int rc = load_inputs(&c, &mi) ? 1 : map_layers(&c, &mi);
     if (mi.cache && rc == 0) {
-        loma_error err;
+        base_error err;
         if (loma_cache_save(mi.cache, c.cache_path, &err)) {
             fprintf(stderr, "evsim map: %s\n", err.msg);
             rc = 1;
