@@ -110,6 +110,8 @@ e2e: $(BUILD)/evsim
 
 test:
 	@tools/deps.sh --with-validator
+	@tools/depcheck.sh
+	@out=$$(tools/lint.sh 60 5) || { echo "$$out"; exit 1; }; echo "$$out" | tail -1
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory unit BUILD=build/asan \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"

@@ -100,10 +100,13 @@ int base_alloc_injected(void);
 typedef struct {
     FILE *f;    /* write through this */
     char *path; /* owned */
-    char *tmp;  /* owned: path + ".tmp" */
+    char *tmp;  /* owned: path + ".tmp" (direct: path) */
+    int direct; /* PATH is a device or FIFO: written in place */
 } base_outfile;
 
-/* Opens PATH.tmp ("w" or "wb"). 0, or -1 with err (nothing created). */
+/* Opens PATH.tmp ("w" or "wb"). 0, or -1 with err (nothing created).
+ * A PATH that exists and is not a regular file (/dev/null, a FIFO) is
+ * opened directly instead: renaming onto it would replace the device. */
 int base_out_open(base_outfile *o, const char *path, const char *mode, base_error *err);
 /* Flushes, closes and renames into place; on any failure the temporary
  * is removed. 0, or -1 with err. Always releases o. */

@@ -157,17 +157,14 @@ static int close_trace(run_state *st, base_error *err)
 static int write_reports(run_state *st, base_error *err)
 {
     const run_result *r = st->res;
-    char msg[1200];
     if (r->json_path[0]) {
-        if (rpt_write_file(r->json_path, rpt_json, r->scenario, r->plan, &r->chip, msg,
-                           sizeof msg) != 0)
-            return base_fail(err, "%s", msg);
+        if (rpt_write_file(r->json_path, rpt_json, r->scenario, r->plan, &r->chip, err) != 0)
+            return -1;
         st->written[1] = true;
     }
     if (r->text_path[0]) {
-        if (rpt_write_file(r->text_path, rpt_text, r->scenario, r->plan, &r->chip, msg,
-                           sizeof msg) != 0)
-            return base_fail(err, "%s", msg);
+        if (rpt_write_file(r->text_path, rpt_text, r->scenario, r->plan, &r->chip, err) != 0)
+            return -1;
         st->written[2] = true;
     }
     return 0;

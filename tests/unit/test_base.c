@@ -286,6 +286,27 @@ START_TEST(test_units_round_to_nearest_ps)
 }
 END_TEST
 
+/* Renaming PATH.tmp onto /dev/null would replace the device for every
+ * program on the machine (it happened): a device is written in place. */
+START_TEST(test_outfile_writes_devices_in_place)
+{
+    base_outfile o;
+    base_error e;
+    ck_assert_int_eq(base_out_open(&o, "/dev/null", "w", &e), 0);
+    ck_assert(o.direct);
+    fputs("x", o.f);
+    ck_assert_int_eq(base_out_commit(&o, &e), 0);
+    struct stat st;
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    ck_assert(!exists("/dev/null.tmp"));
+    ck_assert_int_eq(base_out_open(&o, "/dev/null", "w", &e), 0);
+    base_out_abort(&o);
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+}
+END_TEST
+
 static Suite *base_suite(void)
 {
     Suite *s = suite_create("base");
@@ -301,6 +322,7 @@ static Suite *base_suite(void)
     tcase_add_test(t, test_grow_doubles_caps_and_survives_failure);
     tcase_add_test(t, test_outfile_commit_and_abort);
     tcase_add_test(t, test_outfile_errors_leave_nothing);
+    tcase_add_test(t, test_outfile_writes_devices_in_place);
     tcase_add_test(t, test_json_numbers_keep_format_and_strings_escape);
     tcase_add_test(t, test_json_containers_null_raw_and_quote);
     tcase_add_test(t, test_json_out_of_memory_is_an_error);
