@@ -110,6 +110,8 @@ e2e: $(BUILD)/evsim
 
 test:
 	@tools/deps.sh --with-validator
+	@tools/depcheck.sh
+	@out=$$(tools/lint.sh 60 5) || { echo "$$out"; exit 1; }; echo "$$out" | tail -1
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory unit BUILD=build/asan \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
@@ -141,10 +143,13 @@ clean:
 # make fuzz [FUZZ_SECONDS=60]; clang is installed by tools/deps.sh --with-fuzzer.
 FUZZ_SECONDS ?= 60
 FUZZ_BIN := build/fuzz/fuzz_config
-$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h)
+# Each fuzz target links the module it fuzzes and sim/base, which every
+# module stands on (errors, the allocation funnel, JSON through cJSON).
+BASE_SRC := $(wildcard sim/base/*.c)
+$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h) $(BASE_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
-	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) -o $@ $(LDLIBS_ALL)
+	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) $(BASE_SRC) -o $@ $(LDLIBS_ALL)
 
 fuzz:
 	@tools/deps.sh --with-fuzzer
@@ -158,10 +163,10 @@ fuzz:
 # ../shared/reference/events (inputs cut to 32 KiB).
 .PHONY: fuzz-events
 FUZZ_EV_BIN := build/fuzz/fuzz_events
-$(FUZZ_EV_BIN): tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c sim/input/*.h)
+$(FUZZ_EV_BIN): tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c sim/input/*.h) $(BASE_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
-	  tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c) -o $@
+	  tests/fuzz/fuzz_events.c $(wildcard sim/input/*.c) $(BASE_SRC) -o $@ $(LDLIBS_ALL)
 
 fuzz-events:
 	@tools/deps.sh --with-fuzzer

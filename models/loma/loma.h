@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/base.h"
+
 #define LOMA_NAME_MAX 64
 #define LOMA_DIM_NAME_MAX 16
 #define LOMA_MAX_DIMS 12      /* loop dimensions of a layer */
@@ -39,10 +41,6 @@
 enum { LOMA_OP_O = 0, LOMA_OP_W = 1, LOMA_OP_I = 2, LOMA_N_OPS = 3 };
 enum { LOMA_TL = 0, LOMA_FL = 1, LOMA_TH = 2, LOMA_FH = 3, LOMA_N_DIRS = 4 };
 typedef enum { LOMA_CRIT_LATENCY = 0, LOMA_CRIT_ENERGY, LOMA_CRIT_EDP } loma_criterion;
-
-typedef struct {
-    char msg[512];
-} loma_error;
 
 /* ---- inputs ------------------------------------------------------------- */
 
@@ -163,7 +161,7 @@ typedef struct {
  * innermost memory capacity). Returns 0 and fills *out, or -1 with a
  * message naming the layer, operand and memory level at fault. */
 int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-             const loma_options *opt, loma_result *out, loma_error *err);
+             const loma_options *opt, loma_result *out, base_error *err);
 
 /* A fixed temporal loop order (a mapping's complete temporal_ordering),
  * innermost first; size 0 stands for the rest of that dim. */
@@ -178,7 +176,7 @@ typedef struct {
  * must be complete (no free_oa). Errors name the layer and the dim whose
  * sizes the ordering does not match. */
 int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-                      const loma_order *order, loma_result *out, loma_error *err);
+                      const loma_order *order, loma_result *out, base_error *err);
 
 /* Number of orderings the search would visit for the given temporal loop
  * sizes (after lpf merging); exposed for tests and warnings. */
@@ -209,7 +207,7 @@ const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int co
 /* Cached result, mapping the layer first when absent. */
 int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
                    const loma_spatial *sp, const loma_options *opt, const loma_result **out,
-                   loma_error *err);
+                   base_error *err);
 /* A stable id for a core description, to key the cache with when no
  * better type id is at hand: FNV-1a over the struct, which
  * adapt_loma() fills from zero, so equal descriptions hash equal and a
@@ -220,8 +218,8 @@ uint64_t loma_cache_hits(const loma_cache *c);
 /* Persists the cache (written to PATH.tmp, then renamed) and loads it back
  * into c, so a second run skips the searches. The file is this build's
  * binary layout; a file from another layout is refused with a message. */
-int loma_cache_save(const loma_cache *c, const char *path, loma_error *err);
-int loma_cache_load(loma_cache *c, const char *path, loma_error *err);
+int loma_cache_save(const loma_cache *c, const char *path, base_error *err);
+int loma_cache_load(loma_cache *c, const char *path, base_error *err);
 
 /* ---- the costing entry point ---------------------------------------------
  * Everything that decides how a CN is costed, in one call, so `evsim map`
@@ -269,7 +267,7 @@ typedef struct {
  * *own, which must then be given; with a cache own may be NULL). 0 and
  * *out filled, or -1 with a message naming the layer. */
 int loma_cost(loma_cache *c, const loma_job *job, loma_result *own, loma_costed *out,
-              loma_error *err);
+              base_error *err);
 
 /* Merges src's notes into dst (for a layer costed as several CNs): a flag
  * set in either, reduced unrolls by (oa, dim, asked) with the range of what

@@ -5,9 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
-
 #include "loma/loma.h"
+
+/* uthash allocates through the funnel and reports running out of memory
+ * instead of exiting: an element it could not add has hh.tbl == NULL. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) base_malloc(sz)
+#define uthash_free(ptr, sz) base_free(ptr)
+#include <uthash.h>
 
 /* The key is a flat, zero-padded byte image of everything that changes
  * the answer, so memcmp-equality is shape equality. */
@@ -84,7 +89,7 @@ static void make_key(cache_key *k, const loma_layer *l, int core_type, const lom
 
 loma_cache *loma_cache_new(void)
 {
-    return calloc(1, sizeof(loma_cache));
+    return base_calloc(1, sizeof(loma_cache));
 }
 
 void loma_cache_free(loma_cache *c)
@@ -95,9 +100,9 @@ void loma_cache_free(loma_cache *c)
     HASH_ITER(hh, c->table, e, tmp)
     {
         HASH_DEL(c->table, e);
-        free(e);
+        base_free(e);
     }
-    free(c);
+    base_free(c);
 }
 
 static const loma_result *find(loma_cache *c, const loma_layer *layer, int core_type,
@@ -121,7 +126,7 @@ const loma_result *loma_cache_get(loma_cache *c, const loma_layer *layer, int co
 
 int lm_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
                  const loma_spatial *sp, const loma_options *opt, const loma_order *order,
-                 const loma_result **out, bool *hit, loma_error *err)
+                 const loma_result **out, bool *hit, base_error *err)
 {
     const loma_result *r = find(c, layer, core_type, sp, opt, order);
     *hit = r != NULL;
@@ -129,19 +134,23 @@ int lm_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, 
         *out = r;
         return 0;
     }
-    cache_entry *e = calloc(1, sizeof *e);
+    cache_entry *e = base_calloc(1, sizeof *e);
     if (!e) {
-        strcpy(err->msg, "loma cache: out of memory");
+        base_fail(err, "loma cache: out of memory");
         return -1;
     }
     int rc = order && order->n > 0 ? loma_map_ordering(layer, core, sp, order, &e->result, err)
                                    : loma_map(layer, core, sp, opt, &e->result, err);
     if (rc) {
-        free(e);
+        base_free(e);
         return -1;
     }
     make_key(&e->key, layer, core_type, sp, opt, order);
     HASH_ADD(hh, c->table, key, sizeof e->key, e);
+    if (!e->hh.tbl) {
+        base_free(e);
+        return base_fail(err, "loma cache: out of memory");
+    }
     c->count++;
     *out = &e->result;
     return 0;
@@ -149,7 +158,7 @@ int lm_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, 
 
 int loma_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
                    const loma_spatial *sp, const loma_options *opt, const loma_result **out,
-                   loma_error *err)
+                   base_error *err)
 {
     bool hit;
     return lm_cache_map(c, layer, core, core_type, sp, opt, NULL, out, &hit, err);
@@ -170,40 +179,33 @@ uint64_t loma_cache_hits(const loma_cache *c)
  * entries' key and result bytes. */
 static const char cache_magic[8] = {'E', 'V', 'L', 'O', 'M', 'A', 'C', '1'};
 
-int loma_cache_save(const loma_cache *c, const char *path, loma_error *err)
+int loma_cache_save(const loma_cache *c, const char *path, base_error *err)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: path too long: %.300s", path);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: cannot write %.300s.tmp: %s", path,
-                 strerror(errno));
-        return -1;
-    }
+    base_outfile o;
+    if (base_out_open(&o, path, "wb", err))
+        return base_fail_prefix(err, "loma cache: ");
+    FILE *f = o.f;
     uint64_t hdr[3] = {sizeof(cache_key), sizeof(loma_result), (uint64_t)c->count};
     bool ok = fwrite(cache_magic, sizeof cache_magic, 1, f) == 1 && fwrite(hdr, sizeof hdr, 1, f) == 1;
     const cache_entry *e;
     for (e = c->table; ok && e; e = e->hh.next)
         ok = fwrite(&e->key, sizeof e->key, 1, f) == 1 &&
              fwrite(&e->result, sizeof e->result, 1, f) == 1;
-    if (fclose(f) != 0)
-        ok = false;
-    if (!ok || rename(tmp, path) != 0) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: cannot write %.300s: %s", path, strerror(errno));
-        remove(tmp);
+    if (!ok) {
+        base_fail(err, "loma cache: cannot write %.300s: %s", path, strerror(errno));
+        base_out_abort(&o);
         return -1;
     }
+    if (base_out_commit(&o, err))
+        return base_fail_prefix(err, "loma cache: ");
     return 0;
 }
 
-int loma_cache_load(loma_cache *c, const char *path, loma_error *err)
+int loma_cache_load(loma_cache *c, const char *path, base_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: cannot read %.300s: %s", path, strerror(errno));
+        base_fail(err, "loma cache: cannot read %.300s: %s", path, strerror(errno));
         return -1;
     }
     char magic[sizeof cache_magic];
@@ -211,30 +213,34 @@ int loma_cache_load(loma_cache *c, const char *path, loma_error *err)
     int rc = -1;
     if (fread(magic, sizeof magic, 1, f) != 1 || memcmp(magic, cache_magic, sizeof magic) ||
         fread(hdr, sizeof hdr, 1, f) != 1) {
-        snprintf(err->msg, sizeof err->msg, "loma cache: %.300s is not an evsim mapping cache", path);
+        base_fail(err, "loma cache: %.300s is not an evsim mapping cache", path);
         goto out;
     }
     if (hdr[0] != sizeof(cache_key) || hdr[1] != sizeof(loma_result)) {
-        snprintf(err->msg, sizeof err->msg,
-                 "loma cache: %.300s was written by a build with another layout; delete it", path);
+        base_fail(err, "loma cache: %.300s was written by a build with another layout; delete it", path);
         goto out;
     }
     for (uint64_t i = 0; i < hdr[2]; i++) {
-        cache_entry *e = calloc(1, sizeof *e);
+        cache_entry *e = base_calloc(1, sizeof *e);
         if (!e || fread(&e->key, sizeof e->key, 1, f) != 1 ||
             fread(&e->result, sizeof e->result, 1, f) != 1) {
-            free(e);
-            snprintf(err->msg, sizeof err->msg, "loma cache: %.300s is truncated (entry %llu of %llu)",
+            base_free(e);
+            base_fail(err, "loma cache: %.300s is truncated (entry %llu of %llu)",
                      path, (unsigned long long)i, (unsigned long long)hdr[2]);
             goto out;
         }
         cache_entry *old = NULL;
         HASH_FIND(hh, c->table, &e->key, sizeof e->key, old);
         if (old) {
-            free(e);
+            base_free(e);
             continue;
         }
         HASH_ADD(hh, c->table, key, sizeof e->key, e);
+        if (!e->hh.tbl) {
+            base_free(e);
+            base_fail(err, "loma cache: out of memory");
+            goto out;
+        }
         c->count++;
     }
     rc = 0;

@@ -37,7 +37,7 @@ static void fill_notes(const loma_job *job, const loma_result *r, loma_notes *n)
 }
 
 int loma_cost(loma_cache *c, const loma_job *job, loma_result *own, loma_costed *out,
-              loma_error *err)
+              base_error *err)
 {
     const loma_order *order = job->order && job->order->n > 0 ? job->order : NULL;
     memset(out, 0, sizeof *out);

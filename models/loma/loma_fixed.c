@@ -10,27 +10,26 @@
 #include "loma/loma_int.h"
 
 int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-                      const loma_order *ord, loma_result *out, loma_error *err)
+                      const loma_order *ord, loma_result *out, base_error *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(out, 0, sizeof *out);
-    err->msg[0] = 0;
+    base_error_clear(err);
     for (int o = 0; o < core->n_oa && o < LOMA_MAX_OA; o++)
         if (sp->free_oa[o]) {
-            snprintf(err->msg, sizeof err->msg,
-                     "layer %s: a fixed temporal ordering needs a spatial mapping for every array "
+            base_fail(err, "layer %s: a fixed temporal ordering needs a spatial mapping for every array "
                      "dim (%s has none)",
                      layer->name, core->oa_name[o]);
             return -1;
         }
-    lm_model *m = calloc(1, sizeof *m);
-    lm_tmap *alloc = calloc(1, sizeof *alloc);
-    lm_temporal *t = calloc(1, sizeof *t);
-    lm_cost *c = calloc(1, sizeof *c);
+    lm_model *m = base_calloc(1, sizeof *m);
+    lm_tmap *alloc = base_calloc(1, sizeof *alloc);
+    lm_temporal *t = base_calloc(1, sizeof *t);
+    lm_cost *c = base_calloc(1, sizeof *c);
     int rc = -1;
     if (!m || !alloc || !t || !c) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
+        base_fail(err, "layer %s: out of memory", layer->name);
         goto done;
     }
     if (lm_model_build(m, layer, core, sp, err))
@@ -44,14 +43,13 @@ int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma
     for (int i = 0; i < ord->n && i < LOMA_MAX_LOOPS; i++) {
         int d = ord->dim[i];
         if (d < 0 || d >= m->nd) {
-            snprintf(err->msg, sizeof err->msg, "layer %s: temporal ordering names a dim the "
+            base_fail(err, "layer %s: temporal ordering names a dim the "
                      "layer lacks", layer->name);
             goto done;
         }
         uint64_t f = ord->size[i] ? ord->size[i] : left[d];
         if (f == 0 || left[d] % f != 0) {
-            snprintf(err->msg, sizeof err->msg,
-                     "layer %s: temporal ordering [%s, %llu] does not divide the %llu temporal "
+            base_fail(err, "layer %s: temporal ordering [%s, %llu] does not divide the %llu temporal "
                      "iterations of %s left",
                      layer->name, layer->dim_name[d], (unsigned long long)f,
                      (unsigned long long)left[d], layer->dim_name[d]);
@@ -66,8 +64,7 @@ int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma
     }
     for (int d = 0; d < m->nd; d++)
         if (left[d] != 1) {
-            snprintf(err->msg, sizeof err->msg,
-                     "layer %s: temporal ordering leaves %llu iterations of %s uncovered",
+            base_fail(err, "layer %s: temporal ordering leaves %llu iterations of %s uncovered",
                      layer->name, (unsigned long long)left[d], layer->dim_name[d]);
             goto done;
         }
@@ -89,9 +86,9 @@ int loma_map_ordering(const loma_layer *layer, const loma_core *core, const loma
 done:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    free(m);
-    free(alloc);
-    free(t);
-    free(c);
+    base_free(m);
+    base_free(alloc);
+    base_free(t);
+    base_free(c);
     return rc;
 }

@@ -90,7 +90,7 @@ typedef struct {
 
 /* loma_model.c */
 int lm_model_build(lm_model *m, const loma_layer *L, const loma_core *C, const loma_spatial *sp,
-                   loma_error *err);
+                   base_error *err);
 double lm_pr_size(const loma_pr *p, double a, double b);
 double lm_pr_full(const loma_pr *p, double a, double b);
 void lm_unroll_table(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIMS]);
@@ -98,7 +98,7 @@ void lm_unroll_table(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIM
 /* loma_spatial_gen.c: candidate unrollings for the OA dims marked free in
  * sp, best utilisation first; returns how many were written (>= 1) or -1. */
 int lm_spatial_candidates(const loma_layer *L, const loma_core *C, const loma_spatial *sp,
-                          loma_spatial *out, int max_out, loma_error *err);
+                          loma_spatial *out, int max_out, base_error *err);
 
 /* Why an ordering could not be allocated. */
 typedef enum { LM_FAIL_SLICE = 1, LM_FAIL_SHARED, LM_FAIL_TOP } lm_fail_kind;
@@ -118,7 +118,7 @@ void lm_temporal_derive(const lm_model *m, const lm_tmap *alloc, lm_temporal *t)
 void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
                     const loma_loop *order, int n, loma_result *r);
 void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
-                         loma_error *err);
+                         base_error *err);
 
 /* loma_cost.c / loma_latency.c */
 void lm_mapping_derive(const lm_model *m, int v, const lm_temporal *t, lm_mapping *mp);
@@ -134,6 +134,6 @@ void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
  * whether the result was found rather than computed. */
 int lm_cache_map(loma_cache *c, const loma_layer *layer, const loma_core *core, int core_type,
                  const loma_spatial *sp, const loma_options *opt, const loma_order *order,
-                 const loma_result **out, bool *hit, loma_error *err);
+                 const loma_result **out, bool *hit, base_error *err);
 
 #endif

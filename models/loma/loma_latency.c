@@ -128,10 +128,15 @@ static bool is_input(int op)
     return op != LOMA_OP_O;
 }
 
-void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
-                const lm_mapping *mi, lm_cost *c)
+/* Cycles per (operand, level, direction). */
+typedef double dir_cycles[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
+typedef bool dir_flags[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
+
+/* 1. Memory utilisation (fractional mapping) and double buffering: a
+ * level double-buffers when its operands use at most half of it, or when
+ * this operand still fits beside the others sharing the memory. */
+static void double_buffering(const lm_model *m, const lm_mapping *mf, lm_cost *c)
 {
-    /* 1. memory utilisation (fractional mapping) and double buffering */
     double eff_ind[LOMA_N_OPS][LM_LV], eff_sh[LOMA_N_OPS][LM_LV];
     for (int op = 0; op < LOMA_N_OPS; op++)
         for (int lv = 0; lv < m->nlev[op]; lv++) {
@@ -171,8 +176,12 @@ void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
             }
         }
     }
-    /* 2. allowed and real cycles per direction (integer mapping) */
-    double allowed[LOMA_N_OPS][LM_LV][LOMA_N_DIRS], real[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
+}
+
+/* 2. Allowed and real cycles per direction (integer mapping). */
+static void transfer_cycles(const lm_model *m, const lm_mapping *mi, const lm_cost *c,
+                            dir_cycles allowed, dir_cycles real)
+{
     for (int op = 0; op < LOMA_N_OPS; op++)
         for (int lv = 0; lv < m->nlev[op]; lv++) {
             const lm_move *mv = &mi->mv[op][lv];
@@ -184,113 +193,124 @@ void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
                 real[op][lv][d] = bw > 0 ? ceil(mv->amount[d] * mv->prec[d] / bw) : 0;
             }
         }
-    /* 3. stall / slack combined per physical port */
+}
+
+/* Stall (positive) or slack of one port (of memory k) over the
+ * activities it serves; 0 when it serves none. */
+static double port_stall(const lm_model *m, const lm_mapping *mi, int k, const loma_port *pt,
+                         dir_cycles allowed, dir_cycles real)
+{
+    activity act[LOMA_N_OPS * LOMA_N_DIRS];
+    int na = 0;
+    for (int i = 0; i < pt->n_alloc; i++) {
+        int op = pt->alloc_op[i], d = pt->alloc_dir[i];
+        int lv = m->lvl_of[k][op];
+        if (lv < 0)
+            continue;
+        const lm_move *mv = &mi->mv[op][lv];
+        if (mv->pc[d] == 0)
+            continue;
+        act[na].real = real[op][lv][d];
+        act[na].allowed = allowed[op][lv][d];
+        act[na].period = mv->period[d];
+        act[na].pc = mv->pc[d];
+        na++;
+    }
+    if (na == 0)
+        return 0;
+    if (na == 1)
+        return (act[0].real - act[0].allowed) * (act[0].pc - 1);
+    double pos = 0, neg = 0, muw = 0;
+    for (int i = 0; i < na; i++) {
+        double s = (act[i].real - act[i].allowed) * (act[i].pc - 1);
+        if (s > 0)
+            pos += s;
+        else
+            neg += s;
+        muw += act[i].allowed * (act[i].pc - 1);
+    }
+    double u = window_union(act, na);
+    double rest = neg + muw - u;
+    return pos + (rest > 0 ? rest : 0);
+}
+
+/* 3. Stall / slack combined per physical port: the worst port stalls the
+ * computation (ports run in parallel). Never below 0. */
+static double max_port_stall(const lm_model *m, const lm_mapping *mi, dir_cycles allowed,
+                             dir_cycles real)
+{
     double ss_max = 0;
     for (int k = 0; k < m->C->n_mems; k++) {
         const loma_memory *mem = &m->C->mem[k];
         for (int p = 0; p < mem->n_ports; p++) {
-            const loma_port *pt = &mem->port[p];
-            activity act[LOMA_N_OPS * LOMA_N_DIRS];
-            int na = 0;
-            for (int i = 0; i < pt->n_alloc; i++) {
-                int op = pt->alloc_op[i], d = pt->alloc_dir[i];
-                int lv = m->lvl_of[k][op];
-                if (lv < 0)
-                    continue;
-                const lm_move *mv = &mi->mv[op][lv];
-                if (mv->pc[d] == 0)
-                    continue;
-                act[na].real = real[op][lv][d];
-                act[na].allowed = allowed[op][lv][d];
-                act[na].period = mv->period[d];
-                act[na].pc = mv->pc[d];
-                na++;
-            }
-            double ss;
-            if (na == 0)
-                continue;
-            if (na == 1) {
-                ss = (act[0].real - act[0].allowed) * (act[0].pc - 1);
-            } else {
-                double pos = 0, neg = 0, muw = 0;
-                for (int i = 0; i < na; i++) {
-                    double s = (act[i].real - act[i].allowed) * (act[i].pc - 1);
-                    if (s > 0)
-                        pos += s;
-                    else
-                        neg += s;
-                    muw += act[i].allowed * (act[i].pc - 1);
-                }
-                double u = window_union(act, na);
-                double rest = neg + muw - u;
-                ss = pos + (rest > 0 ? rest : 0);
-            }
+            double ss = port_stall(m, mi, k, &mem->port[p], allowed, real);
             if (ss > ss_max)
                 ss_max = ss;
         }
     }
-    c->stall = ss_max;
-    const double total = t->total_cycles;
-    const double comp = total + ss_max;
-    /* 4. on-/off-loading per port */
-    double load[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
-    bool shared[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
-    memset(load, 0, sizeof load);
-    memset(shared, 0, sizeof shared);
-    for (int k = 0; k < m->C->n_mems; k++) {
-        const loma_memory *mem = &m->C->mem[k];
-        for (int p = 0; p < mem->n_ports; p++) {
-            const loma_port *pt = &mem->port[p];
-            bool in_w = false, in_i = false;
-            for (int i = 0; i < pt->n_alloc; i++) {
-                if (pt->alloc_op[i] == LOMA_OP_W)
-                    in_w = true;
-                if (pt->alloc_op[i] == LOMA_OP_I)
-                    in_i = true;
-            }
-            bool sh = in_w && in_i;
-            double pbw = (double)pt->bw_max_bits;
-            int one_op[LOMA_N_OPS * LOMA_N_DIRS], one_lv[LOMA_N_OPS * LOMA_N_DIRS],
-                one_d[LOMA_N_OPS * LOMA_N_DIRS], n1 = 0;
-            double req = 0;
-            for (int i = 0; i < pt->n_alloc; i++) {
-                int op = pt->alloc_op[i], d = pt->alloc_dir[i];
-                int lv = m->lvl_of[k][op];
-                if (lv < 0)
-                    continue;
-                if (op == LOMA_OP_O && (d == LOMA_TL || d == LOMA_FH))
-                    continue;
-                const lm_move *mv = &mi->mv[op][lv];
-                if (mv->pc[d] == 0)
-                    continue;
-                if (mv->pc[d] == 1) {
-                    one_op[n1] = op;
-                    one_lv[n1] = lv;
-                    one_d[n1] = d;
-                    n1++;
-                } else {
-                    req += mv->bw_avg[d];
-                    load[op][lv][d] = real[op][lv][d];
-                    shared[op][lv][d] = sh;
-                }
-            }
-            if (n1 == 0)
-                continue;
-            double cyc[LOMA_N_OPS * LOMA_N_DIRS], mn[LOMA_N_OPS * LOMA_N_DIRS];
-            for (int i = 0; i < n1; i++) {
-                cyc[i] = real[one_op[i]][one_lv[i]][one_d[i]];
-                mn[i] = ceil(mi->data_bit[one_op[i]][1] / pbw);
-            }
-            double surplus = (pbw - req) / pbw * comp;
-            if (surplus < 0)
-                surplus = 0;
-            reduce_balanced(cyc, mn, n1, surplus);
-            for (int i = 0; i < n1; i++) {
-                load[one_op[i]][one_lv[i]][one_d[i]] = cyc[i];
-                shared[one_op[i]][one_lv[i]][one_d[i]] = sh;
-            }
+    return ss_max;
+}
+
+/* On-/off-loading cycles of the transfers one port makes (memory k): the
+ * one-time transfers share the bandwidth the periodic ones leave over the
+ * computation (comp cycles). */
+static void port_loading(const lm_model *m, const lm_mapping *mi, int k, const loma_port *pt,
+                         dir_cycles real, double comp, dir_cycles load, dir_flags shared)
+{
+    bool in_w = false, in_i = false;
+    for (int i = 0; i < pt->n_alloc; i++) {
+        if (pt->alloc_op[i] == LOMA_OP_W)
+            in_w = true;
+        if (pt->alloc_op[i] == LOMA_OP_I)
+            in_i = true;
+    }
+    bool sh = in_w && in_i;
+    double pbw = (double)pt->bw_max_bits;
+    int one_op[LOMA_N_OPS * LOMA_N_DIRS], one_lv[LOMA_N_OPS * LOMA_N_DIRS],
+        one_d[LOMA_N_OPS * LOMA_N_DIRS], n1 = 0;
+    double req = 0;
+    for (int i = 0; i < pt->n_alloc; i++) {
+        int op = pt->alloc_op[i], d = pt->alloc_dir[i];
+        int lv = m->lvl_of[k][op];
+        if (lv < 0)
+            continue;
+        if (op == LOMA_OP_O && (d == LOMA_TL || d == LOMA_FH))
+            continue;
+        const lm_move *mv = &mi->mv[op][lv];
+        if (mv->pc[d] == 0)
+            continue;
+        if (mv->pc[d] == 1) {
+            one_op[n1] = op;
+            one_lv[n1] = lv;
+            one_d[n1] = d;
+            n1++;
+        } else {
+            req += mv->bw_avg[d];
+            load[op][lv][d] = real[op][lv][d];
+            shared[op][lv][d] = sh;
         }
     }
+    if (n1 == 0)
+        return;
+    double cyc[LOMA_N_OPS * LOMA_N_DIRS], mn[LOMA_N_OPS * LOMA_N_DIRS];
+    for (int i = 0; i < n1; i++) {
+        cyc[i] = real[one_op[i]][one_lv[i]][one_d[i]];
+        mn[i] = ceil(mi->data_bit[one_op[i]][1] / pbw);
+    }
+    double surplus = (pbw - req) / pbw * comp;
+    if (surplus < 0)
+        surplus = 0;
+    reduce_balanced(cyc, mn, n1, surplus);
+    for (int i = 0; i < n1; i++) {
+        load[one_op[i]][one_lv[i]][one_d[i]] = cyc[i];
+        shared[one_op[i]][one_lv[i]][one_d[i]] = sh;
+    }
+}
+
+/* 4b. On-loading of the inputs (W and I, overlapped where their ports
+ * are separate) and off-loading of the output, from the per-port loads. */
+static void load_totals(const lm_model *m, dir_cycles load, dir_flags shared, lm_cost *c)
+{
     double indiv[LOMA_N_OPS] = {0}, half[LOMA_N_OPS] = {0}, shpart[LOMA_N_OPS] = {0};
     for (int op = 0; op < LOMA_N_OPS; op++) {
         if (!is_input(op))
@@ -317,6 +337,26 @@ void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
         off += e1 > e2 ? e1 : e2;
     }
     c->offload = off;
+}
+
+void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
+                const lm_mapping *mi, lm_cost *c)
+{
+    dir_cycles allowed, real, load;
+    dir_flags shared;
+    double_buffering(m, mf, c);
+    transfer_cycles(m, mi, c, allowed, real);
+    const double ss_max = max_port_stall(m, mi, allowed, real);
+    c->stall = ss_max;
+    const double total = t->total_cycles;
+    const double comp = total + ss_max;
+    /* 4. on-/off-loading per port */
+    memset(load, 0, sizeof load);
+    memset(shared, 0, sizeof shared);
+    for (int k = 0; k < m->C->n_mems; k++)
+        for (int p = 0; p < m->C->mem[k].n_ports; p++)
+            port_loading(m, mi, k, &m->C->mem[k].port[p], real, comp, load, shared);
+    load_totals(m, load, shared, c);
     c->ideal = ceil(m->mac / m->total_units);
     c->ideal_temporal = total;
     c->lat0 = total + ss_max;

@@ -8,8 +8,6 @@
 
 #include "loma/loma_int.h"
 
-#define ERR(...) (snprintf(err->msg, sizeof err->msg, __VA_ARGS__), -1)
-
 static uint64_t gcd64(uint64_t a, uint64_t b)
 {
     while (b) {
@@ -50,25 +48,25 @@ static const char *opn(const loma_layer *L, int op)
     return L->op_name[op][0] ? L->op_name[op] : (op == 0 ? "O" : op == 1 ? "W" : "I");
 }
 
-static int check_inputs(const loma_layer *L, const loma_core *C, loma_error *err)
+static int check_inputs(const loma_layer *L, const loma_core *C, base_error *err)
 {
     if (L->n_dims <= 0 || L->n_dims > LOMA_MAX_DIMS)
-        return ERR("layer %s: %d loop dims (1..%d expected)", L->name, L->n_dims, LOMA_MAX_DIMS);
+        return base_fail(err, "layer %s: %d loop dims (1..%d expected)", L->name, L->n_dims, LOMA_MAX_DIMS);
     for (int d = 0; d < L->n_dims; d++)
         if (L->dim_size[d] == 0)
-            return ERR("layer %s: loop dim %s has size 0", L->name, L->dim_name[d]);
+            return base_fail(err, "layer %s: loop dim %s has size 0", L->name, L->dim_name[d]);
     if (L->prec_bits[LOMA_OP_O] == 0 || L->prec_final_bits == 0)
-        return ERR("layer %s: operand %s: precision of 0 bits (the output needs O and O_final)",
+        return base_fail(err, "layer %s: operand %s: precision of 0 bits (the output needs O and O_final)",
                    L->name, opn(L, LOMA_OP_O));
     if (L->prec_bits[LOMA_OP_I] == 0)
-        return ERR("layer %s: operand %s: precision of 0 bits", L->name, opn(L, LOMA_OP_I));
+        return base_fail(err, "layer %s: operand %s: precision of 0 bits", L->name, opn(L, LOMA_OP_I));
     if (C->n_mems <= 0 || C->n_mems > LOMA_MAX_MEMS)
-        return ERR("core %s: %d memories (1..%d expected)", C->name, C->n_mems, LOMA_MAX_MEMS);
+        return base_fail(err, "core %s: %d memories (1..%d expected)", C->name, C->n_mems, LOMA_MAX_MEMS);
     if (C->n_oa <= 0 || C->n_oa > LOMA_MAX_OA)
-        return ERR("core %s: %d array dims (1..%d expected)", C->name, C->n_oa, LOMA_MAX_OA);
+        return base_fail(err, "core %s: %d array dims (1..%d expected)", C->name, C->n_oa, LOMA_MAX_OA);
     for (int k = 0; k < C->n_oa; k++)
         if (C->oa_size[k] == 0)
-            return ERR("core %s: array dim %s has size 0", C->name, C->oa_name[k]);
+            return base_fail(err, "core %s: array dim %s has size 0", C->name, C->oa_name[k]);
     return 0;
 }
 
@@ -82,7 +80,7 @@ static const loma_port *port_for(const loma_memory *mem, int op, int dir)
     return NULL;
 }
 
-static int build_levels(lm_model *m, loma_error *err)
+static int build_levels(lm_model *m, base_error *err)
 {
     const loma_core *C = m->C;
     const loma_layer *L = m->L;
@@ -95,11 +93,11 @@ static int build_levels(lm_model *m, loma_error *err)
         for (int op = 0; op < LOMA_N_OPS; op++)
             m->lvl_of[k][op] = -1;
         if (mem->size_bits <= 0)
-            return ERR("core %s: memory %s has size 0", C->name, mem->name);
+            return base_fail(err, "core %s: memory %s has size 0", C->name, mem->name);
         for (int i = 0; i < mem->n_ops; i++) {
             int op = mem->ops[i];
             if (m->nlev[op] >= LOMA_MAX_LEVELS)
-                return ERR("core %s: operand %s has more than %d memory levels", C->name,
+                return base_fail(err, "core %s: operand %s has more than %d memory levels", C->name,
                            opn(L, op), LOMA_MAX_LEVELS);
             int lv = m->nlev[op]++;
             m->mem[op][lv] = k;
@@ -118,11 +116,11 @@ static int build_levels(lm_model *m, loma_error *err)
             for (int q = 0; q < nn; q++) {
                 int d = need[q];
                 if (!port_for(mem, op, d))
-                    return ERR("layer %s: operand %s: memory level %d (%s) has no port for "
+                    return base_fail(err, "layer %s: operand %s: memory level %d (%s) has no port for "
                                "direction %s",
                                L->name, opn(L, op), lv, mem->name, loma_dir_name(d));
                 if (m->bw[op][lv][d] <= 0 || m->bw_min[op][lv][d] <= 0)
-                    return ERR("layer %s: operand %s: memory level %d (%s): the port for %s has "
+                    return base_fail(err, "layer %s: operand %s: memory level %d (%s): the port for %s has "
                                "0 bandwidth",
                                L->name, opn(L, op), lv, mem->name, loma_dir_name(d));
             }
@@ -130,7 +128,7 @@ static int build_levels(lm_model *m, loma_error *err)
     }
     for (int op = 0; op < LOMA_N_OPS; op++)
         if (m->nlev[op] == 0)
-            return ERR("layer %s: operand %s: no memory of core %s holds it", L->name,
+            return base_fail(err, "layer %s: operand %s: no memory of core %s holds it", L->name,
                        opn(L, op), C->name);
     return 0;
 }
@@ -177,7 +175,7 @@ void lm_unroll_table(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIM
 }
 
 static int limit_spatial(lm_model *m, const loma_spatial *sp, uint64_t f[LOMA_MAX_OA][LOMA_MAX_UNROLLS],
-                         loma_error *err)
+                         base_error *err)
 {
     const loma_core *C = m->C;
     const loma_layer *L = m->L;
@@ -185,18 +183,18 @@ static int limit_spatial(lm_model *m, const loma_spatial *sp, uint64_t f[LOMA_MA
     lm_unroll_table(m, table);
     for (int o = 0; o < C->n_oa; o++) {
         if (sp->n_unrolls[o] < 0 || sp->n_unrolls[o] > LOMA_MAX_UNROLLS)
-            return ERR("layer %s: spatial mapping of %s: bad unroll count", L->name, C->oa_name[o]);
+            return base_fail(err, "layer %s: spatial mapping of %s: bad unroll count", L->name, C->oa_name[o]);
         uint64_t prod = 1;
         for (int u = 0; u < sp->n_unrolls[o]; u++) {
             int d = sp->dim[o][u];
             if (d < 0 || d >= m->nd)
-                return ERR("layer %s: spatial mapping of %s: unknown loop dim", L->name,
+                return base_fail(err, "layer %s: spatial mapping of %s: unknown loop dim", L->name,
                            C->oa_name[o]);
             if (sp->factor[o][u] == 0)
-                return ERR("layer %s: spatial mapping %s: [%s, 0]: unroll factor 0", L->name,
+                return base_fail(err, "layer %s: spatial mapping %s: [%s, 0]: unroll factor 0", L->name,
                            C->oa_name[o], L->dim_name[d]);
             if (sp->factor[o][u] > C->oa_size[o])
-                return ERR("layer %s: spatial mapping %s: [%s, %llu] exceeds the array (%s has "
+                return base_fail(err, "layer %s: spatial mapping %s: [%s, %llu] exceeds the array (%s has "
                            "%llu units)",
                            L->name, C->oa_name[o], L->dim_name[d],
                            (unsigned long long)sp->factor[o][u], C->oa_name[o],
@@ -358,7 +356,7 @@ static void attach_spatial(lm_model *m, const loma_spatial *sp, uint64_t f[LOMA_
 }
 
 int lm_model_build(lm_model *m, const loma_layer *L, const loma_core *C, const loma_spatial *sp,
-                   loma_error *err)
+                   base_error *err)
 {
     memset(m, 0, sizeof *m);
     m->L = L;
@@ -382,7 +380,7 @@ int lm_model_build(lm_model *m, const loma_layer *L, const loma_core *C, const l
         const loma_pr *p = &L->pr[k];
         if (p->op < 0 || p->op >= LOMA_N_OPS || p->dim_a < 0 || p->dim_a >= m->nd ||
             p->dim_b < 0 || p->dim_b >= m->nd || p->sa == 0 || p->sb == 0)
-            return ERR("layer %s: window dim %s is malformed", L->name, p->name);
+            return base_fail(err, "layer %s: window dim %s is malformed", L->name, p->name);
         /* every dim related to any window of op is a window (pr) dim */
         for (int j = 0; j < L->n_pr; j++)
             if (L->pr[j].op == p->op) {

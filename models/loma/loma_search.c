@@ -185,15 +185,15 @@ void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
                               const loma_spatial *sp, int lpf_limit)
 {
-    lm_model *m = malloc(sizeof *m);
-    loma_error e;
+    lm_model *m = base_malloc(sizeof *m);
+    base_error e;
     uint64_t n = 0;
     if (m && lm_model_build(m, layer, core, sp, &e) == 0) {
         lpf_set s;
         make_lpfs(m, lpf_limit, &s);
         n = (uint64_t)count_perms(m, &s);
     }
-    free(m);
+    base_free(m);
     return n;
 }
 
@@ -286,116 +286,102 @@ static void eval_batch(worker *ws, int nt, uint64_t count, worker *g)
 /* No ordering fits: say why the first one does not, naming the layer,
  * the operand, the memory level and the sizes. */
 void lm_describe_failure(const lm_model *m, const loma_loop *first, int n, uint64_t tried,
-                         loma_error *err)
+                         base_error *err)
 {
     lm_fail f = {0};
-    lm_tmap *tmp = malloc(sizeof *tmp);
+    lm_tmap *tmp = base_malloc(sizeof *tmp);
     const loma_layer *L = m->L;
     const loma_core *C = m->C;
     if (!tmp || lm_allocate(m, first, n, tmp, &f) == 0 || f.kind == 0) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: no loop ordering fits the memories of core %s (%llu tried)",
+        base_fail(err, "layer %s: no loop ordering fits the memories of core %s (%llu tried)",
                  L->name, C->name, (unsigned long long)tried);
     } else if (f.kind == LM_FAIL_SLICE) {
-        snprintf(err->msg, sizeof err->msg,
-                 "layer %s: operand %s does not fit memory level %d (%s): it needs %.0f bits there "
+        base_fail(err, "layer %s: operand %s does not fit memory level %d (%s): it needs %.0f bits there "
                  "even with no temporal loops, the memory has %.0f (no ordering of %llu fits)",
                  L->name, L->op_name[f.op], f.level, C->mem[f.mem].name, f.need_bits, f.cap_bits,
                  (unsigned long long)tried);
     } else if (f.kind == LM_FAIL_SHARED) {
-        snprintf(err->msg, sizeof err->msg,
-                 "layer %s: the operands sharing memory %s need %.0f bits together, it has %.0f (no "
+        base_fail(err, "layer %s: the operands sharing memory %s need %.0f bits together, it has %.0f (no "
                  "ordering of %llu fits)",
                  L->name, C->mem[f.mem].name, f.need_bits, f.cap_bits, (unsigned long long)tried);
     } else {
-        snprintf(err->msg, sizeof err->msg,
-                 "layer %s: operand %s does not fit its top memory level %d (%s, %.0f bits): the "
+        base_fail(err, "layer %s: operand %s does not fit its top memory level %d (%s, %.0f bits): the "
                  "layer is too large for this core (no ordering of %llu fits)",
                  L->name, L->op_name[f.op], f.level, C->mem[f.mem].name, f.cap_bits,
                  (unsigned long long)tried);
     }
-    free(tmp);
+    base_free(tmp);
 }
 
-static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-                   const loma_options *opt, loma_result *out, loma_error *err)
+/* Williams' prefix-shift multiset permutation over a linked list whose
+ * values are the elements' ranks; starts non-increasing. */
+typedef struct {
+    int rank[LOMA_MAX_LPF], nxt[LOMA_MAX_LPF];
+    int h, ii, jj; /* head, and the walk's two cursors */
+} perm_walk;
+
+static void walk_init(const lm_model *m, const lpf_set *s, perm_walk *w)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    memset(out, 0, sizeof *out);
-    err->msg[0] = 0;
-    int nt = opt->threads < 1 ? 1 : opt->threads > LOMA_MAX_THREADS ? LOMA_MAX_THREADS : opt->threads;
-    lm_model *m = calloc(1, sizeof *m);
-    worker *ws = calloc((size_t)nt + 1, sizeof *ws);
-    uint8_t (*perm)[LOMA_MAX_LPF] = malloc(sizeof *perm * BATCH);
-    int rc = -1;
-    if (!m || !ws || !perm) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
-        goto done;
-    }
-    if (lm_model_build(m, layer, core, sp, err))
-        goto done;
-    lpf_set s;
-    make_lpfs(m, opt->lpf_limit > 0 ? opt->lpf_limit : 6, &s);
-    if (s.n > LOMA_MAX_LOOPS) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: %d loop prime factors (at most %d)",
-                 layer->name, s.n, LOMA_MAX_LOOPS);
-        goto done;
-    }
-    double nperm = count_perms(m, &s);
-    uint64_t cap = opt->max_orderings ? opt->max_orderings : DEFAULT_MAX_ORDERINGS;
-    /* Williams' prefix-shift multiset permutation over a linked list whose
-     * values are the elements' ranks; starts non-increasing. */
-    int rank[LOMA_MAX_LPF] = {0}, idx[LOMA_MAX_LPF] = {0}, nxt[LOMA_MAX_LPF] = {0};
-    for (int i = 0; i < s.n; i++)
+    int idx[LOMA_MAX_LPF] = {0};
+    memset(w, 0, sizeof *w);
+    for (int i = 0; i < s->n; i++)
         idx[i] = i;
-    for (int i = 1; i < s.n; i++) { /* ascending insertion sort */
+    for (int i = 1; i < s->n; i++) { /* ascending insertion sort */
         int k = idx[i], j = i - 1;
-        while (j >= 0 && lpf_cmp(m, &s, idx[j], k) > 0) {
+        while (j >= 0 && lpf_cmp(m, s, idx[j], k) > 0) {
             idx[j + 1] = idx[j];
             j--;
         }
         idx[j + 1] = k;
     }
-    for (int i = 0; i < s.n; i++) {
-        rank[idx[i]] = 0;
-        for (int j = 0; j < s.n; j++)
-            if (lpf_cmp(m, &s, idx[i], j) > 0)
-                rank[idx[i]]++;
+    for (int i = 0; i < s->n; i++) {
+        w->rank[idx[i]] = 0;
+        for (int j = 0; j < s->n; j++)
+            if (lpf_cmp(m, s, idx[i], j) > 0)
+                w->rank[idx[i]]++;
     }
     /* list in descending order: node idx[n-1] first */
-    int h = idx[s.n - 1];
-    for (int i = s.n - 1; i >= 0; i--)
-        nxt[idx[i]] = i > 0 ? idx[i - 1] : -1;
-    int ii = h, jj = h;
-    for (int q = 0; q < s.n - 2 && ii >= 0 && nxt[ii] >= 0; q++)
-        ii = nxt[ii];
-    for (int q = 0; q < s.n - 1 && nxt[jj] >= 0; q++)
-        jj = nxt[jj];
-    loma_loop first[LOMA_MAX_LOOPS];
-    {
-        int q = 0;
-        for (int p = h; p >= 0; p = nxt[p], q++) {
-            first[q].dim = s.dim[p];
-            first[q].size = (double)s.size[p];
-        }
-    }
+    w->h = idx[s->n - 1];
+    for (int i = s->n - 1; i >= 0; i--)
+        w->nxt[idx[i]] = i > 0 ? idx[i - 1] : -1;
+    w->ii = w->jj = w->h;
+    for (int q = 0; q < s->n - 2 && w->ii >= 0 && w->nxt[w->ii] >= 0; q++)
+        w->ii = w->nxt[w->ii];
+    for (int q = 0; q < s->n - 1 && w->nxt[w->jj] >= 0; q++)
+        w->jj = w->nxt[w->jj];
+}
+
+static bool walk_done(const perm_walk *w)
+{
+    return !(w->nxt[w->jj] >= 0 || w->rank[w->jj] < w->rank[w->h]);
+}
+
+static void walk_step(perm_walk *w)
+{
+    int *nxt = w->nxt, *rank = w->rank;
+    int sn = (nxt[w->jj] >= 0 && rank[w->ii] >= rank[nxt[w->jj]]) ? w->jj : w->ii;
+    int tn = nxt[sn];
+    nxt[sn] = nxt[tn];
+    nxt[tn] = w->h;
+    if (rank[tn] < rank[w->h])
+        w->ii = tn;
+    w->jj = nxt[w->ii];
+    w->h = tn;
+}
+
+/* Evaluates every ordering of the walk (at most cap) in batches over the
+ * workers; the best lands in g. Returns the orderings visited. */
+static uint64_t search_all(perm_walk *pw, uint8_t (*perm)[LOMA_MAX_LPF], worker *ws, int nt,
+                           uint64_t cap, worker *g)
+{
     uint64_t visited = 0, inbatch = 0;
-    worker *g = &ws[nt];
-    g->crit = opt->criterion;
-    for (int t = 0; t < nt; t++) {
-        ws[t].m = m;
-        ws[t].s = &s;
-        ws[t].crit = opt->criterion;
-        ws[t].perm = (const uint8_t(*)[LOMA_MAX_LPF])perm;
-        ws[t].n = s.n;
-    }
     for (;;) {
         int n = 0;
-        for (int p = h; p >= 0; p = nxt[p])
+        for (int p = pw->h; p >= 0; p = pw->nxt[p])
             perm[inbatch][n++] = (uint8_t)p;
         inbatch++;
         visited++;
-        bool last = visited >= cap || !(nxt[jj] >= 0 || rank[jj] < rank[h]);
+        bool last = visited >= cap || walk_done(pw);
         if (inbatch == BATCH || last) {
             for (int t = 0; t < nt; t++)
                 ws[t].base = visited - inbatch;
@@ -403,16 +389,61 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
             inbatch = 0;
         }
         if (last)
-            break;
-        int sn = (nxt[jj] >= 0 && rank[ii] >= rank[nxt[jj]]) ? jj : ii;
-        int tn = nxt[sn];
-        nxt[sn] = nxt[tn];
-        nxt[tn] = h;
-        if (rank[tn] < rank[h])
-            ii = tn;
-        jj = nxt[ii];
-        h = tn;
+            return visited;
+        walk_step(pw);
     }
+}
+
+/* nt workers over the batch array perm, and the gatherer ws[nt]. */
+static void workers_init(worker *ws, int nt, const lm_model *m, const lpf_set *s,
+                         uint8_t (*perm)[LOMA_MAX_LPF], loma_criterion crit)
+{
+    ws[nt].crit = crit;
+    for (int t = 0; t < nt; t++) {
+        ws[t].m = m;
+        ws[t].s = s;
+        ws[t].crit = crit;
+        ws[t].perm = (const uint8_t(*)[LOMA_MAX_LPF])perm;
+        ws[t].n = s->n;
+    }
+}
+
+static int map_one(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
+                   const loma_options *opt, loma_result *out, base_error *err)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(out, 0, sizeof *out);
+    base_error_clear(err);
+    int nt = opt->threads < 1 ? 1 : opt->threads > LOMA_MAX_THREADS ? LOMA_MAX_THREADS : opt->threads;
+    lm_model *m = base_calloc(1, sizeof *m);
+    worker *ws = base_calloc((size_t)nt + 1, sizeof *ws);
+    uint8_t (*perm)[LOMA_MAX_LPF] = base_malloc(sizeof *perm * BATCH);
+    int rc = -1;
+    if (!m || !ws || !perm) {
+        base_fail(err, "layer %s: out of memory", layer->name);
+        goto done;
+    }
+    if (lm_model_build(m, layer, core, sp, err))
+        goto done;
+    lpf_set s;
+    make_lpfs(m, opt->lpf_limit > 0 ? opt->lpf_limit : 6, &s);
+    if (s.n > LOMA_MAX_LOOPS) {
+        base_fail(err, "layer %s: %d loop prime factors (at most %d)",
+                 layer->name, s.n, LOMA_MAX_LOOPS);
+        goto done;
+    }
+    double nperm = count_perms(m, &s);
+    uint64_t cap = opt->max_orderings ? opt->max_orderings : DEFAULT_MAX_ORDERINGS;
+    perm_walk pw;
+    walk_init(m, &s, &pw);
+    loma_loop first[LOMA_MAX_LOOPS]; /* the walk's first ordering, for errors */
+    int q = 0;
+    for (int p = pw.h; p >= 0; p = pw.nxt[p], q++)
+        first[q] = (loma_loop){.dim = s.dim[p], .size = (double)s.size[p]};
+    worker *g = &ws[nt];
+    workers_init(ws, nt, m, &s, perm, opt->criterion);
+    const uint64_t visited = search_all(&pw, perm, ws, nt, cap, g);
     const uint64_t valid = g->valid;
     const bool have = g->have;
     out->chosen_index = g->best_idx;
@@ -429,9 +460,9 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
 done:
     clock_gettime(CLOCK_MONOTONIC, &t1);
     out->wall_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-    free(m);
-    free(ws);
-    free(perm);
+    base_free(m);
+    base_free(ws);
+    base_free(perm);
     return rc;
 }
 
@@ -446,7 +477,7 @@ static bool result_better(loma_criterion cr, const loma_result *a, const loma_re
 }
 
 int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial *sp,
-             const loma_options *opt, loma_result *out, loma_error *err)
+             const loma_options *opt, loma_result *out, base_error *err)
 {
     bool any_free = false;
     for (int o = 0; o < core->n_oa && o < LOMA_MAX_OA; o++)
@@ -459,15 +490,15 @@ int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial 
     int n = lm_spatial_candidates(layer, core, sp, cand, LOMA_SPATIAL_CANDIDATES, err);
     if (n < 0)
         return -1;
-    loma_result *tmp = malloc(sizeof *tmp);
+    loma_result *tmp = base_malloc(sizeof *tmp);
     if (!tmp) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", layer->name);
+        base_fail(err, "layer %s: out of memory", layer->name);
         return -1;
     }
     int ok = 0;
     uint64_t evaluated = 0, valid = 0, skipped = 0;
     double wall = 0;
-    loma_error e1;
+    base_error e1;
     for (int i = 0; i < n; i++) {
         if (map_one(layer, core, &cand[i], opt, tmp, &e1)) {
             *err = e1;
@@ -481,7 +512,7 @@ int loma_map(const loma_layer *layer, const loma_core *core, const loma_spatial 
             *out = *tmp;
         ok = 1;
     }
-    free(tmp);
+    base_free(tmp);
     if (!ok)
         return -1;
     out->orderings_evaluated = evaluated;

@@ -38,24 +38,24 @@ static int choices_for(const lm_model *m, uint64_t table[LOMA_MAX_OA][LOMA_MAX_D
 }
 
 int lm_spatial_candidates(const loma_layer *L, const loma_core *C, const loma_spatial *sp,
-                          loma_spatial *out, int max_out, loma_error *err)
+                          loma_spatial *out, int max_out, base_error *err)
 {
-    lm_model *m = malloc(sizeof *m);
+    lm_model *m = base_malloc(sizeof *m);
     if (!m) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", L->name);
+        base_fail(err, "layer %s: out of memory", L->name);
         return -1;
     }
     if (lm_model_build(m, L, C, sp, err)) {
-        free(m);
+        base_free(m);
         return -1;
     }
     uint64_t table[LOMA_MAX_OA][LOMA_MAX_DIMS];
     lm_unroll_table(m, table);
     int free_dims[LOMA_MAX_OA], nfree = 0;
-    choice *ch = calloc((size_t)LOMA_MAX_OA * MAX_PER_OA, sizeof *ch);
+    choice *ch = base_calloc((size_t)LOMA_MAX_OA * MAX_PER_OA, sizeof *ch);
     if (!ch) {
-        free(m);
-        snprintf(err->msg, sizeof err->msg, "layer %s: out of memory", L->name);
+        base_free(m);
+        base_fail(err, "layer %s: out of memory", L->name);
         return -1;
     }
     int nch[LOMA_MAX_OA];
@@ -136,10 +136,10 @@ int lm_spatial_candidates(const loma_layer *L, const loma_core *C, const loma_sp
         if (nout < max_out)
             nout++;
     }
-    free(ch);
-    free(m);
+    base_free(ch);
+    base_free(m);
     if (nout == 0) {
-        snprintf(err->msg, sizeof err->msg, "layer %s: no valid spatial unrolling found", L->name);
+        base_fail(err, "layer %s: no valid spatial unrolling found", L->name);
         return -1;
     }
     return nout;

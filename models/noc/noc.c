@@ -11,16 +11,6 @@
 
 #define NOC_MAX_STATE_BYTES 4e9
 
-void noc_seterr(noc_error *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
-
 void noc_config_default(noc_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -51,26 +41,25 @@ void noc_config_default(noc_config *c)
 #define NOC_MAX_LATENCY 1000000  /* cycles, any one stage or delay */
 
 /* One parameter out of its range: the message and *param name it. */
-static int bad_param(const char **param, noc_error *err, const char *name,
+static int bad_param(const char **param, base_error *err, const char *name,
                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int bad_param(const char **param, noc_error *err, const char *name,
+static int bad_param(const char **param, base_error *err, const char *name,
                      const char *fmt, ...)
 {
     if (param)
         *param = name;
     if (err) {
-        int n = snprintf(err->msg, sizeof err->msg, "%s: ", name);
         va_list ap;
         va_start(ap, fmt);
-        if (n > 0 && (size_t)n < sizeof err->msg)
-            vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+        base_vfail(err, fmt, ap);
         va_end(ap);
+        base_fail_prefix(err, "%s: ", name);
     }
     return -1;
 }
 
 /* name in lo..hi, else -1 with "name: expected lo..hi, found v". */
-static int in_range(const char **param, noc_error *err, const char *name,
+static int in_range(const char **param, base_error *err, const char *name,
                     uint64_t v, uint64_t lo, uint64_t hi)
 {
     if (v >= lo && v <= hi)
@@ -80,7 +69,7 @@ static int in_range(const char **param, noc_error *err, const char *name,
                      (unsigned long long)v);
 }
 
-int noc_config_check(const noc_config *c, const char **param, noc_error *err)
+int noc_config_check(const noc_config *c, const char **param, base_error *err)
 {
     if (param)
         *param = NULL;
@@ -130,7 +119,7 @@ int noc_config_check(const noc_config *c, const char **param, noc_error *err)
     double bytes = (double)c->width * c->height * ports * c->virtual_channels *
                    (sizeof(noc_ivc) + 16.0 * c->vc_depth_flits + 16.0);
     if (bytes > NOC_MAX_STATE_BYTES) {
-        noc_seterr(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
+        base_fail(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
                    "router state (limit %.0f GB)", c->width, c->height,
                    c->virtual_channels, c->vc_depth_flits, bytes / 1e9,
                    NOC_MAX_STATE_BYTES / 1e9);
@@ -163,7 +152,7 @@ const char *noc_routing_name(noc_routing r)
 
 static int fifo_init(noc_credit_fifo *f, uint32_t cap)
 {
-    f->q = malloc(sizeof *f->q * cap);
+    f->q = base_malloc(sizeof *f->q * cap);
     f->head = f->count = 0;
     f->cap = cap;
     return f->q ? 0 : -1;
@@ -181,12 +170,12 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
     r->nb[NOC_NORTH] = r->y + 1 < c->height ? id + c->width : NOC_NONE;
     r->nb[NOC_SOUTH] = r->y > 0 ? id - c->width : NOC_NONE;
     r->next_tick = UINT64_MAX;
-    r->ivc = calloc((size_t)P * V, sizeof *r->ivc);
-    r->slots = calloc((size_t)P * V * n->vc_depth_flits, sizeof *r->slots);
-    r->ovc_busy = calloc((size_t)P * V, 1);
-    r->ovc_credits = calloc((size_t)P * V, sizeof *r->ovc_credits);
-    r->va_gptr = calloc((size_t)P * V, sizeof *r->va_gptr);
-    r->va_aptr = calloc((size_t)P * V, sizeof *r->va_aptr);
+    r->ivc = base_calloc((size_t)P * V, sizeof *r->ivc);
+    r->slots = base_calloc((size_t)P * V * n->vc_depth_flits, sizeof *r->slots);
+    r->ovc_busy = base_calloc((size_t)P * V, 1);
+    r->ovc_credits = base_calloc((size_t)P * V, sizeof *r->ovc_credits);
+    r->va_gptr = base_calloc((size_t)P * V, sizeof *r->va_gptr);
+    r->va_aptr = base_calloc((size_t)P * V, sizeof *r->va_aptr);
     if (!r->ivc || !r->slots || !r->ovc_busy || !r->ovc_credits ||
         !r->va_gptr || !r->va_aptr || fifo_init(&r->cred_mesh, 16) ||
         fifo_init(&r->cred_term, 16))
@@ -197,8 +186,8 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
         noc_term *tm = &r->term[t];
         tm->q_head = tm->q_tail = NOC_NONE;
         tm->vc = -1;
-        tm->credits = malloc(sizeof *tm->credits * V);
-        tm->busy = calloc(V, 1);
+        tm->credits = base_malloc(sizeof *tm->credits * V);
+        tm->busy = base_calloc(V, 1);
         if (!tm->credits || !tm->busy)
             return -1;
         for (uint32_t v = 0; v < V; v++)
@@ -209,17 +198,17 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
 
 static void router_destroy(noc *n, noc_router *r)
 {
-    free(r->ivc);
-    free(r->slots);
-    free(r->ovc_busy);
-    free(r->ovc_credits);
-    free(r->va_gptr);
-    free(r->va_aptr);
-    free(r->cred_mesh.q);
-    free(r->cred_term.q);
+    base_free(r->ivc);
+    base_free(r->slots);
+    base_free(r->ovc_busy);
+    base_free(r->ovc_credits);
+    base_free(r->va_gptr);
+    base_free(r->va_aptr);
+    base_free(r->cred_mesh.q);
+    base_free(r->cred_term.q);
     for (uint32_t t = 0; t < n->cfg.terminals_per_router; t++) {
-        free(r->term[t].credits);
-        free(r->term[t].busy);
+        base_free(r->term[t].credits);
+        base_free(r->term[t].busy);
     }
 }
 
@@ -228,7 +217,7 @@ static void router_destroy(noc *n, noc_router *r)
 static int build_links(noc *n)
 {
     uint32_t cap = n->nrouters * NOC_MESH_PORTS + 2 * n->nterms;
-    n->links = calloc(cap, sizeof *n->links);
+    n->links = base_calloc(cap, sizeof *n->links);
     if (!n->links)
         return -1;
     for (uint32_t id = 0; id < n->nrouters; id++) {
@@ -265,20 +254,20 @@ static int build_links(noc *n)
     return 0;
 }
 
-noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err)
+noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
 {
     if (!k) {
-        noc_seterr(err, "no kernel");
+        base_fail(err, "no kernel");
         return NULL;
     }
     if (noc_config_check(c, NULL, err))
         return NULL;
-    noc *n = calloc(1, sizeof *n);
+    noc *n = base_calloc(1, sizeof *n);
     if (!n)
         goto oom;
     n->k = k;
     n->cfg = *c;
-    n->cycle_ps = (uint64_t)(1000.0 / c->clock_ghz + 0.5);
+    n->cycle_ps = base_cycle_ps(c->clock_ghz);
     if (n->cycle_ps < 1)
         n->cycle_ps = 1;
     n->nrouters = c->width * c->height;
@@ -288,7 +277,7 @@ noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err)
     n->vc_depth_flits = c->vc_depth_flits;
     n->free_pkt = n->free_worm = NOC_NONE;
     n->rng = c->seed ^ 0x9e3779b97f4a7c15ULL;
-    n->r = calloc(n->nrouters, sizeof *n->r);
+    n->r = base_calloc(n->nrouters, sizeof *n->r);
     if (!n->r)
         goto oom;
     for (uint32_t i = 0; i < n->nrouters; i++)
@@ -296,16 +285,16 @@ noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err)
             goto oom;
     if (build_links(n))
         goto oom;
-    n->scratch_req = malloc(sizeof *n->scratch_req * n->nports * n->vcs *
+    n->scratch_req = base_malloc(sizeof *n->scratch_req * n->nports * n->vcs *
                             NOC_PORTS_MAX * 2);
-    n->scratch_grant = malloc(sizeof *n->scratch_grant * n->vcs *
+    n->scratch_grant = base_malloc(sizeof *n->scratch_grant * n->vcs *
                               NOC_PORTS_MAX);
     if (!n->scratch_req || !n->scratch_grant)
         goto oom;
     noc_stats_reset(n);
     return n;
 oom:
-    noc_seterr(err, "out of memory building a %ux%u NoC", c->width, c->height);
+    base_fail(err, "out of memory building a %ux%u NoC", c->width, c->height);
     noc_free(n);
     return NULL;
 }
@@ -320,24 +309,24 @@ void noc_free(noc *n)
                 kq_cancel(n->k, n->r[i].tick_h);
             router_destroy(n, &n->r[i]);
         }
-        free(n->r);
+        base_free(n->r);
     }
     for (uint32_t i = 0; i < n->npkts; i++)
         if (n->pkts[i].n_dst > 1)
-            free(n->pkts[i].dst);
+            base_free(n->pkts[i].dst);
     for (uint32_t i = 0; i < n->nworms; i++)
         if (n->worms[i].n_dst > 1)
-            free(n->worms[i].dst);
+            base_free(n->worms[i].dst);
     for (uint32_t i = 0; i < n->ntable; i++)
-        free(n->table[i].dst);
-    free(n->table);
-    free(n->pkts);
-    free(n->worms);
-    free(n->links);
-    free(n->dl_routers);
-    free(n->scratch_req);
-    free(n->scratch_grant);
-    free(n);
+        base_free(n->table[i].dst);
+    base_free(n->table);
+    base_free(n->pkts);
+    base_free(n->worms);
+    base_free(n->links);
+    base_free(n->dl_routers);
+    base_free(n->scratch_req);
+    base_free(n->scratch_grant);
+    base_free(n);
 }
 
 const noc_config *noc_get_config(const noc *n) { return &n->cfg; }

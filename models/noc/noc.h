@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/base.h"
+
 #include "kernel/kernel.h"
 #include "model.h"
 #include "noc/noc_observer.h"
@@ -32,10 +34,6 @@
 #define NOC_MAX_VCS 64
 
 typedef struct noc noc;
-
-typedef struct {
-    char msg[256];
-} noc_error;
 
 typedef enum {
     NOC_ROUTE_XY = 0,   /* X first, then Y: deadlock free */
@@ -89,7 +87,7 @@ void noc_config_default(noc_config *c);
  * found 0"), and *param (when param is not NULL) is set to that name
  * ("mesh" for width and height), or to NULL for a limit of several
  * parameters together. */
-int noc_config_check(const noc_config *c, const char **param, noc_error *err);
+int noc_config_check(const noc_config *c, const char **param, base_error *err);
 
 /* Routing by name (xy, yx, xyyx): 0, or -1 for an unknown name. */
 int noc_routing_parse(const char *s, noc_routing *out);
@@ -103,7 +101,7 @@ const char *noc_routing_name(noc_routing r);
 uint32_t noc_max_multicast_flits(const noc_config *c);
 
 /* A NoC on kernel k (which must outlive it). NULL with err on failure. */
-noc *noc_new(kq_kernel *k, const noc_config *c, noc_error *err);
+noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err);
 /* Frees the NoC and cancels its router events; deliveries still pending
  * in the kernel refer to it, so free it only once it has drained
  * (noc_flits_in_flight() == 0 and the kernel ran past the last delivery)
@@ -151,18 +149,18 @@ typedef struct {
  * buffer -- tree replication over shorter wormhole buffers can deadlock)
  * or when memory runs out. */
 int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
-             noc_error *err);
+             base_error *err);
 
 /* Multicast routing table for spikes: key (a source neuron or axon group)
  * -> destination set. Setting a key again replaces its set. */
 int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
-                  noc_error *err);
+                  base_error *err);
 
 /* Send a spike packet from src to the destinations of key; the table
  * lookup costs multicast_lookup_cycles before the packet enters the source
  * queue. -1 with err if key has no entry. */
 int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
-                   uint64_t tag, uint64_t *id_out, noc_error *err);
+                   uint64_t tag, uint64_t *id_out, base_error *err);
 
 /* Deadlock: 1 once detected (the NoC then stops the kernel and stops
  * moving). noc_deadlock_routers lists routers holding flits at detection;
@@ -193,7 +191,7 @@ uint32_t noc_hops(const noc *n, uint32_t src, uint32_t dst);
 typedef struct noc_model noc_model;
 
 /* NULL with err on failure (noc_new's). */
-noc_model *noc_model_new(kq_kernel *k, const noc_config *c, noc_error *err);
+noc_model *noc_model_new(kq_kernel *k, const noc_config *c, base_error *err);
 noc *noc_model_net(noc_model *m);
 /* For the other models writing to the same trace: trc_noc_sync, or t_ps
  * when the NoC is not traced. */

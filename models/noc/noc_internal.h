@@ -15,6 +15,9 @@
 #include "noc/noc_stats.h"
 
 #define NOC_NONE UINT32_MAX
+/* Packets, worms and routing-table entries alive at once: base_grow
+ * refuses beyond this (far below NOC_NONE). */
+#define NOC_MAX_LIVE (1u << 28)
 #define NOC_MESH_PORTS 4
 #define NOC_PORTS_MAX (NOC_MESH_PORTS + NOC_MAX_TERMINALS)
 
@@ -179,7 +182,6 @@ struct noc {
 };
 
 /* noc.c */
-void noc_seterr(noc_error *err, const char *fmt, ...);
 void noc_wake(noc *n, noc_router *r, uint64_t cycle);
 uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
                       uint32_t n_dst, int *oom);

@@ -12,11 +12,11 @@ struct noc_model {
     trc_noc *tnoc; /* NULL: not traced */
 };
 
-noc_model *noc_model_new(kq_kernel *k, const noc_config *c, noc_error *err)
+noc_model *noc_model_new(kq_kernel *k, const noc_config *c, base_error *err)
 {
     noc_model *m = base_calloc(1, sizeof *m);
     if (!m) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         return NULL;
     }
     if (!(m->net = noc_new(k, c, err))) {
@@ -36,7 +36,7 @@ uint64_t noc_model_sync(noc_model *m, uint64_t t_ps)
 static int noc_attach(void *self, const model_trace *t, base_error *err)
 {
     noc_model *m = self;
-    trc_error te;
+    base_error te;
     m->tnoc = trc_noc_new(t->w, m->net, t->sample_cycles ? t->sample_cycles : 100, &te);
     if (!m->tnoc)
         return base_fail(err, "%s", te.msg);
@@ -46,6 +46,10 @@ static int noc_attach(void *self, const model_trace *t, base_error *err)
 static int noc_finish(void *self, uint64_t end_ps, model_energy *e, base_error *err)
 {
     noc_model *m = self;
+    /* A router that could not allocate stopped the kernel (noc_failed):
+     * the run is cut short, so it is an error, not a result. */
+    if (noc_failed(m->net))
+        return base_fail(err, "NoC: out of memory during the run");
     noc_totals tot;
     noc_get_totals(m->net, &tot);
     if (model_energy_add(e, "noc", "noc_router", tot.router_energy_pj) ||

@@ -14,7 +14,7 @@ static uint32_t *dup_dst(const uint32_t *dst, uint32_t nd, uint32_t *inline0)
         *inline0 = dst[0];
         return inline0;
     }
-    uint32_t *d = malloc(sizeof *d * nd);
+    uint32_t *d = base_malloc(sizeof *d * nd);
     if (d)
         memcpy(d, dst, sizeof *d * nd);
     return d;
@@ -28,18 +28,14 @@ uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
         n->free_worm = n->worms[w].next_free;
     } else {
         if (n->nworms == n->cap_worms) {
-            uint32_t cap = n->cap_worms ? n->cap_worms * 2 : 256;
-            noc_worm *nw = realloc(n->worms, sizeof *nw * cap);
-            if (!nw) {
+            if (BASE_GROW(n->worms, n->cap_worms, n->nworms + 1, NOC_MAX_LIVE)) {
                 *oom = 1;
                 return NOC_NONE;
             }
             /* Copies may point at their own inline destination. */
             for (uint32_t i = 0; i < n->nworms; i++)
-                if (nw[i].n_dst == 1)
-                    nw[i].dst = &nw[i].dst0;
-            n->worms = nw;
-            n->cap_worms = cap;
+                if (n->worms[i].n_dst == 1)
+                    n->worms[i].dst = &n->worms[i].dst0;
         }
         w = n->nworms++;
     }
@@ -63,7 +59,7 @@ void noc_worm_free(noc *n, uint32_t w)
 {
     noc_worm *wm = &n->worms[w];
     if (wm->n_dst > 1)
-        free(wm->dst);
+        base_free(wm->dst);
     wm->n_dst = 0;
     wm->dst = NULL;
     wm->next_free = n->free_worm;
@@ -78,15 +74,12 @@ static uint32_t pkt_alloc(noc *n)
         return p;
     }
     if (n->npkts == n->cap_pkts) {
-        uint32_t cap = n->cap_pkts ? n->cap_pkts * 2 : 256;
-        noc_pkt *np = realloc(n->pkts, sizeof *np * cap);
-        if (!np)
+        if (BASE_GROW(n->pkts, n->cap_pkts, n->npkts + 1, NOC_MAX_LIVE))
             return NOC_NONE;
+        /* Copies may point at their own inline destination. */
         for (uint32_t i = 0; i < n->npkts; i++)
-            if (np[i].n_dst == 1)
-                np[i].dst = &np[i].dst0;
-        n->pkts = np;
-        n->cap_pkts = cap;
+            if (n->pkts[i].n_dst == 1)
+                n->pkts[i].dst = &n->pkts[i].dst0;
     }
     return n->npkts++;
 }
@@ -95,31 +88,31 @@ static void pkt_release(noc *n, uint32_t p)
 {
     noc_pkt *pk = &n->pkts[p];
     if (pk->n_dst > 1)
-        free(pk->dst);
+        base_free(pk->dst);
     pk->n_dst = 0;
     pk->dst = NULL;
     pk->next = n->free_pkt;
     n->free_pkt = p;
 }
 
-static int check_req(const noc *n, const noc_packet_req *q, noc_error *err)
+static int check_req(const noc *n, const noc_packet_req *q, base_error *err)
 {
     if (q->src >= n->nterms) {
-        noc_seterr(err, "source terminal %u outside the mesh (0..%u)", q->src,
+        base_fail(err, "source terminal %u outside the mesh (0..%u)", q->src,
                n->nterms - 1);
         return -1;
     }
     if (q->n_dst < 1 || !q->dst) {
-        noc_seterr(err, "a packet needs at least one destination");
+        base_fail(err, "a packet needs at least one destination");
         return -1;
     }
     if ((q->payload_bits == 0) == (q->flits == 0)) {
-        noc_seterr(err, "give the packet size as payload bits or as flits");
+        base_fail(err, "give the packet size as payload bits or as flits");
         return -1;
     }
     for (uint32_t i = 0; i < q->n_dst; i++) {
         if (q->dst[i] >= n->nterms) {
-            noc_seterr(err, "destination terminal %u outside the mesh (0..%u)",
+            base_fail(err, "destination terminal %u outside the mesh (0..%u)",
                    q->dst[i], n->nterms - 1);
             return -1;
         }
@@ -129,38 +122,38 @@ static int check_req(const noc *n, const noc_packet_req *q, noc_error *err)
                                     n->cfg.flit_width_bits;
     if (q->n_dst > 1 && flits > noc_max_multicast_flits(&n->cfg)) {
         /* Why: noc_max_multicast_flits (noc.h). */
-        noc_seterr(err, "multicast packet of %u flits is longer than a VC "
+        base_fail(err, "multicast packet of %u flits is longer than a VC "
                    "buffer (%u flits): split the payload or deepen the "
                    "buffers", flits, noc_max_multicast_flits(&n->cfg));
         return -1;
     }
     if (q->n_dst > 1) {
         /* Duplicates would deliver twice; a bitmap finds them in O(n). */
-        uint8_t *seen = calloc(n->nterms, 1);
+        uint8_t *seen = base_calloc(n->nterms, 1);
         if (!seen) {
-            noc_seterr(err, "out of memory");
+            base_fail(err, "out of memory");
             return -1;
         }
         for (uint32_t i = 0; i < q->n_dst; i++) {
             if (seen[q->dst[i]]++) {
-                noc_seterr(err, "destination terminal %u given twice", q->dst[i]);
-                free(seen);
+                base_fail(err, "destination terminal %u given twice", q->dst[i]);
+                base_free(seen);
                 return -1;
             }
         }
-        free(seen);
+        base_free(seen);
     }
     return 0;
 }
 
 static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
-                   uint64_t *id_out, noc_error *err)
+                   uint64_t *id_out, base_error *err)
 {
     if (check_req(n, q, err))
         return -1;
     uint32_t p = pkt_alloc(n);
     if (p == NOC_NONE) {
-        noc_seterr(err, "out of memory for packets");
+        base_fail(err, "out of memory for packets");
         return -1;
     }
     noc_pkt *pk = &n->pkts[p];
@@ -183,7 +176,7 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
         if (!pk->dst)
             pk->n_dst = 0;
         pkt_release(n, p);
-        noc_seterr(err, "out of memory for packets");
+        base_fail(err, "out of memory for packets");
         return -1;
     }
     if (n->cfg.routing == NOC_ROUTE_XYYX) {
@@ -223,7 +216,7 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
 }
 
 int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
-             noc_error *err)
+             base_error *err)
 {
     return enqueue(n, req, noc_now_cycle(n) + 1, id_out, err);
 }
@@ -243,34 +236,27 @@ static noc_table_entry *table_find(const noc *n, uint32_t key)
 }
 
 int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
-                  noc_error *err)
+                  base_error *err)
 {
     noc_packet_req q = {0, n_dst, dst, 0, 1, 0};
     if (check_req(n, &q, err))
         return -1;
-    uint32_t *d = malloc(sizeof *d * n_dst);
+    uint32_t *d = base_malloc(sizeof *d * n_dst);
     if (!d) {
-        noc_seterr(err, "out of memory");
+        base_fail(err, "out of memory");
         return -1;
     }
     memcpy(d, dst, sizeof *d * n_dst);
     noc_table_entry *e = table_find(n, key);
     if (e) {
-        free(e->dst);
+        base_free(e->dst);
         e->dst = d;
         e->n = n_dst;
         return 0;
     }
-    if (n->ntable == n->cap_table) {
-        uint32_t cap = n->cap_table ? n->cap_table * 2 : 16;
-        noc_table_entry *t = realloc(n->table, sizeof *t * cap);
-        if (!t) {
-            free(d);
-            noc_seterr(err, "out of memory");
-            return -1;
-        }
-        n->table = t;
-        n->cap_table = cap;
+    if (BASE_GROW(n->table, n->cap_table, n->ntable + 1, NOC_MAX_LIVE)) {
+        base_free(d);
+        return base_fail(err, "out of memory");
     }
     uint32_t i = n->ntable;
     while (i > 0 && n->table[i - 1].key > key) {
@@ -283,11 +269,11 @@ int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,
 }
 
 int noc_send_keyed(noc *n, uint32_t src, uint32_t key, uint32_t payload_bits,
-                   uint64_t tag, uint64_t *id_out, noc_error *err)
+                   uint64_t tag, uint64_t *id_out, base_error *err)
 {
     noc_table_entry *e = table_find(n, key);
     if (!e) {
-        noc_seterr(err, "routing table has no entry for key %u", key);
+        base_fail(err, "routing table has no entry for key %u", key);
         return -1;
     }
     noc_packet_req q = {src, e->n, e->dst, payload_bits,

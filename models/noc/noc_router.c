@@ -17,12 +17,12 @@ int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
 {
     if (f->count == f->cap) {
         uint32_t cap = f->cap * 2;
-        noc_credit *q = malloc(sizeof *q * cap);
+        noc_credit *q = base_malloc(sizeof *q * cap);
         if (!q)
             return -1;
         for (uint32_t i = 0; i < f->count; i++)
             q[i] = f->q[(f->head + i) % f->cap];
-        free(f->q);
+        base_free(f->q);
         f->q = q;
         f->head = 0;
         f->cap = cap;
@@ -348,8 +348,8 @@ static void detect_deadlock(noc *n, uint64_t t)
     uint32_t cnt = 0;
     for (uint32_t i = 0; i < n->nrouters; i++)
         cnt += n->r[i].buffered > 0;
-    free(n->dl_routers);
-    n->dl_routers = malloc(sizeof *n->dl_routers * (cnt ? cnt : 1));
+    base_free(n->dl_routers);
+    n->dl_routers = base_malloc(sizeof *n->dl_routers * (cnt ? cnt : 1));
     n->n_dl = 0;
     if (n->dl_routers)
         for (uint32_t i = 0; i < n->nrouters; i++)

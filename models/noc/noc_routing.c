@@ -64,7 +64,7 @@ uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
             br[nb++] = (noc_branch){(uint8_t)p, -1, w, NOC_NONE, 0, 0};
             continue;
         }
-        uint32_t *sub = malloc(sizeof *sub * count[p]);
+        uint32_t *sub = base_malloc(sizeof *sub * count[p]);
         if (!sub)
             return 0;
         uint32_t k = 0;
@@ -74,7 +74,7 @@ uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
                 sub[k++] = wm->dst[i];
         int oom = 0;
         uint32_t c = noc_worm_new(n, wm->pkt, sub, k, &oom);
-        free(sub);
+        base_free(sub);
         if (c == NOC_NONE)
             return 0;
         n->worms[c].yx = (uint8_t)yx;

@@ -10,16 +10,6 @@
 #include "noc/noc_traffic.h"
 #include "base/rng.h"
 
-static void seterr(noc_error *err, const char *fmt, ...)
-{
-    if (!err)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-}
-
 static const char *const pattern_names[] = {"uniform", "transpose", "hotspot",
                                             "bitcomp"};
 
@@ -55,25 +45,25 @@ void noc_traffic_default(noc_traffic_config *c)
     c->seed = 1;
 }
 
-int noc_traffic_check(const noc_traffic_config *c, noc_error *err)
+int noc_traffic_check(const noc_traffic_config *c, base_error *err)
 {
     if (noc_config_check(&c->net, NULL, err))
         return -1;
     if ((unsigned)c->pattern > NOC_TRAFFIC_BITCOMP) {
-        seterr(err, "unknown traffic pattern");
+        base_fail(err, "unknown traffic pattern");
         return -1;
     }
     if (c->pattern == NOC_TRAFFIC_TRANSPOSE && c->net.width != c->net.height) {
-        seterr(err, "transpose traffic needs a square mesh, not %ux%u",
+        base_fail(err, "transpose traffic needs a square mesh, not %ux%u",
                c->net.width, c->net.height);
         return -1;
     }
     if (c->packet_flits < 1 || c->packet_flits > 65536) {
-        seterr(err, "packet size %u flits: must be 1..65536", c->packet_flits);
+        base_fail(err, "packet size %u flits: must be 1..65536", c->packet_flits);
         return -1;
     }
     if (!(c->rate > 0.0 && c->rate <= 1.0)) {
-        seterr(err, "rate %g: must be in (0, 1] flits/terminal/cycle",
+        base_fail(err, "rate %g: must be in (0, 1] flits/terminal/cycle",
                c->rate);
         return -1;
     }
@@ -82,41 +72,41 @@ int noc_traffic_check(const noc_traffic_config *c, noc_error *err)
     if (c->pattern == NOC_TRAFFIC_HOTSPOT &&
         (c->hotspot >= nterms || !(c->hotspot_frac >= 0.0) ||
          c->hotspot_frac > 1.0)) {
-        seterr(err, "hotspot terminal %u outside the mesh (0..%u) or "
+        base_fail(err, "hotspot terminal %u outside the mesh (0..%u) or "
                "fraction %g outside [0, 1]", c->hotspot, nterms - 1,
                c->hotspot_frac);
         return -1;
     }
     if (c->mcast_frac != 0.0) {
         if (!(c->mcast_frac > 0.0 && c->mcast_frac <= 1.0)) {
-            seterr(err, "multicast share %g outside (0, 1]", c->mcast_frac);
+            base_fail(err, "multicast share %g outside (0, 1]", c->mcast_frac);
             return -1;
         }
         if (c->mcast_dsts < 2 || c->mcast_dsts > NOC_MAX_MCAST_TRAFFIC ||
             c->mcast_dsts > nterms) {
-            seterr(err, "multicast to %u destinations: must be 2..%u (and at most "
+            base_fail(err, "multicast to %u destinations: must be 2..%u (and at most "
                    "the %u terminals)", c->mcast_dsts, NOC_MAX_MCAST_TRAFFIC, nterms);
             return -1;
         }
         if (c->packet_flits > noc_max_multicast_flits(&c->net)) {
-            seterr(err, "multicast packets of %u flits exceed a VC buffer (%u flits): "
+            base_fail(err, "multicast packets of %u flits exceed a VC buffer (%u flits): "
                    "the replication tree could deadlock", c->packet_flits,
                    noc_max_multicast_flits(&c->net));
             return -1;
         }
     }
     if (c->measure_cycles < 1 || c->sample_cycles < 1) {
-        seterr(err, "the measurement window and sample period must be >= 1 "
+        base_fail(err, "the measurement window and sample period must be >= 1 "
                "cycle");
         return -1;
     }
     if (c->warmup_cycles > (1ull << 40) || c->measure_cycles > (1ull << 40) ||
         c->drain_limit_cycles > (1ull << 40)) {
-        seterr(err, "run lengths are limited to 2^40 cycles");
+        base_fail(err, "run lengths are limited to 2^40 cycles");
         return -1;
     }
     if (!(c->latency_limit_cycles > 0.0)) {
-        seterr(err, "latency limit must be > 0 cycles");
+        base_fail(err, "latency limit must be > 0 cycles");
         return -1;
     }
     return 0;
@@ -218,7 +208,7 @@ static void on_source(kq_kernel *k, void *ctx, const void *payload)
     int measured = now >= s->w0 && now < s->w1;
     noc_packet_req q = {term, n_dst, dsts, 0, s->c->packet_flits,
                         (uint64_t)measured};
-    noc_error e;
+    base_error e;
     if (noc_send(s->n, &q, NULL, &e) ||
         schedule_source(s, term, now + 1 + geometric(s, &s->rng[term]))) {
         s->oom = 1; /* out of memory: cannot go on */
@@ -320,7 +310,7 @@ static void on_check(kq_kernel *k, void *ctx, const void *payload)
 }
 
 int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
-                    noc_error *err)
+                    base_error *err)
 {
     if (noc_traffic_check(c, err))
         return -1;
@@ -336,7 +326,7 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
     s.w1 = c->warmup_cycles + c->measure_cycles;
     s.k = kq_new();
     if (!s.k) {
-        seterr(err, "out of memory");
+        base_fail(err, "out of memory");
         return -1;
     }
     noc_config nc = c->net;
@@ -347,10 +337,10 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
         return -1;
     }
     uint32_t nterms = noc_terminals(s.n);
-    s.rng = malloc(sizeof *s.rng * nterms);
+    s.rng = base_malloc(sizeof *s.rng * nterms);
     int rc = -1;
     if (!s.rng) {
-        seterr(err, "out of memory");
+        base_fail(err, "out of memory");
         goto out;
     }
     noc_set_sink(s.n, on_delivery, &s);
@@ -412,9 +402,9 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
     rc = 0;
     goto out;
 oom:
-    seterr(err, "out of memory");
+    base_fail(err, "out of memory");
 out:
-    free(s.rng);
+    base_free(s.rng);
     noc_free(s.n);
     kq_free(s.k);
     return rc;
@@ -429,19 +419,19 @@ static int cmp_rate(const void *a, const void *b)
 
 int noc_traffic_sweep(const noc_traffic_config *base, double step, double tol,
                       noc_traffic_result **pts, size_t *npts,
-                      noc_traffic_result *sat, noc_error *err)
+                      noc_traffic_result *sat, base_error *err)
 {
     *pts = NULL;
     *npts = 0;
     memset(sat, 0, sizeof *sat);
     if (!(step > 0.0 && step <= 1.0) || !(tol > 0.0)) {
-        seterr(err, "sweep step must be in (0, 1] and tolerance > 0");
+        base_fail(err, "sweep step must be in (0, 1] and tolerance > 0");
         return -1;
     }
     size_t cap = (size_t)(1.0 / step) + 64, n = 0;
-    noc_traffic_result *p = malloc(sizeof *p * cap);
+    noc_traffic_result *p = base_malloc(sizeof *p * cap);
     if (!p) {
-        seterr(err, "out of memory");
+        base_fail(err, "out of memory");
         return -1;
     }
     noc_traffic_config c = *base;
@@ -485,6 +475,6 @@ int noc_traffic_sweep(const noc_traffic_config *base, double step, double tol,
     *npts = n;
     return 0;
 fail:
-    free(p);
+    base_free(p);
     return -1;
 }

@@ -84,12 +84,12 @@ typedef struct {
  * latency limit 500 cycles, drain limit 50000, seed 1. */
 void noc_traffic_default(noc_traffic_config *c);
 
-int noc_traffic_check(const noc_traffic_config *c, noc_error *err);
+int noc_traffic_check(const noc_traffic_config *c, base_error *err);
 
 /* One run. 0 on success (the result says whether it was stable), -1 with
  * err on a bad configuration or out of memory. */
 int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
-                    noc_error *err);
+                    base_error *err);
 
 /* Sweep: rates step, 2 step, ... while stable (at most 1), then bisection
  * between the last stable and the first unstable rate until they are
@@ -97,7 +97,7 @@ int noc_traffic_run(const noc_traffic_config *c, noc_traffic_result *res,
  * ascending rate; *sat the last stable point (stable = 0 if none). */
 int noc_traffic_sweep(const noc_traffic_config *base, double step, double tol,
                       noc_traffic_result **pts, size_t *npts,
-                      noc_traffic_result *sat, noc_error *err);
+                      noc_traffic_result *sat, base_error *err);
 
 int noc_traffic_parse_pattern(const char *s, noc_traffic_pattern *out);
 const char *noc_traffic_pattern_name(noc_traffic_pattern p);

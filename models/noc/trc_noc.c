@@ -75,7 +75,7 @@ static pkt_rec *rec_add(trc_noc *r, uint64_t id)
         return NULL; /* ids must grow */
     while (id - r->base >= r->ring_cap) {
         uint64_t cap = r->ring_cap * 2;
-        pkt_rec *ring = malloc(cap * sizeof *ring);
+        pkt_rec *ring = base_malloc(cap * sizeof *ring);
         if (!ring)
             return NULL;
         for (uint64_t i = 0; i < cap; i++)
@@ -85,7 +85,7 @@ static pkt_rec *rec_add(trc_noc *r, uint64_t id)
             if (o->id == i)
                 ring[i & (cap - 1)] = *o;
         }
-        free(r->ring);
+        base_free(r->ring);
         r->ring = ring;
         r->ring_cap = cap;
     }
@@ -98,7 +98,7 @@ static pkt_rec *rec_add(trc_noc *r, uint64_t id)
 
 static void rec_del(trc_noc *r, pkt_rec *p)
 {
-    free(p->dst);
+    base_free(p->dst);
     p->dst = NULL;
     p->id = FREE;
     while (r->base < r->top_id && r->ring[r->base & (r->ring_cap - 1)].id == FREE)
@@ -149,12 +149,12 @@ static void on_created(void *ctx, const noc_packet_info *p)
     if (n >= sizeof list - 16)
         snprintf(list + n, sizeof list - n, ",...");
     a[0] = trc_arg_str(r->k_dsts, list);
-    rec->dst = malloc(p->n_dst * sizeof *rec->dst);
+    rec->dst = base_malloc(p->n_dst * sizeof *rec->dst);
     if (p->n_dst > 64)
-        fl = malloc(p->n_dst * sizeof *fl);
+        fl = base_malloc(p->n_dst * sizeof *fl);
     if (!rec->dst || !fl) {
         if (fl != flows)
-            free(fl);
+            base_free(fl);
         rec_del(r, rec);
         trc_report_error(r->w, "NoC trace: out of memory");
         return;
@@ -168,7 +168,7 @@ static void on_created(void *ctx, const noc_packet_info *p)
     x.n_flows = p->n_dst;
     trc_lane_begin(r->w, r->from[p->src], t, r->n_mcast, &x, &rec->lane);
     if (fl != flows)
-        free(fl);
+        base_free(fl);
 }
 
 static void on_hop(void *ctx, const noc_flit_hop *h)

@@ -30,7 +30,7 @@ typedef struct trc_noc trc_noc;
 /* Declares the tracks on w and becomes n's observer. The writer is the
  * caller's (several models may share one). NULL with err on failure. */
 trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
-                     trc_error *err);
+                     base_error *err);
 /* Writes the last, partial sampling period ending at end_ps. */
 int trc_noc_finish(trc_noc *r, uint64_t end_ps);
 /* For other models writing to the same writer: writes the NoC samples of
@@ -44,11 +44,11 @@ void trc_noc_free(trc_noc *r);
 /* For a command that traces only the NoC: open the writer the request
  * asks for (resolved against n's clock) and attach to n. NULL with err on
  * failure. */
-trc_noc *trc_noc_start(const trc_request *rq, noc *n, trc_error *err);
+trc_noc *trc_noc_start(const trc_request *rq, noc *n, base_error *err);
 /* Finishes at end_ps, closes the file (renamed into place) and frees;
  * st (may be NULL) gets the file's figures. -1 with err (and no file
  * left) on failure. */
-int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err);
+int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, base_error *err);
 /* Drops the trace file being written and frees. NULL is a no-op. */
 void trc_noc_abort(trc_noc *r);
 
@@ -60,7 +60,7 @@ typedef struct {
     trc_request req;  /* what to trace (trc_request_init'ed: no trace) */
     trc_noc *rec;
     trc_stats st;     /* of the closed file */
-    trc_error err;
+    base_error err;
     int failed;       /* err says why; no file was left */
     int done;         /* the file is in place */
     noc_observer obs;

@@ -12,27 +12,18 @@
 static const char *port_names[4] = {"east link", "west link", "north link",
                                     "south link"};
 
-static int declare(trc_noc *r, trc_error *err)
+/* One track per router with its buffer counter and, in port order, a
+ * utilisation counter per output link. */
+static int declare_routers(trc_noc *r, base_error *err)
 {
     trc_writer *w = r->w;
     const noc_config *c = noc_get_config(r->n);
-    char name[96], desc[256];
-    snprintf(name, sizeof name, "NoC %ux%u", c->width, c->height);
-    snprintf(desc, sizeof desc, "2D mesh, %u terminal(s) per router, %u VCs "
-             "x %u flits; counters sampled every %llu cycles", c->terminals_per_router,
-             c->virtual_channels, c->vc_depth_flits, (unsigned long long)r->sample_cycles);
-    trc_track_spec s = {name, desc, 0, TRC_SUMMARY};
-    trc_track_new(w, &s, &r->top);
-    trc_counter_spec cnt = {TRC_UNIT_COUNT, "packets", NULL};
-    s = (trc_track_spec){"packets in flight", "Created and not yet at every "
-                         "destination (source queues included).", r->top,
-                         TRC_SUMMARY};
-    trc_counter_new(w, &s, &cnt, &r->inflight);
-
+    char name[96];
+    trc_track_spec s;
     /* links per (router, output port), to declare them in port order */
-    uint32_t *by_port = malloc((size_t)r->routers * r->ports * sizeof *by_port);
+    uint32_t *by_port = base_malloc((size_t)r->routers * r->ports * sizeof *by_port);
     if (!by_port)
-        return snprintf(err->msg, sizeof err->msg, "out of memory"), -1;
+        return base_fail(err, "out of memory");
     for (size_t i = 0; i < (size_t)r->routers * r->ports; i++)
         by_port[i] = NO_LINK;
     for (uint32_t l = 0; l < r->n_links; l++) {
@@ -70,7 +61,29 @@ static int declare(trc_noc *r, trc_error *err)
             trc_counter_new(w, &s, &util, &r->link_track[l]);
         }
     }
-    free(by_port);
+    base_free(by_port);
+    return 0;
+}
+
+static int declare(trc_noc *r, base_error *err)
+{
+    trc_writer *w = r->w;
+    const noc_config *c = noc_get_config(r->n);
+    char name[96], desc[256];
+    snprintf(name, sizeof name, "NoC %ux%u", c->width, c->height);
+    snprintf(desc, sizeof desc, "2D mesh, %u terminal(s) per router, %u VCs "
+             "x %u flits; counters sampled every %llu cycles", c->terminals_per_router,
+             c->virtual_channels, c->vc_depth_flits, (unsigned long long)r->sample_cycles);
+    trc_track_spec s = {name, desc, 0, TRC_SUMMARY};
+    trc_track_new(w, &s, &r->top);
+    trc_counter_spec cnt = {TRC_UNIT_COUNT, "packets", NULL};
+    s = (trc_track_spec){"packets in flight", "Created and not yet at every "
+                         "destination (source queues included).", r->top,
+                         TRC_SUMMARY};
+    trc_counter_new(w, &s, &cnt, &r->inflight);
+
+    if (declare_routers(r, err))
+        return -1;
     s = (trc_track_spec){"NoC packets by source", "One slice per packet, "
                          "from creation to the tail's ejection, on lanes of "
                          "its source terminal.", 0, TRC_FULL};
@@ -98,13 +111,13 @@ static int declare(trc_noc *r, trc_error *err)
     r->k_pkt = trc_intern(w, "packet");
     r->k_routers = trc_intern(w, "routers_holding_flits");
     if (trc_failed(w))
-        return snprintf(err->msg, sizeof err->msg, "%s", trc_errmsg(w)), -1;
+        return base_fail(err, "%s", trc_errmsg(w));
     return 0;
 }
 
 /* Sizes, arrays and tracks for NoC n on writer w; then callbacks record. */
 static int setup(trc_noc *r, trc_writer *w, const noc *n,
-                 uint64_t sample_cycles, trc_error *err)
+                 uint64_t sample_cycles, base_error *err)
 {
     r->w = w;
     r->n = n;
@@ -117,23 +130,24 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
     r->win_ps = r->sample_cycles * r->cycle_ps;
     r->next_ps = r->win_ps;
     r->ring_cap = 1024;
-    r->buf_track = calloc(r->routers, sizeof *r->buf_track);
-    r->link_track = calloc(r->n_links + 1, sizeof *r->link_track);
-    r->from = calloc(r->terminals, sizeof *r->from);
-    r->to = calloc(r->terminals, sizeof *r->to);
-    r->occ = calloc((size_t)r->routers * r->ports, sizeof *r->occ);
-    r->tot = calloc(r->routers, sizeof *r->tot);
-    r->integral = calloc(r->routers, sizeof *r->integral);
-    r->last_ps = calloc(r->routers, sizeof *r->last_ps);
-    r->flits = calloc(r->n_links + 1, sizeof *r->flits);
-    r->ring = malloc(r->ring_cap * sizeof *r->ring);
+    r->buf_track = base_calloc(r->routers, sizeof *r->buf_track);
+    r->link_track = base_calloc(r->n_links + 1, sizeof *r->link_track);
+    r->from = base_calloc(r->terminals, sizeof *r->from);
+    r->to = base_calloc(r->terminals, sizeof *r->to);
+    r->occ = base_calloc((size_t)r->routers * r->ports, sizeof *r->occ);
+    r->tot = base_calloc(r->routers, sizeof *r->tot);
+    r->integral = base_calloc(r->routers, sizeof *r->integral);
+    r->last_ps = base_calloc(r->routers, sizeof *r->last_ps);
+    r->flits = base_calloc(r->n_links + 1, sizeof *r->flits);
+    r->ring = base_malloc(r->ring_cap * sizeof *r->ring);
+    /* free before anything can fail: trc_noc_free walks the ring */
+    for (uint64_t i = 0; r->ring && i < r->ring_cap; i++)
+        r->ring[i].id = FREE;
     if (!r->buf_track || !r->link_track || !r->from || !r->to || !r->occ ||
         !r->tot || !r->integral || !r->last_ps || !r->flits || !r->ring) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         return -1;
     }
-    for (uint64_t i = 0; i < r->ring_cap; i++)
-        r->ring[i].id = FREE;
     if (declare(r, err))
         return -1;
     r->ready = true;
@@ -141,11 +155,11 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
 }
 
 trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
-                     trc_error *err)
+                     base_error *err)
 {
-    trc_noc *r = calloc(1, sizeof *r);
+    trc_noc *r = base_calloc(1, sizeof *r);
     if (!r) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         return NULL;
     }
     if (setup(r, w, n, sample_cycles, err)) {
@@ -175,21 +189,21 @@ void trc_noc_free(trc_noc *r)
     if (r->ring)
         for (uint64_t i = 0; i < r->ring_cap; i++)
             if (r->ring[i].id != FREE)
-                free(r->ring[i].dst);
-    free(r->ring);
-    free(r->buf_track);
-    free(r->link_track);
-    free(r->from);
-    free(r->to);
-    free(r->occ);
-    free(r->tot);
-    free(r->integral);
-    free(r->last_ps);
-    free(r->flits);
-    free(r);
+                base_free(r->ring[i].dst);
+    base_free(r->ring);
+    base_free(r->buf_track);
+    base_free(r->link_track);
+    base_free(r->from);
+    base_free(r->to);
+    base_free(r->occ);
+    base_free(r->tot);
+    base_free(r->integral);
+    base_free(r->last_ps);
+    base_free(r->flits);
+    base_free(r);
 }
 
-trc_noc *trc_noc_start(const trc_request *rq, noc *n, trc_error *err)
+trc_noc *trc_noc_start(const trc_request *rq, noc *n, base_error *err)
 {
     trc_options o;
     if (trc_request_options(rq, noc_cycle_ps(n), &o, err))
@@ -206,7 +220,7 @@ trc_noc *trc_noc_start(const trc_request *rq, noc *n, trc_error *err)
     return r;
 }
 
-int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, trc_error *err)
+int trc_noc_stop(trc_noc *r, uint64_t end_ps, trc_stats *st, base_error *err)
 {
     trc_noc_finish(r, end_ps);
     trc_writer *w = r->w;
@@ -255,9 +269,9 @@ static void on_attached(void *ctx, const struct noc *n)
 const noc_observer *trc_noc_hook_observer(trc_noc_hook *h)
 {
     if (!h->rec) {
-        h->rec = calloc(1, sizeof *h->rec);
+        h->rec = base_calloc(1, sizeof *h->rec);
         if (!h->rec) {
-            snprintf(h->err.msg, sizeof h->err.msg, "out of memory");
+            base_fail(&h->err, "out of memory");
             h->failed = 1;
             return NULL;
         }
@@ -275,8 +289,7 @@ int trc_noc_hook_end(trc_noc_hook *h, uint64_t end_cycles)
         return 0; /* no trace was asked for */
     r->n = NULL; /* the runner has freed its NoC */
     if (!h->failed && !r->ready) {
-        snprintf(h->err.msg, sizeof h->err.msg,
-                 "the NoC never attached the trace observer");
+        base_fail(&h->err, "the NoC never attached the trace observer");
         h->failed = 1;
     }
     if (h->failed) {

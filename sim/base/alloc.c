@@ -80,6 +80,14 @@ char *base_strdup(const char *s)
     return d;
 }
 
+void *base_aligned_alloc(size_t align, size_t n)
+{
+    if (!align || (align & (align - 1)) || n > SIZE_MAX - align)
+        return NULL;
+    n = (n ? n + align - 1 : align) & ~(align - 1);
+    return inject() ? NULL : aligned_alloc(align, n);
+}
+
 void base_free(void *p)
 {
     free(p);

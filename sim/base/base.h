@@ -30,7 +30,8 @@ typedef struct {
 } base_error;
 
 void base_error_clear(base_error *e);
-/* Fills e (printf-style) and returns -1, so `return base_fail(e, ...)`. */
+/* Fills e (printf-style) and returns -1, so `return base_fail(e, ...)`.
+ * e may be NULL (the caller does not want the message): then only -1. */
 int base_fail(base_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int base_fail_at(base_error *e, const char *file, uint32_t line, uint32_t col,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -71,6 +72,9 @@ void *base_malloc(size_t n);
 void *base_calloc(size_t n, size_t size);
 void *base_realloc(void *p, size_t n);
 char *base_strdup(const char *s);
+/* aligned_alloc through the funnel: align a power of two, n rounded up
+ * to a multiple of it here; freed with base_free. */
+void *base_aligned_alloc(size_t align, size_t n);
 void base_free(void *p);
 
 /* Grows *arr (elements of elem bytes, capacity *cap) to hold at least
@@ -96,10 +100,13 @@ int base_alloc_injected(void);
 typedef struct {
     FILE *f;    /* write through this */
     char *path; /* owned */
-    char *tmp;  /* owned: path + ".tmp" */
+    char *tmp;  /* owned: path + ".tmp" (direct: path) */
+    int direct; /* PATH is a device or FIFO: written in place */
 } base_outfile;
 
-/* Opens PATH.tmp ("w" or "wb"). 0, or -1 with err (nothing created). */
+/* Opens PATH.tmp ("w" or "wb"). 0, or -1 with err (nothing created).
+ * A PATH that exists and is not a regular file (/dev/null, a FIFO) is
+ * opened directly instead: renaming onto it would replace the device. */
 int base_out_open(base_outfile *o, const char *path, const char *mode, base_error *err);
 /* Flushes, closes and renames into place; on any failure the temporary
  * is removed. 0, or -1 with err. Always releases o. */
@@ -113,6 +120,11 @@ void base_out_abort(base_outfile *o);
  * the caller's printf format, so output stays byte-for-byte what the
  * format says ("%g" in reports, "%.17g" where exactness matters). */
 
+/* New containers, allocated through the funnel (use these, not
+ * cJSON_CreateObject, for a document's root: they install the hooks).
+ * NULL when out of memory. */
+cJSON *base_json_object(void);
+cJSON *base_json_array(void);
 cJSON *base_json_num(double v, const char *fmt); /* NULL when out of memory */
 cJSON *base_json_u64(uint64_t v);
 /* Adds to obj; the adders return 0, or -1 when out of memory. */
@@ -120,11 +132,17 @@ int base_json_add_num(cJSON *obj, const char *key, double v, const char *fmt);
 int base_json_add_u64(cJSON *obj, const char *key, uint64_t v);
 int base_json_add_str(cJSON *obj, const char *key, const char *s);
 int base_json_add_bool(cJSON *obj, const char *key, int b);
+int base_json_add_null(cJSON *obj, const char *key);
+/* text is already JSON (a number printed by the caller) */
+int base_json_add_raw(cJSON *obj, const char *key, const char *text);
 /* Prints the tree unformatted, then `end` ("\n" or ""). 0, or -1. */
 int base_json_print(FILE *out, const cJSON *j, const char *end);
 /* Writes s as a quoted, escaped JSON string (for streaming writers that
  * do not build a tree). 0, or -1 when out of memory. */
 int base_json_put_str(FILE *out, const char *s);
+/* The same text in a new string (base_free it), for writers that count or
+ * buffer what they write; NULL when out of memory. */
+char *base_json_quote(const char *s);
 
 /* ---- units --------------------------------------------------------------
  * Simulated time is uint64_t picoseconds. Every conversion into ps rounds

@@ -13,6 +13,8 @@ void base_error_clear(base_error *e)
 
 int base_vfail(base_error *e, const char *fmt, va_list ap)
 {
+    if (!e) /* a caller that does not want the message */
+        return -1;
     e->file[0] = 0;
     e->line = e->col = 0;
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
@@ -35,6 +37,8 @@ int base_fail_at(base_error *e, const char *file, uint32_t line, uint32_t col,
     va_start(ap, fmt);
     base_vfail(e, fmt, ap);
     va_end(ap);
+    if (!e)
+        return -1;
     snprintf(e->file, sizeof e->file, "%s", file ? file : "");
     e->line = line;
     e->col = col;
@@ -44,6 +48,8 @@ int base_fail_at(base_error *e, const char *file, uint32_t line, uint32_t col,
 int base_fail_prefix(base_error *e, const char *fmt, ...)
 {
     char head[BASE_MSG_MAX], old[BASE_MSG_MAX];
+    if (!e)
+        return -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);

@@ -30,6 +30,18 @@ static cJSON *raw(const char *text)
     return cJSON_CreateRaw(text);
 }
 
+cJSON *base_json_object(void)
+{
+    hooks();
+    return cJSON_CreateObject();
+}
+
+cJSON *base_json_array(void)
+{
+    hooks();
+    return cJSON_CreateArray();
+}
+
 cJSON *base_json_num(double v, const char *fmt)
 {
     char buf[64];
@@ -78,6 +90,17 @@ int base_json_add_bool(cJSON *obj, const char *key, int b)
     return add(obj, key, cJSON_CreateBool(b));
 }
 
+int base_json_add_null(cJSON *obj, const char *key)
+{
+    hooks();
+    return add(obj, key, cJSON_CreateNull());
+}
+
+int base_json_add_raw(cJSON *obj, const char *key, const char *text)
+{
+    return add(obj, key, raw(text));
+}
+
 int base_json_print(FILE *out, const cJSON *j, const char *end)
 {
     hooks();
@@ -89,13 +112,23 @@ int base_json_print(FILE *out, const cJSON *j, const char *end)
     return bad ? -1 : 0;
 }
 
-int base_json_put_str(FILE *out, const char *s)
+char *base_json_quote(const char *s)
 {
     hooks();
     cJSON *j = cJSON_CreateString(s);
     if (!j)
-        return -1;
-    int r = base_json_print(out, j, "");
+        return NULL;
+    char *q = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    return r;
+    return q; /* cJSON allocated it through the funnel: base_free frees it */
+}
+
+int base_json_put_str(FILE *out, const char *s)
+{
+    char *q = base_json_quote(s);
+    if (!q)
+        return -1;
+    int bad = fputs(q, out) < 0;
+    base_free(q);
+    return bad ? -1 : 0;
 }

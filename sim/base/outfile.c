@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/base.h"
 
@@ -12,11 +13,41 @@ static void release(base_outfile *o)
     base_free(o->tmp);
     o->f = NULL;
     o->path = o->tmp = NULL;
+    o->direct = 0;
+}
+
+/* A path that exists and is not a regular file (/dev/null, /dev/stdout,
+ * a FIFO) is written directly: renaming a file onto it would replace the
+ * device for every other program. */
+static int is_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+}
+
+static int open_direct(base_outfile *o, const char *path, const char *mode, base_error *err)
+{
+    o->direct = 1;
+    o->path = base_strdup(path);
+    o->tmp = base_strdup(path); /* what messages name */
+    if (!o->path || !o->tmp) {
+        release(o);
+        return base_fail(err, "%s: out of memory", path);
+    }
+    if (!(o->f = fopen(path, mode))) {
+        base_fail(err, "cannot write %s: %s", path, strerror(errno));
+        release(o);
+        return -1;
+    }
+    return 0;
 }
 
 int base_out_open(base_outfile *o, const char *path, const char *mode, base_error *err)
 {
     o->f = NULL;
+    o->direct = 0;
+    if (is_special(path))
+        return open_direct(o, path, mode, err);
     o->path = base_strdup(path);
     size_t n = strlen(path);
     o->tmp = base_malloc(n + 5);
@@ -48,13 +79,14 @@ int base_out_commit(base_outfile *o, base_error *err)
         e = errno;
     }
     o->f = NULL;
-    if (!bad && rename(o->tmp, o->path) != 0) {
+    if (!bad && !o->direct && rename(o->tmp, o->path) != 0) {
         bad = 1;
         e = errno;
     }
     if (bad) {
         base_fail(err, "cannot write %s: %s", o->path, strerror(e ? e : EIO));
-        remove(o->tmp);
+        if (!o->direct)
+            remove(o->tmp);
         release(o);
         return -1;
     }
@@ -66,7 +98,8 @@ void base_out_abort(base_outfile *o)
 {
     if (o->f) {
         fclose(o->f);
-        remove(o->tmp);
+        if (!o->direct)
+            remove(o->tmp);
     }
     release(o);
 }

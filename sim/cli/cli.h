@@ -91,7 +91,7 @@ int cli_parse_double(const char *s, double *out);
 
 /* Every error a config loader found, one per line with prefix ("" or
  * "evsim map: "), then "(N more errors)". */
-void cli_print_cfg_errors(FILE *out, const char *prefix, const cfg_errors *e);
+void cli_print_cfg_errors(FILE *out, const char *prefix, const base_errors *e);
 
 /* The --trace* options every simulating command accepts, filling r:
  *   --trace FILE, --trace-json FILE, --trace-level summary|full,

@@ -173,13 +173,12 @@ static void print_scenario(const cfg_scenario *s, const noc_config *nc)
 
 /* The chip's NoC through the run's adapter, so check rejects what a run
  * would: 0, or -1 with the positioned message added to err. */
-static int noc_ok(const cfg_chip *c, uint64_t seed, noc_config *nc, cfg_errors *err)
+static int noc_ok(const cfg_chip *c, uint64_t seed, noc_config *nc, base_errors *err)
 {
     base_error be;
     if (run_adapt_noc(c, run_noc_terminals_needed(c), seed, nc, &be) == 0)
         return 0;
-    char msg[sizeof be.msg + sizeof be.file + 32];
-    cfg_errors_add(err, "%s", base_error_str(&be, msg, sizeof msg));
+    base_errors_add(err, &be);
     return -1;
 }
 
@@ -196,7 +195,7 @@ static int snn_ok(const cfg_scenario *s, cfg_errors *err)
 
 /* Loads path as kind k and prints its summary unless quiet; true when it
  * loads. */
-static bool load_kind(cfg_kind k, const char *path, bool quiet, cfg_errors *err)
+static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err)
 {
     bool ok = false;
     switch (k) {
@@ -246,8 +245,8 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, cfg_errors *err)
 /* Loads one file; prints its summary (unless quiet) or its errors. */
 static int check_one(const char *path, bool quiet)
 {
-    cfg_errors err;
-    cfg_errors_init(&err);
+    base_errors err;
+    base_errors_init(&err);
     cfg_kind k = cfg_detect_kind_file(path, &err);
     if (!quiet && k != CFG_KIND_UNKNOWN)
         printf("%s: %s\n", path, cfg_kind_name(k));
@@ -256,7 +255,7 @@ static int check_one(const char *path, bool quiet)
     cli_print_cfg_errors(stderr, "", &err);
     if (!ok && err.count == 0)
         fprintf(stderr, "%s: does not load\n", path);
-    cfg_errors_clear(&err);
+    base_errors_clear(&err);
     return ok ? 0 : 1;
 }
 

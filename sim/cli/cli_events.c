@@ -59,66 +59,68 @@ static int parse(events_cli *c, int argc, char **argv)
     return 0;
 }
 
-static void json_str(const char *s)
+/* A sensor size, or null when the file does not state it. */
+static int json_size(cJSON *o, const char *key, uint32_t v)
 {
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
+    return v ? base_json_add_u64(o, key, v) : base_json_add_null(o, key);
+}
+
+/* A nested container under key; NULL when out of memory. */
+static cJSON *json_child(cJSON *o, const char *key, cJSON *c)
+{
+    if (c && !cJSON_AddItemToObject(o, key, c)) {
+        cJSON_Delete(c);
+        return NULL;
     }
-    putchar('"');
+    return c;
 }
 
-static void json_size(const char *key, uint32_t v)
-{
-    if (v)
-        printf("\"%s\":%u,", key, v);
-    else
-        printf("\"%s\":null,", key);
-}
-
-static void print_json(const char *path, const ev_info *in, const ev_stats *s)
+/* The summary as one JSON object, built through cJSON with the numbers
+ * printed as the text output prints them; the printed text (base_free it),
+ * or NULL when out of memory. Made before the CSV is committed, so a
+ * failure leaves no output behind. */
+static char *json_summary(const char *path, const ev_info *in, const ev_stats *s)
 {
     char t0[48], t1[48];
     ev_format_time(t0, s->t_first_ps, in->t_origin_us, EV_HIST_BIN0_PS);
     ev_format_time(t1, s->t_last_ps, in->t_origin_us, EV_HIST_BIN0_PS);
-    printf("{\"file\":");
-    json_str(path);
-    printf(",\"format\":\"%s\",", ev_format_name(in->format));
-    json_size("width", in->width);
-    json_size("height", in->height);
-    printf("\"sensor\":");
-    json_str(in->sensor);
-    printf(",\"events\":%llu,", (unsigned long long)s->events);
-    if (s->events)
-        printf("\"t_first_us\":%s,\"t_last_us\":%s,", t0, t1);
-    else
-        printf("\"t_first_us\":null,\"t_last_us\":null,");
-    printf("\"on\":%llu,\"off\":%llu,\"channel_events\":%llu,", (unsigned long long)s->on,
-           (unsigned long long)s->off, (unsigned long long)s->channel_events);
-    if (s->events > s->channel_events)
-        printf("\"x_min\":%u,\"x_max\":%u,\"y_min\":%u,\"y_max\":%u,", s->x_min, s->x_max,
-               s->y_min, s->y_max);
-    printf("\"t_origin_us\":%llu,", (unsigned long long)in->t_origin_us);
-    printf("\"backwards\":%llu,\"time_records\":%llu,\"time_wraps\":%llu,"
-           "\"truncated_bytes\":%llu,\"skipped\":{",
-           (unsigned long long)in->backwards, (unsigned long long)in->time_records,
-           (unsigned long long)in->time_wraps, (unsigned long long)in->truncated_bytes);
-    for (int i = 0; i < EV_SKIP_COUNT; i++)
-        printf("%s\"%s\":%llu", i ? "," : "", ev_skip_name((ev_skip_reason)i),
-               (unsigned long long)in->skipped[i]);
-    printf("},\"skipped_total\":%llu,", (unsigned long long)ev_skipped_total(in));
+    cJSON *o = base_json_object(), *sk = NULL, *h = NULL, *c = NULL;
+    int bad = !o || base_json_add_str(o, "file", path) ||
+              base_json_add_str(o, "format", ev_format_name(in->format)) ||
+              json_size(o, "width", in->width) || json_size(o, "height", in->height) ||
+              base_json_add_str(o, "sensor", in->sensor) ||
+              base_json_add_u64(o, "events", s->events);
+    if (!bad && s->events)
+        bad = base_json_add_raw(o, "t_first_us", t0) || base_json_add_raw(o, "t_last_us", t1);
+    else if (!bad)
+        bad = base_json_add_null(o, "t_first_us") || base_json_add_null(o, "t_last_us");
+    bad = bad || base_json_add_u64(o, "on", s->on) || base_json_add_u64(o, "off", s->off) ||
+          base_json_add_u64(o, "channel_events", s->channel_events);
+    if (!bad && s->events > s->channel_events)
+        bad = base_json_add_u64(o, "x_min", s->x_min) || base_json_add_u64(o, "x_max", s->x_max) ||
+              base_json_add_u64(o, "y_min", s->y_min) || base_json_add_u64(o, "y_max", s->y_max);
+    bad = bad || base_json_add_u64(o, "t_origin_us", in->t_origin_us) ||
+          base_json_add_u64(o, "backwards", in->backwards) ||
+          base_json_add_u64(o, "time_records", in->time_records) ||
+          base_json_add_u64(o, "time_wraps", in->time_wraps) ||
+          base_json_add_u64(o, "truncated_bytes", in->truncated_bytes) ||
+          !(sk = json_child(o, "skipped", base_json_object()));
+    for (int i = 0; !bad && i < EV_SKIP_COUNT; i++)
+        bad = base_json_add_u64(sk, ev_skip_name((ev_skip_reason)i), in->skipped[i]);
     ev_format_time(t0, s->bin_ps, 0, EV_HIST_BIN0_PS);
-    printf("\"histogram\":{\"bin_us\":%s,\"counts\":[", t0);
+    bad = bad || base_json_add_u64(o, "skipped_total", ev_skipped_total(in)) ||
+          !(h = json_child(o, "histogram", base_json_object())) ||
+          base_json_add_raw(h, "bin_us", t0) || !(c = json_child(h, "counts", base_json_array()));
     size_t used = ev_stats_bins_used(s);
-    for (size_t i = 0; i < used; i++)
-        printf("%s%llu", i ? "," : "", (unsigned long long)s->hist[i]);
-    printf("]}}\n");
+    for (size_t i = 0; !bad && i < used; i++) {
+        cJSON *v = base_json_u64(s->hist[i]);
+        bad = !v || !cJSON_AddItemToArray(c, v);
+        if (bad)
+            cJSON_Delete(v);
+    }
+    char *text = bad ? NULL : cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
 }
 
 static void print_histogram(const ev_info *in, const ev_stats *s);
@@ -197,14 +199,17 @@ static void print_histogram(const ev_info *in, const ev_stats *s)
     }
 }
 
-/* Reads every event: statistics, and the CSV copy when asked. 0, or -1
- * with err (the CSV copy then removed). */
-static int read_all(ev_reader *r, ev_csv_writer *w, ev_stats *st, ev_error *err)
+/* Reads every event: statistics, and the CSV copy when asked; with json,
+ * the summary's text into *summary before the copy is committed, so
+ * running out of memory there leaves no CSV. 0, or -1 with err (the CSV
+ * copy then removed). */
+static int read_all(ev_reader *r, ev_csv_writer *w, ev_stats *st, const events_cli *c,
+                    char **summary, base_error *err)
 {
-    ev_event *batch = malloc(BATCH_EVENTS * sizeof *batch);
+    ev_event *batch = base_malloc(BATCH_EVENTS * sizeof *batch);
     long n = -1;
     if (!batch)
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
     else
         while ((n = ev_read(r, batch, BATCH_EVENTS, err)) > 0) {
             ev_stats_add(st, batch, (size_t)n);
@@ -213,12 +218,21 @@ static int read_all(ev_reader *r, ev_csv_writer *w, ev_stats *st, ev_error *err)
                 break;
             }
         }
-    free(batch);
+    base_free(batch);
+    if (n >= 0 && c->json && !(*summary = json_summary(c->path, ev_get_info(r), st))) {
+        base_fail(err, "out of memory");
+        n = -1;
+    }
     if (n < 0) {
         ev_csvw_abort(w);
         return -1;
     }
-    return w ? ev_csvw_commit(w, err) : 0;
+    if (w && ev_csvw_commit(w, err)) {
+        base_free(*summary);
+        *summary = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 static void warn_skipped(const char *path, ev_reader *r)
@@ -241,7 +255,7 @@ int cli_events_main(int argc, char **argv)
     int prc = parse(&c, argc, argv);
     if (prc)
         return prc - 1;
-    ev_error err;
+    base_error err;
     ev_reader *r;
     if (ev_open(&r, c.path, c.fmt, &err)) {
         fprintf(stderr, "evsim events: %s\n", err.msg);
@@ -250,17 +264,19 @@ int cli_events_main(int argc, char **argv)
     ev_csv_writer *w = NULL;
     ev_stats st;
     ev_stats_init(&st);
+    char *summary = NULL;
     if ((c.csv && ev_csvw_open(&w, c.csv, ev_get_info(r), &err)) ||
-        read_all(r, w, &st, &err)) {
+        read_all(r, w, &st, &c, &summary, &err)) {
         fprintf(stderr, "evsim events: %s\n", err.msg);
         ev_close(r);
         return 1;
     }
     warn_skipped(c.path, r);
-    if (c.json)
-        print_json(c.path, ev_get_info(r), &st);
+    if (summary)
+        printf("%s\n", summary);
     else
         print_text(c.path, ev_get_info(r), &st);
+    base_free(summary);
     ev_close(r);
     return 0;
 }

@@ -123,73 +123,76 @@ static void print_text(FILE *out, const loma_layer *ll, const loma_core *lc, con
     print_costs(out, ll, lc, r);
 }
 
-static void json_str(FILE *out, const char *s)
+/* The JSON line's stream, and whether a string failed to go out (out of
+ * memory in cJSON's escaper), so the command can fail instead of
+ * printing a broken line. */
+typedef struct {
+    FILE *f;
+    int bad;
+} map_json;
+
+static void json_str(map_json *out, const char *s)
 {
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', out);
-        if ((unsigned char)*s < 0x20)
-            fprintf(out, "\\u%04x", *s);
-        else
-            fputc(*s, out);
-    }
-    fputc('"', out);
+    if (base_json_put_str(out->f, s) != 0)
+        out->bad = 1;
 }
 
-static void json_loops(FILE *out, const loma_layer *ll, const loma_loop *l, int n)
+static void json_loops(map_json *out, const loma_layer *ll, const loma_loop *l, int n)
 {
     for (int i = 0; i < n; i++) {
-        fprintf(out, "%s[", i ? "," : "");
+        fprintf(out->f, "%s[", i ? "," : "");
         json_str(out, ll->dim_name[l[i].dim]);
-        fprintf(out, ",%.17g]", l[i].size);
+        fprintf(out->f, ",%.17g]", l[i].size);
     }
 }
 
-static void json_spatial(FILE *out, const loma_layer *ll, const loma_core *lc,
+static void json_spatial(map_json *out, const loma_layer *ll, const loma_core *lc,
                          const loma_result *r)
 {
     for (int o = 0; o < lc->n_oa; o++) {
-        fprintf(out, "%s", o ? "," : "");
+        fprintf(out->f, "%s", o ? "," : "");
         json_str(out, lc->oa_name[o]);
-        fprintf(out, ":[");
+        fprintf(out->f, ":[");
         int k = 0;
         for (int i = 0; i < r->n_spatial; i++)
             if (r->sp_oa[i] == o) {
-                fprintf(out, "%s[", k++ ? "," : "");
+                fprintf(out->f, "%s[", k++ ? "," : "");
                 json_str(out, ll->dim_name[r->sp_loop[i].dim]);
-                fprintf(out, ",%.17g]", r->sp_loop[i].size);
+                fprintf(out->f, ",%.17g]", r->sp_loop[i].size);
             }
-        fprintf(out, "]");
+        fprintf(out->f, "]");
     }
 }
 
 /* One memory level of one operand: energy, accesses, loops. */
-static void json_level(FILE *out, const loma_layer *ll, const loma_core *lc,
+static void json_level(map_json *out, const loma_layer *ll, const loma_core *lc,
                        const loma_result *r, int op, int lv)
 {
-    fprintf(out, "%s{\"memory\":", lv ? "," : "");
+    fprintf(out->f, "%s{\"memory\":", lv ? "," : "");
     json_str(out, lc->mem[r->mem_of[op][lv]].name);
-    fprintf(out, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
+    fprintf(out->f, ",\"energy_pj\":%.17g,\"energy_by_direction_pj\":{", r->energy_level_pj[op][lv]);
     for (int d = 0; d < LOMA_N_DIRS; d++)
-        fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+        fprintf(out->f, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
                 r->energy_dir_pj[op][lv][d]);
-    fprintf(out, "},\"word_accesses\":{");
+    fprintf(out->f, "},\"word_accesses\":{");
     for (int d = 0; d < LOMA_N_DIRS; d++)
-        fprintf(out, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
+        fprintf(out->f, "%s\"%s\":%.17g", d ? "," : "", loma_dir_name(d),
                 r->word_access[op][lv][d]);
-    fprintf(out, "},\"double_buffered\":%s,\"loops\":[",
+    fprintf(out->f, "},\"double_buffered\":%s,\"loops\":[",
             r->double_buffer[op][lv + 1] ? "true" : "false");
     json_loops(out, ll, r->loops[op][lv], r->n_loops[op][lv]);
-    fprintf(out, "]}");
+    fprintf(out->f, "]}");
 }
 
-static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, const loma_result *r,
-                       long long id, bool from_cache)
+/* One JSON line per layer; -1 when out of memory (nothing sensible to
+ * print then). */
+static int print_json(FILE *f, const loma_layer *ll, const loma_core *lc, const loma_result *r,
+                      long long id, bool from_cache)
 {
-    fprintf(out, "{\"layer\":%lld,\"name\":", id);
+    map_json j = {f, 0}, *out = &j;
+    fprintf(out->f, "{\"layer\":%lld,\"name\":", id);
     json_str(out, ll->name);
-    fprintf(out,
+    fprintf(out->f,
             ",\"latency_cycles\":%.17g,\"energy_pj\":%.17g,\"mac_energy_pj\":%.17g,"
             "\"mem_energy_pj\":%.17g,\"ideal_cycles\":%.17g,\"ideal_temporal_cycles\":%.17g,"
             "\"stall_cycles\":%.17g,\"onload_cycles\":%.17g,\"offload_cycles\":%.17g,"
@@ -203,19 +206,20 @@ static void print_json(FILE *out, const loma_layer *ll, const loma_core *lc, con
             (unsigned long long)r->orderings_valid, (unsigned long long)r->orderings_skipped,
             (unsigned long long)r->chosen_index);
     json_spatial(out, ll, lc, r);
-    fprintf(out, "},\"temporal_mapping\":{");
+    fprintf(out->f, "},\"temporal_mapping\":{");
     for (int op = 0; op < LOMA_N_OPS; op++) {
-        fprintf(out, "%s", op ? "," : "");
+        fprintf(out->f, "%s", op ? "," : "");
         json_str(out, ll->op_name[op]);
-        fprintf(out, ":[");
+        fprintf(out->f, ":[");
         for (int lv = 0; lv < r->n_levels[op]; lv++)
             json_level(out, ll, lc, r, op, lv);
-        fprintf(out, "]");
+        fprintf(out->f, "]");
     }
-    fprintf(out, "},\"ordering\":[");
+    fprintf(out->f, "},\"ordering\":[");
     json_loops(out, ll, r->order, r->n_order);
-    fprintf(out, "],\"from_cache\":%s,\"wall_s\":%.9f}\n", from_cache ? "true" : "false",
+    fprintf(out->f, "],\"from_cache\":%s,\"wall_s\":%.9f}\n", from_cache ? "true" : "false",
             r->wall_s);
+    return j.bad ? -1 : 0;
 }
 
 typedef struct {
@@ -283,7 +287,7 @@ static int parse(map_cli *c, int argc, char **argv)
 }
 
 typedef struct {
-    cfg_errors e;
+    base_errors e;
     cfg_core *core;
     cfg_workload *w;
     cfg_mapping *m;
@@ -292,7 +296,7 @@ typedef struct {
 
 static int load_inputs(const map_cli *c, map_inputs *in)
 {
-    cfg_errors_init(&in->e);
+    base_errors_init(&in->e);
     in->core = cfg_core_load_file(c->hw, &in->e);
     in->w = cfg_workload_load_file(c->wl, &in->e);
     in->m = cfg_mapping_load_file(c->mp, &in->e);
@@ -302,7 +306,7 @@ static int load_inputs(const map_cli *c, map_inputs *in)
     }
     if (!c->cache_path)
         return 0;
-    loma_error err;
+    base_error err;
     if (!(in->cache = loma_cache_new())) {
         fprintf(stderr, "evsim map: out of memory\n");
         return -1;
@@ -320,7 +324,7 @@ static void free_inputs(map_inputs *in)
     cfg_core_free(in->core);
     cfg_workload_free(in->w);
     cfg_mapping_free(in->m);
-    cfg_errors_clear(&in->e);
+    base_errors_clear(&in->e);
 }
 
 static void print_notes(const cfg_layer *l, const adapt_loma_in *in, const loma_notes *n)
@@ -342,7 +346,7 @@ static int map_layer(const map_cli *c, const map_inputs *mi, const cfg_layer *l,
                         "default) in %s\n", (long long)l->id, l->name, c->mp);
         return -1;
     }
-    loma_error err;
+    base_error err;
     loma_costed out;
     int bad = adapt_loma_all(mi->core, l, me, in, &err);
     if (!bad) {
@@ -354,9 +358,13 @@ static int map_layer(const map_cli *c, const map_inputs *mi, const cfg_layer *l,
         return -1;
     }
     print_notes(l, in, &out.notes);
-    if (c->json)
-        print_json(stdout, &in->whole, &in->core, out.r, (long long)l->id, out.from_cache);
-    else
+    if (c->json) {
+        if (print_json(stdout, &in->whole, &in->core, out.r, (long long)l->id,
+                       out.from_cache) != 0) {
+            fprintf(stderr, "evsim map: out of memory writing JSON\n");
+            return -1;
+        }
+    } else
         print_text(stdout, &in->whole, &in->core, out.r, (long long)l->id);
     return 0;
 }
@@ -398,7 +406,7 @@ int cli_map_main(int argc, char **argv)
     map_inputs mi = {0};
     int rc = load_inputs(&c, &mi) ? 1 : map_layers(&c, &mi);
     if (mi.cache && rc == 0) {
-        loma_error err;
+        base_error err;
         if (loma_cache_save(mi.cache, c.cache_path, &err)) {
             fprintf(stderr, "evsim map: %s\n", err.msg);
             rc = 1;

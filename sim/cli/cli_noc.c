@@ -265,7 +265,7 @@ static int parse(noc_cli *n, int argc, char **argv)
     int rc = cli_parse(&spec, argc, argv);
     if (rc)
         return rc == 1 ? 1 : 3;
-    noc_error e;
+    base_error e;
     if (noc_traffic_check(&n->c, &e))
         return bad(e.msg) + 1;
     if (n->th.req.path && n->sweep)
@@ -276,7 +276,7 @@ static int parse(noc_cli *n, int argc, char **argv)
 static int run_one(noc_cli *n)
 {
     noc_traffic_result r;
-    noc_error e;
+    base_error e;
     if (noc_traffic_run(&n->c, &r, &e)) {
         trc_noc_hook_cancel(&n->th);
         fprintf(stderr, "evsim noc: %s\n", e.msg);
@@ -346,7 +346,7 @@ static int run_sweep(noc_cli *n)
         return bad("sweep step must be in (0, 1] and tolerance in (0, 1)");
     noc_traffic_result *pts, sat;
     size_t np;
-    noc_error e;
+    base_error e;
     if (noc_traffic_sweep(&n->c, n->step, n->tol, &pts, &np, &sat, &e)) {
         fprintf(stderr, "evsim noc: %s\n", e.msg);
         return 1;

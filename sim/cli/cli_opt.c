@@ -63,10 +63,11 @@ static int parse_time(const char *s, trc_time *t)
     return -1;
 }
 
-void cli_print_cfg_errors(FILE *out, const char *prefix, const cfg_errors *e)
+void cli_print_cfg_errors(FILE *out, const char *prefix, const base_errors *e)
 {
+    char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
     for (int i = 0; i < e->count; i++)
-        fprintf(out, "%s%s\n", prefix, e->msgs[i]);
+        fprintf(out, "%s%s\n", prefix, base_error_str(&e->items[i], buf, sizeof buf));
     if (e->dropped)
         fprintf(out, "%s(%d more errors)\n", prefix, e->dropped);
 }

@@ -11,7 +11,7 @@
  * per entry (spatial_once); the links are checked per layer, since they
  * depend on the layer's operand names. */
 static void check_entry(const cfg_map_entry *e, const char *mf, const cfg_layer *l,
-                        const cfg_core *c, const char *cn, bool spatial_once, cfg_errors *err)
+                        const cfg_core *c, const char *cn, bool spatial_once, base_errors *err)
 {
     const char *known[CFG_MAX_OA_DIMS + 1];
     for (int i = 0; i < c->n_oa_dims; i++)
@@ -22,8 +22,8 @@ static void check_entry(const cfg_map_entry *e, const char *mf, const cfg_layer 
         int k = cfg_core_oa_dim(c, sp->oa_dim);
         if (k < 0) {
             const char *sug = cfg_suggest(sp->oa_dim, known);
-            cfg_errors_add(err, "%s:%d:%d: %s.spatial_mapping.%s: core %s (%s) has no "
-                           "operational_array dimension %s%s%s%s", mf, sp->line, sp->col,
+            cfg_err_pos(err, mf, sp->line, sp->col, "%s.spatial_mapping.%s: core %s (%s) has no "
+                           "operational_array dimension %s%s%s%s",
                            e->name, sp->oa_dim, c->name, cn, sp->oa_dim,
                            sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
             continue;
@@ -32,9 +32,8 @@ static void check_entry(const cfg_map_entry *e, const char *mf, const cfg_layer 
         for (int u = 0; u < sp->n_unrolls; u++)
             prod *= sp->unrolls[u].factor;
         if (prod > c->oa_sizes[k])
-            cfg_errors_add(err, "%s:%d:%d: %s.spatial_mapping.%s: spatial mapping larger than "
-                           "the array: unrolls %llu but core %s (%s) has %s = %llu",
-                           mf, sp->line, sp->col, e->name, sp->oa_dim,
+            cfg_err_pos(err, mf, sp->line, sp->col, "%s.spatial_mapping.%s: spatial mapping larger than "
+                           "the array: unrolls %llu but core %s (%s) has %s = %llu", e->name, sp->oa_dim,
                            (unsigned long long)prod, c->name, cn, sp->oa_dim,
                            (unsigned long long)c->oa_sizes[k]);
     }
@@ -43,37 +42,35 @@ static void check_entry(const cfg_map_entry *e, const char *mf, const cfg_layer 
         while (j < e->n_links && strcmp(e->link_operand[j], l->operands[o].name))
             j++;
         if (j == e->n_links) {
-            cfg_errors_add(err, "%s:%d:%d: %s.memory_operand_links: layer %s (id %lld) has "
-                           "operand %s but the entry does not link it to I1, I2 or O",
-                           mf, e->line, e->col, e->name, l->name, (long long)l->id,
+            cfg_err_pos(err, mf, e->line, e->col, "%s.memory_operand_links: layer %s (id %lld) has "
+                           "operand %s but the entry does not link it to I1, I2 or O", e->name, l->name, (long long)l->id,
                            l->operands[o].name);
             continue;
         }
         cfg_mem_operand mop = e->link_mem[j];
         if (cfg_core_top_memory(c, mop) < 0)
-            cfg_errors_add(err, "%s:%d:%d: %s.memory_operand_links.%s: operand %s has no "
+            cfg_err_pos(err, mf, e->line, e->col, "%s.memory_operand_links.%s: operand %s has no "
                            "top-level memory in core %s (%s): add one that holds %s, e.g. "
-                           "a DRAM", mf, e->line, e->col, e->name, l->operands[o].name,
+                           "a DRAM", e->name, l->operands[o].name,
                            cfg_mem_operand_name(mop), c->name, cn, cfg_mem_operand_name(mop));
     }
 }
 
 int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
-                      const cfg_core *c, const char *core_name, cfg_errors *err)
+                      const cfg_core *c, const char *core_name, base_errors *err)
 {
     int before = err->count + err->dropped;
-    bool *seen = calloc((size_t)m->n_entries + 1, sizeof *seen);
+    bool *seen = base_calloc((size_t)m->n_entries + 1, sizeof *seen);
     if (!seen) {
-        cfg_errors_add(err, "%s: out of memory", mapping_file);
+        cfg_err_file(err, mapping_file, "out of memory");
         return -1;
     }
     for (int i = 0; i < w->n_layers; i++) {
         const cfg_layer *l = &w->layers[i];
         const cfg_map_entry *e = cfg_mapping_find(m, l);
         if (!e) {
-            cfg_errors_add(err, "%s:1:1: layer %s (id %lld) has no mapping entry: expected "
-                           "an entry named '%s', '%s' (its operator_type) or 'default'",
-                           mapping_file, l->name, (long long)l->id, l->name,
+            cfg_err_pos(err, mapping_file, 1, 1, "layer %s (id %lld) has no mapping entry: expected "
+                           "an entry named '%s', '%s' (its operator_type) or 'default'", l->name, (long long)l->id, l->name,
                            l->operator_type);
             continue;
         }
@@ -82,7 +79,7 @@ int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_
             check_entry(e, mapping_file, l, c, core_name, !seen[ei], err);
         seen[ei] = true;
     }
-    free(seen);
+    base_free(seen);
     return err->count + err->dropped > before ? -1 : 0;
 }
 
@@ -108,7 +105,7 @@ static const char *const tiling_key[2] = {"inter_core_tiling", "intra_core_tilin
  * reported (for an earlier layer), so each bad item is reported once.
  * dims[k] gets the dim index of item k (-1 when unknown). */
 static void check_one_tiling(const cfg_map_entry *e, int ei, int t, const cfg_layer *l,
-                             const char *mf, bool *bad, int *dims, cfg_errors *err)
+                             const char *mf, bool *bad, int *dims, base_errors *err)
 {
     const cfg_loop *lp = t == 0 ? e->inter_tiling : e->intra_tiling;
     int n = t == 0 ? e->n_inter : e->n_intra;
@@ -119,8 +116,8 @@ static void check_one_tiling(const cfg_map_entry *e, int ei, int t, const cfg_la
             continue;
         if (dims[k] < 0) {
             bad[k] = true;
-            cfg_errors_add(err, "%s:%d:%d: [%d].%s[%d]: expected one of the loop dims of "
-                           "layer %s (%s), found '%s'", mf, lp[k].line, lp[k].col, ei,
+            cfg_err_pos(err, mf, lp[k].line, lp[k].col, "[%d].%s[%d]: expected one of the loop dims of "
+                           "layer %s (%s), found '%s'", ei,
                            tiling_key[t], k, l->name[0] ? l->name : "(unnamed)",
                            dim_list(l, buf, sizeof buf), lp[k].dim);
             continue;
@@ -128,9 +125,8 @@ static void check_one_tiling(const cfg_map_entry *e, int ei, int t, const cfg_la
         for (int j = 0; j < k; j++)
             if (dims[j] == dims[k]) {
                 bad[k] = true;
-                cfg_errors_add(err, "%s:%d:%d: [%d].%s[%d]: expected each dim cut at most "
-                               "once, found %s again (first cut by [%d].%s[%d])", mf,
-                               lp[k].line, lp[k].col, ei, tiling_key[t], k, lp[k].dim, ei,
+                cfg_err_pos(err, mf, lp[k].line, lp[k].col, "[%d].%s[%d]: expected each dim cut at most "
+                               "once, found %s again (first cut by [%d].%s[%d])", ei, tiling_key[t], k, lp[k].dim, ei,
                                tiling_key[t], j);
                 break;
             }
@@ -138,13 +134,13 @@ static void check_one_tiling(const cfg_map_entry *e, int ei, int t, const cfg_la
 }
 
 int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
-                     cfg_errors *err)
+                     base_errors *err)
 {
     int before = err->count + err->dropped;
     /* reported[entry][inter/intra][item] */
-    bool (*reported)[2][CFG_MAX_TILING] = calloc((size_t)m->n_entries + 1, sizeof *reported);
+    bool (*reported)[2][CFG_MAX_TILING] = base_calloc((size_t)m->n_entries + 1, sizeof *reported);
     if (!reported) {
-        cfg_errors_add(err, "%s: out of memory", mapping_file);
+        cfg_err_file(err, mapping_file, "out of memory");
         return -1;
     }
     for (int i = 0; i < w->n_layers; i++) {
@@ -163,13 +159,12 @@ int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_w
                 if (dims[1][k] >= 0 && dims[1][k] == dims[0][j]) {
                     reported[ei][1][k] = true;
                     const cfg_loop *lp = &e->intra_tiling[k];
-                    cfg_errors_add(err, "%s:%d:%d: [%d].intra_core_tiling[%d]: expected a dim "
+                    cfg_err_pos(err, mapping_file, lp->line, lp->col, "[%d].intra_core_tiling[%d]: expected a dim "
                                    "that inter_core_tiling does not cut, found %s (cut by "
-                                   "[%d].inter_core_tiling[%d] too)", mapping_file, lp->line,
-                                   lp->col, ei, k, lp->dim, ei, j);
+                                   "[%d].inter_core_tiling[%d] too)", ei, k, lp->dim, ei, j);
                 }
     }
-    free(reported);
+    base_free(reported);
     return err->count + err->dropped > before ? -1 : 0;
 }
 
@@ -217,7 +212,7 @@ static void *detect(cfg_doc *d, const cfg_node *root, void *arg)
     return NULL;
 }
 
-cfg_kind cfg_detect_kind_file(const char *path, cfg_errors *err)
+cfg_kind cfg_detect_kind_file(const char *path, base_errors *err)
 {
     cfg_kind k = CFG_KIND_UNKNOWN;
     cfg_load_path(path, err, detect, &k);

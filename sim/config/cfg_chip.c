@@ -174,9 +174,9 @@ static void parse_types(cfg_doc *d, const cfg_node *tn, const char *path, const 
         cfg_err_at(d, tn, path, "expected at most %d core types, found %d", CFG_MAX_LIST, n);
         return;
     }
-    c->types = calloc((size_t)n + 1, sizeof *c->types);
+    c->types = base_calloc((size_t)n + 1, sizeof *c->types);
     if (!c->types) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     if (n == 0)
@@ -235,9 +235,9 @@ static void parse_cores(cfg_doc *d, const cfg_node *cn, const char *path, cfg_ch
         cfg_err_at(d, cn, path, "expected at most %d cores, found %d", CFG_MAX_LIST, n);
         return;
     }
-    c->cores = calloc((size_t)n + 1, sizeof *c->cores);
+    c->cores = base_calloc((size_t)n + 1, sizeof *c->cores);
     if (!c->cores) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     if (n == 0)
@@ -293,9 +293,9 @@ static void parse_memories(cfg_doc *d, const cfg_node *mn, const char *path, cfg
         cfg_err_at(d, mn, path, "expected at most %d memories, found %d", CFG_MAX_LIST, n);
         return;
     }
-    c->memories = calloc((size_t)n + 1, sizeof *c->memories);
+    c->memories = base_calloc((size_t)n + 1, sizeof *c->memories);
     if (!c->memories) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -342,9 +342,9 @@ typedef struct {
 static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     const chip_arg *ca = arg;
-    cfg_chip *c = calloc(1, sizeof *c);
+    cfg_chip *c = base_calloc(1, sizeof *c);
     if (!c) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (!cfg_expect_map(d, root, "")) {
@@ -376,7 +376,7 @@ static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return c;
 }
 
-cfg_chip *cfg_chip_load_file(const char *path, cfg_errors *err)
+cfg_chip *cfg_chip_load_file(const char *path, base_errors *err)
 {
     char dir[1024];
     cfg_dirname(path, dir, sizeof dir);
@@ -385,7 +385,7 @@ cfg_chip *cfg_chip_load_file(const char *path, cfg_errors *err)
 }
 
 cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display_name,
-                               const char *base_dir, cfg_errors *err)
+                               const char *base_dir, base_errors *err)
 {
     chip_arg a = {base_dir ? base_dir : "."};
     return cfg_load_text(text, len, display_name, err, parse_chip_doc, &a);
@@ -395,8 +395,8 @@ void cfg_chip_free(cfg_chip *c)
 {
     if (!c)
         return;
-    free(c->types);
-    free(c->cores);
-    free(c->memories);
-    free(c);
+    base_free(c->types);
+    base_free(c->cores);
+    base_free(c->memories);
+    base_free(c);
 }

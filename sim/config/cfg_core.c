@@ -205,10 +205,80 @@ static bool valid_port_name(const char *s)
     return pre_ok && *num && strspn(num, "0123456789") == strlen(num);
 }
 
+/* The type of one current-form port; false after an error. */
+static bool parse_port_type(cfg_doc *d, const cfg_node *pn, const char *ip, cfg_port *p)
+{
+    char kp[256], b[96];
+    cfg_node *tn = cfg_need(d, pn, ip, "type");
+    const char *t = cfg_text(tn);
+    if (!tn)
+        return true;
+    if (t && !strcmp(t, "read"))
+        p->type = CFG_PORT_READ;
+    else if (t && !strcmp(t, "write"))
+        p->type = CFG_PORT_WRITE;
+    else if (t && !strcmp(t, "read_write"))
+        p->type = CFG_PORT_READ_WRITE;
+    else {
+        cfg_err_at(d, tn, cfg_path_key(kp, sizeof kp, ip, "type"),
+                   "expected read, write or read_write, found %s", cfg_describe(tn, b, sizeof b));
+        return false;
+    }
+    return true;
+}
+
+/* One port of the current form {name, type, bandwidth_min, bandwidth_max,
+ * allocation}, appended to m. */
+static void parse_port_current(cfg_doc *d, const cfg_node *pn, const char *ip, cfg_memory *m)
+{
+    char kp[256], ap[256];
+    if (!cfg_map_get(d, pn, "name") && !cfg_map_get(d, pn, "type") &&
+        (cfg_map_get(d, pn, "fh") || cfg_map_get(d, pn, "tl"))) {
+        cfg_err_at(d, pn, ip, "this port list is in the old form ({fh, tl, fl, th} per "
+                   "operand) but the memory has no r_bw/w_bw/r_port/w_port/rw_port: "
+                   "expected the current form {name, type, bandwidth_min, bandwidth_max, "
+                   "allocation} or the old keys");
+        return;
+    }
+    cfg_check_keys(d, pn, ip, port_keys);
+    cfg_port *p = &m->ports[m->n_ports];
+    if (!cfg_get_str(d, pn, ip, "name", true, p->name, sizeof p->name))
+        return;
+    if (!valid_port_name(p->name))
+        cfg_err_at(d, cfg_map_get(d, pn, "name"), cfg_path_key(kp, sizeof kp, ip, "name"),
+                   "expected a port name like r_port_1, w_port_1 or rw_port_1, found '%s'",
+                   p->name);
+    for (int j = 0; j < m->n_ports; j++)
+        if (!strcmp(m->ports[j].name, p->name))
+            cfg_err_at(d, pn, ip, "port name %s is used twice in this memory", p->name);
+    if (!parse_port_type(d, pn, ip, p))
+        return;
+    cfg_get_uint(d, pn, ip, "bandwidth_max", true, 1, &p->bw_max_bits);
+    p->bw_min_bits = p->bw_max_bits;
+    cfg_get_uint(d, pn, ip, "bandwidth_min", true, 1, &p->bw_min_bits);
+    if (p->bw_min_bits > p->bw_max_bits && p->bw_max_bits)
+        cfg_err_at(d, cfg_map_get(d, pn, "bandwidth_min"),
+                   cfg_path_key(kp, sizeof kp, ip, "bandwidth_min"),
+                   "expected at most bandwidth_max (%llu), found %llu",
+                   (unsigned long long)p->bw_max_bits, (unsigned long long)p->bw_min_bits);
+    int idx = m->n_ports++;
+    cfg_node *al = cfg_need(d, pn, ip, "allocation");
+    cfg_path_key(kp, sizeof kp, ip, "allocation");
+    if (!al || !cfg_expect_seq(d, al, kp))
+        return;
+    for (int k = 0; k < cfg_seq_len(al); k++) {
+        cfg_node *an = cfg_seq_at(d, al, k);
+        int op, dir;
+        cfg_path_idx(ap, sizeof ap, kp, k);
+        if (parse_alloc(d, an, ap, &op, &dir))
+            allocate(d, an, ap, m, idx, op, dir);
+    }
+}
+
 static void parse_ports_current(cfg_doc *d, const cfg_node *ports, const char *path,
                                 cfg_memory *m)
 {
-    char ip[256], kp[256], ap[256], b[96];
+    char ip[256];
     int n = cfg_seq_len(ports);
     if (n > CFG_MAX_PORTS) {
         cfg_err_at(d, ports, path, "expected at most %d ports, found %d", CFG_MAX_PORTS, n);
@@ -217,72 +287,16 @@ static void parse_ports_current(cfg_doc *d, const cfg_node *ports, const char *p
     for (int i = 0; i < n; i++) {
         cfg_node *pn = cfg_seq_at(d, ports, i);
         cfg_path_idx(ip, sizeof ip, path, i);
-        if (!cfg_expect_map(d, pn, ip))
-            continue;
-        if (!cfg_map_get(d, pn, "name") && !cfg_map_get(d, pn, "type") &&
-            (cfg_map_get(d, pn, "fh") || cfg_map_get(d, pn, "tl"))) {
-            cfg_err_at(d, pn, ip, "this port list is in the old form ({fh, tl, fl, th} per "
-                       "operand) but the memory has no r_bw/w_bw/r_port/w_port/rw_port: "
-                       "expected the current form {name, type, bandwidth_min, bandwidth_max, "
-                       "allocation} or the old keys");
-            continue;
-        }
-        cfg_check_keys(d, pn, ip, port_keys);
-        cfg_port *p = &m->ports[m->n_ports];
-        if (!cfg_get_str(d, pn, ip, "name", true, p->name, sizeof p->name))
-            continue;
-        if (!valid_port_name(p->name))
-            cfg_err_at(d, cfg_map_get(d, pn, "name"), cfg_path_key(kp, sizeof kp, ip, "name"),
-                       "expected a port name like r_port_1, w_port_1 or rw_port_1, found '%s'",
-                       p->name);
-        for (int j = 0; j < m->n_ports; j++)
-            if (!strcmp(m->ports[j].name, p->name))
-                cfg_err_at(d, pn, ip, "port name %s is used twice in this memory", p->name);
-        cfg_node *tn = cfg_need(d, pn, ip, "type");
-        const char *t = cfg_text(tn);
-        if (tn) {
-            if (t && !strcmp(t, "read"))
-                p->type = CFG_PORT_READ;
-            else if (t && !strcmp(t, "write"))
-                p->type = CFG_PORT_WRITE;
-            else if (t && !strcmp(t, "read_write"))
-                p->type = CFG_PORT_READ_WRITE;
-            else {
-                cfg_err_at(d, tn, cfg_path_key(kp, sizeof kp, ip, "type"),
-                           "expected read, write or read_write, found %s",
-                           cfg_describe(tn, b, sizeof b));
-                continue;
-            }
-        }
-        cfg_get_uint(d, pn, ip, "bandwidth_max", true, 1, &p->bw_max_bits);
-        p->bw_min_bits = p->bw_max_bits;
-        cfg_get_uint(d, pn, ip, "bandwidth_min", true, 1, &p->bw_min_bits);
-        if (p->bw_min_bits > p->bw_max_bits && p->bw_max_bits)
-            cfg_err_at(d, cfg_map_get(d, pn, "bandwidth_min"),
-                       cfg_path_key(kp, sizeof kp, ip, "bandwidth_min"),
-                       "expected at most bandwidth_max (%llu), found %llu",
-                       (unsigned long long)p->bw_max_bits, (unsigned long long)p->bw_min_bits);
-        int idx = m->n_ports++;
-        cfg_node *al = cfg_need(d, pn, ip, "allocation");
-        cfg_path_key(kp, sizeof kp, ip, "allocation");
-        if (!al || !cfg_expect_seq(d, al, kp))
-            continue;
-        for (int k = 0; k < cfg_seq_len(al); k++) {
-            cfg_node *an = cfg_seq_at(d, al, k);
-            int op, dir;
-            cfg_path_idx(ap, sizeof ap, kp, k);
-            if (parse_alloc(d, an, ap, &op, &dir))
-                allocate(d, an, ap, m, idx, op, dir);
-        }
+        if (cfg_expect_map(d, pn, ip))
+            parse_port_current(d, pn, ip, m);
     }
 }
 
-/* Old form: port counts and widths per memory, one dict per operand. */
-static void parse_ports_old(cfg_doc *d, const cfg_node *mn, const cfg_node *ports,
-                            const char *mpath, const char *path, cfg_memory *m)
+/* Old form: every port the memory declares by count (r_port, w_port,
+ * rw_port, into cnt) and width; returns how many, filled into all. */
+static int old_declared_ports(cfg_doc *d, const cfg_node *mn, const char *mpath, int64_t cnt[3],
+                              cfg_port *all)
 {
-    char ip[256], kp[256], b[96];
-    int64_t cnt[3] = {0, 0, 0};
     uint64_t rbw = 0, wbw = 0, rgran = 0, wgran = 0;
     static const char *const cnt_keys[] = {"r_port", "w_port", "rw_port"};
     static const char *const prefix[] = {"r", "w", "rw"};
@@ -295,8 +309,6 @@ static void parse_ports_old(cfg_doc *d, const cfg_node *mn, const cfg_node *port
     wgran = wbw;
     cfg_get_uint(d, mn, mpath, "min_r_granularity", false, 1, &rgran);
     cfg_get_uint(d, mn, mpath, "min_w_granularity", false, 1, &wgran);
-    /* Build every declared port, then keep those an operand uses. */
-    cfg_port all[3 * CFG_MAX_PORTS];
     int n_all = 0;
     for (int k = 0; k < 3; k++)
         for (int i = 1; i <= cnt[k]; i++) {
@@ -307,6 +319,22 @@ static void parse_ports_old(cfg_doc *d, const cfg_node *mn, const cfg_node *port
             p->bw_max_bits = k == 1 ? wbw : rbw;
             p->bw_min_bits = k == 1 ? wgran : rgran;
         }
+    return n_all;
+}
+
+static void old_keep_used(cfg_doc *d, const char *path, cfg_memory *m, const cfg_port *all,
+                          int n_all, const bool *used, int want[CFG_MOP_COUNT][CFG_DIR_COUNT],
+                          const cfg_node *where[CFG_MOP_COUNT][CFG_DIR_COUNT]);
+
+/* Old form: port counts and widths per memory, one dict per operand. */
+static void parse_ports_old(cfg_doc *d, const cfg_node *mn, const cfg_node *ports,
+                            const char *mpath, const char *path, cfg_memory *m)
+{
+    char ip[256], kp[256], b[96];
+    int64_t cnt[3] = {0, 0, 0};
+    /* Build every declared port, then keep those an operand uses. */
+    cfg_port all[3 * CFG_MAX_PORTS];
+    int n_all = old_declared_ports(d, mn, mpath, cnt, all);
     int n = cfg_seq_len(ports);
     if (n != m->n_operands) {
         cfg_err_at(d, ports, path, "expected %d entries (one {fh, tl, fl, th} dict per operand, "
@@ -347,6 +375,16 @@ static void parse_ports_old(cfg_doc *d, const cfg_node *mn, const cfg_node *port
             used[found] = true;
         }
     }
+    old_keep_used(d, path, m, all, n_all, used, want, where);
+}
+
+/* Old form, second pass: keep the declared ports some (op, dir) names,
+ * in declaration order, and allocate them. */
+static void old_keep_used(cfg_doc *d, const char *path, cfg_memory *m, const cfg_port *all,
+                          int n_all, const bool *used, int want[CFG_MOP_COUNT][CFG_DIR_COUNT],
+                          const cfg_node *where[CFG_MOP_COUNT][CFG_DIR_COUNT])
+{
+    char ip[256], kp[256];
     int newidx[3 * CFG_MAX_PORTS];
     for (int j = 0; j < n_all; j++) {
         newidx[j] = -1;
@@ -367,79 +405,80 @@ static void parse_ports_old(cfg_doc *d, const cfg_node *mn, const cfg_node *port
             }
 }
 
-static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_core *c,
-                         cfg_memory *m)
+/* memories[].operands: which of I1, I2, O the memory holds. */
+static void parse_mem_operands(cfg_doc *d, const cfg_node *mn, const char *path, cfg_memory *m)
 {
     char kp[256], ip[256], b[96];
-    memset(m->port_of, -1, sizeof m->port_of);
-    if (!cfg_expect_map(d, mn, path))
-        return;
-    cfg_check_keys(d, mn, path, mem_keys);
-    cfg_get_uint(d, mn, path, "size", true, 1, &m->size_bits);
-    cfg_get_double(d, mn, path, "r_cost", true, 0, 1e12, &m->r_cost_pj);
-    cfg_get_double(d, mn, path, "w_cost", true, 0, 1e12, &m->w_cost_pj);
-    cfg_get_double(d, mn, path, "area", false, 0, 1e18, &m->area);
-    cfg_get_int(d, mn, path, "latency", false, 0, INT64_MAX, &m->latency_cycles);
-    cfg_get_str(d, mn, path, "mem_type", false, m->mem_type, sizeof m->mem_type);
-    cfg_get_bool(d, mn, path, "auto_cost_extraction", false, &m->auto_cost_extraction);
-    cfg_get_bool(d, mn, path, "force_double_buffering", false, &m->force_double_buffering);
-
     cfg_node *ops = cfg_need(d, mn, path, "operands");
     cfg_path_key(kp, sizeof kp, path, "operands");
-    if (ops && cfg_expect_seq(d, ops, kp)) {
-        for (int i = 0; i < cfg_seq_len(ops); i++) {
-            cfg_node *on = cfg_seq_at(d, ops, i);
-            const char *t = cfg_text(on);
-            int op = t ? cfg_mem_operand_from_name(t) : -1;
-            cfg_path_idx(ip, sizeof ip, kp, i);
-            if (op < 0) {
-                cfg_err_at(d, on, ip, "expected a memory operand I1, I2 or O, found %s",
-                           cfg_describe(on, b, sizeof b));
-                continue;
-            }
-            if (m->holds[op]) {
-                cfg_err_at(d, on, ip, "operand %s is listed twice", t);
-                continue;
-            }
-            m->holds[op] = true;
-            m->operands[m->n_operands++] = op;
+    if (!ops || !cfg_expect_seq(d, ops, kp))
+        return;
+    for (int i = 0; i < cfg_seq_len(ops); i++) {
+        cfg_node *on = cfg_seq_at(d, ops, i);
+        const char *t = cfg_text(on);
+        int op = t ? cfg_mem_operand_from_name(t) : -1;
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (op < 0) {
+            cfg_err_at(d, on, ip, "expected a memory operand I1, I2 or O, found %s",
+                       cfg_describe(on, b, sizeof b));
+            continue;
         }
+        if (m->holds[op]) {
+            cfg_err_at(d, on, ip, "operand %s is listed twice", t);
+            continue;
+        }
+        m->holds[op] = true;
+        m->operands[m->n_operands++] = op;
     }
+}
 
+/* memories[].served_dimensions: operational-array dims the memory serves. */
+static void parse_mem_served(cfg_doc *d, const cfg_node *mn, const char *path, const cfg_core *c,
+                             cfg_memory *m)
+{
+    char kp[256], ip[256], b[96];
     cfg_node *sd = cfg_map_get(d, mn, "served_dimensions");
     cfg_path_key(kp, sizeof kp, path, "served_dimensions");
-    if (sd && !cfg_is_null(sd) && cfg_expect_seq(d, sd, kp)) {
-        const char *known[CFG_MAX_OA_DIMS + 1];
-        for (int i = 0; i < c->n_oa_dims; i++)
-            known[i] = c->oa_dims[i];
-        known[c->n_oa_dims] = NULL;
-        for (int i = 0; i < cfg_seq_len(sd); i++) {
-            cfg_node *dn = cfg_seq_at(d, sd, i);
-            const char *t = cfg_text(dn);
-            int k = t ? cfg_core_oa_dim(c, t) : -1;
-            cfg_path_idx(ip, sizeof ip, kp, i);
-            if (k < 0) {
-                const char *s = t ? cfg_suggest(t, known) : NULL;
-                char list[128] = "";
-                for (int j = 0; j < c->n_oa_dims; j++)
-                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                             j ? ", " : "", c->oa_dims[j]);
-                cfg_err_at(d, dn, ip, "unknown dimension %s: expected one of the "
-                           "operational_array dimensions [%s]%s%s%s",
-                           cfg_describe(dn, b, sizeof b), list, s ? " (did you mean '" : "",
-                           s ? s : "", s ? "'?)" : "");
-                continue;
-            }
-            bool dup = false;
-            for (int j = 0; j < m->n_served; j++)
-                dup |= m->served[j] == k;
-            if (dup)
-                cfg_err_at(d, dn, ip, "dimension %s is listed twice", t);
-            else
-                m->served[m->n_served++] = k;
+    if (!sd || cfg_is_null(sd) || !cfg_expect_seq(d, sd, kp))
+        return;
+    const char *known[CFG_MAX_OA_DIMS + 1];
+    for (int i = 0; i < c->n_oa_dims; i++)
+        known[i] = c->oa_dims[i];
+    known[c->n_oa_dims] = NULL;
+    for (int i = 0; i < cfg_seq_len(sd); i++) {
+        cfg_node *dn = cfg_seq_at(d, sd, i);
+        const char *t = cfg_text(dn);
+        int k = t ? cfg_core_oa_dim(c, t) : -1;
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (k < 0) {
+            const char *s = t ? cfg_suggest(t, known) : NULL;
+            char list[128] = "";
+            for (int j = 0; j < c->n_oa_dims; j++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         j ? ", " : "", c->oa_dims[j]);
+            cfg_err_at(d, dn, ip, "unknown dimension %s: expected one of the "
+                       "operational_array dimensions [%s]%s%s%s",
+                       cfg_describe(dn, b, sizeof b), list, s ? " (did you mean '" : "",
+                       s ? s : "", s ? "'?)" : "");
+            continue;
         }
+        bool dup = false;
+        for (int j = 0; j < m->n_served; j++)
+            dup |= m->served[j] == k;
+        if (dup)
+            cfg_err_at(d, dn, ip, "dimension %s is listed twice", t);
+        else
+            m->served[m->n_served++] = k;
     }
+}
 
+/* memories[].ports in either form, then: every operand held needs its way
+ * in and out (outputs both ways); ZigZag fails later with a KeyError or
+ * "bandwidth not defined". */
+static void parse_mem_ports(cfg_doc *d, const cfg_node *mn, const char *path, cfg_core *c,
+                            cfg_memory *m)
+{
+    char kp[256];
     cfg_node *ports = cfg_need(d, mn, path, "ports");
     cfg_path_key(kp, sizeof kp, path, "ports");
     if (!ports || !cfg_expect_seq(d, ports, kp))
@@ -454,8 +493,6 @@ static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_c
     } else {
         parse_ports_current(d, ports, kp, m);
     }
-    /* Every operand held needs its way in and out (outputs both ways);
-     * ZigZag fails later with a KeyError or "bandwidth not defined". */
     for (int i = 0; i < m->n_operands; i++) {
         int op = m->operands[i];
         int ndir = op == CFG_MOP_O ? 4 : 2;
@@ -466,6 +503,26 @@ static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_c
                            dir_words[dir], mop_names[op], dir_names[dir],
                            dir == CFG_DIR_FH || dir == CFG_DIR_FL ? "write" : "read");
     }
+}
+
+static void parse_memory(cfg_doc *d, const cfg_node *mn, const char *path, cfg_core *c,
+                         cfg_memory *m)
+{
+    memset(m->port_of, -1, sizeof m->port_of);
+    if (!cfg_expect_map(d, mn, path))
+        return;
+    cfg_check_keys(d, mn, path, mem_keys);
+    cfg_get_uint(d, mn, path, "size", true, 1, &m->size_bits);
+    cfg_get_double(d, mn, path, "r_cost", true, 0, 1e12, &m->r_cost_pj);
+    cfg_get_double(d, mn, path, "w_cost", true, 0, 1e12, &m->w_cost_pj);
+    cfg_get_double(d, mn, path, "area", false, 0, 1e18, &m->area);
+    cfg_get_int(d, mn, path, "latency", false, 0, INT64_MAX, &m->latency_cycles);
+    cfg_get_str(d, mn, path, "mem_type", false, m->mem_type, sizeof m->mem_type);
+    cfg_get_bool(d, mn, path, "auto_cost_extraction", false, &m->auto_cost_extraction);
+    cfg_get_bool(d, mn, path, "force_double_buffering", false, &m->force_double_buffering);
+    parse_mem_operands(d, mn, path, m);
+    parse_mem_served(d, mn, path, c, m);
+    parse_mem_ports(d, mn, path, c, m);
 }
 
 int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core *c)
@@ -521,30 +578,30 @@ int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core 
 static void *parse_core_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     (void)arg;
-    cfg_core *c = calloc(1, sizeof *c);
+    cfg_core *c = base_calloc(1, sizeof *c);
     if (!c) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (cfg_core_parse(d, root, "", c) < 0) {
-        free(c);
+        base_free(c);
         return NULL;
     }
     return c;
 }
 
-cfg_core *cfg_core_load_file(const char *path, cfg_errors *err)
+cfg_core *cfg_core_load_file(const char *path, base_errors *err)
 {
     return cfg_load_path(path, err, parse_core_doc, NULL);
 }
 
 cfg_core *cfg_core_load_string(const char *text, size_t len, const char *display_name,
-                               cfg_errors *err)
+                               base_errors *err)
 {
     return cfg_load_text(text, len, display_name, err, parse_core_doc, NULL);
 }
 
 void cfg_core_free(cfg_core *c)
 {
-    free(c);
+    base_free(c);
 }

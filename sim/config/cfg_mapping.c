@@ -273,11 +273,11 @@ static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)
         cfg_err_at(d, root, NULL, "expected at most %d entries, found %d", CFG_MAX_LIST, n);
         return NULL;
     }
-    cfg_mapping *m = calloc(1, sizeof *m);
+    cfg_mapping *m = base_calloc(1, sizeof *m);
     if (m)
-        m->entries = calloc((size_t)n + 1, sizeof *m->entries);
+        m->entries = base_calloc((size_t)n + 1, sizeof *m->entries);
     if (!m || !m->entries) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         cfg_mapping_free(m);
         return NULL;
     }
@@ -300,13 +300,13 @@ static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return m;
 }
 
-cfg_mapping *cfg_mapping_load_file(const char *path, cfg_errors *err)
+cfg_mapping *cfg_mapping_load_file(const char *path, base_errors *err)
 {
     return cfg_load_path(path, err, parse_mapping_doc, NULL);
 }
 
 cfg_mapping *cfg_mapping_load_string(const char *text, size_t len, const char *display_name,
-                                     cfg_errors *err)
+                                     base_errors *err)
 {
     return cfg_load_text(text, len, display_name, err, parse_mapping_doc, NULL);
 }
@@ -315,8 +315,8 @@ void cfg_mapping_free(cfg_mapping *m)
 {
     if (!m)
         return;
-    free(m->entries);
-    free(m);
+    base_free(m->entries);
+    base_free(m);
 }
 
 const cfg_map_entry *cfg_mapping_find(const cfg_mapping *m, const cfg_layer *l)

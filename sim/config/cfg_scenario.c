@@ -49,17 +49,18 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         const cfg_map_entry *e = &s->mapping->entries[i];
         for (int k = 0; k < e->n_core_alloc; k++)
             if (cfg_chip_find_core(c, e->core_alloc[k]) < 0)
-                cfg_errors_add(d->err, "%s:%d:%d: [%d].core_allocation: the mapping names "
-                               "core %lld, which chip %s does not have (core ids 0..%d)", mf,
-                               e->core_alloc_line, e->core_alloc_col, i,
+                cfg_err_pos(d->err, mf, e->core_alloc_line, e->core_alloc_col, "[%d].core_allocation: the mapping names "
+                               "core %lld, which chip %s does not have (core ids 0..%d)", i,
                                (long long)e->core_alloc[k], c->name, c->n_cores - 1);
     }
     if (cfg_doc_failed(d))
         return;
     /* One cfg_check_mapping per core type some layer can run on. */
-    bool *used = calloc((size_t)c->n_types + 1, sizeof *used);
-    if (!used)
+    bool *used = base_calloc((size_t)c->n_types + 1, sizeof *used);
+    if (!used) {
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
+    }
     for (int i = 0; i < s->workload->n_layers; i++) {
         const cfg_map_entry *e = cfg_mapping_find(s->mapping, &s->workload->layers[i]);
         if (!e || e->n_core_alloc == 0) {
@@ -76,9 +77,11 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         if (used[t]) {
             /* Check only the layers whose allocation reaches this type. */
             cfg_workload sub = *s->workload;
-            cfg_layer *ls = calloc((size_t)sub.n_layers + 1, sizeof *ls);
-            if (!ls)
+            cfg_layer *ls = base_calloc((size_t)sub.n_layers + 1, sizeof *ls);
+            if (!ls) {
+                cfg_err_file(d->err, d->file, "out of memory");
                 break;
+            }
             int n = 0;
             for (int i = 0; i < s->workload->n_layers; i++) {
                 const cfg_layer *l = &s->workload->layers[i];
@@ -93,9 +96,9 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
             sub.n_layers = n;
             const char *cn = c->types[t].source[0] ? c->types[t].source : c->types[t].name;
             cfg_check_mapping(s->mapping, mf, &sub, &c->types[t].core, cn, d->err);
-            free(ls);
+            base_free(ls);
         }
-    free(used);
+    base_free(used);
     bool needs_input = false;
     for (int i = 0; i < s->workload->n_layers; i++) {
         const cfg_layer *l = &s->workload->layers[i];
@@ -111,13 +114,13 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     const char *dir = arg;
     char kp[256], b[96];
     (void)b;
-    cfg_scenario *s = calloc(1, sizeof *s);
+    cfg_scenario *s = base_calloc(1, sizeof *s);
     if (!s) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
     if (!cfg_expect_map(d, root, "")) {
-        free(s);
+        base_free(s);
         return NULL;
     }
     cfg_check_keys(d, root, "", scen_keys);
@@ -185,7 +188,7 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return s;
 }
 
-cfg_scenario *cfg_scenario_load_file(const char *path, cfg_errors *err)
+cfg_scenario *cfg_scenario_load_file(const char *path, base_errors *err)
 {
     char dir[1024];
     cfg_dirname(path, dir, sizeof dir);
@@ -199,5 +202,5 @@ void cfg_scenario_free(cfg_scenario *s)
     cfg_chip_free(s->chip);
     cfg_workload_free(s->workload);
     cfg_mapping_free(s->mapping);
-    free(s);
+    base_free(s);
 }

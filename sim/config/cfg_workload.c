@@ -330,13 +330,13 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
 {
     char kp[256];
     int n = w->n_layers;
-    int *state = calloc((size_t)n + 1, sizeof *state);
-    int *stack = calloc((size_t)n + 1, sizeof *stack), *opi = calloc((size_t)n + 1, sizeof *opi);
+    int *state = base_calloc((size_t)n + 1, sizeof *state);
+    int *stack = base_calloc((size_t)n + 1, sizeof *stack), *opi = base_calloc((size_t)n + 1, sizeof *opi);
     if (!state || !stack || !opi) {
-        free(state);
-        free(stack);
-        free(opi);
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
+        base_free(state);
+        base_free(stack);
+        base_free(opi);
+        cfg_err_file(d->err, d->file, "out of memory");
         return;
     }
     bool broken = false;
@@ -394,9 +394,9 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
             }
         }
     }
-    free(state);
-    free(stack);
-    free(opi);
+    base_free(state);
+    base_free(stack);
+    base_free(opi);
 }
 
 static void check_inputs(cfg_doc *d, const cfg_node *root, cfg_workload *w)
@@ -434,13 +434,13 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
         cfg_err_at(d, root, NULL, "expected at most %d layers, found %d", CFG_MAX_LIST, n);
         return NULL;
     }
-    cfg_workload *w = calloc(1, sizeof *w);
-    const cfg_node *(*src)[CFG_MAX_OPERANDS] = calloc((size_t)n + 1, sizeof *src);
+    cfg_workload *w = base_calloc(1, sizeof *w);
+    const cfg_node *(*src)[CFG_MAX_OPERANDS] = base_calloc((size_t)n + 1, sizeof *src);
     if (w)
-        w->layers = calloc((size_t)n + 1, sizeof *w->layers);
+        w->layers = base_calloc((size_t)n + 1, sizeof *w->layers);
     if (!w || !src || !w->layers) {
-        cfg_errors_add(d->err, "%s: out of memory", d->file);
-        free(src);
+        cfg_err_file(d->err, d->file, "out of memory");
+        base_free(src);
         cfg_workload_free(w);
         return NULL;
     }
@@ -459,7 +459,7 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
     if (!cfg_doc_failed(d))
         check_graph(d, w, src);
     check_inputs(d, root, w);
-    free(src);
+    base_free(src);
     if (cfg_doc_failed(d)) {
         cfg_workload_free(w);
         return NULL;
@@ -467,13 +467,13 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
     return w;
 }
 
-cfg_workload *cfg_workload_load_file(const char *path, cfg_errors *err)
+cfg_workload *cfg_workload_load_file(const char *path, base_errors *err)
 {
     return cfg_load_path(path, err, parse_workload_doc, NULL);
 }
 
 cfg_workload *cfg_workload_load_string(const char *text, size_t len, const char *display_name,
-                                       cfg_errors *err)
+                                       base_errors *err)
 {
     return cfg_load_text(text, len, display_name, err, parse_workload_doc, NULL);
 }
@@ -482,6 +482,6 @@ void cfg_workload_free(cfg_workload *w)
 {
     if (!w)
         return;
-    free(w->layers);
-    free(w);
+    base_free(w->layers);
+    base_free(w);
 }

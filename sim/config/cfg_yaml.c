@@ -47,7 +47,7 @@ static size_t flow_too_deep(const char *t, size_t len)
     return 0;
 }
 
-int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, cfg_errors *err)
+int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, base_errors *err)
 {
     memset(d, 0, sizeof *d);
     d->file = file;
@@ -55,25 +55,22 @@ int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, cfg
     d->nerr_start = err->count + err->dropped;
     size_t deep = flow_too_deep(text, len);
     if (deep) {
-        cfg_errors_add(err, "%s:%zu:1: expected at most %d nested [ ] / { } levels, found more",
-                       file, deep, CFG_MAX_FLOW_DEPTH);
+        cfg_err_pos(err, file, deep, 1, "expected at most %d nested [ ] / { } levels, found more", CFG_MAX_FLOW_DEPTH);
         return -1;
     }
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p)) {
-        cfg_errors_add(err, "%s: cannot initialise the YAML parser", file);
+        cfg_err_file(err, file, "cannot initialise the YAML parser");
         return -1;
     }
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     if (!yaml_parser_load(&p, &d->doc)) {
         const char *what = p.problem ? p.problem : "malformed YAML";
         if (p.context)
-            cfg_errors_add(err, "%s:%zu:%zu: YAML syntax: %s %s", file,
-                           p.problem_mark.line + 1, p.problem_mark.column + 1, what,
+            cfg_err_pos(err, file, p.problem_mark.line + 1, p.problem_mark.column + 1, "YAML syntax: %s %s", what,
                            p.context);
         else
-            cfg_errors_add(err, "%s:%zu:%zu: YAML syntax: %s", file,
-                           p.problem_mark.line + 1, p.problem_mark.column + 1, what);
+            cfg_err_pos(err, file, p.problem_mark.line + 1, p.problem_mark.column + 1, "YAML syntax: %s", what);
         yaml_parser_delete(&p);
         return -1;
     }
@@ -85,15 +82,13 @@ int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, cfg
         size_t line = extra.start_mark.line + 1;
         yaml_document_delete(&extra);
         if (more)
-            cfg_errors_add(err, "%s:%zu:1: expected one YAML document, found another one here",
-                           file, line);
+            cfg_err_pos(err, file, line, 1, "expected one YAML document, found another one here");
     } else {
-        cfg_errors_add(err, "%s:%zu:%zu: YAML syntax: %s", file, p.problem_mark.line + 1,
-                       p.problem_mark.column + 1, p.problem ? p.problem : "malformed YAML");
+        cfg_err_pos(err, file, p.problem_mark.line + 1, p.problem_mark.column + 1, "YAML syntax: %s", p.problem ? p.problem : "malformed YAML");
     }
     yaml_parser_delete(&p);
     if (!yaml_document_get_root_node(&d->doc)) {
-        cfg_errors_add(err, "%s:1:1: the file is empty: expected a YAML mapping or list", file);
+        cfg_err_pos(err, file, 1, 1, "the file is empty: expected a YAML mapping or list");
         return -1;
     }
     return cfg_doc_failed(d) ? -1 : 0;
@@ -116,28 +111,28 @@ bool cfg_doc_failed(const cfg_doc *d)
     return d->err->count + d->err->dropped > d->nerr_start;
 }
 
-char *cfg_read_file(const char *path, size_t *len, cfg_errors *err)
+char *cfg_read_file(const char *path, size_t *len, base_errors *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        cfg_errors_add(err, "%s: cannot open: %s", path, strerror(errno));
+        cfg_err_file(err, path, "cannot open: %s", strerror(errno));
         return NULL;
     }
     /* A FIFO or a device (/dev/stdin, /dev/zero) could block or never end. */
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        cfg_errors_add(err, "%s: expected a regular file", path);
+        cfg_err_file(err, path, "expected a regular file");
         fclose(f);
         return NULL;
     }
     size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
+    char *buf = base_malloc(cap);
+    const char *why = buf ? NULL : "out of memory";
     while (buf) {
         if (n + 1 >= cap) {
-            char *nb = cap > ((size_t)1 << 28) ? NULL : realloc(buf, cap * 2);
+            char *nb = cap > ((size_t)1 << 28) ? NULL : base_realloc(buf, cap * 2);
             if (!nb) {
-                free(buf);
-                buf = NULL;
+                why = cap > ((size_t)1 << 28) ? "cannot read (too large)" : "out of memory";
                 break;
             }
             buf = nb;
@@ -148,11 +143,12 @@ char *cfg_read_file(const char *path, size_t *len, cfg_errors *err)
         if (got == 0)
             break;
     }
-    bool bad = ferror(f);
+    if (!why && ferror(f))
+        why = "cannot read (I/O error)";
     fclose(f);
-    if (!buf || bad) {
-        cfg_errors_add(err, "%s: cannot read (too large or I/O error)", path);
-        free(buf);
+    if (why) {
+        cfg_err_file(err, path, "%s", why);
+        base_free(buf);
         return NULL;
     }
     buf[n] = '\0';
@@ -160,18 +156,32 @@ char *cfg_read_file(const char *path, size_t *len, cfg_errors *err)
     return buf;
 }
 
+void cfg_err_pos(base_errors *l, const char *file, size_t line, size_t col, const char *fmt,
+                 ...)
+{
+    base_error e;
+    va_list ap;
+    va_start(ap, fmt);
+    base_vfail(&e, fmt, ap);
+    va_end(ap);
+    snprintf(e.file, sizeof e.file, "%s", file ? file : "");
+    e.line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+    e.col = col > UINT32_MAX ? UINT32_MAX : (uint32_t)col;
+    base_errors_add(l, &e);
+}
+
 void cfg_err_at(cfg_doc *d, const cfg_node *at, const char *path, const char *fmt, ...)
 {
-    char msg[768];
+    char msg[BASE_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     size_t line = at ? at->start_mark.line + 1 : 1, col = at ? at->start_mark.column + 1 : 1;
     if (path && *path)
-        cfg_errors_add(d->err, "%s:%zu:%zu: %s: %s", d->file, line, col, path, msg);
+        cfg_err_pos(d->err, d->file, line, col, "%s: %s", path, msg);
     else
-        cfg_errors_add(d->err, "%s:%zu:%zu: %s", d->file, line, col, msg);
+        cfg_err_pos(d->err, d->file, line, col, "%s", msg);
 }
 
 bool cfg_is_map(const cfg_node *n) { return n && n->type == YAML_MAPPING_NODE; }
@@ -547,7 +557,7 @@ bool cfg_name_eq(const char *a, const char *b)
     return *a == *b;
 }
 
-void *cfg_load_text(const char *text, size_t len, const char *name, cfg_errors *err,
+void *cfg_load_text(const char *text, size_t len, const char *name, base_errors *err,
                     cfg_parse_fn fn, void *arg)
 {
     cfg_doc d;
@@ -558,13 +568,13 @@ void *cfg_load_text(const char *text, size_t len, const char *name, cfg_errors *
     return out;
 }
 
-void *cfg_load_path(const char *path, cfg_errors *err, cfg_parse_fn fn, void *arg)
+void *cfg_load_path(const char *path, base_errors *err, cfg_parse_fn fn, void *arg)
 {
     size_t len;
     char *text = cfg_read_file(path, &len, err);
     if (!text)
         return NULL;
     void *out = cfg_load_text(text, len, path, err, fn, arg);
-    free(text);
+    base_free(text);
     return out;
 }

@@ -13,7 +13,7 @@ typedef struct {
     yaml_document_t doc;
     bool loaded;
     const char *file;     /* display name used in messages */
-    cfg_errors *err;
+    base_errors *err;
     int nerr_start;       /* err->count when the load began */
 } cfg_doc;
 
@@ -21,15 +21,21 @@ typedef yaml_node_t cfg_node;
 
 /* Parses the single document in text. On failure records the syntax error
  * and returns -1 (cfg_doc_close is still safe). */
-int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, cfg_errors *err);
+int cfg_doc_open(cfg_doc *d, const char *text, size_t len, const char *file, base_errors *err);
 void cfg_doc_close(cfg_doc *d);
 cfg_node *cfg_doc_root(cfg_doc *d);
 /* True when errors were recorded since cfg_doc_open. */
 bool cfg_doc_failed(const cfg_doc *d);
 
 /* Reads a whole file into a NUL-terminated buffer; NULL + error if not. */
-char *cfg_read_file(const char *path, size_t *len, cfg_errors *err);
+char *cfg_read_file(const char *path, size_t *len, base_errors *err);
 
+/* Records one error at FILE:LINE:COL (line 0: about the file as a whole,
+ * printed "FILE: message"), printf-style. */
+void cfg_err_pos(base_errors *l, const char *file, size_t line, size_t col, const char *fmt,
+                 ...) __attribute__((format(printf, 5, 6)));
+#define cfg_err_file(l, file, ...) cfg_err_pos((l), (file), 0, 0, __VA_ARGS__)
+/* An error at node `at` (1:1 when NULL), "path: message". */
 void cfg_err_at(cfg_doc *d, const cfg_node *at, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* "a mapping", "a list", "'text'", "nothing" -- for "found ..." */
@@ -107,8 +113,8 @@ int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core 
 
 /* Generic "load FILE/STRING of one kind" driver used by every loader. */
 typedef void *(*cfg_parse_fn)(cfg_doc *d, const cfg_node *root, void *arg);
-void *cfg_load_text(const char *text, size_t len, const char *name, cfg_errors *err,
+void *cfg_load_text(const char *text, size_t len, const char *name, base_errors *err,
                     cfg_parse_fn fn, void *arg);
-void *cfg_load_path(const char *path, cfg_errors *err, cfg_parse_fn fn, void *arg);
+void *cfg_load_path(const char *path, base_errors *err, cfg_parse_fn fn, void *arg);
 
 #endif

@@ -14,7 +14,7 @@
  * bandwidths in bits per cycle. Lists keep the order of the file; the
  * memories of a core are bottom (closest to the MACs) to top.
  *
- * Every loader takes a caller-provided cfg_errors and returns NULL when the
+ * Every loader takes a caller-provided base_errors and returns NULL when the
  * input is wrong, after recording every problem it found (not only the
  * first) as "FILE:LINE:COL: key.path: what was expected, what was found". */
 #ifndef EVSIM_CONFIG_H
@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/base.h"
 
 #define CFG_NAME_MAX 64      /* names incl. the NUL */
 #define CFG_DIM_NAME_MAX 16  /* loop / OA dimension names incl. the NUL */
@@ -38,23 +40,12 @@
 #define CFG_MAX_ORDER 32     /* loops in a fixed temporal ordering */
 #define CFG_MAX_TILING 8     /* entries of intra/inter_core_tiling */
 #define CFG_MAX_CORE_ALLOC 256 /* core ids in one core_allocation */
-#define CFG_MAX_ERRORS 100   /* errors kept; later ones are only counted */
 #define CFG_MAX_LIST 16384   /* layers, mapping entries, cores, memories per file */
 
-/* ---- errors ------------------------------------------------------------ */
-
-typedef struct {
-    int count;     /* messages stored in msgs */
-    int dropped;   /* errors beyond CFG_MAX_ERRORS, counted not stored */
-    char **msgs;   /* "FILE:LINE:COL: key.path: message" */
-} cfg_errors;
-
-void cfg_errors_init(cfg_errors *e);
-void cfg_errors_clear(cfg_errors *e);   /* frees the messages, count = 0 */
-/* Records one message (printf-style); used by the loaders and by callers
- * that make their own checks on loaded configs. */
-void cfg_errors_add(cfg_errors *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* ---- errors ------------------------------------------------------------
+ * Loaders fill a base_errors list (base/base.h): each record holds the
+ * file, line and column, and "key.path: message" as its text, so
+ * base_errors_print prints "FILE:LINE:COL: key.path: message". */
 
 /* ---- core (ZigZag accelerator description) ----------------------------- */
 
@@ -118,9 +109,9 @@ typedef struct {
     cfg_core_form form;
 } cfg_core;
 
-cfg_core *cfg_core_load_file(const char *path, cfg_errors *err);
+cfg_core *cfg_core_load_file(const char *path, base_errors *err);
 cfg_core *cfg_core_load_string(const char *text, size_t len, const char *display_name,
-                               cfg_errors *err);
+                               base_errors *err);
 void cfg_core_free(cfg_core *c);
 /* Index of the memory operand named "I1"/"I2"/"O", or -1. */
 int cfg_mem_operand_from_name(const char *s);
@@ -226,9 +217,9 @@ typedef struct {
     cfg_layer *layers;               /* in file order */
 } cfg_workload;
 
-cfg_workload *cfg_workload_load_file(const char *path, cfg_errors *err);
+cfg_workload *cfg_workload_load_file(const char *path, base_errors *err);
 cfg_workload *cfg_workload_load_string(const char *text, size_t len, const char *display_name,
-                                       cfg_errors *err);
+                                       base_errors *err);
 void cfg_workload_free(cfg_workload *w);
 /* Index of the loop dim called name (case-insensitive) in l, or -1. */
 int cfg_layer_dim(const cfg_layer *l, const char *name);
@@ -303,9 +294,9 @@ typedef struct {
     cfg_map_entry *entries;          /* in file order */
 } cfg_mapping;
 
-cfg_mapping *cfg_mapping_load_file(const char *path, cfg_errors *err);
+cfg_mapping *cfg_mapping_load_file(const char *path, base_errors *err);
 cfg_mapping *cfg_mapping_load_string(const char *text, size_t len, const char *display_name,
-                                     cfg_errors *err);
+                                     base_errors *err);
 void cfg_mapping_free(cfg_mapping *m);
 /* The entry ZigZag would use for l: by layer name, else by operator_type,
  * else `default`; NULL if none applies. */
@@ -316,7 +307,7 @@ const cfg_map_entry *cfg_mapping_find(const cfg_mapping *m, const cfg_layer *l);
  * links name memory operands the core holds. Adds to err; 0 when clean.
  * Names used in messages: the files' display names given here. */
 int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
-                      const cfg_core *c, const char *core_name, cfg_errors *err);
+                      const cfg_core *c, const char *core_name, base_errors *err);
 
 /* Checks of the intra/inter_core_tiling of every layer's entry against
  * that layer: each tiling dim is one of its loop dims, no dim is cut
@@ -324,7 +315,7 @@ int cfg_check_mapping(const cfg_mapping *m, const char *mapping_file, const cfg_
  * tiles are pieces of that part). Positioned at the tiling entry; one
  * message per bad entry (the first layer it fails for). 0 when clean. */
 int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
-                     cfg_errors *err);
+                     base_errors *err);
 
 /* ---- chip --------------------------------------------------------------- */
 
@@ -421,9 +412,9 @@ typedef struct {
 
 /* Core files named by the chip are read relative to the chip file's
  * directory (for load_string: to base_dir, NULL = current directory). */
-cfg_chip *cfg_chip_load_file(const char *path, cfg_errors *err);
+cfg_chip *cfg_chip_load_file(const char *path, base_errors *err);
 cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display_name,
-                               const char *base_dir, cfg_errors *err);
+                               const char *base_dir, base_errors *err);
 void cfg_chip_free(cfg_chip *c);
 int cfg_chip_find_core(const cfg_chip *c, int64_t id);  /* index or -1 */
 const char *cfg_offchip_kind_name(cfg_mem_kind k);
@@ -464,7 +455,7 @@ typedef struct {
     cfg_mapping *mapping;
 } cfg_scenario;
 
-cfg_scenario *cfg_scenario_load_file(const char *path, cfg_errors *err);
+cfg_scenario *cfg_scenario_load_file(const char *path, base_errors *err);
 void cfg_scenario_free(cfg_scenario *s);
 
 /* ---- kind detection ----------------------------------------------------- */
@@ -476,7 +467,7 @@ typedef enum {
 
 /* Reads path and says what kind of file it is from its top-level keys;
  * UNKNOWN (with a reason in err) when it cannot tell or cannot parse. */
-cfg_kind cfg_detect_kind_file(const char *path, cfg_errors *err);
+cfg_kind cfg_detect_kind_file(const char *path, base_errors *err);
 const char *cfg_kind_name(cfg_kind k);
 
 #endif

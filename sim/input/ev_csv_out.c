@@ -9,10 +9,9 @@
 #include "input/ev_stats.h"
 
 struct ev_csv_writer {
-    FILE *f;
+    base_outfile out;   /* PATH.tmp until ev_csvw_commit */
     const ev_info *src; /* live: its t_origin_us is set by the first event */
     uint64_t tick_ps;
-    char *path, *tmp;
 };
 
 static const struct {
@@ -55,14 +54,14 @@ void ev_format_time(char *buf, uint64_t t_ps, uint64_t origin_us, uint64_t tick_
     *p = '\0';
 }
 
+/* Removes PATH.tmp unless committed. */
 static void free_writer(ev_csv_writer *w)
 {
-    free(w->path);
-    free(w->tmp);
-    free(w);
+    base_out_abort(&w->out);
+    base_free(w);
 }
 
-int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_error *err)
+int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, base_error *err)
 {
     *out = NULL;
     const char *unit = NULL;
@@ -72,38 +71,25 @@ int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_e
     if (!unit) { /* a tick that is no named unit: picoseconds are exact */
         unit = "ps";
     }
-    ev_csv_writer *w = calloc(1, sizeof *w);
-    size_t len = strlen(path);
-    if (w) {
-        w->path = strdup(path);
-        w->tmp = malloc(len + 5);
-    }
-    if (!w || !w->path || !w->tmp) {
-        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
-        if (w)
-            free_writer(w);
-        return -1;
-    }
+    ev_csv_writer *w = base_calloc(1, sizeof *w);
+    if (!w)
+        return base_fail(err, "%s: out of memory", path);
     w->src = src;
-    memcpy(w->tmp, path, len);
-    memcpy(w->tmp + len, ".tmp", 5);
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (!strcmp(units[i].name, unit))
             w->tick_ps = units[i].ps;
-    w->f = fopen(w->tmp, "w");
-    if (!w->f) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot create: %s", w->tmp, strerror(errno));
-        free_writer(w);
+    if (base_out_open(&w->out, path, "w", err)) {
+        base_free(w);
         return -1;
     }
-    fprintf(w->f, "# evsim events: converted from %s; width=%u height=%u\n",
+    fprintf(w->out.f, "# evsim events: converted from %s; width=%u height=%u\n",
             ev_format_name(src->format), src->width, src->height);
-    fprintf(w->f, src->channel_events ? "t_%s,channel\n" : "t_%s,x,y,p\n", unit);
+    fprintf(w->out.f, src->channel_events ? "t_%s,channel\n" : "t_%s,x,y,p\n", unit);
     *out = w;
     return 0;
 }
 
-int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, ev_error *err)
+int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, base_error *err)
 {
     char line[96];
     for (size_t i = 0; i < n; i++) {
@@ -121,35 +107,23 @@ int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, ev_error *err)
             *p++ = (char)('0' + e->polarity);
         }
         *p++ = '\n';
-        if (fwrite(line, 1, (size_t)(p - line), w->f) != (size_t)(p - line)) {
-            snprintf(err->msg, sizeof err->msg, "%s: write error: %s", w->tmp, strerror(errno));
+        if (fwrite(line, 1, (size_t)(p - line), w->out.f) != (size_t)(p - line)) {
+            base_fail(err, "%s: write error: %s", w->out.tmp, strerror(errno));
             return -1;
         }
     }
     return 0;
 }
 
-int ev_csvw_commit(ev_csv_writer *w, ev_error *err)
+int ev_csvw_commit(ev_csv_writer *w, base_error *err)
 {
-    int bad = ferror(w->f);
-    bad |= fclose(w->f) != 0;
-    w->f = NULL;
-    if (bad || rename(w->tmp, w->path)) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot write: %s", w->path, strerror(errno));
-        remove(w->tmp);
-        free_writer(w);
-        return -1;
-    }
+    int rc = base_out_commit(&w->out, err);
     free_writer(w);
-    return 0;
+    return rc;
 }
 
 void ev_csvw_abort(ev_csv_writer *w)
 {
-    if (!w)
-        return;
-    if (w->f)
-        fclose(w->f);
-    remove(w->tmp);
-    free_writer(w);
+    if (w)
+        free_writer(w);
 }

@@ -57,9 +57,9 @@ static void a4_free(void *p)
 {
     a4_state *s = p;
     if (s) {
-        free(s->in);
-        free(s->win);
-        free(s);
+        base_free(s->in);
+        base_free(s->win);
+        base_free(s);
     }
 }
 
@@ -125,7 +125,7 @@ static void parse_info(ev_reader *r, a4_state *s, const char *x, size_t n)
 
 int ev_header_aedat4(ev_reader *r)
 {
-    a4_state *s = calloc(1, sizeof *s);
+    a4_state *s = base_calloc(1, sizeof *s);
     if (!s) {
         evr_fail(r, "out of memory");
         return -1;
@@ -145,14 +145,14 @@ int ev_header_aedat4(ev_reader *r)
         evr_fail(r, "AEDAT 4.0 IOHeader of %u bytes is implausible", n);
         return -1;
     }
-    uint8_t *h = malloc(n);
+    uint8_t *h = base_malloc(n);
     if (!h) {
         evr_fail(r, "out of memory");
         return -1;
     }
     for (size_t got = 0; got < n;) {
         if (r->pos == r->len && (r->eof || evr_refill(r) || r->pos == r->len)) {
-            free(h);
+            base_free(h);
             evr_fail(r, "file ends inside the AEDAT 4.0 IOHeader");
             return -1;
         }
@@ -172,7 +172,7 @@ int ev_header_aedat4(ev_reader *r)
         if (str + 4 <= n && le32(h + str) <= n - str - 4)
             parse_info(r, s, (const char *)h + str + 4, le32(h + str));
     }
-    free(h);
+    base_free(h);
     if (comp < 0 || comp > 2) {
         evr_fail(r, "AEDAT 4.0 compression %d (%s) is not supported (evsim reads none and LZ4)",
                  comp, comp == 3 || comp == 4 ? "ZSTD" : "unknown");
@@ -207,7 +207,7 @@ static int win_room(ev_reader *r, a4_state *s, size_t need)
     }
     if (s->win_cap - s->win_len < need) {
         size_t cap = s->win_len + need + 4 * HIST_BYTES;
-        uint8_t *w = realloc(s->win, cap);
+        uint8_t *w = base_realloc(s->win, cap);
         if (!w) {
             evr_fail(r, "out of memory");
             return -1;
@@ -412,7 +412,7 @@ size_t ev_decode_aedat4(ev_reader *r, ev_event *out, size_t cap)
                 return fail_at(r, s, "bad LZ4 frame descriptor", n);
             size_t blk_max = (size_t)1 << (8 + 2 * bd);
             if (blk_max > s->blk_max) {
-                uint8_t *in = realloc(s->in, blk_max);
+                uint8_t *in = base_realloc(s->in, blk_max);
                 if (!in)
                     return fail_at(r, s, "out of memory", n);
                 s->in = in;

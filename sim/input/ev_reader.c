@@ -271,27 +271,27 @@ static int setup_format(ev_reader *r, ev_format req, const char *path)
     return 0;
 }
 
-int ev_open(ev_reader **out, const char *path, ev_format fmt, ev_error *err)
+int ev_open(ev_reader **out, const char *path, ev_format fmt, base_error *err)
 {
     *out = NULL;
-    ev_reader *r = calloc(1, sizeof *r);
+    ev_reader *r = base_calloc(1, sizeof *r);
     if (r) {
         r->fd = -1;
-        r->buf = malloc(EV_BUF_BYTES);
-        r->q = malloc(EV_QUEUE_EVENTS * sizeof *r->q);
+        r->buf = base_malloc(EV_BUF_BYTES);
+        r->q = base_malloc(EV_QUEUE_EVENTS * sizeof *r->q);
     }
     if (!r || !r->buf || !r->q) {
-        snprintf(err->msg, sizeof err->msg, "%s: out of memory", path);
+        base_fail(err, "%s: out of memory", path);
         ev_close(r);
         return -1;
     }
     snprintf(r->path, sizeof r->path, "%s", path);
     r->fd = open(path, O_RDONLY);
     if (r->fd < 0) {
-        snprintf(err->msg, sizeof err->msg, "%s: cannot open: %s", path, strerror(errno));
-        free(r->buf);
-        free(r->q);
-        free(r);
+        base_fail(err, "%s: cannot open: %s", path, strerror(errno));
+        base_free(r->buf);
+        base_free(r->q);
+        base_free(r);
         return -1;
     }
     if (evr_refill(r) == 0 && setup_format(r, fmt, path) == 0 && evr_refill(r) == 0) {
@@ -302,7 +302,7 @@ int ev_open(ev_reader **out, const char *path, ev_format fmt, ev_error *err)
         *out = r;
         return 0;
     }
-    snprintf(err->msg, sizeof err->msg, "%s: %s", path, r->err_msg);
+    base_fail(err, "%s: %s", path, r->err_msg);
     ev_close(r);
     return -1;
 }
@@ -315,9 +315,9 @@ void ev_close(ev_reader *r)
         close(r->fd);
     if (r->ext_free)
         r->ext_free(r->ext);
-    free(r->buf);
-    free(r->q);
-    free(r);
+    base_free(r->buf);
+    base_free(r->q);
+    base_free(r);
 }
 
 static void describe_skips(const ev_info *in, char *s, size_t cap)
@@ -411,14 +411,14 @@ static long fill(ev_reader *r, ev_event *out, size_t cap)
     return r->failed ? -1 : 0;
 }
 
-static long report(ev_reader *r, long n, ev_error *err)
+static long report(ev_reader *r, long n, base_error *err)
 {
     if (n < 0)
-        snprintf(err->msg, sizeof err->msg, "%s: %s", r->path, r->err_msg);
+        base_fail(err, "%s: %s", r->path, r->err_msg);
     return n;
 }
 
-int ev_next(ev_reader *r, ev_event *ev, ev_error *err)
+int ev_next(ev_reader *r, ev_event *ev, base_error *err)
 {
     if (r->q_head == r->q_len) {
         long n = fill(r, r->q, EV_QUEUE_EVENTS);
@@ -431,7 +431,7 @@ int ev_next(ev_reader *r, ev_event *ev, ev_error *err)
     return 1;
 }
 
-long ev_read(ev_reader *r, ev_event *out, size_t cap, ev_error *err)
+long ev_read(ev_reader *r, ev_event *out, size_t cap, base_error *err)
 {
     if (cap == 0)
         return 0;

@@ -17,12 +17,14 @@
  * is counted in ev_info.skipped[] by reason, and events whose time steps
  * back are delivered unchanged but counted in ev_info.backwards. Fatal
  * problems (I/O errors, bad headers, a body that holds no valid record at
- * all) end the stream with -1 and a message in the caller's ev_error. */
+ * all) end the stream with -1 and a message in the caller's base_error. */
 #ifndef EVSIM_EV_READER_H
 #define EVSIM_EV_READER_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "base/base.h"
 
 typedef enum {
     EV_FMT_AUTO = 0,      /* detect from header, then extension */
@@ -83,23 +85,19 @@ typedef struct {
     uint64_t t_origin_us;
 } ev_info;
 
-typedef struct {
-    char msg[768];
-} ev_error;
-
 typedef struct ev_reader ev_reader;
 
 /* Open PATH as format FMT (EV_FMT_AUTO to detect) and parse its header.
  * Returns 0, or -1 with err filled (unreadable file, unknown or
  * unsupported format, bad header). */
-int ev_open(ev_reader **out, const char *path, ev_format fmt, ev_error *err);
+int ev_open(ev_reader **out, const char *path, ev_format fmt, base_error *err);
 void ev_close(ev_reader *r);
 
 /* Next event: 1 and *ev filled, 0 at a clean end, -1 on a fatal error. */
-int ev_next(ev_reader *r, ev_event *ev, ev_error *err);
+int ev_next(ev_reader *r, ev_event *ev, base_error *err);
 
 /* Up to CAP events into OUT: the count (> 0), 0 at the end, -1 on error. */
-long ev_read(ev_reader *r, ev_event *out, size_t cap, ev_error *err);
+long ev_read(ev_reader *r, ev_event *out, size_t cap, base_error *err);
 
 const ev_info *ev_get_info(const ev_reader *r);
 

@@ -35,9 +35,9 @@ size_t ev_stats_bins_used(const ev_stats *s);
  * origin is known after the first event): keep the reader open. */
 typedef struct ev_csv_writer ev_csv_writer;
 
-int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, ev_error *err);
-int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, ev_error *err);
-int ev_csvw_commit(ev_csv_writer *w, ev_error *err); /* frees w */
+int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, base_error *err);
+int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, base_error *err);
+int ev_csvw_commit(ev_csv_writer *w, base_error *err); /* frees w */
 void ev_csvw_abort(ev_csv_writer *w);                /* frees w */
 
 /* ORIGIN_US + T_PS in units of TICK_PS, exact ("311175", "1.5"), into

@@ -16,6 +16,7 @@
  * kq_pending() at once; its queue entry is dropped when it reaches the top.
  * A handle is (generation << 32 | slot); the generation changes each time
  * a slot is freed, so a stale handle is recognised. */
+#include "base/base.h"
 #include "kernel/kernel.h"
 
 #include <stdbool.h>
@@ -89,16 +90,9 @@ static void rec_set_next(kq_small *r, uint32_t n)
 static bool pool_grow(kq_pool *p)
 {
     uint32_t old = p->cap;
-    uint64_t want = old ? (uint64_t)old * 2 : 1024;
-    if (want > MAX_PENDING + 1u)
-        want = MAX_PENDING + 1u;
-    if (want <= old)
+    if (old >= MAX_PENDING + 1u ||
+        base_grow(&p->recs, &p->cap, old + 1, p->size, MAX_PENDING + 1u))
         return false;
-    void *n = realloc(p->recs, (size_t)want * p->size);
-    if (!n)
-        return false;
-    p->recs = n;
-    p->cap = (uint32_t)want;
     /* Thread the new records onto the free list in index order, so slots
      * are handed out deterministically and densely. */
     for (uint32_t i = old; i < p->cap; i++) {
@@ -156,14 +150,14 @@ static int cmp_ref(const void *a, const void *b)
  * queue needs no repair. Returns false if out of memory. */
 static bool renumber(kq_kernel *k)
 {
-    seq_refs r = {malloc((k->q.n ? k->q.n : 1) * sizeof *r.refs), 0};
+    seq_refs r = {base_malloc((k->q.n ? k->q.n : 1) * sizeof *r.refs), 0};
     if (!r.refs)
         return false;
     kqq_each(&k->q, collect_ref, &r);
     qsort(r.refs, r.n, sizeof *r.refs, cmp_ref);
     for (size_t i = 0; i < r.n; i++)
         *r.refs[i].key = (*r.refs[i].key & ~(SEQ_LIMIT - 1u)) | (uint32_t)i;
-    free(r.refs);
+    base_free(r.refs);
     k->next_seq = (uint32_t)r.n;
     return true;
 }
@@ -180,7 +174,7 @@ static void prefetch_record(void *ctx, uint32_t slot)
 
 kq_kernel *kq_new_with(kq_queue_kind kind)
 {
-    kq_kernel *k = calloc(1, sizeof *k);
+    kq_kernel *k = base_calloc(1, sizeof *k);
     if (!k)
         return NULL;
     k->small.size = sizeof(kq_small);
@@ -205,9 +199,9 @@ void kq_free(kq_kernel *k)
     if (!k)
         return;
     kqq_destroy(&k->q);
-    free(k->small.recs);
-    free(k->large.recs);
-    free(k);
+    base_free(k->small.recs);
+    base_free(k->large.recs);
+    base_free(k);
 }
 
 kq_err kq_schedule_at(kq_kernel *k, uint64_t time_ps, unsigned prio,

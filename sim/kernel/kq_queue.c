@@ -1,5 +1,6 @@
 /* kq_queue.c -- a 4-ary heap, optionally in front of a one-rung calendar.
  * See kq_queue.h for the invariants. */
+#include "base/base.h"
 #include "kernel/kq_queue.h"
 
 #include <stdlib.h>
@@ -32,13 +33,13 @@ static bool heap_grow(kq_queue *q, size_t need)
         return true;
     size_t bytes = (cap + D) * sizeof(kq_entry);
     bytes = (bytes + 63) & ~(size_t)63;
-    void *mem = aligned_alloc(64, bytes);
+    void *mem = base_aligned_alloc(64, bytes);
     if (!mem)
         return false;
     kq_entry *h = (kq_entry *)mem + (D - 1);
     if (q->heap_n)
         memcpy(h, q->heap, q->heap_n * sizeof(kq_entry));
-    free(q->heap_mem);
+    base_free(q->heap_mem);
     q->heap_mem = mem;
     q->heap = h;
     q->heap_cap = cap;
@@ -94,19 +95,15 @@ static void heap_pop(kq_queue *q)
 
 static bool nodes_grow(kq_queue *q)
 {
-    uint64_t cap = q->nodes_cap ? (uint64_t)q->nodes_cap * 2 : 1024;
-    if (cap >= KQQ_NIL)
+    uint32_t old = q->nodes_cap;
+    if (old >= KQQ_NIL - 1 || BASE_GROW(q->nodes, q->nodes_cap, old + 1, KQQ_NIL - 1))
         return false;
-    kqq_node *n = realloc(q->nodes, (size_t)cap * sizeof *n);
-    if (!n)
-        return false;
-    for (uint32_t i = q->nodes_cap; i < cap; i++) {
+    kqq_node *n = q->nodes;
+    for (uint32_t i = old; i < q->nodes_cap; i++) {
         n[i].slot = KQQ_NIL; /* marks a free node for kqq_each */
-        n[i].next = i + 1 < cap ? i + 1 : q->nodes_free;
+        n[i].next = i + 1 < q->nodes_cap ? i + 1 : q->nodes_free;
     }
-    q->nodes_free = q->nodes_cap;
-    q->nodes = n;
-    q->nodes_cap = (uint32_t)cap;
+    q->nodes_free = old;
     return true;
 }
 
@@ -168,7 +165,7 @@ static bool rebuild(kq_queue *q)
         shift++;
     size_t nb = (size_t)(span >> shift) + 1;
     if (nb > q->nb_cap) {
-        uint32_t *b = realloc(q->bucket, nb * sizeof *b);
+        uint32_t *b = base_realloc(q->bucket, nb * sizeof *b);
         if (!b)
             return false;
         q->bucket = b;
@@ -216,9 +213,9 @@ bool kqq_init(kq_queue *q, bool calendar)
 
 void kqq_destroy(kq_queue *q)
 {
-    free(q->heap_mem);
-    free(q->bucket);
-    free(q->nodes);
+    base_free(q->heap_mem);
+    base_free(q->bucket);
+    base_free(q->nodes);
     memset(q, 0, sizeof *q);
 }
 

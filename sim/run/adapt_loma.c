@@ -28,7 +28,7 @@ static int dir_of(int cfg_dir)
 /* One dimension relation (IX = 1*OX + 1*FX) as a window dim of the
  * operand that indexes it, its full size after padding or as given. */
 static int fill_window(const cfg_layer *l, const cfg_relation *rel, loma_layer *ll,
-                       loma_error *err)
+                       base_error *err)
 {
     int op = -1;
     for (int k = 0; k < 3 && op < 0; k++)
@@ -72,7 +72,7 @@ static int fill_window(const cfg_layer *l, const cfg_relation *rel, loma_layer *
     return 0;
 }
 
-static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
+static int fill_layer(const cfg_layer *l, loma_layer *ll, base_error *err)
 {
     memset(ll, 0, sizeof *ll);
     snprintf(ll->name, sizeof ll->name, "%s", lname(l));
@@ -109,7 +109,7 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, loma_error *err)
 /* The layer operand each memory operand holds (-1: none), from the
  * mapping's memory_operand_links or the default O/W/I names. */
 static int link_operands(const cfg_layer *layer, const cfg_map_entry *me,
-                         int lop_of_mop[CFG_MOP_COUNT], loma_error *err)
+                         int lop_of_mop[CFG_MOP_COUNT], base_error *err)
 {
     static const char *def_names[3] = {"O", "W", "I"};
     static const int def_mop[3] = {CFG_MOP_O, CFG_MOP_I2, CFG_MOP_I1};
@@ -176,7 +176,7 @@ static void fill_memory(const cfg_memory *cm, const int lop_of_mop[CFG_MOP_COUNT
 /* The core as the mapper sees it. Filled from zero, so equal descriptions
  * are equal bytes (loma_core_id hashes them). */
 static int fill_core(const cfg_core *core, const int lop_of_mop[CFG_MOP_COUNT], loma_core *lc,
-                     loma_error *err)
+                     base_error *err)
 {
     memset(lc, 0, sizeof *lc);
     snprintf(lc->name, sizeof lc->name, "%s", core->name);
@@ -197,7 +197,7 @@ static int fill_core(const cfg_core *core, const int lop_of_mop[CFG_MOP_COUNT], 
 /* The mapping's spatial unrolling; OA dims it does not name are left to
  * the mapper. */
 static int fill_spatial(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
-                        loma_spatial *ls, loma_error *err)
+                        loma_spatial *ls, base_error *err)
 {
     memset(ls, 0, sizeof *ls);
     for (int o = 0; o < core->n_oa_dims; o++) {
@@ -227,7 +227,7 @@ static int fill_spatial(const cfg_core *core, const cfg_layer *layer, const cfg_
 }
 
 int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
-               loma_core *lc, loma_layer *ll, loma_spatial *ls, loma_error *err)
+               loma_core *lc, loma_layer *ll, loma_spatial *ls, base_error *err)
 {
     int lop_of_mop[CFG_MOP_COUNT];
     if (fill_layer(layer, ll, err) || link_operands(layer, me, lop_of_mop, err) ||
@@ -237,7 +237,7 @@ int adapt_loma(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry
 }
 
 int adapt_loma_order(const cfg_layer *layer, const cfg_map_entry *me, loma_order *out,
-                     loma_error *err)
+                     base_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!me || me->n_order == 0)
@@ -266,7 +266,7 @@ int adapt_loma_order(const cfg_layer *layer, const cfg_map_entry *me, loma_order
 }
 
 int adapt_loma_all(const cfg_core *core, const cfg_layer *layer, const cfg_map_entry *me,
-                   adapt_loma_in *in, loma_error *err)
+                   adapt_loma_in *in, base_error *err)
 {
     memset(in, 0, sizeof *in);
     if (adapt_loma(core, layer, me, &in->core, &in->whole, &in->sp, err))

@@ -99,7 +99,7 @@ int run_adapt_noc(const cfg_chip *chip, uint32_t terminals_per_router, uint64_t 
                         "xyyx, found '%s'", n->routing);
     c.seed = seed;
     const char *param;
-    noc_error ne;
+    base_error ne;
     if (noc_config_check(&c, &param, &ne))
         return fail_key(chip, param ? key_of(param) : -1, err, "noc%s%s",
                         param ? "." : ": ", ne.msg);

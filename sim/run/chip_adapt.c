@@ -108,7 +108,7 @@ int chip_add_memories(chip *c, const cfg_scenario *s)
 int chip_add_noc(chip *c, const cfg_scenario *s)
 {
     (void)s;
-    noc_error ne;
+    base_error ne;
     noc_model *m = noc_model_new(c->k, &c->noc_cfg, &ne);
     if (!m) {
         chip_fail(c, "NoC: %s", ne.msg);

@@ -84,7 +84,7 @@ static int send_packet(chip *c, uint32_t sid, uint32_t i)
     noc_packet_req req = {
         .src = s->src_terminal, .n_dst = s->n_dst, .dst = s->dst_terminal,
         .payload_bits = (uint32_t)(bits ? bits : 1), .tag = sid | (uint64_t)i << 32};
-    noc_error ne;
+    base_error ne;
     if (noc_send(c->net, &req, NULL, &ne) != 0) {
         chip_fail(c, "NoC: %s", ne.msg);
         return -1;

@@ -67,8 +67,10 @@ static uint32_t part_flows(chip *c, uint32_t layer, uint64_t *f)
             if (dup || cs->started)
                 continue;
             uint64_t id = trc_flow_new(c->w);
-            if (add_flow_end(cs, id) != 0)
+            if (add_flow_end(cs, id) != 0) {
+                chip_fail(c, "trace: out of memory");
                 return nf;
+            }
             f[nf++] = id;
         }
     }
@@ -101,6 +103,8 @@ void chip_trace_cn(chip *c, uint32_t core, uint32_t cn_i, uint64_t t, uint64_t d
         uint32_t pidx = c->part_base[cn->layer] + cn->part;
         uint64_t *f = base_calloc((size_t)c->p->n_layers * c->n_cores + 1, sizeof *f);
         c->part_flows[pidx] = f;
+        if (!f)
+            chip_fail(c, "trace: out of memory");
         x.flows = f;
         x.n_flows = f ? part_flows(c, cn->layer, f) : 0;
     }

@@ -225,7 +225,7 @@ static int layer_cores(layer_build *b, plan_error *err)
  * persisted cache is safe across chips. */
 static int adapt_layer(layer_build *b, plan_error *err)
 {
-    loma_error le;
+    base_error le;
     if (adapt_loma_all(b->core, b->l, b->me, &b->in, &le) != 0)
         return fail(err, "%s", le.msg);
     b->pl->core = b->in.core;
@@ -303,7 +303,7 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
         return fail(err, "out of memory");
     loma_job job = adapt_loma_job(&b->in, shape, b->opt);
     loma_costed c;
-    loma_error le;
+    base_error le;
     if (loma_cost(p->cache, &job, NULL, &c, &le) != 0)
         return fail(err, "%s%s", le.msg,
                     job.order && (b->split.n || b->tiles.n)

@@ -81,7 +81,7 @@ static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r);
 static void text_layers(FILE *out, const plan *p, const chip_result *r);
 static void text_loop_orders(FILE *out, const plan *p);
 
-void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
+int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
     const cfg_chip *chip = s->chip;
     fprintf(out, "scenario %s: %s on chip %s (%d cores, %dx%d mesh)\n", s->name,
@@ -103,6 +103,7 @@ void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result
     text_cores(out, chip, r);
     text_layers(out, p, r);
     text_loop_orders(out, p);
+    return 0;
 }
 
 /* ---- text sections ---- */
@@ -171,37 +172,30 @@ static void text_loop_orders(FILE *out, const plan *p)
     }
 }
 
-static void json_str(FILE *out, const char *s)
+/* Strings go through cJSON's escaper (base_json_put_str); -1 when out of
+ * memory, which fails the whole report. */
+static int json_str(FILE *out, const char *s)
 {
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
+    return base_json_put_str(out, s);
 }
 
-static void json_energy(FILE *out, const chip_result *r);
-static void json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r,
+static int json_energy(FILE *out, const chip_result *r);
+static int json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r,
                        uint32_t l);
 
-void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
+int rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
     const cfg_chip *chip = s->chip;
+    int bad = 0;
     fprintf(out, "{\"scenario\":");
-    json_str(out, s->name);
+    bad |= json_str(out, s->name);
     fprintf(out, ",\"chip\":");
-    json_str(out, chip->name);
+    bad |= json_str(out, chip->name);
     fprintf(out, ",\"complete\":%s,\"stop_reason\":", r->complete ? "true" : "false");
-    json_str(out, r->stop_reason);
+    bad |= json_str(out, r->stop_reason);
     fprintf(out, ",\"latency_ps\":%llu,\"events\":%llu", (unsigned long long)r->end_ps,
             (unsigned long long)r->events);
-    json_energy(out, r);
+    bad |= json_energy(out, r);
     fprintf(out, ",\"noc\":{\"streams\":%llu,\"packets\":%llu,\"deliveries\":%llu,"
             "\"flits_injected\":%llu,\"flit_link_hops\":%llu,\"mean_latency_cycles\":%.6g,"
             "\"max_latency_cycles\":%llu}",
@@ -219,38 +213,42 @@ void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result
                 r->cores[c].cns, (unsigned long long)r->cores[c].busy_ps, util(r, c));
     fprintf(out, "],\"layers\":[");
     for (uint32_t l = 0; l < p->n_layers; l++)
-        json_layer(out, chip, p, r, l);
+        bad |= json_layer(out, chip, p, r, l);
     fprintf(out, "]}\n");
+    return bad ? -1 : 0;
 }
 
 /* The energy per component, the total first. */
-static void json_energy(FILE *out, const chip_result *r)
+static int json_energy(FILE *out, const chip_result *r)
 {
+    int bad = 0;
     rpt_energy en[RPT_MAX_COMPONENTS];
     uint32_t n_en = energy_by_component(r, en);
     fprintf(out, ",\"energy_pj\":{\"total\":%.6g", total_pj(en, n_en));
     for (uint32_t i = 0; i < n_en; i++) {
         fprintf(out, ",");
-        json_str(out, en[i].component);
+        bad |= json_str(out, en[i].component);
         fprintf(out, ":%.6g", en[i].pj);
     }
     fprintf(out, ",\"mapper_top_level_not_added\":%.6g}", r->mapper_top_pj);
+    return bad;
 }
 
 /* One layer and its unique CNs with their loop orders. */
-static void json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r,
-                       uint32_t l)
+static int json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r,
+                      uint32_t l)
 {
+    int bad = 0;
     char order[2048];
     const plan_layer *pl = &p->layers[l];
     const chip_layer_result *lr = &r->layers[l];
     fprintf(out, "%s{\"id\":%lld,\"name\":", l ? "," : "", (long long)pl->cfg->id);
-    json_str(out, pl->cfg->name);
+    bad |= json_str(out, pl->cfg->name);
     fprintf(out, ",\"macs\":%llu,\"parts\":%u,\"split\":", (unsigned long long)pl->macs,
             pl->n_parts);
-    json_str(out, pl->split_dim);
+    bad |= json_str(out, pl->split_dim);
     fprintf(out, ",\"tiling\":");
-    json_str(out, pl->tile_dim);
+    bad |= json_str(out, pl->tile_dim);
     fprintf(out, ",\"start_ps\":%llu,\"end_ps\":%llu,\"energy_pj\":%.6g,\"cns\":[",
             (unsigned long long)(lr->start_ps == UINT64_MAX ? 0 : lr->start_ps),
             (unsigned long long)lr->end_ps, lr->energy_pj);
@@ -265,31 +263,23 @@ static void json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chi
                 first ? "" : ",", cn->part, cn->tile,
                 (long long)chip->cores[pl->parts[cn->part].core].id,
                 (unsigned long long)cn->macs, cn->cycles, cn->energy_pj);
-        json_str(out, order);
+        bad |= json_str(out, order);
         fputc('}', out);
         first = 0;
     }
     fprintf(out, "]}");
+    return bad;
 }
 
-int rpt_write_file(const char *path,
-                   void (*fn)(FILE *, const cfg_scenario *, const plan *, const chip_result *),
-                   const cfg_scenario *s, const plan *p, const chip_result *r,
-                   char *err, size_t err_len)
+int rpt_write_file(const char *path, rpt_fn fn, const cfg_scenario *s, const plan *p,
+                   const chip_result *r, base_error *err)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        snprintf(err, err_len, "%s: cannot write: %s", tmp, strerror(errno));
+    base_outfile o;
+    if (base_out_open(&o, path, "w", err) != 0)
         return -1;
+    if (fn(o.f, s, p, r) != 0) {
+        base_out_abort(&o);
+        return base_fail(err, "%s: out of memory writing the report", path);
     }
-    fn(f, s, p, r);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        snprintf(err, err_len, "%s: write failed: %s", path, strerror(errno));
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return base_out_commit(&o, err);
 }

@@ -7,18 +7,21 @@
 
 #include <stdio.h>
 
+#include "base/base.h"
 #include "config/config.h"
 #include "run/chip.h"
 #include "run/plan.h"
 
-void rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r);
-void rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r);
+/* Each returns 0, or -1 when out of memory (the output is then not
+ * complete). */
+int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r);
+int rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r);
 
-/* Writes with fn into path via path.tmp, renamed when complete. 0, or -1
- * with a message in err (and no file left behind). */
-int rpt_write_file(const char *path,
-                   void (*fn)(FILE *, const cfg_scenario *, const plan *, const chip_result *),
-                   const cfg_scenario *s, const plan *p, const chip_result *r,
-                   char *err, size_t err_len);
+typedef int (*rpt_fn)(FILE *, const cfg_scenario *, const plan *, const chip_result *);
+
+/* Writes with fn into path through base_outfile (PATH.tmp, renamed when
+ * complete). 0, or -1 with err (and no file left behind). */
+int rpt_write_file(const char *path, rpt_fn fn, const cfg_scenario *s, const plan *p,
+                   const chip_result *r, base_error *err);
 
 #endif

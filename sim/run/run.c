@@ -39,8 +39,10 @@ static int load(run_state *st, base_error *err)
         return run_adapt_noc(chip, run_noc_terminals_needed(chip), res->scenario->seed, &nc,
                              err);
     }
-    if (res->load_errors.count > 0)
-        return base_fail(err, "%s", res->load_errors.msgs[0]);
+    if (res->load_errors.count > 0) {
+        char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+        return base_fail(err, "%s", base_error_str(&res->load_errors.items[0], buf, sizeof buf));
+    }
     return base_fail_at(err, st->path, 0, 0, "does not load");
 }
 
@@ -49,7 +51,7 @@ static int open_cache(run_state *st, base_error *err)
     const char *cp = st->o->cache_path;
     if (!cp)
         return 0;
-    loma_error le;
+    base_error le;
     if (!(st->res->cache = loma_cache_new()))
         return base_fail(err, "out of memory");
     if (access(cp, F_OK) == 0 && loma_cache_load(st->res->cache, cp, &le) != 0)
@@ -116,7 +118,7 @@ static int open_trace(run_state *st, const trc_request *tr, base_error *err)
         return 0;
     const cfg_scenario *s = st->res->scenario;
     trc_options to;
-    trc_error te;
+    base_error te;
     uint64_t core_cycle_ps = (uint64_t)(1000.0 / s->chip->clock_ghz + 0.5);
     if (trc_request_options(tr, core_cycle_ps, &to, &te) != 0 ||
         !(st->w = trc_open(tr->path, &to, &te)))
@@ -144,7 +146,7 @@ static int close_trace(run_state *st, base_error *err)
 {
     if (!st->w)
         return 0;
-    trc_error te;
+    base_error te;
     int rc = trc_close(st->w, st->res->chip.end_ps, &te);
     st->w = NULL;
     if (rc != 0)
@@ -156,17 +158,14 @@ static int close_trace(run_state *st, base_error *err)
 static int write_reports(run_state *st, base_error *err)
 {
     const run_result *r = st->res;
-    char msg[1200];
     if (r->json_path[0]) {
-        if (rpt_write_file(r->json_path, rpt_json, r->scenario, r->plan, &r->chip, msg,
-                           sizeof msg) != 0)
-            return base_fail(err, "%s", msg);
+        if (rpt_write_file(r->json_path, rpt_json, r->scenario, r->plan, &r->chip, err) != 0)
+            return -1;
         st->written[1] = true;
     }
     if (r->text_path[0]) {
-        if (rpt_write_file(r->text_path, rpt_text, r->scenario, r->plan, &r->chip, msg,
-                           sizeof msg) != 0)
-            return base_fail(err, "%s", msg);
+        if (rpt_write_file(r->text_path, rpt_text, r->scenario, r->plan, &r->chip, err) != 0)
+            return -1;
         st->written[2] = true;
     }
     return 0;
@@ -175,7 +174,7 @@ static int write_reports(run_state *st, base_error *err)
 /* Last, so a failed run never changes the cache file. */
 static int save_cache(run_state *st, base_error *err)
 {
-    loma_error le;
+    base_error le;
     if (st->o->cache_path && loma_cache_save(st->res->cache, st->o->cache_path, &le) != 0)
         return base_fail(err, "%s", le.msg);
     return 0;
@@ -232,7 +231,7 @@ static int run_snn(run_state *st, base_error *err)
 int run_scenario(const char *path, const run_options *o, run_result *res, base_error *err)
 {
     memset(res, 0, sizeof *res);
-    cfg_errors_init(&res->load_errors);
+    base_errors_init(&res->load_errors);
     res->trace_path = res->json_path = res->text_path = "";
     run_state st = {.path = path, .o = o, .res = res};
     trc_request tr;
@@ -265,6 +264,6 @@ void run_result_free(run_result *res)
     plan_free(res->plan);
     loma_cache_free(res->cache);
     cfg_scenario_free(res->scenario);
-    cfg_errors_clear(&res->load_errors);
+    base_errors_clear(&res->load_errors);
     memset(res, 0, sizeof *res);
 }

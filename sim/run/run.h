@@ -63,7 +63,7 @@ typedef struct {
     const char *trace_path;   /* what was written, "" for none */
     const char *json_path;
     const char *text_path;
-    cfg_errors load_errors;   /* every loader error when the load failed */
+    base_errors load_errors;   /* every loader error when the load failed */
 } run_result;
 
 /* Runs the scenario at path. 0 with *res filled (a run a limit stopped is

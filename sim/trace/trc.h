@@ -33,6 +33,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/base.h"
+
 typedef struct trc_writer trc_writer;
 typedef uint32_t trc_track; /* 0: none (top level as a parent) */
 typedef uint32_t trc_name;  /* interned string; 0: none */
@@ -54,10 +56,6 @@ typedef struct {
     uint64_t cycle_ps;   /* 0: ns; else one cycle of this period = 1 ns */
     uint32_t sequence_id; /* trusted packet sequence id, non-zero */
 } trc_options;
-
-typedef struct {
-    char msg[512];
-} trc_error;
 
 typedef struct {
     uint64_t bytes;    /* written so far */
@@ -95,21 +93,21 @@ void trc_request_init(trc_request *r);
 /* Writer options for a model whose clock has cycle_ps; -1 with err if
  * the window is empty. */
 int trc_request_options(const trc_request *r, uint64_t cycle_ps, trc_options *o,
-                        trc_error *err);
+                        base_error *err);
 
 /* Parses "summary" or "full"; -1 if neither. */
 int trc_level_parse(const char *s, trc_level *out);
 
 trc_writer *trc_open(const char *path, const trc_options *opt,
-                     trc_error *err);
+                     base_error *err);
 
 /* Closes what is still open at end_ps (or the window end), writes final
  * counter samples, renames PATH.tmp to PATH and frees the writer. Returns
  * 0, or -1 with err filled and no PATH left (nor PATH.tmp). */
-int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err);
+int trc_close(trc_writer *w, uint64_t end_ps, base_error *err);
 /* The same, also giving the file's final figures (st may be NULL). */
 int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
-                    trc_error *err);
+                    base_error *err);
 
 /* Drops the trace: removes PATH.tmp and frees the writer. NULL is a no-op. */
 void trc_abort(trc_writer *w);

@@ -10,14 +10,8 @@ static int push_slice(trc_writer *w, uint32_t id, trc_name name,
                       uint32_t pending, uint64_t end_tick)
 {
     trc_trk *t = &w->trk[id];
-    if (t->depth == t->cap) {
-        uint32_t cap = t->cap ? 2 * t->cap : 4;
-        trc_open_slice *s = realloc(t->stack, cap * sizeof *s);
-        if (!s)
-            return trc_fail(w, "out of memory");
-        t->stack = s;
-        t->cap = cap;
-    }
+    if (BASE_GROW(t->stack, t->cap, t->depth + 1, TRC_MAX_DEPTH))
+        return trc_fail(w, "out of memory (or slices nested deeper than %u)", TRC_MAX_DEPTH);
     bool rec = w->win == WIN_IN && t->written;
     t->stack[t->depth++] = (trc_open_slice){name, pending, rec, end_tick};
     return 0;

@@ -81,6 +81,14 @@ typedef struct {
 extern const trc_backend trc_backend_pb;
 extern const trc_backend trc_backend_json;
 
+/* Bounds on the writer's grown arrays (base_grow refuses beyond them):
+ * far above any real trace, low enough that a runaway caller gets an
+ * error instead of exhausting memory. */
+#define TRC_MAX_TRACKS (1u << 24)   /* tracks (ids are 1-based) */
+#define TRC_MAX_NAMES (1u << 26)    /* interned names */
+#define TRC_MAX_DEPTH (1u << 16)    /* open slices on one track */
+#define TRC_MAX_PENDING (1u << 28)  /* queued ENDs of complete slices */
+
 typedef struct trc_str trc_str;   /* interned string (uthash) */
 typedef struct trc_sib trc_sib;   /* (parent, name) of a track (uthash) */
 typedef struct trc_flow trc_flow; /* a recorded, unfinished flow (uthash) */
@@ -98,8 +106,7 @@ struct trc_writer {
     trc_options opt;
     const trc_backend *be;
     void *be_state;
-    FILE *f;
-    char *path, *tmp_path;
+    base_outfile out; /* PATH.tmp until trc_close renames it */
     char err[256];
     bool failed;
 

@@ -22,29 +22,16 @@ static int put(trc_writer *w, const char *s)
     return trc_write(w, s, strlen(s));
 }
 
-/* A JSON string literal, escaped. */
+/* A JSON string literal, escaped by cJSON (base_json_quote), written
+ * through trc_write so the byte count stays exact. */
 static int put_str(trc_writer *w, const char *s)
 {
-    char buf[512];
-    size_t n = 0;
-    buf[n++] = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (n + 8 >= sizeof buf) {
-            if (trc_write(w, buf, n))
-                return -1;
-            n = 0;
-        }
-        if (*p == '"' || *p == '\\') {
-            buf[n++] = '\\';
-            buf[n++] = (char)*p;
-        } else if (*p < 0x20) {
-            n += (size_t)snprintf(buf + n, 8, "\\u%04x", *p);
-        } else {
-            buf[n++] = (char)*p;
-        }
-    }
-    buf[n++] = '"';
-    return trc_write(w, buf, n);
+    char *q = base_json_quote(s);
+    if (!q)
+        return trc_fail(w, "out of memory");
+    int rc = trc_write(w, q, strlen(q));
+    base_free(q);
+    return rc;
 }
 
 static uint32_t root_of(const trc_writer *w, uint32_t id)
@@ -90,7 +77,7 @@ static int sep(trc_writer *w)
 
 static int js_start(trc_writer *w)
 {
-    json_state *s = calloc(1, sizeof *s);
+    json_state *s = base_calloc(1, sizeof *s);
     if (!s)
         return trc_fail(w, "out of memory");
     s->first = true;
@@ -100,7 +87,7 @@ static int js_start(trc_writer *w)
 
 static void js_release(trc_writer *w)
 {
-    free(w->be_state);
+    base_free(w->be_state);
     w->be_state = NULL;
 }
 

@@ -36,11 +36,11 @@ static int flush_out(trc_writer *w)
 
 static int pb_start(trc_writer *w)
 {
-    pb_state *s = calloc(1, sizeof *s);
+    pb_state *s = base_calloc(1, sizeof *s);
     if (!s)
         return trc_fail(w, "out of memory");
     w->be_state = s;
-    s->buf = malloc(OUT_BLOCK);
+    s->buf = base_malloc(OUT_BLOCK);
     if (!s->buf)
         return trc_fail(w, "out of memory");
     s->cap = OUT_BLOCK;
@@ -51,8 +51,8 @@ static void pb_release(trc_writer *w)
 {
     pb_state *s = w->be_state;
     if (s)
-        free(s->buf);
-    free(s);
+        base_free(s->buf);
+    base_free(s);
     w->be_state = NULL;
 }
 
@@ -97,7 +97,7 @@ static int put_packet(trc_writer *w, Trcpb__TracePacket *p, size_t bound)
             size_t cap = s->cap ? s->cap : OUT_BLOCK;
             while (cap < bound + HEAD)
                 cap *= 2;
-            uint8_t *b = realloc(s->buf, cap);
+            uint8_t *b = base_realloc(s->buf, cap);
             if (!b)
                 return trc_fail(w, "out of memory");
             s->buf = b;
@@ -186,6 +186,90 @@ static void intern(trc_writer *w, trc_name id, unsigned bit,
     list[(*n)++] = e;
 }
 
+/* One argument as a debug annotation (its key interned by the caller). */
+static void put_arg(Trcpb__DebugAnnotation *d, const trc_arg *a)
+{
+    trcpb__debug_annotation__init(d);
+    d->has_name_iid = 1;
+    d->name_iid = a->key;
+    switch (a->kind) {
+    case TRC_ARG_INT:
+        d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_INT_VALUE;
+        d->int_value = a->v.i;
+        break;
+    case TRC_ARG_UINT:
+        d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_UINT_VALUE;
+        d->uint_value = a->v.u;
+        break;
+    case TRC_ARG_DOUBLE:
+        d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_DOUBLE_VALUE;
+        d->double_value = a->v.d;
+        break;
+    case TRC_ARG_BOOL:
+        d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_BOOL_VALUE;
+        d->bool_value = a->v.b;
+        break;
+    case TRC_ARG_STR:
+        d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_STRING_VALUE;
+        d->string_value = (char *)(a->v.s ? a->v.s : "");
+        break;
+    }
+}
+
+/* A counter's value, integer or double. */
+static void put_counter(Trcpb__TrackEvent *te, const trc_ev *e)
+{
+    if (e->is_double) {
+        te->counter_value_field_case = TRCPB__TRACK_EVENT__COUNTER_VALUE_FIELD_DOUBLE_COUNTER_VALUE;
+        te->double_counter_value = e->dv;
+    } else {
+        te->counter_value_field_case = TRCPB__TRACK_EVENT__COUNTER_VALUE_FIELD_COUNTER_VALUE;
+        te->counter_value = e->iv;
+    }
+}
+
+/* Upper bound of the packed size: fixed fields, then per part its tag,
+ * length and value at their widest. */
+static size_t packed_bound(const trc_ev *e, size_t nf, const Trcpb__InternedString *pool,
+                           size_t used)
+{
+    size_t bound = 96 + 10 * nf + 10 * e->n_flow_end;
+    for (unsigned i = 0; i < e->n_args; i++)
+        bound += 40 + (e->args[i].kind == TRC_ARG_STR && e->args[i].v.s
+                           ? strlen(e->args[i].v.s) : 0);
+    for (size_t i = 0; i < used; i++)
+        bound += 32 + strlen(pool[i].name);
+    return bound;
+}
+
+/* The flows this event starts, then those it steps: in buf when they fit
+ * its cap, else in a new array (base_free it); NULL when out of memory. */
+static uint64_t *flow_ids(const trc_ev *e, uint64_t *buf, size_t cap)
+{
+    size_t nf = e->n_flow_start + e->n_flow_step;
+    uint64_t *fl = nf > cap ? base_malloc(nf * sizeof *fl) : buf;
+    if (!fl)
+        return NULL;
+    if (e->n_flow_start)
+        memcpy(fl, e->flow_start, e->n_flow_start * sizeof *fl);
+    if (e->n_flow_step)
+        memcpy(fl + e->n_flow_start, e->flow_step, e->n_flow_step * sizeof *fl);
+    return fl;
+}
+
+/* The packet's time and the event's type and track. */
+static void event_head(Trcpb__TracePacket *p, Trcpb__TrackEvent *te, const trc_ev *e)
+{
+    p->has_timestamp = 1;
+    p->timestamp = e->tick;
+    p->data_case = TRCPB__TRACE_PACKET__DATA_TRACK_EVENT;
+    p->track_event = te;
+    te->has_type = 1;
+    te->type = (Trcpb__TrackEvent__Type)e->type;
+    te->has_track_uuid = 1;
+    te->track_uuid = e->track;
+}
+
 static int pb_event(trc_writer *w, const trc_ev *e)
 {
     Trcpb__TracePacket p = TRCPB__TRACE_PACKET__INIT;
@@ -198,14 +282,7 @@ static int pb_event(trc_writer *w, const trc_ev *e)
     uint64_t flows[64], *fl = flows;
     size_t used = 0;
 
-    p.has_timestamp = 1;
-    p.timestamp = e->tick;
-    p.data_case = TRCPB__TRACE_PACKET__DATA_TRACK_EVENT;
-    p.track_event = &te;
-    te.has_type = 1;
-    te.type = (Trcpb__TrackEvent__Type)e->type;
-    te.has_track_uuid = 1;
-    te.track_uuid = e->track;
+    event_head(&p, &te, e);
     idata.event_names = names;
     idata.debug_annotation_names = keys;
     bool iids = false;
@@ -215,62 +292,20 @@ static int pb_event(trc_writer *w, const trc_ev *e)
         intern(w, e->name, 1, pool, names, &idata.n_event_names, &used);
         iids = true;
     }
-    if (e->type == TRC_EV_COUNTER) {
-        if (e->is_double) {
-            te.counter_value_field_case =
-                TRCPB__TRACK_EVENT__COUNTER_VALUE_FIELD_DOUBLE_COUNTER_VALUE;
-            te.double_counter_value = e->dv;
-        } else {
-            te.counter_value_field_case =
-                TRCPB__TRACK_EVENT__COUNTER_VALUE_FIELD_COUNTER_VALUE;
-            te.counter_value = e->iv;
-        }
-    }
+    if (e->type == TRC_EV_COUNTER)
+        put_counter(&te, e);
     for (unsigned i = 0; i < e->n_args; i++) {
-        const trc_arg *a = &e->args[i];
-        Trcpb__DebugAnnotation *d = &ann[i];
-        trcpb__debug_annotation__init(d);
-        d->has_name_iid = 1;
-        d->name_iid = a->key;
-        intern(w, a->key, 2, pool, keys, &idata.n_debug_annotation_names,
-               &used);
-        switch (a->kind) {
-        case TRC_ARG_INT:
-            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_INT_VALUE;
-            d->int_value = a->v.i;
-            break;
-        case TRC_ARG_UINT:
-            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_UINT_VALUE;
-            d->uint_value = a->v.u;
-            break;
-        case TRC_ARG_DOUBLE:
-            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_DOUBLE_VALUE;
-            d->double_value = a->v.d;
-            break;
-        case TRC_ARG_BOOL:
-            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_BOOL_VALUE;
-            d->bool_value = a->v.b;
-            break;
-        case TRC_ARG_STR:
-            d->value_case = TRCPB__DEBUG_ANNOTATION__VALUE_STRING_VALUE;
-            d->string_value = (char *)(a->v.s ? a->v.s : "");
-            break;
-        }
-        annp[i] = d;
+        put_arg(&ann[i], &e->args[i]);
+        intern(w, e->args[i].key, 2, pool, keys, &idata.n_debug_annotation_names, &used);
+        annp[i] = &ann[i];
         iids = true;
     }
     te.n_debug_annotations = e->n_args;
     te.debug_annotations = annp;
     size_t nf = e->n_flow_start + e->n_flow_step;
-    if (nf > sizeof flows / sizeof flows[0]) {
-        fl = malloc(nf * sizeof *fl);
-        if (!fl)
-            return trc_fail(w, "out of memory");
-    }
-    if (e->n_flow_start)
-        memcpy(fl, e->flow_start, e->n_flow_start * sizeof *fl);
-    if (e->n_flow_step)
-        memcpy(fl + e->n_flow_start, e->flow_step, e->n_flow_step * sizeof *fl);
+    fl = flow_ids(e, flows, sizeof flows / sizeof flows[0]);
+    if (!fl)
+        return trc_fail(w, "out of memory");
     te.n_flow_ids = nf;
     te.flow_ids = fl;
     te.n_terminating_flow_ids = e->n_flow_end;
@@ -281,17 +316,9 @@ static int pb_event(trc_writer *w, const trc_ev *e)
         p.has_sequence_flags = 1;
         p.sequence_flags = SEQ_NEEDS;
     }
-    /* Upper bound of the packed size: fixed fields, then per part its
-     * tag, length and value at their widest. */
-    size_t bound = 96 + 10 * nf + 10 * e->n_flow_end;
-    for (unsigned i = 0; i < e->n_args; i++)
-        bound += 40 + (e->args[i].kind == TRC_ARG_STR && e->args[i].v.s
-                           ? strlen(e->args[i].v.s) : 0);
-    for (size_t i = 0; i < used; i++)
-        bound += 32 + strlen(pool[i].name);
-    int rc = put_packet(w, &p, bound);
+    int rc = put_packet(w, &p, packed_bound(e, nf, pool, used));
     if (fl != flows)
-        free(fl);
+        base_free(fl);
     if (rc)
         return -1;
     for (size_t i = 0; i < idata.n_event_names; i++)

@@ -20,7 +20,7 @@ static uint64_t to_ps(const trc_time *t, uint64_t cycle_ps)
 }
 
 int trc_request_options(const trc_request *r, uint64_t cycle_ps, trc_options *o,
-                        trc_error *err)
+                        base_error *err)
 {
     trc_options_default(o);
     o->format = r->format;
@@ -32,8 +32,7 @@ int trc_request_options(const trc_request *r, uint64_t cycle_ps, trc_options *o,
     if (r->to.set)
         o->to_ps = to_ps(&r->to, cycle_ps);
     if (o->to_ps < o->from_ps) {
-        snprintf(err->msg, sizeof err->msg,
-                 "the trace window ends earlier than it starts (to < from)");
+        base_fail(err, "the trace window ends earlier than it starts (to < from)");
         return -1;
     }
     return 0;

@@ -4,9 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
-
 #include "trace/trc_impl.h"
+
+/* uthash allocates through the funnel and reports running out of memory
+ * instead of exiting: an element it could not add has hh.tbl == NULL. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) base_malloc(sz)
+#define uthash_free(ptr, sz) base_free(ptr)
+#include <uthash.h>
 
 struct trc_str {
     UT_hash_handle hh;
@@ -21,7 +26,7 @@ struct trc_sib {
 
 static char *dup_or_null(const char *s)
 {
-    return s ? strdup(s) : NULL;
+    return s ? base_strdup(s) : NULL;
 }
 
 static trc_name oom_name(trc_writer *w)
@@ -43,24 +48,23 @@ trc_name trc_intern(trc_writer *w, const char *s)
     HASH_FIND(hh, w->strs, s, n, e);
     if (e)
         return e->id;
-    if (w->n_str + 1 >= w->cap_str) {
-        uint32_t cap = w->cap_str ? 2 * w->cap_str : 64;
-        char **ids = realloc(w->str_by_id, cap * sizeof *ids);
-        if (!ids)
-            return oom_name(w);
-        w->str_by_id = ids;
-        uint8_t *em = realloc(w->str_emitted, cap);
-        if (!em)
-            return oom_name(w);
-        w->str_emitted = em;
-        w->cap_str = cap;
-    }
-    e = malloc(sizeof *e + n + 1);
+    /* two arrays indexed by id (1-based), grown alike */
+    uint32_t cap_ids = w->cap_str, cap_em = w->cap_str;
+    if (BASE_GROW(w->str_by_id, cap_ids, w->n_str + 2, TRC_MAX_NAMES) ||
+        BASE_GROW(w->str_emitted, cap_em, w->n_str + 2, TRC_MAX_NAMES))
+        return oom_name(w);
+    w->cap_str = cap_ids;
+    e = base_malloc(sizeof *e + n + 1);
     if (!e)
         return oom_name(w);
     memcpy(e->s, s, n + 1);
     e->id = ++w->n_str;
     HASH_ADD(hh, w->strs, s, n, e);
+    if (!e->hh.tbl) {
+        base_free(e);
+        --w->n_str;
+        return oom_name(w);
+    }
     w->str_by_id[e->id] = e->s;
     w->str_emitted[e->id] = 0;
     return e->id;
@@ -79,7 +83,7 @@ static int claim_sibling_name(trc_writer *w, uint32_t parent, const char *name)
     int p = snprintf(buf, sizeof buf, "%u/", parent);
     size_t n = strlen(name);
     trc_sib *s;
-    s = malloc(sizeof *s + (size_t)p + n + 1);
+    s = base_malloc(sizeof *s + (size_t)p + n + 1);
     if (!s)
         return trc_fail(w, "out of memory");
     memcpy(s->key, buf, (size_t)p);
@@ -87,11 +91,15 @@ static int claim_sibling_name(trc_writer *w, uint32_t parent, const char *name)
     trc_sib *old;
     HASH_FIND(hh, w->sibs, s->key, (size_t)p + n, old);
     if (old) {
-        free(s);
+        base_free(s);
         return trc_fail(w, "track '%s' already exists under the same parent",
                         name);
     }
     HASH_ADD(hh, w->sibs, key, (size_t)p + n, s);
+    if (!s->hh.tbl) {
+        base_free(s);
+        return trc_fail(w, "out of memory");
+    }
     return 0;
 }
 
@@ -114,14 +122,9 @@ int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
                         spec->name, w->trk[spec->parent].name);
     if (claim_sibling_name(w, spec->parent, spec->name))
         return -1;
-    if (w->n_trk + 1 >= w->cap_trk) {
-        uint32_t cap = w->cap_trk ? 2 * w->cap_trk : 64;
-        trc_trk *t = realloc(w->trk, cap * sizeof *t);
-        if (!t)
-            return trc_fail(w, "out of memory");
-        w->trk = t;
-        w->cap_trk = cap;
-    }
+    /* ids are 1-based: track n_trk + 1 needs n_trk + 2 slots */
+    if (BASE_GROW(w->trk, w->cap_trk, w->n_trk + 2, TRC_MAX_TRACKS))
+        return trc_fail(w, "out of memory (or more than %u tracks)", TRC_MAX_TRACKS - 1);
     uint32_t id = ++w->n_trk;
     trc_trk *t = &w->trk[id];
     memset(t, 0, sizeof *t);
@@ -132,7 +135,7 @@ int trc_track_add(trc_writer *w, const trc_track_spec *spec, int kind,
         t->level = w->trk[spec->parent].level;
     t->written = t->level <= w->opt.level;
     t->rank = spec->parent ? w->trk[spec->parent].n_children++ : (int32_t)id;
-    t->name = strdup(spec->name);
+    t->name = base_strdup(spec->name);
     t->desc = dup_or_null(spec->description);
     if (cs) {
         t->unit = cs->unit;
@@ -198,14 +201,8 @@ static uint32_t free_pop(trc_trk *g)
 int trc_lane_freed(trc_writer *w, uint32_t lane)
 {
     trc_trk *g = &w->trk[w->trk[lane].parent];
-    if (g->n_free == g->cap_free) {
-        uint32_t cap = g->cap_free ? 2 * g->cap_free : 8;
-        uint32_t *h = realloc(g->free_lanes, cap * sizeof *h);
-        if (!h)
-            return trc_fail(w, "out of memory");
-        g->free_lanes = h;
-        g->cap_free = cap;
-    }
+    if (BASE_GROW(g->free_lanes, g->cap_free, g->n_free + 1, TRC_MAX_TRACKS))
+        return trc_fail(w, "out of memory");
     uint32_t v = w->trk[lane].lane_idx, i = g->n_free++;
     while (i > 0 && g->free_lanes[(i - 1) / 2] > v) {
         g->free_lanes[i] = g->free_lanes[(i - 1) / 2];
@@ -229,14 +226,8 @@ int trc_lane_pick(trc_writer *w, trc_track group, trc_track *lane)
             return 0;
         }
     }
-    if (g->n_lanes == g->cap_lanes) {
-        uint32_t cap = g->cap_lanes ? 2 * g->cap_lanes : 4;
-        uint32_t *ls = realloc(g->lanes, cap * sizeof *ls);
-        if (!ls)
-            return trc_fail(w, "out of memory");
-        g->lanes = ls;
-        g->cap_lanes = cap;
-    }
+    if (BASE_GROW(g->lanes, g->cap_lanes, g->n_lanes + 1, TRC_MAX_TRACKS))
+        return trc_fail(w, "out of memory (or more than %u tracks)", TRC_MAX_TRACKS - 1);
     char name[300];
     snprintf(name, sizeof name, "%s %u", g->name, g->n_lanes + 1);
     trc_track_spec spec = {name, NULL, group, (trc_level)g->level};
@@ -253,24 +244,24 @@ void trc_tables_free(trc_writer *w)
     trc_str *s, *st;
     HASH_ITER(hh, w->strs, s, st) {
         HASH_DEL(w->strs, s);
-        free(s);
+        base_free(s);
     }
     trc_sib *b, *bt;
     HASH_ITER(hh, w->sibs, b, bt) {
         HASH_DEL(w->sibs, b);
-        free(b);
+        base_free(b);
     }
     for (uint32_t i = 1; i <= w->n_trk; i++) {
         trc_trk *t = &w->trk[i];
-        free(t->name);
-        free(t->desc);
-        free(t->unit_name);
-        free(t->share_key);
-        free(t->stack);
-        free(t->lanes);
-        free(t->free_lanes);
+        base_free(t->name);
+        base_free(t->desc);
+        base_free(t->unit_name);
+        base_free(t->share_key);
+        base_free(t->stack);
+        base_free(t->lanes);
+        base_free(t->free_lanes);
     }
-    free(w->trk);
-    free(w->str_by_id);
-    free(w->str_emitted);
+    base_free(w->trk);
+    base_free(w->str_by_id);
+    base_free(w->str_emitted);
 }

@@ -8,9 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <uthash.h>
-
 #include "trace/trc_impl.h"
+
+/* uthash allocates through the funnel and reports running out of memory
+ * instead of exiting: an element it could not add has hh.tbl == NULL. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) base_malloc(sz)
+#define uthash_free(ptr, sz) base_free(ptr)
+#include <uthash.h>
 
 struct trc_flow {
     UT_hash_handle hh;
@@ -61,8 +66,8 @@ const char *trc_errmsg(const trc_writer *w) { return w->err; }
 
 int trc_write(trc_writer *w, const void *p, size_t n)
 {
-    if (fwrite(p, 1, n, w->f) != n)
-        return trc_fail(w, "writing %s: %s", w->tmp_path, strerror(errno));
+    if (fwrite(p, 1, n, w->out.f) != n)
+        return trc_fail(w, "writing %s: %s", w->out.tmp, strerror(errno));
     w->st.bytes += n;
     return 0;
 }
@@ -101,7 +106,7 @@ static int grow_fbuf(trc_writer *w, uint32_t n)
 {
     if (n <= w->cap_fbuf)
         return 0;
-    uint64_t *b = realloc(w->fbuf, n * sizeof *b);
+    uint64_t *b = base_realloc(w->fbuf, n * sizeof *b);
     if (!b)
         return trc_fail(w, "out of memory");
     w->fbuf = b;
@@ -109,10 +114,60 @@ static int grow_fbuf(trc_writer *w, uint32_t n)
     return 0;
 }
 
-/* Writes one event if it is recorded. Flow ids are sorted into starts,
- * steps and ends from what the file already holds, so an arrow is written
- * only when its start is in the file. `more` is one argument the writer
- * adds itself (a window cut), or NULL. */
+/* Sorts the event's flow ids into starts (fbuf from the front), steps
+ * (from the back of the flows part) and ends (after it) from what the file
+ * already holds, so an arrow is written only when its start is in it. */
+static int sort_flows(trc_writer *w, const trc_extra *x, trc_ev *e)
+{
+    if (grow_fbuf(w, x->n_flows + x->n_flow_ends))
+        return -1;
+    uint64_t *fb = w->fbuf;
+    unsigned ns = 0, nt = 0, ne = 0;
+    for (unsigned i = 0; i < x->n_flows; i++) {
+        uint64_t id = x->flows[i];
+        if (id == 0)
+            return trc_fail(w, "flow id 0");
+        trc_flow *f;
+        HASH_FIND(hh, w->flows, &id, sizeof id, f);
+        if (f) {
+            f->events++;
+            fb[x->n_flows - 1 - nt++] = id;
+            continue;
+        }
+        f = base_malloc(sizeof *f);
+        if (!f)
+            return trc_fail(w, "out of memory");
+        f->id = id;
+        f->events = 1;
+        HASH_ADD(hh, w->flows, id, sizeof f->id, f);
+        if (!f->hh.tbl) {
+            base_free(f);
+            return trc_fail(w, "out of memory");
+        }
+        fb[ns++] = id;
+    }
+    for (unsigned i = 0; i < x->n_flow_ends; i++) {
+        uint64_t id = x->flow_ends[i];
+        trc_flow *f;
+        HASH_FIND(hh, w->flows, &id, sizeof id, f);
+        if (!f)
+            continue; /* its start is not in the file */
+        HASH_DEL(w->flows, f);
+        base_free(f);
+        fb[x->n_flows + ne++] = id;
+    }
+    e->flow_start = fb;
+    e->n_flow_start = ns;
+    e->flow_step = fb + x->n_flows - nt;
+    e->n_flow_step = nt;
+    e->flow_end = fb + x->n_flows;
+    e->n_flow_end = ne;
+    return 0;
+}
+
+
+/* Writes one event if it is recorded, its flow ids sorted by sort_flows.
+ * `more` is one argument the writer adds itself (a window cut), or NULL. */
 int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
                 const trc_extra *x, const trc_arg *more)
 {
@@ -135,49 +190,8 @@ int trc_emit(trc_writer *w, int type, uint32_t track, trc_name name,
         args[na++] = *more;
     e.args = args;
     e.n_args = na;
-    if (x && (x->n_flows || x->n_flow_ends)) {
-        if (grow_fbuf(w, x->n_flows + x->n_flow_ends))
-            return -1;
-        /* starts fill fbuf from the front, steps from the back of the
-         * flows part, ends after it */
-        uint64_t *fb = w->fbuf;
-        unsigned ns = 0, nt = 0, ne = 0;
-        for (unsigned i = 0; i < x->n_flows; i++) {
-            uint64_t id = x->flows[i];
-            if (id == 0)
-                return trc_fail(w, "flow id 0");
-            trc_flow *f;
-            HASH_FIND(hh, w->flows, &id, sizeof id, f);
-            if (f) {
-                f->events++;
-                fb[x->n_flows - 1 - nt++] = id;
-                continue;
-            }
-            f = malloc(sizeof *f);
-            if (!f)
-                return trc_fail(w, "out of memory");
-            f->id = id;
-            f->events = 1;
-            HASH_ADD(hh, w->flows, id, sizeof f->id, f);
-            fb[ns++] = id;
-        }
-        for (unsigned i = 0; i < x->n_flow_ends; i++) {
-            uint64_t id = x->flow_ends[i];
-            trc_flow *f;
-            HASH_FIND(hh, w->flows, &id, sizeof id, f);
-            if (!f)
-                continue; /* its start is not in the file */
-            HASH_DEL(w->flows, f);
-            free(f);
-            fb[x->n_flows + ne++] = id;
-        }
-        e.flow_start = fb;
-        e.n_flow_start = ns;
-        e.flow_step = fb + x->n_flows - nt;
-        e.n_flow_step = nt;
-        e.flow_end = fb + x->n_flows;
-        e.n_flow_end = ne;
-    }
+    if (x && (x->n_flows || x->n_flow_ends) && sort_flows(w, x, &e))
+        return -1;
     if (w->be->event(w, &e))
         return -1;
     w->st.events++;
@@ -231,14 +245,8 @@ int trc_mark_dirty(trc_writer *w, uint32_t id)
 {
     if (w->trk[id].dirty)
         return 0;
-    if (w->n_dirty == w->cap_dirty) {
-        uint32_t cap = w->cap_dirty ? 2 * w->cap_dirty : 64;
-        uint32_t *d = realloc(w->dirty, cap * sizeof *d);
-        if (!d)
-            return trc_fail(w, "out of memory");
-        w->dirty = d;
-        w->cap_dirty = cap;
-    }
+    if (BASE_GROW(w->dirty, w->cap_dirty, w->n_dirty + 1, TRC_MAX_TRACKS))
+        return trc_fail(w, "out of memory");
     w->dirty[w->n_dirty++] = id;
     w->trk[id].dirty = true;
     return 0;
@@ -270,6 +278,56 @@ static int open_window(trc_writer *w)
 /* Ends what is open at `tick` (marked as cut), repeats every counter's
  * value there, and ends flows whose only event so far is their start on
  * a "trace end" marker, since a flow with one event draws nothing. */
+/* Arrows started in the file whose target never came end on one instant
+ * on the "(trace end)" track; the others are dropped. */
+static int end_open_flows(trc_writer *w)
+{
+    uint32_t n = HASH_COUNT(w->flows), k = 0;
+    if (grow_fbuf(w, n))
+        return -1;
+    uint64_t *ids = base_malloc(n * sizeof *ids);
+    if (!ids)
+        return trc_fail(w, "out of memory");
+    trc_flow *f, *ft;
+    HASH_ITER(hh, w->flows, f, ft) {
+        if (f->events == 1)
+            ids[k++] = f->id;
+        HASH_DEL(w->flows, f);
+        base_free(f);
+    }
+    int rc = 0;
+    if (k) {
+        trc_track_spec spec = {"(trace end)", "Arrows whose target "
+                               "lies after the end of the trace end "
+                               "here.", 0, TRC_SUMMARY};
+        /* re-insert so trc_emit() sees them as started */
+        for (uint32_t i = 0; i < k && !rc; i++) {
+            f = base_malloc(sizeof *f);
+            if (!f) {
+                rc = trc_fail(w, "out of memory");
+                break;
+            }
+            f->id = ids[i];
+            f->events = 1;
+            HASH_ADD(hh, w->flows, id, sizeof f->id, f);
+            if (!f->hh.tbl) {
+                base_free(f);
+                rc = trc_fail(w, "out of memory");
+            }
+        }
+        if (!rc && !w->end_track)
+            rc = trc_track_add(w, &spec, TRK_SLICE, NULL, &w->end_track);
+        trc_extra x = {0};
+        x.flow_ends = ids;
+        x.n_flow_ends = k;
+        if (!rc)
+            rc = trc_emit(w, TRC_EV_INSTANT, w->end_track, trc_intern(w, "trace end"), &x,
+                          NULL);
+    }
+    base_free(ids);
+    return rc ? -1 : 0;
+}
+
 static int close_window(trc_writer *w)
 {
     if (flush_counters(w))
@@ -290,49 +348,8 @@ static int close_window(trc_writer *w)
                 return -1;
         }
     }
-    uint32_t n = HASH_COUNT(w->flows), k = 0;
-    if (n) {
-        if (grow_fbuf(w, n))
-            return -1;
-        uint64_t *ids = malloc(n * sizeof *ids);
-        if (!ids)
-            return trc_fail(w, "out of memory");
-        trc_flow *f, *ft;
-        HASH_ITER(hh, w->flows, f, ft) {
-            if (f->events == 1)
-                ids[k++] = f->id;
-            HASH_DEL(w->flows, f);
-            free(f);
-        }
-        int rc = 0;
-        if (k) {
-            trc_track_spec spec = {"(trace end)", "Arrows whose target "
-                                   "lies after the end of the trace end "
-                                   "here.", 0, TRC_SUMMARY};
-            /* re-insert so trc_emit() sees them as started */
-            for (uint32_t i = 0; i < k && !rc; i++) {
-                f = malloc(sizeof *f);
-                if (!f) {
-                    rc = trc_fail(w, "out of memory");
-                    break;
-                }
-                f->id = ids[i];
-                f->events = 1;
-                HASH_ADD(hh, w->flows, id, sizeof f->id, f);
-            }
-            if (!rc && !w->end_track)
-                rc = trc_track_add(w, &spec, TRK_SLICE, NULL, &w->end_track);
-            trc_extra x = {0};
-            x.flow_ends = ids;
-            x.n_flow_ends = k;
-            if (!rc)
-                rc = trc_emit(w, TRC_EV_INSTANT, w->end_track,
-                          trc_intern(w, "trace end"), &x, NULL);
-        }
-        free(ids);
-        if (rc)
-            return -1;
-    }
+    if (HASH_COUNT(w->flows) && end_open_flows(w))
+        return -1;
     w->win = WIN_DONE;
     return 0;
 }
@@ -370,14 +387,9 @@ static bool pend_less(const trc_pend *a, const trc_pend *b)
 
 int trc_queue_end(trc_writer *w, trc_pend p)
 {
-    if (w->n_heap == w->cap_heap) {
-        uint32_t cap = w->cap_heap ? 2 * w->cap_heap : 256;
-        trc_pend *h = realloc(w->heap, cap * sizeof *h);
-        if (!h)
-            return trc_fail(w, "out of memory");
-        w->heap = h;
-        w->cap_heap = cap;
-    }
+    if (BASE_GROW(w->heap, w->cap_heap, w->n_heap + 1, TRC_MAX_PENDING))
+        return trc_fail(w, "out of memory (or more than %u slices ending later)",
+                        TRC_MAX_PENDING);
     uint32_t i = w->n_heap++;
     while (i > 0) {
         uint32_t up = (i - 1) / 2;
@@ -454,21 +466,20 @@ static void writer_free(trc_writer *w)
     trc_flow *f, *ft;
     HASH_ITER(hh, w->flows, f, ft) {
         HASH_DEL(w->flows, f);
-        free(f);
+        base_free(f);
     }
-    free(w->heap);
-    free(w->dirty);
-    free(w->fbuf);
-    free(w->path);
-    free(w->tmp_path);
-    free(w);
+    base_free(w->heap);
+    base_free(w->dirty);
+    base_free(w->fbuf);
+    base_out_abort(&w->out); /* nothing left once committed */
+    base_free(w);
 }
 
-trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
+trc_writer *trc_open(const char *path, const trc_options *opt, base_error *err)
 {
-    trc_writer *w = calloc(1, sizeof *w);
+    trc_writer *w = base_calloc(1, sizeof *w);
     if (!w) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
+        base_fail(err, "out of memory");
         return NULL;
     }
     w->opt = *opt;
@@ -481,34 +492,21 @@ trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
     else if (opt->level != TRC_SUMMARY && opt->level != TRC_FULL)
         why = "unknown detail level";
     if (why) {
-        snprintf(err->msg, sizeof err->msg, "%s: %s", path, why);
+        base_fail(err, "%s: %s", path, why);
         writer_free(w);
         return NULL;
     }
     w->from_tick = trc_to_tick(w, opt->from_ps);
     w->to_tick = trc_to_tick(w, opt->to_ps);
     w->win = w->from_tick == 0 ? WIN_IN : WIN_BEFORE;
-    size_t n = strlen(path);
-    w->path = strdup(path);
-    w->tmp_path = malloc(n + 5);
-    if (!w->path || !w->tmp_path) {
-        snprintf(err->msg, sizeof err->msg, "out of memory");
-        writer_free(w);
-        return NULL;
-    }
-    memcpy(w->tmp_path, path, n);
-    memcpy(w->tmp_path + n, ".tmp", 5);
-    w->f = fopen(w->tmp_path, "wb");
-    if (!w->f) {
-        snprintf(err->msg, sizeof err->msg, "cannot create %s: %s",
-                 w->tmp_path, strerror(errno));
+    if (base_out_open(&w->out, path, "wb", err)) {
         writer_free(w);
         return NULL;
     }
     w->key_before = trc_intern(w, "begun_before_window");
     w->key_after = trc_intern(w, "cut_at_trace_end");
     if (w->failed || w->be->start(w)) {
-        snprintf(err->msg, sizeof err->msg, "%s", w->err);
+        base_fail(err, "%s", w->err);
         trc_abort(w);
         return NULL;
     }
@@ -517,21 +515,17 @@ trc_writer *trc_open(const char *path, const trc_options *opt, trc_error *err)
 
 void trc_abort(trc_writer *w)
 {
-    if (!w)
-        return;
-    if (w->f)
-        fclose(w->f);
-    remove(w->tmp_path);
-    writer_free(w);
+    if (w)
+        writer_free(w); /* removes PATH.tmp */
 }
 
-int trc_close(trc_writer *w, uint64_t end_ps, trc_error *err)
+int trc_close(trc_writer *w, uint64_t end_ps, base_error *err)
 {
     return trc_close_stats(w, end_ps, NULL, err);
 }
 
 int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
-                    trc_error *err)
+                    base_error *err)
 {
     uint64_t end = trc_to_tick(w, end_ps);
     if (end > w->to_tick)
@@ -542,19 +536,14 @@ int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
         close_window(w);
     if (!w->failed)
         w->be->finish(w);
-    if (!w->failed && fflush(w->f))
-        trc_fail(w, "writing %s: %s", w->tmp_path, strerror(errno));
-    FILE *f = w->f;
-    w->f = NULL;
-    if (fclose(f) && !w->failed)
-        trc_fail(w, "writing %s: %s", w->tmp_path, strerror(errno));
-    if (!w->failed && rename(w->tmp_path, w->path))
-        trc_fail(w, "renaming %s to %s: %s", w->tmp_path, w->path,
-                 strerror(errno));
+    char path[BASE_PATH_MAX];
+    snprintf(path, sizeof path, "%s", w->out.path);
     int rc = 0;
     if (w->failed) {
-        remove(w->tmp_path);
-        snprintf(err->msg, sizeof err->msg, "trace %.200s: %.255s", w->path, w->err);
+        base_fail(err, "trace %.200s: %.255s", path, w->err);
+        rc = -1; /* writer_free removes PATH.tmp */
+    } else if (base_out_commit(&w->out, err)) {
+        base_fail_prefix(err, "trace %.200s: ", path);
         rc = -1;
     } else if (st) {
         *st = w->st;

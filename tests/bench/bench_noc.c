@@ -20,7 +20,7 @@ static double now_s(void)
 static int timed(const noc_traffic_config *c, noc_traffic_result *r,
                  double *best, int reps)
 {
-    noc_error e;
+    base_error e;
     for (int rep = 0; rep < reps; rep++) {
         double t = now_s();
         if (noc_traffic_run(c, r, &e)) {

@@ -38,7 +38,7 @@ static double now_s(void)
 static int probe(const char *path, ev_format fmt, uint64_t *hdr, uint64_t *body, size_t rec)
 {
     ev_reader *r;
-    ev_error err;
+    base_error err;
     if (ev_open(&r, path, fmt, &err)) {
         fprintf(stderr, "bench_read: %s\n", err.msg);
         return -1;
@@ -101,7 +101,7 @@ static int build_aedat2(const char *src, const char *dst, uint64_t target)
     int ok = 1;
     while (ok && (bytes == 0 || bytes < target)) {
         ev_reader *r;
-        ev_error err;
+        base_error err;
         if (ev_open(&r, src, EV_FMT_AUTO, &err))
             return fclose(out), -1;
         long n;
@@ -169,7 +169,7 @@ static int build_csv(const char *src, const char *dst, uint64_t target)
     snprintf(one, sizeof one, "%s.one.csv", dst);
     ev_reader *r;
     ev_csv_writer *w;
-    ev_error err;
+    base_error err;
     if (ev_open(&r, src, EV_FMT_AUTO, &err))
         return -1;
     if (ev_csvw_open(&w, one, ev_get_info(r), &err))
@@ -191,7 +191,7 @@ static double time_decode(const char *path, uint64_t *events, uint64_t *bytes)
     double best = 0;
     for (int pass = 0; pass < 3; pass++) {
         ev_reader *r;
-        ev_error err;
+        base_error err;
         if (ev_open(&r, path, EV_FMT_AUTO, &err)) {
             fprintf(stderr, "bench_read: %s\n", err.msg);
             return -1;

@@ -20,7 +20,7 @@ int main(void)
     const uint32_t sources = 64, n = 1000000;
     trc_options o;
     trc_options_default(&o);
-    trc_error err;
+    base_error err;
     double t0 = now_s();
     trc_writer *w = trc_open(path, &o, &err);
     if (!w) {

@@ -28,7 +28,7 @@ static double run(int level, const char *path, double *wall, trc_stats *st)
         return -1;
     trc_writer *w = NULL;
     trc_noc *r = NULL;
-    trc_error err;
+    base_error err;
     if (level >= 0) {
         trc_options o;
         trc_options_default(&o);

@@ -12,13 +12,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_core_free(cfg_core_load_string(text, size, "fuzz", &e));
     cfg_workload_free(cfg_workload_load_string(text, size, "fuzz", &e));
     cfg_mapping_free(cfg_mapping_load_string(text, size, "fuzz", &e));
     /* Core files a fuzzed chip names resolve under the shipped configs. */
     cfg_chip_free(cfg_chip_load_string(text, size, "fuzz", "configs/hw", &e));
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     return 0;
 }

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     for (int f = EV_FMT_AUTO; f < EV_FMT_COUNT; f++) {
         ev_reader *r;
-        ev_error err;
+        base_error err;
         if (ev_open(&r, path, (ev_format)f, &err))
             continue;
         ev_event buf[64];

@@ -38,7 +38,7 @@ typedef struct {
     ev_info info;
     int status;         /* 0 clean end, -1 read error, -2 open error */
     uint64_t first_bad; /* CSV: first line not read as an event */
-    ev_error err;
+    base_error err;
 } input_result;
 
 static inline input_result *input_run(const char *p, ev_format fmt)

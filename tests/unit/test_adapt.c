@@ -9,6 +9,13 @@
 
 #include "run/adapt.h"
 
+/* Record i of an error list as the loaders' callers print it. */
+static const char *emsg(const base_errors *e, int i)
+{
+    static char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+    return base_error_str(&e->items[i], buf, sizeof buf);
+}
+
 static const char *CHIP =
     "name: c\n"                                                        /* 1 */
     "clock_ghz: 0.5\n"                                                 /* 2 */
@@ -52,13 +59,13 @@ static char *with_noc_lines(const char *lines)
 
 static cfg_chip *load(const char *text)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_chip *c = cfg_chip_load_string(text, strlen(text), "chip.yaml", "configs/hw", &e);
     for (int i = 0; i < e.count; i++)
-        fprintf(stderr, "%s\n", e.msgs[i]);
+        fprintf(stderr, "%s\n", emsg(&e, i));
     ck_assert_ptr_nonnull(c);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     return c;
 }
 

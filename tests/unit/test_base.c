@@ -28,6 +28,14 @@ START_TEST(test_error_position_formats)
 }
 END_TEST
 
+START_TEST(test_error_null_record_only_returns_minus_one)
+{
+    ck_assert_int_eq(base_fail(NULL, "x %d", 1), -1);
+    ck_assert_int_eq(base_fail_at(NULL, "f", 1, 2, "x"), -1);
+    ck_assert_int_eq(base_fail_prefix(NULL, "p: "), -1);
+}
+END_TEST
+
 START_TEST(test_error_prefix_keeps_message_and_bounds)
 {
     base_error e;
@@ -90,6 +98,21 @@ START_TEST(test_alloc_sticky_fails_every_later_call)
     ck_assert_str_eq(s, "back");
     ck_assert(!base_alloc_injected());
     base_free(s);
+}
+END_TEST
+
+START_TEST(test_aligned_alloc_aligns_and_counts)
+{
+    void *p = base_aligned_alloc(64, 100);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq((uintptr_t)p % 64, 0);
+    memset(p, 1, 128); /* rounded up to a multiple of the alignment */
+    base_free(p);
+    ck_assert_ptr_null(base_aligned_alloc(48, 64)); /* not a power of two */
+    base_alloc_fail_at(0, 0);
+    ck_assert_ptr_null(base_aligned_alloc(64, 64));
+    ck_assert(base_alloc_injected());
+    base_alloc_fail_at(-1, 0);
 }
 END_TEST
 
@@ -205,6 +228,32 @@ START_TEST(test_json_numbers_keep_format_and_strings_escape)
 }
 END_TEST
 
+START_TEST(test_json_containers_null_raw_and_quote)
+{
+    cJSON *o = base_json_object(), *a = base_json_array();
+    ck_assert(o && a);
+    ck_assert_int_eq(base_json_add_null(o, "z"), 0);
+    ck_assert_int_eq(base_json_add_raw(o, "t", "1.500"), 0);
+    cJSON_AddItemToArray(a, base_json_u64(7));
+    cJSON_AddItemToObject(o, "a", a);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(base_json_print(f, o, ""), 0);
+    fclose(f);
+    ck_assert_str_eq(buf, "{\"z\":null,\"t\":1.500,\"a\":[7]}");
+    free(buf);
+    cJSON_Delete(o);
+    char *q = base_json_quote("n\nq\"");
+    ck_assert_str_eq(q, "\"n\\nq\\\"\"");
+    base_free(q);
+    base_alloc_fail_at(0, 1);
+    ck_assert_ptr_null(base_json_quote("x"));
+    ck_assert_ptr_null(base_json_object());
+    base_alloc_fail_at(-1, 0);
+}
+END_TEST
+
 START_TEST(test_json_out_of_memory_is_an_error)
 {
     cJSON *o = cJSON_CreateObject();
@@ -237,20 +286,45 @@ START_TEST(test_units_round_to_nearest_ps)
 }
 END_TEST
 
+/* Renaming PATH.tmp onto /dev/null would replace the device for every
+ * program on the machine (it happened): a device is written in place. */
+START_TEST(test_outfile_writes_devices_in_place)
+{
+    base_outfile o;
+    base_error e;
+    ck_assert_int_eq(base_out_open(&o, "/dev/null", "w", &e), 0);
+    ck_assert(o.direct);
+    fputs("x", o.f);
+    ck_assert_int_eq(base_out_commit(&o, &e), 0);
+    struct stat st;
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+    ck_assert(!exists("/dev/null.tmp"));
+    ck_assert_int_eq(base_out_open(&o, "/dev/null", "w", &e), 0);
+    base_out_abort(&o);
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+}
+END_TEST
+
 static Suite *base_suite(void)
 {
     Suite *s = suite_create("base");
     TCase *t = tcase_create("base");
     tcase_add_test(t, test_error_position_formats);
+    tcase_add_test(t, test_error_null_record_only_returns_minus_one);
     tcase_add_test(t, test_error_prefix_keeps_message_and_bounds);
     tcase_add_test(t, test_error_list_keeps_100_counts_rest);
     tcase_add_test(t, test_alloc_fails_nth_once);
     tcase_add_test(t, test_alloc_sticky_fails_every_later_call);
+    tcase_add_test(t, test_aligned_alloc_aligns_and_counts);
     tcase_add_test(t, test_calloc_overflow_refused);
     tcase_add_test(t, test_grow_doubles_caps_and_survives_failure);
     tcase_add_test(t, test_outfile_commit_and_abort);
     tcase_add_test(t, test_outfile_errors_leave_nothing);
+    tcase_add_test(t, test_outfile_writes_devices_in_place);
     tcase_add_test(t, test_json_numbers_keep_format_and_strings_escape);
+    tcase_add_test(t, test_json_containers_null_raw_and_quote);
     tcase_add_test(t, test_json_out_of_memory_is_an_error);
     tcase_add_test(t, test_units_round_to_nearest_ps);
     suite_add_tcase(s, t);

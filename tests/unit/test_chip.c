@@ -13,6 +13,13 @@
 #include "run/plan.h"
 #include "trace/trc.h"
 
+/* Record i of an error list as the loaders' callers print it. */
+static const char *emsg(const base_errors *e, int i)
+{
+    static char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+    return base_error_str(&e->items[i], buf, sizeof buf);
+}
+
 /* ---- core model ------------------------------------------------------ */
 
 typedef struct {
@@ -92,13 +99,13 @@ END_TEST
 
 static cfg_scenario *load_default(void)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_scenario *s = cfg_scenario_load_file("configs/default.yaml", &e);
     if (!s)
         for (int i = 0; i < e.count; i++)
-            fprintf(stderr, "%s\n", e.msgs[i]);
-    cfg_errors_clear(&e);
+            fprintf(stderr, "%s\n", emsg(&e, i));
+    base_errors_clear(&e);
     ck_assert_ptr_nonnull(s);
     return s;
 }
@@ -357,7 +364,7 @@ static int fail_every_allocation(const cfg_scenario *s, const plan *p, int trace
     int n;
     for (n = 0; n < 100000; n++) {
         chip_options co = {0};
-        trc_error te;
+        base_error te;
         trc_options to;
         trc_options_default(&to);
         if (traced)

@@ -131,7 +131,7 @@ START_TEST(test_trace_options_fill_a_request)
     ck_assert_uint_eq(r.sample_cycles, 250);
     ck_assert(r.cycles);
     trc_options o;
-    trc_error e;
+    base_error e;
     ck_assert_int_eq(trc_request_options(&r, 2000, &o, &e), 0);
     ck_assert_uint_eq(o.from_ps, 1000000);
     ck_assert_int_eq(PARSE("--trace-json", "b.json"), 2); /* one of the two */

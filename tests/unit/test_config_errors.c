@@ -9,6 +9,13 @@
 
 #include "config/config.h"
 
+/* Record i of an error list as the loaders' callers print it. */
+static const char *emsg(const base_errors *e, int i)
+{
+    static char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+    return base_error_str(&e->items[i], buf, sizeof buf);
+}
+
 static const char *CORE =
     "name: t\n"                                              /* 1 */
     "operational_array:\n"                                   /* 2 */
@@ -115,64 +122,64 @@ static char *subst(const char *base, const char *from, const char *to)
 }
 
 /* Some message starts with "name:line:" and contains needle. */
-static void expect(const cfg_errors *e, const char *name, int line, const char *needle)
+static void expect(const base_errors *e, const char *name, int line, const char *needle)
 {
     char pre[128];
     snprintf(pre, sizeof pre, "%s:%d:", name, line);
     for (int i = 0; i < e->count; i++)
-        if (!strncmp(e->msgs[i], pre, strlen(pre)) && strstr(e->msgs[i], needle))
+        if (!strncmp(emsg(e, i), pre, strlen(pre)) && strstr(emsg(e, i), needle))
             return;
     for (int i = 0; i < e->count; i++)
-        fprintf(stderr, "  got: %s\n", e->msgs[i]);
+        fprintf(stderr, "  got: %s\n", emsg(e, i));
     ck_abort_msg("no error at %s containing \"%s\"", pre, needle);
 }
 
 static void core_error(const char *from, const char *to, int line, const char *needle)
 {
     char *text = subst(CORE, from, to);
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_core *c = cfg_core_load_string(text, strlen(text), "core.yaml", &e);
     ck_assert_ptr_null(c);
     expect(&e, "core.yaml", line, needle);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(text);
 }
 
 static void workload_error(const char *from, const char *to, int line, const char *needle)
 {
     char *text = subst(WORKLOAD, from, to);
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_workload *w = cfg_workload_load_string(text, strlen(text), "wl.yaml", &e);
     ck_assert_ptr_null(w);
     expect(&e, "wl.yaml", line, needle);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(text);
 }
 
 static void chip_error(const char *from, const char *to, int line, const char *needle)
 {
     char *text = subst(CHIP, from, to);
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_chip *c = cfg_chip_load_string(text, strlen(text), "chip.yaml", "configs/hw", &e);
     ck_assert_ptr_null(c);
     expect(&e, "chip.yaml", line, needle);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(text);
 }
 
 START_TEST(test_valid_texts_load)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_core *c = cfg_core_load_string(CORE, strlen(CORE), "core.yaml", &e);
     cfg_workload *w = cfg_workload_load_string(WORKLOAD, strlen(WORKLOAD), "wl.yaml", &e);
     cfg_mapping *m = cfg_mapping_load_string(MAPPING, strlen(MAPPING), "map.yaml", &e);
     cfg_chip *ch = cfg_chip_load_string(CHIP, strlen(CHIP), "chip.yaml", "configs/hw", &e);
     for (int i = 0; i < e.count; i++)
-        fprintf(stderr, "%s\n", e.msgs[i]);
+        fprintf(stderr, "%s\n", emsg(&e, i));
     ck_assert(c && w && m && ch);
     ck_assert_int_eq(cfg_check_mapping(m, "map.yaml", w, c, "core.yaml", &e), 0);
     ck_assert_int_eq(ch->n_cores, 2);
@@ -190,14 +197,14 @@ START_TEST(test_valid_texts_load)
     cfg_mapping_free(m);
     cfg_workload_free(w);
     cfg_core_free(c);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
 }
 END_TEST
 
 START_TEST(test_both_core_forms_load_to_identical_structs)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_core *a = cfg_core_load_string(CORE, strlen(CORE), "new", &e);
     cfg_core *b = cfg_core_load_string(CORE_OLD, strlen(CORE_OLD), "old", &e);
     ck_assert(a && b);
@@ -206,7 +213,7 @@ START_TEST(test_both_core_forms_load_to_identical_structs)
     ck_assert(!memcmp(a, b, offsetof(cfg_core, form)));
     cfg_core_free(a);
     cfg_core_free(b);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
 }
 END_TEST
 
@@ -215,11 +222,11 @@ START_TEST(test_type_error_names_key_expected_and_found)
     core_error("size: 256", "size: big", 8,
                "memories.rf.size: expected an integer, found 'big'");
     char *text = subst(CORE, "size: 256", "size: big");
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_core_load_string(text, strlen(text), "core.yaml", &e);
     expect(&e, "core.yaml", 8, ":8:11:");   /* the column of the value */
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(text);
 }
 END_TEST
@@ -275,11 +282,11 @@ END_TEST
 START_TEST(test_old_form_undeclared_port)
 {
     char *text = subst(CORE_OLD, "th: r_port_1}", "th: r_port_3}");
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     ck_assert_ptr_null(cfg_core_load_string(text, strlen(text), "old.yaml", &e));
     expect(&e, "old.yaml", 17, "memories.rf.ports[2].th: expected a port this memory declares");
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(text);
 }
 END_TEST
@@ -298,33 +305,33 @@ START_TEST(test_hostile_nesting_refused_quickly)
     memset(t, '[', n);
     memset(t + n, ']', n);
     t[2 * n] = '\0';
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     ck_assert_ptr_null(cfg_workload_load_string(t, 2 * n, "deep.yaml", &e));
     expect(&e, "deep.yaml", 1, "nested [ ] / { } levels");
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(t);
 }
 END_TEST
 
 START_TEST(test_non_regular_files_and_error_cap)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     ck_assert_ptr_null(cfg_core_load_file("/dev/null", &e));
-    ck_assert_ptr_nonnull(strstr(e.msgs[0], "/dev/null: expected a regular file"));
-    cfg_errors_clear(&e);
+    ck_assert_ptr_nonnull(strstr(emsg(&e, 0), "/dev/null: expected a regular file"));
+    base_errors_clear(&e);
     ck_assert_ptr_null(cfg_core_load_file("configs", &e));
-    ck_assert_ptr_nonnull(strstr(e.msgs[0], "expected a regular file"));
-    cfg_errors_clear(&e);
+    ck_assert_ptr_nonnull(strstr(emsg(&e, 0), "expected a regular file"));
+    base_errors_clear(&e);
     /* 300 unknown keys: 100 kept, the rest counted. */
     char *t = malloc(300 * 16 + 1), *p = t;
     for (int i = 0; i < 300; i++)
         p += sprintf(p, "- {zz%04d: 1}\n", i);
     ck_assert_ptr_null(cfg_mapping_load_string(t, strlen(t), "many.yaml", &e));
-    ck_assert_int_eq(e.count, CFG_MAX_ERRORS);
+    ck_assert_int_eq(e.count, BASE_MAX_ERRORS);
     ck_assert_int_gt(e.dropped, 0);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(t);
 }
 END_TEST
@@ -365,8 +372,8 @@ END_TEST
 
 START_TEST(test_spatial_mapping_larger_than_array)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     char *mt = subst(MAPPING, "D1: [K, 8]", "D1: [K, 16]");
     cfg_core *c = cfg_core_load_string(CORE, strlen(CORE), "core.yaml", &e);
     cfg_workload *w = cfg_workload_load_string(WORKLOAD, strlen(WORKLOAD), "wl.yaml", &e);
@@ -375,14 +382,14 @@ START_TEST(test_spatial_mapping_larger_than_array)
     ck_assert_int_eq(cfg_check_mapping(m, "map.yaml", w, c, "core.yaml", &e), -1);
     expect(&e, "map.yaml", 4, "spatial mapping larger than the array: unrolls 16 but core t "
                               "(core.yaml) has D1 = 8");
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(mt);
     mt = subst(MAPPING, "D1: [K, 8]", "D7: [K, 8]");
     cfg_mapping_free(m);
     m = cfg_mapping_load_string(mt, strlen(mt), "map.yaml", &e);
     ck_assert_int_eq(cfg_check_mapping(m, "map.yaml", w, c, "core.yaml", &e), -1);
     expect(&e, "map.yaml", 4, "has no operational_array dimension D7 (did you mean 'D1'?)");
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(mt);
     cfg_mapping_free(m);
     cfg_workload_free(w);
@@ -437,16 +444,16 @@ START_TEST(test_mapping_naming_missing_core)
     char sp[600], mp[600];
     snprintf(sp, sizeof sp, "%s/scen.yaml", dir);
     snprintf(mp, sizeof mp, "%s/map.yaml", dir);
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
     expect(&e, mp, 2, "the mapping names core 9, which chip c does not have");
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     /* Fixed, it loads, with paths resolved against the scenario. */
     put(dir, "map.yaml", MAPPING);
     cfg_scenario *s = cfg_scenario_load_file(sp, &e);
     for (int i = 0; i < e.count; i++)
-        fprintf(stderr, "%s\n", e.msgs[i]);
+        fprintf(stderr, "%s\n", emsg(&e, i));
     ck_assert_ptr_nonnull(s);
     ck_assert_uint_eq(s->seed, 3);
     char want[700];
@@ -454,12 +461,12 @@ START_TEST(test_mapping_naming_missing_core)
     ck_assert_str_eq(s->perfetto_path, want);
     ck_assert_int_eq(s->workload->n_layers, 2);
     cfg_scenario_free(s);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     /* A scenario key typo. */
     put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmaping: map.yaml\n");
     ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
     expect(&e, sp, 3, "unknown key 'maping' (did you mean 'mapping'?)");
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml"};
     for (int i = 0; i < 4; i++) {
         char p[600];
@@ -471,16 +478,16 @@ START_TEST(test_mapping_naming_missing_core)
 END_TEST
 
 /* Some message starts with "name:line:col:" and contains needle. */
-static void expect_at(const cfg_errors *e, const char *name, int line, int col,
+static void expect_at(const base_errors *e, const char *name, int line, int col,
                       const char *needle)
 {
     char pre[700];
     snprintf(pre, sizeof pre, "%s:%d:%d: ", name, line, col);
     for (int i = 0; i < e->count; i++)
-        if (!strncmp(e->msgs[i], pre, strlen(pre)) && strstr(e->msgs[i], needle))
+        if (!strncmp(emsg(e, i), pre, strlen(pre)) && strstr(emsg(e, i), needle))
             return;
     for (int i = 0; i < e->count; i++)
-        fprintf(stderr, "  got: %s\n", e->msgs[i]);
+        fprintf(stderr, "  got: %s\n", emsg(e, i));
     ck_abort_msg("no error at %s containing \"%s\"", pre, needle);
 }
 
@@ -510,8 +517,8 @@ START_TEST(test_tiling_checked_with_positions)
              "    - [ox, all]\n"                                     /* 9 */
              "    - OY, 2\n", MAPPING);                              /* 10 */
     put(dir, "map.yaml", map);
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
     expect_at(&e, mp, 6, 23, "[0].inter_core_tiling[0]: expected one of the loop dims of "
               "layer a (B, K, C, OY, OX, FY, FX), found 'Q'");
@@ -521,18 +528,18 @@ START_TEST(test_tiling_checked_with_positions)
               "inter_core_tiling does not cut, found OY (cut by [0].inter_core_tiling[1] too)");
     /* One message per bad item, though the entry serves both layers. */
     ck_assert_int_eq(e.count, 3);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     /* Good tilings load. */
     snprintf(map, sizeof map, "%s  inter_core_tiling: ['K, *']\n  intra_core_tiling: "
              "['OY, all', 'OX, 2']\n", MAPPING);
     put(dir, "map.yaml", map);
     cfg_scenario *s = cfg_scenario_load_file(sp, &e);
     for (int i = 0; i < e.count; i++)
-        fprintf(stderr, "%s\n", e.msgs[i]);
+        fprintf(stderr, "%s\n", emsg(&e, i));
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(s->mapping->entries[0].intra_tiling[1].line, 7);
     cfg_scenario_free(s);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml"};
     for (int i = 0; i < 4; i++) {
         char p[600];
@@ -582,8 +589,8 @@ END_TEST
 
 START_TEST(test_kind_detection_and_every_error_reported)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     ck_assert_int_eq(cfg_detect_kind_file("configs/default.yaml", &e), CFG_KIND_SCENARIO);
     ck_assert_int_eq(cfg_detect_kind_file("configs/hw/seneca_2x2.yaml", &e), CFG_KIND_CHIP);
     ck_assert_int_eq(cfg_detect_kind_file("configs/hw/seneca_core.yaml", &e), CFG_KIND_CORE);
@@ -598,7 +605,7 @@ START_TEST(test_kind_detection_and_every_error_reported)
     ck_assert_ptr_null(cfg_core_load_string(t2, strlen(t2), "core.yaml", &e));
     expect(&e, "core.yaml", 9, "r_cots");
     expect(&e, "core.yaml", 23, "D9");
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     free(t1);
     free(t2);
 }

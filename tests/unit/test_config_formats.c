@@ -10,14 +10,21 @@
 
 #include "config/config.h"
 
+/* Record i of an error list as the loaders' callers print it. */
+static const char *emsg(const base_errors *e, int i)
+{
+    static char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+    return base_error_str(&e->items[i], buf, sizeof buf);
+}
+
 static cfg_mapping *map_text(const char *t)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_mapping *m = cfg_mapping_load_string(t, strlen(t), "map.yaml", &e);
     for (int i = 0; i < e.count; i++)
-        fprintf(stderr, "%s\n", e.msgs[i]);
-    cfg_errors_clear(&e);
+        fprintf(stderr, "%s\n", emsg(&e, i));
+    base_errors_clear(&e);
     return m;
 }
 
@@ -82,12 +89,12 @@ START_TEST(test_stream_tilings_and_allocation)
     ck_assert_int_eq(m->entries[1].core_alloc[0], 1);
     cfg_mapping_free(m);
     /* `all` is not a spatial factor. */
-    cfg_errors e2;
-    cfg_errors_init(&e2);
+    base_errors e2;
+    base_errors_init(&e2);
     const char *bad = "- name: d\n  spatial_mapping: {D1: [K, all]}\n";
     ck_assert_ptr_null(cfg_mapping_load_string(bad, strlen(bad), "m", &e2));
     ck_assert_int_ge(e2.count, 1);
-    cfg_errors_clear(&e2);
+    base_errors_clear(&e2);
 }
 END_TEST
 
@@ -103,20 +110,20 @@ START_TEST(test_newer_stream_mapping_layout)
     ck_assert_str_eq(m->entries[0].inter_tiling[0].dim, "K");
     ck_assert_uint_eq(m->entries[0].inter_tiling[0].factor, 4);
     cfg_mapping_free(m);
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     const char *f = "layers:\n- name: Conv\nfused_groups:\n- name: g\n";
     ck_assert_ptr_null(cfg_mapping_load_string(f, strlen(f), "fg.yaml", &e));
-    ck_assert_ptr_nonnull(strstr(e.msgs[0], "fg.yaml:4:1: fused_groups: layer fusion groups "
+    ck_assert_ptr_nonnull(strstr(emsg(&e, 0), "fg.yaml:4:1: fused_groups: layer fusion groups "
                                             "are not supported"));
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
 }
 END_TEST
 
 START_TEST(test_spiking_layers)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_workload *w = cfg_workload_load_file("configs/workloads/snn_lenet5_nmnist.yaml", &e);
     ck_assert_ptr_nonnull(w);
     const cfg_layer *l = &w->layers[0];
@@ -137,12 +144,12 @@ START_TEST(test_spiking_layers)
     ck_assert_ptr_null(cfg_workload_load_string(bad, strlen(bad), "s.yaml", &e));
     bool leak = false, src = false;
     for (int i = 0; i < e.count; i++) {
-        leak |= strstr(e.msgs[i], "s.yaml:6:") && strstr(e.msgs[i], "does not leak");
-        src |= strstr(e.msgs[i], "s.yaml:7:") && strstr(e.msgs[i], "found 'nowhere'");
+        leak |= strstr(emsg(&e, i), "s.yaml:6:") && strstr(emsg(&e, i), "does not leak");
+        src |= strstr(emsg(&e, i), "s.yaml:7:") && strstr(emsg(&e, i), "found 'nowhere'");
     }
     ck_assert(leak);
     ck_assert(src);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
 }
 END_TEST
 
@@ -161,11 +168,11 @@ START_TEST(test_chip_with_inline_core)
         "cores: [{type: tiny, at: [0, 0]}]\n"
         "noc: {mesh: [1, 1], flit_width_bits: 16, clock_ghz: 1, energy_per_flit_hop_pj: 1, "
         "energy_per_bit_link_pj: 0.01}\n";
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_chip *c = cfg_chip_load_string(t, strlen(t), "one.yaml", NULL, &e);
     for (int i = 0; i < e.count; i++)
-        fprintf(stderr, "%s\n", e.msgs[i]);
+        fprintf(stderr, "%s\n", emsg(&e, i));
     ck_assert_ptr_nonnull(c);
     ck_assert_str_eq(c->types[0].source, "");
     ck_assert_str_eq(c->types[0].core.name, "tiny");
@@ -173,7 +180,7 @@ START_TEST(test_chip_with_inline_core)
     ck_assert_int_eq(c->cores[0].id, 0);
     ck_assert_int_eq(c->n_memories, 0);
     cfg_chip_free(c);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
 }
 END_TEST
 
@@ -203,8 +210,8 @@ static int load_all(const char *dir)
             }
             continue;
         }
-        cfg_errors e;
-        cfg_errors_init(&e);
+        base_errors e;
+        base_errors_init(&e);
         cfg_kind k = cfg_detect_kind_file(p, &e);
         void *obj = NULL;
         switch (k) {
@@ -216,9 +223,9 @@ static int load_all(const char *dir)
         default: break;
         }
         for (int j = 0; j < e.count; j++)
-            fprintf(stderr, "%s\n", e.msgs[j]);
+            fprintf(stderr, "%s\n", emsg(&e, j));
         ck_assert_msg(obj != NULL, "%s (%s) does not load", p, cfg_kind_name(k));
-        cfg_errors_clear(&e);
+        base_errors_clear(&e);
         n++;
     }
     return n;

@@ -10,24 +10,31 @@
 #include "test_skip.h"
 #include "config/config.h"
 
+/* Record i of an error list as the loaders' callers print it. */
+static const char *emsg(const base_errors *e, int i)
+{
+    static char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+    return base_error_str(&e->items[i], buf, sizeof buf);
+}
+
 #define DIR "tests/data/config/zigzag/"
 
-static void dump_errors(const cfg_errors *e)
+static void dump_errors(const base_errors *e)
 {
     for (int i = 0; i < e->count; i++)
-        fprintf(stderr, "  %s\n", e->msgs[i]);
+        fprintf(stderr, "  %s\n", emsg(e, i));
 }
 
 static cfg_core *load_core(const char *name)
 {
     char p[512];
     snprintf(p, sizeof p, DIR "%s", name);
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_core *c = cfg_core_load_file(p, &e);
     if (!c)
         dump_errors(&e);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
     return c;
 }
 
@@ -49,8 +56,8 @@ START_TEST(test_every_reference_case_loads_and_checks)
         char id[128], hw[256], hw_old[256], wl[256], mp[256], p[512];
         if (sscanf(line, "%127s %255s %255s %255s %255s", id, hw, hw_old, wl, mp) != 5)
             continue;
-        cfg_errors e;
-        cfg_errors_init(&e);
+        base_errors e;
+        base_errors_init(&e);
         cfg_core *c = load_core(hw);
         ck_assert_msg(c != NULL, "%s: hardware %s does not load", id, hw);
         if (strcmp(hw_old, "-")) {
@@ -73,7 +80,7 @@ START_TEST(test_every_reference_case_loads_and_checks)
         cfg_mapping_free(m);
         cfg_workload_free(w);
         cfg_core_free(c);
-        cfg_errors_clear(&e);
+        base_errors_clear(&e);
         cases++;
     }
     fclose(f);
@@ -143,8 +150,8 @@ END_TEST
 
 START_TEST(test_workload_fields_are_faithful)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_workload *w = cfg_workload_load_file(DIR "resnet_conv1_7x7s2.workload.yaml", &e);
     ck_assert_ptr_nonnull(w);
     const cfg_layer *l = &w->layers[0];
@@ -169,14 +176,14 @@ START_TEST(test_workload_fields_are_faithful)
     ck_assert_int_eq(w->layers[0].combine, '+');
     cfg_workload_free(w);
     ck_assert_int_eq(e.count, 0);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
 }
 END_TEST
 
 START_TEST(test_mapping_lookup_by_name_type_default)
 {
-    cfg_errors e;
-    cfg_errors_init(&e);
+    base_errors e;
+    base_errors_init(&e);
     cfg_mapping *m = cfg_mapping_load_file(DIR "map_zz_tpu_like.mapping.yaml", &e);
     ck_assert_ptr_nonnull(m);
     cfg_layer l;
@@ -198,7 +205,7 @@ START_TEST(test_mapping_lookup_by_name_type_default)
     ck_assert_str_eq(d->link_operand[1], "W");
     ck_assert_int_eq(d->link_mem[1], CFG_MOP_I2);
     cfg_mapping_free(m);
-    cfg_errors_clear(&e);
+    base_errors_clear(&e);
 }
 END_TEST
 

@@ -19,7 +19,7 @@
 
 /* Read a whole file through ev_read, summarising it. Returns the final
  * ev_read status (0 clean end, -1 error). */
-static int read_all(const char *path, ev_format fmt, ev_stats *st, ev_info *info, ev_error *err)
+static int read_all(const char *path, ev_format fmt, ev_stats *st, ev_info *info, base_error *err)
 {
     ev_reader *r;
     ev_stats_init(st);
@@ -37,7 +37,7 @@ static int read_all(const char *path, ev_format fmt, ev_stats *st, ev_info *info
 static void check_nmnist(const char *path)
 {
     ev_reader *r;
-    ev_error err;
+    base_error err;
     ck_assert_msg(ev_open(&r, path, EV_FMT_AUTO, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(ev_get_info(r)->format, EV_FMT_NMNIST);
     static const struct { uint64_t t; uint32_t x, y, p; } first[3] = {
@@ -94,7 +94,7 @@ START_TEST(test_evt2_reference_facts)
     const char *p = REF "prophesee_evt2_sample.raw";
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_EVT2);
     ck_assert_uint_eq(in.width, 640);
@@ -119,7 +119,7 @@ START_TEST(test_davis346_header_only_has_no_events)
     const char *p = REF "davis346_header_only.aedat";
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_AEDAT2_DAVIS);
     ck_assert_uint_eq(in.width, 346);
@@ -135,7 +135,7 @@ START_TEST(test_dvs128_filler_body_is_malformed)
     const char *p = REF "dvs128_header_filler_body.aedat";
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_int_eq(read_all(p, EV_FMT_AUTO, &st, &in, &err), -1);
     ck_assert_int_eq(in.format, EV_FMT_AEDAT2_DVS128);
     ck_assert_uint_eq(in.width, 128);
@@ -155,7 +155,7 @@ START_TEST(test_evt3_reference_plausible)
     const char *p = REF "prophesee_evt3_sample.raw";
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_EVT3);
     ck_assert_uint_eq(in.width, 1280);
@@ -179,7 +179,7 @@ START_TEST(test_dat_reference_plausible)
     const char *p = REF "ncars_sample.dat";
     ev_stats st;
     ev_info in;
-    ev_error err;
+    base_error err;
     ck_assert_msg(read_all(p, EV_FMT_AUTO, &st, &in, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(in.format, EV_FMT_DAT);
     ck_assert_uint_eq(in.header_bytes, 93); /* 91 bytes of '%' lines, type, size */
@@ -204,7 +204,7 @@ START_TEST(test_next_and_read_agree)
     if (access(p, R_OK) != 0) /* the shipped trace is shorter, still real */
         p = "traces/nmnist_sample.bin";
     ev_reader *a, *b;
-    ev_error err;
+    base_error err;
     ck_assert_int_eq(ev_open(&a, p, EV_FMT_AUTO, &err), 0);
     ck_assert_int_eq(ev_open(&b, p, EV_FMT_AUTO, &err), 0);
     ev_event e, batch[37];

@@ -293,7 +293,7 @@ START_TEST(test_dvxplorer_recording)
 {
     const char *p = DVX;
     ev_reader *r;
-    ev_error err;
+    base_error err;
     ck_assert_msg(ev_open(&r, p, EV_FMT_AUTO, &err) == 0, "%s", err.msg);
     ev_stats st;
     ev_stats_init(&st);

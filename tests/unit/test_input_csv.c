@@ -116,7 +116,7 @@ START_TEST(test_csv_round_trip_of_real_trace)
     snprintf(out, sizeof out, "%s/round.csv", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     ev_reader *a, *b;
-    ev_error err;
+    base_error err;
     ck_assert_msg(ev_open(&a, src, EV_FMT_AUTO, &err) == 0, "%s", err.msg);
     ev_csv_writer *w;
     ck_assert_msg(ev_csvw_open(&w, out, ev_get_info(a), &err) == 0, "%s", err.msg);

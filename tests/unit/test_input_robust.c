@@ -38,7 +38,7 @@ static void write_file(const char *p, const void *a, size_t na, const void *b, s
 static int drain(const char *p, ev_format fmt, uint64_t *events)
 {
     ev_reader *r;
-    ev_error err;
+    base_error err;
     err.msg[0] = '\0';
     *events = 0;
     if (ev_open(&r, p, fmt, &err)) {
@@ -121,7 +121,7 @@ START_TEST(test_nmnist_cut_at_every_length)
     for (size_t len = 0; len < n; len += 1 + rng() % 97) {
         write_file(p, b, len, NULL, 0);
         ev_reader *r;
-        ev_error err;
+        base_error err;
         ck_assert_int_eq(ev_open(&r, p, EV_FMT_AUTO, &err), 0);
         ev_event e;
         uint64_t k = 0;

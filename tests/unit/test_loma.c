@@ -129,7 +129,7 @@ static loma_layer L;
 static loma_core CO;
 static loma_spatial SP;
 static loma_result R;
-static loma_error E;
+static base_error E;
 
 static void setup(void)
 {

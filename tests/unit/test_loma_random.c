@@ -155,7 +155,7 @@ START_TEST(test_random_layers_map_or_refuse_cleanly)
         }
         loma_options opt = {(loma_criterion)rnd(3), 4, 0, (int)rnd(3)};
         loma_result r;
-        loma_error e;
+        base_error e;
         if (loma_map(&l, &c, &sp, &opt, &r, &e) != 0) {
             ck_assert_msg(strlen(e.msg) > 10, "refusal without a message");
             refused++;

@@ -16,7 +16,7 @@ static uint64_t one_packet(const noc_config *c, uint32_t src, uint32_t dst,
                            uint32_t flits)
 {
     kq_kernel *k = kq_new();
-    noc_error e;
+    base_error e;
     noc *n = noc_new(k, c, &e);
     ck_assert_ptr_nonnull(n);
     static sink_log s;
@@ -112,7 +112,7 @@ END_TEST
 START_TEST(test_bad_config_and_requests_rejected)
 {
     noc_config c;
-    noc_error e;
+    base_error e;
     noc_config_default(&c);
     const char *param = "";
     ck_assert_int_eq(noc_config_check(&c, &param, &e), 0);
@@ -191,7 +191,7 @@ END_TEST
 START_TEST(test_traffic_rejects_bad_rate_and_pattern)
 {
     noc_traffic_config t;
-    noc_error e;
+    base_error e;
     noc_traffic_default(&t);
     t.rate = 0.0;
     ck_assert_int_eq(noc_traffic_check(&t, &e), -1);
@@ -223,7 +223,7 @@ START_TEST(test_deadlock_detected_with_routers)
     t.rate = 0.9;
     t.seed = 3;
     noc_traffic_result r;
-    noc_error e;
+    base_error e;
     ck_assert_int_eq(noc_traffic_run(&t, &r, &e), 0);
     ck_assert_int_eq(r.deadlock, 1);
     ck_assert_int_eq(r.stable, 0);

@@ -142,7 +142,7 @@ static void check_pattern(const char *traffic, unsigned L)
 
     noc_traffic_config t;
     noc_traffic_result r;
-    noc_error e;
+    base_error e;
     const noc_config *nc = &t.net;
 
     /* Zero load, at BookSim's lowest rate. */

@@ -219,7 +219,7 @@ START_TEST(test_routing_table_keyed_spikes)
     noc_config_default(&c);
     c.multicast_lookup_cycles = 3;
     kq_kernel *k = kq_new();
-    noc_error e;
+    base_error e;
     noc *n = noc_new(k, &c, &e);
     static sink_log s;
     memset(&s, 0, sizeof s);
@@ -272,7 +272,7 @@ START_TEST(test_multicast_under_contention_delivers_each_once)
     c.vc_depth_flits = 5;
     c.routing = NOC_ROUTE_YX;
     kq_kernel *k = kq_new();
-    noc_error e;
+    base_error e;
     noc *n = noc_new(k, &c, &e);
     ck_assert_ptr_nonnull(n);
     static stress_log s;
@@ -327,7 +327,7 @@ START_TEST(test_multicast_longer_than_vc_buffer_rejected)
     noc_config_default(&c);
     c.vc_depth_flits = 4;
     kq_kernel *k = kq_new();
-    noc_error e;
+    base_error e;
     noc *n = noc_new(k, &c, &e);
     uint32_t d[2] = {3, 12};
     noc_packet_req q = {0, 2, d, 0, 5, 0};

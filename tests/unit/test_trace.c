@@ -31,7 +31,7 @@ static void write_sample(const char *p, trc_format fmt)
     trc_options o;
     trc_options_default(&o);
     o.format = fmt;
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(p, &o, &err);
     ck_assert_msg(w != NULL, "%s", err.msg);
     trc_track chip, core0, core1, npe, occ, util, pkts, l1, l2;
@@ -212,7 +212,7 @@ START_TEST(test_error_mid_run_leaves_no_file)
 {
     trc_options o;
     trc_options_default(&o);
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(path, &o, &err);
     trc_track t;
     trc_track_spec s = {"core", NULL, 0, TRC_SUMMARY};
@@ -236,7 +236,7 @@ START_TEST(test_io_error_leaves_no_file)
     ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
     trc_options o;
     trc_options_default(&o);
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(path, &o, &err);
     trc_track t;
     trc_track_spec s = {"core", NULL, 0, TRC_SUMMARY};
@@ -254,7 +254,7 @@ START_TEST(test_abort_removes_tmp)
 {
     trc_options o;
     trc_options_default(&o);
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(path, &o, &err);
     trc_track t;
     trc_track_spec s = {"core", NULL, 0, TRC_SUMMARY};
@@ -271,7 +271,7 @@ START_TEST(test_overlap_on_one_track_fails)
 {
     trc_options o;
     trc_options_default(&o);
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(path, &o, &err);
     trc_track t;
     trc_track_spec s = {"link", NULL, 0, TRC_SUMMARY};
@@ -290,7 +290,7 @@ START_TEST(test_same_sibling_name_refused)
 {
     trc_options o;
     trc_options_default(&o);
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(path, &o, &err);
     trc_track a, b, c;
     trc_track_spec s = {"router 1", NULL, 0, TRC_SUMMARY};

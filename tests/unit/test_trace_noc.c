@@ -33,7 +33,7 @@ static run_info traced_run(const char *p, const drv_config *dc,
 {
     drv d;
     ck_assert_int_eq(drv_init(&d, dc), 0);
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(p, o, &err);
     ck_assert_msg(w != NULL, "%s", err.msg);
     trc_noc *r = trc_noc_new(w, d.n, 100, &err);
@@ -156,7 +156,7 @@ START_TEST(test_noc_stopped_run_still_valid)
     ck_assert_int_eq(drv_init(&d, &dc), 0);
     trc_options o;
     trc_options_default(&o);
-    trc_error err;
+    base_error err;
     trc_writer *w = trc_open(path, &o, &err);
     ck_assert_msg(w != NULL, "%s", err.msg);
     trc_noc *tn = trc_noc_new(w, d.n, 100, &err);
@@ -257,7 +257,7 @@ START_TEST(test_noc_hook_opens_and_closes)
     drv_run(&d); /* the run goes on untraced */
     drv_free(&d);
     ck_assert_int_eq(trc_noc_hook_end(&h, 10), -1);
-    ck_assert_ptr_nonnull(strstr(h.err.msg, "cannot create"));
+    ck_assert_ptr_nonnull(strstr(h.err.msg, "cannot write"));
 
     snprintf(bad, sizeof bad, "%s/cancelled.pftrace", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", bad);

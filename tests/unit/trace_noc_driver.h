@@ -58,7 +58,7 @@ static inline void drv_tick(kq_kernel *k, void *ctx, const void *payload)
             d->dst[0] = (uint32_t)rng_below(&d->rng, d->terminals);
         }
         noc_packet_req req = {t, nd, d->dst, 0, d->c.flits, 0};
-        noc_error e;
+        base_error e;
         if (noc_send(d->n, &req, NULL, &e))
             d->failed = 1;
         d->sent++;
@@ -76,7 +76,7 @@ static inline int drv_init(drv *d, const drv_config *c)
     noc_config nc;
     noc_config_default(&nc);
     nc.width = nc.height = c->mesh;
-    noc_error e;
+    base_error e;
     d->n = d->k ? noc_new(d->k, &nc, &e) : NULL;
     if (!d->n)
         return -1;
