@@ -183,13 +183,12 @@ static int noc_ok(const cfg_chip *c, uint64_t seed, noc_config *nc, base_errors 
 }
 
 /* An event-driven scenario through the run's snn plan and trace check. */
-static int snn_ok(const cfg_scenario *s, cfg_errors *err)
+static int snn_ok(const cfg_scenario *s, base_errors *err)
 {
     base_error be;
     if (!s->timestep_mode || snn_check(s, &be) == 0)
         return 0;
-    char msg[sizeof be.msg + sizeof be.file + 32];
-    cfg_errors_add(err, "%s", base_error_str(&be, msg, sizeof msg));
+    base_errors_add(err, &be);
     return -1;
 }
 

@@ -77,7 +77,7 @@ static int add_cores(snn_sim *m)
 
 static int add_noc(snn_sim *m)
 {
-    noc_error ne;
+    base_error ne;
     noc_model *nm = noc_model_new(m->k, &m->nc, &ne);
     if (!nm)
         return base_fail(m->err, "NoC: %s", ne.msg);

@@ -177,7 +177,7 @@ static int route_key(snn_sim *m, uint64_t mask, uint32_t *key)
     for (uint32_t c = 0; c < m->n_cores; c++)
         if (mask >> c & 1)
             dst[n++] = m->core_term[c];
-    noc_error ne;
+    base_error ne;
     if (BASE_GROW(m->route_mask, m->cap_routes, m->n_routes + 1, UINT32_MAX) != 0)
         return -1;
     if (noc_table_set(m->net, m->n_routes, dst, n, &ne) != 0) {
@@ -208,7 +208,7 @@ static void on_send(kq_kernel *k, void *ctx, const void *payload)
         return;
     const snn_pkt *p = &m->pk[e.pkt];
     uint32_t key, bits = p->n * (SNN_ADDR_BITS + m->p->layers[p->layer].value_bits);
-    noc_error ne;
+    base_error ne;
     if (route_key(m, remote, &key) != 0) {
         snn_fail(m, "out of memory");
         return;
@@ -409,11 +409,13 @@ static void input_end(snn_sim *m)
 /* Reads to the next event to send (counting what is skipped). */
 static int read_next(snn_sim *m)
 {
-    ev_error ee;
+    base_error ee;
     for (;;) {
         int r = ev_next(m->rd, &m->next, &ee);
-        if (r < 0)
-            return base_fail(m->err, "input trace: %s", ee.msg), m->failed = 1, -1;
+        if (r < 0) {
+            m->failed = 1;
+            return base_fail(m->err, "input trace: %s", ee.msg);
+        }
         if (r == 0 || (m->s->input_max_events && m->used >= m->s->input_max_events)) {
             m->skip[SK_LIMIT] += r > 0;
             input_end(m);
@@ -492,7 +494,7 @@ static void on_tick(kq_kernel *k, void *ctx, const void *payload)
 
 int snn_start(snn_sim *m)
 {
-    ev_error ee;
+    base_error ee;
     const char *f = m->s->input.format[0] ? m->s->input.format : "auto";
     if (ev_open(&m->rd, m->s->input.path, ev_format_from_name(f), &ee) != 0) {
         m->rd = NULL;

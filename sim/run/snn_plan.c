@@ -295,7 +295,7 @@ static int snn_cost(snn_build *b, const cfg_map_entry *me, loma_cache *cache,
     adapt_loma_in *in = base_calloc(1, sizeof *in);
     if (!in)
         return base_fail(b->err, "out of memory");
-    loma_error le;
+    base_error le;
     int rc = -1;
     if (adapt_loma_all(core, b->l, me, in, &le) != 0) {
         lfail(b, le.msg, NULL);
@@ -414,7 +414,7 @@ void snn_plan_free(snn_plan *p)
 static int check_trace(const cfg_scenario *s, const snn_plan *p, base_error *err)
 {
     ev_reader *r;
-    ev_error ee;
+    base_error ee;
     if (ev_open(&r, s->input.path, ev_format_from_name(s->input.format[0] ? s->input.format
                                                                             : "auto"), &ee))
         return base_fail(err, "input.trace: %s", ee.msg);
