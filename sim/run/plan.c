@@ -10,11 +10,11 @@
 #include "base/base.h"
 #include "run/adapt_loma.h"
 
-static int fail(plan_error *err, const char *fmt, ...)
+static int fail(base_error *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    base_vfail(err, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -105,7 +105,7 @@ static void shrink_windows(loma_layer *out)
  * scenario check (cfg_check_tiling) reports bad entries with positions;
  * the checks here only guard plans of unchecked structs. */
 static int tiling(const cfg_layer *l, const cfg_loop *t, int n, uint64_t star,
-                  const char *what, cut *out, plan_error *err)
+                  const char *what, cut *out, base_error *err)
 {
     out->n = 0;
     for (int i = 0; i < n; i++) {
@@ -173,7 +173,7 @@ typedef struct {
 } layer_build;
 
 /* A layer evsim run can simulate, and its mapping entry. */
-static int check_layer(layer_build *b, plan_error *err)
+static int check_layer(layer_build *b, base_error *err)
 {
     const cfg_layer *l = b->l;
     if (l->neuron.model != CFG_NEURON_NONE)
@@ -189,7 +189,7 @@ static int check_layer(layer_build *b, plan_error *err)
 
 /* The cores the layer may use, as chip core indices, all of one type:
  * parts on cores of other types would need their own mapping. */
-static int layer_cores(layer_build *b, plan_error *err)
+static int layer_cores(layer_build *b, base_error *err)
 {
     const cfg_chip *chip = b->s->chip;
     const cfg_map_entry *me = b->me;
@@ -223,7 +223,7 @@ static int layer_cores(layer_build *b, plan_error *err)
 /* The mapper's view of the layer and its core type. The cache keys on
  * the core as the mapper sees it (memory operand links included), so a
  * persisted cache is safe across chips. */
-static int adapt_layer(layer_build *b, plan_error *err)
+static int adapt_layer(layer_build *b, base_error *err)
 {
     base_error le;
     if (adapt_loma_all(b->core, b->l, b->me, &b->in, &le) != 0)
@@ -240,7 +240,7 @@ static int adapt_layer(layer_build *b, plan_error *err)
 }
 
 /* The inter-core cut into parts and the intra-core cut into tiles. */
-static int layer_cuts(layer_build *b, plan_error *err)
+static int layer_cuts(layer_build *b, base_error *err)
 {
     const cfg_layer *l = b->l;
     const cfg_map_entry *me = b->me;
@@ -263,7 +263,7 @@ static int layer_cuts(layer_build *b, plan_error *err)
 
 /* MACs, output size, and where the inputs come from: earlier layers
  * (producers) or off-chip (the network input; weights are preloaded). */
-static int layer_data(layer_build *b, plan_error *err)
+static int layer_data(layer_build *b, base_error *err)
 {
     const cfg_layer *l = b->l;
     plan_layer *pl = b->pl;
@@ -295,7 +295,7 @@ static int layer_data(layer_build *b, plan_error *err)
 
 /* Costs one CN of the given shape through the cache and appends it. */
 static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint32_t tile,
-                   uint32_t core, plan_error *err)
+                   uint32_t core, base_error *err)
 {
     plan *p = b->p;
     plan_layer *pl = b->pl;
@@ -335,7 +335,7 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
 
 /* Part `part` of the inter-core cut: its core, its output share, its
  * tiles as CNs. */
-static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, plan_error *err)
+static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_error *err)
 {
     plan_layer *pl = b->pl;
     plan_part *pp = &pl->parts[part];
@@ -373,7 +373,7 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, plan_erro
 
 static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
                        const loma_options *opt, double *load_ps,
-                       plan_error *err)
+                       base_error *err)
 {
     layer_build *b = base_calloc(1, sizeof *b);
     if (!b)
@@ -402,7 +402,7 @@ out:
 }
 
 plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cache,
-                 plan_error *err)
+                 base_error *err)
 {
     const cfg_workload *w = s->workload;
     const cfg_chip *chip = s->chip;

@@ -13,15 +13,12 @@
 
 #include <stdint.h>
 
+#include "base/base.h"
 #include "config/config.h"
 #include "loma/loma.h"
 
 #define PLAN_MAX_PRODUCERS 4
 #define PLAN_MAX_CNS_PER_LAYER 1000000
-
-typedef struct {
-    char msg[512];
-} plan_error;
 
 typedef struct {
     uint32_t layer;        /* index into plan.layers */
@@ -82,7 +79,7 @@ typedef struct {
  * gains the new results; NULL: a cache of the plan's own). Returns NULL
  * with a message naming the layer (and what is wrong) on failure. */
 plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cache,
-                 plan_error *err);
+                 base_error *err);
 void plan_free(plan *p);
 
 /* The temporal loop order of a CN, per operand from the innermost memory

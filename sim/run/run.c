@@ -80,7 +80,7 @@ static void emit_notes(const run_state *st)
 
 static int build_plan(run_state *st, base_error *err)
 {
-    plan_error pe;
+    base_error pe;
     st->res->plan = plan_build(st->res->scenario, &st->o->mapper, st->res->cache, &pe);
     if (!st->res->plan)
         return base_fail_at(err, st->path, 0, 0, "%s", pe.msg);

@@ -114,7 +114,7 @@ START_TEST(test_plan_cuts_layers_by_tiling_and_keeps_macs)
 {
     cfg_scenario *s = load_default();
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
-    plan_error pe;
+    base_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_msg(p != NULL, "%s", pe.msg);
     ck_assert_uint_eq(p->n_layers, (uint32_t)s->workload->n_layers);
@@ -174,7 +174,7 @@ START_TEST(test_plan_tiles_over_several_dims_and_refuses_bad_cuts)
     me->intra_tiling[1] = (cfg_loop){.dim = "OX", .factor = 2};
     me->n_intra = 2;
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
-    plan_error pe;
+    base_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_msg(p != NULL, "%s", pe.msg);
     const plan_layer *conv1 = &p->layers[0];
@@ -207,7 +207,7 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
 {
     cfg_scenario *s = load_default();
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
-    plan_error pe;
+    base_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_ptr_nonnull(p);
     chip_options co = {0};
@@ -266,7 +266,7 @@ START_TEST(test_chip_energy_items_come_from_every_model)
 {
     cfg_scenario *s = load_default();
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
-    plan_error pe;
+    base_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_ptr_nonnull(p);
     chip_options co = {0};
@@ -309,7 +309,7 @@ START_TEST(test_chip_reads_and_writes_any_listed_memory)
 {
     cfg_scenario *s = load_default();
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
-    plan_error pe;
+    base_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_ptr_nonnull(p);
     cfg_offchip *keep = s->chip->memories;
@@ -391,7 +391,7 @@ START_TEST(test_chip_run_fails_cleanly_at_every_allocation)
 {
     cfg_scenario *s = load_default();
     loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
-    plan_error pe;
+    base_error pe;
     plan *p = plan_build(s, &o, NULL, &pe);
     ck_assert_ptr_nonnull(p);
     ck_assert_int_gt(fail_every_allocation(s, p, 0), 10);
