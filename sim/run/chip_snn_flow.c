@@ -1,5 +1,6 @@
-/* chip_snn_flow.c -- the event-driven run's flow: the input stream, step
- * boundaries, evaluations, spike packets and their integration. See
+/* chip_snn_flow.c -- the event-driven run's flow: step boundaries,
+ * evaluations, spike packets and their integration (the input stream is
+ * snn_input.c's). See
  * chip_snn.h and README.md "Event-driven mode" for the semantics.
  *
  * Readiness of layer L for its next step s (layer_step[L] == s): its
@@ -27,11 +28,9 @@ void snn_fail(snn_sim *m, const char *fmt, ...)
     kq_stop(m->k);
 }
 
-static void try_eval(snn_sim *m, uint32_t l);
-
 /* ---- packets -------------------------------------------------------- */
 
-static int pkt_new(snn_sim *m, uint32_t layer, uint64_t step, uint32_t *out)
+int snn_pkt_new(snn_sim *m, uint32_t layer, uint64_t step, uint32_t *out)
 {
     uint32_t i;
     if (m->n_free > 0)
@@ -135,7 +134,7 @@ static void deliver(snn_sim *m, uint32_t pi, uint32_t core)
         snn_fail(m, "out of memory");
     else
         m->stash[l][m->n_stash[l]++] = (snn_stash){pi, core};
-    try_eval(m, l);
+    snn_try_eval(m, l);
 }
 
 void snn_on_delivery(void *ctx, const noc_delivery *d)
@@ -219,7 +218,7 @@ static void on_send(kq_kernel *k, void *ctx, const void *payload)
 }
 
 /* Packet pi goes to the cores of mask at t_ps: counted in flight now. */
-static void send_at(snn_sim *m, uint32_t pi, uint64_t mask, uint32_t src_term, uint64_t t_ps)
+void snn_send_at(snn_sim *m, uint32_t pi, uint64_t mask, uint32_t src_term, uint64_t t_ps)
 {
     snn_pkt *p = &m->pk[pi];
     if (p->step >= m->layer_step[p->layer] + SNN_RING) {
@@ -254,7 +253,7 @@ static void packetise(snn_sim *m, uint32_t c, uint64_t step, uint32_t src_term, 
         for (uint32_t j = first; j < m->n_sp; j++) {
             if (mask[m->sp[j].id] != set)
                 continue;
-            if (pi == UINT32_MAX && pkt_new(m, c, step, &pi) != 0) {
+            if (pi == UINT32_MAX && snn_pkt_new(m, c, step, &pi) != 0) {
                 snn_fail(m, "out of memory");
                 return;
             }
@@ -262,12 +261,12 @@ static void packetise(snn_sim *m, uint32_t c, uint64_t step, uint32_t src_term, 
             p->ids[p->n] = m->sp[j].id;
             p->vals[p->n++] = m->sp[j].val;
             if (p->n == m->spp) {
-                send_at(m, pi, set, src_term, t_ps);
+                snn_send_at(m, pi, set, src_term, t_ps);
                 pi = UINT32_MAX;
             }
         }
         if (pi != UINT32_MAX)
-            send_at(m, pi, set, src_term, t_ps);
+            snn_send_at(m, pi, set, src_term, t_ps);
     }
 }
 
@@ -343,7 +342,7 @@ static int ready(const snn_sim *m, uint32_t l)
     return *outstanding((snn_sim *)m, l, s) == 0;
 }
 
-static void try_eval(snn_sim *m, uint32_t l)
+void snn_try_eval(snn_sim *m, uint32_t l)
 {
     int any = 0;
     while (ready(m, l)) {
@@ -353,132 +352,16 @@ static void try_eval(snn_sim *m, uint32_t l)
         any = 1;
     }
     for (uint32_t c = 0; any && c < m->n_cons[l]; c++)
-        try_eval(m, m->cons[l][c]);
+        snn_try_eval(m, m->cons[l][c]);
 }
 
 static void try_all(snn_sim *m)
 {
     for (uint32_t l = 0; l < m->p->n_layers; l++)
-        try_eval(m, l);
+        snn_try_eval(m, l);
 }
 
-/* ---- the input stream and the step boundaries -------------------------- */
-
-/* The input neuron an event drives, or -1 (outside the input layer). */
-static int64_t input_index(const snn_sim *m, const ev_event *e)
-{
-    conn_shape in = m->p->in;
-    if (e->is_channel)
-        return e->channel < (uint64_t)in.c * in.h * in.w ? (int64_t)e->channel : -1;
-    if (e->x >= in.w || e->y >= in.h)
-        return -1;
-    uint32_t c = in.c >= 2 ? e->polarity : 0; /* one channel: polarities merged */
-    return ((int64_t)c * in.h + e->y) * in.w + e->x;
-}
-
-/* The trace ended (or its window or limit did): the number of steps. */
-static void input_end(snn_sim *m)
-{
-    m->have_next = 0;
-    m->in_next_step = UINT64_MAX;
-    uint64_t drain = m->s->next_step ? m->p->n_layers - 1 : 0;
-    if (m->s->to_ps)
-        m->n_steps = (m->s->to_ps - m->s->from_ps + m->dt_ps - 1) / m->dt_ps + drain;
-    else
-        m->n_steps = m->used ? m->last_step + 1 + drain : 0;
-    snn_result *r = m->res;
-    const ev_info *in = ev_get_info(m->rd);
-    r->events_read = in->events + ev_skipped_total(in);
-    r->events_used = m->used;
-    static const char *const ours[SK_OURS] = {"before_from_us", "after_to_us",
-                                              "outside_input_layer", "over_max_events"};
-    for (int i = 0; i < SK_OURS; i++)
-        if (m->skip[i] && r->n_skip < SNN_MAX_SKIP) {
-            r->skip_name[r->n_skip] = ours[i];
-            r->skip_count[r->n_skip++] = m->skip[i];
-        }
-    for (int i = 0; i < EV_SKIP_COUNT; i++)
-        if (in->skipped[i] && r->n_skip < SNN_MAX_SKIP) {
-            r->skip_name[r->n_skip] = ev_skip_name((ev_skip_reason)i);
-            r->skip_count[r->n_skip++] = in->skipped[i];
-        }
-    ev_close(m->rd);
-    m->rd = NULL;
-}
-
-/* Reads to the next event to send (counting what is skipped). */
-static int read_next(snn_sim *m)
-{
-    base_error ee;
-    for (;;) {
-        int r = ev_next(m->rd, &m->next, &ee);
-        if (r < 0) {
-            m->failed = 1;
-            return base_fail(m->err, "input trace: %s", ee.msg);
-        }
-        if (r == 0 || (m->s->input_max_events && m->used >= m->s->input_max_events)) {
-            m->skip[SK_LIMIT] += r > 0;
-            input_end(m);
-            return 0;
-        }
-        if (m->next.t_ps < m->s->from_ps) {
-            m->skip[SK_BEFORE]++;
-            continue;
-        }
-        if (m->s->to_ps && m->next.t_ps >= m->s->to_ps) {
-            m->skip[SK_AFTER]++;
-            input_end(m);
-            return 0;
-        }
-        if (input_index(m, &m->next) < 0) {
-            m->skip[SK_OUTSIDE]++;
-            continue;
-        }
-        uint64_t t = m->next.t_ps - m->s->from_ps;
-        m->next_t = t > m->next_t ? t : m->next_t; /* a step back waits for now */
-        m->in_next_step = m->next_t / m->dt_ps;
-        m->have_next = 1;
-        return 0;
-    }
-}
-
-static void on_input(kq_kernel *k, void *ctx, const void *payload);
-
-static void schedule_input(snn_sim *m)
-{
-    if (m->have_next && kq_schedule_at(m->k, m->next_t, 1, on_input, m, NULL, 0, NULL) != KQ_OK)
-        snn_fail(m, "out of memory in the event queue");
-}
-
-/* Every event due now: one packet each, from the input router. */
-static void on_input(kq_kernel *k, void *ctx, const void *payload)
-{
-    (void)payload;
-    snn_sim *m = ctx;
-    m->last_ps = kq_now(k);
-    uint32_t l = m->p->input_layer;
-    while (m->have_next && m->next_t <= kq_now(k) && !m->failed) {
-        uint32_t id = (uint32_t)input_index(m, &m->next), pi;
-        uint64_t step = m->next_t / m->dt_ps;
-        if (m->used++ == 0)
-            m->res->first_input_ps = m->next_t;
-        m->last_step = step;
-        if (m->mask[l][id]) {
-            if (pkt_new(m, l, step, &pi) != 0) {
-                snn_fail(m, "out of memory");
-                return;
-            }
-            m->pk[pi].ids[0] = id;
-            m->pk[pi].vals[0] = 1.0;
-            m->pk[pi].n = 1;
-            send_at(m, pi, m->mask[l][id], m->in_term, kq_now(k));
-        }
-        if (read_next(m) != 0)
-            return;
-    }
-    schedule_input(m);
-    try_eval(m, l);
-}
+/* ---- the step boundaries ----------------------------------------------- */
 
 static void on_tick(kq_kernel *k, void *ctx, const void *payload)
 {
@@ -492,19 +375,10 @@ static void on_tick(kq_kernel *k, void *ctx, const void *payload)
         snn_fail(m, "out of memory in the event queue");
 }
 
-int snn_start(snn_sim *m)
+int snn_schedule_tick(snn_sim *m)
 {
-    base_error ee;
-    const char *f = m->s->input.format[0] ? m->s->input.format : "auto";
-    if (ev_open(&m->rd, m->s->input.path, ev_format_from_name(f), &ee) != 0) {
-        m->rd = NULL;
-        return base_fail(m->err, "input trace: %s", ee.msg);
-    }
-    if (read_next(m) != 0)
-        return -1;
-    schedule_input(m);
     if (m->n_steps > 0 &&
         kq_schedule_at(m->k, m->dt_ps, 2, on_tick, m, NULL, 0, NULL) != KQ_OK)
         return base_fail(m->err, "out of memory in the event queue");
-    return m->failed ? -1 : 0;
+    return 0;
 }

@@ -1,6 +1,6 @@
 /* chip_snn_int.h -- the event-driven run's state, shared by chip_snn.c
- * (the model list, set-up, results) and chip_snn_flow.c (input, steps,
- * packets). Not a public interface. */
+ * (the model list, set-up, results), chip_snn_flow.c (steps, packets)
+ * and snn_input.c (the trace). Not a public interface. */
 #ifndef EVSIM_CHIP_SNN_INT_H
 #define EVSIM_CHIP_SNN_INT_H
 
@@ -81,8 +81,18 @@ typedef struct snn_sim {
 
 void snn_fail(snn_sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* chip_snn_flow.c */
-int snn_start(snn_sim *m);
 void snn_on_delivery(void *ctx, const noc_delivery *d);
 void snn_free_packets(snn_sim *m);
+/* A packet for (layer, step), empty; its index in *out. 0, or -1. */
+int snn_pkt_new(snn_sim *m, uint32_t layer, uint64_t step, uint32_t *out);
+/* Packet pi goes to the cores of mask from terminal src_term at t_ps. */
+void snn_send_at(snn_sim *m, uint32_t pi, uint64_t mask, uint32_t src_term, uint64_t t_ps);
+/* Evaluates layer l's steps while it is ready, then its consumers'. */
+void snn_try_eval(snn_sim *m, uint32_t l);
+/* The first step boundary. 0, or -1 with m->err. */
+int snn_schedule_tick(snn_sim *m);
+/* snn_input.c: opens the trace, schedules its first event and the first
+ * boundary. 0, or -1 with m->err. */
+int snn_start(snn_sim *m);
 
 #endif
