@@ -11,7 +11,8 @@
 
 static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
                                         "seed", "outputs", "limits", "mode", "timestep_us",
-                                        "propagation", "spikes_per_packet", NULL};
+                                        "propagation", "spikes_per_packet",
+                                        "queue_depth_events", "on_full", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
                                           "max_events", NULL};
 static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};

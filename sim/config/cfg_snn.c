@@ -1,7 +1,8 @@
 /* cfg_snn.c -- the spiking parts of the formats: a layer's `neuron:` and
- * `weights:` blocks, and the scenario's event-driven keys (mode,
- * timestep_us, propagation, spikes_per_packet, input.at / from_us / to_us /
- * max_events). Types and ranges are checked here, with positions; what
+ * `weights:` blocks and `input_source` (a name or a list), and the
+ * scenario's event-driven keys (mode, timestep_us, propagation,
+ * spikes_per_packet, queue_depth_events, on_full, input.at / from_us /
+ * to_us / max_events). Types and ranges are checked here, with positions; what
  * needs the trace or the NPY file is checked by the run's adapter
  * (sim/run/snn_plan.c), which `evsim check` calls too. */
 #include <stdio.h>
@@ -98,6 +99,47 @@ static void parse_numbers(cfg_doc *d, const cfg_node *nn, const char *kp, cfg_ne
         given(n, d, nn, g[i].key, g[i].k);
 }
 
+/* input_source: a name (`input`: the trace) or a list of them, at most
+ * CFG_MAX_SOURCES, each once; the names are resolved across the layers by
+ * the workload loader (cfg_workload.c, check_inputs). */
+static void parse_input_source(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
+{
+    char kp[256], ep[280], b[96];
+    cfg_node *v = cfg_need(d, ln, path, "input_source");
+    cfg_path_key(kp, sizeof kp, path, "input_source");
+    l->input_source[0] = '\0';
+    if (!v)
+        return;
+    if (!cfg_is_seq(v)) {
+        if (cfg_as_str(d, v, kp, l->sources[0], sizeof l->sources[0]))
+            l->n_sources = 1;
+    } else if (cfg_seq_len(v) < 1 || cfg_seq_len(v) > CFG_MAX_SOURCES) {
+        cfg_err_at(d, v, kp, "expected 1..%d sources, found %d", CFG_MAX_SOURCES,
+                   cfg_seq_len(v));
+    } else {
+        for (int i = 0; i < cfg_seq_len(v); i++) {
+            cfg_node *e = cfg_seq_at(d, v, i);
+            cfg_path_idx(ep, sizeof ep, kp, i);
+            if (!cfg_is_scalar(e)) {
+                cfg_err_at(d, e, ep, "expected a layer name or input, found %s",
+                           cfg_describe(e, b, sizeof b));
+                continue;
+            }
+            if (!cfg_as_str(d, e, ep, l->sources[l->n_sources], CFG_NAME_MAX))
+                continue;
+            for (int j = 0; j < l->n_sources; j++)
+                if (!strcmp(l->sources[j], l->sources[l->n_sources]))
+                    cfg_err_at(d, e, ep, "expected each source once, found '%s' again",
+                               l->sources[j]);
+            l->n_sources++;
+        }
+    }
+    for (int i = 0; i < l->n_sources; i++)
+        l->source_layer[i] = -1;
+    if (l->n_sources > 0)
+        snprintf(l->input_source, sizeof l->input_source, "%s", l->sources[0]);
+}
+
 void cfg_parse_neuron(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
 {
     char kp[256], mp[300];
@@ -126,9 +168,7 @@ void cfg_parse_neuron(cfg_doc *d, const cfg_node *ln, const char *path, cfg_laye
         cfg_err_at(d, cfg_map_get(d, nn, "leak"), cfg_path_key(mp, sizeof mp, kp, "leak"),
                    "an integrate-and-fire neuron does not leak: expected leak 0 or model lif, "
                    "found %g", n->leak);
-    if (!cfg_get_str(d, ln, path, "input_source", true, l->input_source,
-                     sizeof l->input_source))
-        l->input_source[0] = '\0';
+    parse_input_source(d, ln, path, l);
 }
 
 void cfg_parse_weights(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
@@ -185,6 +225,23 @@ void cfg_parse_snn_input(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
     cfg_get_uint(d, in, "input", "max_events", false, 0, &s->input_max_events);
 }
 
+/* queue_depth_events (at least 1; absent: unlimited) and on_full. */
+static void parse_queue(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
+{
+    static const char *const full[] = {"backpressure", "drop", NULL};
+    cfg_node *q = cfg_map_get(d, root, "queue_depth_events");
+    if (q && !s->timestep_mode)
+        cfg_err_at(d, q, "queue_depth_events",
+                   "queue_depth_events belongs to mode: timestep, found no such mode");
+    else if (q && cfg_as_uint(d, q, "queue_depth_events", 0, &s->queue_depth_events) &&
+             s->queue_depth_events == 0)
+        cfg_err_at(d, q, "queue_depth_events",
+                   "expected a queue of at least 1 event (leave the key out for an "
+                   "unlimited queue), found 0");
+    if (cfg_map_get(d, root, "on_full"))
+        s->queue_drop = word(d, root, "", "on_full", full) == 1;
+}
+
 void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
 {
     static const char *const modes[] = {"dense", "timestep", NULL};
@@ -214,4 +271,5 @@ void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         cfg_err_at(d, cfg_map_get(d, root, "spikes_per_packet"), "spikes_per_packet",
                    "expected 1..1024, found %llu", (unsigned long long)spp);
     s->spikes_per_packet = (uint32_t)spp;
+    parse_queue(d, root, s);
 }

@@ -399,23 +399,40 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
     base_free(opi);
 }
 
+/* Every input_source entry names the trace (input, at most once per
+ * layer) or a layer: an earlier one, or the layer itself or a later one
+ * (recurrent). */
 static void check_inputs(cfg_doc *d, const cfg_node *root, cfg_workload *w)
 {
     char kp[256];
     for (int i = 0; i < w->n_layers; i++) {
         cfg_layer *l = &w->layers[i];
-        if (l->neuron.model == CFG_NEURON_NONE || !l->input_source[0] ||
-            !strcmp(l->input_source, "input"))
+        if (l->neuron.model == CFG_NEURON_NONE)
             continue;
-        for (int j = 0; j < w->n_layers; j++)
-            if (j != i && !strcmp(w->layers[j].name, l->input_source))
-                l->input_source_layer = j;
-        if (l->input_source_layer < 0) {
-            snprintf(kp, sizeof kp, "[%d].input_source", i);
-            cfg_err_at(d, cfg_map_get(d, cfg_seq_at(d, root, i), "input_source"), kp,
-                       "expected 'input' (the scenario's input trace) or the name of another "
-                       "layer, found '%s'", l->input_source);
+        cfg_node *v = cfg_map_get(d, cfg_seq_at(d, root, i), "input_source");
+        for (int k = 0; k < l->n_sources; k++) {
+            cfg_node *e = cfg_is_seq(v) ? cfg_seq_at(d, v, k) : v;
+            l->source_layer[k] = -1;
+            if (!strcmp(l->sources[k], "input"))
+                continue;
+            for (int j = 0; j < w->n_layers; j++)
+                if (!strcmp(w->layers[j].name, l->sources[k]))
+                    l->source_layer[k] = j;
+            if (l->source_layer[k] < 0) {
+                if (cfg_is_seq(v))
+                    snprintf(kp, sizeof kp, "[%d].input_source[%d]", i, k);
+                else
+                    snprintf(kp, sizeof kp, "[%d].input_source", i);
+                cfg_err_at(d, e, kp, "expected 'input' (the scenario's input trace) or the "
+                           "name of a layer, found '%s'", l->sources[k]);
+            } else if (l->source_layer[k] == i && l->n_sources == 1) {
+                snprintf(kp, sizeof kp, "[%d].input_source", i);
+                cfg_err_at(d, e, kp, "a layer fed only by itself never receives input: "
+                           "expected input or another layer (a recurrent layer lists "
+                           "itself beside its source: [src, %s])", l->name);
+            }
         }
+        l->input_source_layer = l->n_sources > 0 ? l->source_layer[0] : -1;
     }
 }
 

@@ -27,6 +27,7 @@
 #include "base/base.h"
 
 #define CFG_NAME_MAX 64      /* names incl. the NUL */
+#define CFG_MAX_SOURCES 8    /* input_source entries of one spiking layer */
 #define CFG_DIM_NAME_MAX 16  /* loop / OA dimension names incl. the NUL */
 #define CFG_MAX_MEMS 16      /* memory levels per core */
 #define CFG_MAX_PORTS 8      /* ports per memory */
@@ -210,6 +211,13 @@ typedef struct {
     /* Spiking layers: "input" (the scenario's trace) or a layer name. */
     char input_source[CFG_NAME_MAX];
     int input_source_layer;          /* index into layers, -1 for the trace */
+    /* input_source as a list ([a, b]: their outputs add; a source at or
+     * after the layer itself is recurrent): every entry, the first being
+     * input_source / input_source_layer. n_sources 0 (a layer built in
+     * memory): the one source input_source. */
+    int n_sources;
+    char sources[CFG_MAX_SOURCES][CFG_NAME_MAX];
+    int source_layer[CFG_MAX_SOURCES];   /* -1 for the trace */
 } cfg_layer;
 
 typedef struct {
@@ -445,6 +453,8 @@ typedef struct {
     uint64_t timestep_ps;            /* timestep_us */
     bool next_step;                  /* propagation: next_step */
     uint32_t spikes_per_packet;      /* 8 */
+    uint64_t queue_depth_events;     /* per-core input queue; 0: unlimited */
+    bool queue_drop;                 /* on_full: drop (else backpressure) */
     bool has_at;
     int at_x, at_y;                  /* input.at: the input router */
     uint64_t from_ps, to_ps;         /* input.from_us / to_us (to 0: the end) */

@@ -60,6 +60,12 @@ static int is_pool(const cfg_layer *l)
            !strcmp(l->operator_type, "MaxPool");
 }
 
+static int is_add(const cfg_layer *l) { return !strcmp(l->operator_type, "Add"); }
+
+/* Layers whose output channels are G (pools and Add, as ZigZag writes
+ * them), not K. */
+static int g_channels(const cfg_layer *l) { return is_pool(l) || is_add(l); }
+
 /* The connection's parameters from the layer's type and loop sizes; the
  * source shape is the previous layer's output, or (for the input layer)
  * what the layer's own sizes imply. */
@@ -84,9 +90,14 @@ static int derive_conn(snn_build *b, const conn_shape *src, conn_params *cp)
             return lfail(b, "a Gemm's C x FY x FX must equal the neurons of its source", NULL);
         return 0;
     }
+    if (is_add(l)) { /* element-wise: identity from each source, weight 1 */
+        cp->kind = CONN_ADD;
+        cp->in = src ? *src : (conn_shape){(uint32_t)dim_size(l, "G"), oy, ox};
+        return 0;
+    }
     if (strcmp(l->operator_type, "Conv") && !pool)
-        return lfail(b, "event-driven layers take operator_type Conv, Pooling, AveragePool "
-                        "or Gemm so far, found ", l->operator_type);
+        return lfail(b, "event-driven layers take operator_type Conv, Pooling, AveragePool, "
+                        "Gemm or Add so far, found ", l->operator_type);
     cp->kind = pool ? (!strcmp(l->operator_type, "AveragePool") ? CONN_AVG_POOL : CONN_SUM_POOL)
                     : CONN_CONV2D;
     cp->in = src ? *src : own;
@@ -190,7 +201,7 @@ static int make_conn(snn_build *b, const conn_params *cp, snn_layer *sl)
     base_error e;
     if (conn_plan(cp, &out, &nw, &e) != 0)
         return lfail(b, e.msg, NULL);
-    uint32_t och = (uint32_t)(is_pool(b->l) ? dim_size(b->l, "G") : dim_size(b->l, "K"));
+    uint32_t och = (uint32_t)(g_channels(b->l) ? dim_size(b->l, "G") : dim_size(b->l, "K"));
     uint32_t oy = (uint32_t)dim_size(b->l, "OY"), ox = (uint32_t)dim_size(b->l, "OX");
     if (cp->kind != CONN_DENSE && (out.c != och || out.h != oy || out.w != ox)) {
         char m[200];
@@ -241,7 +252,7 @@ static uint32_t layer_cores(const snn_build *b, const cfg_map_entry *me, uint32_
 /* How many parts the inter_core_tiling asks for (over output channels). */
 static int n_parts(snn_build *b, const cfg_map_entry *me, uint32_t n_cores, uint32_t *parts)
 {
-    const char *chan = is_pool(b->l) ? "G" : "K";
+    const char *chan = g_channels(b->l) ? "G" : "K";
     *parts = 1;
     for (int i = 0; me && i < me->n_inter; i++) {
         const cfg_loop *t = &me->inter_tiling[i];
@@ -307,7 +318,7 @@ static int snn_cost(snn_build *b, const cfg_map_entry *me, loma_cache *cache,
         maxch = c > maxch ? c : maxch;
     }
     loma_layer shape = in->whole;
-    const char *chan = is_pool(b->l) ? "G" : "K";
+    const char *chan = g_channels(b->l) ? "G" : "K";
     for (int d = 0; d < shape.n_dims; d++)
         shape.dim_size[d] = !strcmp(shape.dim_name[d], chan) ? maxch : 1;
     loma_job job = adapt_loma_job(in, &shape, opt);
@@ -337,21 +348,66 @@ out:
     return rc;
 }
 
+/* The layer's sources from its input_source entries: the input trace (one
+ * layer reads it), earlier layers, or recurrent ones (itself or later).
+ * The first must be the trace or an earlier layer: it gives the shape. */
+static int layer_sources(snn_build *b, snn_layer *sl)
+{
+    const cfg_layer *l = b->l;
+    int n = l->n_sources > 0 ? l->n_sources : 1;
+    sl->n_src = (uint32_t)n;
+    for (int i = 0; i < n; i++) {
+        int src = l->n_sources > 0 ? l->source_layer[i] : l->input_source_layer;
+        const char *name = l->n_sources > 0 ? l->sources[i] : l->input_source;
+        sl->srcs[i] = src;
+        sl->recurrent[i] = src >= 0 && (uint32_t)src >= b->idx;
+        if (src < 0 && strcmp(name, "input"))
+            return lfail(b, "input_source names no layer: ", name);
+        if (src < 0 && b->p->input_layer != UINT32_MAX && b->p->input_layer != b->idx)
+            return lfail(b, "only one layer can read the input trace so far", NULL);
+        if (src < 0)
+            b->p->input_layer = b->idx;
+    }
+    sl->src = sl->srcs[0];
+    if (sl->recurrent[0])
+        return lfail(b, "the first input_source must be input or an earlier layer (it gives "
+                        "the input's shape); recurrent sources follow it, found ",
+                     l->n_sources > 0 ? l->sources[0] : l->input_source);
+    return 0;
+}
+
+/* Sources that add must have one shape: the first's (the input trace's
+ * is the connection's input). Called once every layer is built, for the
+ * recurrent ones. */
+static int check_source_shapes(const snn_plan *p, uint32_t i, const cfg_scenario *s,
+                               base_error *err)
+{
+    const snn_layer *sl = &p->layers[i];
+    conn_shape want = conn_get_params(sl->cn)->in;
+    for (uint32_t k = 0; k < sl->n_src; k++) {
+        conn_shape got = sl->srcs[k] < 0 ? want : p->layers[sl->srcs[k]].out;
+        if ((uint64_t)got.c * got.h * got.w != conn_n_in(sl->cn) ||
+            (conn_get_params(sl->cn)->kind != CONN_DENSE &&
+             (got.c != want.c || got.h != want.h || got.w != want.w)))
+            return base_fail_at(err, s->workload_path, sl->cfg->line, sl->cfg->col,
+                                "layer %s: input_source %s gives %ux%ux%u, the layer reads "
+                                "%ux%ux%u (sources add element-wise: one shape)",
+                                sl->cfg->name, p->layers[sl->srcs[k]].cfg->name, got.c,
+                                got.h, got.w, want.c, want.h, want.w);
+    }
+    return 0;
+}
+
 static int build_layer(snn_build *b, const loma_options *opt, loma_cache *cache)
 {
     snn_plan *p = b->p;
     snn_layer *sl = &p->layers[b->idx];
     const cfg_layer *l = b->l;
     sl->cfg = l;
-    sl->src = l->input_source_layer;
     if (l->neuron.model == CFG_NEURON_NONE)
         return lfail(b, "an event-driven run needs a neuron block on every layer", NULL);
-    if (!strcmp(l->input_source, "input")) {
-        if (p->input_layer != UINT32_MAX)
-            return lfail(b, "only one layer can read the input trace so far", NULL);
-        p->input_layer = b->idx;
-    } else if (sl->src < 0 || (uint32_t)sl->src >= b->idx)
-        return lfail(b, "input_source must name an earlier layer (or input)", NULL);
+    if (layer_sources(b, sl) != 0)
+        return -1;
     conn_params cp;
     const cfg_map_entry *me = cfg_mapping_find(b->s->mapping, l);
     if (!me)
@@ -360,7 +416,7 @@ static int build_layer(snn_build *b, const loma_options *opt, loma_cache *cache)
                                                                    : NULL, &cp) ||
         make_conn(b, &cp, sl) || make_slices(b, me, sl) || snn_cost(b, me, cache, opt, sl))
         return -1;
-    if (sl->src < 0)
+    if (p->input_layer == b->idx)
         p->in = cp.in;
     sl->value_bits = sl->np.model == NEU_SIGMA_DELTA || sl->np.multi_spike ? 16 : 0;
     return 0;
@@ -386,6 +442,8 @@ snn_plan *snn_plan_build(const cfg_scenario *s, const loma_options *opt, loma_ca
         snn_build b = {s, &w->layers[i], s->workload_path, p, i, err};
         rc = build_layer(&b, opt, cache ? cache : own);
     }
+    for (uint32_t i = 0; i < p->n_layers && rc == 0; i++)
+        rc = check_source_shapes(p, i, s, err);
     loma_cache_free(own);
     if (rc == 0 && p->input_layer == UINT32_MAX)
         rc = base_fail(err, "%s: no layer reads the input trace (input_source: input)",

@@ -2,8 +2,10 @@
  * from a loaded scenario to the neuron groups the chip holds.
  *
  * Each spiking layer becomes neuron parameters (neu_params, from its
- * `neuron:` block), a connection from its source (conn_params, derived from
- * operator_type, loop sizes, dimension_relations and padding), its weights
+ * `neuron:` block), a connection from its sources (conn_params, derived
+ * from operator_type, loop sizes, dimension_relations and padding; `Add`
+ * is the identity, so an element-wise add is a layer with two or more
+ * sources), its weights
  * (an NPY file, or seeded), and slices: contiguous neuron ranges, one per
  * part of its inter_core_tiling over output channels (K or G), on the
  * cores of its core_allocation. Per-event costs come from the mapper (see
@@ -28,8 +30,15 @@ typedef struct {
 typedef struct {
     const cfg_layer *cfg;
     neu_params np;
-    conn *cn;               /* from its source (owned) */
-    int src;                /* source layer index, -1: the input trace */
+    conn *cn;               /* from its sources (owned; one for all of them) */
+    int src;                /* the first source: srcs[0] */
+    /* Its sources (input_source, a list): layer indices, -1 for the input
+     * trace. Their outputs add (each goes through cn, so they share a
+     * shape); a recurrent source (this layer or a later one) is read one
+     * step late: its outputs of step s are integrated in step s + 1. */
+    uint32_t n_src;
+    int srcs[CFG_MAX_SOURCES];
+    uint8_t recurrent[CFG_MAX_SOURCES];
     conn_shape out;
     uint32_t n;             /* neurons */
     uint32_t n_slices;
