@@ -138,25 +138,56 @@ static int tables(snn_sim *m)
     m->layer_step = base_calloc(n, sizeof *m->layer_step);
     m->outstanding = base_calloc((size_t)n * SNN_RING, sizeof *m->outstanding);
     m->stash = base_calloc(n, sizeof *m->stash);
+    m->cons_delay = base_calloc(n, sizeof *m->cons_delay);
+    m->eval_end = base_calloc((size_t)n * SNN_RING, sizeof *m->eval_end);
+    m->work = base_calloc(SNN_RING, sizeof *m->work);
+    m->retry = base_calloc(n, sizeof *m->retry);
     m->n_stash = base_calloc(n, sizeof *m->n_stash);
     m->cap_stash = base_calloc(n, sizeof *m->cap_stash);
     if (!m->grp || !m->mask || !m->cons || !m->n_cons || !m->layer_step || !m->outstanding ||
-        !m->stash || !m->n_stash || !m->cap_stash)
+        !m->stash || !m->n_stash || !m->cap_stash || !m->cons_delay || !m->eval_end ||
+        !m->work || !m->retry)
         return -1;
     for (uint32_t l = 0; l < n; l++) {
         const snn_layer *sl = &p->layers[l];
         uint32_t n_in = conn_n_in(sl->cn);
         if (!(m->grp[l] = base_calloc(sl->n_slices, sizeof *m->grp[l])) ||
             !(m->mask[l] = base_calloc(n_in, sizeof *m->mask[l])) ||
-            !(m->cons[l] = base_calloc(n, sizeof *m->cons[l])))
+            !(m->cons[l] = base_calloc(n, sizeof *m->cons[l])) ||
+            !(m->cons_delay[l] = base_calloc(n, sizeof *m->cons_delay[l])))
             return -1;
         for (uint32_t src = 0; src < n_in; src++)
             for (uint32_t s = 0; s < sl->n_slices; s++)
                 if (conn_fanout_count(sl->cn, src, sl->slices[s].lo, sl->slices[s].hi))
                     m->mask[l][src] |= 1ull << sl->slices[s].core;
-        if (sl->src >= 0)
-            m->cons[sl->src][m->n_cons[sl->src]++] = l;
     }
+    /* Consumers in layer order, with the steps late they read (a layer's
+     * sources are distinct, so each edge is listed once). */
+    for (uint32_t l = 0; l < n; l++)
+        for (uint32_t k = 0; k < p->layers[l].n_src; k++) {
+            int src = p->layers[l].srcs[k];
+            if (src < 0)
+                continue;
+            m->cons_delay[src][m->n_cons[src]] = m->s->next_step || p->layers[l].recurrent[k];
+            m->cons[src][m->n_cons[src]++] = l;
+        }
+    return 0;
+}
+
+/* The input queues: queue_depth_events (0 in the scenario struct:
+ * unlimited). With backpressure a packet must fit an empty queue. */
+static int queues(snn_sim *m)
+{
+    m->depth = m->s->queue_depth_events ? m->s->queue_depth_events : UINT64_MAX;
+    if (!m->s->queue_drop && m->depth < m->spp)
+        return base_fail(m->err, "queue_depth_events: %llu is less than a packet's %u spikes "
+                         "(spikes_per_packet, cut to the NoC's buffers): with on_full: "
+                         "backpressure such a packet could never enter; raise it or use "
+                         "on_full: drop", (unsigned long long)m->depth, m->spp);
+    if (!(m->q = base_calloc(m->n_cores + 1, sizeof *m->q)))
+        return -1;
+    for (uint32_t c = 0; c < m->n_cores; c++)
+        m->q[c].retry_at = UINT64_MAX;
     return 0;
 }
 
@@ -184,10 +215,11 @@ static int alloc_results(snn_sim *m)
     r->layers = base_calloc(r->n_layers, sizeof *r->layers);
     r->cores = base_calloc(r->n_cores + 1, sizeof *r->cores);
     r->out_counts = base_calloc(r->n_out, sizeof *r->out_counts);
+    r->queues = base_calloc(r->n_cores + 1, sizeof *r->queues);
     r->first_input_ps = r->first_output_ps = r->decision_ps = UINT64_MAX;
     r->predicted_class = -1;
     r->stop_reason = "";
-    return r->layers && r->cores && r->out_counts ? 0 : -1;
+    return r->layers && r->cores && r->out_counts && r->queues ? 0 : -1;
 }
 
 static int build(snn_sim *m)
@@ -202,6 +234,8 @@ static int build(snn_sim *m)
     if (alloc_results(m) || !(m->k = kq_new()) || layout(m) || tables(m))
         return -1;
     packet_size(m);
+    if (queues(m) != 0)
+        return -1;
     for (size_t i = 0; i < sizeof snn_model_list / sizeof snn_model_list[0]; i++)
         if (snn_model_list[i].build(m) != 0)
             return -1;
@@ -255,6 +289,8 @@ static int loop(snn_sim *m)
 static int finish(snn_sim *m)
 {
     snn_result *r = m->res;
+    if (snn_flow_end(m) != 0)
+        return -1;
     /* The run ends with the last work or delivery; trace-only events do
      * not count, so a traced run reports what an untraced one does. */
     r->end_ps = m->last_ps;
@@ -301,6 +337,11 @@ static void sim_free(snn_sim *m)
     FREE_PER_LAYER(m->mask);
     FREE_PER_LAYER(m->cons);
     FREE_PER_LAYER(m->stash);
+    FREE_PER_LAYER(m->cons_delay);
+    base_free(m->eval_end);
+    base_free(m->work);
+    base_free(m->retry);
+    snn_free_queues(m);
     base_free(m->n_cons);
     base_free(m->layer_step);
     base_free(m->outstanding);
@@ -337,10 +378,12 @@ void snn_result_free(snn_result *r)
     base_free(r->layers);
     base_free(r->cores);
     base_free(r->out_counts);
+    base_free(r->queues);
     model_energy_free(&r->energy);
     r->layers = NULL;
     r->cores = NULL;
     r->out_counts = NULL;
+    r->queues = NULL;
 }
 
 double snn_result_energy_pj(const snn_result *r)

@@ -45,6 +45,14 @@ typedef struct {
     uint64_t spikes, outputs, synaptic_ops, neuron_updates;
 } snn_layer_result;
 
+/* A core's input event queue over the run (README.md "Input queues"). */
+typedef struct {
+    uint64_t peak;           /* most spikes waiting at once */
+    uint64_t drops;          /* spikes dropped at a full queue (on_full: drop) */
+    uint64_t held_packets;   /* packets that waited for room (backpressure) */
+    uint64_t held_ps;        /* the sum of those waits */
+} snn_queue_stats;
+
 typedef struct {
     int complete;
     const char *stop_reason;
@@ -61,7 +69,10 @@ typedef struct {
     uint64_t steps;
     uint64_t first_input_ps, first_output_ps, decision_ps; /* UINT64_MAX: none */
     uint64_t end_ps, events, packets, spikes_sent;
-    uint64_t drops;                        /* no finite queue is modelled yet: 0 */
+    uint64_t drops;                        /* spikes dropped, all cores */
+    snn_queue_stats *queues;               /* per core */
+    uint64_t step_overruns;                /* steps whose work outlasted timestep_us */
+    uint64_t step_work_max_ps;             /* the longest step's work */
     model_energy energy;
     noc_totals noc;
     uint64_t noc_cycle_ps;

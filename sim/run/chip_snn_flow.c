@@ -1,15 +1,19 @@
 /* chip_snn_flow.c -- the event-driven run's flow: step boundaries,
- * evaluations, spike packets and their integration (the input stream is
- * snn_input.c's). See
- * chip_snn.h and README.md "Event-driven mode" for the semantics.
+ * evaluations, spike packets, the cores' input queues and integration
+ * (the input stream is snn_input.c's). See chip_snn.h and README.md
+ * "Event-driven mode" for the semantics.
  *
- * Readiness of layer L for its next step s (layer_step[L] == s): its
- * source has evaluated step s (same_step) or s - 1 (next_step; the input
- * layer and, with next_step, every layer also wait for the boundary of
- * step s, and the input layer for every trace event of step s to have
- * been sent); and no copy of a packet for (L, s) is still in flight. A
- * packet that arrives for a later step than its layer's next one waits in
- * the layer's stash until the layer gets there. */
+ * Readiness of layer L for its next step s (layer_step[L] == s): every
+ * source S has evaluated the step L reads of it -- s over a same-step
+ * edge, s - 1 over a one-step edge (propagation: next_step, or S
+ * recurrent: S is L or a later layer); a layer fed by the trace (and,
+ * with next_step, every layer) also waits for the boundary of step s, and
+ * the trace's layer for every trace event of step s to have been sent;
+ * and no copy of a packet for (L, s) is still in flight or waiting at a
+ * full queue. Its evaluation then starts once the evaluations it reads
+ * over same-step edges have ended on their cores. A packet that arrives
+ * for a later step than its layer's next one waits in the layer's stash
+ * until the layer gets there. */
 #include <stdarg.h>
 #include <string.h>
 
@@ -99,42 +103,159 @@ static void visit(void *ctx, uint32_t target, float w)
     v->sops++;
 }
 
-static void integrate(snn_sim *m, uint32_t pi, uint32_t core)
+/* ---- the input queues ---------------------------------------------------- */
+
+/* Spikes waiting on core c now: stashed, or booked to start later. */
+static uint64_t occupancy(snn_sim *m, uint32_t c)
+{
+    snn_queue *q = &m->q[c];
+    uint64_t now = kq_now(m->k);
+    while (q->head < q->n_booked && q->booked[q->head].start_ps <= now)
+        q->booked_spikes -= q->booked[q->head++].n;
+    if (q->head == q->n_booked)
+        q->head = q->n_booked = 0;
+    return q->booked_spikes + q->stashed;
+}
+
+static void note_peak(snn_sim *m, uint32_t c)
+{
+    uint64_t o = occupancy(m, c);
+    snn_queue_stats *st = &m->res->queues[c];
+    st->peak = o > st->peak ? o : st->peak;
+}
+
+/* Packet pi's first n spikes are integrated on core now. */
+static void integrate(snn_sim *m, uint32_t pi, uint32_t core, uint32_t n)
 {
     const snn_pkt *p = &m->pk[pi];
     const snn_layer *sl = &m->p->layers[p->layer];
-    uint64_t sops = 0;
+    uint64_t sops = 0, now = kq_now(m->k), free_at = neu_core_free_at(m->cores[core]);
     for (uint32_t s = 0; s < sl->n_slices; s++) {
         if (sl->slices[s].core != core)
             continue;
         visit_ctx v = {neu_core_group(m->cores[core], m->grp[p->layer][s]), sl->slices[s].lo,
                        0, 0};
-        for (uint32_t i = 0; i < p->n; i++) {
+        for (uint32_t i = 0; i < n; i++) {
             v.v = p->vals[i];
             conn_fanout(sl->cn, p->ids[i], sl->slices[s].lo, sl->slices[s].hi, visit, &v);
         }
         sops += v.sops;
     }
     m->res->layers[p->layer].synaptic_ops += sops;
-    neu_core_work(m->cores[core], kq_now(m->k), (double)sops * sl->sop_cycles,
+    neu_core_work(m->cores[core], now, (double)sops * sl->sop_cycles,
                   (double)sops * sl->sop_pj, sops, 0);
+    snn_queue *q = &m->q[core];
+    if (free_at > now) { /* it waits in the queue until the core is free */
+        if (BASE_GROW(q->booked, q->cap_booked, q->n_booked + 1, UINT32_MAX) != 0) {
+            snn_fail(m, "out of memory");
+            return;
+        }
+        q->booked[q->n_booked++] = (snn_qent){free_at, n};
+        q->booked_spikes += n;
+    }
     pkt_release(m, pi);
 }
 
-/* A copy of packet pi reached core. */
-static void deliver(snn_sim *m, uint32_t pi, uint32_t core)
+static void mark_retry(snn_sim *m, uint32_t l)
+{
+    m->n_retry += !m->retry[l];
+    m->retry[l] = 1;
+}
+
+/* Packet pi enters core's queue (with on_full: drop, the spikes that do
+ * not fit are dropped and counted): integrated now if its layer is at its
+ * step, else stashed. The layer is marked for another try. */
+static void accept(snn_sim *m, uint32_t pi, uint32_t core)
 {
     snn_pkt *p = &m->pk[pi];
-    uint32_t l = p->layer;
-    neu_core_count_packet(m->cores[core]);
+    uint32_t l = p->layer, n = p->n;
+    uint64_t occ = occupancy(m, core);
+    if (m->depth != UINT64_MAX && occ + n > m->depth) {
+        uint32_t k = m->depth > occ ? (uint32_t)(m->depth - occ) : 0;
+        m->res->queues[core].drops += n - k;
+        m->res->drops += n - k;
+        n = k;
+    }
     (*outstanding(m, l, p->step))--;
-    if (p->step == m->layer_step[l])
-        integrate(m, pi, core);
+    if (n == 0)
+        pkt_release(m, pi);
+    else if (p->step == m->layer_step[l])
+        integrate(m, pi, core, n);
     else if (BASE_GROW(m->stash[l], m->cap_stash[l], m->n_stash[l] + 1, UINT32_MAX) != 0)
         snn_fail(m, "out of memory");
+    else {
+        m->stash[l][m->n_stash[l]++] = (snn_stash){pi, core, n};
+        m->q[core].stashed += n;
+    }
+    note_peak(m, core);
+    mark_retry(m, l);
+}
+
+static void on_retry(kq_kernel *k, void *ctx, const void *payload);
+
+/* A re-check of core c's held packets when its next booked integration
+ * starts (room is made then); with nothing booked, room comes from a
+ * stash flush (admit_pending). */
+static void want_retry(snn_sim *m, uint32_t c)
+{
+    snn_queue *q = &m->q[c];
+    if (q->retry_at != UINT64_MAX || q->head == q->n_booked)
+        return;
+    q->retry_at = q->booked[q->head].start_ps;
+    if (kq_schedule_at(m->k, q->retry_at, 0, on_retry, m, &c, sizeof c, NULL) != KQ_OK)
+        snn_fail(m, "out of memory in the event queue");
+}
+
+/* Held packets of core c that fit now enter its queue, in arrival order. */
+static void admit(snn_sim *m, uint32_t c)
+{
+    snn_queue *q = &m->q[c];
+    while (q->held_head < q->n_held && !m->failed) {
+        snn_held h = q->held[q->held_head];
+        if (occupancy(m, c) + m->pk[h.pkt].n > m->depth)
+            break;
+        q->held_head++;
+        m->res->queues[c].held_ps += kq_now(m->k) - h.arrived_ps;
+        accept(m, h.pkt, c);
+    }
+    if (q->held_head == q->n_held)
+        q->held_head = q->n_held = 0;
     else
-        m->stash[l][m->n_stash[l]++] = (snn_stash){pi, core};
-    snn_try_eval(m, l);
+        want_retry(m, c);
+}
+
+/* A copy of packet pi reached core's network interface. With
+ * backpressure it waits there while the queue has no room for it (or
+ * earlier packets wait). */
+static void deliver(snn_sim *m, uint32_t pi, uint32_t core)
+{
+    snn_queue *q = &m->q[core];
+    neu_core_count_packet(m->cores[core]);
+    if (!m->s->queue_drop && m->depth != UINT64_MAX &&
+        (q->held_head < q->n_held || occupancy(m, core) + m->pk[pi].n > m->depth)) {
+        if (BASE_GROW(q->held, q->cap_held, q->n_held + 1, UINT32_MAX) != 0) {
+            snn_fail(m, "out of memory");
+            return;
+        }
+        q->held[q->n_held++] = (snn_held){pi, kq_now(m->k)};
+        m->res->queues[core].held_packets++;
+        want_retry(m, core);
+        return;
+    }
+    accept(m, pi, core);
+}
+
+static void settle(snn_sim *m);
+
+static void on_retry(kq_kernel *k, void *ctx, const void *payload)
+{
+    snn_sim *m = ctx;
+    uint32_t c;
+    memcpy(&c, payload, sizeof c);
+    m->last_ps = kq_now(k);
+    m->q[c].retry_at = UINT64_MAX;
+    admit(m, c);
+    settle(m);
 }
 
 void snn_on_delivery(void *ctx, const noc_delivery *d)
@@ -142,6 +263,7 @@ void snn_on_delivery(void *ctx, const noc_delivery *d)
     snn_sim *m = ctx;
     m->last_ps = kq_now(m->k);
     deliver(m, (uint32_t)d->tag, m->term_core[d->dst]);
+    settle(m);
 }
 
 /* Packets that waited for their layer's step, once it is there. */
@@ -150,12 +272,37 @@ static void flush_stash(snn_sim *m, uint32_t l)
     uint32_t keep = 0, n = m->n_stash[l];
     for (uint32_t i = 0; i < n; i++) {
         snn_stash st = m->stash[l][i];
-        if (m->pk[st.pkt].step == m->layer_step[l])
-            integrate(m, st.pkt, st.core);
-        else
+        if (m->pk[st.pkt].step == m->layer_step[l]) {
+            m->q[st.core].stashed -= st.n;
+            integrate(m, st.pkt, st.core, st.n);
+            m->admit_pending |= m->q[st.core].n_held > 0;
+        } else
             m->stash[l][keep++] = st;
     }
     m->n_stash[l] = keep;
+}
+
+int snn_flow_end(snn_sim *m)
+{
+    for (uint32_t c = 0; c < m->n_cores; c++) {
+        const snn_queue *q = &m->q[c];
+        if (q->held_head < q->n_held)
+            return base_fail(m->err, "core %u: its input queue (queue_depth_events %llu) "
+                             "filled with spikes for later steps and %u packets could not "
+                             "enter it; the run cannot go on (raise queue_depth_events, or "
+                             "on_full: drop)", c, (unsigned long long)m->depth,
+                             q->n_held - q->held_head);
+    }
+    return 0;
+}
+
+void snn_free_queues(snn_sim *m)
+{
+    for (uint32_t c = 0; m->q && c < m->n_cores; c++) {
+        base_free(m->q[c].booked);
+        base_free(m->q[c].held);
+    }
+    base_free(m->q);
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -203,6 +350,7 @@ static void on_send(kq_kernel *k, void *ctx, const void *payload)
             else
                 remote |= 1ull << c;
         }
+    settle(m);
     if (!remote || m->failed)
         return;
     const snn_pkt *p = &m->pk[e.pkt];
@@ -289,13 +437,57 @@ static void emit(void *ctx, uint32_t i, double value)
         m->o->on_spike(m->o->spike_ctx, e->layer, e->step, e->lo + i, value);
 }
 
+/* When layer l's evaluation of step may start: now, or later when an
+ * evaluation it reads over a same-step edge ends later. */
+static uint64_t eval_start(snn_sim *m, uint32_t l, uint64_t step)
+{
+    const snn_layer *sl = &m->p->layers[l];
+    uint64_t t = kq_now(m->k);
+    for (uint32_t k = 0; k < sl->n_src; k++) {
+        int src = sl->srcs[k];
+        if (src < 0 || sl->recurrent[k] || m->s->next_step)
+            continue;
+        if (m->layer_step[src] - step > SNN_RING) {
+            snn_fail(m, "layer %s: its source %s is more than %d steps ahead",
+                     sl->cfg->name, m->p->layers[src].cfg->name, SNN_RING);
+            return t;
+        }
+        uint64_t e = m->eval_end[(size_t)src * SNN_RING + step % SNN_RING];
+        t = e > t ? e : t;
+    }
+    return t;
+}
+
+/* Step overruns: once every layer has evaluated step, its work (from the
+ * boundary that ends it to the end of its last evaluation) is checked
+ * against timestep_us. */
+static void step_work(snn_sim *m, uint64_t step, uint64_t end)
+{
+    snn_step_work *w = &m->work[step % SNN_RING];
+    if (w->layers_done == 0)
+        *w = (snn_step_work){step, 0, 0};
+    else if (w->step != step) {
+        snn_fail(m, "the layers are more than %d steps apart", SNN_RING);
+        return;
+    }
+    w->end_ps = end > w->end_ps ? end : w->end_ps;
+    if (++w->layers_done < m->p->n_layers)
+        return;
+    w->layers_done = 0;
+    uint64_t from = (step + 1) * m->dt_ps;
+    uint64_t dur = w->end_ps > from ? w->end_ps - from : 0;
+    m->res->step_work_max_ps = dur > m->res->step_work_max_ps ? dur : m->res->step_work_max_ps;
+    m->res->step_overruns += dur > m->dt_ps;
+}
+
 /* Layer l's step: each slice evaluates on its core (after the work booked
- * there), its outputs leave as packets when the evaluation ends. */
+ * there, and once what it reads in this step is evaluated), its outputs
+ * leave as packets when the evaluation ends. */
 static void evaluate(snn_sim *m, uint32_t l, uint64_t step)
 {
     const snn_layer *sl = &m->p->layers[l];
     snn_layer_result *lr = &m->res->layers[l];
-    uint64_t now = kq_now(m->k), last_end = 0;
+    uint64_t now = eval_start(m, l, step), last_end = 0;
     int is_out = l == m->p->output_layer;
     for (uint32_t s = 0; s < sl->n_slices && !m->failed; s++) {
         uint32_t core = sl->slices[s].core;
@@ -319,10 +511,11 @@ static void evaluate(snn_sim *m, uint32_t l, uint64_t step)
         for (uint32_t i = 0; is_out && i < m->n_sp; i++)
             m->res->out_counts[m->sp[i].id] +=
                 sl->np.model == NEU_SIGMA_DELTA ? 1 : (uint64_t)m->sp[i].val;
-        uint64_t tstep = m->s->next_step ? step + 1 : step;
         for (uint32_t c = 0; c < m->n_cons[l]; c++)
-            packetise(m, m->cons[l][c], tstep, m->core_term[core], end);
+            packetise(m, m->cons[l][c], step + m->cons_delay[l][c], m->core_term[core], end);
     }
+    m->eval_end[(size_t)l * SNN_RING + step % SNN_RING] = last_end;
+    step_work(m, step, last_end);
     if (is_out && step + 1 == m->n_steps)
         m->res->decision_ps = last_end;
 }
@@ -333,16 +526,24 @@ static int ready(const snn_sim *m, uint32_t l)
     uint64_t s = m->layer_step[l];
     if (s >= m->n_steps || m->failed)
         return 0;
-    if ((m->s->next_step || sl->src < 0) && m->boundary <= s)
+    int trace = l == m->p->input_layer;
+    if ((m->s->next_step || trace) && m->boundary <= s)
         return 0;
-    if (sl->src < 0 && m->in_next_step <= s)
+    if (trace && m->in_next_step <= s)
         return 0;
-    if (sl->src >= 0 && m->layer_step[sl->src] < s + !m->s->next_step)
-        return 0;
+    for (uint32_t k = 0; k < sl->n_src; k++) {
+        int src = sl->srcs[k];
+        uint64_t late = m->s->next_step || sl->recurrent[k];
+        if (src >= 0 && m->layer_step[src] + late < s + 1)
+            return 0;
+    }
     return *outstanding((snn_sim *)m, l, s) == 0;
 }
 
-void snn_try_eval(snn_sim *m, uint32_t l)
+/* Evaluates l while it is ready; then its later consumers at once (the
+ * depth is bounded by the layer count), its recurrent ones (this layer or
+ * earlier) by settle. */
+static void eval_layer(snn_sim *m, uint32_t l)
 {
     int any = 0;
     while (ready(m, l)) {
@@ -351,8 +552,44 @@ void snn_try_eval(snn_sim *m, uint32_t l)
         flush_stash(m, l);
         any = 1;
     }
-    for (uint32_t c = 0; any && c < m->n_cons[l]; c++)
-        snn_try_eval(m, m->cons[l][c]);
+    for (uint32_t c = 0; any && c < m->n_cons[l]; c++) {
+        uint32_t t = m->cons[l][c];
+        if (t > l)
+            eval_layer(m, t);
+        else
+            mark_retry(m, t);
+    }
+}
+
+/* Tries the marked layers (lowest first) and admits held packets until
+ * nothing changes. Not re-entrant: a call from inside returns at once. */
+static void settle(snn_sim *m)
+{
+    if (m->settling)
+        return;
+    m->settling = 1;
+    while (!m->failed && (m->n_retry || m->admit_pending)) {
+        if (m->n_retry) {
+            uint32_t l = 0;
+            while (!m->retry[l])
+                l++;
+            m->retry[l] = 0;
+            m->n_retry--;
+            eval_layer(m, l);
+            continue;
+        }
+        m->admit_pending = 0;
+        for (uint32_t c = 0; c < m->n_cores; c++)
+            if (m->q[c].held_head < m->q[c].n_held)
+                admit(m, c);
+    }
+    m->settling = 0;
+}
+
+void snn_try_eval(snn_sim *m, uint32_t l)
+{
+    mark_retry(m, l);
+    settle(m);
 }
 
 static void try_all(snn_sim *m)

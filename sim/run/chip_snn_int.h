@@ -26,8 +26,39 @@ typedef struct {
 } snn_pkt;
 
 typedef struct {
-    uint32_t pkt, core;
+    uint32_t pkt, core, n; /* n: its spikes the core's queue took */
 } snn_stash;
+
+typedef struct {
+    uint64_t start_ps;
+    uint32_t n;
+} snn_qent;
+
+typedef struct {
+    uint32_t pkt;
+    uint64_t arrived_ps;
+} snn_held;
+
+/* A core's input event queue (README.md "Input queues"): the spikes
+ * delivered to the core whose integration has not begun -- those waiting
+ * in a stash for their step, and those whose integration is booked to
+ * start later (booked[head..n_booked), start times non-decreasing, as the
+ * core is serial). With backpressure a packet that does not fit waits at
+ * the core's network interface (held, in arrival order). */
+typedef struct {
+    snn_qent *booked;
+    uint32_t head, n_booked, cap_booked;
+    uint64_t booked_spikes, stashed;
+    snn_held *held;
+    uint32_t held_head, n_held, cap_held;
+    uint64_t retry_at;      /* a re-check is scheduled then (UINT64_MAX: none) */
+} snn_queue;
+
+/* The steps whose work has not ended everywhere (for step_overruns). */
+typedef struct {
+    uint64_t step, end_ps;
+    uint32_t layers_done;
+} snn_step_work;
 
 typedef struct {
     uint32_t id;
@@ -57,6 +88,14 @@ typedef struct snn_sim {
     uint32_t **grp;         /* per layer, per slice: group index on its core */
     uint64_t **mask;        /* per layer: per source neuron, its cores */
     uint32_t *n_cons, **cons; /* per layer: consumer layers */
+    uint8_t **cons_delay;   /* per layer, per consumer: steps late it is read (0, 1) */
+    uint64_t *eval_end;     /* per layer x SNN_RING: when its evaluation of a step ended */
+    snn_step_work *work;    /* SNN_RING steps */
+    uint8_t *retry;         /* per layer: to try again once the current try ends */
+    uint32_t n_retry;
+    int settling, admit_pending;
+    snn_queue *q;           /* per core */
+    uint64_t depth;         /* queue_depth_events, UINT64_MAX: unlimited */
     uint64_t *layer_step;   /* steps evaluated, per layer */
     uint32_t *outstanding;  /* per layer x SNN_RING: copies in flight */
     snn_stash **stash;
@@ -89,6 +128,9 @@ int snn_pkt_new(snn_sim *m, uint32_t layer, uint64_t step, uint32_t *out);
 void snn_send_at(snn_sim *m, uint32_t pi, uint64_t mask, uint32_t src_term, uint64_t t_ps);
 /* Evaluates layer l's steps while it is ready, then its consumers'. */
 void snn_try_eval(snn_sim *m, uint32_t l);
+/* The end of the run: fails when packets still wait at a full queue. */
+int snn_flow_end(snn_sim *m);
+void snn_free_queues(snn_sim *m);
 /* The first step boundary. 0, or -1 with m->err. */
 int snn_schedule_tick(snn_sim *m);
 /* snn_input.c: opens the trace, schedules its first event and the first

@@ -3,6 +3,7 @@
  * end of the output layer's last step; -1 when there was none. */
 #include "run/snn_report.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -71,7 +72,11 @@ static int json_cores(cJSON *root, const snn_result *r)
             base_json_add_u64(c, "packets_in", st->packets_in) ||
             base_json_add_u64(c, "synaptic_ops", st->sops) ||
             base_json_add_u64(c, "neuron_updates", st->updates) ||
-            base_json_add_num(c, "energy_pj", st->energy_pj, "%.6g"))
+            base_json_add_num(c, "energy_pj", st->energy_pj, "%.6g") ||
+            base_json_add_u64(c, "queue_peak", r->queues[i].peak) ||
+            base_json_add_u64(c, "drops", r->queues[i].drops) ||
+            base_json_add_u64(c, "held_packets", r->queues[i].held_packets) ||
+            base_json_add_u64(c, "held_ps", r->queues[i].held_ps))
             return -1;
     }
     cJSON *e = cs ? cJSON_AddObjectToObject(root, "energy_pj") : NULL;
@@ -99,6 +104,12 @@ static int json_top(cJSON *root, const cfg_scenario *s, const snn_result *r)
                              "%.0f") ||
            base_json_add_num(root, "latency_decision_ps", latency(r, r->decision_ps), "%.0f") ||
            base_json_add_u64(root, "drops", r->drops) ||
+           (s->queue_depth_events ? base_json_add_u64(root, "queue_depth_events",
+                                                      s->queue_depth_events)
+                                  : base_json_add_str(root, "queue_depth_events", "unlimited")) ||
+           base_json_add_str(root, "on_full", s->queue_drop ? "drop" : "backpressure") ||
+           base_json_add_u64(root, "step_overruns", r->step_overruns) ||
+           base_json_add_u64(root, "step_work_max_ps", r->step_work_max_ps) ||
            base_json_add_u64(root, "end_ps", r->end_ps) ||
            base_json_add_u64(root, "noc_packets", r->packets) ||
            base_json_add_u64(root, "noc_flits_ejected", r->noc.flits_ejected) ||
@@ -139,12 +150,19 @@ static void text_out(FILE *out, const snn_result *r)
     fprintf(out, "latency: first output %s%.3f us, decision %s%.3f us (from the first input "
             "event)\n", lf < 0 ? "none " : "", lf < 0 ? 0 : lf * 1e-6, ld < 0 ? "none " : "",
             ld < 0 ? 0 : ld * 1e-6);
-    for (uint32_t i = 0; i < r->n_cores; i++)
+    for (uint32_t i = 0; i < r->n_cores; i++) {
+        const snn_queue_stats *q = &r->queues[i];
         fprintf(out, "  core %u: busy %.3f us, %llu packets in, %llu SOPs, %llu updates, "
-                "%.6g pJ\n", i, (double)r->cores[i].busy_ps * 1e-6,
+                "%.6g pJ; queue peak %llu, drops %llu", i, (double)r->cores[i].busy_ps * 1e-6,
                 (unsigned long long)r->cores[i].packets_in,
                 (unsigned long long)r->cores[i].sops, (unsigned long long)r->cores[i].updates,
-                r->cores[i].energy_pj);
+                r->cores[i].energy_pj, (unsigned long long)q->peak,
+                (unsigned long long)q->drops);
+        if (q->held_packets)
+            fprintf(out, ", %llu packets held %.3f us", (unsigned long long)q->held_packets,
+                    (double)q->held_ps * 1e-6);
+        fputc('\n', out);
+    }
 }
 
 int snn_rpt_text(FILE *out, const cfg_scenario *s, const snn_plan *p, const snn_result *r)
@@ -158,19 +176,23 @@ int snn_rpt_text(FILE *out, const cfg_scenario *s, const snn_plan *p, const snn_
             (unsigned long long)r->events_used);
     for (uint32_t i = 0; i < r->n_skip; i++)
         fprintf(out, ", %llu %s", (unsigned long long)r->skip_count[i], r->skip_name[i]);
-    fprintf(out, "\nsteps: %llu; simulated time %.3f us; %llu kernel events\n",
-            (unsigned long long)r->steps, (double)r->end_ps * 1e-6,
-            (unsigned long long)r->events);
+    fprintf(out, "\nsteps: %llu (%llu overran timestep_us; longest step work %.3f us); "
+            "simulated time %.3f us; %llu kernel events\n", (unsigned long long)r->steps,
+            (unsigned long long)r->step_overruns, (double)r->step_work_max_ps * 1e-6,
+            (double)r->end_ps * 1e-6, (unsigned long long)r->events);
     text_layers(out, p, r);
     text_out(out, r);
     fprintf(out, "energy: %.6g pJ (compute %.6g, NoC routers %.6g, links %.6g); %.4g pJ/SOP\n",
             e, model_energy_sum(&r->energy, "compute"),
             model_energy_sum(&r->energy, "noc_router"), model_energy_sum(&r->energy, "noc_link"),
             sops ? e / (double)sops : 0);
-    fprintf(out, "NoC: %llu packets, %llu spikes, %llu flits delivered; drops %llu (no finite "
-            "input queue is modelled yet)\n", (unsigned long long)r->packets,
+    char depth[32] = "unlimited";
+    if (s->queue_depth_events)
+        snprintf(depth, sizeof depth, "%llu events", (unsigned long long)s->queue_depth_events);
+    fprintf(out, "NoC: %llu packets, %llu spikes, %llu flits delivered; drops %llu (input "
+            "queues %s, on_full %s)\n", (unsigned long long)r->packets,
             (unsigned long long)r->spikes_sent, (unsigned long long)r->noc.flits_ejected,
-            (unsigned long long)r->drops);
+            (unsigned long long)r->drops, depth, s->queue_drop ? "drop" : "backpressure");
     return ferror(out) ? -1 : 0;
 }
 
