@@ -244,21 +244,27 @@ static void parse_queue(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
 
 void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
 {
-    static const char *const modes[] = {"dense", "timestep", NULL};
+    static const char *const modes[] = {"dense", "timestep", "async", NULL};
     static const char *const props[] = {"same_step", "next_step", NULL};
     s->spikes_per_packet = 8;
     cfg_node *m = cfg_map_get(d, root, "mode");
     if (m) {
         s->mode_line = cfg_node_line(m);
         s->mode_col = cfg_node_col(m);
-        s->timestep_mode = word(d, root, "", "mode", modes) == 1;
+        int w = word(d, root, "", "mode", modes);
+        s->timestep_mode = w >= 1;
+        s->async_mode = w == 2;
     }
     double ts_us = 0;
-    if (s->timestep_mode)
+    if (s->timestep_mode && !s->async_mode)
         cfg_get_double(d, root, "", "timestep_us", true, 0, 1e12, &ts_us);
     else if (cfg_map_get(d, root, "timestep_us"))
         cfg_err_at(d, cfg_map_get(d, root, "timestep_us"), "timestep_us",
-                   "timestep_us belongs to mode: timestep, found no such mode");
+                   "timestep_us belongs to mode: timestep, found %s",
+                   s->async_mode ? "mode: async (no steps)" : "no such mode");
+    if (s->async_mode && cfg_map_get(d, root, "propagation"))
+        cfg_err_at(d, cfg_map_get(d, root, "propagation"), "propagation",
+                   "propagation belongs to mode: timestep, found mode: async (no steps)");
     s->timestep_ps = base_us_to_ps(ts_us);
     if (s->timestep_mode && cfg_map_get(d, root, "timestep_us") && s->timestep_ps == 0)
         cfg_err_at(d, cfg_map_get(d, root, "timestep_us"), "timestep_us",

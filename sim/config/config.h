@@ -449,7 +449,8 @@ typedef struct {
     uint64_t max_time_ps;            /* 0 = no limit */
     uint64_t max_events;             /* 0 = no limit */
     /* Event-driven mode (mode: timestep); see README.md. */
-    bool timestep_mode;
+    bool timestep_mode;              /* the event-driven run (timestep or async) */
+    bool async_mode;                 /* mode: async (timestep_mode is set too) */
     uint64_t timestep_ps;            /* timestep_us */
     bool next_step;                  /* propagation: next_step */
     uint32_t spikes_per_packet;      /* 8 */

@@ -228,7 +228,8 @@ static int build(snn_sim *m)
         return base_fail(m->err, "event-driven runs take at most %d cores so far",
                          SNN_MAX_CORES);
     m->cycle_ps = (uint64_t)(1000.0 / m->s->chip->clock_ghz + 0.5);
-    m->dt_ps = m->s->timestep_ps;
+    /* mode: async has no steps: every event is in step 0 */
+    m->dt_ps = m->s->async_mode ? UINT64_MAX / 4 : m->s->timestep_ps;
     m->dt_us = (double)m->dt_ps * 1e-6;
     m->n_steps = UINT64_MAX;
     if (alloc_results(m) || !(m->k = kq_new()) || layout(m) || tables(m))
@@ -302,7 +303,8 @@ static int finish(snn_sim *m)
         r->events -= cs->trace_events;
     }
     r->steps = m->layer_step[m->p->output_layer];
-    r->complete = !r->stop_reason[0] && m->n_steps != UINT64_MAX && r->steps == m->n_steps;
+    r->complete = !r->stop_reason[0] && m->n_steps != UINT64_MAX &&
+                  (r->steps == m->n_steps || m->s->async_mode);
     if (!r->complete && !r->stop_reason[0])
         r->stop_reason = "the run ended with steps left";
     noc_get_totals(m->net, &r->noc);

@@ -124,13 +124,19 @@ static void note_peak(snn_sim *m, uint32_t c)
     st->peak = o > st->peak ? o : st->peak;
 }
 
+static void integrate_async(snn_sim *m, const snn_pkt *p, uint32_t core, uint32_t s,
+                            uint32_t n);
+
 /* Packet pi's first n spikes are integrated on core now. */
 static void integrate(snn_sim *m, uint32_t pi, uint32_t core, uint32_t n)
 {
     const snn_pkt *p = &m->pk[pi];
     const snn_layer *sl = &m->p->layers[p->layer];
     uint64_t sops = 0, now = kq_now(m->k), free_at = neu_core_free_at(m->cores[core]);
-    for (uint32_t s = 0; s < sl->n_slices; s++) {
+    for (uint32_t s = 0; m->s->async_mode && s < sl->n_slices; s++)
+        if (sl->slices[s].core == core)
+            integrate_async(m, p, core, s, n);
+    for (uint32_t s = 0; !m->s->async_mode && s < sl->n_slices; s++) {
         if (sl->slices[s].core != core)
             continue;
         visit_ctx v = {neu_core_group(m->cores[core], m->grp[p->layer][s]), sl->slices[s].lo,
@@ -142,8 +148,9 @@ static void integrate(snn_sim *m, uint32_t pi, uint32_t core, uint32_t n)
         sops += v.sops;
     }
     m->res->layers[p->layer].synaptic_ops += sops;
-    neu_core_work(m->cores[core], now, (double)sops * sl->sop_cycles,
-                  (double)sops * sl->sop_pj, sops, 0);
+    if (!m->s->async_mode)
+        neu_core_work(m->cores[core], now, (double)sops * sl->sop_cycles,
+                      (double)sops * sl->sop_pj, sops, 0);
     snn_queue *q = &m->q[core];
     if (free_at > now) { /* it waits in the queue until the core is free */
         if (BASE_GROW(q->booked, q->cap_booked, q->n_booked + 1, UINT32_MAX) != 0) {
@@ -437,6 +444,66 @@ static void emit(void *ctx, uint32_t i, double value)
         m->o->on_spike(m->o->spike_ctx, e->layer, e->step, e->lo + i, value);
 }
 
+/* ---- mode: async ------------------------------------------------------------ */
+
+typedef struct {
+    neu_group *g;
+    uint32_t lo;
+    double v;
+    uint64_t sops, t_ps;
+    emit_ctx *ec;
+} async_ctx;
+
+static void visit_async(void *ctx, uint32_t target, float w)
+{
+    async_ctx *v = ctx;
+    neu_input_async(v->g, target - v->lo, (double)w * v->v, v->t_ps, emit, v->ec);
+    v->sops++;
+}
+
+/* Slice s of p's layer (on core) takes p's first n spikes one synapse at
+ * a time, each target neuron evaluated at once (neu_input_async, its leak
+ * from the time of its last input), at the time the core starts the
+ * work; the neurons that fire leave as packets when the work ends. */
+static void integrate_async(snn_sim *m, const snn_pkt *p, uint32_t core, uint32_t s,
+                            uint32_t n)
+{
+    uint32_t l = p->layer;
+    const snn_layer *sl = &m->p->layers[l];
+    neu_core *nc = m->cores[core];
+    uint64_t now = kq_now(m->k), start = neu_core_free_at(nc);
+    neu_group *g = neu_core_group(nc, m->grp[l][s]);
+    neu_stats before = *neu_group_stats(g);
+    emit_ctx ec = {m, l, sl->slices[s].lo, 0};
+    async_ctx v = {g, sl->slices[s].lo, 0, 0, start > now ? start : now, &ec};
+    m->n_sp = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        v.v = p->vals[i];
+        conn_fanout(sl->cn, p->ids[i], sl->slices[s].lo, sl->slices[s].hi, visit_async, &v);
+    }
+    const neu_stats *after = neu_group_stats(g);
+    uint64_t upd = after->updates - before.updates;
+    snn_layer_result *lr = &m->res->layers[l];
+    lr->synaptic_ops += v.sops;
+    lr->neuron_updates += upd;
+    lr->spikes += after->spikes - before.spikes;
+    lr->outputs += after->outputs - before.outputs;
+    uint64_t end = neu_core_work(nc, now, (double)v.sops * sl->sop_cycles +
+                                 (double)upd * sl->upd_cycles,
+                                 (double)v.sops * sl->sop_pj + (double)upd * sl->upd_pj,
+                                 v.sops, upd);
+    if (l == m->p->output_layer) {
+        if (m->n_sp > 0 && end < m->res->first_output_ps)
+            m->res->first_output_ps = end;
+        m->res->decision_ps = end;
+        for (uint32_t i = 0; i < m->n_sp; i++)
+            m->res->out_counts[m->sp[i].id] +=
+                sl->np.model == NEU_SIGMA_DELTA ? 1 : (uint64_t)m->sp[i].val;
+    }
+    for (uint32_t c = 0; c < m->n_cons[l] && m->n_sp > 0; c++)
+        packetise(m, m->cons[l][c], 0, m->core_term[core], end);
+}
+
 /* When layer l's evaluation of step may start: now, or later when an
  * evaluation it reads over a same-step edge ends later. */
 static uint64_t eval_start(snn_sim *m, uint32_t l, uint64_t step)
@@ -524,7 +591,7 @@ static int ready(const snn_sim *m, uint32_t l)
 {
     const snn_layer *sl = &m->p->layers[l];
     uint64_t s = m->layer_step[l];
-    if (s >= m->n_steps || m->failed)
+    if (s >= m->n_steps || m->failed || m->s->async_mode) /* async: no steps */
         return 0;
     int trace = l == m->p->input_layer;
     if ((m->s->next_step || trace) && m->boundary <= s)
@@ -614,7 +681,7 @@ static void on_tick(kq_kernel *k, void *ctx, const void *payload)
 
 int snn_schedule_tick(snn_sim *m)
 {
-    if (m->n_steps > 0 &&
+    if (m->n_steps > 0 && !m->s->async_mode &&
         kq_schedule_at(m->k, m->dt_ps, 2, on_tick, m, NULL, 0, NULL) != KQ_OK)
         return base_fail(m->err, "out of memory in the event queue");
     return 0;

@@ -92,7 +92,7 @@ static int json_top(cJSON *root, const cfg_scenario *s, const snn_result *r)
     uint64_t sops = total_sops(r);
     double e = snn_result_energy_pj(r);
     return base_json_add_str(root, "scenario", s->name) ||
-           base_json_add_str(root, "mode", "timestep") ||
+           base_json_add_str(root, "mode", s->async_mode ? "async" : "timestep") ||
            base_json_add_u64(root, "timestep_ps", s->timestep_ps) ||
            base_json_add_str(root, "propagation", s->next_step ? "next_step" : "same_step") ||
            base_json_add_bool(root, "complete", r->complete) ||
@@ -169,17 +169,25 @@ int snn_rpt_text(FILE *out, const cfg_scenario *s, const snn_plan *p, const snn_
 {
     uint64_t sops = total_sops(r);
     double e = snn_result_energy_pj(r);
-    fprintf(out, "scenario %s: event-driven, timestep %.3f us, %s; %s\n", s->name,
-            (double)s->timestep_ps * 1e-6, s->next_step ? "next_step" : "same_step",
-            r->complete ? "complete" : r->stop_reason);
+    if (s->async_mode)
+        fprintf(out, "scenario %s: event-driven, async; %s\n", s->name,
+                r->complete ? "complete" : r->stop_reason);
+    else
+        fprintf(out, "scenario %s: event-driven, timestep %.3f us, %s; %s\n", s->name,
+                (double)s->timestep_ps * 1e-6, s->next_step ? "next_step" : "same_step",
+                r->complete ? "complete" : r->stop_reason);
     fprintf(out, "input events: %llu read, %llu used", (unsigned long long)r->events_read,
             (unsigned long long)r->events_used);
     for (uint32_t i = 0; i < r->n_skip; i++)
         fprintf(out, ", %llu %s", (unsigned long long)r->skip_count[i], r->skip_name[i]);
-    fprintf(out, "\nsteps: %llu (%llu overran timestep_us; longest step work %.3f us); "
-            "simulated time %.3f us; %llu kernel events\n", (unsigned long long)r->steps,
-            (unsigned long long)r->step_overruns, (double)r->step_work_max_ps * 1e-6,
-            (double)r->end_ps * 1e-6, (unsigned long long)r->events);
+    if (s->async_mode)
+        fprintf(out, "\nno steps (async); simulated time %.3f us; %llu kernel events\n",
+                (double)r->end_ps * 1e-6, (unsigned long long)r->events);
+    else
+        fprintf(out, "\nsteps: %llu (%llu overran timestep_us; longest step work %.3f us); "
+                "simulated time %.3f us; %llu kernel events\n", (unsigned long long)r->steps,
+                (unsigned long long)r->step_overruns, (double)r->step_work_max_ps * 1e-6,
+                (double)r->end_ps * 1e-6, (unsigned long long)r->events);
     text_layers(out, p, r);
     text_out(out, r);
     fprintf(out, "energy: %.6g pJ (compute %.6g, NoC routers %.6g, links %.6g); %.4g pJ/SOP\n",

@@ -2,7 +2,7 @@
  * add layers (several sources), recurrent sources (a layer's own spikes,
  * or a later layer's, of step s reach it in step s + 1), the cores' input
  * queues (queue_depth_events, on_full: backpressure | drop) and their
- * errors.
+ * errors; and mode: async on the chip.
  *
  * Exactness: every neuron's output in every step from run_scenario equals
  * a plain time-stepped graph reference below (dense loops over arrays
@@ -373,6 +373,79 @@ START_TEST(test_same_step_waits_for_the_source_evaluation)
 }
 END_TEST
 
+/* mode: async on async.workload.yaml, by an event-by-event reference:
+ * each trace event, in order, adds its weights onto fc0's 16 neurons in
+ * ascending order, each checked at once (IF, subtract); every fc0 spike,
+ * in that order, adds onto fc1's 10 (IF, reset to zero). On one core, and
+ * on two (fc0 and fc1 apart: fc1's inputs come from one core, in order). */
+static void async_reference(double *c0, double *c1)
+{
+    float *w0 = weights(16 * 128, 1.0, 0.5, 3, 0), *w1 = weights(10 * 16, 1.0, 1.0, 3, 1);
+    double v0[16] = {0}, v1[10] = {0};
+    FILE *f = fopen("tests/data/snn/events_8x8.csv", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[128];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    unsigned t, ex, ey, p;
+    while (fscanf(f, "%u,%u,%u,%u", &t, &ex, &ey, &p) == 4) {
+        int in = (int)((p * 8 + ey) * 8 + ex);
+        for (int j = 0; j < 16; j++) {
+            v0[j] += w0[j * 128 + in];
+            if (!(v0[j] > 0.75))
+                continue;
+            v0[j] -= 0.75;
+            c0[j]++;
+            for (int k = 0; k < 10; k++) {
+                v1[k] += w1[k * 16 + j];
+                if (v1[k] > 0.5) {
+                    v1[k] = 0;
+                    c1[k]++;
+                }
+            }
+        }
+    }
+    fclose(f);
+    free(w0);
+    free(w1);
+}
+
+START_TEST(test_async_matches_an_event_by_event_reference)
+{
+    double r0[16] = {0}, r1[10] = {0};
+    async_reference(r0, r1);
+    const graph g = {2, {{16, 1, {-1}, {0}, {0}, {0}}, {10, 1, {0}, {0}, {0}, {0}}}};
+    static const char *const f[] = {DATA "async_1.yaml", DATA "async_2.yaml"};
+    for (int i = 0; i < 2; i++) {
+        record rec = {.g = &g};
+        for (int l = 0; l < 2; l++)
+            rec.out[l] = calloc((size_t)STEPS_MAX * NMAX, sizeof(double));
+        run_result res;
+        run(f[i], &rec, &res);
+        const snn_result *r = &res.snn_res;
+        ck_assert(r->complete);
+        ck_assert(!rec.bad);
+        ck_assert_uint_eq(r->steps, 0);
+        double n1 = 0;
+        for (int j = 0; j < 16; j++)
+            ck_assert_msg(rec.out[0][j] == r0[j], "%s: fc0 neuron %d: chip %g, reference %g",
+                          f[i], j, rec.out[0][j], r0[j]);
+        for (int k = 0; k < 10; k++) {
+            ck_assert_msg(rec.out[1][k] == r1[k], "%s: fc1 neuron %d: chip %g, reference %g",
+                          f[i], k, rec.out[1][k], r1[k]);
+            ck_assert_uint_eq(r->out_counts[k], (uint64_t)r1[k]);
+            n1 += r1[k];
+        }
+        ck_assert_double_gt(n1, 20);
+        /* every synapse an update: one per event and target */
+        ck_assert_uint_eq(r->layers[0].neuron_updates, 400 * 16);
+        ck_assert_uint_eq(r->layers[0].synaptic_ops, 400 * 16);
+        run_result_free(&res);
+        for (int l = 0; l < 2; l++)
+            free(rec.out[l]);
+    }
+}
+END_TEST
+
 /* ---- errors before the run ------------------------------------------------ */
 
 static char tmpdir[64];
@@ -473,6 +546,7 @@ static Suite *snn_graph_suite(void)
     tcase_add_test(tc, test_drop_drops_a_known_number);
     tcase_add_test(tc, test_step_overrun_counted);
     tcase_add_test(tc, test_same_step_waits_for_the_source_evaluation);
+    tcase_add_test(tc, test_async_matches_an_event_by_event_reference);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_checked_fixture(te, make_tmp, drop_tmp);
