@@ -11,7 +11,12 @@
  * are grouped by destination-core set into packets of up to
  * spikes_per_packet spikes and sent when the evaluation ends; a delivery
  * integrates each spike's fan-out (conn_fanout) into the slices the core
- * holds. The time semantics are README.md's "Event-driven mode". */
+ * holds, after waiting in the core's input queue (queue_depth_events,
+ * on_full: backpressure | drop). A layer may have several sources (their
+ * outputs add) and recurrent ones (read one step late). With mode: async
+ * there are no steps: each delivered spike's synapses evaluate their
+ * neurons at once (neu_input_async). The time semantics are README.md's
+ * "Event-driven mode". */
 #ifndef EVSIM_CHIP_SNN_H
 #define EVSIM_CHIP_SNN_H
 

@@ -501,6 +501,8 @@ START_TEST(test_bad_sources_and_queues_fail_before_the_run)
     expect_error(one, "on_full: spill\n", "on_full: expected backpressure | drop, found 'spill'");
     expect_error(one, "queue_depth_events: 2\n",
                  "queue_depth_events: 2 is less than a packet's");
+    expect_error(one, "mode: async\n",
+                 "timestep_us belongs to mode: timestep, found mode: async (no steps)");
     expect_error(LAYER("fc", "fc", "10, 128"), "",
                  "a layer fed only by itself never receives input");
     expect_error(LAYER("fc", "[input, nope]", "10, 128"), "",
