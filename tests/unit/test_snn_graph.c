@@ -21,6 +21,17 @@
 #include "run/run.h"
 #include "snn_ref.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_LSAN 1
+#endif
+#endif
+#ifdef HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #define DATA "tests/data/snn_graph/"
 #define STEPS_MAX 32
 #define LMAX 4
@@ -446,6 +457,47 @@ START_TEST(test_async_matches_an_event_by_event_reference)
 }
 END_TEST
 
+/* SQLite's faultsim on the paths this file adds (several and recurrent
+ * sources, held packets and their re-checks, async integration): the Nth
+ * allocation fails, for every N until a run succeeds; each failing run
+ * returns an error with a message and leaks nothing. */
+static void fail_every_allocation(const char *path)
+{
+    long n = 0;
+    for (; n < 100000; n++) {
+        run_options o;
+        run_options_default(&o);
+        o.json_path = o.text_path = "";
+        o.no_trace = true;
+        run_result res;
+        base_error err;
+        base_error_clear(&err);
+        base_alloc_fail_at(n, 0);
+        int rc = run_scenario(path, &o, &res, &err);
+        run_result_free(&res);
+        int injected = base_alloc_injected();
+        base_alloc_fail_at(-1, 0);
+        if (rc == 0 && !injected)
+            break;
+        ck_assert_msg(rc == -1, "%s: allocation %ld failed but the run reported success", path,
+                      n);
+        ck_assert_msg(err.msg[0], "%s: allocation %ld: a failed run without a message", path, n);
+#ifdef HAVE_LSAN
+        ck_assert_msg(__lsan_do_recoverable_leak_check() == 0,
+                      "%s: allocation %ld: the failed run leaked", path, n);
+#endif
+    }
+    ck_assert_int_gt(n, 100);
+}
+
+START_TEST(test_every_failed_allocation_fails_cleanly)
+{
+    fail_every_allocation(DATA "burst_backpressure.yaml"); /* held packets, re-checks */
+    fail_every_allocation(DATA "add_2_same_step.yaml");    /* add, feedback */
+    fail_every_allocation(DATA "async_1.yaml");
+}
+END_TEST
+
 /* ---- errors before the run ------------------------------------------------ */
 
 static char tmpdir[64];
@@ -549,6 +601,7 @@ static Suite *snn_graph_suite(void)
     tcase_add_test(tc, test_step_overrun_counted);
     tcase_add_test(tc, test_same_step_waits_for_the_source_evaluation);
     tcase_add_test(tc, test_async_matches_an_event_by_event_reference);
+    tcase_add_test(tc, test_every_failed_allocation_fails_cleanly);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_checked_fixture(te, make_tmp, drop_tmp);
