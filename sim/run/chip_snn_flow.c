@@ -112,6 +112,11 @@ static uint64_t occupancy(snn_sim *m, uint32_t c)
     uint64_t now = kq_now(m->k);
     while (q->head < q->n_booked && q->booked[q->head].start_ps <= now)
         q->booked_spikes -= q->booked[q->head++].n;
+    if (q->head > 64 && q->head * 2 > q->n_booked) { /* memory bounded by the backlog */
+        memmove(q->booked, q->booked + q->head, (q->n_booked - q->head) * sizeof *q->booked);
+        q->n_booked -= q->head;
+        q->head = 0;
+    }
     if (q->head == q->n_booked)
         q->head = q->n_booked = 0;
     return q->booked_spikes + q->stashed;
@@ -206,6 +211,7 @@ static void on_retry(kq_kernel *k, void *ctx, const void *payload);
 static void want_retry(snn_sim *m, uint32_t c)
 {
     snn_queue *q = &m->q[c];
+    occupancy(m, c); /* drops what has begun */
     if (q->retry_at != UINT64_MAX || q->head == q->n_booked)
         return;
     q->retry_at = q->booked[q->head].start_ps;
@@ -224,6 +230,11 @@ static void admit(snn_sim *m, uint32_t c)
         q->held_head++;
         m->res->queues[c].held_ps += kq_now(m->k) - h.arrived_ps;
         accept(m, h.pkt, c);
+    }
+    if (q->held_head > 64 && q->held_head * 2 > q->n_held) {
+        memmove(q->held, q->held + q->held_head, (q->n_held - q->held_head) * sizeof *q->held);
+        q->n_held -= q->held_head;
+        q->held_head = 0;
     }
     if (q->held_head == q->n_held)
         q->held_head = q->n_held = 0;
