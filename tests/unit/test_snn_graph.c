@@ -285,6 +285,8 @@ START_TEST(test_backpressure_keeps_the_exact_result)
     ck_assert_uint_gt(check_scenario(DATA "rec_4_next_step_bp3.yaml", rec_graph, 1), 0);
     ck_assert_uint_gt(check_scenario(DATA "add_4_same_step_bp3.yaml", add_graph, 0), 0);
     ck_assert_uint_gt(check_scenario(DATA "add_4_next_step_bp3.yaml", add_graph, 1), 0);
+    ck_assert_uint_gt(check_scenario(DATA "rec_1_next_step_bp3.yaml", rec_graph, 1), 0);
+    ck_assert_uint_gt(check_scenario(DATA "add_2_same_step_bp3.yaml", add_graph, 0), 0);
 }
 END_TEST
 
