@@ -15,6 +15,10 @@ static const char *const neuron_keys[] = {
     "model", "threshold", "reset", "v_reset", "bias", "refractory_steps", "multi_spike",
     "tau_us", "v_leak", "r", "tau_syn_us", "act", "evaluate", "leak", "refractory_ps", NULL};
 static const char *const weight_keys[] = {"file", "scale", "seed", "density", NULL};
+static const char *const own_keys[] = {"layer", "weights", NULL};
+
+static void parse_weights_into(cfg_doc *d, const cfg_node *ln, const char *path,
+                               cfg_weights *w);
 
 static void given(cfg_neuron *n, cfg_doc *d, const cfg_node *nn, const char *key,
                   cfg_neuron_key k)
@@ -120,13 +124,24 @@ static void parse_input_source(cfg_doc *d, const cfg_node *ln, const char *path,
         for (int i = 0; i < cfg_seq_len(v); i++) {
             cfg_node *e = cfg_seq_at(d, v, i);
             cfg_path_idx(ep, sizeof ep, kp, i);
-            if (!cfg_is_scalar(e)) {
-                cfg_err_at(d, e, ep, "expected a layer name or input, found %s",
-                           cfg_describe(e, b, sizeof b));
+            if (cfg_is_map(e)) { /* {layer: NAME, weights: {...}} */
+                cfg_check_keys(d, e, ep, own_keys);
+                if (!cfg_get_str(d, e, ep, "layer", true, l->sources[l->n_sources],
+                                 CFG_NAME_MAX))
+                    continue;
+                l->source_own[l->n_sources] = true;
+                parse_weights_into(d, e, ep, &l->source_weights[l->n_sources]);
+            } else if (!cfg_is_scalar(e)) {
+                cfg_err_at(d, e, ep, "expected a layer name, input, or {layer: NAME, "
+                           "weights: {...}}, found %s", cfg_describe(e, b, sizeof b));
+                continue;
+            } else if (!cfg_as_str(d, e, ep, l->sources[l->n_sources], CFG_NAME_MAX))
+                continue;
+            if (l->source_own[l->n_sources] && !strcmp(l->sources[l->n_sources], "input")) {
+                cfg_err_at(d, e, ep, "the input trace goes through the layer's own "
+                           "connection: expected a layer name, found input");
                 continue;
             }
-            if (!cfg_as_str(d, e, ep, l->sources[l->n_sources], CFG_NAME_MAX))
-                continue;
             for (int j = 0; j < l->n_sources; j++)
                 if (!strcmp(l->sources[j], l->sources[l->n_sources]))
                     cfg_err_at(d, e, ep, "expected each source once, found '%s' again",
@@ -173,8 +188,14 @@ void cfg_parse_neuron(cfg_doc *d, const cfg_node *ln, const char *path, cfg_laye
 
 void cfg_parse_weights(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
 {
+    parse_weights_into(d, ln, path, &l->weights);
+}
+
+/* The weights block of node ln (a layer, or a source entry) into w. */
+static void parse_weights_into(cfg_doc *d, const cfg_node *ln, const char *path,
+                               cfg_weights *w)
+{
     char kp[256], rel[512], dir[512];
-    cfg_weights *w = &l->weights;
     w->scale = 1.0;
     w->density = 1.0;
     w->line = cfg_node_line(ln);

@@ -218,6 +218,10 @@ typedef struct {
     int n_sources;
     char sources[CFG_MAX_SOURCES][CFG_NAME_MAX];
     int source_layer[CFG_MAX_SOURCES];   /* -1 for the trace */
+    /* An entry {layer: NAME, weights: {...}}: that source reaches the
+     * layer through a dense projection with these weights of its own. */
+    bool source_own[CFG_MAX_SOURCES];
+    cfg_weights source_weights[CFG_MAX_SOURCES];
 } cfg_layer;
 
 typedef struct {

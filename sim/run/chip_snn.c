@@ -125,6 +125,24 @@ static int layout(snn_sim *m)
     return 0;
 }
 
+/* An own-connection edge's masks: per neuron of source k of layer l, the
+ * cores holding a slice of l it reaches. */
+static int own_masks(snn_sim *m, uint32_t l, uint32_t k)
+{
+    const snn_layer *sl = &m->p->layers[l];
+    const conn *cn = sl->src_cn[k];
+    uint32_t n_in = conn_n_in(cn);
+    uint64_t *mk = base_calloc(n_in, sizeof *mk);
+    if (!mk)
+        return -1;
+    m->omask[l * CFG_MAX_SOURCES + k] = mk;
+    for (uint32_t src = 0; src < n_in; src++)
+        for (uint32_t s = 0; s < sl->n_slices; s++)
+            if (conn_fanout_count(cn, src, sl->slices[s].lo, sl->slices[s].hi))
+                mk[src] |= 1ull << sl->slices[s].core;
+    return 0;
+}
+
 /* Per layer: who reads it, and for each of its sources' neurons the set
  * of cores holding a slice it reaches (conn_fanout_count > 0). */
 static int tables(snn_sim *m)
@@ -139,13 +157,15 @@ static int tables(snn_sim *m)
     m->outstanding = base_calloc((size_t)n * SNN_RING, sizeof *m->outstanding);
     m->stash = base_calloc(n, sizeof *m->stash);
     m->cons_delay = base_calloc(n, sizeof *m->cons_delay);
+    m->cons_edge = base_calloc(n, sizeof *m->cons_edge);
+    m->omask = base_calloc((size_t)n * CFG_MAX_SOURCES, sizeof *m->omask);
     m->eval_end = base_calloc((size_t)n * SNN_RING, sizeof *m->eval_end);
     m->work = base_calloc(SNN_RING, sizeof *m->work);
     m->retry = base_calloc(n, sizeof *m->retry);
     m->n_stash = base_calloc(n, sizeof *m->n_stash);
     m->cap_stash = base_calloc(n, sizeof *m->cap_stash);
     if (!m->grp || !m->mask || !m->cons || !m->n_cons || !m->layer_step || !m->outstanding ||
-        !m->stash || !m->n_stash || !m->cap_stash || !m->cons_delay || !m->eval_end ||
+        !m->stash || !m->n_stash || !m->cap_stash || !m->cons_delay || !m->eval_end || !m->cons_edge || !m->omask ||
         !m->work || !m->retry)
         return -1;
     for (uint32_t l = 0; l < n; l++) {
@@ -154,13 +174,18 @@ static int tables(snn_sim *m)
         if (!(m->grp[l] = base_calloc(sl->n_slices, sizeof *m->grp[l])) ||
             !(m->mask[l] = base_calloc(n_in, sizeof *m->mask[l])) ||
             !(m->cons[l] = base_calloc(n, sizeof *m->cons[l])) ||
-            !(m->cons_delay[l] = base_calloc(n, sizeof *m->cons_delay[l])))
+            !(m->cons_delay[l] = base_calloc(n, sizeof *m->cons_delay[l])) ||
+            !(m->cons_edge[l] = base_calloc(n, sizeof *m->cons_edge[l])))
             return -1;
         for (uint32_t src = 0; src < n_in; src++)
             for (uint32_t s = 0; s < sl->n_slices; s++)
                 if (conn_fanout_count(sl->cn, src, sl->slices[s].lo, sl->slices[s].hi))
                     m->mask[l][src] |= 1ull << sl->slices[s].core;
     }
+    for (uint32_t l = 0; l < n; l++)
+        for (uint32_t k = 0; k < p->layers[l].n_src; k++)
+            if (p->layers[l].src_cn[k] && own_masks(m, l, k) != 0)
+                return -1;
     /* Consumers in layer order, with the steps late they read (a layer's
      * sources are distinct, so each edge is listed once). */
     for (uint32_t l = 0; l < n; l++)
@@ -169,6 +194,7 @@ static int tables(snn_sim *m)
             if (src < 0)
                 continue;
             m->cons_delay[src][m->n_cons[src]] = m->s->next_step || p->layers[l].recurrent[k];
+            m->cons_edge[src][m->n_cons[src]] = p->layers[l].src_cn[k] ? (int8_t)k : -1;
             m->cons[src][m->n_cons[src]++] = l;
         }
     return 0;
@@ -340,6 +366,10 @@ static void sim_free(snn_sim *m)
     FREE_PER_LAYER(m->cons);
     FREE_PER_LAYER(m->stash);
     FREE_PER_LAYER(m->cons_delay);
+    FREE_PER_LAYER(m->cons_edge);
+    for (uint32_t i = 0; m->omask && i < m->p->n_layers * CFG_MAX_SOURCES; i++)
+        base_free(m->omask[i]);
+    base_free(m->omask);
     base_free(m->eval_end);
     base_free(m->work);
     base_free(m->retry);

@@ -55,6 +55,7 @@ int snn_pkt_new(snn_sim *m, uint32_t layer, uint64_t step, uint32_t *out)
         m->n_pk++;
     }
     m->pk[i].layer = layer;
+    m->pk[i].edge = -1;
     m->pk[i].step = step;
     m->pk[i].n = m->pk[i].live = 0;
     *out = i;
@@ -148,7 +149,8 @@ static void integrate(snn_sim *m, uint32_t pi, uint32_t core, uint32_t n)
                        0, 0};
         for (uint32_t i = 0; i < n; i++) {
             v.v = p->vals[i];
-            conn_fanout(sl->cn, p->ids[i], sl->slices[s].lo, sl->slices[s].hi, visit, &v);
+            conn_fanout(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i],
+                        sl->slices[s].lo, sl->slices[s].hi, visit, &v);
         }
         sops += v.sops;
     }
@@ -409,9 +411,10 @@ void snn_send_at(snn_sim *m, uint32_t pi, uint64_t mask, uint32_t src_term, uint
 /* The outputs of one slice evaluation (m->sp_*) to consumer layer c: per
  * destination-core set in order of first appearance, packets of up to
  * spp spikes, leaving when the evaluation ends. */
-static void packetise(snn_sim *m, uint32_t c, uint64_t step, uint32_t src_term, uint64_t t_ps)
+static void packetise(snn_sim *m, uint32_t c, int edge, uint64_t step, uint32_t src_term,
+                      uint64_t t_ps)
 {
-    const uint64_t *mask = m->mask[c];
+    const uint64_t *mask = edge < 0 ? m->mask[c] : m->omask[c * CFG_MAX_SOURCES + edge];
     for (uint32_t first = 0; first < m->n_sp && !m->failed; first++) {
         uint64_t set = mask[m->sp[first].id];
         int seen = set == 0;
@@ -427,6 +430,7 @@ static void packetise(snn_sim *m, uint32_t c, uint64_t step, uint32_t src_term, 
                 snn_fail(m, "out of memory");
                 return;
             }
+            m->pk[pi].edge = edge;
             snn_pkt *p = &m->pk[pi];
             p->ids[p->n] = m->sp[j].id;
             p->vals[p->n++] = m->sp[j].val;
@@ -494,7 +498,8 @@ static void integrate_async(snn_sim *m, const snn_pkt *p, uint32_t core, uint32_
     m->n_sp = 0;
     for (uint32_t i = 0; i < n; i++) {
         v.v = p->vals[i];
-        conn_fanout(sl->cn, p->ids[i], sl->slices[s].lo, sl->slices[s].hi, visit_async, &v);
+        conn_fanout(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i], sl->slices[s].lo,
+                    sl->slices[s].hi, visit_async, &v);
     }
     const neu_stats *after = neu_group_stats(g);
     uint64_t upd = after->updates - before.updates;
@@ -516,7 +521,7 @@ static void integrate_async(snn_sim *m, const snn_pkt *p, uint32_t core, uint32_
                 sl->np.model == NEU_SIGMA_DELTA ? 1 : (uint64_t)m->sp[i].val;
     }
     for (uint32_t c = 0; c < m->n_cons[l] && m->n_sp > 0; c++)
-        packetise(m, m->cons[l][c], 0, m->core_term[core], end);
+        packetise(m, m->cons[l][c], m->cons_edge[l][c], 0, m->core_term[core], end);
 }
 
 /* When layer l's evaluation of step may start: now, or later when an
@@ -594,7 +599,8 @@ static void evaluate(snn_sim *m, uint32_t l, uint64_t step)
             m->res->out_counts[m->sp[i].id] +=
                 sl->np.model == NEU_SIGMA_DELTA ? 1 : (uint64_t)m->sp[i].val;
         for (uint32_t c = 0; c < m->n_cons[l]; c++)
-            packetise(m, m->cons[l][c], step + m->cons_delay[l][c], m->core_term[core], end);
+            packetise(m, m->cons[l][c], m->cons_edge[l][c], step + m->cons_delay[l][c],
+                      m->core_term[core], end);
     }
     m->eval_end[(size_t)l * SNN_RING + step % SNN_RING] = last_end;
     step_work(m, step, last_end);

@@ -20,6 +20,8 @@ enum { SK_BEFORE, SK_AFTER, SK_OUTSIDE, SK_LIMIT, SK_OURS };
 typedef struct {
     uint32_t layer;         /* target layer */
     uint64_t step;          /* the step it is integrated in */
+    int edge;               /* -1: through the layer's connection, else its
+                             * source edge's own (snn_layer.src_cn) */
     uint32_t n, live;       /* spikes; destinations still to integrate it */
     uint32_t *ids;          /* source neuron ids (cap spikes_per_packet) */
     double *vals;
@@ -89,6 +91,9 @@ typedef struct snn_sim {
     uint64_t **mask;        /* per layer: per source neuron, its cores */
     uint32_t *n_cons, **cons; /* per layer: consumer layers */
     uint8_t **cons_delay;   /* per layer, per consumer: steps late it is read (0, 1) */
+    int8_t **cons_edge;     /* per layer, per consumer: its own-connection edge, or -1 */
+    uint64_t **omask;       /* per layer x CFG_MAX_SOURCES: an own-connection edge's
+                             * masks, per source neuron (NULL: none) */
     uint64_t *eval_end;     /* per layer x SNN_RING: when its evaluation of a step ended */
     snn_step_work *work;    /* SNN_RING steps */
     uint8_t *retry;         /* per layer: to try again once the current try ends */

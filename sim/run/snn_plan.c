@@ -175,9 +175,15 @@ static void quantise(float *w, size_t n, double scale, int bits)
     }
 }
 
+static int npy_weights_of(snn_build *b, const cfg_weights *cw, float *w, size_t n);
+
 static int npy_weights(snn_build *b, float *w, size_t n)
 {
-    const cfg_weights *cw = &b->l->weights;
+    return npy_weights_of(b, &b->l->weights, w, n);
+}
+
+static int npy_weights_of(snn_build *b, const cfg_weights *cw, float *w, size_t n)
+{
     cfg_npy a;
     base_error e;
     if (cfg_npy_read(cw->file, cw->scale, &a, &e) != 0)
@@ -369,6 +375,10 @@ static int layer_sources(snn_build *b, snn_layer *sl)
             b->p->input_layer = b->idx;
     }
     sl->src = sl->srcs[0];
+    if (l->n_sources > 0 && l->source_own[0])
+        return lfail(b, "the first input_source goes through the layer's connection (it "
+                        "gives the input's shape): list {layer, weights} sources after it, "
+                        "found ", l->sources[0]);
     if (sl->recurrent[0])
         return lfail(b, "the first input_source must be input or an earlier layer (it gives "
                         "the input's shape); recurrent sources follow it, found ",
@@ -385,6 +395,8 @@ static int check_source_shapes(const snn_plan *p, uint32_t i, const cfg_scenario
     const snn_layer *sl = &p->layers[i];
     conn_shape want = conn_get_params(sl->cn)->in;
     for (uint32_t k = 0; k < sl->n_src; k++) {
+        if (sl->cfg->n_sources > 0 && sl->cfg->source_own[k])
+            continue;
         conn_shape got = sl->srcs[k] < 0 ? want : p->layers[sl->srcs[k]].out;
         if ((uint64_t)got.c * got.h * got.w != conn_n_in(sl->cn) ||
             (conn_get_params(sl->cn)->kind != CONN_DENSE &&
@@ -396,6 +408,37 @@ static int check_source_shapes(const snn_plan *p, uint32_t i, const cfg_scenario
                                 got.h, got.w, want.c, want.h, want.w);
     }
     return 0;
+}
+
+/* Source k of layer b->idx given as {layer, weights}: a dense projection
+ * from that source's neurons onto the layer's, (out, in) weights from
+ * its NPY file, or seeded (stream = k << 32 | the layer's index) and
+ * quantised like the layer's own. Built once every layer is, as the
+ * source may be a later one. */
+static int own_conn(snn_build *b, uint32_t k)
+{
+    snn_layer *sl = &b->p->layers[b->idx];
+    const cfg_weights *cw = &b->l->source_weights[k];
+    conn_params cp = {.kind = CONN_DENSE, .out_features = sl->n,
+                      .in = {b->p->layers[sl->srcs[k]].n, 1, 1}};
+    size_t nw = (size_t)cp.in.c * sl->n;
+    float *w = base_calloc(nw, sizeof *w);
+    if (!w)
+        return base_fail(b->err, "out of memory");
+    base_error e;
+    int rc = 0, wo = cfg_layer_operand(b->l, "W");
+    if (cw->has_file)
+        rc = npy_weights_of(b, cw, w, nw);
+    else if (conn_weights_seeded(w, nw, cw->density, cw->scale,
+                                 cw->has_seed ? cw->seed : b->s->seed,
+                                 (uint64_t)k << 32 | b->idx, &e) != 0)
+        rc = lfail(b, e.msg, NULL);
+    else
+        quantise(w, nw, cw->scale, wo >= 0 ? b->l->operands[wo].precision_bits : 0);
+    if (rc == 0 && !(sl->src_cn[k] = conn_new(&cp, w, nw, &e)))
+        rc = lfail(b, e.msg, NULL);
+    base_free(w);
+    return rc;
 }
 
 static int build_layer(snn_build *b, const loma_options *opt, loma_cache *cache)
@@ -442,8 +485,14 @@ snn_plan *snn_plan_build(const cfg_scenario *s, const loma_options *opt, loma_ca
         snn_build b = {s, &w->layers[i], s->workload_path, p, i, err};
         rc = build_layer(&b, opt, cache ? cache : own);
     }
-    for (uint32_t i = 0; i < p->n_layers && rc == 0; i++)
-        rc = check_source_shapes(p, i, s, err);
+    for (uint32_t i = 0; i < p->n_layers && rc == 0; i++) {
+        snn_build b = {s, &w->layers[i], s->workload_path, p, i, err};
+        for (int k = 0; k < w->layers[i].n_sources && rc == 0; k++)
+            if (w->layers[i].source_own[k])
+                rc = own_conn(&b, (uint32_t)k);
+        if (rc == 0)
+            rc = check_source_shapes(p, i, s, err);
+    }
     loma_cache_free(own);
     if (rc == 0 && p->input_layer == UINT32_MAX)
         rc = base_fail(err, "%s: no layer reads the input trace (input_source: input)",
@@ -462,6 +511,8 @@ void snn_plan_free(snn_plan *p)
         return;
     for (uint32_t i = 0; p->layers && i < p->n_layers; i++) {
         conn_free(p->layers[i].cn);
+        for (uint32_t k = 0; k < CFG_MAX_SOURCES; k++)
+            conn_free(p->layers[i].src_cn[k]);
         base_free(p->layers[i].slices);
     }
     base_free(p->layers);

@@ -39,6 +39,9 @@ typedef struct {
     uint32_t n_src;
     int srcs[CFG_MAX_SOURCES];
     uint8_t recurrent[CFG_MAX_SOURCES];
+    /* A source given as {layer, weights}: its own dense projection onto
+     * this layer (owned), else NULL: it goes through cn. */
+    conn *src_cn[CFG_MAX_SOURCES];
     conn_shape out;
     uint32_t n;             /* neurons */
     uint32_t n_slices;

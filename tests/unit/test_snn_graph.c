@@ -45,6 +45,7 @@ typedef struct {
     int n_src, src[SRC_MAX], rec[SRC_MAX];
     ref_conn c;
     ref_neuron p;
+    const ref_conn *own[SRC_MAX]; /* a source with weights of its own, or NULL */
 } gl;
 
 typedef struct {
@@ -134,13 +135,18 @@ static void reference(const graph *g, int next_step, int drop_recurrence, int n_
                 int src = L->src[k];
                 if (L->rec[k] && drop_recurrence)
                     continue;
-                for (int j = 0; j < n_in; j++) {
+                const ref_conn *oc = L->own[k];
+                double xo[NMAX] = {0};
+                uint8_t ao[NMAX] = {0};
+                for (int j = 0; j < (oc ? oc->ci : n_in); j++) {
                     double v = src < 0 ? (s <= last ? xin[s * 128 + j] : 0)
                                : L->rec[k] || next_step ? prev[src][j]
                                                         : out[src][s * g->l[src].n + j];
-                    x[j] += v;
-                    act[j] |= v != 0;
+                    (oc ? xo : x)[j] += v;
+                    (oc ? ao : act)[j] |= v != 0;
                 }
+                if (oc) /* its own projection, added into the layer's input */
+                    ref_conn_apply(oc, xo, ao, y, recv);
             }
             ref_conn_apply(&L->c, x, act, y, recv);
             ref_layer_step(&L->p, &st[l], y, recv, s, 1000.0, &out[l][s * L->n]);
@@ -161,14 +167,37 @@ static graph rec_graph(float *w[LMAX])
     w[3] = weights(10 * 36, 1.0, 1.0, 7, 3);
     graph g = {4, {
         {144, 1, {-1}, {0}, {REF_CONV, 2, 8, 8, 4, 6, 6, 3, 3, 1, 1, 0, 0, 1, 1, 1, w[0]},
-         {.model = REF_IF, .thr = 0.5, .subtract = 1}},
+         {.model = REF_IF, .thr = 0.5, .subtract = 1}, {NULL}},
         {36, 1, {0}, {0}, {REF_SUMPOOL, 4, 6, 6, 4, 3, 3, 2, 2, 2, 2, 0, 0, 1, 1, 1, NULL},
-         {.model = REF_IF, .thr = 1, .multi = 1}},
+         {.model = REF_IF, .thr = 1, .multi = 1}, {NULL}},
         {36, 2, {1, 2}, {0, 1}, {REF_DENSE, 36, 1, 1, 36, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, w[2]},
-         {.model = REF_CUBA, .thr = 0.25, .tau = 4000, .tau_syn = 2000, .r = 1, .eval_all = 1}},
+         {.model = REF_CUBA, .thr = 0.25, .tau = 4000, .tau_syn = 2000, .r = 1, .eval_all = 1}, {NULL}},
         {10, 1, {2}, {0}, {REF_DENSE, 36, 1, 1, 10, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, w[3]},
          {.model = REF_LIF, .thr = 0.25, .tau = 4000, .r = 1, .eval_all = 1,
-          .refractory = 1}}}};
+          .refractory = 1}, {NULL}}}};
+    return g;
+}
+
+/* rec_own.workload.yaml by hand: rec = W pool(s) + V rec(s-1) + F fc(s-1),
+ * V and F seeded with stream k << 32 | 2 (k: the entry's place). */
+static ref_conn own_v, own_f;
+
+static graph rec_own_graph(float *w[LMAX])
+{
+    graph g = rec_graph(w);
+    static float *v, *f;
+    free(v);
+    free(f);
+    v = weights(36 * 36, 1.0, 0.5, 9, (uint64_t)1 << 32 | 2);
+    f = weights(36 * 10, 0.5, 0.5, 11, (uint64_t)2 << 32 | 2);
+    own_v = (ref_conn){REF_DENSE, 36, 1, 1, 36, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, v};
+    own_f = (ref_conn){REF_DENSE, 10, 1, 1, 36, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, f};
+    gl *r = &g.l[2];
+    r->n_src = 3;
+    r->src[2] = 3;
+    r->rec[2] = 1;
+    r->own[1] = &own_v;
+    r->own[2] = &own_f;
     return g;
 }
 
@@ -182,13 +211,13 @@ static graph add_graph(float *w[LMAX])
     w[3] = weights(10 * 144, 1.0, 1.0, 7, 3);
     graph g = {4, {
         {144, 1, {-1}, {0}, {REF_CONV, 2, 8, 8, 4, 6, 6, 3, 3, 1, 1, 0, 0, 1, 1, 1, w[0]},
-         {.model = REF_IF, .thr = 0.5, .subtract = 1}},
+         {.model = REF_IF, .thr = 0.5, .subtract = 1}, {NULL}},
         {144, 2, {0, 2}, {0, 1}, {REF_CONV, 4, 6, 6, 4, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, w[1]},
-         {.model = REF_IF, .thr = 0.75, .subtract = 1}},
+         {.model = REF_IF, .thr = 0.75, .subtract = 1}, {NULL}},
         {144, 2, {0, 1}, {0, 0}, {REF_SUMPOOL, 4, 6, 6, 4, 6, 6, 1, 1, 1, 1, 0, 0, 1, 1, 1, NULL},
-         {.model = REF_IF, .thr = 1, .multi = 1}},
+         {.model = REF_IF, .thr = 1, .multi = 1}, {NULL}},
         {10, 1, {2}, {0}, {REF_DENSE, 144, 1, 1, 10, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, w[3]},
-         {.model = REF_LIF, .thr = 0.25, .tau = 4000, .r = 1, .eval_all = 1}}}};
+         {.model = REF_LIF, .thr = 0.25, .tau = 4000, .r = 1, .eval_all = 1}, {NULL}}}};
     return g;
 }
 
@@ -265,6 +294,20 @@ START_TEST(test_recurrent_cuba_lif_exact_1_2_4_cores)
 }
 END_TEST
 
+START_TEST(test_recurrent_weights_of_their_own_exact_1_2_4_cores)
+{
+    static const char *const f[] = {"rec_own_1_same_step", "rec_own_2_same_step",
+                                    "rec_own_4_same_step", "rec_own_1_next_step",
+                                    "rec_own_2_next_step", "rec_own_4_next_step"};
+    char path[128];
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof path, DATA "%s.yaml", f[i]);
+        ck_assert_uint_eq(check_scenario(path, rec_own_graph, i >= 3), 0);
+    }
+    ck_assert_uint_gt(check_scenario(DATA "rec_own_4_same_step_bp3.yaml", rec_own_graph, 0), 0);
+}
+END_TEST
+
 START_TEST(test_add_with_feedback_exact_1_2_4_cores)
 {
     static const char *const f[] = {"add_1_same_step", "add_2_same_step", "add_4_same_step",
@@ -299,7 +342,7 @@ static int reach(int y) { return (y < 5 ? y : 5) - (y - 2 > 0 ? y - 2 : 0) + 1; 
  * the other 14 are dropped: the conv integrates exactly the first 6. */
 START_TEST(test_drop_drops_a_known_number)
 {
-    const graph g = {1, {{144, 1, {-1}, {0}, {0}, {0}}}};
+    const graph g = {1, {{144, 1, {-1}, {0}, {0}, {0}, {NULL}}}};
     record rec = {.g = &g};
     for (int l = 0; l < LMAX; l++)
         rec.out[l] = calloc((size_t)STEPS_MAX * NMAX, sizeof(double));
@@ -338,7 +381,7 @@ END_TEST
  * overran, by that much; the 100 empty steps before it did not. */
 START_TEST(test_step_overrun_counted)
 {
-    const graph g = {1, {{144, 1, {-1}, {0}, {0}, {0}}}};
+    const graph g = {1, {{144, 1, {-1}, {0}, {0}, {0}, {NULL}}}};
     record rec = {.g = &g};
     for (int l = 0; l < LMAX; l++)
         rec.out[l] = calloc((size_t)STEPS_MAX * NMAX, sizeof(double));
@@ -364,7 +407,7 @@ END_TEST
  * has ended: the decision is at the boundary + both evaluations. */
 START_TEST(test_same_step_waits_for_the_source_evaluation)
 {
-    const graph g = {2, {{144, 1, {-1}, {0}, {0}, {0}}, {10, 1, {0}, {0}, {0}, {0}}}};
+    const graph g = {2, {{144, 1, {-1}, {0}, {0}, {0}, {NULL}}, {10, 1, {0}, {0}, {0}, {0}, {NULL}}}};
     record rec = {.g = &g};
     for (int l = 0; l < LMAX; l++)
         rec.out[l] = calloc((size_t)STEPS_MAX * NMAX, sizeof(double));
@@ -426,7 +469,7 @@ START_TEST(test_async_matches_an_event_by_event_reference)
 {
     double r0[16] = {0}, r1[10] = {0};
     async_reference(r0, r1);
-    const graph g = {2, {{16, 1, {-1}, {0}, {0}, {0}}, {10, 1, {0}, {0}, {0}, {0}}}};
+    const graph g = {2, {{16, 1, {-1}, {0}, {0}, {0}, {NULL}}, {10, 1, {0}, {0}, {0}, {0}, {NULL}}}};
     static const char *const f[] = {DATA "async_1.yaml", DATA "async_2.yaml"};
     for (int i = 0; i < 2; i++) {
         record rec = {.g = &g};
@@ -564,6 +607,10 @@ START_TEST(test_bad_sources_and_queues_fail_before_the_run)
                  "trace) or the name of a layer, found 'nope'");
     expect_error(LAYER("fc", "[input, input]", "10, 128"), "",
                  "expected each source once, found 'input' again");
+    expect_error(LAYER("fc", "[fc, {layer: input, weights: {seed: 1}}]", "10, 128"), "",
+                 "the input trace goes through the layer's own connection");
+    expect_error(LAYER("fc", "[input, {layer: fc, wieghts: {seed: 1}}]", "10, 128"), "",
+                 "did you mean");
     /* fc2 (10 neurons) cannot add onto fc1's input of 128 */
     char two[4096];
     snprintf(two, sizeof two, "%s%s", LAYER("fc1", "[input, fc2]", "10, 128"),
@@ -575,6 +622,11 @@ START_TEST(test_bad_sources_and_queues_fail_before_the_run)
              LAYER("fc2", "[fc2, fc1]", "10, 10"));
     two[strstr(two, "- id: 0\n  name: fc2") - two + 6] = '1';
     expect_error(two, "", "layer fc2: the first input_source must be input or an earlier layer");
+    snprintf(two, sizeof two, "%s%s", LAYER("fc1", "input", "10, 128"),
+             LAYER("fc2", "[{layer: fc1, weights: {seed: 1}}]", "10, 10"));
+    two[strstr(two, "- id: 0\n  name: fc2") - two + 6] = '1';
+    expect_error(two, "", "layer fc2: the first input_source goes through the layer's "
+                          "connection");
 }
 END_TEST
 
@@ -597,6 +649,7 @@ static Suite *snn_graph_suite(void)
     TCase *tc = tcase_create("graph");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_recurrent_cuba_lif_exact_1_2_4_cores);
+    tcase_add_test(tc, test_recurrent_weights_of_their_own_exact_1_2_4_cores);
     tcase_add_test(tc, test_add_with_feedback_exact_1_2_4_cores);
     tcase_add_test(tc, test_backpressure_keeps_the_exact_result);
     tcase_add_test(tc, test_drop_drops_a_known_number);
