@@ -538,7 +538,7 @@ static void fail_every_allocation(const char *path)
 START_TEST(test_every_failed_allocation_fails_cleanly)
 {
     fail_every_allocation(DATA "burst_backpressure.yaml"); /* held packets, re-checks */
-    fail_every_allocation(DATA "add_2_same_step.yaml");    /* add, feedback */
+    fail_every_allocation(DATA "rec_own_1_same_step.yaml"); /* own weights, feedback */
     fail_every_allocation(DATA "async_1.yaml");
 }
 END_TEST
