@@ -182,6 +182,8 @@ typedef struct {
     uint64_t seed;                   /* seeded: default the scenario's seed */
     double density;                  /* seeded: 1 */
     int line, col;                   /* of the weights key (or the layer) */
+    float *data;                     /* in memory (a NIR file's), owned; NULL: none */
+    size_t n_data;
 } cfg_weights;
 
 typedef struct {
