@@ -14,7 +14,7 @@ static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "
                                         "seed", "outputs", "limits", "mode", "timestep_us",
                                         "propagation", "spikes_per_packet", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
-                                          "max_events", NULL};
+                                          "max_events", "origin", NULL};
 static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};
 static const char *const limit_keys[] = {"max_time_ps", "max_events", NULL};
 
