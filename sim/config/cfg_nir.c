@@ -251,7 +251,7 @@ static int read_node(nir_rd *r, hid_t nodes, const char *name, nir_node *n, char
     }
     for (int k = 0; rc == 0 && k < 8 && types[n->type].req[k]; k++)
         if (!cfg_nir_param(n, types[n->type].req[k]))
-            rc = base_fail(r->err, "%s: node %s (%s): %s: missing (a %s takes %s%s%s%s%s%s)",
+            rc = base_fail(r->err, "%s: node %s (%s): %s: missing (%s takes %s%s%s%s%s%s)",
                            r->file, name, type, types[n->type].req[k], type,
                            types[n->type].req[0], types[n->type].req[1] ? ", " : "",
                            types[n->type].req[1] ? types[n->type].req[1] : "",
@@ -356,6 +356,9 @@ static int read_graph(nir_rd *r, hid_t f, nir_graph *g)
         base_free(s);
         if (v >= 0)
             H5Dclose(v);
+        if (!s)
+            return base_fail(r->err, "%s: /version: expected a string (or out of memory)",
+                             r->file);
     }
     if (H5Lexists(f, "node", H5P_DEFAULT) <= 0)
         return base_fail(r->err, "%s: an HDF5 file, but not NIR: no /node group", r->file);
