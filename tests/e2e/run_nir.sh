@@ -66,6 +66,11 @@ else
   echo "SKIP: run_nir: trace validation (no ../shared/tools/perfetto_check.py)"
 fi
 
+"$EVSIM" run configs/nir_lif_norse.yaml -q --no-trace --json "$tmp/l.json" --report "$tmp/l.txt" \
+  2>"$tmp/e"; rc=$?
+check "nir_lif_norse runs (rc=$rc: $(head -c 300 "$tmp/e"))" \
+  '[ $rc -eq 0 ] && grep -q "\"output_spike_counts\":\[[1-9][0-9]*\]" "$tmp/l.json"'
+
 # A recurrent network named as a workload: a clear error, nothing written.
 sed -e "s|workload: .*|workload: $PWD/$N/braille_noDelay_bias_zero.nir|" \
     -e "s|^chip: |chip: $PWD/configs/|" -e "s|^mapping: |mapping: $PWD/configs/|" \

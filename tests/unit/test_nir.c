@@ -198,6 +198,58 @@ START_TEST(test_cnn_sinabs_equals_reference_half_ms_on_1_2_4_cores)
 }
 END_TEST
 
+/* Norse's Affine -> LIF at its dt of 0.1 ms on the seeded spike train:
+ * the same spikes in every step as the reference (leaky: every step is
+ * evaluated, input or not). */
+START_TEST(test_lif_norse_equals_reference_on_seeded_input)
+{
+    base_error err;
+    nir_graph *g = cfg_nir_load(NIRD "lif_norse.nir", &err);
+    ck_assert_msg(g != NULL, "%s", err.msg);
+    FILE *f = fopen(NIRD "lif_norse_input.csv", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[64];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    static double in[MAX_STEPS + 1];
+    unsigned t, x, y, p;
+    int last = 0;
+    while (fscanf(f, "%u,%u,%u,%u", &t, &x, &y, &p) == 4) {
+        ck_assert_uint_lt(t / 100, MAX_STEPS);
+        in[t / 100] += 1;
+        last = (int)(t / 100);
+    }
+    fclose(f);
+    record rec = {.n = {1}};
+    rec.per_neuron[0] = calloc(1, sizeof(double));
+    run_options o;
+    run_options_default(&o);
+    o.on_spike = on_spike;
+    o.spike_ctx = &rec;
+    o.json_path = o.text_path = "";
+    o.no_trace = true;
+    run_result res;
+    ck_assert_msg(run_scenario("configs/nir_lif_norse.yaml", &o, &res, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_int_eq((int)res.snn_res.steps, last + 1);
+    nref r;
+    nref_init(&r, g);
+    int out = cfg_nir_find(g, "1");
+    uint64_t spikes = 0;
+    for (int s = 0; s <= last; s++) {
+        nref_step(&r, &in[s], 1e-4);
+        ck_assert_msg(rec.per_step[0][s] == (r.out[out][0] != 0), "step %d: chip %llu, "
+                      "reference %g", s, (unsigned long long)rec.per_step[0][s], r.out[out][0]);
+        spikes += r.out[out][0] != 0;
+    }
+    ck_assert_uint_gt(spikes, 10);
+    ck_assert_uint_eq(res.snn_res.out_counts[0], spikes);
+    nref_free(&r);
+    free(rec.per_neuron[0]);
+    run_result_free(&res);
+    cfg_nir_free(g);
+}
+END_TEST
+
 /* ---- bad input ---------------------------------------------------------- */
 
 static void expect_error(const char *path, const char *needle)
@@ -343,6 +395,7 @@ static Suite *nir_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_cnn_sinabs_equals_reference_1ms_on_1_2_4_cores);
     tcase_add_test(tc, test_cnn_sinabs_equals_reference_half_ms_on_1_2_4_cores);
+    tcase_add_test(tc, test_lif_norse_equals_reference_on_seeded_input);
     tcase_add_test(tc, test_missing_file_and_not_hdf5);
     tcase_add_test(tc, test_unsupported_node_types_listed_with_names);
     tcase_add_test(tc, test_not_nir_and_missing_parameter);
