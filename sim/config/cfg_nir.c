@@ -240,12 +240,14 @@ static int read_node(nir_rd *r, hid_t nodes, const char *name, nir_node *n, char
         rc = base_fail(r->err, "%s: node %s: cannot list its datasets", r->file, name);
         goto out;
     }
+    char who[NIR_NAME_MAX + 24];
+    snprintf(who, sizeof who, "%s (%s)", name, type);
     for (hsize_t i = 0; rc == 0 && i < gi.nlinks; i++) {
         char key[NIR_NAME_MAX];
         if (link_name(gid, i, key, sizeof key) != 0)
             rc = base_fail(r->err, "%s: node %s: a dataset name is too long", r->file, name);
         else if (strcmp(key, "type") && is_dataset(gid, key)) {
-            rc = read_param(r, gid, name, key, &n->params[n->n_params]);
+            rc = read_param(r, gid, who, key, &n->params[n->n_params]);
             n->n_params++;
         }
     }

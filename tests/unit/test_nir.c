@@ -329,6 +329,54 @@ START_TEST(test_not_nir_and_missing_parameter)
 }
 END_TEST
 
+/* A NaN weight: the first float of node 0's weight (stored contiguous,
+ * uncompressed at byte 13384: `h5dump -p -d /node/nodes/0/weight`). */
+START_TEST(test_nan_weight_names_node_and_key)
+{
+    make_tmp();
+    char p[128];
+    snprintf(p, sizeof p, "%s/nan.nir", tmpdir);
+    const char *none[] = {NULL};
+    patched(p, none, none);
+    FILE *f = fopen(p, "r+b");
+    ck_assert_ptr_nonnull(f);
+    const unsigned char nan_f32[4] = {0x00, 0x00, 0xc0, 0x7f};
+    ck_assert_int_eq(fseek(f, 13384, SEEK_SET), 0);
+    ck_assert_uint_eq(fwrite(nan_f32, 1, 4, f), 4);
+    fclose(f);
+    expect_error(p, "node 0 (Conv2d): weight: expected finite numbers, found nan at index 0");
+    unlink(p);
+    rmdir(tmpdir);
+}
+END_TEST
+
+/* Shapes that do not chain: the Input's 2x34x34 (int64 at byte 8240)
+ * becomes 2x30x30, so Conv2d 0 gives 16x14x14 and IF 1's 16x16x16
+ * thresholds no longer fit. */
+START_TEST(test_shapes_that_do_not_chain_name_the_node)
+{
+    make_tmp();
+    char p[128];
+    snprintf(p, sizeof p, "%s/shape.nir", tmpdir);
+    const char *none[] = {NULL};
+    patched(p, none, none);
+    FILE *f = fopen(p, "r+b");
+    ck_assert_ptr_nonnull(f);
+    int64_t sh[3];
+    ck_assert_int_eq(fseek(f, 8240, SEEK_SET), 0);
+    ck_assert_uint_eq(fread(sh, sizeof sh[0], 3, f), 3);
+    ck_assert(sh[0] == 2 && sh[1] == 34 && sh[2] == 34);
+    sh[1] = sh[2] = 30;
+    ck_assert_int_eq(fseek(f, 8240, SEEK_SET), 0);
+    ck_assert_uint_eq(fwrite(sh, sizeof sh[0], 3, f), 3);
+    fclose(f);
+    expect_error(p, "node 1 (IF): r: holds 4096 values, its input 16x14x14 has 3136 elements: "
+                    "the shapes do not chain");
+    unlink(p);
+    rmdir(tmpdir);
+}
+END_TEST
+
 START_TEST(test_recurrent_edge_loads_and_is_refused_at_conversion)
 {
     base_error err;
@@ -399,6 +447,8 @@ static Suite *nir_suite(void)
     tcase_add_test(tc, test_missing_file_and_not_hdf5);
     tcase_add_test(tc, test_unsupported_node_types_listed_with_names);
     tcase_add_test(tc, test_not_nir_and_missing_parameter);
+    tcase_add_test(tc, test_nan_weight_names_node_and_key);
+    tcase_add_test(tc, test_shapes_that_do_not_chain_name_the_node);
     tcase_add_test(tc, test_recurrent_edge_loads_and_is_refused_at_conversion);
     tcase_add_test(tc, test_older_file_without_v_reset_resets_to_zero);
     tcase_add_test(tc, test_every_failed_allocation_fails_the_load_cleanly);
