@@ -377,6 +377,34 @@ START_TEST(test_shapes_that_do_not_chain_name_the_node)
 }
 END_TEST
 
+/* The graph checks on graphs built here: a cycle through two Affine nodes
+ * is an error naming it; with a LIF on it, its closing edge is recurrent. */
+static int order_of(nir_type mid, base_error *err, int *n_rec)
+{
+    nir_node nodes[4] = {{.name = "in", .type = NIR_INPUT},
+                         {.name = "a", .type = NIR_AFFINE},
+                         {.name = "b", .type = NIR_AFFINE},
+                         {.name = "c", .type = NIR_OUTPUT}};
+    nodes[2].type = mid;
+    nir_edge edges[4] = {{0, 1, false}, {1, 2, false}, {2, 1, false}, {2, 3, false}};
+    nir_graph g = {.file = "g.nir", .n_nodes = 4, .nodes = nodes, .n_edges = 4, .edges = edges};
+    int rc = cfg_nir_order(&g, err);
+    *n_rec = g.n_recurrent;
+    return rc;
+}
+
+START_TEST(test_cycle_without_neuron_is_refused_with_a_neuron_recurrent)
+{
+    base_error err;
+    int n_rec;
+    ck_assert_int_eq(order_of(NIR_AFFINE, &err, &n_rec), -1);
+    ck_assert_msg(strstr(err.msg, "the cycle a -> b -> a passes through no neuron"), "%s",
+                  err.msg);
+    ck_assert_int_eq(order_of(NIR_LIF, &err, &n_rec), 0);
+    ck_assert_int_eq(n_rec, 1);
+}
+END_TEST
+
 START_TEST(test_recurrent_edge_loads_and_is_refused_at_conversion)
 {
     base_error err;
@@ -449,6 +477,7 @@ static Suite *nir_suite(void)
     tcase_add_test(tc, test_not_nir_and_missing_parameter);
     tcase_add_test(tc, test_nan_weight_names_node_and_key);
     tcase_add_test(tc, test_shapes_that_do_not_chain_name_the_node);
+    tcase_add_test(tc, test_cycle_without_neuron_is_refused_with_a_neuron_recurrent);
     tcase_add_test(tc, test_recurrent_edge_loads_and_is_refused_at_conversion);
     tcase_add_test(tc, test_older_file_without_v_reset_resets_to_zero);
     tcase_add_test(tc, test_every_failed_allocation_fails_the_load_cleanly);
