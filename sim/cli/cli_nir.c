@@ -1,7 +1,7 @@
 /* cli_nir.c -- `evsim check FILE.nir`: the graph in order (type, output
- * shape, parameter values, synapses), its edges (recurrent ones marked),
- * and which evsim layer each node becomes, or why the chip cannot run it
- * yet (the file itself is valid then: exit 0). */
+ * shape, parameter values, synapses), its edges in node order (recurrent
+ * ones marked), and which evsim layer each node becomes, or why the chip
+ * cannot run it yet (the file itself is valid then: exit 0). */
 #include <stdio.h>
 #include <string.h>
 
@@ -48,9 +48,13 @@ static void print_nodes(const nir_graph *g, const cfg_workload *w)
 static void print_edges(const nir_graph *g)
 {
     printf("  edges:");
-    for (int e = 0; e < g->n_edges; e++)
-        printf("%s %s -> %s%s", e ? "," : "", g->nodes[g->edges[e].src].name,
-               g->nodes[g->edges[e].dst].name, g->edges[e].recurrent ? " (recurrent)" : "");
+    int k = 0;
+    for (int i = 0; i < g->n_nodes; i++) /* in node order */
+        for (int e = 0; e < g->n_edges; e++)
+            if (g->edges[e].src == i)
+                printf("%s %s -> %s%s", k++ ? "," : "", g->nodes[i].name,
+                       g->nodes[g->edges[e].dst].name,
+                       g->edges[e].recurrent ? " (recurrent)" : "");
     printf("\n");
 }
 
