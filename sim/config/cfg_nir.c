@@ -1,7 +1,10 @@
 /* cfg_nir.c -- reads a NIR graph from its HDF5 file (the only code of
  * evsim that includes hdf5.h); see cfg_nir.h. Every dataset of a node is
  * read as doubles (HDF5 converts float32, float64 and integer types), a
- * string dataset as a string; subgroups (a node's metadata) are skipped. */
+ * string dataset as a string; subgroups (a node's metadata) are skipped.
+ * What evsim keeps is allocated through base_*; libhdf5's own buffers
+ * (its file cache, variable-length strings until reclaimed) are not, so
+ * the fault-injection tests reach every failure of ours, not of HDF5's. */
 #include "config/cfg_nir.h"
 
 #include <hdf5.h>
