@@ -405,6 +405,30 @@ START_TEST(test_cycle_without_neuron_is_refused_with_a_neuron_recurrent)
 }
 END_TEST
 
+/* A mistyped parameter (a string where integers belong) on a graph built
+ * here: named with its node and key. */
+START_TEST(test_mistyped_parameter_names_node_and_key)
+{
+    double shape[3] = {2, 4, 4}, two[1] = {2}, zero[1] = {0};
+    nir_param in_p[1] = {{.key = "shape", .rank = 1, .dim = {3}, .n = 3, .v = shape}};
+    nir_param pool_p[3] = {{.key = "kernel_size", .str = "two"},
+                           {.key = "stride", .rank = 1, .dim = {1}, .n = 1, .v = two},
+                           {.key = "padding", .rank = 1, .dim = {1}, .n = 1, .v = zero}};
+    nir_node nodes[2] = {{.name = "in", .type = NIR_INPUT, .n_params = 1, .params = in_p},
+                         {.name = "pool", .type = NIR_SUMPOOL2D, .n_params = 3,
+                          .params = pool_p}};
+    nir_edge edges[1] = {{0, 1, false}};
+    nir_graph g = {.file = "g.nir", .n_nodes = 2, .nodes = nodes, .n_edges = 1, .edges = edges};
+    base_error err;
+    ck_assert_int_eq(cfg_nir_shapes(&g, &err), -1);
+    ck_assert_msg(strstr(err.msg, "g.nir: node pool (SumPool2d): kernel_size: expected 1 or 2 "
+                                  "integers"), "%s", err.msg);
+    pool_p[0] = (nir_param){.key = "kernel_size", .rank = 1, .dim = {1}, .n = 1, .v = two};
+    ck_assert_int_eq(cfg_nir_shapes(&g, &err), 0);
+    ck_assert_uint_eq(nodes[1].n_out, 2 * 2 * 2);
+}
+END_TEST
+
 START_TEST(test_recurrent_edge_loads_and_is_refused_at_conversion)
 {
     base_error err;
@@ -478,6 +502,7 @@ static Suite *nir_suite(void)
     tcase_add_test(tc, test_nan_weight_names_node_and_key);
     tcase_add_test(tc, test_shapes_that_do_not_chain_name_the_node);
     tcase_add_test(tc, test_cycle_without_neuron_is_refused_with_a_neuron_recurrent);
+    tcase_add_test(tc, test_mistyped_parameter_names_node_and_key);
     tcase_add_test(tc, test_recurrent_edge_loads_and_is_refused_at_conversion);
     tcase_add_test(tc, test_older_file_without_v_reset_resets_to_zero);
     tcase_add_test(tc, test_every_failed_allocation_fails_the_load_cleanly);
