@@ -127,10 +127,9 @@ static int check_chain(const nir_cv *c)
     return 0;
 }
 
-static int add_layer(nir_cv *c, int syn, int neu, double scale)
+static void add_layer(nir_cv *c, int syn, int neu, double scale)
 {
     c->lay[c->n_lay++] = (nir_lay){syn, neu, scale, 0};
-    return 0;
 }
 
 /* Walks the chain into layers (c->lay). */
@@ -254,25 +253,30 @@ static int put_window(nir_cv *c, int k, const nir_node *src, nir_text *t)
     uint32_t oh = d1 ? 1 : s->shape[1], ow = d1 ? s->shape[1] : s->shape[2];
     const nir_param *pp = cfg_nir_param(s, "padding");
     if (pool) {
-        ky = ipar(s, "kernel_size", 0), kx = ipar(s, "kernel_size", 1);
-        sy = ipar(s, "stride", 0), sx = ipar(s, "stride", 1);
+        ky = ipar(s, "kernel_size", 0);
+        kx = ipar(s, "kernel_size", 1);
+        sy = ipar(s, "stride", 0);
+        sx = ipar(s, "stride", 1);
         if (ipar(s, "padding", 0) || ipar(s, "padding", 1))
             return cfail(c, c->lay[k].syn, "padding: pools take no padding on the chip", NULL);
-        dx = dy = 1, px = 0;
+        dx = dy = 1;
+        px = 0;
     } else {
         const nir_param *w = cfg_nir_param(s, "weight");
         if (ipar(s, "groups", 0) != 1)
             return cfail(c, c->lay[k].syn, "groups: only 1 is supported on the chip so far",
                          NULL);
-        ky = d1 ? 1 : (uint32_t)w->dim[2], kx = (uint32_t)w->dim[d1 ? 2 : 3];
-        sx = ipar(s, "stride", d1 ? 0 : 1), dx = ipar(s, "dilation", d1 ? 0 : 1);
-        if (!d1)
-            sy = ipar(s, "stride", 0), dy = ipar(s, "dilation", 0);
-        if (pp->str)
-            px = !strcmp(pp->str, "same") ? dx * (kx - 1) / 2 : 0,
-            py = !strcmp(pp->str, "same") ? dy * (ky - 1) / 2 : 0;
-        else
-            px = ipar(s, "padding", d1 ? 0 : 1), py = d1 ? 0 : ipar(s, "padding", 0);
+        ky = d1 ? 1 : (uint32_t)w->dim[2];
+        kx = (uint32_t)w->dim[d1 ? 2 : 3];
+        sx = ipar(s, "stride", d1 ? 0 : 1);
+        dx = ipar(s, "dilation", d1 ? 0 : 1);
+        if (!d1) {
+            sy = ipar(s, "stride", 0);
+            dy = ipar(s, "dilation", 0);
+        }
+        bool same = pp->str && !strcmp(pp->str, "same");
+        px = pp->str ? (same ? dx * (kx - 1) / 2 : 0) : ipar(s, "padding", d1 ? 0 : 1);
+        py = pp->str ? (same ? dy * (ky - 1) / 2 : 0) : d1 ? 0 : ipar(s, "padding", 0);
     }
     if (pool)
         put(t, "  operator_type: %s\n  equation: O[b][g][oy][ox]+=W[fx][fy]*I[b][g][iy][ix]\n"
