@@ -284,7 +284,8 @@ static int put_window(nir_cv *c, int k, const nir_node *src, nir_text *t)
             "  operand_precision: {W: 0, I: 8, O: 16, O_final: 8}\n",
             s->type == NIR_SUMPOOL2D ? "Pooling" : "AveragePool", s->shape[0], oh, ow, kx, ky);
     else
-        put(t, "  operator_type: Conv\n  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
+        put(t, "  operator_type: Conv\n"
+            "  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
             "  loop_dims: [B, K, C, OY, OX, FY, FX]\n  loop_sizes: [1, %u, %u, %u, %u, %u, %u]\n"
             "  operand_precision: {W: 8, I: 1, O: 16, O_final: 1}\n",
             s->shape[0], src->shape[0], oh, ow, ky, kx);
@@ -306,7 +307,8 @@ static int put_layer(nir_cv *c, int k, nir_text *t)
     put(t, "- id: %d\n  name: \"%s\"\n", k, lname(c, k));
     int rc = 0;
     if (s->type == NIR_AFFINE || s->type == NIR_LINEAR)
-        put(t, "  operator_type: Gemm\n  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
+        put(t, "  operator_type: Gemm\n"
+            "  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
             "  dimension_relations: [ix=1*ox+1*fx, iy=1*oy+1*fy]\n"
             "  loop_dims: [B, K, C, OY, OX, FY, FX]\n  loop_sizes: [1, %u, %llu, 1, 1, 1, 1]\n"
             "  operand_precision: {W: 8, I: 1, O: 16, O_final: 1}\n",
