@@ -64,6 +64,8 @@ static int nc_finish(void *self, uint64_t end_ps, model_energy *out, base_error 
 {
     (void)end_ps;
     neu_core *c = self;
+    if (c->tr && c->tr->failed)
+        return base_fail(err, "%s: trace: out of memory", c->p.name);
     if (model_energy_add(out, c->p.name, "compute", c->st.energy_pj) != 0)
         return base_fail(err, "out of memory");
     return 0;

@@ -47,7 +47,7 @@ typedef struct {
     uint32_t head_dec, n_dec, cap_dec;
     int armed_act, armed_check, armed_q;
     int64_t q_cur, q_peak, q_written;
-    uint64_t q_next;
+    uint64_t q_last_t, q_next;
     int failed;
 } nct_state;
 

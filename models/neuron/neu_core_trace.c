@@ -12,7 +12,8 @@
  * later (the writer cannot go back in time, and whether more work comes
  * within the gap is known only once the gap has passed). The queue depth
  * counter is thinned to one sample per gap: the peak since the previous
- * sample. Kernel events of the trace are counted in trace_events. */
+ * sample (written at its end, so a peak shows up to one gap late). Kernel
+ * events of the trace are counted in trace_events. */
 #include <string.h>
 
 #include "neuron/neu_core_int.h"
@@ -127,12 +128,27 @@ static void push(neu_core *c, nct_act a, const uint64_t *flows, uint32_t n)
     arm_act(c);
 }
 
-/* ---- the queue-depth counter ----------------------------------------- */
+/* ---- the queue-depth counter -----------------------------------------
+ * q_cur is the depth now; q_peak the highest depth held for a while (a
+ * spike integrated at the instant it arrives never counts) since the
+ * last sample, which is written at most once per gap, in on_q only (so
+ * everything booked at one instant is in). */
 
-static void drain_dec(nct_state *s, uint64_t now)
+/* Time to t: the starts booked by then take their spikes off the queue. */
+static void q_advance(nct_state *s, uint64_t t)
 {
-    while (s->head_dec < s->n_dec && s->dec[s->head_dec].t <= now)
-        s->q_cur -= s->dec[s->head_dec++].n;
+    while (s->head_dec < s->n_dec && s->dec[s->head_dec].t <= t) {
+        const nct_dec *d = &s->dec[s->head_dec++];
+        if (d->t > s->q_last_t) {
+            s->q_peak = s->q_cur > s->q_peak ? s->q_cur : s->q_peak;
+            s->q_last_t = d->t;
+        }
+        s->q_cur -= d->n;
+    }
+    if (t > s->q_last_t) {
+        s->q_peak = s->q_cur > s->q_peak ? s->q_cur : s->q_peak;
+        s->q_last_t = t;
+    }
     if (s->head_dec == s->n_dec)
         s->head_dec = s->n_dec = 0;
     else if (s->head_dec >= NCT_COMPACT && s->head_dec * 2 >= s->n_dec) {
@@ -144,43 +160,36 @@ static void drain_dec(nct_state *s, uint64_t now)
 
 static void on_q(kq_kernel *k, void *ctx, const void *payload);
 
-/* A sample is due at q_next while the counter has something to show. */
+/* A sample is due while what the counter shows may be out of date. */
 static void arm_q(neu_core *c)
 {
     nct_state *s = c->tr;
-    if (s->armed_q || (s->q_peak == s->q_written && s->head_dec == s->n_dec))
+    if (s->armed_q || (s->q_cur == s->q_written && s->q_peak <= s->q_written &&
+                       s->head_dec == s->n_dec))
         return;
-    uint64_t t = s->q_next;
-    if (s->q_peak == s->q_written && s->dec[s->head_dec].t > t)
-        t = s->dec[s->head_dec].t;
+    uint64_t now = kq_now(c->k), t = s->q_next > now ? s->q_next : now;
     if (kq_schedule_at(c->k, t, 3, on_q, c, NULL, 0, NULL) != KQ_OK)
         nct_failed(c);
     else
         s->armed_q = 1;
 }
 
-/* Writes the peak since the last sample, at most once per gap. */
-static void sample_q(neu_core *c, uint64_t now)
-{
-    nct_state *s = c->tr;
-    if (now >= s->q_next) {
-        if (s->q_peak != s->q_written)
-            trc_counter_int(s->mt->w, s->qtrack, model_trace_at(s->mt, now), s->q_peak);
-        s->q_written = s->q_peak;
-        s->q_peak = s->q_cur;
-        s->q_next = now + s->gap_ps;
-    }
-    arm_q(c);
-}
-
+/* The sample at now: the peak since the last one. */
 static void on_q(kq_kernel *k, void *ctx, const void *payload)
 {
     (void)payload;
     neu_core *c = ctx;
+    nct_state *s = c->tr;
+    uint64_t now = kq_now(k);
     c->st.trace_events++;
-    c->tr->armed_q = 0;
-    drain_dec(c->tr, kq_now(k));
-    sample_q(c, kq_now(k));
+    s->armed_q = 0;
+    q_advance(s, now);
+    if (s->q_peak != s->q_written)
+        trc_counter_int(s->mt->w, s->qtrack, model_trace_at(s->mt, now), s->q_peak);
+    s->q_written = s->q_peak;
+    s->q_peak = 0;
+    s->q_next = now + s->gap_ps;
+    arm_q(c);
 }
 
 void neu_core_trace_arrive(neu_core *c, uint32_t spikes)
@@ -188,11 +197,9 @@ void neu_core_trace_arrive(neu_core *c, uint32_t spikes)
     nct_state *s = c->tr;
     if (!s)
         return;
-    uint64_t now = kq_now(c->k);
-    drain_dec(s, now);
+    q_advance(s, kq_now(c->k));
     s->q_cur += spikes;
-    s->q_peak = s->q_cur > s->q_peak ? s->q_cur : s->q_peak;
-    sample_q(c, now);
+    arm_q(c);
 }
 
 /* ---- bursts ----------------------------------------------------------- */
@@ -242,11 +249,11 @@ int neu_core_trace_integrate(neu_core *c, uint32_t spikes, const uint64_t *flow_
     uint64_t now = kq_now(c->k), start = c->last_start, end = start + c->last_dur;
     nct_burst *b = &s->b;
     drain(s, now);
-    drain_dec(s, now);
+    q_advance(s, now);
     if (BASE_GROW(s->dec, s->cap_dec, s->n_dec + 1, UINT32_MAX) != 0)
         return -1;
     s->dec[s->n_dec++] = (nct_dec){start, spikes};
-    drain_dec(s, now);
+    q_advance(s, now);
     if (b->open && start - b->end < s->gap_ps) {
         if (BASE_GROW(b->flow_ends, b->cap_flow_ends, b->n_flow_ends + n_flow_ends,
                       UINT32_MAX) != 0)
@@ -267,7 +274,7 @@ int neu_core_trace_integrate(neu_core *c, uint32_t spikes, const uint64_t *flow_
     b->sops += c->last_sops;
     b->busy_ps += c->last_dur;
     arm_check(c);
-    sample_q(c, now);
+    arm_q(c);
     return s->failed ? -1 : 0;
 }
 

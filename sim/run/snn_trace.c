@@ -5,6 +5,8 @@
  *   spikes per step › LAYER   counter: the spikes (outputs, for
  *                             sigma-delta) of the layer's last evaluated
  *                             step, written when that step is evaluated
+ *                             (1 ns after the previous sample when a
+ *                             layer evaluates several steps at once)
  *   input events              with trace_events: an instant per used
  *                             input event (neuron, x, y, polarity)
  *
@@ -32,6 +34,7 @@ struct snn_trace {
     trc_track group, *layer_ctr, input;
     trc_name n_event, k_neuron, k_x, k_y, k_pol;
     uint64_t *layer_spikes;  /* per layer: its step's spikes so far */
+    uint64_t *layer_t;       /* per layer: its counter's last sample time */
     uint64_t cur, next_id;   /* the sender of the packets being sent */
     uint64_t *pkt_src;       /* per packet index: its sender (0: none) */
     uint32_t cap_src;
@@ -81,6 +84,7 @@ int snn_trace_attach(snn_sim *m, const model_trace *mt)
     t->events = m->o->trace_events;
     if (!(t->layer_ctr = base_calloc(m->p->n_layers, sizeof *t->layer_ctr)) ||
         !(t->layer_spikes = base_calloc(m->p->n_layers, sizeof *t->layer_spikes)) ||
+        !(t->layer_t = base_calloc(m->p->n_layers, sizeof *t->layer_t)) ||
         !(t->pend = base_calloc(m->n_cores, sizeof *t->pend)) ||
         !(t->n_pend = base_calloc(m->n_cores, sizeof *t->n_pend)) ||
         !(t->cap_pend = base_calloc(m->n_cores, sizeof *t->cap_pend)))
@@ -103,6 +107,7 @@ void snn_trace_free(snn_sim *m)
     base_free(t->pkt_src);
     base_free(t->layer_ctr);
     base_free(t->layer_spikes);
+    base_free(t->layer_t);
     base_free(t);
     m->tr = NULL;
 }
@@ -145,8 +150,12 @@ void snn_trace_eval(snn_sim *m, uint32_t l, uint32_t s, uint64_t step)
         snn_fail(m, "trace: out of memory");
     t->layer_spikes[l] += spikes;
     if (s + 1 == sl->n_slices) {
-        trc_counter_int(t->w, t->layer_ctr[l], model_trace_at(t->mt, kq_now(m->k)),
-                        (int64_t)t->layer_spikes[l]);
+        /* Steps evaluated at one instant (a layer catching up) each get
+         * their sample, 1 ns apart, so none hides another. */
+        uint64_t at = kq_now(m->k), next = t->layer_t[l] + 1000;
+        at = model_trace_at(t->mt, t->layer_t[l] && next > at ? next : at);
+        trc_counter_int(t->w, t->layer_ctr[l], at, (int64_t)t->layer_spikes[l]);
+        t->layer_t[l] = at;
         t->layer_spikes[l] = 0;
     }
 }
