@@ -61,6 +61,9 @@ uint64_t neu_core_free_at(const neu_core *c);
  * peak since the previous sample. Each call returns 0, or -1 when out of
  * memory (the trace is then unusable). */
 bool neu_core_traced(const neu_core *c);
+/* Kernel events the trace has scheduled and not yet had (so a run can
+ * tell a queue holding only those from one with work left). */
+uint32_t neu_core_trace_pending(const neu_core *c);
 /* `spikes` were delivered to the core now. */
 void neu_core_trace_arrive(neu_core *c, uint32_t spikes);
 /* The last work booked integrates `spikes` of those delivered; the flows

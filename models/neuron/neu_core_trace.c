@@ -294,6 +294,12 @@ int neu_core_trace_eval(neu_core *c, const char *label, uint64_t step, uint64_t 
     return s->failed ? -1 : 0;
 }
 
+uint32_t neu_core_trace_pending(const neu_core *c)
+{
+    const nct_state *s = c->tr;
+    return s ? (uint32_t)(s->armed_act + s->armed_check + s->armed_q) : 0;
+}
+
 /* ---- set-up --------------------------------------------------------- */
 
 int nct_attach(neu_core *c, const model_trace *t, base_error *err)

@@ -249,6 +249,11 @@ static int loop(snn_sim *m)
                          (double)kq_now(m->k) * 1e-6);
     if (r == KQ_RUN_NOMEM)
         return base_fail(m->err, "out of memory in the event queue");
+    size_t trace_only = 0; /* a time limit past the last work is no limit */
+    for (uint32_t i = 0; r == KQ_RUN_TIME && i < m->n_cores; i++)
+        trace_only += neu_core_trace_pending(m->cores[i]);
+    if (r == KQ_RUN_TIME && kq_pending(m->k) == trace_only)
+        r = KQ_RUN_EMPTY;
     m->res->stop_reason = r == KQ_RUN_TIME ? "time limit reached"
                           : r == KQ_RUN_EMPTY ? "" : "event limit reached";
     return 0;

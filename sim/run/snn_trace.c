@@ -12,8 +12,8 @@
  *
  * and the arrows: from each evaluation slice to the burst, on each other
  * core it sends spikes to, that integrates its first packet there (one
- * arrow per (evaluation, destination core)); with trace_events also from
- * each input event to the burst integrating it on each core it reaches.
+ * arrow per (evaluation, destination core)); with trace_events also one
+ * from each input event to the first burst that integrates it.
  * Packets remember the arrow set of the slice that sent them (pkt_src),
  * each core the arrows still waiting for it. Every call is a no-op
  * without a trace. */
@@ -112,8 +112,11 @@ void snn_trace_free(snn_sim *m)
     m->tr = NULL;
 }
 
-/* A new sender with one arrow to each core of mask: ids in t->flows. */
-static uint32_t new_sender(snn_sim *m, uint64_t mask)
+/* A new sender with arrows to the cores of mask: one each (ids in
+ * t->flows), or with `one` a single arrow to whichever integrates first
+ * (the others' ends are then of an arrow already ended, which the writer
+ * leaves out). */
+static uint32_t new_sender(snn_sim *m, uint64_t mask, int one)
 {
     snn_trace *t = m->tr;
     uint32_t n = 0;
@@ -125,9 +128,9 @@ static uint32_t new_sender(snn_sim *m, uint64_t mask)
             snn_fail(m, "out of memory");
             return 0;
         }
-        t->flows[n] = trc_flow_new(t->w);
-        t->pend[c][t->n_pend[c]++] = (snn_arrow){t->cur, t->flows[n]};
-        n++;
+        if (!one || n == 0)
+            t->flows[n++] = trc_flow_new(t->w);
+        t->pend[c][t->n_pend[c]++] = (snn_arrow){t->cur, t->flows[n - 1]};
     }
     return n;
 }
@@ -145,7 +148,7 @@ void snn_trace_eval(snn_sim *m, uint32_t l, uint32_t s, uint64_t step)
         for (uint32_t c = 0; c < m->n_cons[l]; c++)
             dst |= m->mask[m->cons[l][c]][m->sp[i].id];
     }
-    uint32_t nf = new_sender(m, dst & ~(1ull << core));
+    uint32_t nf = new_sender(m, dst & ~(1ull << core), 0);
     if (neu_core_trace_eval(m->cores[core], sl->cfg->name, step, spikes, t->flows, nf) != 0)
         snn_fail(m, "trace: out of memory");
     t->layer_spikes[l] += spikes;
@@ -168,7 +171,7 @@ void snn_trace_input(snn_sim *m, uint32_t neuron)
     t->cur = 0;
     if (!t->events)
         return;
-    uint32_t nf = new_sender(m, m->mask[m->p->input_layer][neuron]);
+    uint32_t nf = new_sender(m, m->mask[m->p->input_layer][neuron], 1);
     const ev_event *e = &m->next;
     trc_arg args[] = {trc_arg_uint(t->k_neuron, neuron), trc_arg_uint(t->k_x, e->x),
                       trc_arg_uint(t->k_y, e->y), trc_arg_uint(t->k_pol, e->polarity)};
