@@ -65,7 +65,7 @@ static int parse(run_cli *c, int argc, char **argv)
          .no_default = true, .help = "stop after N events"},
         {.name = "trace-events", .kind = CLI_FLAG, .ptr = &o->trace_events,
          .help = "event-driven runs: an instant per input event on the\n"
-                 "trace, with arrows to the bursts integrating it"},
+                 "trace, with an arrow to the first burst integrating it"},
         {.name = "trace-gap", .kind = CLI_TIME, .ptr = &o->trace_gap, .arg = "T",
          .help = "event-driven runs: a core's integrations less than T\n"
                  "apart merge into one burst (default: timestep / 100)"},
