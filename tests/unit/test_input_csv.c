@@ -93,6 +93,25 @@ START_TEST(test_csv_value_column)
     ck_assert_uint_eq(r->ev[0].x, 2);
     ck_assert_uint_eq(r->ev[0].polarity, 1);
     ck_assert(r->ev[0].value == 0.125);
+    /* --to-csv keeps the values, exactly */
+    char out[160];
+    snprintf(out, sizeof out, "%s/vv_out.csv", dir);
+    ev_reader *a;
+    ev_csv_writer *w;
+    base_error e;
+    ck_assert_int_eq(ev_open(&a, mkfile("vv.csv", "t_ns,channel,value\n5,3,0.1\n6,4,-7.25\n"),
+                             EV_FMT_AUTO, &e), 0);
+    ck_assert_msg(ev_csvw_open(&w, out, ev_get_info(a), &e) == 0, "%s", e.msg);
+    ev_event buf[4];
+    long n = ev_read(a, buf, 4, &e);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ev_csvw_write(w, buf, 2, &e), 0);
+    ck_assert_int_eq(ev_csvw_commit(w, &e), 0);
+    ev_close(a);
+    r = run(out);
+    ck_assert_uint_eq(r->n, 2);
+    ck_assert(r->ev[0].value == 0.1 && r->ev[1].value == -7.25);
+    ck_assert_uint_eq(r->ev[1].t_ps, 6000);
     r = run(mkfile("u.csv", "t_us,x,y,p\n1,2,3,1\n"));
     ck_assert_int_eq(r->info.has_values, 0);
     ck_assert(r->ev[0].value == 1.0);
