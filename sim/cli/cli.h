@@ -22,8 +22,14 @@ typedef struct {
 } cli_command;
 
 /* One line per subcommand; add yours here and to the table in main.c. */
+/* `evsim run` exit status when a time or event limit stopped the run (0
+ * complete, 1 error, 2 usage, 130/143 signals: see main.c). */
+#define CLI_EXIT_INCOMPLETE 3
 int cli_run_main(int argc, char **argv);
 int cli_check_main(int argc, char **argv);
+/* `evsim check FILE.nir`: the graph, its shapes and counts, and the evsim
+ * layers it becomes (cli_nir.c). 0 when it loads, 1 when not. */
+int cli_nir_check(const char *path, bool quiet);
 int cli_map_main(int argc, char **argv);
 int cli_noc_main(int argc, char **argv);
 int cli_events_main(int argc, char **argv);

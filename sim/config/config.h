@@ -186,6 +186,8 @@ typedef struct {
     bool has_bias_file;
     char bias_file[512];             /* per channel (or per neuron) biases */
     int line, col;                   /* of the weights key (or the layer) */
+    float *data;                     /* in memory (a NIR file's), owned; NULL: none */
+    size_t n_data;
 } cfg_weights;
 
 typedef struct {
@@ -453,6 +455,7 @@ typedef struct {
     int at_x, at_y;                  /* input.at: the input router */
     uint64_t from_ps, to_ps;         /* input.from_us / to_us (to 0: the end) */
     uint64_t input_max_events;       /* 0: all */
+    bool origin_first_event;         /* input.origin: first_event (else step 0 at from_us) */
     int mode_line, mode_col;
     cfg_chip *chip;                  /* loaded and cross-checked */
     cfg_workload *workload;

@@ -20,6 +20,13 @@ static int64_t input_index(const snn_sim *m, const ev_event *e)
     return ((int64_t)c * in.h + e->y) * in.w + e->x;
 }
 
+/* Where step 0 starts: from_us, or (origin: first_event) the first used
+ * event's time. */
+static uint64_t origin(const snn_sim *m)
+{
+    return m->origin_set ? m->origin_ps : m->s->from_ps;
+}
+
 /* The trace ended (or its window or limit did): the number of steps. */
 static void input_end(snn_sim *m)
 {
@@ -27,7 +34,7 @@ static void input_end(snn_sim *m)
     m->in_next_step = UINT64_MAX;
     uint64_t drain = m->s->next_step ? m->p->n_layers - 1 : 0;
     if (m->s->to_ps)
-        m->n_steps = (m->s->to_ps - m->s->from_ps + m->dt_ps - 1) / m->dt_ps + drain;
+        m->n_steps = (m->s->to_ps - origin(m) + m->dt_ps - 1) / m->dt_ps + drain;
     else
         m->n_steps = m->used ? m->last_step + 1 + drain : 0;
     snn_result *r = m->res;
@@ -78,7 +85,11 @@ static int read_next(snn_sim *m)
             m->skip[SK_OUTSIDE]++;
             continue;
         }
-        uint64_t t = m->next.t_ps - m->s->from_ps;
+        if (m->s->origin_first_event && !m->origin_set) {
+            m->origin_set = 1;
+            m->origin_ps = m->next.t_ps;
+        }
+        uint64_t t = m->next.t_ps - origin(m);
         m->next_t = t > m->next_t ? t : m->next_t; /* a step back waits for now */
         m->in_next_step = m->next_t / m->dt_ps;
         m->have_next = 1;
