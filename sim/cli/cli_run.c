@@ -67,6 +67,12 @@ static int parse(run_cli *c, int argc, char **argv)
          .no_default = true, .help = "stop at this simulated time (ps)"},
         {.name = "max-events", .kind = CLI_U64, .ptr = &o->max_events, .arg = "N",
          .no_default = true, .help = "stop after N events"},
+        {.name = "trace-events", .kind = CLI_FLAG, .ptr = &o->trace_events,
+         .help = "event-driven runs: an instant per input event on the\n"
+                 "trace, with an arrow to the first burst integrating it"},
+        {.name = "trace-gap", .kind = CLI_TIME, .ptr = &o->trace_gap, .arg = "T",
+         .help = "event-driven runs: a core's integrations less than T\n"
+                 "apart merge into one burst (default: timestep / 100)"},
         {.name = "quiet", .short_name = 'q', .kind = CLI_FLAG, .ptr = &c->quiet,
          .help = "no report on standard output"},
         {.name = NULL}};

@@ -118,6 +118,7 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
         if (m->used++ == 0)
             m->res->first_input_ps = m->next_t;
         m->last_step = step;
+        snn_trace_input(m, id);
         if (m->mask[l][id]) {
             if (snn_pkt_new(m, l, step, &pi) != 0) {
                 snn_fail(m, "out of memory");
