@@ -125,7 +125,7 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
                 return;
             }
             m->pk[pi].ids[0] = id;
-            m->pk[pi].vals[0] = 1.0;
+            m->pk[pi].vals[0] = m->next.value; /* 1, or the trace's graded value */
             m->pk[pi].n = 1;
             snn_send_at(m, pi, m->mask[l][id], m->in_term, kq_now(k));
         }
