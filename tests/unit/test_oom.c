@@ -354,8 +354,8 @@ static void run_check_clean(void *ctx)
  * routes, trace buffers, CN slices), so every OOM_RUN_STEP-th is tried: a
  * full sweep takes ~5 min plain and far longer under ASan, too long for
  * `make test` on a shared machine. EVSIM_OOM_STEP=1 runs every N. */
-#define OOM_RUN_DENSE 1500
-#define OOM_RUN_STEP 7
+#define OOM_RUN_DENSE 1000
+#define OOM_RUN_STEP 17
 static long run_step(void)
 {
     const char *s = getenv("EVSIM_OOM_STEP");
