@@ -10,12 +10,13 @@
 #include "kernel/kernel.h"
 #include "noc/noc.h"
 #include "run/chip_snn.h"
+#include "run/snn_input.h"
 
 #define SNN_RING 256        /* steps a layer's pending packets may run ahead */
 #define SNN_MAX_CORES 64    /* destination-core sets are 64-bit masks */
 #define SNN_ADDR_BITS 32    /* AER address of a spike in a packet */
 
-enum { SK_BEFORE, SK_AFTER, SK_OUTSIDE, SK_LIMIT, SK_OURS };
+enum { SK_BEFORE, SK_AFTER, SK_OUTSIDE, SK_LIMIT, SK_CROP, SK_OURS };
 
 typedef struct {
     uint32_t layer;         /* target layer */
@@ -77,6 +78,13 @@ typedef struct snn_sim {
     uint64_t boundary;      /* step boundaries passed */
     uint64_t last_ps;       /* time of the last event other than the trace's */
     uint64_t n_steps;       /* UINT64_MAX until the trace ends */
+    snn_input_map imap;     /* event -> input neuron (snn_input.h) */
+    uint32_t next_id;       /* the input neuron of `next` */
+    uint32_t pass;          /* input.loop: the pass over the trace, from 0 */
+    uint64_t pass_steps;    /* steps of one pass (known when pass 0 ends) */
+    uint64_t shift_ps;      /* pass * pass_steps * dt */
+    uint64_t rd_read, rd_skip[EV_SKIP_COUNT]; /* the readers of ended passes */
+    uint64_t t_origin_us;   /* the reader's (AEDAT 4: epoch seconds) */
 } snn_sim;
 
 void snn_fail(snn_sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
