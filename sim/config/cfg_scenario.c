@@ -14,7 +14,7 @@ static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "
                                         "propagation", "spikes_per_packet", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
                                           "max_events", "crop", "scale", "polarity",
-                                          "time_scale", "loop", NULL};
+                                          "time_scale", "loop", "events_per_packet", NULL};
 static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};
 static const char *const limit_keys[] = {"max_time_ps", "max_events", NULL};
 

@@ -210,7 +210,7 @@ static void parse_crop(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
     s->crop_h = (uint32_t)v[3];
 }
 
-/* input.crop, scale, polarity, time_scale, loop (defaults are set by
+/* input.crop, scale, polarity, time_scale, loop, events_per_packet (defaults are set by
  * cfg_parse_snn_scenario, which runs without an input block too). */
 void cfg_parse_snn_input_map(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
 {
@@ -235,6 +235,11 @@ void cfg_parse_snn_input_map(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
         cfg_err_at(d, cfg_map_get(d, in, "loop"), "input.loop",
                    "expected 1..1000000 passes, found %llu", (unsigned long long)u);
     s->input_loop = u > 1000000 ? 1 : (uint32_t)u;
+    u = 1;
+    if (cfg_get_uint(d, in, "input", "events_per_packet", false, 1, &u) && u > 1024)
+        cfg_err_at(d, cfg_map_get(d, in, "events_per_packet"), "input.events_per_packet",
+                   "expected 1..1024, found %llu", (unsigned long long)u);
+    s->input_events_per_packet = u > 1024 ? 1 : (uint32_t)u;
 }
 
 void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
@@ -245,6 +250,7 @@ void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
     s->input_scale = 1;
     s->time_scale = 1.0;
     s->input_loop = 1;
+    s->input_events_per_packet = 1;
     cfg_node *m = cfg_map_get(d, root, "mode");
     if (m) {
         s->mode_line = cfg_node_line(m);

@@ -460,6 +460,7 @@ typedef struct {
     int input_polarity;              /* CFG_POLARITY_* (input.polarity) */
     double time_scale;               /* input.time_scale: simulated / recorded time (1) */
     uint32_t input_loop;             /* input.loop: passes over the trace (1) */
+    uint32_t input_events_per_packet; /* input.events_per_packet: grouped AER events (1) */
     char file[512];                  /* this scenario's own path, for positions */
     int input_line, input_col;       /* the input: block */
     int mode_line, mode_col;

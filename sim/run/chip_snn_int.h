@@ -84,7 +84,8 @@ typedef struct snn_sim {
     uint64_t pass_steps;    /* steps of one pass (known when pass 0 ends) */
     uint64_t shift_ps;      /* pass * pass_steps * dt */
     uint64_t rd_read, rd_skip[EV_SKIP_COUNT]; /* the readers of ended passes */
-    uint64_t t_origin_us;   /* the reader's (AEDAT 4: epoch seconds) */
+    uint32_t in_pk, in_epp; /* the open input packet (UINT32_MAX: none), its cap */
+    uint64_t in_mask;       /* its destination cores */
 } snn_sim;
 
 void snn_fail(snn_sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -214,15 +214,46 @@ static void schedule_input(snn_sim *m)
         snn_fail(m, "out of memory in the event queue");
 }
 
-/* Every event due now: one packet each, from the input router. */
+/* The open input packet leaves now. */
+static void input_flush(snn_sim *m, uint64_t t_ps)
+{
+    if (m->in_pk == UINT32_MAX)
+        return;
+    snn_send_at(m, m->in_pk, m->in_mask, m->in_term, t_ps);
+    m->in_pk = UINT32_MAX;
+}
+
+/* Event id of layer l's step into the open input packet (a new one when
+ * there is none). 0, or -1 (out of memory). */
+static int input_add(snn_sim *m, uint32_t l, uint64_t step, uint32_t id, uint64_t mask)
+{
+    if (m->in_pk == UINT32_MAX) {
+        if (snn_pkt_new(m, l, step, &m->in_pk) != 0) {
+            m->in_pk = UINT32_MAX;
+            return -1;
+        }
+        m->in_mask = mask;
+    }
+    snn_pkt *p = &m->pk[m->in_pk];
+    p->ids[p->n] = id;
+    p->vals[p->n++] = 1.0;
+    return 0;
+}
+
+/* Every event due now, from the input router: events of one step with one
+ * destination-core set are grouped, up to input.events_per_packet, into a
+ * packet that leaves with its last event (the one after it is read first:
+ * a packet closes when it is full, or that event is of another step or
+ * set, or the trace has ended). */
 static void on_input(kq_kernel *k, void *ctx, const void *payload)
 {
     (void)payload;
     snn_sim *m = ctx;
     m->last_ps = kq_now(k);
     uint32_t l = m->p->input_layer;
+    const uint64_t *mask = m->mask[l];
     while (m->have_next && m->next_t <= kq_now(k) && !m->failed) {
-        uint32_t id = m->next_id, pi;
+        uint32_t id = m->next_id;
         uint64_t step = m->next_t / m->dt_ps;
         if (m->used++ == 0) {
             m->res->first_input_ps = m->next_t;
@@ -231,18 +262,16 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
         }
         m->res->in_t_last_ps = m->next.t_ps;
         m->last_step = step;
-        if (m->mask[l][id]) {
-            if (snn_pkt_new(m, l, step, &pi) != 0) {
-                snn_fail(m, "out of memory");
-                return;
-            }
-            m->pk[pi].ids[0] = id;
-            m->pk[pi].vals[0] = 1.0;
-            m->pk[pi].n = 1;
-            snn_send_at(m, pi, m->mask[l][id], m->in_term, kq_now(k));
+        if (mask[id] && input_add(m, l, step, id, mask[id]) != 0) {
+            snn_fail(m, "out of memory");
+            return;
         }
         if (read_next(m) != 0)
             return;
+        if (m->in_pk != UINT32_MAX &&
+            (m->pk[m->in_pk].n >= m->in_epp || !m->have_next || m->in_next_step != step ||
+             mask[m->next_id] != m->in_mask))
+            input_flush(m, kq_now(k));
     }
     schedule_input(m);
     snn_try_eval(m, l);
@@ -251,6 +280,9 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
 int snn_start(snn_sim *m)
 {
     m->res->in_t_first_ps = m->res->in_t_last_ps = UINT64_MAX;
+    m->in_pk = UINT32_MAX;
+    m->in_epp = m->s->input_events_per_packet < m->spp ? m->s->input_events_per_packet : m->spp;
+    m->in_epp = m->in_epp ? m->in_epp : 1;
     const snn_layer *in = &m->p->layers[m->p->input_layer];
     if (snn_input_map_init(&m->imap, m->s, m->p->in, m->err) != 0 || input_open(m) != 0)
         return -1;
