@@ -23,9 +23,13 @@ SAN     ?=
 PKGS    := yaml-0.1 libprotobuf-c libcjson
 CPPFLAGS_ALL := -Isim -Imodels -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# HDF5 (NIR files, sim/config/cfg_nir.c only): Debian's serial build.
+HDF5_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null || echo -I/usr/include/hdf5/serial)
+HDF5_LIBS := $(shell pkg-config --libs hdf5 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5)
+CPPFLAGS_ALL += $(HDF5_CFLAGS)
 CFLAGS  ?= -O2 -g
 CFLAGS_ALL := -std=c17 $(CFLAGS) -Wall -Wextra -Werror -MMD -MP $(SAN)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) -lm -lpthread
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) $(HDF5_LIBS) -lm -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -lpthread)
 
 PROTO     := $(wildcard sim/trace/*.proto)

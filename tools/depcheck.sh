@@ -13,7 +13,7 @@
 #   5      sim/main.c                       cli
 #
 # Also: only sim/config includes yaml.h, only sim/trace the protobuf-c
-# generated headers. Prints each violation as FILE:LINE: and exits 1.
+# generated headers, only sim/config/cfg_nir.c hdf5.h. Prints each violation as FILE:LINE: and exits 1.
 set -u
 cd "$(dirname "$0")/.."
 bad=0
@@ -75,6 +75,9 @@ for f in $files; do
   done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | sed 's/:[[:space:]]*#[[:space:]]*include[[:space:]]*/:/')
   if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<yaml\.h>' "$f" && [ "$from" != config ]; then
     say "$f" "$(grep -nE 'include[[:space:]]*<yaml\.h>' "$f" | cut -d: -f1 | head -1)" "only sim/config includes yaml.h"
+  fi
+  if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<hdf5\.h>' "$f" && [ "$f" != sim/config/cfg_nir.c ]; then
+    say "$f" "$(grep -nE 'include[[:space:]]*<hdf5\.h>' "$f" | cut -d: -f1 | head -1)" "only sim/config/cfg_nir.c includes hdf5.h"
   fi
 done
 [ $bad -eq 0 ] && echo "depcheck: $(echo "$files" | wc -l) files follow the dependency rule"

@@ -21,6 +21,7 @@ command -v protoc-c >/dev/null 2>&1 || need protobuf-c-compiler
 have_hdr uthash.h || need uthash-dev
 have_pc check || have_hdr check.h || need check
 have_pc libcjson || have_hdr cjson/cJSON.h || need libcjson-dev
+have_pc hdf5 || have_hdr hdf5/serial/hdf5.h || need libhdf5-dev
 
 with_validator=0 with_fuzzer=0
 for a in "$@"; do

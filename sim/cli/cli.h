@@ -24,6 +24,9 @@ typedef struct {
 /* One line per subcommand; add yours here and to the table in main.c. */
 int cli_run_main(int argc, char **argv);
 int cli_check_main(int argc, char **argv);
+/* `evsim check FILE.nir`: the graph, its shapes and counts, and the evsim
+ * layers it becomes (cli_nir.c). 0 when it loads, 1 when not. */
+int cli_nir_check(const char *path, bool quiet);
 int cli_map_main(int argc, char **argv);
 int cli_noc_main(int argc, char **argv);
 int cli_events_main(int argc, char **argv);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "config/cfg_nir.h"
 #include "run/adapt.h"
 #include "run/snn_plan.h"
 
@@ -13,9 +14,9 @@ static const char synopsis[] =
     "usage: evsim check [--quiet] FILE...\n"
     "\n"
     "Loads each YAML file (a core, chip, workload, mapping or scenario; the kind is\n"
-    "told from its keys), prints a summary, or prints every error as\n"
-    "FILE:LINE:COL: key.path: message. Exit status 0 when every file is valid,\n"
-    "1 when any is not, 2 on a usage error.\n";
+    "told from its keys) or NIR graph (FILE.nir), prints a summary, or prints every\n"
+    "error as FILE:LINE:COL: key.path: message. Exit status 0 when every file is\n"
+    "valid, 1 when any is not, 2 on a usage error.\n";
 
 static void print_core(const cfg_core *c, const char *indent)
 {
@@ -244,6 +245,8 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err
 /* Loads one file; prints its summary (unless quiet) or its errors. */
 static int check_one(const char *path, bool quiet)
 {
+    if (cfg_nir_is_path(path))
+        return cli_nir_check(path, quiet);
     base_errors err;
     base_errors_init(&err);
     cfg_kind k = cfg_detect_kind_file(path, &err);

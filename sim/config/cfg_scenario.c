@@ -7,14 +7,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "config/cfg_nir.h"
 #include "config/cfg_snn.h"
 
 static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
                                         "seed", "outputs", "limits", "mode", "timestep_us",
                                         "propagation", "spikes_per_packet", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
-                                          "max_events", "crop", "scale", "polarity",
-                                          "time_scale", "loop", "events_per_packet", NULL};
+                                          "max_events", "origin", "crop", "scale",
+                                          "polarity", "time_scale", "loop",
+                                          "events_per_packet", NULL};
 static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};
 static const char *const limit_keys[] = {"max_time_ps", "max_events", NULL};
 
@@ -172,7 +174,9 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
                                                  {"mapping", s->mapping_path}};
         int before = d->err->count + d->err->dropped;
         s->chip = cfg_chip_load_file(s->chip_path, d->err);
-        s->workload = cfg_workload_load_file(s->workload_path, d->err);
+        s->workload = cfg_nir_is_path(s->workload_path)
+                          ? cfg_nir_workload_load_file(s->workload_path, d->err)
+                          : cfg_workload_load_file(s->workload_path, d->err);
         s->mapping = cfg_mapping_load_file(s->mapping_path, d->err);
         void *loaded[] = {s->chip, s->workload, s->mapping};
         for (int i = 0; i < 3; i++)

@@ -183,6 +183,9 @@ void cfg_parse_snn_input(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
         cfg_err_at(d, cfg_map_get(d, in, "to_us"), "input.to_us",
                    "expected a time after from_us (%g), found %g", from_us, to_us);
     cfg_get_uint(d, in, "input", "max_events", false, 0, &s->input_max_events);
+    static const char *const origins[] = {"from_us", "first_event", NULL};
+    if (cfg_map_get(d, in, "origin"))
+        s->origin_first_event = word(d, in, "input", "origin", origins) == 1;
     cfg_parse_snn_input_map(d, in, s);
 }
 

@@ -482,6 +482,8 @@ void cfg_workload_free(cfg_workload *w)
 {
     if (!w)
         return;
+    for (int i = 0; w->layers && i < w->n_layers; i++)
+        base_free(w->layers[i].weights.data);
     base_free(w->layers);
     base_free(w);
 }

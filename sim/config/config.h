@@ -182,6 +182,8 @@ typedef struct {
     uint64_t seed;                   /* seeded: default the scenario's seed */
     double density;                  /* seeded: 1 */
     int line, col;                   /* of the weights key (or the layer) */
+    float *data;                     /* in memory (a NIR file's), owned; NULL: none */
+    size_t n_data;
 } cfg_weights;
 
 typedef struct {
@@ -463,6 +465,7 @@ typedef struct {
     uint32_t input_events_per_packet; /* input.events_per_packet: grouped AER events (1) */
     char file[512];                  /* this scenario's own path, for positions */
     int input_line, input_col;       /* the input: block */
+    bool origin_first_event;         /* input.origin: first_event (else step 0 at from_us) */
     int mode_line, mode_col;
     cfg_chip *chip;                  /* loaded and cross-checked */
     cfg_workload *workload;

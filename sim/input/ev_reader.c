@@ -271,6 +271,41 @@ static int setup_format(ev_reader *r, ev_format req, const char *path)
     return 0;
 }
 
+/* A headerless format chosen by extension only must look like itself: a
+ * trial decode of the first buffer (at most EV_QUEUE_EVENTS events) with
+ * the decoder's state restored afterwards. Refused when more than half of
+ * the records fall outside the sensor or more than a quarter of the
+ * events step back in time -- what a wrong file gives, and what no real
+ * recording of these formats does. --format skips the check. */
+#define EV_PLAUSIBLE_MIN 8
+static int plausible_body(ev_reader *r)
+{
+    size_t pos = r->pos;
+    uint64_t skipped[EV_SKIP_COUNT];
+    memcpy(skipped, r->info.skipped, sizeof skipped);
+    size_t n = r->decode(r, r->q, EV_QUEUE_EVENTS);
+    uint64_t oob = r->info.skipped[EV_SKIP_OUT_OF_BOUNDS] - skipped[EV_SKIP_OUT_OF_BOUNDS];
+    uint64_t back = 0, records = n + oob;
+    for (size_t i = 1; i < n; i++)
+        back += r->q[i].t_ps < r->q[i - 1].t_ps;
+    r->pos = pos;
+    memcpy(r->info.skipped, skipped, sizeof skipped);
+    if (records < EV_PLAUSIBLE_MIN || (oob * 2 <= records && back * 4 <= n))
+        return 0;
+    evr_fail(r, "does not look like %s (chosen from the extension '.%s'): of the first %llu "
+                "records, %llu are outside the %u x %u sensor and %llu of %zu events step back "
+                "in time; use --format %s (format: in a scenario) to read it anyway",
+             ev_format_name(r->info.format), extension(r->path), (unsigned long long)records,
+             (unsigned long long)oob, r->info.width, r->info.height,
+             (unsigned long long)back, n, ev_format_name(r->info.format));
+    return -1;
+}
+
+static int headerless(ev_format f)
+{
+    return f == EV_FMT_NMNIST;
+}
+
 int ev_open(ev_reader **out, const char *path, ev_format fmt, base_error *err)
 {
     *out = NULL;
@@ -294,7 +329,8 @@ int ev_open(ev_reader **out, const char *path, ev_format fmt, base_error *err)
         base_free(r);
         return -1;
     }
-    if (evr_refill(r) == 0 && setup_format(r, fmt, path) == 0 && evr_refill(r) == 0) {
+    if (evr_refill(r) == 0 && setup_format(r, fmt, path) == 0 && evr_refill(r) == 0 &&
+        (fmt != EV_FMT_AUTO || !headerless(r->info.format) || plausible_body(r) == 0)) {
         r->info.header_bytes = r->file_off + r->pos;
         r->body_head_len = r->len - r->pos < sizeof r->body_head ? r->len - r->pos
                                                                  : sizeof r->body_head;

@@ -74,6 +74,8 @@ typedef struct snn_sim {
     int have_next;
     uint64_t next_t, in_next_step; /* UINT64_MAX: the trace has ended */
     uint64_t last_step, used;
+    int origin_set;         /* input.origin: first_event, once it is known */
+    uint64_t origin_ps;     /* its time: step 0 starts there */
     uint64_t skip[SK_OURS];
     uint64_t boundary;      /* step boundaries passed */
     uint64_t last_ps;       /* time of the last event other than the trace's */

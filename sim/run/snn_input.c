@@ -69,6 +69,13 @@ static void input_close(snn_sim *m)
     m->rd = NULL;
 }
 
+/* Where step 0 starts: from_us, or (origin: first_event) the first used
+ * event's time. */
+static uint64_t origin(const snn_sim *m)
+{
+    return m->origin_set ? m->origin_ps : m->s->from_ps;
+}
+
 /* Steps of one pass: the window's, else up to the step of the last used
  * event (passes are whole steps apart, so each starts on a boundary). */
 static uint64_t window_steps(const snn_sim *m)
@@ -76,7 +83,7 @@ static uint64_t window_steps(const snn_sim *m)
     const cfg_scenario *s = m->s;
     if (!s->to_ps)
         return m->used ? m->last_step + 1 : 0;
-    uint64_t span = s->to_ps - s->from_ps;
+    uint64_t span = s->to_ps - origin(m);
     if (s->time_scale != 1.0)
         span = (uint64_t)llround((double)span * s->time_scale);
     return (span + m->dt_ps - 1) / m->dt_ps;
@@ -142,11 +149,11 @@ static int next_pass(snn_sim *m)
     return 1;
 }
 
-/* The simulated time of a recorded one: from from_us, times time_scale,
- * plus the pass's shift. */
+/* The simulated time of a recorded one: from the origin (from_us, or the
+ * first used event), times time_scale, plus the pass's shift. */
 static uint64_t sim_time(const snn_sim *m, uint64_t t_ps)
 {
-    uint64_t t = t_ps - m->s->from_ps;
+    uint64_t t = t_ps - origin(m);
     if (m->s->time_scale != 1.0)
         t = (uint64_t)llround((double)t * m->s->time_scale);
     return t + m->shift_ps;
@@ -198,6 +205,10 @@ static int read_next(snn_sim *m)
             continue;
         }
         m->next_id = (uint32_t)id;
+        if (m->s->origin_first_event && !m->origin_set) {
+            m->origin_set = 1;
+            m->origin_ps = m->next.t_ps;
+        }
         uint64_t t = sim_time(m, m->next.t_ps);
         m->next_t = t > m->next_t ? t : m->next_t; /* a step back waits for now */
         m->in_next_step = m->next_t / m->dt_ps;

@@ -77,6 +77,12 @@ static int derive_conn(snn_build *b, const conn_shape *src, conn_params *cp)
     uint32_t ch = (uint32_t)(pool ? dim_size(l, "G") : dim_size(l, "C"));
     conn_shape own = {ch, (oy - 1) * sy + (fy - 1) * dy + 1 - 2 * py,
                       (ox - 1) * sx + (fx - 1) * dx + 1 - 2 * px};
+    for (int i = 0; l->has_pr_sizes && i < l->n_pr_dims; i++) { /* the input's own size */
+        if (!strcmp(l->pr_dims[i], "IY"))
+            own.h = (uint32_t)l->pr_sizes[i];
+        if (!strcmp(l->pr_dims[i], "IX"))
+            own.w = (uint32_t)l->pr_sizes[i];
+    }
     if (!strcmp(l->operator_type, "Gemm") || !strcmp(l->operator_type, "Dense")) {
         cp->kind = CONN_DENSE;
         cp->out_features = (uint32_t)dim_size(l, "K");
@@ -205,7 +211,12 @@ static int make_conn(snn_build *b, const conn_params *cp, snn_layer *sl)
         return base_fail(b->err, "out of memory");
     const cfg_weights *cw = &b->l->weights;
     int rc = 0;
-    if (nw && cw->has_file)
+    if (nw && cw->data) {
+        if (cw->n_data == nw)
+            memcpy(w, cw->data, nw * sizeof *w);
+        else
+            rc = lfail(b, "its in-memory weights do not fit the layer", NULL);
+    } else if (nw && cw->has_file)
         rc = npy_weights(b, w, nw);
     else if (nw) {
         int wo = cfg_layer_operand(b->l, "W");

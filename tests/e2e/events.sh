@@ -43,6 +43,14 @@ check "malformed csv exits 1" '[ $rc -eq 1 ]'
 check "malformed csv says so" 'printf "%s" "$err" | grep -q "malformed csv body"'
 check "failed conversion leaves no file" '[ ! -e "$TMP/out.csv" ] && [ ! -e "$TMP/out.csv.tmp" ]'
 
+# random bytes named .bin: refused with the reason, read when forced
+head -c 4096 /dev/urandom >"$TMP/x.bin"
+err=$("$EVSIM" events "$TMP/x.bin" 2>&1 >/dev/null); rc=$?
+check "garbage .bin exits 1" '[ $rc -eq 1 ]'
+check "garbage .bin says why" 'printf "%s" "$err" | grep -q "does not look like nmnist.*outside the 34 x 34 sensor"'
+"$EVSIM" events "$TMP/x.bin" --format nmnist >/dev/null 2>&1; rc=$?
+check "garbage .bin read with --format nmnist" '[ $rc -eq 0 ]'
+
 err=$("$EVSIM" events "$TMP/nothere.bin" 2>&1 >/dev/null); rc=$?
 check "missing file exits 1" '[ $rc -eq 1 ] && printf "%s" "$err" | grep -q "cannot open"'
 err=$("$EVSIM" events "$NM" --bogus 2>&1 >/dev/null); rc=$?

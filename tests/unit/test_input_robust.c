@@ -159,6 +159,47 @@ static void flip_file(const char *path)
     free(b);
 }
 
+/* 4096 random bytes named x.bin are not N-MNIST: refused when the
+ * format comes from the extension (saying why), read when --format
+ * forces it; the real recording, cut short, still passes the check. */
+START_TEST(test_garbage_named_bin_is_refused_unless_forced)
+{
+    uint8_t body[4096];
+    for (size_t i = 0; i < sizeof body; i++)
+        body[i] = (uint8_t)rng();
+    char p[128];
+    snprintf(p, sizeof p, "%s/x.bin", dir);
+    write_file(p, body, sizeof body, NULL, 0);
+    ev_reader *r;
+    base_error err = {0};
+    ck_assert_int_eq(ev_open(&r, p, EV_FMT_AUTO, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "does not look like nmnist"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "outside the 34 x 34 sensor"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "--format nmnist"));
+    uint64_t events;
+    ck_assert_int_eq(drain(p, EV_FMT_NMNIST, &events), 0);
+    ck_assert_uint_gt(events, 0);
+    ck_assert_uint_lt(events, 819 / 2); /* most records are out of bounds */
+
+    /* Timestamps that run backwards, every record inside the sensor. */
+    for (size_t i = 0; i + 5 <= sizeof body; i += 5) {
+        body[i] = (uint8_t)(rng() % 34);
+        body[i + 1] = (uint8_t)(rng() % 34);
+    }
+    write_file(p, body, sizeof body, NULL, 0);
+    ck_assert_int_eq(ev_open(&r, p, EV_FMT_AUTO, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "step back in time"));
+
+    size_t n;
+    uint8_t *b = slurp("traces/nmnist_sample.bin", &n);
+    ck_assert_ptr_nonnull(b);
+    write_file(p, b, 5 * 40, NULL, 0);
+    free(b);
+    ck_assert_int_eq(drain(p, EV_FMT_AUTO, &events), 0);
+    ck_assert_uint_eq(events, 40);
+}
+END_TEST
+
 #define REF "../shared/reference/events/"
 static const char *const shared_files[] = {
     REF "prophesee_evt3_sample.raw", REF "prophesee_evt2_sample.raw",
@@ -183,6 +224,7 @@ int main(void)
     TCase *tc = tcase_create("robust");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_random_bodies_behind_every_header);
+    tcase_add_test(tc, test_garbage_named_bin_is_refused_unless_forced);
     tcase_add_test(tc, test_nmnist_cut_at_every_length);
     tcase_add_test(tc, test_byte_flips_in_shipped_trace);
     tcase_add_test_needing_all(tc, test_byte_flips_in_shared_recordings, shared_files);
