@@ -26,18 +26,18 @@ mask() {
 }
 
 L=tests/data/loma
-for sc in configs/default.yaml configs/tiny_yolov2_edge_tpu.yaml configs/resnet18_seneca_4x4.yaml; do
+for sc in configs/lenet5_seneca_2x2.yaml configs/tiny_yolov2_edge_tpu.yaml configs/resnet18_seneca_4x4.yaml; do
   b=$(basename "$sc" .yaml)
   g "run_$b" run "$sc" --json "$out/run_$b.json" --report "$out/run_$b.txt" \
     --trace "$out/run_$b.pftrace"
 done
-g run_default_tjson run configs/default.yaml -q --json "$out/run_default_tj.json" \
+g run_default_tjson run configs/lenet5_seneca_2x2.yaml -q --json "$out/run_default_tj.json" \
   --trace-json "$out/run_default.trace.json"
-g run_default_maxtime run configs/default.yaml -q --max-time 1000 --no-trace \
+g run_default_maxtime run configs/lenet5_seneca_2x2.yaml -q --max-time 1000 --no-trace \
   --json "$out/run_default_maxtime.json" --report "$out/run_default_maxtime.txt"
-g run_default_maxev run configs/default.yaml -q --max-events 500 --no-trace \
+g run_default_maxev run configs/lenet5_seneca_2x2.yaml -q --max-events 500 --no-trace \
   --json "$out/run_default_maxev.json"
-g run_default_energy run configs/default.yaml -q --criterion energy --lpf-limit 4 --no-trace \
+g run_default_energy run configs/lenet5_seneca_2x2.yaml -q --criterion energy --lpf-limit 4 --no-trace \
   --json "$out/run_default_energy.json"
 for f in configs/*.yaml configs/hw/*.yaml configs/workloads/*.yaml configs/mappings/*.yaml; do
   g "check_$(echo "$f" | tr / _)" check "$f"

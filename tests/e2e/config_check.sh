@@ -24,16 +24,16 @@ printf '%s' "$err" | grep -q "missing key 'flit_width_bits'" && pass "missing ke
 # A tiling naming a dim the layer lacks fails in `evsim check` (and in
 # `evsim run`, before planning) at the tiling entry, not only in the plan.
 mkdir -p "$tmp/sc/hw" "$tmp/sc/workloads" "$tmp/sc/mappings"
-cp configs/default.yaml "$tmp/sc/"
+cp configs/lenet5_seneca_2x2.yaml "$tmp/sc/"
 cp configs/hw/seneca_2x2.yaml configs/hw/seneca_core.yaml "$tmp/sc/hw/"
 cp configs/workloads/lenet5.yaml "$tmp/sc/workloads/"
 sed '10s/OY, all/OQ, all/' configs/mappings/lenet5_seneca_2x2.yaml > "$tmp/sc/mappings/lenet5_seneca_2x2.yaml"
 want="$tmp/sc/mappings/lenet5_seneca_2x2.yaml:10:7: [0].intra_core_tiling[0]: expected one of the loop dims of layer"
-err=$("$EVSIM" check "$tmp/sc/default.yaml" 2>&1 >/dev/null); rc=$?
+err=$("$EVSIM" check "$tmp/sc/lenet5_seneca_2x2.yaml" 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] && pass "bad tiling: check exits 1" || bad "bad tiling: check exits 1 (got $rc)"
 printf '%s' "$err" | grep -qF "$want" && printf '%s' "$err" | grep -qF "found 'OQ'" \
   && pass "bad tiling: check names file:line:col" || { bad "bad tiling: check message"; printf '%s\n' "$err"; }
-err=$("$EVSIM" run "$tmp/sc/default.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
+err=$("$EVSIM" run "$tmp/sc/lenet5_seneca_2x2.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] && printf '%s' "$err" | grep -qF "$want" \
   && pass "bad tiling: run reports it the same way" || { bad "bad tiling: run message (rc $rc)"; printf '%s\n' "$err"; }
 
@@ -44,12 +44,12 @@ cp -r "$tmp/sc" "$tmp/sc2"
 cp configs/mappings/lenet5_seneca_2x2.yaml "$tmp/sc2/mappings/"
 sed -i 's/^  router_stage_cycles: \[1, 1, 1, 1\]/  router_stage_cycles: [1, 1, 0, 1]/' "$tmp/sc2/hw/seneca_2x2.yaml"
 want="$tmp/sc2/hw/seneca_2x2.yaml:18:24: noc.router_stage_cycles[2]: expected 1..1000000, found 0"
-for f in hw/seneca_2x2.yaml default.yaml; do
+for f in hw/seneca_2x2.yaml lenet5_seneca_2x2.yaml; do
   err=$("$EVSIM" check "$tmp/sc2/$f" 2>&1 >/dev/null); rc=$?
   [ $rc -eq 1 ] && printf '%s' "$err" | grep -qF "$want" \
     && pass "bad NoC value: check $f names the key" || { bad "bad NoC value: check $f (rc $rc)"; printf '%s\n' "$err"; }
 done
-err=$("$EVSIM" run "$tmp/sc2/default.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
+err=$("$EVSIM" run "$tmp/sc2/lenet5_seneca_2x2.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] && printf '%s' "$err" | grep -qF "$want" \
   && pass "bad NoC value: run refuses it the same way" || { bad "bad NoC value: run (rc $rc)"; printf '%s\n' "$err"; }
 # Keys the chip file now takes: shown by check, accepted by run.
@@ -58,19 +58,19 @@ sed 's/^  router_stage_cycles: \[1, 1, 0, 1\]/  router_stage_cycles: [1, 1, 1, 1
 out=$("$EVSIM" check "$tmp/sc2/hw/seneca_2x2.yaml" 2>&1)
 printf '%s' "$out" | grep -qF "noc: 2 terminals per router, credit delay 1 cycles, yx routing, deadlock after 5000 cycles" \
   && pass "new noc keys in the check summary" || { bad "new noc keys in the check summary"; printf '%s\n' "$out"; }
-"$EVSIM" run "$tmp/sc2/default.yaml" --no-trace -q --json "$tmp/sc2.json" >/dev/null 2>&1 \
+"$EVSIM" run "$tmp/sc2/lenet5_seneca_2x2.yaml" --no-trace -q --json "$tmp/sc2.json" >/dev/null 2>&1 \
   && pass "run with routing/credit delay/deadlock/terminals keys" || bad "run with the new noc keys"
 
 "$EVSIM" check >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && pass "no FILE exits 2" || bad "no FILE exits 2 (got $rc)"
-"$EVSIM" check --bogus configs/default.yaml >/dev/null 2>&1; rc=$?
+"$EVSIM" check --bogus configs/lenet5_seneca_2x2.yaml >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && pass "unknown option exits 2" || bad "unknown option exits 2 (got $rc)"
 "$EVSIM" check --help | grep -q '^usage: evsim check' && pass "--help" || bad "--help"
 "$EVSIM" check "$tmp/missing.yaml" >/dev/null 2>&1; rc=$?
 [ $rc -eq 1 ] && pass "missing file exits 1" || bad "missing file exits 1 (got $rc)"
 
 # The summary names what was understood.
-out=$("$EVSIM" check configs/default.yaml)
+out=$("$EVSIM" check configs/lenet5_seneca_2x2.yaml)
 printf '%s' "$out" | grep -q "chip seneca_2x2: 4 cores on a 2x2 mesh" && pass "scenario summary" || bad "scenario summary"
 printf '%s' "$out" | grep -q "\[2\] conv2 .*MACs 240000" && pass "layer MACs in summary" || bad "layer MACs in summary"
 

@@ -1,4 +1,4 @@
-# End-to-end: `evsim run` on the default scenario -- a complete run, a
+# End-to-end: `evsim run` on the dense LeNet-5 scenario -- a complete run, a
 # report with the figures a user reads, a trace the validator accepts,
 # byte-identical outputs on a second run, and clear errors on bad input.
 set -u
@@ -7,7 +7,7 @@ check() { if eval "$2"; then :; else echo "FAIL: $1"; fail=1; fi; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$EVSIM" run configs/default.yaml -q --json "$tmp/a.json" --report "$tmp/a.txt" \
+"$EVSIM" run configs/lenet5_seneca_2x2.yaml -q --json "$tmp/a.json" --report "$tmp/a.txt" \
   --trace "$tmp/a.pftrace" 2>"$tmp/err"; rc=$?
 check "default scenario runs (rc=$rc: $(head -c 300 "$tmp/err"))" '[ $rc -eq 0 ]'
 check "JSON report written" '[ -s "$tmp/a.json" ]'
@@ -45,33 +45,33 @@ fi
 # Stopped at 1 ns, before the DRAM's 50 ns latency: nothing has been read,
 # so nothing is paid for reading (read energy used to be booked when the
 # read was set up: the whole input's 89,292.8 pJ).
-"$EVSIM" run configs/default.yaml -q --max-time 1000 --no-trace --json "$tmp/t.json" \
+"$EVSIM" run configs/lenet5_seneca_2x2.yaml -q --max-time 1000 --no-trace --json "$tmp/t.json" \
   --report "$tmp/t.txt" 2>/dev/null
 check "a run stopped before the memory latency has read nothing" \
   'grep -q "\"offchip_read\":0," "$tmp/t.json" && grep -q "(read 0 bits," "$tmp/t.txt"'
 
-"$EVSIM" run configs/default.yaml -q --json "$tmp/b.json" --report "$tmp/b.txt" \
+"$EVSIM" run configs/lenet5_seneca_2x2.yaml -q --json "$tmp/b.json" --report "$tmp/b.txt" \
   --trace "$tmp/b.pftrace" 2>/dev/null
 check "same inputs, identical JSON" 'cmp -s "$tmp/a.json" "$tmp/b.json"'
 check "same inputs, identical trace" 'cmp -s "$tmp/a.pftrace" "$tmp/b.pftrace"'
 
 # --cache: the second run finds every CN cost in the file, searches none,
 # and reports the same figures.
-"$EVSIM" run configs/default.yaml -q --no-trace --cache "$tmp/c.bin" --json "$tmp/c1.json" 2>/dev/null
-"$EVSIM" run configs/default.yaml -q --no-trace --cache "$tmp/c.bin" --json "$tmp/c2.json" 2>/dev/null
+"$EVSIM" run configs/lenet5_seneca_2x2.yaml -q --no-trace --cache "$tmp/c.bin" --json "$tmp/c1.json" 2>/dev/null
+"$EVSIM" run configs/lenet5_seneca_2x2.yaml -q --no-trace --cache "$tmp/c.bin" --json "$tmp/c2.json" 2>/dev/null
 check "cache file written" '[ -s "$tmp/c.bin" ]'
 check "first run searches" 'grep -q "\"searched\":[1-9]" "$tmp/c1.json"'
 check "second run searches nothing" 'grep -q "\"searched\":0," "$tmp/c2.json"'
 check "cached run reports the same" \
   '[ "$(sed "s/\"searched\":[0-9]*//" "$tmp/c1.json")" = "$(sed "s/\"searched\":[0-9]*//" "$tmp/c2.json")" ]'
 printf 'not a cache' > "$tmp/bad.bin"
-err=$("$EVSIM" run configs/default.yaml -q --no-trace --cache "$tmp/bad.bin" 2>&1 >/dev/null); rc=$?
+err=$("$EVSIM" run configs/lenet5_seneca_2x2.yaml -q --no-trace --cache "$tmp/bad.bin" 2>&1 >/dev/null); rc=$?
 check "a foreign cache file is refused (rc=$rc: $err)" '[ $rc -eq 1 ] && [ -n "$err" ]'
 
 err=$("$EVSIM" run "$tmp/missing.yaml" 2>&1 >/dev/null); rc=$?
 check "missing scenario exits 1" '[ $rc -eq 1 ]'
 check "missing scenario is named" 'printf "%s" "$err" | grep -q "missing.yaml"'
-err=$("$EVSIM" run configs/default.yaml --frob 2>&1 >/dev/null); rc=$?
+err=$("$EVSIM" run configs/lenet5_seneca_2x2.yaml --frob 2>&1 >/dev/null); rc=$?
 check "unknown option exits 2" '[ $rc -eq 2 ]'
 check "unknown option is named" 'printf "%s" "$err" | head -1 | grep -q -- "--frob"'
 err=$("$EVSIM" run 2>&1 >/dev/null); rc=$?
@@ -79,7 +79,7 @@ check "no scenario exits 2" '[ $rc -eq 2 ]'
 
 # A spiking workload is refused with a reason, not run wrongly.
 sed 's#workloads/lenet5.yaml#workloads/snn_lenet5_nmnist.yaml#; s#lenet5_seneca_2x2.yaml#snn_lenet5_seneca_2x2.yaml#' \
-  configs/default.yaml > configs/.e2e_snn.yaml
+  configs/lenet5_seneca_2x2.yaml > configs/.e2e_snn.yaml
 err=$("$EVSIM" run configs/.e2e_snn.yaml -q --no-trace --json "$tmp/s.json" 2>&1 >/dev/null); rc=$?
 rm -f configs/.e2e_snn.yaml
 check "spiking workload exits 1" '[ $rc -eq 1 ]'

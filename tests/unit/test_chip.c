@@ -1,5 +1,5 @@
 /* test_chip.c -- the core model, the plan (layers into costed CNs) and the
- * whole-chip simulation on the shipped default scenario. */
+ * whole-chip simulation on the shipped LeNet-5 scenario (configs/lenet5_seneca_2x2.yaml). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,13 +95,13 @@ START_TEST(test_core_idle_gap_is_not_busy_time)
 }
 END_TEST
 
-/* ---- plan and chip run on the default scenario ------------------------ */
+/* ---- plan and chip run on the LeNet-5 scenario ------------------------ */
 
 static cfg_scenario *load_default(void)
 {
     base_errors e;
     base_errors_init(&e);
-    cfg_scenario *s = cfg_scenario_load_file("configs/default.yaml", &e);
+    cfg_scenario *s = cfg_scenario_load_file("configs/lenet5_seneca_2x2.yaml", &e);
     if (!s)
         for (int i = 0; i < e.count; i++)
             fprintf(stderr, "%s\n", emsg(&e, i));

@@ -591,7 +591,7 @@ START_TEST(test_kind_detection_and_every_error_reported)
 {
     base_errors e;
     base_errors_init(&e);
-    ck_assert_int_eq(cfg_detect_kind_file("configs/default.yaml", &e), CFG_KIND_SCENARIO);
+    ck_assert_int_eq(cfg_detect_kind_file("configs/lenet5_seneca_2x2.yaml", &e), CFG_KIND_SCENARIO);
     ck_assert_int_eq(cfg_detect_kind_file("configs/hw/seneca_2x2.yaml", &e), CFG_KIND_CHIP);
     ck_assert_int_eq(cfg_detect_kind_file("configs/hw/seneca_core.yaml", &e), CFG_KIND_CORE);
     ck_assert_int_eq(cfg_detect_kind_file("configs/workloads/lenet5.yaml", &e),

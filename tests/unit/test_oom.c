@@ -13,8 +13,8 @@
  * oom_loop() is the reusable part: a job is an attempt function (0 on
  * success, -1 with an error) and a check of what a failed attempt may
  * leave, both over one context. Jobs: `evsim events --to-csv` on a real
- * recording, the config loaders on configs/default.yaml, and the whole
- * default scenario through run_scenario (load, plan, chip, trace,
+ * recording, the config loaders on configs/lenet5_seneca_2x2.yaml, and the whole
+ * LeNet-5 scenario through run_scenario (load, plan, chip, trace,
  * reports). */
 #include <check.h>
 #include <dirent.h>
@@ -242,7 +242,7 @@ START_TEST(test_events_to_csv_nth_and_later_allocations_fail)
 }
 END_TEST
 
-/* ---- the config loaders: configs/default.yaml ------------------------- */
+/* ---- the config loaders: configs/lenet5_seneca_2x2.yaml ------------------------- */
 
 typedef struct {
     const char *path;
@@ -277,9 +277,9 @@ static void cfg_check_clean(void *ctx)
 
 static void run_cfg(int sticky)
 {
-    cfg_job j = {"configs/default.yaml", {0}};
+    cfg_job j = {"configs/lenet5_seneca_2x2.yaml", {0}};
     base_errors_init(&j.errs);
-    oom_counts c = oom_loop("load configs/default.yaml", sticky, cfg_attempt, cfg_check_clean, &j);
+    oom_counts c = oom_loop("load configs/lenet5_seneca_2x2.yaml", sticky, cfg_attempt, cfg_check_clean, &j);
     ck_assert_int_gt(c.failed, 0);
     /* a failure may not be skipped: the checks it would have made are lost */
     ck_assert_int_eq(c.tolerated, 0);
@@ -299,7 +299,7 @@ START_TEST(test_config_load_nth_and_later_allocations_fail)
 }
 END_TEST
 
-/* ---- the default scenario through run_scenario ------------------------ */
+/* ---- the LeNet-5 scenario through run_scenario ------------------------ */
 
 typedef struct {
     char json[128], text[128], trace[128];
@@ -331,7 +331,7 @@ static int run_attempt(void *ctx)
     o.text_path = j->text;
     o.trace.path = j->trace;
     run_result res;
-    int rc = run_scenario("configs/default.yaml", &o, &res, &j->err);
+    int rc = run_scenario("configs/lenet5_seneca_2x2.yaml", &o, &res, &j->err);
     run_result_free(&res);
     return rc;
 }
@@ -358,14 +358,14 @@ static long run_step(void)
     return v > 0 ? v : OOM_RUN_STEP;
 }
 
-START_TEST(test_default_scenario_nth_allocation_fails_once)
+START_TEST(test_lenet5_scenario_nth_allocation_fails_once)
 {
     run_job j;
     memset(&j, 0, sizeof j);
     snprintf(j.json, sizeof j.json, "%s/r.json", dir);
     snprintf(j.text, sizeof j.text, "%s/r.txt", dir);
     snprintf(j.trace, sizeof j.trace, "%s/r.pftrace", dir);
-    oom_counts c = oom_loop_step("run_scenario configs/default.yaml", 0, OOM_RUN_DENSE, run_step(),
+    oom_counts c = oom_loop_step("run_scenario configs/lenet5_seneca_2x2.yaml", 0, OOM_RUN_DENSE, run_step(),
                                  run_attempt, run_check_clean, &j);
     ck_assert_int_gt(c.failed, 0);
     ck_assert_int_eq(c.tolerated, 0);
@@ -387,7 +387,7 @@ int main(void)
     tcase_add_test(t, test_events_to_csv_nth_and_later_allocations_fail);
     tcase_add_test(t, test_config_load_nth_allocation_fails_once);
     tcase_add_test(t, test_config_load_nth_and_later_allocations_fail);
-    tcase_add_test(t, test_default_scenario_nth_allocation_fails_once);
+    tcase_add_test(t, test_lenet5_scenario_nth_allocation_fails_once);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -56,7 +56,7 @@ static void opts_to_dir(run_options *o)
     o->trace.path = p_trace;
 }
 
-START_TEST(test_default_scenario_writes_every_output)
+START_TEST(test_lenet5_scenario_writes_every_output)
 {
     run_options o;
     opts_to_dir(&o);
@@ -65,7 +65,7 @@ START_TEST(test_default_scenario_writes_every_output)
     o.note_ctx = &log;
     run_result res;
     base_error err;
-    ck_assert_int_eq(run_scenario("configs/default.yaml", &o, &res, &err), 0);
+    ck_assert_int_eq(run_scenario("configs/lenet5_seneca_2x2.yaml", &o, &res, &err), 0);
     ck_assert(res.chip.complete);
     ck_assert(exists(p_json) && exists(p_text) && exists(p_trace));
     ck_assert_str_eq(res.json_path, p_json);
@@ -89,7 +89,7 @@ START_TEST(test_failed_run_leaves_no_output)
     o.json_path = bad;
     run_result res;
     base_error err;
-    ck_assert_int_eq(run_scenario("configs/default.yaml", &o, &res, &err), -1);
+    ck_assert_int_eq(run_scenario("configs/lenet5_seneca_2x2.yaml", &o, &res, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "dir.json"));
     run_result_free(&res);
     snprintf(tmp, sizeof tmp, "%s.tmp", p_trace);
@@ -134,7 +134,7 @@ int main(void)
     Suite *s = suite_create("run");
     TCase *tc = tcase_create("run_scenario");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_default_scenario_writes_every_output);
+    tcase_add_test(tc, test_lenet5_scenario_writes_every_output);
     tcase_add_test(tc, test_failed_run_leaves_no_output);
     tcase_add_test(tc, test_missing_scenario_gives_the_loader_errors);
     tcase_add_test(tc, test_fixed_ordering_is_costed_as_given);
