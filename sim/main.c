@@ -1,8 +1,11 @@
 /* main.c -- evsim's command line: global options and subcommand dispatch.
  * The subcommands live in sim/cli/cli_*.c (see cli/cli.h). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/base.h"
 #include "cli/cli.h"
 
 static const cli_command commands[] = {
@@ -27,6 +30,39 @@ static void usage(FILE *out)
     fprintf(out, "\nRun 'evsim COMMAND --help' for a command's options.\n");
 }
 
+/* The command being run, for the interrupt message (main.c is where
+ * process-wide state may live). */
+static const char *running = "";
+
+static void say(const char *s)
+{
+    ssize_t r = write(2, s, strlen(s));
+    (void)r;
+}
+
+/* SIGINT / SIGTERM: remove every temporary output (PATH.tmp; finished
+ * outputs stay), say what was interrupted, exit 130 / 143 as shells do.
+ * Only async-signal-safe calls. */
+static void on_signal(int sig)
+{
+    base_out_remove_live();
+    say("\nevsim ");
+    say(running);
+    say(sig == SIGINT ? ": interrupted by SIGINT" : ": terminated by SIGTERM");
+    say("; temporary outputs removed, nothing half-written left\n");
+    _exit(128 + sig);
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -43,8 +79,11 @@ int main(int argc, char **argv)
         return 0;
     }
     for (const cli_command *c = commands; c->name; c++)
-        if (!strcmp(cmd, c->name))
+        if (!strcmp(cmd, c->name)) {
+            running = c->name;
+            catch_signals();
             return c->main(argc - 1, argv + 1);
+        }
     if (cmd[0] == '-')
         fprintf(stderr, "evsim: unknown option '%s'\n", cmd);
     else

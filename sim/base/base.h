@@ -113,6 +113,9 @@ int base_out_open(base_outfile *o, const char *path, const char *mode, base_erro
 int base_out_commit(base_outfile *o, base_error *err);
 /* Closes and removes the temporary; harmless on a zeroed or released o. */
 void base_out_abort(base_outfile *o);
+/* Unlinks every temporary still open (async-signal-safe: for a SIGINT /
+ * SIGTERM handler, which then exits). Returns how many it removed. */
+int base_out_remove_live(void);
 
 /* ---- JSON output --------------------------------------------------------
  * Documents are built as cJSON trees (cJSON allocates through the funnel

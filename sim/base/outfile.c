@@ -4,11 +4,48 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/base.h"
 
+/* The temporaries open now, so that a signal handler (main.c's) can
+ * remove them: the one piece of process-wide state here besides the
+ * allocation funnel, and for the same reason -- an interrupt has no other
+ * way to find them. More than BASE_OUT_LIVE at once are not tracked. */
+#define BASE_OUT_LIVE 32
+static char *volatile live[BASE_OUT_LIVE];
+
+static void track(char *tmp)
+{
+    for (int i = 0; i < BASE_OUT_LIVE; i++)
+        if (!live[i]) {
+            live[i] = tmp;
+            return;
+        }
+}
+
+static void untrack(const char *tmp)
+{
+    for (int i = 0; tmp && i < BASE_OUT_LIVE; i++)
+        if (live[i] == tmp)
+            live[i] = NULL;
+}
+
+int base_out_remove_live(void)
+{
+    int n = 0;
+    for (int i = 0; i < BASE_OUT_LIVE; i++) {
+        char *t = live[i];
+        if (t && unlink(t) == 0)
+            n++;
+    }
+    return n;
+}
+
 static void release(base_outfile *o)
 {
+    if (!o->direct)
+        untrack(o->tmp);
     base_free(o->path);
     base_free(o->tmp);
     o->f = NULL;
@@ -63,6 +100,7 @@ int base_out_open(base_outfile *o, const char *path, const char *mode, base_erro
         release(o);
         return -1;
     }
+    track(o->tmp);
     return 0;
 }
 

@@ -22,6 +22,9 @@ typedef struct {
 } cli_command;
 
 /* One line per subcommand; add yours here and to the table in main.c. */
+/* `evsim run` exit status when a time or event limit stopped the run (0
+ * complete, 1 error, 2 usage, 130/143 signals: see main.c). */
+#define CLI_EXIT_INCOMPLETE 3
 int cli_run_main(int argc, char **argv);
 int cli_check_main(int argc, char **argv);
 /* `evsim check FILE.nir`: the graph, its shapes and counts, and the evsim

@@ -18,7 +18,11 @@ static const char synopsis[] =
     "complete temporal_ordering as given, as in `evsim map`), run on the core models,\n"
     "with layer outputs streamed over the NoC model. Prints the mapper's notes on\n"
     "standard error, a report, and writes the outputs the scenario names (report\n"
-    "JSON/text, Perfetto trace).\n";
+    "JSON/text, Perfetto trace).\n"
+    "\n"
+    "Exit status: 0 complete; 1 error (nothing written); 2 usage error; 3 INCOMPLETE\n"
+    "(a time or event limit stopped the run; outputs written and marked so);\n"
+    "130 / 143 interrupted by SIGINT / SIGTERM (temporary outputs removed).\n";
 
 typedef struct {
     run_options ro;
@@ -63,6 +67,12 @@ static int parse(run_cli *c, int argc, char **argv)
          .no_default = true, .help = "stop at this simulated time (ps)"},
         {.name = "max-events", .kind = CLI_U64, .ptr = &o->max_events, .arg = "N",
          .no_default = true, .help = "stop after N events"},
+        {.name = "trace-events", .kind = CLI_FLAG, .ptr = &o->trace_events,
+         .help = "event-driven runs: an instant per input event on the\n"
+                 "trace, with an arrow to the first burst integrating it"},
+        {.name = "trace-gap", .kind = CLI_TIME, .ptr = &o->trace_gap, .arg = "T",
+         .help = "event-driven runs: a core's integrations less than T\n"
+                 "apart merge into one burst (default: timestep / 100)"},
         {.name = "quiet", .short_name = 'q', .kind = CLI_FLAG, .ptr = &c->quiet,
          .help = "no report on standard output"},
         {.name = NULL}};
@@ -154,6 +164,13 @@ int cli_run_main(int argc, char **argv)
         print_failure(&res, &err);
     else if (!c.quiet)
         print_result(&res);
+    int status = rc != 0 ? 1 : 0;
+    const char *why = res.snn ? res.snn_res.stop_reason : res.chip.stop_reason;
+    if (rc == 0 && !(res.snn ? res.snn_res.complete : res.chip.complete)) {
+        fprintf(stderr, "evsim run: INCOMPLETE: %s (exit status %d)\n", why && why[0] ? why : "stopped early",
+                CLI_EXIT_INCOMPLETE);
+        status = CLI_EXIT_INCOMPLETE;
+    }
     run_result_free(&res);
-    return rc != 0 ? 1 : 0;
+    return status;
 }

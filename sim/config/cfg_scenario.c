@@ -112,6 +112,26 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
                    "scenario names no input trace: expected input: {trace: FILE}");
 }
 
+
+/* The names the trace readers take (sim/input/ev_reader.c's table; the
+ * config layer does not include the readers, and test_config_errors.c
+ * checks that the two lists agree). */
+static const char *const trace_formats[] = {
+    "auto", "nmnist", "ncaltech101", "aedat2", "aedat2-dvs128", "aedat2-davis",
+    "aedat2-davis240", "aedat2-davis346", "evt2", "evt3", "dat", "csv", "aedat4", NULL};
+
+static void check_format(cfg_doc *d, const cfg_node *v, const char *f)
+{
+    if (!v || !f[0])
+        return;
+    for (int i = 0; trace_formats[i]; i++)
+        if (!strcmp(f, trace_formats[i]))
+            return;
+    const char *sug = cfg_suggest(f, trace_formats);
+    cfg_err_at(d, v, "input.format", "expected a trace format (auto, nmnist, ncaltech101, aedat2, "
+               "aedat2-dvs128, aedat2-davis, evt2, evt3, dat, csv, aedat4), found '%s'%s%s%s", f,
+               sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+}
 static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     const char *dir = arg;
@@ -141,7 +161,12 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
         s->has_input = get_path(d, in, "input", "trace", true, dir, s->input.path,
                                 sizeof s->input.path);
         cfg_get_str(d, in, "input", "format", false, s->input.format, sizeof s->input.format);
+        check_format(d, cfg_map_get(d, in, "format"), s->input.format);
         cfg_parse_snn_input(d, in, s);
+        if (!s->timestep_mode)
+            cfg_err_at(d, in, "input",
+                       "a trace is read only by the event-driven mode: expected `mode: timestep` "
+                       "with this input block (a dense run would ignore it), found mode dense");
         if (s->has_input && !file_exists(s->input.path))
             cfg_err_at(d, cfg_map_get(d, in, "trace"), "input.trace",
                        "expected an existing trace file, found no file at %s", s->input.path);

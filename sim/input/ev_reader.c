@@ -198,6 +198,11 @@ static ev_format detect(ev_reader *r, const char *path)
 
 static int setup_format(ev_reader *r, ev_format req, const char *path)
 {
+    if (req >= EV_FMT_COUNT) {
+        evr_fail(r, "unknown trace format (evsim reads nmnist, ncaltech101, aedat2, aedat4, "
+                    "evt2, evt3, dat, csv)");
+        return -1;
+    }
     ev_format f = req == EV_FMT_AUTO ? detect(r, path) : req;
     if (f == EV_FMT_COUNT)
         return -1;

@@ -60,7 +60,9 @@ static int add_cores(snn_sim *m)
     if (!(m->cores = base_calloc(m->n_cores + 1, sizeof *m->cores)))
         return -1;
     for (uint32_t i = 0; i < m->n_cores; i++) {
-        neu_core_params cp = {.cycle_ps = m->cycle_ps};
+        neu_core_params cp = {.cycle_ps = m->cycle_ps,
+                              .trace_gap_ps = m->o->trace_gap_ps ? m->o->trace_gap_ps
+                                                                 : m->dt_ps / 100};
         const cfg_core_inst *ci = &chip->cores[i];
         snprintf(cp.name, sizeof cp.name, "core %lld", (long long)ci->id);
         snprintf(cp.track_name, sizeof cp.track_name, "core %lld (%d,%d) %s",
@@ -233,7 +235,7 @@ static int attach(snn_sim *m, model_trace *mt)
         if (md->ops->attach_trace && md->ops->attach_trace(md->self, mt, &e) != 0)
             return base_fail(m->err, "trace: %s", e.msg);
     }
-    return 0;
+    return snn_trace_attach(m, mt);
 }
 
 static int loop(snn_sim *m)
@@ -247,6 +249,11 @@ static int loop(snn_sim *m)
                          (double)kq_now(m->k) * 1e-6);
     if (r == KQ_RUN_NOMEM)
         return base_fail(m->err, "out of memory in the event queue");
+    size_t trace_only = 0; /* a time limit past the last work is no limit */
+    for (uint32_t i = 0; r == KQ_RUN_TIME && i < m->n_cores; i++)
+        trace_only += neu_core_trace_pending(m->cores[i]);
+    if (r == KQ_RUN_TIME && kq_pending(m->k) == trace_only)
+        r = KQ_RUN_EMPTY;
     m->res->stop_reason = r == KQ_RUN_TIME ? "time limit reached"
                           : r == KQ_RUN_EMPTY ? "" : "event limit reached";
     return 0;
@@ -294,6 +301,7 @@ static void sim_free(snn_sim *m)
 {
     for (uint32_t i = m->n_models; i-- > 0;)
         m->models[i].ops->destroy(m->models[i].self);
+    snn_trace_free(m);
     base_free(m->models);
     base_free(m->cores);
     ev_close(m->rd);

@@ -37,6 +37,8 @@ typedef struct {
     uint64_t max_events;     /* 0: no limit */
     trc_writer *trace;       /* optional, not owned */
     uint64_t trace_sample_cycles;
+    uint64_t trace_gap_ps;   /* bursts merge gaps below this; 0: timestep / 100 */
+    bool trace_events;       /* an instant (and arrows) per input event */
     snn_spike_fn on_spike;   /* optional */
     void *spike_ctx;
 } snn_options;

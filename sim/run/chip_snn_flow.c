@@ -118,6 +118,7 @@ static void integrate(snn_sim *m, uint32_t pi, uint32_t core)
     m->res->layers[p->layer].synaptic_ops += sops;
     neu_core_work(m->cores[core], kq_now(m->k), (double)sops * sl->sop_cycles,
                   (double)sops * sl->sop_pj, sops, 0);
+    snn_trace_integrate(m, pi, core);
     pkt_release(m, pi);
 }
 
@@ -127,6 +128,7 @@ static void deliver(snn_sim *m, uint32_t pi, uint32_t core)
     snn_pkt *p = &m->pk[pi];
     uint32_t l = p->layer;
     neu_core_count_packet(m->cores[core]);
+    snn_trace_deliver(m, pi, core);
     (*outstanding(m, l, p->step))--;
     if (p->step == m->layer_step[l])
         integrate(m, pi, core);
@@ -231,6 +233,7 @@ void snn_send_at(snn_sim *m, uint32_t pi, uint64_t mask, uint32_t src_term, uint
     p->live = (uint32_t)__builtin_popcountll(mask);
     *outstanding(m, p->layer, p->step) += p->live;
     m->res->spikes_sent += p->n;
+    snn_trace_send(m, pi);
     send_ev e = {pi, src_term, mask};
     if (kq_schedule_at(m->k, t_ps, 0, on_send, m, &e, sizeof e, NULL) != KQ_OK)
         snn_fail(m, "out of memory in the event queue");
@@ -309,8 +312,7 @@ static void evaluate(snn_sim *m, uint32_t l, uint64_t step)
         uint64_t end = neu_core_work(m->cores[core], now, (double)upd * sl->upd_cycles,
                                      (double)upd * sl->upd_pj, 0, upd);
         last_end = end > last_end ? end : last_end;
-        if (neu_core_trace_last(m->cores[core], sl->cfg->name) != 0)
-            snn_fail(m, "out of memory in the event queue");
+        snn_trace_eval(m, l, s, step);
         lr->neuron_updates += upd;
         lr->spikes += after->spikes - before.spikes;
         lr->outputs += after->outputs - before.outputs;

@@ -35,6 +35,8 @@ typedef struct {
     double val;
 } snn_spike;
 
+typedef struct snn_trace snn_trace; /* snn_trace.c */
+
 typedef struct snn_sim {
     const cfg_scenario *s;
     const snn_plan *p;
@@ -88,6 +90,7 @@ typedef struct snn_sim {
     uint64_t rd_read, rd_skip[EV_SKIP_COUNT]; /* the readers of ended passes */
     uint32_t in_pk, in_epp; /* the open input packet (UINT32_MAX: none), its cap */
     uint64_t in_mask;       /* its destination cores */
+    snn_trace *tr;          /* NULL: no trace */
 } snn_sim;
 
 void snn_fail(snn_sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -105,5 +108,22 @@ int snn_schedule_tick(snn_sim *m);
 /* snn_input.c: opens the trace, schedules its first event and the first
  * boundary. 0, or -1 with m->err. */
 int snn_start(snn_sim *m);
+/* snn_trace.c: the run's own timeline (layer spike counters, input
+ * events, arrows between cores), the core model's bursts and queue depth
+ * driven from here. Each hook is a no-op without a trace. attach: 0, or
+ * -1 with m->err (or out of memory). */
+int snn_trace_attach(snn_sim *m, const model_trace *mt);
+void snn_trace_free(snn_sim *m);
+/* Slice s of layer l evaluated step `step` (its outputs in m->sp), after
+ * its work was booked and before its packets are sent. */
+void snn_trace_eval(snn_sim *m, uint32_t l, uint32_t s, uint64_t step);
+/* The input event in m->next (input neuron `neuron`) is being sent. */
+void snn_trace_input(snn_sim *m, uint32_t neuron);
+/* Packet pi leaves (from the evaluation or input event just traced). */
+void snn_trace_send(snn_sim *m, uint32_t pi);
+/* A copy of packet pi reached core (queued there). */
+void snn_trace_deliver(snn_sim *m, uint32_t pi, uint32_t core);
+/* Core booked the integration of packet pi (neu_core_work just done). */
+void snn_trace_integrate(snn_sim *m, uint32_t pi, uint32_t core);
 
 #endif

@@ -177,9 +177,9 @@ static int check_layer(layer_build *b, base_error *err)
 {
     const cfg_layer *l = b->l;
     if (l->neuron.model != CFG_NEURON_NONE)
-        return fail(err, "layer %s is a spiking layer: `evsim run` simulates "
-                    "conventional layers only so far (spiking layers load in "
-                    "`evsim check` and map in `evsim map`)", lname(l));
+        return fail(err, "layer %s is a spiking layer: a dense run simulates conventional "
+                    "layers only; give the scenario `mode: timestep` (and its input trace) to "
+                    "run it event-driven", lname(l));
     b->me = cfg_mapping_find(b->s->mapping, l);
     if (!b->me)
         return fail(err, "layer %s: no mapping entry (by name, operator_type "

@@ -206,6 +206,17 @@ static int snn_reports(run_state *st, base_error *err)
     return 0;
 }
 
+/* --trace-gap in ps (0: the run's default); at least 1 ps when given. */
+static uint64_t gap_ps(const run_options *o, const cfg_scenario *s)
+{
+    if (!o->trace_gap.set)
+        return 0;
+    double unit = o->trace_gap.unit_ps ? (double)o->trace_gap.unit_ps
+                                       : 1000.0 / s->chip->clock_ghz;
+    double ps = o->trace_gap.v * unit + 0.5;
+    return ps < 1.0 ? 1 : (uint64_t)ps;
+}
+
 static int run_snn(run_state *st, base_error *err)
 {
     const run_options *o = st->o;
@@ -221,6 +232,7 @@ static int run_snn(run_state *st, base_error *err)
     snn_options so = {.max_time_ps = o->max_time_ps ? o->max_time_ps : s->max_time_ps,
                       .max_events = o->max_events ? o->max_events : s->max_events,
                       .trace = st->w, .trace_sample_cycles = tr.sample_cycles,
+                      .trace_events = o->trace_events, .trace_gap_ps = gap_ps(o, s),
                       .on_spike = o->on_spike, .spike_ctx = o->spike_ctx};
     if (snn_run(s, res->snn, &so, &res->snn_res, &e) != 0)
         return base_fail_at(err, st->path, 0, 0, "simulation failed: %s", e.msg);

@@ -34,6 +34,11 @@ typedef struct {
     const char *text_path;    /* NULL: the scenario's; "": none */
     bool no_trace;            /* write no trace, not even the scenario's */
     trc_request trace;        /* trace.path NULL: the scenario's perfetto */
+    /* Event-driven runs' trace: an instant (and arrows) per input event;
+     * the gap below which a core's integrations merge into one burst
+     * (unset: timestep / 100; cycles of the core clock without a unit). */
+    bool trace_events;
+    trc_time trace_gap;
     /* About every million events and at the end (see chip_options). */
     void (*progress)(void *ctx, uint64_t now_ps, uint32_t layers_done, uint32_t n_layers);
     void *progress_ctx;

@@ -273,6 +273,7 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
         }
         m->res->in_t_last_ps = m->next.t_ps;
         m->last_step = step;
+        snn_trace_input(m, id);
         if (mask[id] && input_add(m, l, step, id, mask[id]) != 0) {
             snn_fail(m, "out of memory");
             return;

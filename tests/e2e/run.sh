@@ -46,7 +46,10 @@ fi
 # so nothing is paid for reading (read energy used to be booked when the
 # read was set up: the whole input's 89,292.8 pJ).
 "$EVSIM" run configs/lenet5_seneca_2x2.yaml -q --max-time 1000 --no-trace --json "$tmp/t.json" \
-  --report "$tmp/t.txt" 2>/dev/null
+  --report "$tmp/t.txt" 2>"$tmp/t.err"; rc=$?
+check "an INCOMPLETE run exits 3 (rc=$rc)" '[ $rc -eq 3 ]'
+check "an INCOMPLETE run says why" 'grep -q "INCOMPLETE: time limit reached (exit status 3)" "$tmp/t.err"'
+check "an INCOMPLETE run still writes its report" '[ -s "$tmp/t.json" ] && grep -q INCOMPLETE "$tmp/t.txt"'
 check "a run stopped before the memory latency has read nothing" \
   'grep -q "\"offchip_read\":0," "$tmp/t.json" && grep -q "(read 0 bits," "$tmp/t.txt"'
 
@@ -76,6 +79,22 @@ check "unknown option exits 2" '[ $rc -eq 2 ]'
 check "unknown option is named" 'printf "%s" "$err" | head -1 | grep -q -- "--frob"'
 err=$("$EVSIM" run 2>&1 >/dev/null); rc=$?
 check "no scenario exits 2" '[ $rc -eq 2 ]'
+
+# SIGINT / SIGTERM mid-run: exit 130 / 143, a message, no .tmp left
+# (ResNet-18 runs for seconds; the trace is being written when the signal
+# comes).
+for sig in INT TERM; do
+  rm -f "$tmp"/s.*
+  "$EVSIM" run configs/resnet18_seneca_4x4.yaml -q --trace "$tmp/s.pftrace" --json "$tmp/s.json" \
+    --report "$tmp/s.txt" 2>"$tmp/s.err" &
+  pid=$!
+  for _ in $(seq 50); do [ -e "$tmp/s.pftrace.tmp" ] && break; sleep 0.1; done
+  kill -$sig $pid; wait $pid; rc=$?
+  want=$([ $sig = INT ] && echo 130 || echo 143)
+  check "SIG$sig exits $want (rc=$rc)" '[ $rc -eq $want ]'
+  check "SIG$sig says what was interrupted" 'grep -q "^evsim run: .* by SIG$sig; temporary outputs removed" "$tmp/s.err"'
+  check "SIG$sig leaves no temporary or partial output" '[ -z "$(ls "$tmp" | grep "^s\.\(pftrace\|json\|txt\)")" ]'
+done
 
 # A spiking workload is refused with a reason, not run wrongly.
 sed 's#workloads/lenet5.yaml#workloads/snn_lenet5_nmnist.yaml#; s#lenet5_seneca_2x2.yaml#snn_lenet5_seneca_2x2.yaml#' \

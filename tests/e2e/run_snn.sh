@@ -88,5 +88,33 @@ bad "spiking layer without a neuron block" cpd.workload.yaml \
   's/  neuron: {model: lif, threshold: 0.25.*$//; s/  input_source: pool//' \
   'layer fc: an event-driven run needs a neuron block'
 
+
+# The event-driven timeline (README.md "Timelines in Perfetto", event-driven
+# runs): per-core bursts and evaluations, queue depth and per-layer spike
+# counters; --trace-events adds an instant per input event; a wider
+# --trace-gap merges more, so the file shrinks.
+if [ -f "$SHARED/tools/perfetto_check.py" ]; then
+  "$EVSIM" run configs/nmnist_snn_2x2.yaml -q --json "" --report "" --trace-events \
+    --trace "$tmp/ev.pftrace" 2>"$tmp/err"; rc=$?
+  check "--trace-events run (rc=$rc: $(head -c 300 "$tmp/err"))" '[ $rc -eq 0 ]'
+  out=$(/usr/bin/python3 "$SHARED/tools/perfetto_check.py" "$tmp/ev.pftrace" 2>&1); rc=$?
+  check "--trace-events trace passes the validator: $(printf '%s' "$out" | tail -3)" \
+    '[ $rc -eq 0 ]'
+  check "one input instant per used event" \
+    'printf "%s\n" "$out" | grep -Eq "'"'"'input events'"'"' +slices=0 instants=4325 "'
+  a=$(/usr/bin/python3 "$SHARED/tools/perfetto_check.py" "$tmp/a.pftrace" 2>&1)
+  check "core tracks carry slices, queue depth and layer counters" \
+    'printf "%s\n" "$a" | grep -Eq "core 3 \(1,1\) seneca'"'"' +slices=[1-9]" &&
+     [ "$(printf "%s\n" "$a" | grep -c "'"'"'queue depth'"'"'")" -eq 4 ] &&
+     printf "%s\n" "$a" | grep -Eq "'"'"'sfc3'"'"' +samples=[1-9]"'
+  "$EVSIM" run configs/nmnist_snn_2x2.yaml -q --json "" --report "" --trace-gap 1ms \
+    --trace "$tmp/wide.pftrace" 2>/dev/null
+  check "a wider --trace-gap writes a smaller file" \
+    '[ "$(stat -c %s "$tmp/wide.pftrace")" -lt "$(stat -c %s "$tmp/a.pftrace")" ]'
+fi
+err=$("$EVSIM" run configs/nmnist_snn_2x2.yaml -q --trace-gap 1parsec 2>&1); rc=$?
+check "a bad --trace-gap is a usage error (rc=$rc: $err)" \
+  '[ $rc -eq 2 ] && printf "%s" "$err" | grep -q "trace-gap"'
+
 [ $fail -eq 0 ] && echo "PASS: run_snn"
 exit $fail

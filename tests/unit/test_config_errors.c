@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "input/ev_reader.h"
 
 /* Record i of an error list as the loaders' callers print it. */
 static const char *emsg(const base_errors *e, int i)
@@ -462,13 +463,40 @@ START_TEST(test_mapping_naming_missing_core)
     ck_assert_int_eq(s->workload->n_layers, 2);
     cfg_scenario_free(s);
     base_errors_clear(&e);
+    /* input.format: every name the readers take loads; a misspelt one is
+     * refused at its key with a suggestion (the config layer keeps its
+     * own list: this is what keeps the two equal). */
+    put(dir, "t.bin", "");
+    for (int f = 0; f < EV_FMT_COUNT; f++) {
+        char sc[300];
+        snprintf(sc, sizeof sc, "chip: chip.yaml\nworkload: wl.yaml\nmapping: map.yaml\n"
+                 "input: {trace: t.bin, format: %s}\nmode: timestep\ntimestep_us: 1000\n",
+                 ev_format_name((ev_format)f));
+        put(dir, "scen.yaml", sc);
+        cfg_scenario *fs = cfg_scenario_load_file(sp, &e);
+        ck_assert_msg(fs != NULL, "format %s refused: %s", ev_format_name((ev_format)f),
+                      e.count ? emsg(&e, 0) : "");
+        cfg_scenario_free(fs);
+    }
+    put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmapping: map.yaml\n"
+                          "input: {trace: t.bin, format: nmnsit}\nmode: timestep\n");
+    ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
+    expect(&e, sp, 4, "input.format: expected a trace format");
+    expect(&e, sp, 4, "found 'nmnsit' (did you mean 'nmnist'?)");
+    base_errors_clear(&e);
+    /* A trace on a dense scenario would be ignored: refused at input. */
+    put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmapping: map.yaml\n"
+                          "input: {trace: t.bin}\n");
+    ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
+    expect(&e, sp, 4, "a trace is read only by the event-driven mode: expected `mode: timestep`");
+    base_errors_clear(&e);
     /* A scenario key typo. */
     put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmaping: map.yaml\n");
     ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
     expect(&e, sp, 3, "unknown key 'maping' (did you mean 'mapping'?)");
     base_errors_clear(&e);
-    const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml", "t.bin"};
+    for (int i = 0; i < 5; i++) {
         char p[600];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         unlink(p);
@@ -540,8 +568,8 @@ START_TEST(test_tiling_checked_with_positions)
     ck_assert_int_eq(s->mapping->entries[0].intra_tiling[1].line, 7);
     cfg_scenario_free(s);
     base_errors_clear(&e);
-    const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml"};
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"chip.yaml", "wl.yaml", "map.yaml", "scen.yaml", "t.bin"};
+    for (int i = 0; i < 5; i++) {
         char p[600];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         unlink(p);
