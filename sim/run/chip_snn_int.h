@@ -117,8 +117,10 @@ void snn_trace_free(snn_sim *m);
 /* Slice s of layer l evaluated step `step` (its outputs in m->sp), after
  * its work was booked and before its packets are sent. */
 void snn_trace_eval(snn_sim *m, uint32_t l, uint32_t s, uint64_t step);
-/* The input event in m->next (input neuron `neuron`) is being sent. */
-void snn_trace_input(snn_sim *m, uint32_t neuron);
+/* Input event e (driving neuron) as an instant; with `arrows` it is the
+ * sender of the packet that leaves next (input.events_per_packet: the
+ * last event of a packet; the others' instants have no arrows). */
+void snn_trace_input(snn_sim *m, uint32_t neuron, const ev_event *e, int arrows);
 /* Packet pi leaves (from the evaluation or input event just traced). */
 void snn_trace_send(snn_sim *m, uint32_t pi);
 /* A copy of packet pi reached core (queued there). */

@@ -273,16 +273,18 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
         }
         m->res->in_t_last_ps = m->next.t_ps;
         m->last_step = step;
-        snn_trace_input(m, id);
         if (mask[id] && input_add(m, l, step, id, mask[id]) != 0) {
             snn_fail(m, "out of memory");
             return;
         }
+        ev_event e = m->next;
         if (read_next(m) != 0)
             return;
-        if (m->in_pk != UINT32_MAX &&
-            (m->pk[m->in_pk].n >= m->in_epp || !m->have_next || m->in_next_step != step ||
-             mask[m->next_id] != m->in_mask))
+        int close = m->in_pk != UINT32_MAX &&
+                    (m->pk[m->in_pk].n >= m->in_epp || !m->have_next ||
+                     m->in_next_step != step || mask[m->next_id] != m->in_mask);
+        snn_trace_input(m, id, &e, close || !mask[id]);
+        if (close)
             input_flush(m, kq_now(k));
     }
     schedule_input(m);
