@@ -13,7 +13,8 @@
 static const char *const neuron_keys[] = {
     "model", "threshold", "reset", "v_reset", "bias", "refractory_steps", "multi_spike",
     "tau_us", "v_leak", "r", "tau_syn_us", "act", "evaluate", "leak", "refractory_ps", NULL};
-static const char *const weight_keys[] = {"file", "scale", "seed", "density", NULL};
+static const char *const weight_keys[] = {"file", "scale", "seed", "density", "layout",
+                                          "bias_file", NULL};
 
 static void given(cfg_neuron *n, cfg_doc *d, const cfg_node *nn, const char *key,
                   cfg_neuron_key k)
@@ -150,6 +151,17 @@ void cfg_parse_weights(cfg_doc *d, const cfg_node *ln, const char *path, cfg_lay
         cfg_dirname(d->file, dir, sizeof dir);
         w->has_file = cfg_join(dir, rel, w->file, sizeof w->file);
     }
+    if (cfg_map_get(d, wn, "bias_file") &&
+        cfg_get_str(d, wn, kp, "bias_file", true, rel, sizeof rel)) {
+        cfg_dirname(d->file, dir, sizeof dir);
+        w->has_bias_file = cfg_join(dir, rel, w->bias_file, sizeof w->bias_file);
+    }
+    static const char *const layouts[] = {"pytorch", "keras", NULL};
+    if (cfg_map_get(d, wn, "layout"))
+        w->keras = word(d, wn, kp, "layout", layouts) == 1;
+    if (cfg_map_get(d, wn, "layout") && !w->has_file)
+        cfg_err_at(d, cfg_map_get(d, wn, "layout"), kp, "layout belongs to a weights file, "
+                   "found seeded weights");
     cfg_get_double(d, wn, kp, "scale", false, -1e30, 1e30, &w->scale);
     if (cfg_map_get(d, wn, "seed"))
         w->has_seed = cfg_get_uint(d, wn, kp, "seed", true, 0, &w->seed);

@@ -181,6 +181,10 @@ typedef struct {
     bool has_seed;
     uint64_t seed;                   /* seeded: default the scenario's seed */
     double density;                  /* seeded: 1 */
+    bool keras;                      /* file layout: keras (conv HWIO, dense
+                                        (in, out) over an (H, W, C) flatten) */
+    bool has_bias_file;
+    char bias_file[512];             /* per channel (or per neuron) biases */
     int line, col;                   /* of the weights key (or the layer) */
     float *data;                     /* in memory (a NIR file's), owned; NULL: none */
     size_t n_data;

@@ -234,9 +234,10 @@ static void input_flush(snn_sim *m, uint64_t t_ps)
     m->in_pk = UINT32_MAX;
 }
 
-/* Event id of layer l's step into the open input packet (a new one when
+/* Event id (its value) of layer l's step into the open input packet (a new one when
  * there is none). 0, or -1 (out of memory). */
-static int input_add(snn_sim *m, uint32_t l, uint64_t step, uint32_t id, uint64_t mask)
+static int input_add(snn_sim *m, uint32_t l, uint64_t step, uint32_t id, uint64_t mask,
+                     double value)
 {
     if (m->in_pk == UINT32_MAX) {
         if (snn_pkt_new(m, l, step, &m->in_pk) != 0) {
@@ -247,7 +248,7 @@ static int input_add(snn_sim *m, uint32_t l, uint64_t step, uint32_t id, uint64_
     }
     snn_pkt *p = &m->pk[m->in_pk];
     p->ids[p->n] = id;
-    p->vals[p->n++] = 1.0;
+    p->vals[p->n++] = value; /* 1, or the trace's graded value */
     return 0;
 }
 
@@ -273,7 +274,7 @@ static void on_input(kq_kernel *k, void *ctx, const void *payload)
         }
         m->res->in_t_last_ps = m->next.t_ps;
         m->last_step = step;
-        if (mask[id] && input_add(m, l, step, id, mask[id]) != 0) {
+        if (mask[id] && input_add(m, l, step, id, mask[id], m->next.value) != 0) {
             snn_fail(m, "out of memory");
             return;
         }

@@ -171,7 +171,23 @@ static void quantise(float *w, size_t n, double scale, int bits)
     }
 }
 
-static int npy_weights(snn_build *b, float *w, size_t n)
+/* Keras layouts into ours: conv HWIO -> (K, C, FY, FX); dense (in, out),
+ * its inputs flattened in (H, W, C) order -> (out, in) over (C, H, W). */
+static int from_keras(const conn_params *cp, const float *k, float *w, size_t n)
+{
+    if (cp->kind == CONN_CONV2D) {
+        if (cp->groups > 1)
+            return -1;
+        conn_weights_from_hwio(k, w, cp->kh, cp->kw, cp->in.c, cp->out_channels);
+    } else if (cp->kind == CONN_DENSE) {
+        conn_weights_from_keras_dense(k, w, cp->in, cp->out_features);
+    } else {
+        memcpy(w, k, n * sizeof *w);
+    }
+    return 0;
+}
+
+static int npy_weights(snn_build *b, const conn_params *cp, float *w, size_t n)
 {
     const cfg_weights *cw = &b->l->weights;
     cfg_npy a;
@@ -184,8 +200,11 @@ static int npy_weights(snn_build *b, float *w, size_t n)
         rc = base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: weights: %s holds %zu "
                           "values, the layer takes %zu (PyTorch layout: (out, in) or "
                           "(K, C, FY, FX))", b->l->name, cw->file, a.count, n);
-    else
+    else if (!cw->keras)
         memcpy(w, a.data, n * sizeof *w);
+    else if (from_keras(cp, a.data, w, n) != 0)
+        rc = base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: weights: layout keras "
+                          "takes no grouped convolution", b->l->name);
     cfg_npy_free(&a);
     return rc;
 }
@@ -217,7 +236,7 @@ static int make_conn(snn_build *b, const conn_params *cp, snn_layer *sl)
         else
             rc = lfail(b, "its in-memory weights do not fit the layer", NULL);
     } else if (nw && cw->has_file)
-        rc = npy_weights(b, w, nw);
+        rc = npy_weights(b, cp, w, nw);
     else if (nw) {
         int wo = cfg_layer_operand(b->l, "W");
         rc = conn_weights_seeded(w, nw, cw->density, cw->scale,
@@ -234,6 +253,32 @@ static int make_conn(snn_build *b, const conn_params *cp, snn_layer *sl)
         sl->out = out;
         sl->n = out.c * out.h * out.w;
     }
+    return rc;
+}
+
+/* weights.bias_file: one bias per output channel (broadcast over the
+ * channel's neurons) or one per neuron, into sl->bias. */
+static int npy_bias(snn_build *b, snn_layer *sl)
+{
+    const cfg_weights *cw = &b->l->weights;
+    if (!cw->has_bias_file)
+        return 0;
+    cfg_npy a;
+    base_error e;
+    if (cfg_npy_read(cw->bias_file, 1.0, &a, &e) != 0)
+        return base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: bias_file %s: %s",
+                            b->l->name, cw->bias_file, e.msg);
+    uint32_t per = sl->out.h * sl->out.w, ch = sl->n / (per ? per : 1);
+    int rc = 0;
+    if (a.count != ch && a.count != sl->n)
+        rc = base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: bias_file: %s holds "
+                          "%zu values, the layer takes %u (per channel) or %u (per neuron)",
+                          b->l->name, cw->bias_file, a.count, ch, sl->n);
+    else if (!(sl->bias = base_calloc(sl->n, sizeof *sl->bias)))
+        rc = base_fail(b->err, "out of memory");
+    for (uint32_t i = 0; rc == 0 && i < sl->n; i++)
+        sl->bias[i] = a.data[a.count == sl->n ? i : i / per];
+    cfg_npy_free(&a);
     return rc;
 }
 
@@ -370,7 +415,8 @@ static int build_layer(snn_build *b, const loma_options *opt, loma_cache *cache)
         return lfail(b, "no mapping entry (by name, operator_type or `default`)", NULL);
     if (neuron_params(b, &sl->np) || derive_conn(b, sl->src >= 0 ? &p->layers[sl->src].out
                                                                    : NULL, &cp) ||
-        make_conn(b, &cp, sl) || make_slices(b, me, sl) || snn_cost(b, me, cache, opt, sl))
+        make_conn(b, &cp, sl) || npy_bias(b, sl) || make_slices(b, me, sl) ||
+        snn_cost(b, me, cache, opt, sl))
         return -1;
     if (sl->src < 0)
         p->in = cp.in;
@@ -417,6 +463,7 @@ void snn_plan_free(snn_plan *p)
     for (uint32_t i = 0; p->layers && i < p->n_layers; i++) {
         conn_free(p->layers[i].cn);
         base_free(p->layers[i].slices);
+        base_free(p->layers[i].bias);
     }
     base_free(p->layers);
     base_free(p);

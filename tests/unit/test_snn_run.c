@@ -239,6 +239,55 @@ START_TEST(test_every_failed_allocation_fails_the_snn_run_cleanly)
 }
 END_TEST
 
+static long slurp(const char *path, char **buf)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s not written", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *buf = malloc((size_t)n + 1);
+    ck_assert_int_eq((long)fread(*buf, 1, (size_t)n, f), n);
+    fclose(f);
+    return n;
+}
+
+/* Same scenario twice (4 cores, next_step, a trace with the NoC's tracks):
+ * the JSON report, the text report and the trace are byte-identical. */
+START_TEST(test_two_runs_give_identical_reports_and_traces)
+{
+    char dir[64] = "/tmp/evsim_test_snn_det_" "XX" "XX" "XX", /* mkdtemp template */ p[2][3][128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    static const char *const names[3] = {"r.json", "r.txt", "r.pftrace"};
+    for (int r = 0; r < 2; r++) {
+        for (int k = 0; k < 3; k++)
+            snprintf(p[r][k], sizeof p[r][k], "%s/%d%s", dir, r, names[k]);
+        run_options o;
+        run_options_default(&o);
+        o.json_path = p[r][0];
+        o.text_path = p[r][1];
+        o.trace.path = p[r][2];
+        run_result res;
+        base_error err;
+        ck_assert_msg(run_scenario(DATA "cpd_4_next_step.yaml", &o, &res, &err) == 0, "%s",
+                      err.msg);
+        run_result_free(&res);
+    }
+    for (int k = 0; k < 3; k++) {
+        char *a, *b;
+        long na = slurp(p[0][k], &a), nb = slurp(p[1][k], &b);
+        ck_assert_int_gt(na, 100);
+        ck_assert_msg(na == nb && memcmp(a, b, (size_t)na) == 0, "%s differs between runs",
+                      names[k]);
+        free(a);
+        free(b);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *snn_run_suite(void)
 {
     Suite *s = suite_create("snn_run");
@@ -246,6 +295,7 @@ static Suite *snn_run_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_exact_same_step_1_2_4_cores);
     tcase_add_test(tc, test_exact_next_step_1_2_4_cores);
+    tcase_add_test(tc, test_two_runs_give_identical_reports_and_traces);
     tcase_add_test(tc, test_every_failed_allocation_fails_the_snn_run_cleanly);
     suite_add_tcase(s, tc);
     return s;
