@@ -1,7 +1,7 @@
 /* cfg_snn.c -- the spiking parts of the formats: a layer's `neuron:` and
  * `weights:` blocks, and the scenario's event-driven keys (mode,
  * timestep_us, propagation, spikes_per_packet, input.at / from_us / to_us /
- * max_events). Types and ranges are checked here, with positions; what
+ * max_events / crop / scale / polarity / time_scale / loop). Types and ranges are checked here, with positions; what
  * needs the trace or the NPY file is checked by the run's adapter
  * (sim/run/snn_plan.c), which `evsim check` calls too. */
 #include <stdio.h>
@@ -198,6 +198,63 @@ void cfg_parse_snn_input(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
     static const char *const origins[] = {"from_us", "first_event", NULL};
     if (cfg_map_get(d, in, "origin"))
         s->origin_first_event = word(d, in, "input", "origin", origins) == 1;
+    cfg_parse_snn_input_map(d, in, s);
+}
+
+/* input.crop: [x, y, w, h], a window of the sensor in its own pixels. */
+static void parse_crop(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
+{
+    cfg_node *c = cfg_map_get(d, in, "crop");
+    if (!c || !cfg_expect_seq(d, c, "input.crop"))
+        return;
+    if (cfg_seq_len(c) != 4) {
+        cfg_err_at(d, c, "input.crop", "expected [x, y, width, height], found %d values",
+                   cfg_seq_len(c));
+        return;
+    }
+    static const char *const names[4] = {"input.crop[0]", "input.crop[1]", "input.crop[2]",
+                                         "input.crop[3]"};
+    int64_t v[4];
+    for (int i = 0; i < 4; i++)
+        if (!cfg_as_int(d, cfg_seq_at(d, c, i), names[i], i < 2 ? 0 : 1, 65535, &v[i]))
+            return;
+    s->has_crop = true;
+    s->crop_x = (uint32_t)v[0];
+    s->crop_y = (uint32_t)v[1];
+    s->crop_w = (uint32_t)v[2];
+    s->crop_h = (uint32_t)v[3];
+}
+
+/* input.crop, scale, polarity, time_scale, loop, events_per_packet (defaults are set by
+ * cfg_parse_snn_scenario, which runs without an input block too). */
+void cfg_parse_snn_input_map(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
+{
+    static const char *const pols[] = {"merge", "split", NULL};
+    s->input_line = cfg_node_line(in);
+    s->input_col = cfg_node_col(in);
+    parse_crop(d, in, s);
+    uint64_t u = 1;
+    if (cfg_get_uint(d, in, "input", "scale", false, 1, &u) && u > 4096)
+        cfg_err_at(d, cfg_map_get(d, in, "scale"), "input.scale",
+                   "expected a down-sampling factor of 1..4096, found %llu",
+                   (unsigned long long)u);
+    s->input_scale = u > 4096 ? 1 : (uint32_t)u;
+    if (cfg_map_get(d, in, "polarity")) {
+        int w = word(d, in, "input", "polarity", pols);
+        s->input_polarity = w < 0 ? CFG_POLARITY_AUTO : w == 0 ? CFG_POLARITY_MERGE
+                                                                : CFG_POLARITY_SPLIT;
+    }
+    cfg_get_double(d, in, "input", "time_scale", false, 1e-6, 1e6, &s->time_scale);
+    u = 1;
+    if (cfg_get_uint(d, in, "input", "loop", false, 1, &u) && u > 1000000)
+        cfg_err_at(d, cfg_map_get(d, in, "loop"), "input.loop",
+                   "expected 1..1000000 passes, found %llu", (unsigned long long)u);
+    s->input_loop = u > 1000000 ? 1 : (uint32_t)u;
+    u = 1;
+    if (cfg_get_uint(d, in, "input", "events_per_packet", false, 1, &u) && u > 1024)
+        cfg_err_at(d, cfg_map_get(d, in, "events_per_packet"), "input.events_per_packet",
+                   "expected 1..1024, found %llu", (unsigned long long)u);
+    s->input_events_per_packet = u > 1024 ? 1 : (uint32_t)u;
 }
 
 void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
@@ -205,6 +262,10 @@ void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
     static const char *const modes[] = {"dense", "timestep", NULL};
     static const char *const props[] = {"same_step", "next_step", NULL};
     s->spikes_per_packet = 8;
+    s->input_scale = 1;
+    s->time_scale = 1.0;
+    s->input_loop = 1;
+    s->input_events_per_packet = 1;
     cfg_node *m = cfg_map_get(d, root, "mode");
     if (m) {
         s->mode_line = cfg_node_line(m);

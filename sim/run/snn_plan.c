@@ -9,6 +9,7 @@
 #include "config/cfg_npy.h"
 #include "input/ev_reader.h"
 #include "run/adapt_loma.h"
+#include "run/snn_input.h"
 
 typedef struct {
     const cfg_scenario *s;
@@ -468,21 +469,21 @@ void snn_plan_free(snn_plan *p)
     base_free(p);
 }
 
-/* The trace's sensor (when its header says) must fit the input layer. */
+/* The trace's sensor (when its header says) must fit the input layer
+ * after input.crop and input.scale (snn_input.h). */
 static int check_trace(const cfg_scenario *s, const snn_plan *p, base_error *err)
 {
     ev_reader *r;
     base_error ee;
+    snn_input_map mp;
+    if (snn_input_map_init(&mp, s, p->in, err) != 0)
+        return -1;
     if (ev_open(&r, s->input.path, ev_format_from_name(s->input.format[0] ? s->input.format
                                                                             : "auto"), &ee))
         return base_fail(err, "input.trace: %s", ee.msg);
     const ev_info *in = ev_get_info(r);
-    int rc = 0;
-    if (in->width > p->in.w || in->height > p->in.h)
-        rc = base_fail(err, "input.trace: the sensor of %s is %ux%u, larger than the input "
-                       "layer %s (%ux%u): crop the trace or size the layer for it",
-                       s->input.path, in->width, in->height,
-                       p->layers[p->input_layer].cfg->name, p->in.w, p->in.h);
+    int rc = snn_input_check_sensor(&mp, s, p->layers[p->input_layer].cfg->name, in->width,
+                                    in->height, err);
     ev_close(r);
     return rc;
 }
