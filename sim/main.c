@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/base.h"
 #include "cli/cli.h"
 
 static const cli_command commands[] = {
@@ -45,7 +44,7 @@ static void say(const char *s)
  * Only async-signal-safe calls. */
 static void on_signal(int sig)
 {
-    base_out_remove_live();
+    cli_remove_temporaries();
     say("\nevsim ");
     say(running);
     say(sig == SIGINT ? ": interrupted by SIGINT" : ": terminated by SIGTERM");

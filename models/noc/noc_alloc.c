@@ -116,19 +116,26 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
     }
 }
 
+/* The first set bit of mask (bits below P) at or after `from`, wrapping:
+ * the round-robin scan from `from` over 0..P-1. */
+static inline uint32_t rr_first(uint32_t mask, uint32_t from)
+{
+    uint32_t hi = from < 32 ? mask & (~0u << from) : 0;
+    return (uint32_t)__builtin_ctz(hi ? hi : mask);
+}
+
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
 {
     uint32_t P = n->nports, V = n->vcs;
-    /* req[in][out]: VC * NOC_PORTS_MAX + branch, or UINT32_MAX */
+    /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit out of
+     * req_out[in] is set; req_in[out]: the inputs requesting out. */
     uint32_t req[NOC_PORTS_MAX][NOC_PORTS_MAX];
-    uint32_t nreq_in[NOC_PORTS_MAX] = {0};
+    uint32_t req_out[NOC_PORTS_MAX] = {0}, req_in[NOC_PORTS_MAX] = {0};
     int any = 0;
 
     if (!r->sa_cand)
         return;
     for (uint32_t p = 0; p < P; p++) {
-        for (uint32_t o = 0; o < P; o++)
-            req[p][o] = UINT32_MAX;
         uint64_t mask = r->vcmask[p];
         if (!mask)
             continue;
@@ -145,11 +152,11 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
                 continue;
             for (uint32_t b = 0; b < iv->n_branch; b++) {
                 uint32_t o = iv->br[b].port;
-                if (req[p][o] != UINT32_MAX ||
-                    !noc_branch_can_send(n, r, ivc, b, t))
+                if ((req_out[p] >> o & 1u) || !noc_branch_can_send(n, r, ivc, b, t))
                     continue;
                 req[p][o] = v * NOC_PORTS_MAX + b;
-                nreq_in[p]++;
+                req_out[p] |= 1u << o;
+                req_in[o] |= 1u << p;
                 any = 1;
             }
             }
@@ -157,36 +164,20 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
     if (!any)
         return;
 
-    uint32_t grant_of[NOC_PORTS_MAX]; /* output -> granted input */
-    for (uint32_t o = 0; o < P; o++) {
-        grant_of[o] = UINT32_MAX;
-        for (uint32_t s = 0; s < P; s++) {
-            uint32_t p = (r->sa_gptr[o] + s) % P;
-            if (req[p][o] != UINT32_MAX) {
-                grant_of[o] = p;
-                break;
-            }
-        }
-    }
-    uint32_t match_out[NOC_PORTS_MAX];
+    /* Each output grants the first requesting input from sa_gptr; each
+     * input accepts the first granting output from sa_aptr (round robin,
+     * as a scan from the pointer would). */
+    uint32_t granted_to[NOC_PORTS_MAX] = {0}; /* input -> outputs that granted it */
+    for (uint32_t o = 0; o < P; o++)
+        if (req_in[o])
+            granted_to[rr_first(req_in[o], r->sa_gptr[o])] |= 1u << o;
     for (uint32_t p = 0; p < P; p++) {
-        match_out[p] = UINT32_MAX;
-        if (!nreq_in[p])
+        if (!granted_to[p])
             continue;
-        for (uint32_t s = 0; s < P; s++) {
-            uint32_t o = (r->sa_aptr[p] + s) % P;
-            if (grant_of[o] == p) {
-                match_out[p] = o;
-                r->sa_gptr[o] = (uint8_t)((p + 1) % P);
-                r->sa_aptr[p] = (uint8_t)((o + 1) % P);
-                break;
-            }
-        }
-    }
-    for (uint32_t p = 0; p < P; p++) {
-        if (match_out[p] == UINT32_MAX)
-            continue;
-        uint32_t vb = req[p][match_out[p]];
+        uint32_t o = rr_first(granted_to[p], r->sa_aptr[p]);
+        r->sa_gptr[o] = (uint8_t)((p + 1) % P);
+        r->sa_aptr[p] = (uint8_t)((o + 1) % P);
+        uint32_t vb = req[p][o];
         uint32_t v = vb / NOC_PORTS_MAX, b = vb % NOC_PORTS_MAX;
         r->sw_rr[p] = (uint16_t)((v + 1) % V);
         noc_router_send(n, r, p, v, b, t);

@@ -25,6 +25,9 @@ typedef struct {
 /* `evsim run` exit status when a time or event limit stopped the run (0
  * complete, 1 error, 2 usage, 130/143 signals: see main.c). */
 #define CLI_EXIT_INCOMPLETE 3
+/* Unlinks every temporary output still open (async-signal-safe; for
+ * main.c's SIGINT / SIGTERM handler). */
+void cli_remove_temporaries(void);
 int cli_run_main(int argc, char **argv);
 int cli_check_main(int argc, char **argv);
 /* `evsim check FILE.nir`: the graph, its shapes and counts, and the evsim

@@ -174,3 +174,8 @@ int cli_run_main(int argc, char **argv)
     run_result_free(&res);
     return status;
 }
+
+void cli_remove_temporaries(void)
+{
+    base_out_remove_live();
+}

@@ -15,7 +15,9 @@ static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "
                                         "propagation", "spikes_per_packet",
                                         "queue_depth_events", "on_full", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
-                                          "max_events", "origin", NULL};
+                                          "max_events", "origin", "crop", "scale",
+                                          "polarity", "time_scale", "loop",
+                                          "events_per_packet", NULL};
 static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};
 static const char *const limit_keys[] = {"max_time_ps", "max_events", NULL};
 
@@ -141,6 +143,7 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
         cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
+    snprintf(s->file, sizeof s->file, "%s", d->file ? d->file : "");
     if (!cfg_expect_map(d, root, "")) {
         base_free(s);
         return NULL;

@@ -2,7 +2,7 @@
  * `weights:` blocks and `input_source` (a name or a list), and the
  * scenario's event-driven keys (mode, timestep_us, propagation,
  * spikes_per_packet, queue_depth_events, on_full, input.at / from_us /
- * to_us / max_events). Types and ranges are checked here, with positions; what
+ * to_us / max_events / crop / scale / polarity / time_scale / loop). Types and ranges are checked here, with positions; what
  * needs the trace or the NPY file is checked by the run's adapter
  * (sim/run/snn_plan.c), which `evsim check` calls too. */
 #include <stdio.h>
@@ -14,7 +14,8 @@
 static const char *const neuron_keys[] = {
     "model", "threshold", "reset", "v_reset", "bias", "refractory_steps", "multi_spike",
     "tau_us", "v_leak", "r", "tau_syn_us", "act", "evaluate", "leak", "refractory_ps", NULL};
-static const char *const weight_keys[] = {"file", "scale", "seed", "density", NULL};
+static const char *const weight_keys[] = {"file", "scale", "seed", "density", "layout",
+                                          "bias_file", NULL};
 static const char *const own_keys[] = {"layer", "weights", NULL};
 
 static void parse_weights_into(cfg_doc *d, const cfg_node *ln, const char *path,
@@ -211,6 +212,17 @@ static void parse_weights_into(cfg_doc *d, const cfg_node *ln, const char *path,
         cfg_dirname(d->file, dir, sizeof dir);
         w->has_file = cfg_join(dir, rel, w->file, sizeof w->file);
     }
+    if (cfg_map_get(d, wn, "bias_file") &&
+        cfg_get_str(d, wn, kp, "bias_file", true, rel, sizeof rel)) {
+        cfg_dirname(d->file, dir, sizeof dir);
+        w->has_bias_file = cfg_join(dir, rel, w->bias_file, sizeof w->bias_file);
+    }
+    static const char *const layouts[] = {"pytorch", "keras", NULL};
+    if (cfg_map_get(d, wn, "layout"))
+        w->keras = word(d, wn, kp, "layout", layouts) == 1;
+    if (cfg_map_get(d, wn, "layout") && !w->has_file)
+        cfg_err_at(d, cfg_map_get(d, wn, "layout"), kp, "layout belongs to a weights file, "
+                   "found seeded weights");
     cfg_get_double(d, wn, kp, "scale", false, -1e30, 1e30, &w->scale);
     if (cfg_map_get(d, wn, "seed"))
         w->has_seed = cfg_get_uint(d, wn, kp, "seed", true, 0, &w->seed);
@@ -247,6 +259,63 @@ void cfg_parse_snn_input(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
     static const char *const origins[] = {"from_us", "first_event", NULL};
     if (cfg_map_get(d, in, "origin"))
         s->origin_first_event = word(d, in, "input", "origin", origins) == 1;
+    cfg_parse_snn_input_map(d, in, s);
+}
+
+/* input.crop: [x, y, w, h], a window of the sensor in its own pixels. */
+static void parse_crop(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
+{
+    cfg_node *c = cfg_map_get(d, in, "crop");
+    if (!c || !cfg_expect_seq(d, c, "input.crop"))
+        return;
+    if (cfg_seq_len(c) != 4) {
+        cfg_err_at(d, c, "input.crop", "expected [x, y, width, height], found %d values",
+                   cfg_seq_len(c));
+        return;
+    }
+    static const char *const names[4] = {"input.crop[0]", "input.crop[1]", "input.crop[2]",
+                                         "input.crop[3]"};
+    int64_t v[4];
+    for (int i = 0; i < 4; i++)
+        if (!cfg_as_int(d, cfg_seq_at(d, c, i), names[i], i < 2 ? 0 : 1, 65535, &v[i]))
+            return;
+    s->has_crop = true;
+    s->crop_x = (uint32_t)v[0];
+    s->crop_y = (uint32_t)v[1];
+    s->crop_w = (uint32_t)v[2];
+    s->crop_h = (uint32_t)v[3];
+}
+
+/* input.crop, scale, polarity, time_scale, loop, events_per_packet (defaults are set by
+ * cfg_parse_snn_scenario, which runs without an input block too). */
+void cfg_parse_snn_input_map(cfg_doc *d, const cfg_node *in, cfg_scenario *s)
+{
+    static const char *const pols[] = {"merge", "split", NULL};
+    s->input_line = cfg_node_line(in);
+    s->input_col = cfg_node_col(in);
+    parse_crop(d, in, s);
+    uint64_t u = 1;
+    if (cfg_get_uint(d, in, "input", "scale", false, 1, &u) && u > 4096)
+        cfg_err_at(d, cfg_map_get(d, in, "scale"), "input.scale",
+                   "expected a down-sampling factor of 1..4096, found %llu",
+                   (unsigned long long)u);
+    s->input_scale = u > 4096 ? 1 : (uint32_t)u;
+    if (cfg_map_get(d, in, "polarity")) {
+        int w = word(d, in, "input", "polarity", pols);
+        s->input_polarity = w < 0 ? CFG_POLARITY_AUTO : w == 0 ? CFG_POLARITY_MERGE
+                                                                : CFG_POLARITY_SPLIT;
+    }
+    cfg_get_double(d, in, "input", "time_scale", false, 1e-6, 1e6, &s->time_scale);
+    u = 1;
+    if (cfg_get_uint(d, in, "input", "loop", false, 1, &u) && u > 1000000)
+        cfg_err_at(d, cfg_map_get(d, in, "loop"), "input.loop",
+                   "expected 1..1000000 passes, found %llu", (unsigned long long)u);
+    s->input_loop = u > 1000000 ? 1 : (uint32_t)u;
+    u = 1;
+    if (cfg_get_uint(d, in, "input", "events_per_packet", false, 1, &u) && u > 1024)
+        cfg_err_at(d, cfg_map_get(d, in, "events_per_packet"), "input.events_per_packet",
+                   "expected 1..1024, found %llu", (unsigned long long)u);
+    s->input_events_per_packet = u > 1024 ? 1 : (uint32_t)u;
 }
 
 /* queue_depth_events (at least 1; absent: unlimited) and on_full. */
@@ -271,6 +340,10 @@ void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
     static const char *const modes[] = {"dense", "timestep", "async", NULL};
     static const char *const props[] = {"same_step", "next_step", NULL};
     s->spikes_per_packet = 8;
+    s->input_scale = 1;
+    s->time_scale = 1.0;
+    s->input_loop = 1;
+    s->input_events_per_packet = 1;
     cfg_node *m = cfg_map_get(d, root, "mode");
     if (m) {
         s->mode_line = cfg_node_line(m);

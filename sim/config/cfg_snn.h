@@ -15,5 +15,8 @@ void cfg_parse_weights(cfg_doc *d, const cfg_node *ln, const char *path, cfg_lay
  * input block's at, from_us, to_us, max_events. */
 void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s);
 void cfg_parse_snn_input(cfg_doc *d, const cfg_node *in, cfg_scenario *s);
+/* The input block's crop, scale, polarity, time_scale, loop (called by
+ * cfg_parse_snn_input). */
+void cfg_parse_snn_input_map(cfg_doc *d, const cfg_node *in, cfg_scenario *s);
 
 #endif

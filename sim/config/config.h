@@ -182,6 +182,10 @@ typedef struct {
     bool has_seed;
     uint64_t seed;                   /* seeded: default the scenario's seed */
     double density;                  /* seeded: 1 */
+    bool keras;                      /* file layout: keras (conv HWIO, dense
+                                        (in, out) over an (H, W, C) flatten) */
+    bool has_bias_file;
+    char bias_file[512];             /* per channel (or per neuron) biases */
     int line, col;                   /* of the weights key (or the layer) */
     float *data;                     /* in memory (a NIR file's), owned; NULL: none */
     size_t n_data;
@@ -440,6 +444,9 @@ typedef struct {
     char format[32];                 /* csv, aedat, nmnist, ... ("" = by extension) */
 } cfg_trace_ref;
 
+/* input.polarity: auto = split when the input layer has 2 channels. */
+enum { CFG_POLARITY_AUTO = 0, CFG_POLARITY_MERGE, CFG_POLARITY_SPLIT };
+
 typedef struct {
     char name[CFG_NAME_MAX];
     char chip_path[512];             /* all paths resolved against the file's dir */
@@ -466,6 +473,17 @@ typedef struct {
     int at_x, at_y;                  /* input.at: the input router */
     uint64_t from_ps, to_ps;         /* input.from_us / to_us (to 0: the end) */
     uint64_t input_max_events;       /* 0: all */
+    /* input: crop, down-sampling, polarity, time scaling, loops (README.md
+     * "Scenario keys"; sim/run/snn_input.h applies them). */
+    bool has_crop;
+    uint32_t crop_x, crop_y, crop_w, crop_h; /* input.crop: [x, y, w, h] in sensor pixels */
+    uint32_t input_scale;            /* input.scale: s x s pixels pool into one (1) */
+    int input_polarity;              /* CFG_POLARITY_* (input.polarity) */
+    double time_scale;               /* input.time_scale: simulated / recorded time (1) */
+    uint32_t input_loop;             /* input.loop: passes over the trace (1) */
+    uint32_t input_events_per_packet; /* input.events_per_packet: grouped AER events (1) */
+    char file[512];                  /* this scenario's own path, for positions */
+    int input_line, input_col;       /* the input: block */
     bool origin_first_event;         /* input.origin: first_event (else step 0 at from_us) */
     int mode_line, mode_col;
     cfg_chip *chip;                  /* loaded and cross-checked */

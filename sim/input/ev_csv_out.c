@@ -84,14 +84,15 @@ int ev_csvw_open(ev_csv_writer **out, const char *path, const ev_info *src, base
     }
     fprintf(w->out.f, "# evsim events: converted from %s; width=%u height=%u\n",
             ev_format_name(src->format), src->width, src->height);
-    fprintf(w->out.f, src->channel_events ? "t_%s,channel\n" : "t_%s,x,y,p\n", unit);
+    fprintf(w->out.f, src->channel_events ? "t_%s,channel%s\n" : "t_%s,x,y,p%s\n", unit,
+            src->has_values ? ",value" : "");
     *out = w;
     return 0;
 }
 
 int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, base_error *err)
 {
-    char line[96];
+    char line[128];
     for (size_t i = 0; i < n; i++) {
         const ev_event *e = &ev[i];
         ev_format_time(line, e->t_ps, w->src->t_origin_us, w->tick_ps);
@@ -106,6 +107,8 @@ int ev_csvw_write(ev_csv_writer *w, const ev_event *ev, size_t n, base_error *er
             *p++ = ',';
             *p++ = (char)('0' + e->polarity);
         }
+        if (w->src->has_values) /* %.17g: the double read back exactly */
+            p += snprintf(p, 32, ",%.17g", e->value);
         *p++ = '\n';
         if (fwrite(line, 1, (size_t)(p - line), w->out.f) != (size_t)(p - line)) {
             base_fail(err, "%s: write error: %s", w->out.tmp, strerror(errno));

@@ -1,9 +1,12 @@
 /* ev_fmt_csv.c -- the plain CSV trace: after the header (ev_header.c),
- * one event per line, `t,x,y,p` or `t,channel`, t in the header's unit
+ * one event per line, `t,x,y,p` or `t,channel` (either with a last
+ * `value` column: the event's graded value), t in the header's unit
  * with an optional decimal fraction converted exactly to picoseconds.
  * Blank lines and '#' comments are not records; a line that does not
  * parse is counted as bad_line (the first one's number is kept for the
  * message), never guessed. */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "input/ev_internal.h"
@@ -91,6 +94,25 @@ static int rebase(ev_reader *r, u128 t, uint64_t *t_ps)
     return 0;
 }
 
+/* ",value" at the end of the line: a finite decimal number; NULL if not. */
+static const char *parse_value(const char *p, const char *end, double *v)
+{
+    char b[64], *e;
+    p = ws(p, end);
+    if (p == end || *p++ != ',')
+        return NULL;
+    p = ws(p, end);
+    size_t n = (size_t)(end - p);
+    if (n == 0 || n >= sizeof b)
+        return NULL;
+    memcpy(b, p, n);
+    b[n] = '\0';
+    *v = strtod(b, &e);
+    if (e == b || !isfinite(*v))
+        return NULL;
+    return ws(p + (e - b), end);
+}
+
 /* 1 event, 0 not a record, -1 bad line. */
 static int parse_line(ev_reader *r, const char *p, const char *end, ev_event *e)
 {
@@ -104,8 +126,10 @@ static int parse_line(ev_reader *r, const char *p, const char *end, ev_event *e)
     if (!(p = parse_time(p, end, c->unit_ps, &t)) || p == end || *p++ != ',' ||
         rebase(r, t, &e->t_ps))
         return -1;
+    e->value = 1.0;
     if (c->channel) {
-        if (!(p = parse_u32(p, end, &e->channel)) || p != end)
+        if (!(p = parse_u32(p, end, &e->channel)) ||
+            (c->values && !(p = parse_value(p, end, &e->value))) || p != end)
             return -1;
         e->x = e->y = 0;
         e->polarity = 0;
@@ -115,7 +139,8 @@ static int parse_line(ev_reader *r, const char *p, const char *end, ev_event *e)
     uint32_t pol;
     if (!(p = parse_u32(p, end, &e->x)) || p == end || *p++ != ',' ||
         !(p = parse_u32(p, end, &e->y)) || p == end || *p++ != ',' ||
-        !(p = parse_u32(p, end, &pol)) || p != end || pol > 1)
+        !(p = parse_u32(p, end, &pol)) ||
+        (c->values && !(p = parse_value(p, end, &e->value))) || p != end || pol > 1)
         return -1;
     e->polarity = (uint8_t)pol;
     e->channel = 0;

@@ -253,7 +253,8 @@ int ev_header_csv(ev_reader *r)
         long n = evr_line(r, line, sizeof line);
         if (n < 0) {
             if (!r->failed)
-                evr_fail(r, "CSV file has no header line (t_UNIT,x,y,p or t_UNIT,channel)");
+                evr_fail(r, "CSV file has no header line (t_UNIT,x,y,p or t_UNIT,channel, "
+                         "optionally ,value)");
             return -1;
         }
         c->line_no++;
@@ -269,11 +270,13 @@ int ev_header_csv(ev_reader *r)
             continue;
         break;
     }
-    char f[5][32];
+    char f[6][32];
     const char *s = line;
     int nf = 0;
-    while (*s && nf < 5)
+    while (*s && nf < 6)
         csv_field(&s, f[nf++], sizeof f[0]);
+    c->values = nf == 3 || nf == 5 ? !strcmp(f[nf - 1], "value") : 0;
+    nf -= c->values;
     int ok = *s == '\0';
     for (size_t i = 0; ok && i < sizeof csv_units / sizeof csv_units[0]; i++)
         if (!strcmp(f[0], csv_units[i].name))
@@ -285,12 +288,13 @@ int ev_header_csv(ev_reader *r)
     else if (ok && nf == 2 && !strcmp(f[1], "channel"))
         c->channel = 1;
     else {
-        evr_fail(r, "CSV line %llu: header must be t_UNIT,x,y,p or t_UNIT,channel "
-                    "(UNIT one of ps, ns, us, ms, s); found '%.60s'",
+        evr_fail(r, "CSV line %llu: header must be t_UNIT,x,y,p or t_UNIT,channel, "
+                    "optionally ,value (UNIT one of ps, ns, us, ms, s); found '%.60s'",
                  (unsigned long long)c->line_no, line);
         return -1;
     }
     r->info.tick_ps = c->unit_ps;
     r->info.channel_events = c->channel;
+    r->info.has_values = c->values;
     return 0;
 }

@@ -35,6 +35,7 @@ typedef struct {
     uint64_t line_no;     /* lines consumed so far */
     uint64_t first_bad_line;
     uint8_t channel;      /* t,channel columns instead of t,x,y,p */
+    uint8_t values;       /* a last value column */
     uint8_t have_origin;  /* the first event has fixed info.t_origin_us */
 } ev_csv_state;
 

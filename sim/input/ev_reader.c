@@ -411,7 +411,9 @@ static long finish(ev_reader *r)
     return 0;
 }
 
-static void account(ev_reader *r, const ev_event *ev, size_t n)
+/* Counts what a decode delivered (events, steps back) and gives events
+ * of files without a value column their value 1. */
+static void account(ev_reader *r, ev_event *ev, size_t n)
 {
     uint64_t last = r->last_t_ps, back = 0;
     if (r->info.events == 0)
@@ -420,6 +422,9 @@ static void account(ev_reader *r, const ev_event *ev, size_t n)
         back += ev[i].t_ps < last;
         last = ev[i].t_ps;
     }
+    if (!r->info.has_values) /* decoders leave value alone: it is 1 */
+        for (size_t i = 0; i < n; i++)
+            ev[i].value = 1.0;
     r->last_t_ps = last;
     r->info.backwards += back;
     r->info.events += n;

@@ -63,6 +63,7 @@ typedef struct {
     uint32_t channel;    /* channel events */
     uint8_t polarity;    /* 1 = ON, 0 = OFF (pixel events) */
     uint8_t is_channel;  /* 1: channel event, x/y/polarity unused */
+    double value;        /* the event's graded value: 1, or a CSV's value column */
 } ev_event;
 
 typedef struct {
@@ -78,6 +79,7 @@ typedef struct {
     uint64_t skipped[EV_SKIP_COUNT];
     char sensor[64];        /* chip / camera named in the header, or "" */
     int channel_events;     /* 1: the file holds channel events (CSV) */
+    int has_values;         /* 1: events carry a value (CSV value column) */
     /* Event times are t_ps + t_origin_us * 1e6. Usually 0; when the
      * first event's absolute time is past 2^62 ps (Unix-epoch
      * microseconds in AEDAT 4.0 or CSV overflow 64-bit picoseconds) it

@@ -45,6 +45,10 @@ static int core_groups(snn_sim *m, uint32_t ci)
                 continue;
             base_error e;
             neu_group *g = neu_group_new(&sl->np, sl->slices[s].hi - sl->slices[s].lo, &e);
+            if (g && sl->bias && neu_group_set_bias(g, sl->bias + sl->slices[s].lo, &e) != 0) {
+                neu_group_free(g);
+                return base_fail(m->err, "layer %s: %s", sl->cfg->name, e.msg);
+            }
             int gi = g ? neu_core_add_group(m->cores[ci], g) : -1;
             if (gi < 0)
                 return g ? -1 : base_fail(m->err, "layer %s: %s", sl->cfg->name, e.msg);

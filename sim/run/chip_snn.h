@@ -75,6 +75,11 @@ typedef struct {
     int predicted_class;                   /* argmax, ties to the lowest; -1: none */
     uint64_t steps;
     uint64_t first_input_ps, first_output_ps, decision_ps; /* UINT64_MAX: none */
+    /* The recorded times of the first and last used input events: the
+     * reader's ps, to which t_origin_us (AEDAT 4: epoch) is added where
+     * they are shown. UINT64_MAX: none used. */
+    uint64_t in_t_first_ps, in_t_last_ps, in_t_origin_us;
+    uint32_t in_passes;                    /* passes over the trace (input.loop) */
     uint64_t end_ps, events, packets, spikes_sent;
     uint64_t drops;                        /* spikes dropped, all cores */
     snn_queue_stats *queues;               /* per core */

@@ -10,12 +10,13 @@
 #include "kernel/kernel.h"
 #include "noc/noc.h"
 #include "run/chip_snn.h"
+#include "run/snn_input.h"
 
 #define SNN_RING 256        /* steps a layer's pending packets may run ahead */
 #define SNN_MAX_CORES 64    /* destination-core sets are 64-bit masks */
 #define SNN_ADDR_BITS 32    /* AER address of a spike in a packet */
 
-enum { SK_BEFORE, SK_AFTER, SK_OUTSIDE, SK_LIMIT, SK_OURS };
+enum { SK_BEFORE, SK_AFTER, SK_OUTSIDE, SK_LIMIT, SK_CROP, SK_OURS };
 
 typedef struct {
     uint32_t layer;         /* target layer */
@@ -125,6 +126,14 @@ typedef struct snn_sim {
     uint64_t boundary;      /* step boundaries passed */
     uint64_t last_ps;       /* time of the last event other than the trace's */
     uint64_t n_steps;       /* UINT64_MAX until the trace ends */
+    snn_input_map imap;     /* event -> input neuron (snn_input.h) */
+    uint32_t next_id;       /* the input neuron of `next` */
+    uint32_t pass;          /* input.loop: the pass over the trace, from 0 */
+    uint64_t pass_steps;    /* steps of one pass (known when pass 0 ends) */
+    uint64_t shift_ps;      /* pass * pass_steps * dt */
+    uint64_t rd_read, rd_skip[EV_SKIP_COUNT]; /* the readers of ended passes */
+    uint32_t in_pk, in_epp; /* the open input packet (UINT32_MAX: none), its cap */
+    uint64_t in_mask;       /* its destination cores */
     snn_trace *tr;          /* NULL: no trace */
 } snn_sim;
 
@@ -155,8 +164,10 @@ void snn_trace_free(snn_sim *m);
 /* Slice s of layer l evaluated step `step` (its outputs in m->sp), after
  * its work was booked and before its packets are sent. */
 void snn_trace_eval(snn_sim *m, uint32_t l, uint32_t s, uint64_t step);
-/* The input event in m->next (input neuron `neuron`) is being sent. */
-void snn_trace_input(snn_sim *m, uint32_t neuron);
+/* Input event e (driving neuron) as an instant; with `arrows` it is the
+ * sender of the packet that leaves next (input.events_per_packet: the
+ * last event of a packet; the others' instants have no arrows). */
+void snn_trace_input(snn_sim *m, uint32_t neuron, const ev_event *e, int arrows);
 /* Packet pi leaves (from the evaluation or input event just traced). */
 void snn_trace_send(snn_sim *m, uint32_t pi);
 /* A copy of packet pi entered core's input queue, `spikes` of it (the

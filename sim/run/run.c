@@ -224,8 +224,11 @@ static int run_snn(run_state *st, base_error *err)
     const cfg_scenario *s = res->scenario;
     trc_request tr;
     base_error e;
-    if (!(res->snn = snn_plan_build(s, &o->mapper, res->cache, &e)))
-        return base_fail(err, "%s", e.msg);
+    if (!(res->snn = snn_plan_build(s, &o->mapper, res->cache, &e))) {
+        if (err)
+            *err = e; /* keeps the file:line:col the plan gave */
+        return -1;
+    }
     resolve_outputs(st, &tr);
     if (make_out_dir(st, err) || open_trace(st, &tr, err))
         return -1;

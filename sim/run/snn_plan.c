@@ -9,6 +9,7 @@
 #include "config/cfg_npy.h"
 #include "input/ev_reader.h"
 #include "run/adapt_loma.h"
+#include "run/snn_input.h"
 
 typedef struct {
     const cfg_scenario *s;
@@ -181,14 +182,32 @@ static void quantise(float *w, size_t n, double scale, int bits)
     }
 }
 
-static int npy_weights_of(snn_build *b, const cfg_weights *cw, float *w, size_t n);
+static int npy_weights_of(snn_build *b, const cfg_weights *cw, const conn_params *cp,
+                          float *w, size_t n);
 
-static int npy_weights(snn_build *b, float *w, size_t n)
+/* Keras layouts into ours: conv HWIO -> (K, C, FY, FX); dense (in, out),
+ * its inputs flattened in (H, W, C) order -> (out, in) over (C, H, W). */
+static int from_keras(const conn_params *cp, const float *k, float *w, size_t n)
 {
-    return npy_weights_of(b, &b->l->weights, w, n);
+    if (cp->kind == CONN_CONV2D) {
+        if (cp->groups > 1)
+            return -1;
+        conn_weights_from_hwio(k, w, cp->kh, cp->kw, cp->in.c, cp->out_channels);
+    } else if (cp->kind == CONN_DENSE) {
+        conn_weights_from_keras_dense(k, w, cp->in, cp->out_features);
+    } else {
+        memcpy(w, k, n * sizeof *w);
+    }
+    return 0;
 }
 
-static int npy_weights_of(snn_build *b, const cfg_weights *cw, float *w, size_t n)
+static int npy_weights(snn_build *b, const conn_params *cp, float *w, size_t n)
+{
+    return npy_weights_of(b, &b->l->weights, cp, w, n);
+}
+
+static int npy_weights_of(snn_build *b, const cfg_weights *cw, const conn_params *cp,
+                          float *w, size_t n)
 {
     cfg_npy a;
     base_error e;
@@ -200,8 +219,11 @@ static int npy_weights_of(snn_build *b, const cfg_weights *cw, float *w, size_t 
         rc = base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: weights: %s holds %zu "
                           "values, the layer takes %zu (PyTorch layout: (out, in) or "
                           "(K, C, FY, FX))", b->l->name, cw->file, a.count, n);
-    else
+    else if (!cw->keras)
         memcpy(w, a.data, n * sizeof *w);
+    else if (from_keras(cp, a.data, w, n) != 0)
+        rc = base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: weights: layout keras "
+                          "takes no grouped convolution", b->l->name);
     cfg_npy_free(&a);
     return rc;
 }
@@ -233,7 +255,7 @@ static int make_conn(snn_build *b, const conn_params *cp, snn_layer *sl)
         else
             rc = lfail(b, "its in-memory weights do not fit the layer", NULL);
     } else if (nw && cw->has_file)
-        rc = npy_weights(b, w, nw);
+        rc = npy_weights(b, cp, w, nw);
     else if (nw) {
         int wo = cfg_layer_operand(b->l, "W");
         rc = conn_weights_seeded(w, nw, cw->density, cw->scale,
@@ -250,6 +272,32 @@ static int make_conn(snn_build *b, const conn_params *cp, snn_layer *sl)
         sl->out = out;
         sl->n = out.c * out.h * out.w;
     }
+    return rc;
+}
+
+/* weights.bias_file: one bias per output channel (broadcast over the
+ * channel's neurons) or one per neuron, into sl->bias. */
+static int npy_bias(snn_build *b, snn_layer *sl)
+{
+    const cfg_weights *cw = &b->l->weights;
+    if (!cw->has_bias_file)
+        return 0;
+    cfg_npy a;
+    base_error e;
+    if (cfg_npy_read(cw->bias_file, 1.0, &a, &e) != 0)
+        return base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: bias_file %s: %s",
+                            b->l->name, cw->bias_file, e.msg);
+    uint32_t per = sl->out.h * sl->out.w, ch = sl->n / (per ? per : 1);
+    int rc = 0;
+    if (a.count != ch && a.count != sl->n)
+        rc = base_fail_at(b->err, b->wf, cw->line, cw->col, "layer %s: bias_file: %s holds "
+                          "%zu values, the layer takes %u (per channel) or %u (per neuron)",
+                          b->l->name, cw->bias_file, a.count, ch, sl->n);
+    else if (!(sl->bias = base_calloc(sl->n, sizeof *sl->bias)))
+        rc = base_fail(b->err, "out of memory");
+    for (uint32_t i = 0; rc == 0 && i < sl->n; i++)
+        sl->bias[i] = a.data[a.count == sl->n ? i : i / per];
+    cfg_npy_free(&a);
     return rc;
 }
 
@@ -439,7 +487,7 @@ static int own_conn(snn_build *b, uint32_t k)
     base_error e;
     int rc = 0, wo = cfg_layer_operand(b->l, "W");
     if (cw->has_file)
-        rc = npy_weights_of(b, cw, w, nw);
+        rc = npy_weights_of(b, cw, &cp, w, nw);
     else if (conn_weights_seeded(w, nw, cw->density, cw->scale,
                                  cw->has_seed ? cw->seed : b->s->seed,
                                  (uint64_t)k << 32 | b->idx, &e) != 0)
@@ -468,7 +516,8 @@ static int build_layer(snn_build *b, const loma_options *opt, loma_cache *cache)
         return lfail(b, "no mapping entry (by name, operator_type or `default`)", NULL);
     if (neuron_params(b, &sl->np) || derive_conn(b, sl->src >= 0 ? &p->layers[sl->src].out
                                                                    : NULL, &cp) ||
-        make_conn(b, &cp, sl) || make_slices(b, me, sl) || snn_cost(b, me, cache, opt, sl))
+        make_conn(b, &cp, sl) || npy_bias(b, sl) || make_slices(b, me, sl) ||
+        snn_cost(b, me, cache, opt, sl))
         return -1;
     if (p->input_layer == b->idx)
         p->in = cp.in;
@@ -525,26 +574,27 @@ void snn_plan_free(snn_plan *p)
         for (uint32_t k = 0; k < CFG_MAX_SOURCES; k++)
             conn_free(p->layers[i].src_cn[k]);
         base_free(p->layers[i].slices);
+        base_free(p->layers[i].bias);
     }
     base_free(p->layers);
     base_free(p);
 }
 
-/* The trace's sensor (when its header says) must fit the input layer. */
+/* The trace's sensor (when its header says) must fit the input layer
+ * after input.crop and input.scale (snn_input.h). */
 static int check_trace(const cfg_scenario *s, const snn_plan *p, base_error *err)
 {
     ev_reader *r;
     base_error ee;
+    snn_input_map mp;
+    if (snn_input_map_init(&mp, s, p->in, err) != 0)
+        return -1;
     if (ev_open(&r, s->input.path, ev_format_from_name(s->input.format[0] ? s->input.format
                                                                             : "auto"), &ee))
         return base_fail(err, "input.trace: %s", ee.msg);
     const ev_info *in = ev_get_info(r);
-    int rc = 0;
-    if (in->width > p->in.w || in->height > p->in.h)
-        rc = base_fail(err, "input.trace: the sensor of %s is %ux%u, larger than the input "
-                       "layer %s (%ux%u): crop the trace or size the layer for it",
-                       s->input.path, in->width, in->height,
-                       p->layers[p->input_layer].cfg->name, p->in.w, p->in.h);
+    int rc = snn_input_check_sensor(&mp, s, p->layers[p->input_layer].cfg->name, in->width,
+                                    in->height, err);
     ev_close(r);
     return rc;
 }

@@ -47,6 +47,7 @@ typedef struct {
     uint32_t n_slices;
     snn_slice *slices;
     uint32_t value_bits;    /* bits of a spike's value in a packet (0: a spike is 1) */
+    float *bias;            /* per neuron (weights.bias_file), or NULL: np.bias */
     /* Per synaptic operation and per neuron update on this layer's core
      * type, from the mapper (see README.md "Cost per event"). */
     double sop_cycles, sop_pj, upd_cycles, upd_pj;

@@ -23,11 +23,33 @@ static double latency(const snn_result *r, uint64_t t)
     return (double)(t - r->first_input_ps);
 }
 
+/* A recorded time as the file has it: the reader's ps plus t_origin_us
+ * (AEDAT 4 files count from a whole epoch second). */
+static double trace_us(const snn_result *r, uint64_t t_ps)
+{
+    return (double)r->in_t_origin_us + (double)(t_ps / 1000000) + (double)(t_ps % 1000000) * 1e-6;
+}
+
+/* The same, exact, into buf: "1605537493.718345" style, microseconds. */
+static const char *trace_us_text(const snn_result *r, uint64_t t_ps, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%llu.%06llu",
+             (unsigned long long)(r->in_t_origin_us + t_ps / 1000000),
+             (unsigned long long)(t_ps % 1000000));
+    return buf;
+}
+
 static int json_input(cJSON *root, const snn_result *r)
 {
     cJSON *in = cJSON_AddObjectToObject(root, "input_events");
     if (!in || base_json_add_u64(in, "read", r->events_read) ||
         base_json_add_u64(in, "used", r->events_used))
+        return -1;
+    if (r->in_t_first_ps != UINT64_MAX &&
+        (base_json_add_num(in, "t_first_us", trace_us(r, r->in_t_first_ps), "%.3f") ||
+         base_json_add_num(in, "t_last_us", trace_us(r, r->in_t_last_ps), "%.3f")))
+        return -1;
+    if (r->in_passes > 1 && base_json_add_u64(in, "passes", r->in_passes))
         return -1;
     cJSON *sk = cJSON_AddObjectToObject(in, "skipped");
     for (uint32_t i = 0; sk && i < r->n_skip; i++)
@@ -180,6 +202,13 @@ int snn_rpt_text(FILE *out, const cfg_scenario *s, const snn_plan *p, const snn_
             (unsigned long long)r->events_used);
     for (uint32_t i = 0; i < r->n_skip; i++)
         fprintf(out, ", %llu %s", (unsigned long long)r->skip_count[i], r->skip_name[i]);
+    if (r->in_t_first_ps != UINT64_MAX) {
+        char a[48], b[48];
+        fprintf(out, "; recorded %s us .. %s us", trace_us_text(r, r->in_t_first_ps, a, sizeof a),
+                trace_us_text(r, r->in_t_last_ps, b, sizeof b));
+    }
+    if (r->in_passes > 1)
+        fprintf(out, "; %u passes (input.loop)", r->in_passes);
     if (s->async_mode)
         fprintf(out, "\nno steps (async); simulated time %.3f us; %llu kernel events\n",
                 (double)r->end_ps * 1e-6, (unsigned long long)r->events);

@@ -163,7 +163,7 @@ void snn_trace_eval(snn_sim *m, uint32_t l, uint32_t s, uint64_t step)
     }
 }
 
-void snn_trace_input(snn_sim *m, uint32_t neuron)
+void snn_trace_input(snn_sim *m, uint32_t neuron, const ev_event *e, int arrows)
 {
     snn_trace *t = m->tr;
     if (!t)
@@ -171,8 +171,7 @@ void snn_trace_input(snn_sim *m, uint32_t neuron)
     t->cur = 0;
     if (!t->events)
         return;
-    uint32_t nf = new_sender(m, m->mask[m->p->input_layer][neuron], 1);
-    const ev_event *e = &m->next;
+    uint32_t nf = arrows ? new_sender(m, m->mask[m->p->input_layer][neuron], 1) : 0;
     trc_arg args[] = {trc_arg_uint(t->k_neuron, neuron), trc_arg_uint(t->k_x, e->x),
                       trc_arg_uint(t->k_y, e->y), trc_arg_uint(t->k_pol, e->polarity)};
     trc_extra x = {.args = args, .n_args = 4, .flows = t->flows, .n_flows = nf};

@@ -73,6 +73,51 @@ START_TEST(test_csv_channel_events)
 }
 END_TEST
 
+/* A last `value` column gives graded events (SENSIM's pixel changes);
+ * without it every event's value is 1. */
+START_TEST(test_csv_value_column)
+{
+    result *r = run(mkfile("v.csv", "t_ns,channel,value\n5,3,0.505882353\n6,4,-2.5e-1\n"
+                                    "7,5\n8,6,nan\n9,7,1x\n10,8, 3 \n"));
+    ck_assert_msg(r->status == 0, "%s", r->err.msg);
+    ck_assert_int_eq(r->info.has_values, 1);
+    ck_assert_uint_eq(r->n, 3);
+    ck_assert(r->ev[0].value == 0.505882353);
+    ck_assert(r->ev[1].value == -0.25);
+    ck_assert_uint_eq(r->ev[2].channel, 8);
+    ck_assert(r->ev[2].value == 3.0);
+    ck_assert_uint_eq(r->info.skipped[EV_SKIP_BAD_LINE], 3); /* missing, nan, 1x */
+    r = run(mkfile("w.csv", "t_us,x,y,p,value\n1,2,3,1,0.125\n2,2,3,0\n"));
+    ck_assert_msg(r->status == 0, "%s", r->err.msg);
+    ck_assert_uint_eq(r->n, 1);
+    ck_assert_uint_eq(r->ev[0].x, 2);
+    ck_assert_uint_eq(r->ev[0].polarity, 1);
+    ck_assert(r->ev[0].value == 0.125);
+    /* --to-csv keeps the values, exactly */
+    char out[160];
+    snprintf(out, sizeof out, "%s/vv_out.csv", dir);
+    ev_reader *a;
+    ev_csv_writer *w;
+    base_error e;
+    ck_assert_int_eq(ev_open(&a, mkfile("vv.csv", "t_ns,channel,value\n5,3,0.1\n6,4,-7.25\n"),
+                             EV_FMT_AUTO, &e), 0);
+    ck_assert_msg(ev_csvw_open(&w, out, ev_get_info(a), &e) == 0, "%s", e.msg);
+    ev_event buf[4];
+    long n = ev_read(a, buf, 4, &e);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ev_csvw_write(w, buf, 2, &e), 0);
+    ck_assert_int_eq(ev_csvw_commit(w, &e), 0);
+    ev_close(a);
+    r = run(out);
+    ck_assert_uint_eq(r->n, 2);
+    ck_assert(r->ev[0].value == 0.1 && r->ev[1].value == -7.25);
+    ck_assert_uint_eq(r->ev[1].t_ps, 6000);
+    r = run(mkfile("u.csv", "t_us,x,y,p\n1,2,3,1\n"));
+    ck_assert_int_eq(r->info.has_values, 0);
+    ck_assert(r->ev[0].value == 1.0);
+}
+END_TEST
+
 START_TEST(test_csv_header_errors)
 {
     result *r = run(mkfile("h.csv", "t,x,y,p\n1,1,1,1\n"));
@@ -220,6 +265,7 @@ int main(void)
     TCase *tc = tcase_create("csv");
     tcase_add_test(tc, test_csv_units_fractions_and_bad_lines);
     tcase_add_test(tc, test_csv_channel_events);
+    tcase_add_test(tc, test_csv_value_column);
     tcase_add_test(tc, test_csv_header_errors);
     tcase_add_test(tc, test_csv_line_too_long);
     tcase_add_test(tc, test_csv_round_trip_of_real_trace);
