@@ -90,6 +90,13 @@ static int conn_plan_filled(const conn_params *p, conn_shape *out, size_t *n_w, 
         if (p->out_features == 0)
             return base_fail(err, "dense: out_features: expected >= 1, found 0");
         *out = (conn_shape){p->out_features, 1, 1};
+        if (p->dense_as.c || p->dense_as.h || p->dense_as.w) {
+            if ((uint64_t)p->dense_as.c * p->dense_as.h * p->dense_as.w != p->out_features)
+                return base_fail(err, "dense: targets seen as %ux%ux%u, expected %u neurons",
+                                 p->dense_as.c, p->dense_as.h, p->dense_as.w,
+                                 p->out_features);
+            *out = p->dense_as;
+        }
         *n_w = (size_t)p->out_features * n_in;
         return 0;
     case CONN_CONV2D:
@@ -132,38 +139,84 @@ static uint32_t conn_axis_taps(uint32_t y, uint32_t k, uint32_t s, uint32_t pad,
     return n;
 }
 
+/* One source's kernel window: the (tap, output) pairs per axis and the
+ * output channels it feeds. */
+typedef struct {
+    uint32_t ny, nx, co_lo, co_hi, cin_g, cil;
+    uint32_t ky[CONN_MAX_KERNEL], oy[CONN_MAX_KERNEL], kx[CONN_MAX_KERNEL], ox[CONN_MAX_KERNEL];
+    float pool_w;
+} conn_window;
+
+/* 0 when src reaches no output. */
+static int conn_window_of(const conn *c, uint32_t src, conn_window *wd)
+{
+    const conn_params *p = &c->p;
+    uint32_t hw = p->in.h * p->in.w, ci = src / hw, y = src % hw / p->in.w, x = src % p->in.w;
+    wd->ny = conn_axis_taps(y, p->kh, p->stride_h, p->pad_h, p->dil_h, c->out.h, wd->ky, wd->oy);
+    wd->nx = conn_axis_taps(x, p->kw, p->stride_w, p->pad_w, p->dil_w, c->out.w, wd->kx, wd->ox);
+    if (!wd->ny || !wd->nx)
+        return 0;
+    wd->co_lo = ci, wd->co_hi = ci + 1, wd->cin_g = 1, wd->cil = 0;
+    if (p->kind == CONN_CONV2D) {
+        uint32_t cout_g = p->out_channels / p->groups;
+        wd->cin_g = p->in.c / p->groups;
+        wd->cil = ci % wd->cin_g;
+        wd->co_lo = ci / wd->cin_g * cout_g;
+        wd->co_hi = wd->co_lo + cout_g;
+    }
+    wd->pool_w = p->kind == CONN_AVG_POOL ? 1.0f / (float)(p->kh * p->kw) : 1.0f;
+    return 1;
+}
+
+static const float *conn_kernel(const conn *c, const conn_window *wd, uint32_t co)
+{
+    const conn_params *p = &c->p;
+    return c->w ? c->w + ((size_t)co * wd->cin_g + wd->cil) * p->kh * p->kw : NULL;
+}
+
 static void conn_window_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi,
                                conn_visit_fn fn, void *ctx)
 {
     const conn_params *p = &c->p;
-    uint32_t hw = p->in.h * p->in.w, ci = src / hw, y = src % hw / p->in.w, x = src % p->in.w;
-    uint32_t ky[CONN_MAX_KERNEL], oy[CONN_MAX_KERNEL], kx[CONN_MAX_KERNEL], ox[CONN_MAX_KERNEL];
-    uint32_t ny = conn_axis_taps(y, p->kh, p->stride_h, p->pad_h, p->dil_h, c->out.h, ky, oy);
-    uint32_t nx = conn_axis_taps(x, p->kw, p->stride_w, p->pad_w, p->dil_w, c->out.w, kx, ox);
-    if (!ny || !nx)
+    conn_window wd;
+    if (!conn_window_of(c, src, &wd))
         return;
-    uint32_t ohw = c->out.h * c->out.w, co_lo = ci, co_hi = ci + 1, cin_g = 1, cil = 0;
-    if (p->kind == CONN_CONV2D) {
-        uint32_t cout_g = p->out_channels / p->groups;
-        cin_g = p->in.c / p->groups;
-        cil = ci % cin_g;
-        co_lo = ci / cin_g * cout_g;
-        co_hi = co_lo + cout_g;
-    }
+    uint32_t ohw = c->out.h * c->out.w, co_lo = wd.co_lo, co_hi = wd.co_hi;
     if (co_lo < lo / ohw)
         co_lo = lo / ohw;
     if (co_hi > (uint32_t)(((uint64_t)hi + ohw - 1) / ohw))
         co_hi = (uint32_t)(((uint64_t)hi + ohw - 1) / ohw);
-    float pool_w = p->kind == CONN_AVG_POOL ? 1.0f / (float)(p->kh * p->kw) : 1.0f;
     for (uint32_t co = co_lo; co < co_hi; co++) {
-        const float *wk = c->w ? c->w + ((size_t)co * cin_g + cil) * p->kh * p->kw : NULL;
-        for (uint32_t a = 0; a < ny; a++) {
-            uint32_t row = co * ohw + oy[a] * c->out.w;
-            for (uint32_t b = 0; b < nx; b++) {
-                uint32_t t = row + ox[b];
+        const float *wk = conn_kernel(c, &wd, co);
+        for (uint32_t a = 0; a < wd.ny; a++) {
+            uint32_t row = co * ohw + wd.oy[a] * c->out.w;
+            for (uint32_t b = 0; b < wd.nx; b++) {
+                uint32_t t = row + wd.ox[b];
                 if (t >= lo && t < hi)
-                    fn(ctx, t, wk ? wk[ky[a] * p->kw + kx[b]] : pool_w);
+                    fn(ctx, t, wk ? wk[wd.ky[a] * p->kw + wd.kx[b]] : wd.pool_w);
             }
+        }
+    }
+}
+
+/* conn_window_fanout inside block r (already clipped), local targets. */
+static void conn_window_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn,
+                                    void *ctx)
+{
+    const conn_params *p = &c->p;
+    conn_window wd;
+    if (!conn_window_of(c, src, &wd))
+        return;
+    uint32_t co_lo = wd.co_lo > r.c0 ? wd.co_lo : r.c0, co_hi = wd.co_hi < r.c1 ? wd.co_hi : r.c1;
+    uint32_t nrows = r.y1 - r.y0, w = c->out.w;
+    for (uint32_t co = co_lo; co < co_hi; co++) {
+        const float *wk = conn_kernel(c, &wd, co);
+        for (uint32_t a = 0; a < wd.ny; a++) {
+            if (wd.oy[a] < r.y0 || wd.oy[a] >= r.y1)
+                continue;
+            uint32_t row = ((co - r.c0) * nrows + (wd.oy[a] - r.y0)) * w;
+            for (uint32_t b = 0; b < wd.nx; b++)
+                fn(ctx, row + wd.ox[b], wk ? wk[wd.ky[a] * p->kw + wd.kx[b]] : wd.pool_w);
         }
     }
 }
@@ -204,6 +257,63 @@ uint32_t conn_fanout_count(const conn *c, uint32_t src, uint32_t lo, uint32_t hi
 {
     uint32_t n = 0;
     conn_fanout(c, src, lo, hi, conn_count_visit, &n);
+    return n;
+}
+
+/* r clipped to the output shape; 0 when empty. */
+static int conn_clip(const conn *c, conn_rect *r)
+{
+    r->c1 = r->c1 < c->out.c ? r->c1 : c->out.c;
+    r->y1 = r->y1 < c->out.h ? r->y1 : c->out.h;
+    return r->c0 < r->c1 && r->y0 < r->y1;
+}
+
+uint32_t conn_rect_size(const conn *c, conn_rect r)
+{
+    return conn_clip(c, &r) ? (r.c1 - r.c0) * (r.y1 - r.y0) * c->out.w : 0;
+}
+
+uint32_t conn_rect_global(const conn *c, conn_rect r, uint32_t i)
+{
+    uint32_t w = c->out.w, nrows = r.y1 - r.y0, row = i / w;
+    return ((r.c0 + row / nrows) * c->out.h + r.y0 + row % nrows) * w + i % w;
+}
+
+/* Dense, flatten and add: target t (a layer index) inside r, local. */
+static void conn_point_rect(const conn *c, uint32_t t, conn_rect r, conn_visit_fn fn,
+                            void *ctx, float w)
+{
+    uint32_t x = t % c->out.w, y = t / c->out.w % c->out.h, ch = t / c->out.w / c->out.h;
+    if (ch >= r.c0 && ch < r.c1 && y >= r.y0 && y < r.y1)
+        fn(ctx, ((ch - r.c0) * (r.y1 - r.y0) + (y - r.y0)) * c->out.w + x, w);
+}
+
+void conn_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn, void *ctx)
+{
+    if (src >= c->n_in || !conn_clip(c, &r))
+        return;
+    switch (c->p.kind) {
+    case CONN_DENSE: {
+        const float *row = c->w + (size_t)src * c->n_out;
+        uint32_t hw = c->out.h * c->out.w, nrw = (r.y1 - r.y0) * c->out.w, i = 0;
+        for (uint32_t ch = r.c0; ch < r.c1; ch++)
+            for (uint32_t t = ch * hw + r.y0 * c->out.w, e = t + nrw; t < e; t++)
+                fn(ctx, i++, row[t]);
+        return;
+    }
+    case CONN_FLATTEN:
+    case CONN_ADD:
+        conn_point_rect(c, src, r, fn, ctx, 1.0f);
+        return;
+    default:
+        conn_window_fanout_rect(c, src, r, fn, ctx);
+    }
+}
+
+uint32_t conn_fanout_rect_count(const conn *c, uint32_t src, conn_rect r)
+{
+    uint32_t n = 0;
+    conn_fanout_rect(c, src, r, conn_count_visit, &n);
     return n;
 }
 

@@ -18,7 +18,8 @@
  * conn_fanout() visits each (target, weight) of one source inside a target
  * range [lo, hi): it loops over the kernel window only, allocates nothing,
  * and visits in a fixed order (target channel, then kernel row, then kernel
- * column; dense: ascending targets). */
+ * column; dense: ascending targets). conn_fanout_rect() does the same
+ * inside a block of channels x rows (a slice split over rows). */
 #ifndef EVSIM_CONN_H
 #define EVSIM_CONN_H
 
@@ -53,7 +54,17 @@ typedef struct {
     uint32_t pad_h, pad_w;   /* conv2d: 0 */
     uint32_t dil_h, dil_w;   /* conv2d: 1 */
     uint32_t groups;         /* conv2d: 1 */
+    conn_shape dense_as;     /* dense: the targets seen as (C, H, W), C H W =
+                              * out_features, for conn_fanout_rect; zero:
+                              * (out_features, 1, 1) */
 } conn_params;
+
+/* A block of the target layer: channels [c0, c1) x rows [y0, y1) x every
+ * column. Its neurons are numbered locally in the same row-major order,
+ * ((c - c0) (y1 - y0) + (y - y0)) W + x. */
+typedef struct {
+    uint32_t c0, c1, y0, y1;
+} conn_rect;
 
 typedef struct conn conn;
 
@@ -82,6 +93,16 @@ void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_vis
 /* How many synapses conn_fanout would visit (0: the slice needs no copy of
  * src's events -- what a multicast table is built from). */
 uint32_t conn_fanout_count(const conn *c, uint32_t src, uint32_t lo, uint32_t hi);
+/* The same inside block r of the output shape (clipped to it): fn gets the
+ * target's local index in r, visits come in conn_fanout's order. A block of
+ * whole channels (rows [0, H)) visits exactly what conn_fanout does over
+ * [c0 H W, c1 H W), with target - c0 H W. */
+void conn_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn, void *ctx);
+uint32_t conn_fanout_rect_count(const conn *c, uint32_t src, conn_rect r);
+/* Neurons in block r (clipped to the output shape), and the layer index of
+ * its local neuron i (< that count). */
+uint32_t conn_rect_size(const conn *c, conn_rect r);
+uint32_t conn_rect_global(const conn *c, conn_rect r, uint32_t i);
 
 /* ---- weights from elsewhere --------------------------------------------
  * Keras / TensorFlow layouts into the ones above (out must hold the same

@@ -35,6 +35,22 @@ static int add_model(snn_sim *m, const model_ops *ops, void *self)
     return 0;
 }
 
+/* Slice s's per-neuron biases (the layer's, gathered over its block)
+ * into its group g. */
+static int slice_bias(snn_sim *m, const snn_layer *sl, uint32_t s, neu_group *g)
+{
+    const snn_slice *sc = &sl->slices[s];
+    float *b = base_calloc(sc->n, sizeof *b);
+    if (!b)
+        return base_fail(m->err, "out of memory");
+    for (uint32_t i = 0; i < sc->n; i++)
+        b[i] = sl->bias[conn_rect_global(sl->cn, sc->r, i)];
+    base_error e;
+    int rc = neu_group_set_bias(g, b, &e);
+    base_free(b);
+    return rc != 0 ? base_fail(m->err, "layer %s: %s", sl->cfg->name, e.msg) : 0;
+}
+
 /* The slices on core ci become its groups. */
 static int core_groups(snn_sim *m, uint32_t ci)
 {
@@ -44,10 +60,10 @@ static int core_groups(snn_sim *m, uint32_t ci)
             if (sl->slices[s].core != ci)
                 continue;
             base_error e;
-            neu_group *g = neu_group_new(&sl->np, sl->slices[s].hi - sl->slices[s].lo, &e);
-            if (g && sl->bias && neu_group_set_bias(g, sl->bias + sl->slices[s].lo, &e) != 0) {
+            neu_group *g = neu_group_new(&sl->np, sl->slices[s].n, &e);
+            if (g && sl->bias && slice_bias(m, sl, s, g) != 0) {
                 neu_group_free(g);
-                return base_fail(m->err, "layer %s: %s", sl->cfg->name, e.msg);
+                return -1;
             }
             int gi = g ? neu_core_add_group(m->cores[ci], g) : -1;
             if (gi < 0)
@@ -144,7 +160,7 @@ static int own_masks(snn_sim *m, uint32_t l, uint32_t k)
     m->omask[l * CFG_MAX_SOURCES + k] = mk;
     for (uint32_t src = 0; src < n_in; src++)
         for (uint32_t s = 0; s < sl->n_slices; s++)
-            if (conn_fanout_count(cn, src, sl->slices[s].lo, sl->slices[s].hi))
+            if (conn_fanout_rect_count(cn, src, sl->slices[s].r))
                 mk[src] |= 1ull << sl->slices[s].core;
     return 0;
 }
@@ -185,7 +201,7 @@ static int tables(snn_sim *m)
             return -1;
         for (uint32_t src = 0; src < n_in; src++)
             for (uint32_t s = 0; s < sl->n_slices; s++)
-                if (conn_fanout_count(sl->cn, src, sl->slices[s].lo, sl->slices[s].hi))
+                if (conn_fanout_rect_count(sl->cn, src, sl->slices[s].r))
                     m->mask[l][src] |= 1ull << sl->slices[s].core;
     }
     for (uint32_t l = 0; l < n; l++)

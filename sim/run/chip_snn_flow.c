@@ -92,7 +92,6 @@ static uint32_t *outstanding(snn_sim *m, uint32_t l, uint64_t step)
 
 typedef struct {
     neu_group *g;
-    uint32_t lo;
     double v;
     uint64_t sops;
 } visit_ctx;
@@ -100,7 +99,7 @@ typedef struct {
 static void visit(void *ctx, uint32_t target, float w)
 {
     visit_ctx *v = ctx;
-    neu_add_input(v->g, target - v->lo, (double)w * v->v);
+    neu_add_input(v->g, target, (double)w * v->v);
     v->sops++;
 }
 
@@ -145,12 +144,11 @@ static void integrate(snn_sim *m, uint32_t pi, uint32_t core, uint32_t n)
     for (uint32_t s = 0; !m->s->async_mode && s < sl->n_slices; s++) {
         if (sl->slices[s].core != core)
             continue;
-        visit_ctx v = {neu_core_group(m->cores[core], m->grp[p->layer][s]), sl->slices[s].lo,
-                       0, 0};
+        visit_ctx v = {neu_core_group(m->cores[core], m->grp[p->layer][s]), 0, 0};
         for (uint32_t i = 0; i < n; i++) {
             v.v = p->vals[i];
-            conn_fanout(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i],
-                        sl->slices[s].lo, sl->slices[s].hi, visit, &v);
+            conn_fanout_rect(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i],
+                             sl->slices[s].r, visit, &v);
         }
         sops += v.sops;
     }
@@ -450,7 +448,8 @@ static void packetise(snn_sim *m, uint32_t c, int edge, uint64_t step, uint32_t 
 
 typedef struct {
     snn_sim *m;
-    uint32_t layer, lo;
+    uint32_t layer;
+    conn_rect r;        /* the slice's block: local neuron -> layer index */
     uint64_t step;
 } emit_ctx;
 
@@ -462,16 +461,16 @@ static void emit(void *ctx, uint32_t i, double value)
         snn_fail(m, "out of memory");
         return;
     }
-    m->sp[m->n_sp++] = (snn_spike){e->lo + i, value};
+    uint32_t id = conn_rect_global(m->p->layers[e->layer].cn, e->r, i);
+    m->sp[m->n_sp++] = (snn_spike){id, value};
     if (m->o->on_spike)
-        m->o->on_spike(m->o->spike_ctx, e->layer, e->step, e->lo + i, value);
+        m->o->on_spike(m->o->spike_ctx, e->layer, e->step, id, value);
 }
 
 /* ---- mode: async ------------------------------------------------------------ */
 
 typedef struct {
     neu_group *g;
-    uint32_t lo;
     double v;
     uint64_t sops, t_ps;
     emit_ctx *ec;
@@ -480,7 +479,7 @@ typedef struct {
 static void visit_async(void *ctx, uint32_t target, float w)
 {
     async_ctx *v = ctx;
-    neu_input_async(v->g, target - v->lo, (double)w * v->v, v->t_ps, emit, v->ec);
+    neu_input_async(v->g, target, (double)w * v->v, v->t_ps, emit, v->ec);
     v->sops++;
 }
 
@@ -497,13 +496,13 @@ static void integrate_async(snn_sim *m, const snn_pkt *p, uint32_t core, uint32_
     uint64_t now = kq_now(m->k), start = neu_core_free_at(nc);
     neu_group *g = neu_core_group(nc, m->grp[l][s]);
     neu_stats before = *neu_group_stats(g);
-    emit_ctx ec = {m, l, sl->slices[s].lo, 0};
-    async_ctx v = {g, sl->slices[s].lo, 0, 0, start > now ? start : now, &ec};
+    emit_ctx ec = {m, l, sl->slices[s].r, 0};
+    async_ctx v = {g, 0, 0, start > now ? start : now, &ec};
     m->n_sp = 0;
     for (uint32_t i = 0; i < n; i++) {
         v.v = p->vals[i];
-        conn_fanout(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i], sl->slices[s].lo,
-                    sl->slices[s].hi, visit_async, &v);
+        conn_fanout_rect(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i],
+                         sl->slices[s].r, visit_async, &v);
     }
     const neu_stats *after = neu_group_stats(g);
     uint64_t upd = after->updates - before.updates;
@@ -584,7 +583,7 @@ static void evaluate(snn_sim *m, uint32_t l, uint64_t step)
         uint32_t core = sl->slices[s].core;
         neu_group *g = neu_core_group(m->cores[core], m->grp[l][s]);
         neu_stats before = *neu_group_stats(g);
-        emit_ctx ec = {m, l, sl->slices[s].lo, step};
+        emit_ctx ec = {m, l, sl->slices[s].r, step};
         m->n_sp = 0;
         neu_step(g, m->dt_us, emit, &ec);
         const neu_stats *after = neu_group_stats(g);

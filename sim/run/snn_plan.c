@@ -314,45 +314,52 @@ static uint32_t layer_cores(const snn_build *b, const cfg_map_entry *me, uint32_
     return n;
 }
 
-/* How many parts the inter_core_tiling asks for (over output channels). */
-static int n_parts(snn_build *b, const cfg_map_entry *me, uint32_t n_cores, uint32_t *parts)
+/* How many parts the inter_core_tiling asks for over output channels
+ * (parts[0]) and over rows (parts[1], OY). */
+static int n_parts(snn_build *b, const cfg_map_entry *me, uint32_t n_cores, uint32_t parts[2])
 {
     const char *chan = g_channels(b->l) ? "G" : "K";
-    *parts = 1;
+    parts[0] = parts[1] = 1;
     for (int i = 0; me && i < me->n_inter; i++) {
         const cfg_loop *t = &me->inter_tiling[i];
         if (cfg_layer_dim(b->l, t->dim) >= 0 && dim_size(b->l, t->dim) == 1)
             continue;
-        if (strcmp(t->dim, chan)) {
+        int rows = !strcmp(t->dim, "OY");
+        if (!rows && strcmp(t->dim, chan)) {
             char m[200];
             snprintf(m, sizeof m, "inter_core_tiling over %s: event-driven layers are split "
-                     "over output channels (%s) only so far", t->dim, chan);
+                     "over output channels (%s) and rows (OY) only so far", t->dim, chan);
             return base_fail_at(b->err, b->s->mapping_path, t->line, t->col, "layer %s: %s",
                                 b->l->name, m);
         }
-        *parts = t->factor == CFG_FACTOR_STAR ? n_cores
-                 : t->factor == CFG_FACTOR_ALL ? UINT32_MAX : (uint32_t)t->factor;
+        parts[rows] = t->factor == CFG_FACTOR_STAR ? n_cores
+                      : t->factor == CFG_FACTOR_ALL ? UINT32_MAX : (uint32_t)t->factor;
     }
     return 0;
 }
 
+/* Part (i, j) of (pc, py): channels [i C / pc, (i + 1) C / pc) x rows
+ * [j H / py, (j + 1) H / py), slice i py + j, on the allocation's core
+ * (i py + j) mod n. */
 static int make_slices(snn_build *b, const cfg_map_entry *me, snn_layer *sl)
 {
-    uint32_t cores[CFG_MAX_CORE_ALLOC], parts;
+    uint32_t cores[CFG_MAX_CORE_ALLOC], parts[2];
     uint32_t nc = layer_cores(b, me, cores);
-    if (n_parts(b, me, nc, &parts) != 0)
+    if (n_parts(b, me, nc, parts) != 0)
         return -1;
-    uint32_t ch = sl->out.c, per = sl->out.h * sl->out.w;
-    if (parts > ch)
-        parts = ch;
-    if (!(sl->slices = base_calloc(parts, sizeof *sl->slices)))
+    uint32_t ch = sl->out.c, h = sl->out.h;
+    uint32_t pc = parts[0] < ch ? parts[0] : ch, py = parts[1] < h ? parts[1] : h;
+    if (!(sl->slices = base_calloc((size_t)pc * py, sizeof *sl->slices)))
         return base_fail(b->err, "out of memory");
-    sl->n_slices = parts;
-    for (uint32_t i = 0; i < parts; i++) {
-        uint32_t c0 = (uint32_t)((uint64_t)ch * i / parts);
-        uint32_t c1 = (uint32_t)((uint64_t)ch * (i + 1) / parts);
-        sl->slices[i] = (snn_slice){cores[i % nc], c0 * per, c1 * per};
-    }
+    sl->n_slices = pc * py;
+    for (uint32_t i = 0; i < pc; i++)
+        for (uint32_t j = 0; j < py; j++) {
+            uint32_t k = i * py + j;
+            conn_rect r = {(uint32_t)((uint64_t)ch * i / pc),
+                           (uint32_t)((uint64_t)ch * (i + 1) / pc),
+                           (uint32_t)((uint64_t)h * j / py), (uint32_t)((uint64_t)h * (j + 1) / py)};
+            sl->slices[k] = (snn_slice){cores[k % nc], r, conn_rect_size(sl->cn, r)};
+        }
     return 0;
 }
 
@@ -377,9 +384,9 @@ static int snn_cost(snn_build *b, const cfg_map_entry *me, loma_cache *cache,
         lfail(b, le.msg, NULL);
         goto out;
     }
-    uint32_t per = sl->out.h * sl->out.w, maxch = 0;
+    uint32_t maxch = 0;
     for (uint32_t i = 0; i < sl->n_slices; i++) {
-        uint32_t c = (sl->slices[i].hi - sl->slices[i].lo) / per;
+        uint32_t c = sl->slices[i].r.c1 - sl->slices[i].r.c0;
         maxch = c > maxch ? c : maxch;
     }
     loma_layer shape = in->whole;
@@ -479,7 +486,7 @@ static int own_conn(snn_build *b, uint32_t k)
     snn_layer *sl = &b->p->layers[b->idx];
     const cfg_weights *cw = &b->l->source_weights[k];
     conn_params cp = {.kind = CONN_DENSE, .out_features = sl->n,
-                      .in = {b->p->layers[sl->srcs[k]].n, 1, 1}};
+                      .in = {b->p->layers[sl->srcs[k]].n, 1, 1}, .dense_as = sl->out};
     size_t nw = (size_t)cp.in.c * sl->n;
     float *w = base_calloc(nw, sizeof *w);
     if (!w)

@@ -6,9 +6,9 @@
  * from operator_type, loop sizes, dimension_relations and padding; `Add`
  * is the identity, so an element-wise add is a layer with two or more
  * sources), its weights
- * (an NPY file, or seeded), and slices: contiguous neuron ranges, one per
- * part of its inter_core_tiling over output channels (K or G), on the
- * cores of its core_allocation. Per-event costs come from the mapper (see
+ * (an NPY file, or seeded), and slices: blocks of output channels x rows,
+ * one per part of its inter_core_tiling over output channels (K or G) and
+ * rows (OY), on the cores of its core_allocation. Per-event costs come from the mapper (see
  * snn_cost in snn_plan.c and README.md). Everything is checked here, before
  * the run, with file:line:col where the value came from a file. */
 #ifndef EVSIM_SNN_PLAN_H
@@ -22,9 +22,13 @@
 #include "neuron/conn.h"
 #include "neuron/neuron.h"
 
+/* A slice: a block of the layer's output (channels x rows, every column),
+ * its neurons numbered locally in (C, H, W) order within the block
+ * (conn_rect; conn_rect_global gives the layer index). */
 typedef struct {
     uint32_t core;          /* chip core index */
-    uint32_t lo, hi;        /* neuron range [lo, hi) of the layer */
+    conn_rect r;            /* channels [c0, c1) x rows [y0, y1) */
+    uint32_t n;             /* its neurons */
 } snn_slice;
 
 typedef struct {
