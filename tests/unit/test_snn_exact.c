@@ -1,8 +1,9 @@
 /* test_snn_exact.c -- functional exactness of the event-driven chip run on
  * four nets of issue 11: a dense 3-layer LIF net, a conv + average pool +
- * dense IF net, a sigma-delta CNN and a feed-forward CUBA-LIF net. Each net
- * is written here as a workload, three mappings (1, 2 and 4 cores, with
- * different channel splits and core allocations) and scenarios with both
+ * dense IF net, a sigma-delta CNN and a feed-forward CUBA-LIF net (the two
+ * CNNs also split over rows, and channels x rows). Each net is written
+ * here as a workload, three mappings (1, 2 and 4 cores, with different
+ * splits and core allocations) and scenarios with both
  * propagations, into a scratch directory, and fed a seeded channel-event
  * trace; run_scenario's output of every neuron in every step must equal
  * tests/unit/snn_ref.h's plain time-stepped reference exactly.
@@ -49,9 +50,12 @@ typedef struct {
     xlayer L[MAX_L];
     int steps;               /* input.to_us = steps x timestep */
     double events_per_step;
-    /* Three mappings: per layer, core_allocation and the K / G split. */
+    /* Three mappings: per layer, core_allocation and the K / G split (a
+     * factor), or the whole inter_core_tiling list when it holds a comma
+     * ("'K, 2', 'OY, 2'"). */
     const char *alloc[3][MAX_L];
     const char *split[3][MAX_L];
+    int rows;                /* every mapping splits the first layer's rows */
 } xnet;
 
 typedef struct {
@@ -113,11 +117,14 @@ static void write_layer(FILE *f, const xnet *x, int l)
 static void write_mapping(FILE *f, const xnet *x, int m)
 {
     for (int l = 0; l < x->n_layers; l++) {
-        const char *d = is_pool(&x->L[l]) ? "G" : "K";
-        fprintf(f, "- name: %s\n  core_allocation: %s\n  inter_core_tiling: ['%s, %s']\n"
-                   "  spatial_mapping: {D1: [%s, 8]}\n"
-                   "  memory_operand_links: {O: O, W: I2, I: I1}\n",
-                x->L[l].name, x->alloc[m][l], d, x->split[m][l], d);
+        const char *d = is_pool(&x->L[l]) ? "G" : "K", *sp = x->split[m][l];
+        fprintf(f, "- name: %s\n  core_allocation: %s\n", x->L[l].name, x->alloc[m][l]);
+        if (strchr(sp, ','))
+            fprintf(f, "  inter_core_tiling: [%s]\n", sp);
+        else
+            fprintf(f, "  inter_core_tiling: ['%s, %s']\n", d, sp);
+        fprintf(f, "  spatial_mapping: {D1: [%s, 8]}\n"
+                   "  memory_operand_links: {O: O, W: I2, I: I1}\n", d);
     }
 }
 
@@ -325,6 +332,12 @@ static void check_one(const xnet *x, const xtrace *t, double dt_us, int m, int n
         for (uint32_t s = 0; s < res.snn->layers[l].n_slices; s++)
             used |= 1u << res.snn->layers[l].slices[s].core;
     ck_assert_int_eq(__builtin_popcount(used), m == 0 ? 1 : m == 1 ? 2 : 4);
+    const snn_layer *l0 = &res.snn->layers[0];
+    uint32_t row_cut = 0; /* slices of the first layer holding part of its rows */
+    for (uint32_t s = 0; s < l0->n_slices; s++)
+        row_cut += l0->slices[s].r.y0 > 0 || l0->slices[s].r.y1 < l0->out.h;
+    ck_assert_msg(x->rows ? row_cut >= 2 : row_cut == 0, "%s: %u slices split rows", p,
+                  row_cut);
     ck_assert(!rec.bad);
     run_result_free(&res);
     for (int l = 0; l < x->n_layers; l++) {
@@ -376,7 +389,8 @@ static const xnet dense_lif = {
        .subtract = 1, .refractory = 2}}},
     14, 12,
     {{"[0]", "[0]", "[0]"}, {"[0, 1]", "[1]", "[1, 0]"}, {"[0, 1, 2, 3]", "[3, 1]", "[2]"}},
-    {{"*", "*", "*"}, {"*", "1", "*"}, {"*", "*", "1"}}};
+    {{"*", "*", "*"}, {"*", "1", "*"}, {"*", "*", "1"}},
+    0};
 
 /* Conv 3x3 pad 1 (2x10x10 -> 6x10x10), 2x2 average pool (-> 6x5x5),
  * dense -> 10, all IF. */
@@ -393,7 +407,8 @@ static const xnet conv_pool_if = {
       {.model = REF_IF, .thr = 0.5, .v_reset = -0.25, .bias = 0.03125}}},
     12, 40,
     {{"[0]", "[0]", "[0]"}, {"[1, 0]", "[0, 1]", "[0]"}, {"[0, 1, 2, 3]", "[2, 3]", "[3, 1, 0]"}},
-    {{"*", "*", "*"}, {"*", "2", "*"}, {"*", "*", "3"}}};
+    {{"*", "*", "*"}, {"*", "2", "*"}, {"*", "*", "3"}},
+    0};
 
 /* Sigma-delta CNN: conv 3x3 stride 2 (2x9x9 -> 8x4x4, relu, quantised to
  * 1/4), 2x2 sum pool (-> 8x2x2, relu, 1/8), dense -> 10 (no activation,
@@ -411,7 +426,8 @@ static const xnet sd_cnn = {
       {.model = REF_SD, .thr = 0, .bias = -0.0625}}},
     12, 20,
     {{"[0]", "[0]", "[0]"}, {"[0, 1]", "[1]", "[0, 1]"}, {"[3, 2, 1, 0]", "[1, 2]", "[0, 3]"}},
-    {{"*", "*", "*"}, {"*", "*", "1"}, {"*", "*", "*"}}};
+    {{"*", "*", "*"}, {"*", "*", "1"}, {"*", "*", "*"}},
+    0};
 
 /* Feed-forward CUBA-LIF 40 -> 24 -> 10 (current first, then membrane). */
 static const xnet cuba = {
@@ -426,7 +442,61 @@ static const xnet cuba = {
        .refractory = 1}}},
     14, 10,
     {{"[0]", "[0]"}, {"[1]", "[0, 1]"}, {"[0, 1, 2, 3]", "[3, 2]"}},
-    {{"*", "*"}, {"1", "*"}, {"3", "*"}}};
+    {{"*", "*"}, {"1", "*"}, {"3", "*"}},
+    0};
+
+/* conv_pool_if split over rows: two row slices on one core; rows over two
+ * cores (the pool's too); channels x rows (K 2 x OY 2) on four cores and
+ * the pool's 5 rows in 3 uneven parts. Padding 1: border rows reach
+ * across the cut. */
+static const xnet conv_pool_rows = {
+    "conv_pool_rows", 2, 10, 10, 3,
+    {{"conv", "Conv", 6, 10, 10, 3, 1, 1, 1.0, 0.8, 21,
+      "{model: if, threshold: 1.0, reset: subtract}",
+      {.model = REF_IF, .thr = 1.0, .subtract = 1}},
+     {"pool", "AveragePool", 6, 5, 5, 2, 2, 0, 0, 0, 0,
+      "{model: if, threshold: 0.25, reset: zero, multi_spike: true}",
+      {.model = REF_IF, .thr = 0.25, .multi = 1}},
+     {"fc", "Gemm", 10, 1, 1, 1, 1, 0, 1.0, 1.0, 23,
+      "{model: if, threshold: 0.5, reset: zero, v_reset: -0.25, bias: 0.03125}",
+      {.model = REF_IF, .thr = 0.5, .v_reset = -0.25, .bias = 0.03125}}},
+    12, 40,
+    {{"[0]", "[0]", "[0]"}, {"[0, 1]", "[1, 0]", "[0]"}, {"[0, 1, 2, 3]", "[2, 3]", "[3, 1, 0]"}},
+    {{"'OY, 2'", "'OY, *'", "*"}, {"'OY, 2'", "'OY, *'", "*"},
+     {"'K, 2', 'OY, 2'", "'OY, 3'", "*"}},
+    1};
+
+/* sd_cnn (stride 2, a per-neuron bias wave) split over rows: 4 row slices
+ * on one core; 2 + the pool's 2 on two cores; K 2 x OY * (8 slices on 4
+ * cores) and the pool's G 2 x OY 2. */
+static const xnet sd_cnn_rows = {
+    "sd_cnn_rows", 2, 9, 9, 3,
+    {{"conv", "Conv", 8, 4, 4, 3, 2, 0, 1.0, 0.9, 31,
+      "{model: sigma_delta, act: relu, threshold: 0.25, bias: 0.125}",
+      {.model = REF_SD, .thr = 0.25, .relu = 1, .bias = 0.125}},
+     {"pool", "Pooling", 8, 2, 2, 2, 2, 0, 0, 0, 0,
+      "{model: sigma_delta, act: relu, threshold: 0.125}",
+      {.model = REF_SD, .thr = 0.125, .relu = 1}},
+     {"fc", "Gemm", 10, 1, 1, 1, 1, 0, 0.5, 1.0, 33,
+      "{model: sigma_delta, act: none, threshold: 0, bias: -0.0625}",
+      {.model = REF_SD, .thr = 0, .bias = -0.0625}}},
+    12, 20,
+    {{"[0]", "[0]", "[0]"}, {"[0, 1]", "[1]", "[0, 1]"}, {"[3, 2, 1, 0]", "[1, 2]", "[0, 3]"}},
+    {{"'OY, 4'", "*", "*"}, {"'OY, 2'", "'OY, 2'", "*"},
+     {"'K, 2', 'OY, *'", "'G, 2', 'OY, 2'", "*"}},
+    1};
+
+START_TEST(test_conv_pool_dense_if_exact_split_over_rows)
+{
+    check_net(&conv_pool_rows, 1000);
+}
+END_TEST
+
+START_TEST(test_sigma_delta_cnn_exact_split_over_rows)
+{
+    check_net(&sd_cnn_rows, 500);
+}
+END_TEST
 
 START_TEST(test_dense_3_layer_lif_exact_on_1_2_4_cores)
 {
@@ -471,6 +541,8 @@ int main(void)
     tcase_add_test(tc, test_conv_pool_dense_if_exact_on_1_2_4_cores);
     tcase_add_test(tc, test_sigma_delta_cnn_exact_on_1_2_4_cores);
     tcase_add_test(tc, test_cuba_lif_feed_forward_exact_on_1_2_4_cores);
+    tcase_add_test(tc, test_conv_pool_dense_if_exact_split_over_rows);
+    tcase_add_test(tc, test_sigma_delta_cnn_exact_split_over_rows);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
