@@ -599,6 +599,131 @@ static void check_fanout_vs_gather(const conn *c, const float *w, rng_stream *r,
     free(x), free(y1), free(y2), free(act), free(r1), free(r2);
 }
 
+typedef struct {
+    uint32_t n, cap, *t;
+    float *w;
+} visit_list;
+
+static void visit_list_add(void *ctx, uint32_t t, float w)
+{
+    visit_list *l = ctx;
+    ck_assert_uint_lt(l->n, l->cap);
+    l->t[l->n] = t;
+    l->w[l->n++] = w;
+}
+
+/* conn_fanout_rect over block r against conn_fanout over the whole layer
+ * filtered to r: the same synapses in the same order, local indices that
+ * conn_rect_global maps back; the block's numbering is a bijection onto
+ * its neurons in ascending order; whole channels equal the range. */
+static void check_rect(const conn *c, conn_rect r)
+{
+    conn_shape o = conn_out_shape(c);
+    uint32_t ni = conn_n_in(c), no = conn_n_out(c), size = conn_rect_size(c, r);
+    uint32_t c1 = r.c1 < o.c ? r.c1 : o.c, y1 = r.y1 < o.h ? r.y1 : o.h, inside = 0;
+    conn_rect cr = {r.c0, c1, r.y0, y1};
+    for (uint32_t t = 0; t < no; t++) {
+        uint32_t ch = t / (o.h * o.w), y = t / o.w % o.h;
+        inside += ch >= r.c0 && ch < c1 && y >= r.y0 && y < y1;
+    }
+    ck_assert_uint_eq(size, inside);
+    for (uint32_t i = 0; i + 1 < size; i++)
+        ck_assert_uint_lt(conn_rect_global(c, cr, i), conn_rect_global(c, cr, i + 1));
+    visit_list a = {0, no, calloc(no, sizeof(uint32_t)), calloc(no, sizeof(float))};
+    visit_list b = {0, no, calloc(no, sizeof(uint32_t)), calloc(no, sizeof(float))};
+    int whole = r.y0 == 0 && y1 == o.h;
+    for (uint32_t j = 0; j < ni; j++) {
+        a.n = b.n = 0;
+        conn_fanout_rect(c, j, r, visit_list_add, &a);
+        ck_assert_uint_eq(a.n, conn_fanout_rect_count(c, j, r));
+        if (whole)
+            ck_assert_uint_eq(a.n, conn_fanout_count(c, j, r.c0 * o.h * o.w, c1 * o.h * o.w));
+        conn_fanout(c, j, 0, no, visit_list_add, &b);
+        uint32_t k = 0;
+        for (uint32_t v = 0; v < b.n; v++) {
+            uint32_t ch = b.t[v] / (o.h * o.w), y = b.t[v] / o.w % o.h;
+            if (ch < r.c0 || ch >= c1 || y < r.y0 || y >= y1)
+                continue;
+            ck_assert_uint_lt(k, a.n);
+            ck_assert_uint_lt(a.t[k], size);
+            ck_assert_uint_eq(conn_rect_global(c, cr, a.t[k]), b.t[v]);
+            if (whole)
+                ck_assert_uint_eq(a.t[k], b.t[v] - r.c0 * o.h * o.w);
+            ck_assert(a.w[k] == b.w[v]);
+            k++;
+        }
+        ck_assert_uint_eq(k, a.n);
+    }
+    free(a.t), free(a.w), free(b.t), free(b.w);
+}
+
+/* Random blocks (some past the layer's edge, clipped) of c. */
+static void check_rects(const conn *c, rng_stream *r, int n)
+{
+    conn_shape o = conn_out_shape(c);
+    for (int k = 0; k < n; k++) {
+        uint32_t c0 = (uint32_t)rng_below(r, o.c), y0 = (uint32_t)rng_below(r, o.h);
+        conn_rect b = {c0, c0 + 1 + (uint32_t)rng_below(r, o.c - c0 + 1), y0,
+                       y0 + 1 + (uint32_t)rng_below(r, o.h - y0 + 1)};
+        if (k == 0)
+            b.y0 = 0, b.y1 = o.h; /* whole channels */
+        check_rect(c, b);
+    }
+}
+
+START_TEST(test_fanout_rect_equals_fanout_inside_the_block)
+{
+    rng_stream r;
+    rng_seed(&r, 13, 0);
+    base_error e;
+    for (int trial = 0; trial < 30; trial++) { /* convolutions */
+        conn_params p = {.kind = CONN_CONV2D, .groups = 1 + (uint32_t)rng_below(&r, 2)};
+        p.in = (conn_shape){p.groups * (1 + (uint32_t)rng_below(&r, 2)),
+                            3 + (uint32_t)rng_below(&r, 7), 3 + (uint32_t)rng_below(&r, 7)};
+        p.out_channels = p.groups * (1 + (uint32_t)rng_below(&r, 3));
+        p.kh = p.kw = 1 + (uint32_t)rng_below(&r, 3);
+        p.stride_h = 1 + (uint32_t)rng_below(&r, 2);
+        p.pad_h = p.pad_w = (uint32_t)rng_below(&r, 2);
+        p.dil_h = 1 + (uint32_t)rng_below(&r, 2);
+        conn_shape out;
+        size_t nw;
+        if (conn_plan(&p, &out, &nw, &e) != 0)
+            continue;
+        float *w = rand_weights(&r, nw, -16, 16);
+        conn *c = conn_new(&p, w, nw, &e);
+        ck_assert_msg(c != NULL, "%s", e.msg);
+        check_rects(c, &r, 6);
+        conn_free(c);
+        free(w);
+    }
+    conn_params other[] = {
+        {.kind = CONN_SUM_POOL, .in = {3, 6, 5}, .kh = 2, .kw = 2},
+        {.kind = CONN_AVG_POOL, .in = {2, 7, 6}, .kh = 3, .kw = 2, .stride_h = 1},
+        {.kind = CONN_DENSE, .in = {5, 1, 1}, .out_features = 7},
+        {.kind = CONN_DENSE, .in = {5, 1, 1}, .out_features = 60, .dense_as = {3, 5, 4}},
+        {.kind = CONN_FLATTEN, .in = {2, 3, 4}},
+        {.kind = CONN_ADD, .in = {3, 4, 2}},
+    };
+    for (size_t k = 0; k < sizeof other / sizeof *other; k++) {
+        conn_shape out;
+        size_t nw;
+        ck_assert_int_eq(conn_plan(&other[k], &out, &nw, &e), 0);
+        float *w = nw ? rand_weights(&r, nw, -16, 16) : NULL;
+        conn *c = conn_new(&other[k], w, nw, &e);
+        ck_assert_msg(c != NULL, "%s", e.msg);
+        check_rects(c, &r, 8);
+        conn_free(c);
+        free(w);
+    }
+    conn_params bad = {.kind = CONN_DENSE, .in = {5, 1, 1}, .out_features = 60,
+                       .dense_as = {3, 5, 5}};
+    conn_shape out;
+    size_t nw;
+    ck_assert_int_eq(conn_plan(&bad, &out, &nw, &e), -1);
+    ck_assert_str_eq(e.msg, "dense: targets seen as 3x5x5, expected 60 neurons");
+}
+END_TEST
+
 START_TEST(test_conv_fanout_equals_gather_random_shapes)
 {
     rng_stream r;
@@ -1351,6 +1476,7 @@ static Suite *neuron_suite(void)
     TCase *c = tcase_create("conn");
     tcase_add_test(c, test_conv_fanout_equals_gather_random_shapes);
     tcase_add_test(c, test_pool_dense_fanout_equal_gather);
+    tcase_add_test(c, test_fanout_rect_equals_fanout_inside_the_block);
     tcase_add_test(c, test_conn_by_hand_dense_pool_flatten_add);
     tcase_add_test(c, test_conv_by_hand_stride_padding);
     tcase_add_test(c, test_weight_layouts_and_seeded_weights);
