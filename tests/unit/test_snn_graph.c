@@ -221,6 +221,25 @@ static graph add_graph(float *w[LMAX])
     return g;
 }
 
+/* add_own.workload.yaml by hand: add_graph with b reading sum (step s -
+ * 1) through its own dense 144 x 144 projection, seeded with stream
+ * 1 << 32 | 1. */
+static ref_conn own_s;
+
+static graph add_own_graph(float *w[LMAX])
+{
+    graph g = add_graph(w);
+    static float *v;
+    free(v);
+    v = weights(144 * 144, 0.3, 0.25, 9, (uint64_t)1 << 32 | 1);
+    own_s = (ref_conn){REF_DENSE, 144, 1, 1, 144, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, v};
+    g.l[1].own[1] = &own_s;
+    return g;
+}
+
+/* Slices of the last run that hold part of their layer's rows. */
+static uint32_t last_row_cut;
+
 static int run(const char *path, record *rec, run_result *res)
 {
     run_options o;
@@ -272,6 +291,11 @@ static uint64_t check_scenario(const char *path, graph (*make)(float *w[LMAX]), 
     uint64_t held = 0;
     for (uint32_t c = 0; c < res.snn_res.n_cores; c++)
         held += res.snn_res.queues[c].held_packets;
+    last_row_cut = 0;
+    for (uint32_t l = 0; l < res.snn->n_layers; l++)
+        for (uint32_t k = 0; k < res.snn->layers[l].n_slices; k++)
+            last_row_cut += res.snn->layers[l].slices[k].r.y0 > 0 ||
+                            res.snn->layers[l].slices[k].r.y1 < res.snn->layers[l].out.h;
     run_result_free(&res);
     for (int l = 0; l < g.n_layers; l++) {
         free(rec.out[l]);
@@ -316,6 +340,36 @@ START_TEST(test_add_with_feedback_exact_1_2_4_cores)
     for (int i = 0; i < 6; i++) {
         snprintf(path, sizeof path, DATA "%s.yaml", f[i]);
         ck_assert_uint_eq(check_scenario(path, add_graph, i >= 3), 0);
+    }
+}
+END_TEST
+
+/* Row splits (OY, alone and with K or G; several row slices on one core)
+ * of the add, recurrent and own-weights nets: the same exact result. The
+ * own projection onto b reaches its row slices by neuron index. */
+START_TEST(test_graphs_exact_split_over_rows)
+{
+    static const struct {
+        const char *f;
+        graph (*make)(float *w[LMAX]);
+        int next_step;
+        uint32_t row_cut;
+    } sc[] = {
+        {"add_2r_same_step", add_graph, 0, 2 + 2 + 4},
+        {"add_4r_same_step", add_graph, 0, 4 + 4 + 6},
+        {"add_4r_next_step", add_graph, 1, 4 + 4 + 6},
+        {"rec_2r_next_step", rec_graph, 1, 2 + 3},
+        {"rec_4r_same_step", rec_graph, 0, 4 + 2},
+        {"add_own_1_same_step", add_own_graph, 0, 0},
+        {"add_own_2r_next_step", add_own_graph, 1, 2 + 2 + 4},
+        {"add_own_4r_same_step", add_own_graph, 0, 4 + 4 + 6},
+    };
+    char path[128];
+    for (size_t i = 0; i < sizeof sc / sizeof *sc; i++) {
+        snprintf(path, sizeof path, DATA "%s.yaml", sc[i].f);
+        ck_assert_uint_eq(check_scenario(path, sc[i].make, sc[i].next_step), 0);
+        ck_assert_msg(last_row_cut == sc[i].row_cut, "%s: %u slices split rows, expected %u",
+                      path, last_row_cut, sc[i].row_cut);
     }
 }
 END_TEST
@@ -656,6 +710,7 @@ static Suite *snn_graph_suite(void)
     tcase_add_test(tc, test_step_overrun_counted);
     tcase_add_test(tc, test_same_step_waits_for_the_source_evaluation);
     tcase_add_test(tc, test_async_matches_an_event_by_event_reference);
+    tcase_add_test(tc, test_graphs_exact_split_over_rows);
     tcase_add_test(tc, test_every_failed_allocation_fails_cleanly);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
