@@ -71,9 +71,10 @@ static void print_layers(const cfg_workload *w)
                (const char *[]){"", "lif", "if", "cuba_lif", "sigma_delta"}[l->neuron.model],
                l->input_source);
         for (int k = 1; k < l->n_sources; k++)
-            printf(" + %s%s%s", l->sources[k], l->source_own[k] ? " (own weights" : "",
-                   !l->source_own[k] ? "" : l->source_layer[k] >= i ? ", recurrent: next step)"
-                                                                      : ")");
+            printf(" + %s%s", l->sources[k],
+                   (const char *[]){"", " (recurrent: next step)", " (own weights)",
+                                    " (own weights, recurrent: next step)"}
+                       [(l->source_own[k] ? 2 : 0) + (l->source_layer[k] >= i)]);
         printf("\n");
     }
 }

@@ -192,6 +192,8 @@ static void add_layer(nir_cv *c, int syn, int neu, double scale)
     c->lay[c->n_lay++] = (nir_lay){.syn = syn, .neu = neu, .scale = scale, .nfac = 1};
 }
 
+static int place_sides(nir_cv *c);
+
 /* Walks the chain into layers (c->lay). */
 static int walk(nir_cv *c)
 {
@@ -242,6 +244,14 @@ static int walk(nir_cv *c)
     }
     if (c->n_lay == 0)
         return base_fail(c->err, "%s: the graph has no synaptic node, so no layer", g->file);
+    return place_sides(c);
+}
+
+/* Each side projection onto the layer of the neuron node it feeds, read
+ * from the layer of the neuron node before it. */
+static int place_sides(nir_cv *c)
+{
+    const nir_graph *g = c->g;
     for (int k = 0; k < c->n_lay; k++)
         c->lay_of[c->lay[k].neu >= 0 ? c->lay[k].neu : c->lay[k].syn] = k;
     for (int i = 0; i < g->n_nodes; i++) {
