@@ -258,9 +258,16 @@ static int place_sides(nir_cv *c)
         if (c->side[i] < 0)
             continue;
         int k = c->lay_of[c->side[i]];
-        if (k < 0 || c->lay_of[pred(g, i)] < 0)
+        int src = k < 0 ? -1 : c->lay_of[pred(g, i)];
+        if (src < 0)
             return cfail(c, i, "an Affine / Linear input of a neuron node must read a neuron "
                          "node that is a layer of the chip", NULL);
+        bool twice = k > 0 && src == k - 1; /* the main input's layer */
+        for (int j = 0; j < c->lay[k].n_side; j++)
+            twice |= c->lay_of[pred(g, c->lay[k].side[j])] == src;
+        if (twice)
+            return cfail(c, i, "reads a neuron node that already feeds the same neuron node "
+                         "by another path: the chip takes each source of a layer once", NULL);
         c->lay[k].side[c->lay[k].n_side++] = i;
     }
     return 0;

@@ -602,6 +602,71 @@ START_TEST(test_recurrent_edge_loads_and_an_unsupported_one_is_refused)
 }
 END_TEST
 
+/* A second, non-recurrent input built here: in -> a -> n1 -> b -> n2 -> d
+ * -> n3, and the skip c: n1 -> n3. c becomes n3's source n1 with c's
+ * weights as its own (an earlier layer: the same step), the biases of d
+ * and c add per neuron; c reading n2 instead (n3's main input's layer
+ * already) is refused with the node named. */
+START_TEST(test_second_input_becomes_an_own_source_of_an_earlier_layer)
+{
+    double two[1] = {2}, w32[6] = {1, 2, 3, 4, 5, 6}, w33[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    double w23d[6] = {1, 1, 1, 2, 2, 2}, w23c[6] = {0.5, 0, 0, 0, 0.25, 0};
+    double b3[3] = {0.1, 0.2, 0.3}, b2d[2] = {0.5, 0.25}, b2c[2] = {0.125, 0.5}, one[1] = {1};
+    double tau[1] = {0.002}, zero[1] = {0};
+#define P1(k, a) {.key = k, .rank = 1, .dim = {sizeof a / sizeof a[0]}, .n = sizeof a / sizeof a[0], \
+                  .v = a}
+#define P2(k, a, r, c) {.key = k, .rank = 2, .dim = {r, c}, .n = (r) * (c), .v = a}
+    nir_param in_p[] = {P1("shape", two)}, out_p[] = {P1("shape", two)};
+    nir_param a_p[] = {P2("weight", w32, 3, 2), P1("bias", b3)};
+    nir_param b_p[] = {P2("weight", w33, 3, 3), P1("bias", b3)};
+    nir_param d_p[] = {P2("weight", w23d, 2, 3), P1("bias", b2d)};
+    nir_param c_p[] = {P2("weight", w23c, 2, 3), P1("bias", b2c)};
+    nir_param lif_p[] = {P1("tau", tau), P1("r", one), P1("v_leak", zero),
+                         P1("v_threshold", one)};
+#undef P1
+#undef P2
+    nir_node nodes[9] = {
+        {.name = "in", .type = NIR_INPUT, .n_params = 1, .params = in_p},
+        {.name = "a", .type = NIR_AFFINE, .n_params = 2, .params = a_p},
+        {.name = "n1", .type = NIR_LIF, .n_params = 4, .params = lif_p},
+        {.name = "b", .type = NIR_AFFINE, .n_params = 2, .params = b_p},
+        {.name = "n2", .type = NIR_LIF, .n_params = 4, .params = lif_p},
+        {.name = "d", .type = NIR_AFFINE, .n_params = 2, .params = d_p},
+        {.name = "c", .type = NIR_AFFINE, .n_params = 2, .params = c_p},
+        {.name = "n3", .type = NIR_LIF, .n_params = 4, .params = lif_p},
+        {.name = "out", .type = NIR_OUTPUT, .n_params = 1, .params = out_p}};
+    for (int i = 0; i < 9; i++)
+        nodes[i].layer = -1;
+    nir_edge edges[9] = {{0, 1, false}, {1, 2, false}, {2, 3, false}, {3, 4, false},
+                         {4, 5, false}, {5, 7, false}, {2, 6, false}, {6, 7, false},
+                         {7, 8, false}};
+    nir_graph g = {.file = "skip.nir", .n_nodes = 9, .nodes = nodes, .n_edges = 9,
+                   .edges = edges};
+    base_error err;
+    ck_assert_msg(cfg_nir_shapes(&g, &err) == 0, "%s", err.msg);
+    cfg_workload *w = cfg_nir_workload(&g, &err);
+    ck_assert_msg(w != NULL, "%s", err.msg);
+    ck_assert_int_eq(w->n_layers, 3);
+    const cfg_layer *l = &w->layers[2];
+    ck_assert_str_eq(l->name, "n3");
+    ck_assert_int_eq(l->n_sources, 2);
+    ck_assert_str_eq(l->sources[0], "n2");
+    ck_assert_str_eq(l->sources[1], "n1");
+    ck_assert(l->source_own[1] && l->source_layer[1] == 0); /* earlier: same step */
+    ck_assert_uint_eq(l->source_weights[1].n_data, 6);
+    ck_assert(l->source_weights[1].data[4] == 0.25f);
+    ck_assert_uint_eq(l->weights.n_bias_data, 2);
+    ck_assert(l->weights.bias_data[0] == 0.625f && l->weights.bias_data[1] == 0.75f);
+    ck_assert(nodes[6].own_source && nodes[6].layer == 2);
+    ck_assert_int_eq(w->layers[1].n_sources, 1);
+    cfg_workload_free(w);
+    edges[6].src = 4; /* c reads n2: a second path from n3's main source */
+    ck_assert_ptr_null(cfg_nir_workload(&g, &err));
+    ck_assert_msg(strstr(err.msg, "skip.nir: node c (Affine): reads a neuron node that already "
+                                  "feeds the same neuron node by another path"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(test_older_file_without_v_reset_resets_to_zero)
 {
     base_error err;
@@ -661,6 +726,7 @@ static Suite *nir_suite(void)
     tcase_add_test(tc, test_recurrent_edge_loads_and_an_unsupported_one_is_refused);
     tcase_add_test(tc, test_braille_recurrent_equals_reference_on_1_2_4_cores);
     tcase_add_test(tc, test_braille_converts_recurrent_edge_into_own_source);
+    tcase_add_test(tc, test_second_input_becomes_an_own_source_of_an_earlier_layer);
     tcase_add_test(tc, test_older_file_without_v_reset_resets_to_zero);
     tcase_add_loop_test(tc, test_every_failed_allocation_fails_the_load_cleanly, 0, 2);
     suite_add_tcase(s, tc);
