@@ -166,7 +166,7 @@ static int own_masks(snn_sim *m, uint32_t l, uint32_t k)
 }
 
 /* Per layer: who reads it, and for each of its sources' neurons the set
- * of cores holding a slice it reaches (conn_fanout_count > 0). */
+ * of cores holding a slice it reaches (conn_fanout_rect_count > 0). */
 static int tables(snn_sim *m)
 {
     const snn_plan *p = m->p;

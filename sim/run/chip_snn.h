@@ -10,7 +10,7 @@
  * propagation: next_step all at once); the spikes of one slice evaluation
  * are grouped by destination-core set into packets of up to
  * spikes_per_packet spikes and sent when the evaluation ends; a delivery
- * integrates each spike's fan-out (conn_fanout) into the slices the core
+ * integrates each spike's fan-out (conn_fanout_rect) into the slices the core
  * holds, after waiting in the core's input queue (queue_depth_events,
  * on_full: backpressure | drop). A layer may have several sources (their
  * outputs add) and recurrent ones (read one step late). With mode: async
