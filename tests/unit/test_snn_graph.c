@@ -684,6 +684,39 @@ START_TEST(test_bad_sources_and_queues_fail_before_the_run)
 }
 END_TEST
 
+/* A split over anything but output channels and rows is refused at the
+ * tiling entry. */
+START_TEST(test_split_over_columns_is_refused_at_the_entry)
+{
+    char cwd[512], scen[2048], p[160];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    put("m.yaml", "- name: default\n  core_allocation: [0, 1]\n"
+                  "  inter_core_tiling: ['OY, *']\n  spatial_mapping: {D1: [K, 8]}\n"
+                  "- name: Conv\n  core_allocation: [0, 1]\n"
+                  "  inter_core_tiling: ['OY, 2', 'OX, 2']\n  spatial_mapping: {D1: [K, 8]}\n");
+    snprintf(scen, sizeof scen, "name: bad\nchip: %s/configs/hw/seneca_2x2.yaml\nworkload: "
+             "%s/" DATA "add.workload.yaml\nmapping: m.yaml\nmode: timestep\n"
+             "timestep_us: 1000\ninput: {trace: %s/tests/data/snn/events_8x8.csv}\n", cwd, cwd,
+             cwd);
+    put("s.yaml", scen);
+    snprintf(p, sizeof p, "%s/s.yaml", tmpdir);
+    run_options o;
+    run_options_default(&o);
+    o.json_path = o.text_path = "";
+    o.no_trace = true;
+    run_result res;
+    base_error err;
+    base_error_clear(&err);
+    int rc = run_scenario(p, &o, &res, &err);
+    run_result_free(&res);
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(err.msg, "layer a: inter_core_tiling over OX: event-driven layers are "
+                  "split over output channels (K) and rows (OY) only so far"), "%s", err.msg);
+    ck_assert_msg(strstr(err.file, "/m.yaml") && err.line == 7 && err.col > 0, "at %s:%u:%u",
+                  err.file, err.line, err.col);
+}
+END_TEST
+
 static void make_tmp(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/evsim_test_snn_graph_" "XX" "XX" "XX");
@@ -716,6 +749,7 @@ static Suite *snn_graph_suite(void)
     TCase *te = tcase_create("errors");
     tcase_add_checked_fixture(te, make_tmp, drop_tmp);
     tcase_add_test(te, test_bad_sources_and_queues_fail_before_the_run);
+    tcase_add_test(te, test_split_over_columns_is_refused_at_the_entry);
     suite_add_tcase(s, te);
     return s;
 }
