@@ -187,7 +187,7 @@ static void check_dt(unsigned dt_us, const char *const *scenarios)
 START_TEST(test_cnn_sinabs_equals_reference_1ms_on_1_2_4_cores)
 {
     const char *const s[] = {NIRD "cnn_1c_1ms.yaml", NIRD "cnn_2c_1ms.yaml",
-                             NIRD "cnn_4c_1ms.yaml", NULL};
+                             NIRD "cnn_4c_1ms.yaml", NIRD "cnn_4r_1ms.yaml", NULL};
     check_dt(1000, s);
 }
 END_TEST
@@ -195,7 +195,7 @@ END_TEST
 START_TEST(test_cnn_sinabs_equals_reference_half_ms_on_1_2_4_cores)
 {
     const char *const s[] = {NIRD "cnn_1c_500us.yaml", NIRD "cnn_2c_500us.yaml",
-                             NIRD "cnn_4c_500us.yaml", NULL};
+                             NIRD "cnn_4c_500us.yaml", NIRD "cnn_4r_500us.yaml", NULL};
     check_dt(500, s);
 }
 END_TEST

@@ -318,7 +318,10 @@ END_TEST
  * and biases from NPY files: once in PyTorch layout with per-neuron
  * biases, once in Keras layout (conv HWIO, dense (in, out) over an (H, W,
  * C) flatten) with per-channel biases. Both runs must give every output of
- * the plain reference (which takes the PyTorch arrays), exactly. */
+ * the plain reference (which takes the PyTorch arrays), exactly; so must
+ * the PyTorch net with per-neuron biases that vary along the rows, split
+ * K 3 x OY 3 (one row of one channel per slice: each slice's biases are
+ * gathered from the layer's). */
 
 static void write_npy(const char *name, const float *v, const char *shape, size_t n)
 {
@@ -353,10 +356,13 @@ static void on_lspike(void *ctx, uint32_t layer, uint64_t step, uint32_t neuron,
         r->out[layer][step][neuron] += v;
 }
 
-static void write_layout_net(int keras, const float *oihw, const float *oi, const float *bc,
-                             const float *bn, const float *bd)
+/* pre "k": Keras layouts, else PyTorch's; tiling: the mapping's
+ * inter_core_tiling list. */
+static void write_layout_net(const char *pre, const char *tiling, const float *oihw,
+                             const float *oi, const float *bc, const float *bn, const float *bd)
 {
-    char name[64];
+    char name[64], file[64];
+    int keras = pre[0] == 'k';
     if (keras) {
         float hwio[54], io[108];
         for (int o = 0; o < 3; o++)
@@ -373,12 +379,16 @@ static void write_layout_net(int keras, const float *oihw, const float *oi, cons
         write_npy("k_dense.npy", io, "(27, 4)", 108);
         write_npy("k_bconv.npy", bc, "(3,)", 3);
     } else {
-        write_npy("p_conv.npy", oihw, "(3, 2, 3, 3)", 54);
-        write_npy("p_dense.npy", oi, "(4, 27)", 108);
-        write_npy("p_bconv.npy", bn, "(27,)", 27);
+        snprintf(file, sizeof file, "%s_conv.npy", pre);
+        write_npy(file, oihw, "(3, 2, 3, 3)", 54);
+        snprintf(file, sizeof file, "%s_dense.npy", pre);
+        write_npy(file, oi, "(4, 27)", 108);
+        snprintf(file, sizeof file, "%s_bconv.npy", pre);
+        write_npy(file, bn, "(27,)", 27);
     }
-    write_npy(keras ? "k_bdense.npy" : "p_bdense.npy", bd, "(4,)", 4);
-    const char *pre = keras ? "k" : "p", *lay = keras ? ", layout: keras" : "";
+    snprintf(file, sizeof file, "%s_bdense.npy", pre);
+    write_npy(file, bd, "(4,)", 4);
+    const char *lay = keras ? ", layout: keras" : "";
     snprintf(name, sizeof name, "%s.workload.yaml", pre);
     FILE *f = open_in(name);
     fprintf(f, "- id: 0\n  name: conv\n  operator_type: Conv\n"
@@ -402,8 +412,9 @@ static void write_layout_net(int keras, const float *oihw, const float *oi, cons
     fclose(f);
     snprintf(name, sizeof name, "%s.mapping.yaml", pre);
     f = open_in(name);
-    fprintf(f, "- name: default\n  core_allocation: [0, 1]\n  inter_core_tiling: ['K, *']\n"
-               "  spatial_mapping: {D1: [K, 4]}\n  memory_operand_links: {O: O, W: I2, I: I1}\n");
+    fprintf(f, "- name: default\n  core_allocation: [0, 1]\n  inter_core_tiling: [%s]\n"
+               "  spatial_mapping: {D1: [K, 4]}\n  memory_operand_links: {O: O, W: I2, I: I1}\n",
+            tiling);
     fclose(f);
     snprintf(name, sizeof name, "%s.yaml", pre);
     f = open_in(name);
@@ -411,6 +422,35 @@ static void write_layout_net(int keras, const float *oihw, const float *oi, cons
                "mapping: %s.mapping.yaml\nmode: timestep\ntimestep_us: 100\n"
                "input: {trace: l.csv, to_us: 1000}\n", repo, pre, pre);
     fclose(f);
+}
+
+/* The plain reference of the layout net (PyTorch arrays, per-neuron conv
+ * biases bn) on the binned input xin: every output of 10 steps. */
+static void layout_reference(const float *oihw, const float *oi, const float *bn,
+                             const float *bd, double xin[10][50], double o0[10][27],
+                             double o1[10][4])
+{
+    ref_conn c0 = {REF_CONV, 2, 5, 5, 3, 3, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1, oihw};
+    ref_conn c1 = {REF_DENSE, 27, 1, 1, 4, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, oi};
+    ref_neuron n0 = {.model = REF_IF, .thr = 0.5, .subtract = 1, .bias_n = bn};
+    ref_neuron n1 = {.model = REF_IF, .thr = 0.25, .bias_n = bd};
+    ref_state s0, s1;
+    ref_state_init(&s0, &n0, 27);
+    ref_state_init(&s1, &n1, 4);
+    for (int st = 0; st < 10; st++) {
+        double y0[27] = {0}, y1[4] = {0};
+        uint8_t a0[50], r0[27] = {0}, a1[27], r1[4] = {0};
+        for (int j = 0; j < 50; j++)
+            a0[j] = xin[st][j] != 0;
+        ref_conn_apply(&c0, xin[st], a0, y0, r0);
+        ref_layer_step(&n0, &s0, y0, r0, st, 100, o0[st]);
+        for (int j = 0; j < 27; j++)
+            a1[j] = o0[st][j] != 0;
+        ref_conn_apply(&c1, o0[st], a1, y1, r1);
+        ref_layer_step(&n1, &s1, y1, r1, st, 100, o1[st]);
+    }
+    ref_state_free(&s0);
+    ref_state_free(&s1);
 }
 
 static void run_layouts(const char *pre, lrec *r, base_error *err, int *rc)
@@ -442,10 +482,14 @@ START_TEST(test_keras_layout_and_bias_files_equal_pytorch_and_reference)
         bc[i] = (float)(i + 1) / 16.0f;
     for (int i = 0; i < 27; i++)
         bn[i] = bc[i / 9];
+    float bv[27]; /* per neuron, varying within each channel's rows */
+    for (int i = 0; i < 27; i++)
+        bv[i] = (float)((i * 7) % 11) / 32.0f - 0.0625f;
     for (int i = 0; i < 4; i++)
         bd[i] = (float)i / 32.0f - 0.0625f;
-    write_layout_net(0, oihw, oi, bc, bn, bd);
-    write_layout_net(1, oihw, oi, bc, bn, bd);
+    write_layout_net("p", "'K, *'", oihw, oi, bc, bn, bd);
+    write_layout_net("k", "'K, *'", oihw, oi, bc, bn, bd);
+    write_layout_net("r", "'K, 3', 'OY, 3'", oihw, oi, bc, bv, bd);
     static double xin[10][50];
     FILE *f = open_in("l.csv");
     fprintf(f, "t_us,channel\n");
@@ -455,7 +499,7 @@ START_TEST(test_keras_layout_and_bias_files_equal_pytorch_and_reference)
         xin[t / 100][ch] += 1;
     }
     fclose(f);
-    static lrec r[2];
+    static lrec r[3];
     memset(r, 0, sizeof r);
     base_error err;
     int rc;
@@ -463,42 +507,28 @@ START_TEST(test_keras_layout_and_bias_files_equal_pytorch_and_reference)
     ck_assert_msg(rc == 0, "%s", err.msg);
     run_layouts("k", &r[1], &err, &rc);
     ck_assert_msg(rc == 0, "%s", err.msg);
-    ck_assert(!r[0].bad && !r[1].bad);
-    ref_conn c0 = {REF_CONV, 2, 5, 5, 3, 3, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1, oihw};
-    ref_conn c1 = {REF_DENSE, 27, 1, 1, 4, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, oi};
-    ref_neuron n0 = {.model = REF_IF, .thr = 0.5, .subtract = 1, .bias_n = bn};
-    ref_neuron n1 = {.model = REF_IF, .thr = 0.25, .bias_n = bd};
-    ref_state s0, s1;
-    ref_state_init(&s0, &n0, 27);
-    ref_state_init(&s1, &n1, 4);
+    run_layouts("r", &r[2], &err, &rc);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert(!r[0].bad && !r[1].bad && !r[2].bad);
+    static double o0[2][10][27], o1[2][10][4]; /* the per-channel biases, bv */
+    layout_reference(oihw, oi, bn, bd, xin, o0[0], o1[0]);
+    layout_reference(oihw, oi, bv, bd, xin, o0[1], o1[1]);
     int nz = 0;
     for (int st = 0; st < 10; st++) {
-        double y0[27] = {0}, y1[4] = {0}, o0[27], o1[4];
-        uint8_t a0[50], r0[27] = {0}, a1[27], r1[4] = {0};
-        for (int j = 0; j < 50; j++)
-            a0[j] = xin[st][j] != 0;
-        ref_conn_apply(&c0, xin[st], a0, y0, r0);
-        ref_layer_step(&n0, &s0, y0, r0, st, 100, o0);
-        for (int j = 0; j < 27; j++)
-            a1[j] = o0[j] != 0;
-        ref_conn_apply(&c1, o0, a1, y1, r1);
-        ref_layer_step(&n1, &s1, y1, r1, st, 100, o1);
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 3; k++) {
+            const char *what = k == 0 ? "pytorch" : k == 1 ? "keras" : "rows";
+            const double *w0 = o0[k == 2][st], *w1 = o1[k == 2][st];
             for (int i = 0; i < 27; i++)
-                ck_assert_msg(r[k].out[0][st][i] == o0[i], "%s conv step %d neuron %d: %g, "
-                              "reference %g", k ? "keras" : "pytorch", st, i,
-                              r[k].out[0][st][i], o0[i]);
+                ck_assert_msg(r[k].out[0][st][i] == w0[i], "%s conv step %d neuron %d: %g, "
+                              "reference %g", what, st, i, r[k].out[0][st][i], w0[i]);
             for (int i = 0; i < 4; i++)
-                ck_assert_msg(r[k].out[1][st][i] == o1[i], "%s fc step %d neuron %d: %g, "
-                              "reference %g", k ? "keras" : "pytorch", st, i,
-                              r[k].out[1][st][i], o1[i]);
+                ck_assert_msg(r[k].out[1][st][i] == w1[i], "%s fc step %d neuron %d: %g, "
+                              "reference %g", what, st, i, r[k].out[1][st][i], w1[i]);
         }
         for (int i = 0; i < 4; i++)
-            nz += o1[i] != 0;
+            nz += (o1[0][st][i] != 0) + (o1[1][st][i] != 0);
     }
-    ref_state_free(&s0);
-    ref_state_free(&s1);
-    ck_assert_int_gt(nz, 3);
+    ck_assert_int_gt(nz, 6);
     /* a bias file of neither size, and a layout on seeded weights */
     write_npy("k_bdense.npy", bd, "(3,)", 3);
     run_layouts("k", &r[1], &err, &rc);
