@@ -17,6 +17,7 @@ struct conn {
     uint32_t n_in, n_out;
     float *w; /* dense: [n_in][n_out]; conv2d: PyTorch layout; else NULL */
     uint64_t synapses;
+    uint32_t max_fanout; /* bound on one source's visits: sizes conn_fanout_list's output */
 };
 
 static int conn_size3(conn_shape s, uint32_t *n)
@@ -132,8 +133,11 @@ static uint32_t conn_axis_taps(uint32_t y, uint32_t k, uint32_t s, uint32_t pad,
     return n;
 }
 
-static void conn_window_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi,
-                               conn_visit_fn fn, void *ctx)
+/* Inlined into each caller so that a constant fn (conn_list_visit) is
+ * inlined too: the hot path then has no call per synapse. */
+static inline __attribute__((always_inline)) void
+conn_window_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
+                   void *ctx)
 {
     const conn_params *p = &c->p;
     uint32_t hw = p->in.h * p->in.w, ci = src / hw, y = src % hw / p->in.w, x = src % p->in.w;
@@ -168,7 +172,8 @@ static void conn_window_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_
     }
 }
 
-void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
+static inline __attribute__((always_inline)) void
+conn_fanout_with(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
                  void *ctx)
 {
     if (src >= c->n_in)
@@ -194,7 +199,52 @@ void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_vis
     }
 }
 
-static void conn_count_visit(void *ctx, uint32_t target, float w)
+void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
+                 void *ctx)
+{
+    conn_fanout_with(c, src, lo, hi, fn, ctx);
+}
+
+typedef struct {
+    uint32_t *tgt;
+    float *w;
+    uint32_t n;
+} conn_list;
+
+static inline void conn_list_visit(void *ctx, uint32_t target, float w)
+{
+    conn_list *l = ctx;
+    l->tgt[l->n] = target;
+    l->w[l->n++] = w;
+}
+
+uint32_t conn_fanout_list(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, uint32_t *tgt,
+                          float *w)
+{
+    conn_list l = {tgt, w, 0};
+    conn_fanout_with(c, src, lo, hi, conn_list_visit, &l);
+    return l.n;
+}
+
+uint32_t conn_max_fanout(const conn *c) { return c->max_fanout; }
+
+/* Any source's visits: at most the kernel window times the output
+ * channels of its group (conv2d), the window (pools), every target
+ * (dense), one (flatten, add) -- and never more than the targets. */
+static uint32_t conn_fanout_bound(const conn *c)
+{
+    const conn_params *p = &c->p;
+    uint64_t b = c->n_out;
+    if (p->kind == CONN_CONV2D)
+        b = (uint64_t)(p->out_channels / p->groups) * p->kh * p->kw;
+    else if (p->kind == CONN_SUM_POOL || p->kind == CONN_AVG_POOL)
+        b = (uint64_t)p->kh * p->kw;
+    else if (p->kind == CONN_FLATTEN || p->kind == CONN_ADD)
+        b = 1;
+    return b < c->n_out ? (uint32_t)b : c->n_out;
+}
+
+static inline void conn_count_visit(void *ctx, uint32_t target, float w)
 {
     (void)target, (void)w;
     ++*(uint32_t *)ctx;
@@ -203,7 +253,7 @@ static void conn_count_visit(void *ctx, uint32_t target, float w)
 uint32_t conn_fanout_count(const conn *c, uint32_t src, uint32_t lo, uint32_t hi)
 {
     uint32_t n = 0;
-    conn_fanout(c, src, lo, hi, conn_count_visit, &n);
+    conn_fanout_with(c, src, lo, hi, conn_count_visit, &n); /* inlined: setup walks every source */
     return n;
 }
 
@@ -248,6 +298,7 @@ conn *conn_new(const conn_params *p, const float *weights, size_t n_weights, bas
         conn_transpose(c->w, weights, c->n_out, c->n_in);
     else if (need)
         memcpy(c->w, weights, need * sizeof *c->w);
+    c->max_fanout = conn_fanout_bound(c);
     if (q.kind == CONN_DENSE)
         c->synapses = (uint64_t)c->n_in * c->n_out;
     else

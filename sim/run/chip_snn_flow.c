@@ -88,22 +88,6 @@ static uint32_t *outstanding(snn_sim *m, uint32_t l, uint64_t step)
     return &m->outstanding[(size_t)l * SNN_RING + step % SNN_RING];
 }
 
-/* ---- integration ------------------------------------------------------ */
-
-typedef struct {
-    neu_group *g;
-    uint32_t lo;
-    double v;
-    uint64_t sops;
-} visit_ctx;
-
-static void visit(void *ctx, uint32_t target, float w)
-{
-    visit_ctx *v = ctx;
-    neu_add_input(v->g, target - v->lo, (double)w * v->v);
-    v->sops++;
-}
-
 /* ---- the input queues ---------------------------------------------------- */
 
 /* Spikes waiting on core c now: stashed, or booked to start later. */
@@ -145,14 +129,14 @@ static void integrate(snn_sim *m, uint32_t pi, uint32_t core, uint32_t n)
     for (uint32_t s = 0; !m->s->async_mode && s < sl->n_slices; s++) {
         if (sl->slices[s].core != core)
             continue;
-        visit_ctx v = {neu_core_group(m->cores[core], m->grp[p->layer][s]), sl->slices[s].lo,
-                       0, 0};
-        for (uint32_t i = 0; i < n; i++) {
-            v.v = p->vals[i];
-            conn_fanout(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i],
-                        sl->slices[s].lo, sl->slices[s].hi, visit, &v);
+        neu_group *g = neu_core_group(m->cores[core], m->grp[p->layer][s]);
+        const conn *cn = p->edge < 0 ? sl->cn : sl->src_cn[p->edge];
+        uint32_t lo = sl->slices[s].lo, hi = sl->slices[s].hi;
+        for (uint32_t i = 0; i < n; i++) { /* list, then add: no call per synapse */
+            uint32_t k = conn_fanout_list(cn, p->ids[i], lo, hi, m->fan_tgt, m->fan_w);
+            neu_add_inputs(g, m->fan_tgt, m->fan_w, k, lo, p->vals[i]);
+            sops += k;
         }
-        sops += v.sops;
     }
     m->res->layers[p->layer].synaptic_ops += sops;
     if (!m->s->async_mode)
