@@ -210,29 +210,27 @@ double neu_i_syn(const neu_group *g, uint32_t i) { return g->isyn ? g->isyn[i] :
 double neu_sd_out(const neu_group *g, uint32_t i) { return g->sd_out ? g->sd_out[i] : 0.0; }
 void neu_set_v(neu_group *g, uint32_t i, double v) { g->v[i] = neu_quantize(&g->p, v); }
 
-/* nearbyint(q) in the default round-to-nearest-even mode, for finite
- * |q| <= NEU_ACC_MAX, without the libm call (the synaptic hot path): below
- * 2^52, adding and taking back 2^52 rounds to an integer exactly as
- * nearbyint does; from 2^52 on every double is already an integer. */
-static double neu_round_even(double q)
+/* x as 32.32 fixed point: x * 2^32 rounded as nearbyint does in the
+ * default round-to-nearest-even mode, clamped to +-NEU_ACC_MAX, NaN as 0.
+ * Without the libm call and with one test on the common path (the
+ * synaptic hot path): below 2^52, adding and taking back 2^52 rounds to an
+ * integer exactly as nearbyint does; from 2^52 on every double is one. */
+static inline int64_t neu_to_acc(double x)
 {
-    if (q >= 0x1p52 || q <= -0x1p52)
-        return q;
-    double m = q < 0 ? -0x1p52 : 0x1p52;
-    return (q + m) - m;
+    double q = x * NEU_ACC_ONE;
+    if (fabs(q) < 0x1p52) {
+        double m = copysign(0x1p52, q);
+        return (int64_t)((q + m) - m);
+    }
+    if (!(q == q))
+        return 0; /* NaN carries no charge */
+    return (int64_t)(q > NEU_ACC_MAX ? NEU_ACC_MAX : q < -NEU_ACC_MAX ? -NEU_ACC_MAX : q);
 }
 
 /* One input into the step's sum (the caller counts it in st.inputs). */
 static inline void neu_accumulate(neu_group *g, uint32_t i, double x)
 {
-    double q = x * NEU_ACC_ONE;
-    if (!(q == q))
-        q = 0.0; /* NaN carries no charge */
-    if (q > NEU_ACC_MAX)
-        q = NEU_ACC_MAX;
-    if (q < -NEU_ACC_MAX)
-        q = -NEU_ACC_MAX;
-    int64_t d = (int64_t)neu_round_even(q), sum;
+    int64_t d = neu_to_acc(x), sum;
     if (__builtin_add_overflow(g->acc[i], d, &sum))
         sum = d > 0 ? INT64_MAX : INT64_MIN;
     g->acc[i] = sum;
