@@ -205,25 +205,26 @@ void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_vis
     conn_fanout_with(c, src, lo, hi, fn, ctx);
 }
 
+/* Write cursors, not a count: a uint32_t count could alias the targets
+ * written, so the compiler would reload it per synapse; pointers cannot. */
 typedef struct {
     uint32_t *tgt;
     float *w;
-    uint32_t n;
 } conn_list;
 
 static inline void conn_list_visit(void *ctx, uint32_t target, float w)
 {
     conn_list *l = ctx;
-    l->tgt[l->n] = target;
-    l->w[l->n++] = w;
+    *l->tgt++ = target;
+    *l->w++ = w;
 }
 
 uint32_t conn_fanout_list(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, uint32_t *tgt,
                           float *w)
 {
-    conn_list l = {tgt, w, 0};
+    conn_list l = {tgt, w};
     conn_fanout_with(c, src, lo, hi, conn_list_visit, &l);
-    return l.n;
+    return (uint32_t)(l.tgt - tgt);
 }
 
 uint32_t conn_max_fanout(const conn *c) { return c->max_fanout; }
