@@ -32,9 +32,11 @@ CFLAGS  ?= -O2 -g
 # crosses modules: kernel queue, NoC, neurons; -flto cut its CPU time by
 # about a quarter, same outputs). Not with a sanitizer (build/asan stays
 # as it was) nor clang (its LTO objects need llvm-ar); LTO=  turns it off.
-# LTO objects need an archiver with the LTO plugin: gcc-ar.
+# One partition: a serial link-time step (the machine's cores are shared)
+# without lto-wrapper's warning about serial LTRANS jobs. LTO objects
+# need an archiver with the LTO plugin: gcc-ar.
 CC_IS_GCC := $(shell $(CC) -v 2>&1 | grep -q '^gcc version' && echo 1)
-LTO     ?= $(if $(CC_IS_GCC),$(if $(SAN),,-flto=1))
+LTO     ?= $(if $(CC_IS_GCC),$(if $(SAN),,-flto -flto-partition=one))
 AR_LIB  := $(if $(strip $(LTO)),gcc-ar,ar)
 CFLAGS_ALL := -std=c17 $(CFLAGS) $(LTO) -Wall -Wextra -Werror -MMD -MP $(SAN)
 LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) $(HDF5_LIBS) -lm -lpthread
