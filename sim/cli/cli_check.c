@@ -59,6 +59,11 @@ static void print_workload(const cfg_workload *w)
             printf("  %s neurons <- %s",
                    (const char *[]){"", "LIF", "IF", "CUBA-LIF", "sigma-delta"}[l->neuron.model],
                    l->input_source);
+        for (int k = 1; l->neuron.model != CFG_NEURON_NONE && k < l->n_sources; k++)
+            printf(" + %s%s", l->sources[k],
+                   (const char *[]){"", " (recurrent: next step)", " (own weights)",
+                                    " (own weights, recurrent: next step)"}
+                       [(l->source_own[k] ? 2 : 0) + (l->source_layer[k] >= i)]);
         printf("\n");
     }
 }

@@ -25,12 +25,13 @@ static void print_nodes(const nir_graph *g, const cfg_workload *w)
     uint64_t params = 0, syn = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const nir_node *n = &g->nodes[i];
-        char sh[64], ly[CFG_NAME_MAX + 32];
+        char sh[64], ly[CFG_NAME_MAX + 48];
         if (n->type == NIR_INPUT)
             snprintf(ly, sizeof ly, "the input trace");
         else if (w && n->layer >= 0)
             snprintf(ly, sizeof ly, "layer %d \"%s\" (%s)", n->layer, w->layers[n->layer].name,
                      cfg_nir_is_neuron(n->type) ? "its neurons"
+                     : n->own_source ? "own weights"
                      : w->layers[n->layer].neuron.model == CFG_NEURON_SIGMA_DELTA
                          ? "pass-through" : "its synapses");
         else
@@ -66,9 +67,15 @@ static void print_layers(const cfg_workload *w)
         printf("    [%d] %-12s %-11s", i, l->name, l->operator_type);
         for (int k = 0; k < l->n_dims; k++)
             printf(" %s=%llu", l->dims[k], (unsigned long long)l->sizes[k]);
-        printf("  %s <- %s\n",
+        printf("  %s <- %s",
                (const char *[]){"", "lif", "if", "cuba_lif", "sigma_delta"}[l->neuron.model],
                l->input_source);
+        for (int k = 1; k < l->n_sources; k++)
+            printf(" + %s%s", l->sources[k],
+                   (const char *[]){"", " (recurrent: next step)", " (own weights)",
+                                    " (own weights, recurrent: next step)"}
+                       [(l->source_own[k] ? 2 : 0) + (l->source_layer[k] >= i)]);
+        printf("\n");
     }
 }
 

@@ -55,6 +55,9 @@ typedef struct {
     uint64_t n_params_total;         /* values over all numeric params */
     uint64_t synapses;               /* structural synapses (0 for non-synaptic nodes) */
     int layer;                       /* cfg_nir_workload: evsim layer index, -1: none */
+    bool own_source;                 /* cfg_nir_workload: an Affine / Linear into a neuron
+                                      * node besides its main input (a recurrent one):
+                                      * a source of layer `layer` with weights of its own */
 } nir_node;
 
 typedef struct {
@@ -95,8 +98,13 @@ int cfg_nir_shapes(nir_graph *g, base_error *err);
 
 /* The event-driven workload of the graph: layers named after their neuron
  * node (a synaptic node without one: after itself), weights in memory.
- * Sets each node's layer. NULL with err: a recurrent edge, a node with
- * several inputs, a node type or parameter the chip cannot run yet. */
+ * An Affine / Linear node from a neuron node into another neuron node
+ * besides that one's main input -- through a recurrent edge, or as its
+ * second input -- becomes a source {layer: X} of the neuron's layer with
+ * the node's weights as its own (a recurrent one: step s's spikes arrive
+ * in step s + 1, as in NIR / snnTorch). Sets each node's layer. NULL
+ * with err: any other recurrent edge, node with several inputs or
+ * successors, a node type or parameter the chip cannot run yet. */
 cfg_workload *cfg_nir_workload(nir_graph *g, base_error *err);
 /* Loads path and converts it, for the scenario loader; errors into err. */
 cfg_workload *cfg_nir_workload_load_file(const char *path, base_errors *err);

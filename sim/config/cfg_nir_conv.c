@@ -54,8 +54,13 @@ static void put(nir_text *t, const char *fmt, ...)
 typedef struct {
     int syn;           /* synaptic node */
     int neu;           /* neuron node, -1: pass-through */
-    double scale;      /* Scale nodes and r / w_in folded into weights and bias */
+    double scale;      /* Scale nodes folded into the weights and bias */
+    double nfac;       /* the neuron's factor on all its input (IF: r) */
     double bias;       /* uniform bias, after scale */
+    float *bv;         /* else per neuron (owned), n_bv values */
+    size_t n_bv;
+    int n_side;        /* sources of their own: Affine / Linear side nodes */
+    int side[CFG_MAX_SOURCES - 1];
 } nir_lay;
 
 typedef struct {
@@ -63,6 +68,8 @@ typedef struct {
     base_error *err;
     nir_lay *lay;
     int n_lay;
+    int *side;         /* per node: the neuron node a side projection feeds, else -1 */
+    int *lay_of;       /* per node: the layer whose output it is, else -1 */
 } nir_cv;
 
 static int cfail(const nir_cv *c, int node, const char *msg, const char *what)
@@ -96,30 +103,83 @@ static bool is_synaptic(nir_type t)
            t == NIR_SUMPOOL2D || t == NIR_AVGPOOL2D;
 }
 
-/* The chain the chip runs: no recurrent edge, one input per node, one
- * successor per node. */
+/* The one predecessor of node i, -1: none or several. */
+static int pred(const nir_graph *g, int i)
+{
+    int p = -1, n = 0;
+    for (int e = 0; e < g->n_edges; e++)
+        if (g->edges[e].dst == i) {
+            p = g->edges[e].src;
+            n++;
+        }
+    return n == 1 ? p : -1;
+}
+
+/* A side projection: an Affine or Linear node read from a neuron node
+ * and feeding only a neuron node N that has its main input besides --
+ * through a recurrent edge (snnTorch's RLeaky / RSynaptic: lif1.w_rec ->
+ * lif1.lif), or as N's second or later input. It becomes a source of
+ * N's layer with weights of its own. Marks c->side. */
+static void find_sides(nir_cv *c)
+{
+    const nir_graph *g = c->g;
+    for (int s = 0; s < g->n_nodes; s++) {
+        c->side[s] = -1;
+        nir_type t = g->nodes[s].type;
+        int p = pred(g, s), outs = 0, oe = -1;
+        for (int e = 0; e < g->n_edges; e++)
+            if (g->edges[e].src == s) {
+                outs++;
+                oe = e;
+            }
+        if ((t != NIR_AFFINE && t != NIR_LINEAR) || p < 0 || outs != 1 ||
+            !cfg_nir_is_neuron(g->nodes[p].type))
+            continue;
+        int n = g->edges[oe].dst, first = -1;
+        if (!cfg_nir_is_neuron(g->nodes[n].type))
+            continue;
+        for (int e = 0; e < g->n_edges; e++) /* N's first input in node order */
+            if (g->edges[e].dst == n && !g->edges[e].recurrent &&
+                (first < 0 || g->edges[e].src < first))
+                first = g->edges[e].src;
+        if (g->edges[oe].recurrent || (first >= 0 && first != s))
+            c->side[s] = n;
+    }
+}
+
+/* The chain the chip runs: one Input; apart from side projections (see
+ * find_sides) no recurrent edge, one input and one successor per node. */
 static int check_chain(const nir_cv *c)
 {
     const nir_graph *g = c->g;
     for (int e = 0; e < g->n_edges; e++)
-        if (g->edges[e].recurrent) {
-            char m[200];
-            snprintf(m, sizeof m, "recurrent NIR edges are not supported on the chip yet "
-                     "(%s -> %s)", g->nodes[g->edges[e].src].name, g->nodes[g->edges[e].dst].name);
+        if (g->edges[e].recurrent && c->side[g->edges[e].src] < 0) {
+            char m[300];
+            snprintf(m, sizeof m, "recurrent edge %s -> %s: the chip runs a recurrent edge "
+                     "from an Affine or Linear node that reads a neuron node into a neuron "
+                     "node", g->nodes[g->edges[e].src].name, g->nodes[g->edges[e].dst].name);
             return base_fail(c->err, "%s: %s", g->file, m);
         }
     int inputs = 0;
     for (int i = 0; i < g->n_nodes; i++) {
-        int outs = 0;
-        for (int e = 0; e < g->n_edges; e++)
-            outs += g->edges[e].src == i;
+        int outs = 0, ins = 0, sides = 0;
+        for (int e = 0; e < g->n_edges; e++) {
+            const nir_edge *ed = &g->edges[e];
+            outs += ed->src == i && c->side[ed->dst] < 0;
+            ins += ed->dst == i && !ed->recurrent && c->side[ed->src] < 0;
+            sides += ed->dst == i && c->side[ed->src] >= 0;
+        }
         inputs += g->nodes[i].type == NIR_INPUT;
-        if (cfg_nir_n_inputs(g, i) > 1)
-            return cfail(c, i, "has several inputs: layers with several sources are not "
-                         "supported on the chip yet", NULL);
+        if (c->side[i] >= 0)
+            continue;
+        if (ins > 1)
+            return cfail(c, i, "has several inputs: the chip adds a second input to a neuron "
+                         "node only through an Affine or Linear node from a neuron node", NULL);
+        if (sides > CFG_MAX_SOURCES - 1)
+            return cfail(c, i, "has too many Affine / Linear inputs for one layer", NULL);
         if (outs > 1)
             return cfail(c, i, "feeds several nodes: branching graphs are not supported on "
-                         "the chip yet", NULL);
+                         "the chip yet (beyond Affine / Linear nodes into a neuron node)", NULL);
     }
     if (inputs != 1)
         return base_fail(c->err, "%s: the chip takes one Input node, the graph has %d", g->file,
@@ -129,8 +189,10 @@ static int check_chain(const nir_cv *c)
 
 static void add_layer(nir_cv *c, int syn, int neu, double scale)
 {
-    c->lay[c->n_lay++] = (nir_lay){syn, neu, scale, 0};
+    c->lay[c->n_lay++] = (nir_lay){.syn = syn, .neu = neu, .scale = scale, .nfac = 1};
 }
+
+static int place_sides(nir_cv *c);
 
 /* Walks the chain into layers (c->lay). */
 static int walk(nir_cv *c)
@@ -141,6 +203,8 @@ static int walk(nir_cv *c)
     for (int i = 0; i < g->n_nodes; i++) {
         nir_node *n = &g->nodes[i];
         double s;
+        if (c->side[i] >= 0)
+            continue;
         switch (n->type) {
         case NIR_INPUT:
         case NIR_FLATTEN: break;
@@ -180,6 +244,32 @@ static int walk(nir_cv *c)
     }
     if (c->n_lay == 0)
         return base_fail(c->err, "%s: the graph has no synaptic node, so no layer", g->file);
+    return place_sides(c);
+}
+
+/* Each side projection onto the layer of the neuron node it feeds, read
+ * from the layer of the neuron node before it. */
+static int place_sides(nir_cv *c)
+{
+    const nir_graph *g = c->g;
+    for (int k = 0; k < c->n_lay; k++)
+        c->lay_of[c->lay[k].neu >= 0 ? c->lay[k].neu : c->lay[k].syn] = k;
+    for (int i = 0; i < g->n_nodes; i++) {
+        if (c->side[i] < 0)
+            continue;
+        int k = c->lay_of[c->side[i]];
+        int src = k < 0 ? -1 : c->lay_of[pred(g, i)];
+        if (src < 0)
+            return cfail(c, i, "an Affine / Linear input of a neuron node must read a neuron "
+                         "node that is a layer of the chip", NULL);
+        bool twice = k > 0 && src == k - 1; /* the main input's layer */
+        for (int j = 0; j < c->lay[k].n_side; j++)
+            twice |= c->lay_of[pred(g, c->lay[k].side[j])] == src;
+        if (twice)
+            return cfail(c, i, "reads a neuron node that already feeds the same neuron node "
+                         "by another path: the chip takes each source of a layer once", NULL);
+        c->lay[k].side[c->lay[k].n_side++] = i;
+    }
     return 0;
 }
 
@@ -189,21 +279,57 @@ static const char *lname(const nir_cv *c, int k)
     return c->g->nodes[l->neu >= 0 ? l->neu : l->syn].name;
 }
 
-/* The neuron block, with r (IF) and w_in (CubaLIF) folded into the
- * layer's scale and the bias taken (uniform) from the synaptic node. */
+/* Node i's bias for output j of n (per output, or per channel: n outputs
+ * over its values), 0 without one. */
+static double bias_at(const nir_node *n, size_t j, size_t n_out)
+{
+    const nir_param *bp = cfg_nir_param(n, "bias");
+    if (!bp || !bp->n)
+        return 0;
+    size_t per = n_out / bp->n ? n_out / bp->n : 1;
+    return bp->v[j / per % bp->n];
+}
+
+/* The layer's bias per neuron: the synaptic node's times the scale plus
+ * its side projections' (they add into the same input), times the
+ * neuron's factor. One value: l->bias; else l->bv (owned). */
+static int layer_bias(nir_cv *c, nir_lay *l)
+{
+    size_t n = (size_t)c->g->nodes[l->neu >= 0 ? l->neu : l->syn].n_out;
+    bool same = true;
+    double first = 0;
+    for (size_t j = 0; j < n; j++) {
+        double v = bias_at(&c->g->nodes[l->syn], j, n) * l->scale;
+        for (int k = 0; k < l->n_side; k++)
+            v += bias_at(&c->g->nodes[l->side[k]], j, n);
+        v *= l->nfac;
+        if (j == 0)
+            first = v;
+        if (v != first && same) {
+            same = false;
+            if (!(l->bv = base_malloc(n * sizeof *l->bv)))
+                return base_fail(c->err, "out of memory");
+            for (size_t i = 0; i < j; i++)
+                l->bv[i] = first;
+        }
+        if (!same)
+            l->bv[j] = v;
+    }
+    l->bias = same ? first : 0;
+    l->n_bv = same ? 0 : n;
+    return 0;
+}
+
+/* The neuron block, with r (IF) folded into the layer's factor, w_in
+ * (CubaLIF) given as it is, and the bias from the synaptic node and the
+ * side projections: one value, or one per neuron in memory. */
 static int put_neuron(nir_cv *c, int k, nir_text *t)
 {
     nir_lay *l = &c->lay[k];
-    const nir_param *bp = cfg_nir_param(&c->g->nodes[l->syn], "bias");
-    if (bp) {
-        for (size_t i = 1; i < bp->n; i++)
-            if (bp->v[i] != bp->v[0])
-                return cfail(c, l->syn, "bias: differs across outputs: per-neuron biases are "
-                             "not supported on the chip yet", NULL);
-        l->bias = bp->n ? bp->v[0] : 0;
-    }
     if (l->neu < 0) {
-        if (l->bias != 0)
+        if (layer_bias(c, l) != 0)
+            return -1;
+        if (l->bias != 0 || l->n_bv)
             return cfail(c, l->syn, "bias: a synaptic node without a neuron after it must have "
                          "zero bias on the chip", NULL);
         put(t, "  neuron: {model: sigma_delta, threshold: 0, act: none}\n");
@@ -218,20 +344,19 @@ static int put_neuron(nir_cv *c, int k, nir_text *t)
         uniform(c, n, "tau_syn", 0, &tsyn) || uniform(c, n, "w_in", 1, &win))
         return -1;
     if (ty == NIR_IF)
-        l->scale *= r; /* v += r x: the resistance scales the input */
-    if (ty == NIR_CUBALIF)
-        l->scale *= win; /* tau_syn di/dt = -i + w_in S */
-    l->bias *= l->scale;
+        l->nfac = r; /* v += r x: the resistance scales the input */
+    if (layer_bias(c, l) != 0)
+        return -1;
     const char *model = ty == NIR_IF ? "if" : ty == NIR_LIF ? "lif" : "cuba_lif";
     put(t, "  neuron: {model: %s, threshold: %.17g, reset: zero, v_reset: %.17g", model, thr, vr);
     if (ty != NIR_IF)
         put(t, ", tau_us: %.17g, v_leak: %.17g, r: %.17g", tau * 1e6, vl, r);
-    if (ty == NIR_CUBALIF)
-        put(t, ", tau_syn_us: %.17g", tsyn * 1e6);
+    if (ty == NIR_CUBALIF) /* i = i + (dt/tau_syn) (-i + w_in x) */
+        put(t, ", tau_syn_us: %.17g, w_in: %.17g", tsyn * 1e6, win);
     if (l->bias != 0)
         put(t, ", bias: %.17g", l->bias);
     /* Leaky neurons decay and a bias acts every step, input or not. */
-    put(t, ", evaluate: %s}\n", ty != NIR_IF || l->bias != 0 ? "all" : "input");
+    put(t, ", evaluate: %s}\n", ty != NIR_IF || l->bias != 0 || l->n_bv ? "all" : "input");
     return 0;
 }
 
@@ -320,24 +445,46 @@ static int put_layer(nir_cv *c, int k, nir_text *t)
         rc = put_window(c, k, src, t);
     if (rc == 0)
         rc = put_neuron(c, k, t);
-    put(t, "  operand_source: {I: %d, W: %d}\n  input_source: %s%s%s\n", k ? k - 1 : 0, k,
+    put(t, "  operand_source: {I: %d, W: %d}\n  input_source: [%s%s%s", k ? k - 1 : 0, k,
         k ? "\"" : "", k ? lname(c, k - 1) : "input", k ? "\"" : "");
+    for (int j = 0; j < c->lay[k].n_side; j++)
+        put(t, ", {layer: \"%s\"}", lname(c, c->lay_of[pred(c->g, c->lay[k].side[j])]));
+    put(t, "]\n");
     return rc;
 }
 
-/* The weights of layer k, scaled, into l's in-memory weights. */
-static int attach(nir_cv *c, int k, cfg_layer *l)
+/* The weights of node syn times f into w's in-memory weights. */
+static int attach_node(nir_cv *c, int syn, double f, cfg_weights *cw)
 {
-    const nir_param *w = cfg_nir_param(&c->g->nodes[c->lay[k].syn], "weight");
+    const nir_param *w = cfg_nir_param(&c->g->nodes[syn], "weight");
     if (!w)
         return 0;
     float *d = base_malloc(w->n * sizeof *d);
     if (!d)
         return base_fail(c->err, "out of memory");
     for (size_t i = 0; i < w->n; i++)
-        d[i] = (float)(w->v[i] * c->lay[k].scale);
-    l->weights.data = d;
-    l->weights.n_data = w->n;
+        d[i] = (float)(w->v[i] * f);
+    cw->data = d;
+    cw->n_data = w->n;
+    return 0;
+}
+
+/* The weights of layer k, scaled, into l's in-memory weights; those of
+ * its side projections into its sources' own (entries 1.., in order). */
+static int attach(nir_cv *c, int k, cfg_layer *l)
+{
+    const nir_lay *y = &c->lay[k];
+    if (attach_node(c, y->syn, y->scale * y->nfac, &l->weights) != 0)
+        return -1;
+    for (int j = 0; j < y->n_side; j++)
+        if (attach_node(c, y->side[j], y->nfac, &l->source_weights[j + 1]) != 0)
+            return -1;
+    if (y->n_bv) { /* the layer's bias per neuron */
+        if (!(l->weights.bias_data = base_malloc(y->n_bv * sizeof *l->weights.bias_data)))
+            return base_fail(c->err, "out of memory");
+        memcpy(l->weights.bias_data, y->bv, y->n_bv * sizeof *y->bv);
+        l->weights.n_bias_data = y->n_bv;
+    }
     return 0;
 }
 
@@ -369,13 +516,21 @@ static cfg_workload *to_workload(nir_cv *c, const char *text, size_t len)
 
 cfg_workload *cfg_nir_workload(nir_graph *g, base_error *err)
 {
-    nir_cv c = {g, err, base_calloc((size_t)g->n_nodes + 1, sizeof *c.lay), 0};
+    size_t nn = (size_t)g->n_nodes + 1;
+    nir_cv c = {g, err, base_calloc(nn, sizeof *c.lay), 0, base_calloc(nn, sizeof *c.side),
+                base_calloc(nn, sizeof *c.lay_of)};
     nir_text t = {0};
     cfg_workload *w = NULL;
-    if (!c.lay) {
+    if (!c.lay || !c.side || !c.lay_of) {
+        base_free(c.lay);
+        base_free(c.side);
+        base_free(c.lay_of);
         base_fail(err, "out of memory");
         return NULL;
     }
+    for (int i = 0; i < g->n_nodes; i++)
+        c.lay_of[i] = -1;
+    find_sides(&c);
     int rc = check_chain(&c);
     if (rc == 0)
         rc = walk(&c);
@@ -389,9 +544,17 @@ cfg_workload *cfg_nir_workload(nir_graph *g, base_error *err)
         g->nodes[c.lay[k].syn].layer = k;
         if (c.lay[k].neu >= 0)
             g->nodes[c.lay[k].neu].layer = k;
+        for (int j = 0; j < c.lay[k].n_side; j++) {
+            g->nodes[c.lay[k].side[j]].layer = k;
+            g->nodes[c.lay[k].side[j]].own_source = true;
+        }
     }
     base_free(t.buf);
+    for (int k = 0; k < c.n_lay; k++)
+        base_free(c.lay[k].bv);
     base_free(c.lay);
+    base_free(c.side);
+    base_free(c.lay_of);
     return w;
 }
 

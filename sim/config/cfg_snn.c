@@ -13,7 +13,8 @@
 
 static const char *const neuron_keys[] = {
     "model", "threshold", "reset", "v_reset", "bias", "refractory_steps", "multi_spike",
-    "tau_us", "v_leak", "r", "tau_syn_us", "act", "evaluate", "leak", "refractory_ps", NULL};
+    "tau_us", "v_leak", "r", "tau_syn_us", "act", "evaluate", "leak", "refractory_ps", "w_in",
+    NULL};
 static const char *const weight_keys[] = {"file", "scale", "seed", "density", "layout",
                                           "bias_file", NULL};
 static const char *const own_keys[] = {"layer", "weights", NULL};
@@ -92,6 +93,7 @@ static void parse_numbers(cfg_doc *d, const cfg_node *nn, const char *kp, cfg_ne
     cfg_get_double(d, nn, kp, "v_leak", false, -1e30, 1e30, &n->v_leak);
     cfg_get_double(d, nn, kp, "r", false, -1e30, 1e30, &n->r);
     cfg_get_double(d, nn, kp, "tau_syn_us", false, 1e-9, 1e30, &n->tau_syn_us);
+    cfg_get_double(d, nn, kp, "w_in", false, -1e30, 1e30, &n->w_in);
     cfg_get_double(d, nn, kp, "leak", false, 0, 1, &n->leak);
     cfg_get_uint(d, nn, kp, "refractory_ps", false, 0, &n->refractory_ps);
     static const struct { const char *key; cfg_neuron_key k; } g[] = {
@@ -99,7 +101,7 @@ static void parse_numbers(cfg_doc *d, const cfg_node *nn, const char *kp, cfg_ne
         {"refractory_steps", CFG_NEU_REFRACTORY_STEPS}, {"multi_spike", CFG_NEU_MULTI_SPIKE},
         {"tau_us", CFG_NEU_TAU_US}, {"v_leak", CFG_NEU_V_LEAK}, {"r", CFG_NEU_R},
         {"tau_syn_us", CFG_NEU_TAU_SYN_US}, {"leak", CFG_NEU_LEAK},
-        {"refractory_ps", CFG_NEU_REFRACTORY_PS}};
+        {"refractory_ps", CFG_NEU_REFRACTORY_PS}, {"w_in", CFG_NEU_W_IN}};
     for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
         given(n, d, nn, g[i].key, g[i].k);
 }

@@ -499,8 +499,12 @@ void cfg_workload_free(cfg_workload *w)
 {
     if (!w)
         return;
-    for (int i = 0; w->layers && i < w->n_layers; i++)
+    for (int i = 0; w->layers && i < w->n_layers; i++) {
         base_free(w->layers[i].weights.data);
+        base_free(w->layers[i].weights.bias_data);
+        for (int k = 0; k < CFG_MAX_SOURCES; k++)
+            base_free(w->layers[i].source_weights[k].data);
+    }
     base_free(w->layers);
     base_free(w);
 }

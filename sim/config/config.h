@@ -154,7 +154,7 @@ typedef enum {
     CFG_NEU_THRESHOLD = 0, CFG_NEU_RESET, CFG_NEU_V_RESET, CFG_NEU_BIAS,
     CFG_NEU_REFRACTORY_STEPS, CFG_NEU_MULTI_SPIKE, CFG_NEU_TAU_US, CFG_NEU_V_LEAK, CFG_NEU_R,
     CFG_NEU_TAU_SYN_US, CFG_NEU_ACT, CFG_NEU_EVALUATE, CFG_NEU_LEAK, CFG_NEU_REFRACTORY_PS,
-    CFG_NEU_N_KEYS
+    CFG_NEU_W_IN, CFG_NEU_N_KEYS
 } cfg_neuron_key;
 
 typedef struct {
@@ -166,6 +166,7 @@ typedef struct {
     uint64_t refractory_steps;
     bool multi_spike;
     double tau_us, v_leak, r, tau_syn_us;
+    double w_in;                     /* cuba_lif: i = i + (dt/tau_syn) (-i + w_in x) when given */
     bool relu;                       /* act: relu (else none) */
     bool evaluate_all;               /* evaluate: all (else input) */
     double leak;                     /* older files: fraction lost per step (lif) */
@@ -189,6 +190,8 @@ typedef struct {
     int line, col;                   /* of the weights key (or the layer) */
     float *data;                     /* in memory (a NIR file's), owned; NULL: none */
     size_t n_data;
+    float *bias_data;                /* in memory, one per neuron (owned); NULL: none */
+    size_t n_bias_data;
 } cfg_weights;
 
 typedef struct {

@@ -150,6 +150,11 @@ static void neuron_given(const cfg_neuron *n, const cfg_scenario *s, neu_params 
     if (G(CFG_NEU_REFRACTORY_PS) && s->timestep_ps)
         np->refractory_steps =
             (uint32_t)((n->refractory_ps + s->timestep_ps - 1) / s->timestep_ps);
+    /* NIR's CubaLIF step i = i + b (-i + w_in x), b = dt/tau_syn, is the
+     * model's i' = i' - b i' + x with i = b w_in i' (i is linear in x), so
+     * v reads r i = (r b w_in) i'. */
+    if (G(CFG_NEU_W_IN) && np->model == NEU_CUBA_LIF && s->timestep_ps)
+        np->r *= (double)s->timestep_ps * 1e-6 / np->tau_syn_us * n->w_in;
 #undef G
 }
 
@@ -160,6 +165,9 @@ static int neuron_params(snn_build *b, neu_params *np)
     if (n->model == CFG_NEURON_NONE)
         return lfail(b, "an event-driven run needs a neuron block on every layer", NULL);
     neu_params_default(np, m[n->model]);
+    if ((n->given >> CFG_NEU_W_IN & 1u) && (n->model != CFG_NEURON_CUBA_LIF || !b->s->timestep_ps))
+        return base_fail_at(b->err, b->wf, n->line, n->col, "layer %s: neuron.w_in: only a "
+                            "cuba_lif layer in mode: timestep takes it", b->l->name);
     neuron_given(n, b->s, np);
     base_error e;
     if (neu_params_check(np, &e) != 0)
@@ -280,6 +288,14 @@ static int make_conn(snn_build *b, const conn_params *cp, snn_layer *sl)
 static int npy_bias(snn_build *b, snn_layer *sl)
 {
     const cfg_weights *cw = &b->l->weights;
+    if (cw->bias_data) { /* in memory (a NIR file's), one per neuron */
+        if (cw->n_bias_data != sl->n)
+            return lfail(b, "its in-memory biases do not fit the layer", NULL);
+        if (!(sl->bias = base_malloc(sl->n * sizeof *sl->bias)))
+            return base_fail(b->err, "out of memory");
+        memcpy(sl->bias, cw->bias_data, sl->n * sizeof *sl->bias);
+        return 0;
+    }
     if (!cw->has_bias_file)
         return 0;
     cfg_npy a;
@@ -470,8 +486,8 @@ static int check_source_shapes(const snn_plan *p, uint32_t i, const cfg_scenario
 }
 
 /* Source k of layer b->idx given as {layer, weights}: a dense projection
- * from that source's neurons onto the layer's, (out, in) weights from
- * its NPY file, or seeded (stream = k << 32 | the layer's index) and
+ * from that source's neurons onto the layer's, (out, in) weights in
+ * memory (a NIR file's), from its NPY file, or seeded (stream = k << 32 | the layer's index) and
  * quantised like the layer's own. Built once every layer is, as the
  * source may be a later one. */
 static int own_conn(snn_build *b, uint32_t k)
@@ -486,7 +502,12 @@ static int own_conn(snn_build *b, uint32_t k)
         return base_fail(b->err, "out of memory");
     base_error e;
     int rc = 0, wo = cfg_layer_operand(b->l, "W");
-    if (cw->has_file)
+    if (cw->data) /* in memory (a NIR file's), used as they are */
+        rc = cw->n_data == nw ? (memcpy(w, cw->data, nw * sizeof *w), 0)
+                              : lfail(b, "the in-memory weights of a source of its own do not "
+                                      "fit (out = the layer's neurons, in = the source's)",
+                                      NULL);
+    else if (cw->has_file)
         rc = npy_weights_of(b, cw, &cp, w, nw);
     else if (conn_weights_seeded(w, nw, cw->density, cw->scale,
                                  cw->has_seed ? cw->seed : b->s->seed,

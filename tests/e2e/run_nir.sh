@@ -3,7 +3,7 @@
 # configs/nmnist_nir_2x2.yaml (the NIR paper's N-MNIST CNN on the recorded
 # sample) runs, reports its prediction, writes a valid trace and is
 # byte-identical on a second run; bad NIR input is refused with the file
-# and node named and nothing written.
+# and node named; the recurrent braille net runs (configs/nir_braille.yaml).
 set -u
 fail=0
 check() { if eval "$2"; then :; else echo "FAIL: $1"; fail=1; fi; }
@@ -24,8 +24,10 @@ check "cnn_sinabs: a pool becomes a pass-through layer" \
 check "check braille (rc=$rc)" '[ $rc -eq 0 ]'
 check "braille: the recurrent edge is shown" \
   'grep -q "lif1.w_rec -> lif1.lif (recurrent)" "$tmp/b.out"'
-check "braille: not runnable on the chip yet, and says so" \
-  'grep -q "evsim layers: none: .*recurrent NIR edges are not supported on the chip yet" "$tmp/b.out"'
+check "braille: two evsim layers, the recurrent edge a source of its own" \
+  'grep -q "evsim layers: 2" "$tmp/b.out" && grep -qE "^    \[0\] lif1.lif .* cuba_lif <- input \+ lif1.lif \(own weights, recurrent: next step\)" "$tmp/b.out"'
+check "braille: lif1.w_rec is lif1.lif's own weights" \
+  'grep -qE "^  lif1.w_rec +Affine +38 .*layer 0 \"lif1.lif\" \(own weights\)" "$tmp/b.out"'
 "$EVSIM" check $N/lif_norse.nir >"$tmp/l.out" 2>&1; rc=$?
 check "check lif_norse (rc=$rc)" '[ $rc -eq 0 ] && grep -qE "^  1 +LIF " "$tmp/l.out"'
 
@@ -71,13 +73,22 @@ fi
 check "nir_lif_norse runs (rc=$rc: $(head -c 300 "$tmp/e"))" \
   '[ $rc -eq 0 ] && grep -q "\"output_spike_counts\":\[[1-9][0-9]*\]" "$tmp/l.json"'
 
-# A recurrent network named as a workload: a clear error, nothing written.
-sed -e "s|workload: .*|workload: $PWD/$N/braille_noDelay_bias_zero.nir|" \
-    -e "s|^chip: |chip: $PWD/configs/|" -e "s|^mapping: |mapping: $PWD/configs/|" \
-    -e "s|trace: ../traces|trace: $PWD/traces|" -e "s|dir: ../out|dir: $tmp/out|" \
-    configs/nmnist_nir_2x2.yaml > "$tmp/braille.yaml"
-"$EVSIM" run "$tmp/braille.yaml" -q 2>"$tmp/e"; rc=$?
-check "a recurrent NIR workload is refused (rc=$rc: $(head -c 300 "$tmp/e"))" \
-  '[ $rc -ne 0 ] && grep -q "recurrent NIR edges are not supported on the chip yet" "$tmp/e"'
-check "nothing written for the refused run" '[ ! -e "$tmp/out" ] || [ -z "$(ls -A "$tmp/out")" ]'
+# The recurrent braille net on two cores: runs, twice the same report,
+# its two layers and seven classes (a recurrent edge the chip cannot take
+# is refused in tests/unit/test_nir.c).
+for r in a b; do
+  "$EVSIM" run configs/nir_braille.yaml -q --no-trace --json "$tmp/br$r.json" \
+    --report "$tmp/br$r.txt" 2>"$tmp/e"; rc=$?
+  check "nir_braille runs (rc=$rc: $(head -c 300 "$tmp/e"))" '[ $rc -eq 0 ]'
+done
+check "nir_braille: JSON reports identical" 'cmp -s "$tmp/bra.json" "$tmp/brb.json"'
+python3 - "$tmp/bra.json" <<'PY' || { echo "FAIL: nir_braille's JSON report"; fail=1; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["complete"] is True and r["steps"] == 300, r["steps"]
+assert [l["name"] for l in r["layers"]] == ["lif1.lif", "lif2"]
+assert r["layers"][0]["spikes"] > 30, r["layers"][0]
+oc = r["output_spike_counts"]
+assert len(oc) == 7 and sum(oc) == r["layers"][1]["spikes"], oc
+PY
 exit $fail

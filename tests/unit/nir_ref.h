@@ -1,4 +1,4 @@
-/* nir_ref.h -- a plain time-stepped interpreter of feed-forward NIR graphs,
+/* nir_ref.h -- a plain time-stepped interpreter of NIR graphs,
  * written from NIR's node definitions and nothing of the simulator: it
  * reads the nodes as cfg_nir_load gives them (the tensors of the file) and
  * steps every node in graph order on dense arrays -- Conv2d as a gather
@@ -6,6 +6,15 @@
  * matrix-vector product, IF / LIF / CubaLIF as their forward-Euler steps
  * (README.md "NIR networks"). It never sees the conversion into evsim
  * layers (no folding, no pass-through layers, no slices).
+ *
+ * Several edges into a node add (NIR's rule). A recurrent edge carries
+ * its source's output of the previous step (NIR / snnTorch: a spike of
+ * step s reaches the node in step s + 1): the nodes are stepped in graph
+ * order, which the recurrent edges go against, so the source's array
+ * still holds the previous step's output when its target reads it.
+ * Before step 0 every node's output is what it gives on the zero initial
+ * state: an Affine / Linear / Conv2d its bias (snnTorch's recurrent
+ * Linear on the initial zero spikes), everything else 0.
  *
  * Sums of synaptic inputs follow the documented accumulation rule of the
  * neuron model (models/neuron/neuron.h): each input (one event, or one
@@ -28,6 +37,8 @@ typedef struct {
     double **v, **i;  /* per neuron node: membrane, synaptic current */
     uint64_t *nonzero;/* per node: outputs != 0 over the run */
     double **count;   /* per node: sum of outputs per element over the run */
+    double **sum;     /* per node: the sum of several (or recurrent) inputs */
+    int *cut;         /* per edge: 1 to leave it out (a test's what-if) */
 } nref;
 
 static int64_t nref_fx(double x)
@@ -41,14 +52,6 @@ static double nref_p(const nir_node *n, const char *key, size_t i, double def)
     return !p || !p->v ? def : p->v[p->n == 1 ? 0 : i];
 }
 
-static int nref_src(const nir_graph *g, int i)
-{
-    for (int e = 0; e < g->n_edges; e++)
-        if (g->edges[e].dst == i)
-            return g->edges[e].src;
-    return -1;
-}
-
 static void nref_init(nref *r, const nir_graph *g)
 {
     r->g = g;
@@ -57,12 +60,24 @@ static void nref_init(nref *r, const nir_graph *g)
     r->i = calloc((size_t)g->n_nodes, sizeof *r->i);
     r->count = calloc((size_t)g->n_nodes, sizeof *r->count);
     r->nonzero = calloc((size_t)g->n_nodes, sizeof *r->nonzero);
+    r->sum = calloc((size_t)g->n_nodes, sizeof *r->sum);
+    r->cut = calloc((size_t)g->n_edges + 1, sizeof *r->cut);
     for (int k = 0; k < g->n_nodes; k++) {
         size_t n = (size_t)g->nodes[k].n_out;
         r->out[k] = calloc(n, sizeof(double));
         r->v[k] = calloc(n, sizeof(double));
         r->i[k] = calloc(n, sizeof(double));
         r->count[k] = calloc(n, sizeof(double));
+        size_t ns = n;
+        for (int e = 0; e < g->n_edges; e++)
+            if (g->edges[e].dst == k && g->nodes[g->edges[e].src].n_out > ns)
+                ns = (size_t)g->nodes[g->edges[e].src].n_out;
+        r->sum[k] = calloc(ns, sizeof(double));
+        const nir_node *nd = &g->nodes[k];
+        if (nd->type == NIR_AFFINE || nd->type == NIR_LINEAR || nd->type == NIR_CONV2D)
+            for (size_t j = 0; j < n; j++) /* the output on a zero input */
+                r->out[k][j] = nref_p(nd, "bias", nd->type == NIR_CONV2D
+                                      ? j / (n / nd->shape[0]) : j, 0);
     }
 }
 
@@ -73,7 +88,10 @@ static void nref_free(nref *r)
         free(r->v[k]);
         free(r->i[k]);
         free(r->count[k]);
+        free(r->sum[k]);
     }
+    free(r->sum);
+    free(r->cut);
     free(r->out);
     free(r->v);
     free(r->i);
@@ -148,8 +166,8 @@ static void nref_affine(const nir_node *n, const double *x, double *y, int from_
     }
 }
 
-/* IF: v += r x; LIF: v += dt/tau (v_leak - v + r x); CubaLIF: i += -dt/tau_syn
- * i + w_in x, then v from the new i. Spike when v > v_threshold, then v =
+/* IF: v += r x; LIF: v += dt/tau (v_leak - v + r x); CubaLIF: i += dt/tau_syn
+ * (-i + w_in x), then v += dt/tau_mem (v_leak - v + r i) from the new i. Spike when v > v_threshold, then v =
  * v_reset (0 when the file has none). */
 static void nref_neuron(nref *r, int k, const double *x, double dt_s)
 {
@@ -162,7 +180,7 @@ static void nref_neuron(nref *r, int k, const double *x, double dt_s)
         else if (n->type == NIR_LIF)
             *v += dt_s / nref_p(n, "tau", j, 1) * (vl - *v + rr * x[j]);
         else {
-            *i += dt_s / nref_p(n, "tau_syn", j, 1) * (-*i) + nref_p(n, "w_in", j, 1) * x[j];
+            *i += dt_s / nref_p(n, "tau_syn", j, 1) * (-*i + nref_p(n, "w_in", j, 1) * x[j]);
             *v += dt_s / nref_p(n, "tau_mem", j, 1) * (vl - *v + rr * *i);
         }
         r->out[k][j] = *v > nref_p(n, "v_threshold", j, 1);
@@ -177,9 +195,24 @@ static void nref_step(nref *r, const double *input, double dt_s)
     const nir_graph *g = r->g;
     for (int k = 0; k < g->n_nodes; k++) {
         const nir_node *n = &g->nodes[k];
-        int si = nref_src(g, k);
+        int si = -1, n_in = 0, rec = 0;
+        for (int e = 0; e < g->n_edges; e++)
+            if (g->edges[e].dst == k && !r->cut[e]) {
+                si = n_in++ ? si : g->edges[e].src;
+                rec |= g->edges[e].recurrent;
+            }
         const double *x = si >= 0 ? r->out[si] : input;
         int from_input = si >= 0 && g->nodes[si].type == NIR_INPUT;
+        if (n_in > 1 || rec) { /* the inputs add; a recurrent one: last step's */
+            size_t ni = (size_t)g->nodes[si].n_out;
+            memset(r->sum[k], 0, ni * sizeof(double));
+            for (int e = 0; e < g->n_edges; e++)
+                if (g->edges[e].dst == k && !r->cut[e])
+                    for (size_t j = 0; j < ni; j++)
+                        r->sum[k][j] += r->out[g->edges[e].src][j];
+            x = r->sum[k];
+            from_input = 0;
+        }
         size_t nb = (size_t)n->n_out * sizeof(double);
         switch (n->type) {
         case NIR_INPUT: memcpy(r->out[k], input, nb); break;
