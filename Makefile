@@ -28,7 +28,17 @@ HDF5_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null || echo -I/usr/inclu
 HDF5_LIBS := $(shell pkg-config --libs hdf5 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5)
 CPPFLAGS_ALL += $(HDF5_CFLAGS)
 CFLAGS  ?= -O2 -g
-CFLAGS_ALL := -std=c17 $(CFLAGS) -Wall -Wextra -Werror -MMD -MP $(SAN)
+# Link-time optimisation for the plain gcc build (the replay's hot path
+# crosses modules: kernel queue, NoC, neurons; -flto cut its CPU time by
+# about a quarter, same outputs). Not with a sanitizer (build/asan stays
+# as it was) nor clang (its LTO objects need llvm-ar); LTO=  turns it off.
+# One partition: a serial link-time step (the machine's cores are shared)
+# without lto-wrapper's warning about serial LTRANS jobs. LTO objects
+# need an archiver with the LTO plugin: gcc-ar.
+CC_IS_GCC := $(shell $(CC) -v 2>&1 | grep -q '^gcc version' && echo 1)
+LTO     ?= $(if $(CC_IS_GCC),$(if $(SAN),,-flto -flto-partition=one))
+AR_LIB  := $(if $(strip $(LTO)),gcc-ar,ar)
+CFLAGS_ALL := -std=c17 $(CFLAGS) $(LTO) -Wall -Wextra -Werror -MMD -MP $(SAN)
 LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) $(HDF5_LIBS) -lm -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -lpthread)
 
@@ -71,7 +81,7 @@ $(BUILD)/obj/%.o: %.c | $(GEN_H)
 $(BUILD)/libevsim.a: $(LIB_OBJ)
 	@rm -f $@
 	$(call say,AR,$@)
-	$(Q)ar rcs $@ $^
+	$(Q)$(AR_LIB) rcs $@ $^
 
 $(BUILD)/evsim: $(BUILD)/obj/sim/main.o $(BUILD)/libevsim.a
 	$(call say,LINK,$@)

@@ -17,6 +17,7 @@ struct conn {
     uint32_t n_in, n_out;
     float *w; /* dense: [n_in][n_out]; conv2d: PyTorch layout; else NULL */
     uint64_t synapses;
+    uint32_t max_fanout; /* bound on one source's visits: sizes conn_fanout_list's output */
 };
 
 static int conn_size3(conn_shape s, uint32_t *n)
@@ -148,7 +149,7 @@ typedef struct {
 } conn_window;
 
 /* 0 when src reaches no output. */
-static int conn_window_of(const conn *c, uint32_t src, conn_window *wd)
+static inline int conn_window_of(const conn *c, uint32_t src, conn_window *wd)
 {
     const conn_params *p = &c->p;
     uint32_t hw = p->in.h * p->in.w, ci = src / hw, y = src % hw / p->in.w, x = src % p->in.w;
@@ -168,14 +169,17 @@ static int conn_window_of(const conn *c, uint32_t src, conn_window *wd)
     return 1;
 }
 
-static const float *conn_kernel(const conn *c, const conn_window *wd, uint32_t co)
+static inline const float *conn_kernel(const conn *c, const conn_window *wd, uint32_t co)
 {
     const conn_params *p = &c->p;
     return c->w ? c->w + ((size_t)co * wd->cin_g + wd->cil) * p->kh * p->kw : NULL;
 }
 
-static void conn_window_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi,
-                               conn_visit_fn fn, void *ctx)
+/* Inlined into each caller so that a constant fn (conn_list_visit) is
+ * inlined too: the hot path then has no call per synapse. */
+static inline __attribute__((always_inline)) void
+conn_window_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
+                   void *ctx)
 {
     const conn_params *p = &c->p;
     conn_window wd;
@@ -200,8 +204,8 @@ static void conn_window_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_
 }
 
 /* conn_window_fanout inside block r (already clipped), local targets. */
-static void conn_window_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn,
-                                    void *ctx)
+static inline __attribute__((always_inline)) void
+conn_window_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn, void *ctx)
 {
     const conn_params *p = &c->p;
     conn_window wd;
@@ -221,7 +225,8 @@ static void conn_window_fanout_rect(const conn *c, uint32_t src, conn_rect r, co
     }
 }
 
-void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
+static inline __attribute__((always_inline)) void
+conn_fanout_with(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
                  void *ctx)
 {
     if (src >= c->n_in)
@@ -247,7 +252,53 @@ void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_vis
     }
 }
 
-static void conn_count_visit(void *ctx, uint32_t target, float w)
+void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
+                 void *ctx)
+{
+    conn_fanout_with(c, src, lo, hi, fn, ctx);
+}
+
+/* Write cursors, not a count: a uint32_t count could alias the targets
+ * written, so the compiler would reload it per synapse; pointers cannot. */
+typedef struct {
+    uint32_t *tgt;
+    float *w;
+} conn_list;
+
+static inline void conn_list_visit(void *ctx, uint32_t target, float w)
+{
+    conn_list *l = ctx;
+    *l->tgt++ = target;
+    *l->w++ = w;
+}
+
+uint32_t conn_fanout_list(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, uint32_t *tgt,
+                          float *w)
+{
+    conn_list l = {tgt, w};
+    conn_fanout_with(c, src, lo, hi, conn_list_visit, &l);
+    return (uint32_t)(l.tgt - tgt);
+}
+
+uint32_t conn_max_fanout(const conn *c) { return c->max_fanout; }
+
+/* Any source's visits: at most the kernel window times the output
+ * channels of its group (conv2d), the window (pools), every target
+ * (dense), one (flatten, add) -- and never more than the targets. */
+static uint32_t conn_fanout_bound(const conn *c)
+{
+    const conn_params *p = &c->p;
+    uint64_t b = c->n_out;
+    if (p->kind == CONN_CONV2D)
+        b = (uint64_t)(p->out_channels / p->groups) * p->kh * p->kw;
+    else if (p->kind == CONN_SUM_POOL || p->kind == CONN_AVG_POOL)
+        b = (uint64_t)p->kh * p->kw;
+    else if (p->kind == CONN_FLATTEN || p->kind == CONN_ADD)
+        b = 1;
+    return b < c->n_out ? (uint32_t)b : c->n_out;
+}
+
+static inline void conn_count_visit(void *ctx, uint32_t target, float w)
 {
     (void)target, (void)w;
     ++*(uint32_t *)ctx;
@@ -256,12 +307,12 @@ static void conn_count_visit(void *ctx, uint32_t target, float w)
 uint32_t conn_fanout_count(const conn *c, uint32_t src, uint32_t lo, uint32_t hi)
 {
     uint32_t n = 0;
-    conn_fanout(c, src, lo, hi, conn_count_visit, &n);
+    conn_fanout_with(c, src, lo, hi, conn_count_visit, &n); /* inlined: setup walks every source */
     return n;
 }
 
 /* r clipped to the output shape; 0 when empty. */
-static int conn_clip(const conn *c, conn_rect *r)
+static inline int conn_clip(const conn *c, conn_rect *r)
 {
     r->c1 = r->c1 < c->out.c ? r->c1 : c->out.c;
     r->y1 = r->y1 < c->out.h ? r->y1 : c->out.h;
@@ -280,15 +331,16 @@ uint32_t conn_rect_global(const conn *c, conn_rect r, uint32_t i)
 }
 
 /* Dense, flatten and add: target t (a layer index) inside r, local. */
-static void conn_point_rect(const conn *c, uint32_t t, conn_rect r, conn_visit_fn fn,
-                            void *ctx, float w)
+static inline __attribute__((always_inline)) void
+conn_point_rect(const conn *c, uint32_t t, conn_rect r, conn_visit_fn fn, void *ctx, float w)
 {
     uint32_t x = t % c->out.w, y = t / c->out.w % c->out.h, ch = t / c->out.w / c->out.h;
     if (ch >= r.c0 && ch < r.c1 && y >= r.y0 && y < r.y1)
         fn(ctx, ((ch - r.c0) * (r.y1 - r.y0) + (y - r.y0)) * c->out.w + x, w);
 }
 
-void conn_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn, void *ctx)
+static inline __attribute__((always_inline)) void
+conn_fanout_rect_with(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn, void *ctx)
 {
     if (src >= c->n_in || !conn_clip(c, &r))
         return;
@@ -310,10 +362,23 @@ void conn_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn
     }
 }
 
+void conn_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn, void *ctx)
+{
+    conn_fanout_rect_with(c, src, r, fn, ctx);
+}
+
+uint32_t conn_fanout_rect_list(const conn *c, uint32_t src, conn_rect r, uint32_t *tgt,
+                               float *w)
+{
+    conn_list l = {tgt, w};
+    conn_fanout_rect_with(c, src, r, conn_list_visit, &l);
+    return (uint32_t)(l.tgt - tgt);
+}
+
 uint32_t conn_fanout_rect_count(const conn *c, uint32_t src, conn_rect r)
 {
     uint32_t n = 0;
-    conn_fanout_rect(c, src, r, conn_count_visit, &n);
+    conn_fanout_rect_with(c, src, r, conn_count_visit, &n); /* inlined, as conn_fanout_count */
     return n;
 }
 
@@ -358,6 +423,7 @@ conn *conn_new(const conn_params *p, const float *weights, size_t n_weights, bas
         conn_transpose(c->w, weights, c->n_out, c->n_in);
     else if (need)
         memcpy(c->w, weights, need * sizeof *c->w);
+    c->max_fanout = conn_fanout_bound(c);
     if (q.kind == CONN_DENSE)
         c->synapses = (uint64_t)c->n_in * c->n_out;
     else

@@ -90,6 +90,14 @@ uint64_t conn_synapses(const conn *c);
 /* Calls fn for each synapse of source src onto a target in [lo, hi). */
 void conn_fanout(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, conn_visit_fn fn,
                  void *ctx);
+/* conn_fanout's synapses, in its order, written to tgt[] and w[] (each
+ * with room for conn_max_fanout(c)); returns how many. The same walk
+ * without a call per synapse, for the integration hot path. */
+uint32_t conn_fanout_list(const conn *c, uint32_t src, uint32_t lo, uint32_t hi, uint32_t *tgt,
+                          float *w);
+/* At least any one source's conn_fanout visits over the whole target
+ * layer (>= 1, <= conn_n_out). */
+uint32_t conn_max_fanout(const conn *c);
 /* How many synapses conn_fanout would visit (0: the slice needs no copy of
  * src's events -- what a multicast table is built from). */
 uint32_t conn_fanout_count(const conn *c, uint32_t src, uint32_t lo, uint32_t hi);
@@ -98,6 +106,9 @@ uint32_t conn_fanout_count(const conn *c, uint32_t src, uint32_t lo, uint32_t hi
  * whole channels (rows [0, H)) visits exactly what conn_fanout does over
  * [c0 H W, c1 H W), with target - c0 H W. */
 void conn_fanout_rect(const conn *c, uint32_t src, conn_rect r, conn_visit_fn fn, void *ctx);
+/* conn_fanout_list's counterpart: local targets, within conn_max_fanout. */
+uint32_t conn_fanout_rect_list(const conn *c, uint32_t src, conn_rect r, uint32_t *tgt,
+                               float *w);
 uint32_t conn_fanout_rect_count(const conn *c, uint32_t src, conn_rect r);
 /* Neurons in block r (clipped to the output shape), and the layer index of
  * its local neuron i (< that count). */

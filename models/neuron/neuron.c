@@ -210,24 +210,48 @@ double neu_i_syn(const neu_group *g, uint32_t i) { return g->isyn ? g->isyn[i] :
 double neu_sd_out(const neu_group *g, uint32_t i) { return g->sd_out ? g->sd_out[i] : 0.0; }
 void neu_set_v(neu_group *g, uint32_t i, double v) { g->v[i] = neu_quantize(&g->p, v); }
 
-void neu_add_input(neu_group *g, uint32_t i, double x)
+/* x as 32.32 fixed point: x * 2^32 rounded as nearbyint does in the
+ * default round-to-nearest-even mode, clamped to +-NEU_ACC_MAX, NaN as 0.
+ * Without the libm call and with one test on the common path (the
+ * synaptic hot path): below 2^52, adding and taking back 2^52 rounds to an
+ * integer exactly as nearbyint does; from 2^52 on every double is one. */
+static inline int64_t neu_to_acc(double x)
 {
     double q = x * NEU_ACC_ONE;
+    if (fabs(q) < 0x1p52) {
+        double m = copysign(0x1p52, q);
+        return (int64_t)((q + m) - m);
+    }
     if (!(q == q))
-        q = 0.0; /* NaN carries no charge */
-    if (q > NEU_ACC_MAX)
-        q = NEU_ACC_MAX;
-    if (q < -NEU_ACC_MAX)
-        q = -NEU_ACC_MAX;
-    int64_t d = (int64_t)nearbyint(q), sum;
+        return 0; /* NaN carries no charge */
+    return (int64_t)(q > NEU_ACC_MAX ? NEU_ACC_MAX : q < -NEU_ACC_MAX ? -NEU_ACC_MAX : q);
+}
+
+/* One input into the step's sum (the caller counts it in st.inputs). */
+static inline void neu_accumulate(neu_group *g, uint32_t i, double x)
+{
+    int64_t d = neu_to_acc(x), sum;
     if (__builtin_add_overflow(g->acc[i], d, &sum))
         sum = d > 0 ? INT64_MAX : INT64_MIN;
     g->acc[i] = sum;
-    g->st.inputs++;
     if (!g->touched[i]) {
         g->touched[i] = 1;
         g->list[g->n_list++] = i;
     }
+}
+
+void neu_add_input(neu_group *g, uint32_t i, double x)
+{
+    neu_accumulate(g, i, x);
+    g->st.inputs++;
+}
+
+void neu_add_inputs(neu_group *g, const uint32_t *tgt, const float *w, uint32_t n, uint32_t lo,
+                    double x)
+{
+    for (uint32_t k = 0; k < n; k++)
+        neu_accumulate(g, tgt[k] - lo, (double)w[k] * x);
+    g->st.inputs += n;
 }
 
 /* Spikes for membrane v: 0, 1, or with multi_spike the least n >= 1 that

@@ -140,6 +140,10 @@ uint64_t neu_group_step_index(const neu_group *g); /* steps done */
 
 /* Timestep mode. */
 void neu_add_input(neu_group *g, uint32_t i, double x);
+/* neu_add_input(g, tgt[k] - lo, (double)w[k] * x) for k = 0 .. n-1 in
+ * order: one packet's fan-out (conn_fanout_list) in one call. */
+void neu_add_inputs(neu_group *g, const uint32_t *tgt, const float *w, uint32_t n, uint32_t lo,
+                    double x);
 void neu_step(neu_group *g, double dt_us, neu_emit_fn emit, void *ctx);
 
 /* Async mode: t_ps must not decrease per neuron (an earlier time is

@@ -214,4 +214,13 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
 int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
                         uint32_t b, uint64_t t);
 
+/* (head + k) % depth for head < depth and k <= depth: a VC buffer's ring
+ * index without the division, which the per-flit paths (send, can_send,
+ * next_wake) spent a good part of their time in. */
+static inline uint32_t noc_ring_add(uint32_t head, uint32_t k, uint32_t depth)
+{
+    uint32_t x = head + k;
+    return x >= depth ? x - depth : x;
+}
+
 #endif

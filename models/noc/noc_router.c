@@ -27,7 +27,7 @@ int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
         f->head = 0;
         f->cap = cap;
     }
-    f->q[(f->head + f->count) % f->cap] = (noc_credit){cycle, port, vc};
+    f->q[noc_ring_add(f->head, f->count, f->cap)] = (noc_credit){cycle, port, vc};
     f->count++;
     return 0;
 }
@@ -38,14 +38,14 @@ static void absorb_credits(noc *n, noc_router *r, uint64_t t)
     while (f->count && f->q[f->head].cycle <= t) {
         noc_credit *c = &f->q[f->head];
         r->ovc_credits[c->port * n->vcs + c->vc]++;
-        f->head = (f->head + 1) % f->cap;
+        f->head = noc_ring_add(f->head, 1, f->cap);
         f->count--;
     }
     f = &r->cred_term;
     while (f->count && f->q[f->head].cycle <= t) {
         noc_credit *c = &f->q[f->head];
         r->term[c->port - NOC_MESH_PORTS].credits[c->vc]++;
-        f->head = (f->head + 1) % f->cap;
+        f->head = noc_ring_add(f->head, 1, f->cap);
         f->count--;
     }
 }
@@ -54,7 +54,7 @@ static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
                         noc_flit fl)
 {
     noc_ivc *iv = &r->ivc[port * n->vcs + vc];
-    uint32_t slot = (iv->head + iv->count) % n->vc_depth_flits;
+    uint32_t slot = noc_ring_add(iv->head, iv->count, n->vc_depth_flits);
     r->slots[(size_t)(port * n->vcs + vc) * n->vc_depth_flits + slot] = fl;
     if (!iv->count && iv->state == NOC_VC_IDLE)
         r->need_route++;
@@ -175,7 +175,8 @@ int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
     if (pos >= iv->count)
         return 0;
     const noc_flit *f =
-        &r->slots[(size_t)ivc * n->vc_depth_flits + (iv->head + pos) % n->vc_depth_flits];
+        &r->slots[(size_t)ivc * n->vc_depth_flits +
+                  noc_ring_add(iv->head, pos, n->vc_depth_flits)];
     if (f->ready > t)
         return 0;
     if (br->port < NOC_MESH_PORTS &&
@@ -198,7 +199,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         noc_flit *f = front(n, r, ivc);
         uint32_t worm = f->worm;
         uint32_t flits = n->pkts[n->worms[worm].pkt].flits;
-        iv->head = (uint16_t)((iv->head + 1) % n->vc_depth_flits);
+        iv->head = (uint16_t)noc_ring_add(iv->head, 1, n->vc_depth_flits);
         iv->count--;
         if (!iv->count)
             r->vcmask[in_port] &= ~(1ull << vc);
@@ -248,7 +249,8 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     noc_ivc *iv = &r->ivc[ivc];
     noc_branch *br = &iv->br[b];
     uint32_t pos = br->sent - iv->popped;
-    noc_flit f = r->slots[(size_t)ivc * n->vc_depth_flits + (iv->head + pos) % n->vc_depth_flits];
+    noc_flit f = r->slots[(size_t)ivc * n->vc_depth_flits +
+                          noc_ring_add(iv->head, pos, n->vc_depth_flits)];
     uint32_t pkt = n->worms[f.worm].pkt;
     const noc_pkt *pk = &n->pkts[pkt];
     uint32_t flits = pk->flits;
@@ -326,7 +328,7 @@ static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
                         if (pos >= iv->count || br->sent >= iv->flits)
                             continue; /* its next flit will wake us */
                         cb = r->slots[(size_t)ivc * n->vc_depth_flits +
-                                      (iv->head + pos) % n->vc_depth_flits].ready;
+                                      noc_ring_add(iv->head, pos, n->vc_depth_flits)].ready;
                         if (br->sa_ready > cb)
                             cb = br->sa_ready;
                     }

@@ -222,6 +222,24 @@ static int tables(snn_sim *m)
     return 0;
 }
 
+/* The buffers integrate() lists one spike's synapses into: as many as
+ * any connection of the plan visits for one source. */
+static int fan_buffers(snn_sim *m)
+{
+    uint32_t most = 1;
+    for (uint32_t l = 0; l < m->p->n_layers; l++) {
+        const snn_layer *sl = &m->p->layers[l];
+        uint32_t f = conn_max_fanout(sl->cn);
+        most = f > most ? f : most;
+        for (uint32_t k = 0; k < sl->n_src; k++)
+            if (sl->src_cn[k] && (f = conn_max_fanout(sl->src_cn[k])) > most)
+                most = f;
+    }
+    m->fan_tgt = base_malloc((size_t)most * sizeof *m->fan_tgt);
+    m->fan_w = base_malloc((size_t)most * sizeof *m->fan_w);
+    return m->fan_tgt && m->fan_w ? 0 : -1;
+}
+
 /* The input queues: queue_depth_events (0 in the scenario struct:
  * unlimited). With backpressure a packet must fit an empty queue. */
 static int queues(snn_sim *m)
@@ -280,7 +298,8 @@ static int build(snn_sim *m)
     m->dt_ps = m->s->async_mode ? UINT64_MAX / 4 : m->s->timestep_ps;
     m->dt_us = (double)m->dt_ps * 1e-6;
     m->n_steps = UINT64_MAX;
-    if (alloc_results(m) || !(m->k = kq_new()) || layout(m) || tables(m))
+    if (alloc_results(m) || !(m->k = kq_new()) || layout(m) || tables(m) ||
+        fan_buffers(m))
         return -1;
     packet_size(m);
     if (queues(m) != 0)
@@ -409,6 +428,8 @@ static void sim_free(snn_sim *m)
     base_free(m->cap_stash);
     base_free(m->route_mask);
     base_free(m->sp);
+    base_free(m->fan_tgt);
+    base_free(m->fan_w);
     snn_free_packets(m);
     base_free(m->core_term);
     base_free(m->term_core);

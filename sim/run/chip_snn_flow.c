@@ -88,21 +88,6 @@ static uint32_t *outstanding(snn_sim *m, uint32_t l, uint64_t step)
     return &m->outstanding[(size_t)l * SNN_RING + step % SNN_RING];
 }
 
-/* ---- integration ------------------------------------------------------ */
-
-typedef struct {
-    neu_group *g;
-    double v;
-    uint64_t sops;
-} visit_ctx;
-
-static void visit(void *ctx, uint32_t target, float w)
-{
-    visit_ctx *v = ctx;
-    neu_add_input(v->g, target, (double)w * v->v);
-    v->sops++;
-}
-
 /* ---- the input queues ---------------------------------------------------- */
 
 /* Spikes waiting on core c now: stashed, or booked to start later. */
@@ -144,13 +129,14 @@ static void integrate(snn_sim *m, uint32_t pi, uint32_t core, uint32_t n)
     for (uint32_t s = 0; !m->s->async_mode && s < sl->n_slices; s++) {
         if (sl->slices[s].core != core)
             continue;
-        visit_ctx v = {neu_core_group(m->cores[core], m->grp[p->layer][s]), 0, 0};
-        for (uint32_t i = 0; i < n; i++) {
-            v.v = p->vals[i];
-            conn_fanout_rect(p->edge < 0 ? sl->cn : sl->src_cn[p->edge], p->ids[i],
-                             sl->slices[s].r, visit, &v);
+        neu_group *g = neu_core_group(m->cores[core], m->grp[p->layer][s]);
+        const conn *cn = p->edge < 0 ? sl->cn : sl->src_cn[p->edge];
+        conn_rect r = sl->slices[s].r;
+        for (uint32_t i = 0; i < n; i++) { /* list, then add: no call per synapse */
+            uint32_t k = conn_fanout_rect_list(cn, p->ids[i], r, m->fan_tgt, m->fan_w);
+            neu_add_inputs(g, m->fan_tgt, m->fan_w, k, 0, p->vals[i]);
+            sops += k;
         }
-        sops += v.sops;
     }
     m->res->layers[p->layer].synaptic_ops += sops;
     if (!m->s->async_mode)

@@ -112,6 +112,8 @@ typedef struct snn_sim {
     uint32_t n_routes, cap_routes;
     snn_pkt *pk;
     uint32_t n_pk, cap_pk, *free_pk, n_free, cap_free;
+    uint32_t *fan_tgt;      /* one spike's fan-out (conn_fanout_rect_list), sized for */
+    float *fan_w;           /* the largest conn_max_fanout of the plan */
     snn_spike *sp;          /* one evaluation's outputs */
     uint32_t n_sp, cap_sp;
     /* input */

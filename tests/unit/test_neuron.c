@@ -561,6 +561,37 @@ static void scatter_visit(void *ctx, uint32_t t, float w)
     s->last = t;
 }
 
+typedef struct {
+    const uint32_t *t;
+    const float *w;
+    uint32_t k, n;
+} replay_ctx;
+
+/* Each visit must be the next (target, weight) of the list. */
+static void replay_visit(void *ctx, uint32_t t, float w)
+{
+    replay_ctx *r = ctx;
+    ck_assert_uint_lt(r->k, r->n);
+    ck_assert_uint_eq(t, r->t[r->k]);
+    ck_assert(w == r->w[r->k]);
+    r->k++;
+}
+
+/* conn_fanout_list must write what conn_fanout visits, in its order,
+ * within conn_max_fanout (the integration hot path relies on both). */
+static void check_list_equals_fanout(const conn *c, uint32_t j, uint32_t lo, uint32_t hi)
+{
+    uint32_t cap = conn_max_fanout(c);
+    uint32_t *t = malloc((cap + 1) * sizeof *t);
+    float *w = malloc((cap + 1) * sizeof *w);
+    uint32_t n = conn_fanout_list(c, j, lo, hi, t, w);
+    ck_assert_uint_le(n, cap);
+    replay_ctx r = {t, w, 0, n};
+    conn_fanout(c, j, lo, hi, replay_visit, &r);
+    ck_assert_uint_eq(r.k, n);
+    free(t), free(w);
+}
+
 /* Fan-out of every active source over the target layer cut into `cuts`
  * ranges must equal the reference's gather, and the counts must agree. */
 static void check_fanout_vs_gather(const conn *c, const float *w, rng_stream *r, int cuts)
@@ -585,6 +616,7 @@ static void check_fanout_vs_gather(const conn *c, const float *w, rng_stream *r,
             else
                 s.visits += conn_fanout_count(c, j, lo[k], lo[k + 1]);
             ck_assert_uint_eq(s.visits - before, conn_fanout_count(c, j, lo[k], lo[k + 1]));
+            check_list_equals_fanout(c, j, lo[k], lo[k + 1]);
         }
         syn += conn_fanout_count(c, j, 0, no);
     }
@@ -636,6 +668,10 @@ static void check_rect(const conn *c, conn_rect r)
         a.n = b.n = 0;
         conn_fanout_rect(c, j, r, visit_list_add, &a);
         ck_assert_uint_eq(a.n, conn_fanout_rect_count(c, j, r));
+        ck_assert_uint_le(a.n, conn_max_fanout(c));
+        ck_assert_uint_eq(conn_fanout_rect_list(c, j, r, b.t, b.w), a.n); /* the same list */
+        for (uint32_t v = 0; v < a.n; v++)
+            ck_assert(b.t[v] == a.t[v] && b.w[v] == a.w[v]);
         if (whole)
             ck_assert_uint_eq(a.n, conn_fanout_count(c, j, r.c0 * o.h * o.w, c1 * o.h * o.w));
         conn_fanout(c, j, 0, no, visit_list_add, &b);
