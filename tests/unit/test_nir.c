@@ -20,6 +20,7 @@
 #include "config/cfg_nir.h"
 #include "nir_ref.h"
 #include "run/run.h"
+#include "snn_test_util.h"
 
 #define NIRD "tests/data/nir/"
 #define TRACE "traces/nmnist_sample.bin"
@@ -121,16 +122,8 @@ static void check_run(const char *path, const nir_graph *g, const cfg_workload *
         rec.n[l] = (uint32_t)g->nodes[node].n_out;
         rec.per_neuron[l] = calloc(rec.n[l], sizeof(double));
     }
-    run_options o;
-    run_options_default(&o);
-    o.on_spike = on_spike;
-    o.spike_ctx = &rec;
-    o.json_path = o.text_path = "";
-    o.no_trace = true;
     run_result res;
-    base_error err;
-    int rc = run_scenario(path, &o, &res, &err);
-    ck_assert_msg(rc == 0, "%s: %s", path, err.msg);
+    snn_test_run(path, on_spike, &rec, &res);
     ck_assert(res.snn_res.complete);
     ck_assert(!rec.bad);
     ck_assert_int_eq((int)res.snn_res.steps, rr->steps);
@@ -319,14 +312,8 @@ START_TEST(test_braille_recurrent_equals_reference_on_1_2_4_cores)
             rec->n[l] = (uint32_t)g->nodes[cfg_nir_find(g, names[l])].n_out;
             rec->per_neuron[l] = calloc(rec->n[l], sizeof(double));
         }
-        run_options o;
-        run_options_default(&o);
-        o.on_spike = on_spike;
-        o.spike_ctx = rec;
-        o.json_path = o.text_path = "";
-        o.no_trace = true;
         run_result res;
-        ck_assert_msg(run_scenario(*p, &o, &res, &err) == 0, "%s: %s", *p, err.msg);
+        snn_test_run(*p, on_spike, rec, &res);
         ck_assert(res.snn_res.complete);
         ck_assert(!rec->bad);
         ck_assert_int_eq((int)res.snn_res.steps, steps);

@@ -23,6 +23,7 @@
 #include "neuron/conn.h"
 #include "run/run.h"
 #include "snn_ref.h"
+#include "snn_test_util.h"
 
 #define MAX_L 4
 #define MAX_N 1024
@@ -301,16 +302,8 @@ static void check_one(const xnet *x, const xtrace *t, double dt_us, int m, int n
         rec.out[l] = calloc((size_t)MAX_STEPS * n_of(&x->L[l]), sizeof(double));
         ref[l] = calloc((size_t)MAX_STEPS * n_of(&x->L[l]), sizeof(double));
     }
-    run_options o;
-    run_options_default(&o);
-    o.on_spike = on_spike;
-    o.spike_ctx = &rec;
-    o.json_path = o.text_path = "";
-    o.no_trace = true;
     run_result res;
-    base_error err;
-    int rc = run_scenario(p, &o, &res, &err);
-    ck_assert_msg(rc == 0, "%s: %s", p, err.msg);
+    snn_test_run(p, on_spike, &rec, &res);
     ck_assert(res.snn_res.complete);
     int n_steps = (int)res.snn_res.steps;
     ck_assert_int_eq(n_steps, x->steps + (ns ? x->n_layers - 1 : 0));

