@@ -20,7 +20,7 @@ Q       := $(if $(filter 1,$(V)),,@)
 say      = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2))
 CC      ?= cc
 SAN     ?=
-PKGS    := yaml-0.1 libprotobuf-c libcjson
+PKGS    := yaml-0.1 libprotobuf-c libcjson liblz4 libzstd
 CPPFLAGS_ALL := -Isim -Imodels -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # HDF5 (NIR files, sim/config/cfg_nir.c only): Debian's serial build.
@@ -39,7 +39,7 @@ CC_IS_GCC := $(shell $(CC) -v 2>&1 | grep -q '^gcc version' && echo 1)
 LTO     ?= $(if $(CC_IS_GCC),$(if $(SAN),,-flto -flto-partition=one))
 AR_LIB  := $(if $(strip $(LTO)),gcc-ar,ar)
 CFLAGS_ALL := -std=c17 $(CFLAGS) $(LTO) -Wall -Wextra -Werror -MMD -MP $(SAN)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) $(HDF5_LIBS) -lm -lpthread
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson -llz4 -lzstd) $(HDF5_LIBS) -lm -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -lpthread)
 
 PROTO     := $(wildcard sim/trace/*.proto)

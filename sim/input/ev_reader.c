@@ -434,7 +434,7 @@ static void account(ev_reader *r, ev_event *ev, size_t n)
 static long fill(ev_reader *r, ev_event *out, size_t cap)
 {
     while (!r->failed && !r->finished) {
-        if (r->len - r->pos >= r->rec_bytes) {
+        if (r->len - r->pos >= r->rec_bytes || r->pending) {
             size_t before = r->pos;
             size_t n = r->decode(r, out, cap);
             if (r->failed)
