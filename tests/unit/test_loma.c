@@ -492,6 +492,117 @@ START_TEST(test_cost_notes)
 }
 END_TEST
 
+/* ---- ZigZag on ports with bandwidth_min < bandwidth_max and a K that
+ * does not divide the array: LeNet's fc2 (120 -> 84, 16 bit) on the
+ * 8-NPE core of the reference (inputMem / sram / dram, all served over
+ * D1), its sram ports 16..128 bits, its dram ports 8..32. K 84 on 8 PEs
+ * runs 11 temporal steps, 84 / 11 = 7.64 per PE. Figures of ZigZag
+ * 3d12a96e (the reference's version), run on this case: 4,779 cycles
+ * (1,320 temporal + 3,000 stall on dram r_port_2, W's reads; sram w_port_1
+ * -150; on-loading 420, off-loading 39), 3,675,391.4 pJ. Its allocator
+ * keeps all of W's C loops in the sram: those slices tie in exact
+ * arithmetic, and the tie goes to the last one only with ZigZag's
+ * rounding of the fractional sizes (evsim had 4,699: only C 2 there). */
+
+static void npe8_port(loma_memory *m, const char *name, bool rd, uint64_t bmin, uint64_t bmax,
+                      int op0, int d0, int op1, int d1)
+{
+    loma_port *p = &m->port[m->n_ports++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->can_read = rd;
+    p->can_write = !rd;
+    p->bw_min_bits = bmin;
+    p->bw_max_bits = bmax;
+    p->alloc_op[p->n_alloc] = op0;
+    p->alloc_dir[p->n_alloc++] = d0;
+    if (op1 >= 0) {
+        p->alloc_op[p->n_alloc] = op1;
+        p->alloc_dir[p->n_alloc++] = d1;
+    }
+}
+
+static void npe8_mem(loma_memory *m, const char *name, double bits, double r, double w, int nops,
+                     const int *ops)
+{
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->size_bits = bits;
+    m->r_cost_pj = r;
+    m->w_cost_pj = w;
+    m->n_ops = nops;
+    for (int i = 0; i < nops; i++)
+        m->ops[i] = ops[i];
+    m->served_mask = 1;
+}
+
+static void make_npe8_core(loma_core *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "npe8_bwmin");
+    c->n_oa = 1;
+    snprintf(c->oa_name[0], sizeof c->oa_name[0], "D1");
+    c->oa_size[0] = 8;
+    c->mac_energy_pj = 0.04;
+    c->n_mems = 3;
+    const int O = LOMA_OP_O, W = LOMA_OP_W, I = LOMA_OP_I;
+    loma_memory *in = &c->mem[0], *sram = &c->mem[1], *dram = &c->mem[2];
+    npe8_mem(in, "inputMem_16KB", 131072, 10.5, 12.8, 1, (int[]){I});
+    npe8_port(in, "r_port_1", true, 128, 128, I, LOMA_TL, -1, 0);
+    npe8_port(in, "w_port_1", false, 128, 128, I, LOMA_FH, -1, 0);
+    npe8_mem(sram, "sram_16KB", 131072, 10.5, 12.8, 2, (int[]){W, O});
+    npe8_port(sram, "r_port_1", true, 16, 128, W, LOMA_TL, -1, 0);
+    npe8_port(sram, "r_port_2", true, 16, 128, O, LOMA_TL, O, LOMA_TH);
+    npe8_port(sram, "w_port_1", false, 16, 128, W, LOMA_FH, -1, 0);
+    npe8_port(sram, "w_port_2", false, 16, 128, O, LOMA_FH, O, LOMA_FL);
+    npe8_mem(dram, "dram", 1e10, 700, 750, 3, (int[]){I, W, O});
+    npe8_port(dram, "r_port_1", true, 8, 32, I, LOMA_TL, -1, 0);
+    npe8_port(dram, "r_port_2", true, 8, 32, W, LOMA_TL, -1, 0);
+    npe8_port(dram, "r_port_3", true, 8, 32, O, LOMA_TL, O, LOMA_TH);
+    npe8_port(dram, "w_port_1", false, 8, 32, I, LOMA_FH, -1, 0);
+    npe8_port(dram, "w_port_2", false, 8, 32, W, LOMA_FH, -1, 0);
+    npe8_port(dram, "w_port_3", false, 8, 32, O, LOMA_FH, O, LOMA_FL);
+}
+
+/* O[k] += W[k][c] * I[c]: K 84, C 120, 16 bit throughout. */
+static void make_fc2_layer(loma_layer *l)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "lenet_fc2_16b");
+    l->n_dims = 2;
+    snprintf(l->dim_name[0], sizeof l->dim_name[0], "K");
+    snprintf(l->dim_name[1], sizeof l->dim_name[1], "C");
+    l->dim_size[0] = 84;
+    l->dim_size[1] = 120;
+    snprintf(l->op_name[0], sizeof l->op_name[0], "O");
+    snprintf(l->op_name[1], sizeof l->op_name[1], "W");
+    snprintf(l->op_name[2], sizeof l->op_name[2], "I");
+    l->relevant[LOMA_OP_O][0] = true;
+    l->relevant[LOMA_OP_W][0] = l->relevant[LOMA_OP_W][1] = true;
+    l->relevant[LOMA_OP_I][1] = true;
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        l->prec_bits[op] = 16;
+    l->prec_final_bits = 16;
+}
+
+START_TEST(test_zigzag_bw_min_and_fractional_unroll)
+{
+    loma_layer fc;
+    loma_core npe;
+    loma_spatial sp;
+    make_fc2_layer(&fc);
+    make_npe8_core(&npe);
+    make_spatial(&sp, 8);
+    sp.dim[0][0] = 0; /* K */
+    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    ck_assert_msg(loma_map(&fc, &npe, &sp, &o, &R, &E) == 0, "%s", E.msg);
+    ck_assert_double_eq(R.ideal_temporal_cycles, 1320);
+    ck_assert_double_eq(R.stall_cycles, 3000);
+    ck_assert_double_eq(R.onload_cycles, 420);
+    ck_assert_double_eq(R.offload_cycles, 39);
+    ck_assert_double_eq(R.latency_cycles, 4779);
+    ck_assert_double_eq_tol(R.energy_pj, 3675391.4, 0.05);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -517,6 +628,7 @@ int main(void)
     tcase_add_test(tc, test_fixed_ordering_costs_that_ordering);
     tcase_add_test(tc, test_cost_caches_fixed_orderings_apart_from_searches);
     tcase_add_test(tc, test_cost_notes);
+    tcase_add_test(tc, test_zigzag_bw_min_and_fractional_unroll);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
