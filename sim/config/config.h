@@ -429,6 +429,7 @@ typedef struct {
     cfg_noc noc;
     int n_memories;
     cfg_offchip *memories;
+    int clock_line, clock_col;       /* of clock_ghz, for the range check */
 } cfg_chip;
 
 /* Core files named by the chip are read relative to the chip file's
@@ -439,6 +440,17 @@ cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display
 void cfg_chip_free(cfg_chip *c);
 int cfg_chip_find_core(const cfg_chip *c, int64_t id);  /* index or -1 */
 const char *cfg_offchip_kind_name(cfg_mem_kind k);
+
+/* Plausibility of a chip's values (cfg_range.c), apart from the loader's
+ * type checks and the models' own ranges: a value far outside what a run
+ * is meant for (a clock outside 0.01-10 GHz, a mesh beyond 64x64, NoC
+ * state estimated beyond 8 GiB) is an error naming the range and the
+ * estimate, or with FORCE a warning; a legal but unusual value is a
+ * warning. Messages are positioned like the loader's. Returns the number
+ * of errors added to ERR. */
+int cfg_range_check_chip(const cfg_chip *c, bool force, base_errors *err, base_errors *warn);
+/* The NoC's memory estimate behind that check, in bytes. */
+double cfg_range_noc_bytes(const cfg_noc *n);
 
 /* ---- scenario ----------------------------------------------------------- */
 
