@@ -173,7 +173,8 @@ fuzz:
 	  build/fuzz/corpus tests/data/config/zigzag configs/hw configs/workloads configs/mappings
 
 # ---- fuzzing the event-trace readers (not part of `make test`):
-# make fuzz-events [FUZZ_SECONDS=60]; seeds are traces/ and, when present,
+# make fuzz-events [FUZZ_SECONDS=60]; seeds are traces/, tests/fuzz/events_seeds
+# (small LZ4 and ZSTD AEDAT 4 files made with the lz4 and zstd tools) and, when present,
 # ../shared/reference/events (inputs cut to 32 KiB).
 .PHONY: fuzz-events
 FUZZ_EV_BIN := build/fuzz/fuzz_events
@@ -187,6 +188,6 @@ fuzz-events:
 	$(MAKE) --no-print-directory $(FUZZ_EV_BIN)
 	@mkdir -p build/fuzz/events_corpus
 	$(FUZZ_EV_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=32768 -timeout=10 \
-	  build/fuzz/events_corpus traces $(wildcard ../shared/reference/events)
+	  build/fuzz/events_corpus traces tests/fuzz/events_seeds $(wildcard ../shared/reference/events)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
