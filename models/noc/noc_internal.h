@@ -179,7 +179,16 @@ struct noc {
     /* allocator scratch, sized once */
     uint32_t *scratch_req;             /* requesters per output port */
     uint32_t *scratch_grant;
+
+    struct noc_pktm *pm;               /* the packet model's state, NULL
+                                        * for the flit model */
 };
+
+/* noc_pkt_model.c: the packet model (noc_config.model == packet). */
+struct noc_pktm *noc_pktm_new(noc *n);
+void noc_pktm_free(struct noc_pktm *pm);
+/* Packet p was just created (enqueue): inject it. */
+void noc_pktm_inject(noc *n, uint32_t p);
 
 /* noc.c */
 void noc_wake(noc *n, noc_router *r, uint64_t cycle);

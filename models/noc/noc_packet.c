@@ -187,6 +187,19 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
     }
     n->next_id++;
 
+    if (n->pm) {
+        /* The packet model: no source queue, no router wake-ups. */
+        n->tot.packets_created++;
+        if (n->has_obs && n->obs.packet_created) {
+            noc_packet_info info = {pk->id, pk->tag, pk->src, pk->n_dst, pk->dst,
+                                    pk->flits, pk->payload_bits, kq_now(n->k)};
+            n->obs.packet_created(n->obs.ctx, &info);
+        }
+        noc_pktm_inject(n, p);
+        if (id_out)
+            *id_out = n->next_id - 1;
+        return 0;
+    }
     uint32_t rid = q->src / n->cfg.terminals_per_router;
     noc_router *r = &n->r[rid];
     noc_term *tm = &r->term[q->src % n->cfg.terminals_per_router];
