@@ -303,9 +303,16 @@ typedef struct {
 
 static void on_deliver(kq_kernel *k, void *ctx, const void *payload)
 {
-    noc *n = ctx;
+    (void)k;
     deliver_msg m;
     memcpy(&m, payload, sizeof m);
+    noc_deliver(ctx, m.pkt, m.dst);
+}
+
+void noc_deliver(noc *n, uint32_t pkt, uint32_t dst)
+{
+    kq_kernel *k = n->k;
+    deliver_msg m = {pkt, dst};
     noc_pkt *pk = &n->pkts[m.pkt];
     uint64_t now_c = kq_now(k) / n->cycle_ps;
     uint64_t lat = now_c - pk->created_cycle;
