@@ -4,6 +4,7 @@
 # mapper cache:
 #   bench: resnet18_4x4_{flit,packet}_{cold,warm} wall_s V
 #   bench: resnet18_4x4_{flit,packet}_{cold,warm} events_per_sec V
+#   bench: resnet18_4x4_{flit,packet}_{cold,warm} cpu_s V
 #   bench: resnet18_4x4_{flit,packet}_{cold,warm} peak_rss_kb V
 # cold: no mapper cache file (every unique CN searched); warm: the cache
 # file the cold run wrote (`evsim run --cache FILE`). One run each: the
@@ -43,5 +44,7 @@ for model, scen in (("flit", "configs/resnet18_seneca_4x4.yaml"),
               (name, wall, r["latency_ps"], r["noc"]["mean_latency_cycles"]))
         print("bench: %s events_per_sec %.0f (%d events)" % (name, r["events"] / wall,
                                                              r["events"]))
+        print("bench: %s cpu_s %.3f (user + system: steadier than wall on a shared "
+              "machine)" % (name, ru.ru_utime + ru.ru_stime))
         print("bench: %s peak_rss_kb %d" % (name, ru.ru_maxrss))
 PY

@@ -280,16 +280,22 @@ END_TEST
 
 /* A copy of configs/ (and traces/) in a fresh directory whose chip files say
  * `model: packet`; the scenario path in it. */
-static void packet_configs(const char *scenario, char *dir, char *path, size_t cap)
+static void model_configs(const char *model, const char *scenario, char *dir, char *path,
+                          size_t cap)
 {
     char cmd[512];
     snprintf(dir, 64, "/tmp/evsim_test_noc_pkt_" "XX" "XX" "XX"); /* mkdtemp template */
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(cmd, sizeof cmd,
-             "cp -r configs traces %s/ && sed -i 's/^noc:$/noc:\\n  model: packet/' %s/configs/hw/*.yaml",
-             dir, dir);
+             "cp -r configs traces %s/ && sed -i 's/^noc:$/noc:\\n  model: %s/' %s/configs/hw/*.yaml",
+             dir, model, dir);
     ck_assert_int_eq(system(cmd), 0);
     snprintf(path, cap, "%s/configs/%s", dir, scenario);
+}
+
+static void packet_configs(const char *scenario, char *dir, char *path, size_t cap)
+{
+    model_configs("packet", scenario, dir, path, cap);
 }
 
 static void remove_dir(const char *dir)
@@ -349,6 +355,26 @@ START_TEST(test_event_driven_scenario_runs_with_packet_model)
 }
 END_TEST
 
+START_TEST(test_unknown_model_is_a_positioned_error)
+{
+    char dir[64], path[256];
+    model_configs("pakket", "lenet5_seneca_2x2.yaml", dir, path, sizeof path);
+    run_options o;
+    run_options_default(&o);
+    o.json_path = o.text_path = "";
+    o.no_trace = true;
+    run_result res;
+    base_error err;
+    ck_assert_int_eq(run_scenario(path, &o, &res, &err), -1);
+    /* the value's line and column in the chip file, and the choices */
+    ck_assert_str_eq(err.msg, "noc.model: expected flit or packet, found 'pakket'");
+    ck_assert_ptr_nonnull(strstr(err.file, "hw/seneca_2x2.yaml"));
+    ck_assert_uint_eq(err.line, 14);
+    ck_assert_uint_eq(err.col, 10);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_model_names)
 {
     noc_model_kind m;
@@ -380,6 +406,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_latency_within_5_percent_below_saturation);
     tcase_add_test(tc, test_dense_scenario_runs_with_packet_model);
     tcase_add_test(tc, test_event_driven_scenario_runs_with_packet_model);
+    tcase_add_test(tc, test_unknown_model_is_a_positioned_error);
     tcase_add_test(tc, test_model_names);
     suite_add_tcase(s, tc);
     return s;
