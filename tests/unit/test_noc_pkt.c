@@ -371,6 +371,7 @@ START_TEST(test_unknown_model_is_a_positioned_error)
     ck_assert_ptr_nonnull(strstr(err.file, "hw/seneca_2x2.yaml"));
     ck_assert_uint_eq(err.line, 14);
     ck_assert_uint_eq(err.col, 10);
+    run_result_free(&res);
     remove_dir(dir);
 }
 END_TEST
