@@ -88,7 +88,7 @@ static cfg_node *step(cfg_doc *d, cfg_node *n, const char *key, size_t *used, ch
                       size_t cap)
 {
     const char *c = key + *used, *prefix = key;
-    int plen = (int)*used;
+    int plen = (int)*used - (*used > 0 && key[*used - 1] == '.');
     if (*c == '[') {
         char *end;
         long i = strtol(c + 1, &end, 10);

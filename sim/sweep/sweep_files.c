@@ -184,7 +184,7 @@ static int place(build_ctx *c, const sw_file *f, const sw_override *ov, const ch
     if (r < 0)
         return base_fail(c->err, "%s in %s", msg, f->path);
     if (r == 0) {
-        if (!compatible(fd.cls, cls[0]))
+        if (cls && !compatible(fd.cls, cls[0]))
             return base_fail(c->err, "expected %s as at %s:%u:%u ('%s' there), found %s",
                              cls_name(fd.cls), f->path, fd.line, fd.col,
                              fd.kind == CFG_YF_SCALAR ? fd.text : "...", ov->value);

@@ -15,7 +15,7 @@
 #include "sweep/sweep_int.h"
 
 typedef struct {
-    uint32_t pt, len;
+    uint32_t pt, len, searched;
     double wall_s;
     char cache[BASE_PATH_MAX];
 } sw_wire;
@@ -81,8 +81,8 @@ static void worker_loop(fk_ctx *c, int idx, int in, int out)
     uint32_t pt;
     while (full_read(in, &pt, sizeof pt) == 0 && pt != UINT32_MAX) {
         double t0 = now_s();
-        int st;
-        char *row = sw_run_point(c->s, pt, c->p->tmp_dir, h.cache, c->p->master_cache, &st);
+        char *row = sw_run_point(c->s, pt, c->p->tmp_dir, h.cache, c->p->master_cache,
+                                 &h.searched);
         h.pt = pt;
         h.len = row ? (uint32_t)strlen(row) : 0;
         h.wall_s = now_s() - t0;
@@ -158,31 +158,30 @@ static int fk_send(sw_transport *t, int w, uint32_t pt)
     return 0;
 }
 
-static int read_result(fk_ctx *c, int i, uint32_t *pt, char **row, double *wall,
-                       char *cache)
+static int read_result(fk_ctx *c, int i, sw_done *d)
 {
     fk_worker *w = &c->w[i];
     sw_wire h;
-    *pt = w->pt;
-    *row = NULL;
-    *wall = 0;
-    cache[0] = '\0';
+    memset(d, 0, sizeof *d);
+    d->w = i;
+    d->pt = w->pt;
+    snprintf(d->host, sizeof d->host, "%s", c->host);
     w->pt = UINT32_MAX;
-    if (full_read(w->from, &h, sizeof h) == 0 && h.pt == *pt &&
-        (*row = base_malloc((size_t)h.len + 1)) && full_read(w->from, *row, h.len) == 0) {
-        (*row)[h.len] = '\0';
-        *wall = h.wall_s;
-        snprintf(cache, BASE_PATH_MAX, "%s", h.cache);
+    if (full_read(w->from, &h, sizeof h) == 0 && h.pt == d->pt &&
+        (d->row = base_malloc((size_t)h.len + 1)) && full_read(w->from, d->row, h.len) == 0) {
+        d->row[h.len] = '\0';
+        d->wall_s = h.wall_s;
+        d->searched = h.searched;
+        snprintf(d->cache, sizeof d->cache, "%s", h.cache);
         return 0;
     }
-    base_free(*row);
-    *row = NULL;
+    base_free(d->row);
+    d->row = NULL;
     reap(w); /* died on this point: the next send spawns a new one */
     return 0;
 }
 
-static int fk_recv(sw_transport *t, int *w, uint32_t *pt, char **row, double *wall,
-                   char *host, char *cache)
+static int fk_recv(sw_transport *t, sw_done *d)
 {
     fk_ctx *c = t->ctx;
     struct pollfd pf[256];
@@ -198,11 +197,8 @@ static int fk_recv(sw_transport *t, int *w, uint32_t *pt, char **row, double *wa
         if (errno != EINTR)
             return -1;
     for (int k = 0; k < n; k++)
-        if (pf[k].revents) {
-            *w = idx[k];
-            snprintf(host, BASE_PATH_MAX, "%s", c->host);
-            return read_result(c, idx[k], pt, row, wall, cache);
-        }
+        if (pf[k].revents)
+            return read_result(c, idx[k], d);
     return -1;
 }
 

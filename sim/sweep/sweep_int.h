@@ -55,11 +55,11 @@ int sw_n_cols(const sweep *s);
 const char *sw_col_name(const sweep *s, int c, char *buf, size_t cap);
 bool sw_col_is_num(const sweep *s, int c);
 
-/* Runs point pt (worker `worker`, files under tmp_dir, mapper cache
- * cache_path seeded from master_cache) and returns its row: fields
- * joined by SW_SEP, malloc'd. status_out: 0 ok, 1 incomplete, 2 failed. */
+/* Runs point pt (files under tmp_dir, mapper cache cache_path seeded
+ * from master_cache) and returns its row: fields joined by SW_SEP,
+ * malloc'd (NULL: out of memory). *searched: the mapper's searches. */
 char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache_path,
-                   const char *master_cache, int *status_out);
+                   const char *master_cache, uint32_t *searched);
 
 /* ---- the results table (sweep_out.c) ---- */
 typedef struct {
@@ -79,16 +79,23 @@ int sw_row_status(const char *row, int n_params);
 
 /* ---- the coordinator shared by the fork and MPI transports (sweep_run.c) ---- */
 typedef struct sw_transport sw_transport;
+/* A finished point as a worker hands it back. */
+typedef struct {
+    int w;                      /* the worker */
+    uint32_t pt;
+    char *row;                  /* NULL: the worker died on it */
+    double wall_s;
+    uint32_t searched;          /* mapper searches the point made */
+    char host[128];
+    char cache[BASE_PATH_MAX];  /* the worker's cache file */
+} sw_done;
 struct sw_transport {
     int n_workers;
     void *ctx;
     /* Hands point pt to worker w. 0, or -1 (the worker is gone). */
     int (*send)(sw_transport *t, int w, uint32_t pt);
-    /* Waits for any worker's result: its index, point, row (NULL: the
-     * worker died on it), wall time, host and cache file (BASE_PATH_MAX
-     * bytes each). -1 when no worker is left. */
-    int (*recv)(sw_transport *t, int *w, uint32_t *pt, char **row, double *wall_s,
-                char *host, char *cache);
+    /* Waits for any worker's result. -1 when no worker is left. */
+    int (*recv)(sw_transport *t, sw_done *d);
     /* Tells every worker to stop. */
     void (*stop)(sw_transport *t);
 };

@@ -28,35 +28,45 @@ static bool below(const char *p, const char *q)
     return strlen(p) > n && !strncmp(p, q, n) && (p[n] == '.' || p[n] == '[');
 }
 
-/* Value v of parameter i alone (the others at the base's), and with each
- * value of a parameter whose file it goes into. */
-static void check_value(sweep *s, int i, int v, base_errors *err)
+/* Parameter i's key path alone (the others at the base's), then with each
+ * value of a parameter whose file it goes into; then each of its values'
+ * type. Errors at the key, or at the value. */
+static int check_with(sweep *s, const sw_override *ov, const char *const *ovc, int n,
+                      uint32_t line, uint32_t col, const char *key, const char *with,
+                      const char *with_v, base_errors *err)
+{
+    char scen[BASE_PATH_MAX];
+    base_error e;
+    if (sw_build(s, ov, ovc, n, NULL, NULL, false, NULL, scen, sizeof scen, &e) == 0)
+        return 0;
+    if (with)
+        base_fail_prefix(&e, "with %s: %s: ", with, with_v);
+    err_param(err, s->cfg, line, col, key, &e);
+    return -1;
+}
+
+static void check_param(sweep *s, int i, base_errors *err)
 {
     const cfg_sweep *c = s->cfg;
     const cfg_sweep_param *p = &c->params[i];
-    char scen[BASE_PATH_MAX];
-    base_error e;
-    char cls[2] = {p->vcls[v], 0};
-    sw_override ov[2] = {{p->key, p->values[v]}, {NULL, NULL}};
-    const char *ovc[2] = {cls, NULL};
-    if (sw_build(s, ov, ovc, 1, NULL, NULL, false, NULL, scen, sizeof scen, &e)) {
-        err_param(err, c, p->vline[v], p->vcol[v], p->key, &e);
+    sw_override ov[2] = {{p->key, p->values[0]}, {NULL, NULL}};
+    const char *ovc[2] = {NULL, NULL};
+    if (check_with(s, ov, ovc, 1, p->line, p->col, p->key, NULL, NULL, err))
         return;
-    }
     for (int q = 0; q < c->n_params; q++) {
-        if (q == i || !below(p->key, c->params[q].key))
-            continue;
         const cfg_sweep_param *pq = &c->params[q];
-        for (int k = 0; k < pq->n_values; k++) {
-            char cq[2] = {pq->vcls[k], 0};
+        for (int k = 0; q != i && below(p->key, pq->key) && k < pq->n_values; k++) {
             ov[1] = (sw_override){pq->key, pq->values[k]};
-            ovc[1] = cq;
-            if (sw_build(s, ov, ovc, 2, NULL, NULL, false, NULL, scen, sizeof scen, &e)) {
-                base_fail_prefix(&e, "with %s: %s: ", pq->key, pq->values[k]);
-                err_param(err, c, p->vline[v], p->vcol[v], p->key, &e);
+            if (check_with(s, ov, ovc, 2, p->line, p->col, p->key, pq->key, pq->values[k],
+                           err))
                 return;
-            }
         }
+    }
+    for (int v = 0; v < p->n_values; v++) {
+        char cls[2] = {p->vcls[v], 0};
+        ov[0].value = p->values[v];
+        ovc[0] = cls;
+        check_with(s, ov, ovc, 1, p->vline[v], p->vcol[v], p->key, NULL, NULL, err);
     }
 }
 
@@ -155,8 +165,7 @@ sweep *sweep_open(const char *path, const sweep_options *o, base_errors *err)
         base_errors_add(err, &e);
     }
     for (int i = 0; i < s->cfg->n_params && err->count + err->dropped == before; i++)
-        for (int v = 0; v < s->cfg->params[i].n_values; v++)
-            check_value(s, i, v, err);
+        check_param(s, i, err);
     if (err->count + err->dropped > before || enumerate(s, o, err)) {
         sweep_free(s);
         return NULL;

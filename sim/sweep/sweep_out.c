@@ -1,6 +1,7 @@
 /* sweep_out.c -- the results table: results.csv, results.json and
  * timing.csv written whole (PATH.tmp, renamed) from the rows finished so
  * far, in point order; and read back for --resume. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,27 @@ static void write_csv(FILE *f, const sweep *s, const sw_table *t)
     }
 }
 
+/* A value JSON takes as a number as written (YAML's 0x10, 1_000, .5 not). */
+static bool json_number(const char *v)
+{
+    const char *p = v + (*v == '-');
+    if (!isdigit((unsigned char)*p) || (p[0] == '0' && isdigit((unsigned char)p[1])))
+        return false;
+    while (isdigit((unsigned char)*p))
+        p++;
+    if (*p == '.' && isdigit((unsigned char)p[1]))
+        for (p++; isdigit((unsigned char)*p); p++)
+            ;
+    if (*p == 'e' || *p == 'E') {
+        p += 1 + (p[1] == '+' || p[1] == '-');
+        if (!isdigit((unsigned char)*p))
+            return false;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    return !*p;
+}
+
 static int json_row(FILE *f, const sweep *s, const char *row)
 {
     cJSON *o = base_json_object();
@@ -96,7 +118,7 @@ static int json_row(FILE *f, const sweep *s, const char *row)
         field(row, c, v, sizeof v);
         if (!v[0] && sw_col_is_num(s, c))
             rc = base_json_add_null(o, name);
-        else if (sw_col_is_num(s, c))
+        else if (sw_col_is_num(s, c) || (c <= s->cfg->n_params && json_number(v)))
             rc = base_json_add_raw(o, name, v);
         else
             rc = base_json_add_str(o, name, v);
@@ -143,7 +165,7 @@ static int write_json(FILE *f, const sweep *s, const sw_table *t)
 
 static void write_timing(FILE *f, const sweep *s, const sw_table *t)
 {
-    fputs("point,status,worker,host,wall_s\n", f);
+    fputs("point,status,worker,host,wall_s,mapper_searched\n", f);
     char st[32];
     for (uint32_t p = 0; p < s->n_points; p++)
         if (t->rows[p] && t->timing[p]) {

@@ -224,7 +224,7 @@ static void failure_text(const run_result *res, const base_error *err, char *msg
 }
 
 char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache_path,
-                   const char *master_cache, int *status_out)
+                   const char *master_cache, uint32_t *searched)
 {
     const cfg_sweep *c = s->cfg;
     size_t cap = 4096 + (size_t)c->n_params * 1024;
@@ -251,6 +251,7 @@ char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache
     snprintf(tag, sizeof tag, "p%u", pt);
     base_error err;
     int status = 2;
+    *searched = 0;
     if (sw_build(s, ov, ovc, c->n_params, tmp_dir, tag, true, t, scen, sizeof scen, &err)) {
         snprintf(msg, sizeof msg, "%s", err.msg);
     } else {
@@ -263,6 +264,7 @@ char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache
             collect(&res, &m);
             put_metrics(row, cap, &m);
             status = m.complete ? 0 : 1;
+            *searched = res.plan ? res.plan->unique_cns : 0;
         } else
             failure_text(&res, &err, msg, sizeof msg);
         run_result_free(&res);
@@ -273,6 +275,5 @@ char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache
     }
     sw_tmpfiles_remove(t);
     base_free(t);
-    *status_out = status;
     return row;
 }

@@ -18,7 +18,11 @@ void sw_paths_init(sw_paths *p, const char *dir)
 {
     memset(p, 0, sizeof *p);
     p->dir = dir;
-    snprintf(p->tmp_dir, sizeof p->tmp_dir, "%s/.tmp", dir);
+    /* The point's files name each other: absolute, whatever the cwd. */
+    char cwd[BASE_PATH_MAX / 2] = "";
+    if (dir[0] != '/' && !getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    snprintf(p->tmp_dir, sizeof p->tmp_dir, "%.200s%s%.250s/.tmp", cwd, cwd[0] ? "/" : "", dir);
     snprintf(p->cache_dir, sizeof p->cache_dir, "%s/.cache", dir);
     snprintf(p->master_cache, sizeof p->master_cache, "%s/mapper.cache", dir);
 }
@@ -96,27 +100,24 @@ static void report(const sweep_options *o, sweep_progress *pr, const sw_table *t
 /* A finished point into the table; what its worker searched into the
  * master cache (merged in arrival order: entries are keyed by shape and
  * core, so the set, and every result, is the same in any order). */
-static int take(sweep *s, sw_table *t, const sw_paths *p, int w, uint32_t pt, char *row,
-                double wall, const char *host, const char *cache)
+static int take(sweep *s, sw_table *t, const sw_paths *p, sw_done *d)
 {
-    char msg[128];
     base_error e;
-    if (cache[0] && access(cache, F_OK) == 0 && sw_merge_cache(p->master_cache, cache, &e))
+    if (d->cache[0] && access(d->cache, F_OK) == 0 &&
+        sw_merge_cache(p->master_cache, d->cache, &e))
         remove(p->master_cache); /* a broken cache only costs searches */
-    if (!row) {
-        snprintf(msg, sizeof msg, "the worker running it exited before it finished");
-        row = sw_failure_row(s, pt, msg);
-    }
-    if (!row)
+    if (!d->row)
+        d->row = sw_failure_row(s, d->pt, "the worker running it exited before it finished");
+    if (!d->row)
         return -1;
-    base_free(t->rows[pt]);
-    t->rows[pt] = row;
+    base_free(t->rows[d->pt]);
+    t->rows[d->pt] = d->row;
     t->n_done++;
-    t->n_failed += sw_row_status(row, s->cfg->n_params) == 2;
-    char tm[BASE_PATH_MAX + 64];
-    snprintf(tm, sizeof tm, "%d,%s,%.3f", w, host, wall);
-    base_free(t->timing[pt]);
-    t->timing[pt] = base_strdup(tm);
+    t->n_failed += sw_row_status(d->row, s->cfg->n_params) == 2;
+    char tm[256];
+    snprintf(tm, sizeof tm, "%d,%s,%.3f,%u", d->w, d->host, d->wall_s, d->searched);
+    base_free(t->timing[d->pt]);
+    t->timing[d->pt] = base_strdup(tm);
     return 0;
 }
 
@@ -140,23 +141,20 @@ int sw_coordinate(sweep *s, const sweep_options *o, const sw_paths *p, sw_table 
         }
     int rc = 0;
     while (c.in_flight > 0 && rc == 0) {
-        int w;
-        uint32_t pt;
-        char *row, host[BASE_PATH_MAX], cache[BASE_PATH_MAX];
-        double wall;
-        if (tr->recv(tr, &w, &pt, &row, &wall, host, cache) != 0) {
+        sw_done d;
+        if (tr->recv(tr, &d) != 0) {
             rc = base_fail(err, "every worker is gone with %u points left", c.nq - c.next);
             break;
         }
         c.in_flight--;
-        if (take(s, t, p, w, pt, row, wall, host, cache))
+        if (take(s, t, p, &d))
             rc = base_fail(err, "out of memory");
         if (rc == 0 && now_s() - c.last_write > 0.5) {
             rc = sw_table_write(s, t, p->dir, err);
             c.last_write = now_s();
         }
         report(o, pr, t, &c, false);
-        if (rc == 0 && c.next < c.nq && tr->send(tr, w, c.queue[c.next]) == 0) {
+        if (rc == 0 && c.next < c.nq && tr->send(tr, d.w, c.queue[c.next]) == 0) {
             c.next++;
             c.in_flight++;
         }
