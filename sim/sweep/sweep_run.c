@@ -3,6 +3,7 @@
  * orders of magnitude), the output folder, the shared mapper cache. The
  * workers are behind sw_transport: forked processes here, MPI ranks in
  * sweep_mpi.c. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static int make_dir(const char *d, base_error *err)
     return base_fail(err, "cannot create %s: %s", d, strerror(errno));
 }
 
+static void clear_leftovers(const sw_paths *p);
+
 int sw_prepare_dir(const sweep *s, const sweep_options *o, const sw_paths *p, sw_table *t,
                    base_error *err)
 {
@@ -66,6 +69,7 @@ int sw_prepare_dir(const sweep *s, const sweep_options *o, const sw_paths *p, sw
     if (access(res, F_OK) == 0 && !o->resume)
         return base_fail(err, "%s exists: --resume to go on with that sweep, or choose "
                          "another --out", res);
+    clear_leftovers(p);
     return o->resume ? sw_table_load(s, t, p->dir, err) : 0;
 }
 
@@ -85,16 +89,39 @@ static void report(const sweep_options *o, sweep_progress *pr, const sw_table *t
                    bool force)
 {
     double now = now_s();
-    if (!o->progress || (!force && now - c->last_progress < 0.5))
-        return;
     pr->done = t->n_done;
     pr->failed = t->n_failed;
     pr->elapsed_s = now - c->t0;
     uint32_t ran = t->n_done - pr->skipped;
     pr->rate = pr->elapsed_s > 0 ? ran / pr->elapsed_s : 0.0;
     pr->eta_s = pr->rate > 0 ? (pr->total - t->n_done) / pr->rate : 0.0;
+    if (!o->progress || (!force && now - c->last_progress < 0.5))
+        return;
     c->last_progress = now;
     o->progress(o->progress_ctx, pr);
+}
+
+/* What workers killed with an earlier run left: their searches go into
+ * the master cache, their files away. */
+static void clear_leftovers(const sw_paths *p)
+{
+    const char *dirs[2] = {p->tmp_dir, p->cache_dir};
+    for (int k = 0; k < 2; k++) {
+        DIR *d = opendir(dirs[k]);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            char f[BASE_PATH_MAX * 2];
+            base_error err;
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(f, sizeof f, "%s/%s", dirs[k], e->d_name);
+            if (k == 1 && sw_merge_cache(p->master_cache, f, &err))
+                remove(p->master_cache);
+            remove(f);
+        }
+        if (d)
+            closedir(d);
+    }
 }
 
 /* A finished point into the table; what its worker searched into the
