@@ -49,6 +49,38 @@ static void flow_text(cfg_doc *d, const cfg_node *n, char *out, size_t cap, int 
     out[o] = '\0';
 }
 
+/* A group value: its label and the key paths it sets. */
+static int add_group_value(cfg_doc *d, const cfg_node *m, const char *kp, cfg_sweep_sets *g,
+                           char **label)
+{
+    char buf[1024];
+    const cfg_node *l = cfg_map_get(d, m, "label");
+    flow_text(d, l, buf, sizeof buf, 0);
+    if (!(*label = base_strdup(buf)))
+        return -1;
+    if (!cfg_is_scalar(l) || !buf[0])
+        cfg_err_at(d, l, kp, "expected label: a name for this value of the group");
+    int n = cfg_map_len(m);
+    if (!(g->items = base_calloc((size_t)n + 1, sizeof *g->items)))
+        return -1;
+    for (int j = 0; j < n; j++) {
+        const char *k = cfg_text(cfg_map_key(d, m, j));
+        const cfg_node *v = cfg_map_val(d, m, j);
+        if (!k || !strcmp(k, "label"))
+            continue;
+        cfg_sweep_set *it = &g->items[g->n++];
+        flow_text(d, v, buf, sizeof buf, 0);
+        if (!(it->key = base_strdup(k)) || !(it->value = base_strdup(buf)))
+            return -1;
+        it->cls = cfg_ypath_class(v);
+        it->line = (uint32_t)v->start_mark.line + 1;
+        it->col = (uint32_t)v->start_mark.column + 1;
+    }
+    if (g->n == 0)
+        cfg_err_at(d, m, kp, "expected key paths to set besides the label, found none");
+    return 0;
+}
+
 static int add_values(cfg_doc *d, const cfg_node *list, cfg_sweep_param *p)
 {
     int n = cfg_seq_len(list);
@@ -58,16 +90,30 @@ static int add_values(cfg_doc *d, const cfg_node *list, cfg_sweep_param *p)
     p->vcol = base_calloc((size_t)n + 1, sizeof *p->vcol);
     if (!p->values || !p->vcls || !p->vline || !p->vcol)
         return -1;
+    const cfg_node *v0 = cfg_seq_at(d, list, 0);
+    if (cfg_is_map(v0) && cfg_map_get(d, v0, "label") &&
+        !(p->sets = base_calloc((size_t)n + 1, sizeof *p->sets)))
+        return -1;
     for (int i = 0; i < n; i++) {
         const cfg_node *v = cfg_seq_at(d, list, i);
-        char buf[1024];
-        flow_text(d, v, buf, sizeof buf, 0);
-        if (!(p->values[i] = base_strdup(buf)))
-            return -1;
+        char buf[1024], kp[CFG_SWEEP_KEY_MAX + 32];
+        p->n_values = i + 1; /* counted before it is filled: freed either way */
+        snprintf(kp, sizeof kp, "parameters.%s[%d]", p->key, i);
+        if (p->sets && !cfg_is_map(v)) {
+            cfg_err_at(d, v, kp, "expected a mapping with a label, as the group's first value");
+            return 0;
+        }
+        if (p->sets) {
+            if (add_group_value(d, v, kp, &p->sets[i], &p->values[i]))
+                return -1;
+        } else {
+            flow_text(d, v, buf, sizeof buf, 0);
+            if (!(p->values[i] = base_strdup(buf)))
+                return -1;
+        }
         p->vcls[i] = cfg_ypath_class(v);
         p->vline[i] = (uint32_t)v->start_mark.line + 1;
         p->vcol[i] = (uint32_t)v->start_mark.column + 1;
-        p->n_values++;
     }
     return 0;
 }
@@ -233,8 +279,16 @@ void cfg_sweep_free(cfg_sweep *s)
         return;
     for (int i = 0; i < s->n_params; i++) {
         cfg_sweep_param *p = &s->params[i];
-        for (int k = 0; k < p->n_values; k++)
+        for (int k = 0; k < p->n_values; k++) {
             base_free(p->values[k]);
+            for (int j = 0; p->sets && j < p->sets[k].n; j++) {
+                base_free(p->sets[k].items[j].key);
+                base_free(p->sets[k].items[j].value);
+            }
+            if (p->sets)
+                base_free(p->sets[k].items);
+        }
+        base_free(p->sets);
         base_free(p->values);
         base_free(p->vcls);
         base_free(p->vline);

@@ -14,6 +14,11 @@
  *     - {chip.noc.virtual_channels: 8}  # key of one entry is left out
  *   mapper: {criterion: latency, lpf_limit: 6}   # optional
  *
+ * A parameter whose values are mappings with a `label` is a group: each
+ * value sets every key path it names, and the label is its value in the
+ * results (`weight_memory: [{label: hbm, chip.memories[0].type: hbm,
+ * ...}]`; in a flow mapping quote a key with [ ]).
+ *
  * A key path is dotted mapping keys and [i] list indices; where it reaches
  * a scalar that names a file (chip, workload, mapping, a core type's file)
  * and goes on, the rest is a path into that file. Values are kept as flow
@@ -30,9 +35,26 @@
 #define CFG_SWEEP_MAX_PARAMS 16
 #define CFG_SWEEP_KEY_MAX 256
 
+/* One key a group value sets (see cfg_sweep_param.sets). */
 typedef struct {
-    char key[CFG_SWEEP_KEY_MAX];
+    char *key;                /* a key path, owned */
+    char *value;              /* flow YAML text, owned */
+    char cls;
+    uint32_t line, col;       /* the value in the sweep file */
+} cfg_sweep_set;
+
+typedef struct {
+    int n;
+    cfg_sweep_set *items;
+} cfg_sweep_sets;
+
+typedef struct {
+    char key[CFG_SWEEP_KEY_MAX]; /* a key path; for a group, its name */
     uint32_t line, col;       /* the key in the sweep file */
+    /* A group: each value a mapping {label: NAME, KEY.PATH: VALUE, ...}
+     * that sets several keys together (a memory's type and its figures);
+     * values[] then holds the labels. NULL for a plain parameter. */
+    cfg_sweep_sets *sets;
     int n_values;
     char **values;            /* flow YAML text, owned */
     char *vcls;               /* each value's class: as cfg_yfound.cls, or

@@ -165,8 +165,8 @@ static void abs_dir(const sweep *s, const char *path, char *out, size_t cap)
 typedef struct {
     char prefix[CFG_SWEEP_KEY_MAX];
     int n;
-    sw_override ov[CFG_SWEEP_MAX_PARAMS];
-    const char *cls[CFG_SWEEP_MAX_PARAMS];
+    sw_override ov[SW_MAX_OV];
+    const char *cls[SW_MAX_OV];
     char child[BASE_PATH_MAX]; /* the child file's copy */
 } descent;
 
@@ -203,6 +203,8 @@ static int place(build_ctx *c, const sw_file *f, const sw_override *ov, const ch
     int k = 0;
     while (k < *nds && (strlen(ds[k].prefix) != plen || strncmp(ds[k].prefix, ov->key, plen)))
         k++;
+    if (ds[k].n == SW_MAX_OV)
+        return base_fail(c->err, "too many values in one file");
     if (k == *nds) {
         if (k == CFG_SWEEP_MAX_PARAMS)
             return base_fail(c->err, "too many files");

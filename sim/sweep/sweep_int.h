@@ -8,6 +8,7 @@
 
 #define SW_MAX_FILES 64
 #define SW_SEP '\x1f' /* between a row's fields on the wire */
+#define SW_MAX_OV 64  /* overrides of one point (a group sets several) */
 
 typedef struct {
     char *path; /* as opened (resolved against its parent) */
@@ -37,6 +38,11 @@ typedef struct {
     char tmp[SW_MAX_FILES][BASE_PATH_MAX];
     char orig[SW_MAX_FILES][BASE_PATH_MAX];
 } sw_tmpfiles;
+
+/* Point pt's overrides (a group's value expands to each key it sets):
+ * how many, at most SW_MAX_OV; cls[i] points into clsbuf. */
+int sw_point_overrides(const sweep *s, uint32_t pt, sw_override *ov, const char **cls,
+                       char (*clsbuf)[2]);
 
 /* The text of path, read once. NULL with err. */
 const sw_file *sw_file_get(sweep *s, const char *path, base_error *err);

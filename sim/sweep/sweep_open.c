@@ -45,10 +45,29 @@ static int check_with(sweep *s, const sw_override *ov, const char *const *ovc, i
     return -1;
 }
 
+/* A group's keys, each value's alone (key and type at once). */
+static void check_group(sweep *s, const cfg_sweep_param *p, base_errors *err)
+{
+    for (int v = 0; v < p->n_values; v++)
+        for (int j = 0; j < p->sets[v].n; j++) {
+            const cfg_sweep_set *it = &p->sets[v].items[j];
+            char cls[2] = {it->cls, 0};
+            sw_override ov = {it->key, it->value};
+            const char *ovc = cls;
+            char key[CFG_SWEEP_KEY_MAX * 2];
+            snprintf(key, sizeof key, "%s[%d].%s", p->key, v, it->key);
+            check_with(s, &ov, &ovc, 1, it->line, it->col, key, NULL, NULL, err);
+        }
+}
+
 static void check_param(sweep *s, int i, base_errors *err)
 {
     const cfg_sweep *c = s->cfg;
     const cfg_sweep_param *p = &c->params[i];
+    if (p->sets) {
+        check_group(s, p, err);
+        return;
+    }
     sw_override ov[2] = {{p->key, p->values[0]}, {NULL, NULL}};
     const char *ovc[2] = {NULL, NULL};
     if (check_with(s, ov, ovc, 1, p->line, p->col, p->key, NULL, NULL, err))

@@ -173,6 +173,29 @@ static void put_failure(char *row, size_t cap, const char *msg)
     put(row, cap, "%s", msg);
 }
 
+int sw_point_overrides(const sweep *s, uint32_t pt, sw_override *ov, const char **cls,
+                       char (*clsbuf)[2])
+{
+    const cfg_sweep *c = s->cfg;
+    const uint16_t *ch = &s->choice[(size_t)pt * (size_t)c->n_params];
+    int n = 0;
+    for (int i = 0; i < c->n_params; i++) {
+        const cfg_sweep_param *p = &c->params[i];
+        int k = p->sets ? p->sets[ch[i]].n : 1;
+        for (int j = 0; j < k; j++, n++) {
+            if (n == SW_MAX_OV)
+                return -1;
+            const cfg_sweep_set *it = p->sets ? &p->sets[ch[i]].items[j] : NULL;
+            ov[n] = it ? (sw_override){it->key, it->value}
+                       : (sw_override){p->key, p->values[ch[i]]};
+            clsbuf[n][0] = it ? it->cls : p->vcls[ch[i]];
+            clsbuf[n][1] = '\0';
+            cls[n] = clsbuf[n];
+        }
+    }
+    return n;
+}
+
 char *sw_failure_row(const sweep *s, uint32_t pt, const char *msg)
 {
     const cfg_sweep *c = s->cfg;
@@ -236,23 +259,21 @@ char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache
         base_free(t);
         return NULL;
     }
-    sw_override ov[CFG_SWEEP_MAX_PARAMS];
-    char cls[CFG_SWEEP_MAX_PARAMS][2];
-    const char *ovc[CFG_SWEEP_MAX_PARAMS];
+    sw_override ov[SW_MAX_OV];
+    char cls[SW_MAX_OV][2];
+    const char *ovc[SW_MAX_OV];
     const uint16_t *ch = &s->choice[(size_t)pt * (size_t)c->n_params];
     put(row, cap, "%u", pt);
-    for (int i = 0; i < c->n_params; i++) {
-        ov[i] = (sw_override){c->params[i].key, c->params[i].values[ch[i]]};
-        cls[i][0] = c->params[i].vcls[ch[i]];
-        cls[i][1] = '\0';
-        ovc[i] = cls[i];
-        put(row, cap, "%s", ov[i].value);
-    }
+    for (int i = 0; i < c->n_params; i++)
+        put(row, cap, "%s", c->params[i].values[ch[i]]);
+    int n_ov = sw_point_overrides(s, pt, ov, ovc, cls);
     snprintf(tag, sizeof tag, "p%u", pt);
     base_error err;
     int status = 2;
     *searched = 0;
-    if (sw_build(s, ov, ovc, c->n_params, tmp_dir, tag, true, t, scen, sizeof scen, &err)) {
+    if (n_ov < 0) {
+        snprintf(msg, sizeof msg, "more than %d keys set by one point", SW_MAX_OV);
+    } else if (sw_build(s, ov, ovc, n_ov, tmp_dir, tag, true, t, scen, sizeof scen, &err)) {
         snprintf(msg, sizeof msg, "%s", err.msg);
     } else {
         seed_cache(cache_path, master_cache);
