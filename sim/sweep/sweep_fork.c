@@ -76,13 +76,14 @@ static double now_s(void)
 static void worker_loop(fk_ctx *c, int idx, int in, int out)
 {
     sw_wire h;
+    sw_seed sd = {.master = c->p->master_cache, .m_size = -1};
     memset(&h, 0, sizeof h);
-    sw_worker_cache(c->p, idx, h.cache, sizeof h.cache);
+    sw_worker_cache(c->p, idx, sd.own, sizeof sd.own);
+    snprintf(h.cache, sizeof h.cache, "%s", sd.own);
     uint32_t pt;
     while (full_read(in, &pt, sizeof pt) == 0 && pt != UINT32_MAX) {
         double t0 = now_s();
-        char *row = sw_run_point(c->s, pt, c->p->tmp_dir, h.cache, c->p->master_cache,
-                                 &h.searched);
+        char *row = sw_run_point(c->s, pt, c->p->tmp_dir, &sd, &h.searched);
         h.pt = pt;
         h.len = row ? (uint32_t)strlen(row) : 0;
         h.wall_s = now_s() - t0;

@@ -61,11 +61,20 @@ int sw_n_cols(const sweep *s);
 const char *sw_col_name(const sweep *s, int c, char *buf, size_t cap);
 bool sw_col_is_num(const sweep *s, int c);
 
-/* Runs point pt (files under tmp_dir, mapper cache cache_path seeded
- * from master_cache) and returns its row: fields joined by SW_SEP,
- * malloc'd (NULL: out of memory). *searched: the mapper's searches. */
-char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache_path,
-                   const char *master_cache, uint32_t *searched);
+/* A worker's cache file and what it last took from the master cache (the
+ * master's size and time then), so an unchanged master is not read again. */
+typedef struct {
+    char own[BASE_PATH_MAX];
+    const char *master;
+    long long m_size, m_sec, m_nsec;
+    size_t own_count;   /* entries in own after the last point */
+} sw_seed;
+
+/* Runs point pt (files under tmp_dir, the mapper cache seeded as above)
+ * and returns its row: fields joined by SW_SEP, malloc'd (NULL: out of
+ * memory). *searched: the shapes the point's mapper searched. */
+char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, sw_seed *seed,
+                   uint32_t *searched);
 
 /* ---- the results table (sweep_out.c) ---- */
 typedef struct {

@@ -140,13 +140,15 @@ static void worker(sweep *s, const sw_paths *p, int rank)
     int n = 0;
     MPI_Get_processor_name(h.host, &n);
     h.host[sizeof h.host - 1] = '\0';
-    sw_worker_cache(p, rank, h.cache, sizeof h.cache);
+    sw_seed sd = {.master = p->master_cache, .m_size = -1};
+    sw_worker_cache(p, rank, sd.own, sizeof sd.own);
+    snprintf(h.cache, sizeof h.cache, "%s", sd.own);
     uint32_t pt;
     while (MPI_Recv(&pt, 1, MPI_UINT32_T, 0, TAG_TASK, MPI_COMM_WORLD, MPI_STATUS_IGNORE) ==
                MPI_SUCCESS &&
            pt != UINT32_MAX) {
         double t0 = now_s();
-        char *row = sw_run_point(s, pt, p->tmp_dir, h.cache, p->master_cache, &h.searched);
+        char *row = sw_run_point(s, pt, p->tmp_dir, &sd, &h.searched);
         if (!row)
             row = sw_failure_row(s, pt, "out of memory");
         h.pt = pt;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run/run.h"
@@ -42,7 +43,7 @@ bool sw_col_is_num(const sweep *s, int c)
 
 typedef struct {
     uint64_t latency_ps, events, packets, flit_hops, rd_bits, wr_bits;
-    double e_total, e_compute, e_noc, e_off, util_mean, util_max, noc_lat;
+    double e_total, e_compute, e_noc, e_off, e_other, util_mean, util_max, noc_lat;
     int complete;
 } metrics;
 
@@ -54,6 +55,24 @@ static double sum_all(const model_energy *e)
     return t;
 }
 
+/* The items of no main part, summed as such (not total minus the parts:
+ * that leaves rounding residue where there is nothing). */
+static double sum_other(const model_energy *e)
+{
+    static const char *const main_parts[] = {"compute", "noc_router", "noc_link",
+                                             "offchip_read", "offchip_write",
+                                             "offchip_static", NULL};
+    double t = 0.0;
+    for (uint32_t i = 0; i < e->n; i++) {
+        int k = 0;
+        while (main_parts[k] && strcmp(main_parts[k], e->items[i].component))
+            k++;
+        if (!main_parts[k])
+            t += e->items[i].pj;
+    }
+    return t;
+}
+
 static void energy_parts(const model_energy *e, metrics *m)
 {
     m->e_total = sum_all(e);
@@ -61,6 +80,7 @@ static void energy_parts(const model_energy *e, metrics *m)
     m->e_noc = model_energy_sum(e, "noc_router") + model_energy_sum(e, "noc_link");
     m->e_off = model_energy_sum(e, "offchip_read") + model_energy_sum(e, "offchip_write") +
                model_energy_sum(e, "offchip_static");
+    m->e_other = sum_other(e);
 }
 
 static void util_of(metrics *m, const uint64_t *busy, uint32_t n, size_t stride)
@@ -134,7 +154,7 @@ static void put_metrics(char *row, size_t cap, const metrics *m)
     put(row, cap, "%.9g", m->e_compute * 1e-6);
     put(row, cap, "%.9g", m->e_noc * 1e-6);
     put(row, cap, "%.9g", m->e_off * 1e-6);
-    put(row, cap, "%.9g", (m->e_total - m->e_compute - m->e_noc - m->e_off) * 1e-6);
+    put(row, cap, "%.9g", m->e_other * 1e-6);
     put(row, cap, "%.9g", m->e_total * 1e-6 * (double)m->latency_ps * 1e-6);
     put(row, cap, "%.6f", m->util_mean);
     put(row, cap, "%.6f", m->util_max);
@@ -211,14 +231,27 @@ char *sw_failure_row(const sweep *s, uint32_t pt, const char *msg)
     return row;
 }
 
-/* Seeds the worker's cache file with everything the sweep searched. */
-static void seed_cache(const char *own, const char *master)
+/* Seeds the worker's cache file with everything the sweep searched, when
+ * the master changed since the last time. */
+static void seed_cache(sw_seed *sd)
 {
-    if (access(master, F_OK) != 0)
+    struct stat st;
+    if (stat(sd->master, &st) != 0)
+        return;
+    if (st.st_size == sd->m_size && st.st_mtim.tv_sec == sd->m_sec &&
+        st.st_mtim.tv_nsec == sd->m_nsec && access(sd->own, F_OK) == 0)
         return;
     base_error e;
-    if (sw_merge_cache(own, master, &e) != 0)
-        remove(own); /* a bad cache file only costs searches */
+    loma_cache *c = loma_cache_new();
+    if (c && access(sd->own, F_OK) == 0 && loma_cache_load(c, sd->own, &e))
+        remove(sd->own); /* a bad cache file only costs searches */
+    if (c && loma_cache_load(c, sd->master, &e) == 0 && loma_cache_save(c, sd->own, &e) == 0) {
+        sd->m_size = st.st_size;
+        sd->m_sec = st.st_mtim.tv_sec;
+        sd->m_nsec = st.st_mtim.tv_nsec;
+        sd->own_count = loma_cache_count(c);
+    }
+    loma_cache_free(c);
 }
 
 static void run_options_for(const sweep *s, const char *cache, run_options *ro)
@@ -246,8 +279,8 @@ static void failure_text(const run_result *res, const base_error *err, char *msg
         snprintf(msg, cap, "%s", base_error_str(err, b, sizeof b));
 }
 
-char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache_path,
-                   const char *master_cache, uint32_t *searched)
+char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, sw_seed *seed,
+                   uint32_t *searched)
 {
     const cfg_sweep *c = s->cfg;
     size_t cap = 4096 + (size_t)c->n_params * 1024;
@@ -276,16 +309,18 @@ char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, const char *cache
     } else if (sw_build(s, ov, ovc, n_ov, tmp_dir, tag, true, t, scen, sizeof scen, &err)) {
         snprintf(msg, sizeof msg, "%s", err.msg);
     } else {
-        seed_cache(cache_path, master_cache);
+        seed_cache(seed);
         run_options ro;
-        run_options_for(s, cache_path, &ro);
+        run_options_for(s, seed->own, &ro);
         run_result res;
         if (run_scenario(scen, &ro, &res, &err) == 0) {
             metrics m;
             collect(&res, &m);
             put_metrics(row, cap, &m);
             status = m.complete ? 0 : 1;
-            *searched = res.plan ? res.plan->unique_cns : 0;
+            size_t now = res.cache ? loma_cache_count(res.cache) : 0;
+            *searched = now > seed->own_count ? (uint32_t)(now - seed->own_count) : 0;
+            seed->own_count = now;
         } else
             failure_text(&res, &err, msg, sizeof msg);
         run_result_free(&res);

@@ -130,7 +130,7 @@ static void clear_leftovers(const sw_paths *p)
 static int take(sweep *s, sw_table *t, const sw_paths *p, sw_done *d)
 {
     base_error e;
-    if (d->cache[0] && access(d->cache, F_OK) == 0 &&
+    if (d->searched > 0 && d->cache[0] && access(d->cache, F_OK) == 0 &&
         sw_merge_cache(p->master_cache, d->cache, &e))
         remove(p->master_cache); /* a broken cache only costs searches */
     if (!d->row)
