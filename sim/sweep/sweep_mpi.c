@@ -100,8 +100,15 @@ static int mpi_recv(sw_transport *t, sw_done *d)
     mpi_head h;
     MPI_Status st;
     memset(d, 0, sizeof *d);
-    if (MPI_Recv(&h, (int)sizeof h, MPI_BYTE, MPI_ANY_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &st) !=
-        MPI_SUCCESS)
+    /* Poll with a nap rather than block: a blocking receive spins a core
+     * (Open MPI), which the workers need when ranks share the cores. */
+    int ready = 0;
+    struct timespec nap = {0, 1000000};
+    while (MPI_Iprobe(MPI_ANY_SOURCE, TAG_HEAD, MPI_COMM_WORLD, &ready, &st) == MPI_SUCCESS &&
+           !ready)
+        nanosleep(&nap, NULL);
+    if (!ready || MPI_Recv(&h, (int)sizeof h, MPI_BYTE, st.MPI_SOURCE, TAG_HEAD, MPI_COMM_WORLD,
+                           &st) != MPI_SUCCESS)
         return -1;
     d->w = st.MPI_SOURCE - 1;
     d->pt = h.pt;
