@@ -72,6 +72,15 @@ check "points 0 and 2 ok" '[ $(grep -c ",ok," "$tmp/fail/results.csv") -eq 2 ]'
 check "point 1 failed with the chip file's error ($(grep "^1," "$tmp/fail/results.csv" | head -c 300))" \
   'grep "^1,0,failed" "$tmp/fail/results.csv" | grep -q "seneca_2x2.yaml:16:21: noc.virtual_channels: expected 1..64, found 0"'
 
+# A group sets several keys per value; an exclude drops a point.
+"$EVSIM" sweep $D/group.yaml --out "$tmp/group" -j 2 -q; rc=$?
+check "group: exit 0, 3 rows (one excluded) (rc=$rc)" '[ $rc -eq 0 ] && [ $(wc -l <"$tmp/group/results.csv") -eq 4 ]'
+off() { awk -F, -v w="$1" -v v="$2" '$2==w && $3==v {print $10}' "$tmp/group/results.csv"; }
+check "group: lpddr4 keeps the base's off-chip energy ($(off lpddr4 2) uJ, the base: $(awk -F, '$1==0 {print $9}' "$tmp/fail/results.csv"))" \
+  '[ "$(off lpddr4 2)" = "$(awk -F, "\$1==0 {print \$9}" "$tmp/fail/results.csv")" ]'
+check "group: hbm2 (no static power, 3.9 pJ/b) spends less off-chip ($(off hbm2 2) uJ)" \
+  'awk "BEGIN {exit !($(off hbm2 2) < $(off lpddr4 2) / 10)}"'
+
 # Bad input: nothing runs, no DIR is made, the message names the place.
 bad() { # NAME PARAMETERS-TEXT EXPECTED-REGEX [OPTIONS]
   printf "base: %s/configs/lenet5_seneca_2x2.yaml\nparameters:\n%b\n" "$PWD" "$2" >"$tmp/$1.yaml"
