@@ -31,10 +31,13 @@ META_PNG = {"Software": None}
 LABEL_ALL_UP_TO = 16  # more points than this: only the front is labelled
 
 
+DPI = [100]  # --dpi sets it (PNG only)
+
+
 def save(fig, out, name):
     os.makedirs(out, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(os.path.join(out, name + ".png"), dpi=100, metadata=META_PNG)
+    fig.savefig(os.path.join(out, name + ".png"), dpi=DPI[0], metadata=META_PNG)
     fig.savefig(os.path.join(out, name + ".svg"), metadata=META_SVG)
     plt.close(fig)
     return [name + ".png", name + ".svg"]
@@ -54,7 +57,7 @@ def read_sweep(path):
 
 def label(row, params):
     """the point's values, in parameter order: "4/8/1" """
-    return "/".join(row[p] for p in params)
+    return "/".join(re.sub(r"\.ya?ml$", "", os.path.basename(row[p])) for p in params)
 
 
 def legend_of(params):
@@ -85,6 +88,11 @@ def plot_pareto(params, ok, out):
     for i in labelled:
         ax.annotate(label(ok[i], params), xy[i], textcoords="offset points", xytext=(4, 3),
                     fontsize=7, color="tab:red" if i in front else "0.35")
+    # values over more than a decade: log axes, or the small ones merge
+    if min(p[0] for p in xy) > 0 and max(p[0] for p in xy) > 10 * min(p[0] for p in xy):
+        ax.set_xscale("log")
+    if min(p[1] for p in xy) > 0 and max(p[1] for p in xy) > 10 * min(p[1] for p in xy):
+        ax.set_yscale("log")
     ax.set_xlabel("latency (us)")
     ax.set_ylabel("energy (uJ)")
     ax.set_title(f"{len(ok)} points: latency vs energy\nlabels: {legend_of(params)}", fontsize=10)
@@ -185,7 +193,9 @@ def main(argv):
         p = sub.add_parser(name, help=f"plot {what}")
         p.add_argument("input")
         p.add_argument("--out", required=True, help="folder for the PNG and SVG files")
+        p.add_argument("--dpi", type=int, default=100, help="PNG resolution (default 100)")
     a = ap.parse_args(argv)
+    DPI[0] = a.dpi
     try:
         files = cmd_sweep(a) if a.cmd == "sweep" else cmd_report(a)
     except (OSError, ValueError, KeyError, json.JSONDecodeError, csv.Error) as e:
