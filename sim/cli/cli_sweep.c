@@ -32,6 +32,7 @@ typedef struct {
     const char *file;
     int n_pos;
     bool tty;
+    double last_line_s; /* not on a terminal: a line every 10 s */
 } sweep_cli;
 
 static int parse(sweep_cli *c, int argc, char **argv)
@@ -78,6 +79,9 @@ static void progress(void *ctx, const sweep_progress *p)
 {
     sweep_cli *c = ctx;
     char eta[32];
+    if (!c->tty && p->done < p->total && p->elapsed_s - c->last_line_s < 10.0)
+        return;
+    c->last_line_s = p->elapsed_s;
     fmt_s(p->eta_s, eta, sizeof eta);
     fprintf(stderr, "%ssweep: %u/%u points done, %u failed, %.2f points/s, ETA %s%s",
             c->tty ? "\r" : "", p->done, p->total, p->failed, p->rate, eta,

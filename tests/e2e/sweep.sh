@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 D=tests/data/sweep
 
 for j in 1 2 4; do
-  "$EVSIM" sweep $D/noc12.yaml --out "$tmp/j$j" -j $j -q; rc=$?
+  "$EVSIM" sweep $D/noc12.yaml --out "$tmp/j$j" -j$j -q; rc=$?
   check "-j $j: exit 0 (rc=$rc)" '[ $rc -eq 0 ]'
 done
 check "-j1 / -j2 / -j4: results.csv identical" \
