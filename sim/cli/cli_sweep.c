@@ -49,7 +49,8 @@ static int parse(sweep_cli *c, int argc, char **argv)
         {.name = "force", .kind = CLI_FLAG, .ptr = &o->force,
          .help = "run a sweep larger than --max-points"},
         {.name = "resume", .kind = CLI_FLAG, .ptr = &o->resume,
-         .help = "skip the points DIR/results.csv already holds"},
+         .help = "skip the points DIR/results.csv holds as run\n"
+                 "(failed ones run again)"},
         {.name = "quiet", .short_name = 'q', .kind = CLI_FLAG, .ptr = &c->quiet,
          .help = "no progress line and no summary"},
         {.name = NULL}};

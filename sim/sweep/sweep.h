@@ -33,7 +33,8 @@ typedef struct {
     int jobs;                 /* worker processes; 0: the number of cores */
     uint64_t max_points;      /* refuse more points unless force */
     bool force;
-    bool resume;              /* skip the points DIR/results.csv already holds */
+    bool resume;              /* skip the points DIR/results.csv holds as run
+                                 (ok, incomplete); failed ones run again */
     /* About twice a second and at the end. */
     void (*progress)(void *ctx, const sweep_progress *p);
     void *progress_ctx;

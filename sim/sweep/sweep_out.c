@@ -302,9 +302,12 @@ static int load_rows(const sweep *s, sw_table *t, const char *path, const char *
             return base_fail(err, "%s holds a row that is not a point of this sweep; choose "
                              "another --out", path);
         }
+        if (sw_row_status(row, s->cfg->n_params) == 2) {
+            base_free(row); /* failed points run again: a crash may not recur */
+            continue;
+        }
         t->rows[pt] = row;
         t->n_done++;
-        t->n_failed += sw_row_status(row, s->cfg->n_params) == 2;
     }
     return 0;
 }

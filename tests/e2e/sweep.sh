@@ -65,6 +65,30 @@ check "resumed: results.csv identical to the uninterrupted sweep" 'cmp -s "$tmp/
 check "resumed: results.json identical to the uninterrupted sweep" 'cmp -s "$tmp/full/results.json" "$tmp/killed/results.json"'
 check "no temporary left" '[ -z "$(ls -A "$tmp/killed" | grep -v "^results\.\|^timing.csv$\|^mapper.cache$")" ]'
 
+# A worker killed mid-point: that point fails, the others run; --resume
+# runs it again and the files end as those of an uninterrupted sweep.
+setsid "$EVSIM" sweep $D/noc60.yaml --out "$tmp/crash" -j 2 -q & pid=$!
+victim=
+for _ in $(seq 200); do
+  victim=$(pgrep -P $pid | head -1)
+  [ -n "$victim" ] && [ -f "$tmp/crash/results.csv" ] && break
+  sleep 0.02
+done
+[ -n "$victim" ] && kill -9 "$victim"
+wait $pid; rc=$?
+check "a worker killed: the sweep goes on, exit 4 (rc=$rc)" '[ $rc -eq 4 ]'
+check "a worker killed: one failed row saying so" \
+  '[ $(grep -c "the worker running it exited before it finished" "$tmp/crash/results.csv") -eq 1 ]'
+check "a worker killed: the other 59 ok" '[ $(grep -c ",ok," "$tmp/crash/results.csv") -eq 59 ]'
+"$EVSIM" sweep $D/noc60.yaml --out "$tmp/crash" -j 2 --resume -q; rc=$?
+check "a worker killed, resumed: exit 0, files as uninterrupted (rc=$rc)" \
+  '[ $rc -eq 0 ] && cmp -s "$tmp/full/results.csv" "$tmp/crash/results.csv" && cmp -s "$tmp/full/results.json" "$tmp/crash/results.json"'
+# --resume of another sweep's folder is refused.
+sed 's/\[1, 2, 4\]/[1, 2, 8]/; s#^base: ../../..#base: '"$PWD"'#' $D/noc12.yaml >"$tmp/other.yaml"
+"$EVSIM" sweep "$tmp/other.yaml" --out "$tmp/j1" --resume -q 2>"$tmp/err"; rc=$?
+check "--resume into another sweep's results: exit 1 ($(cat "$tmp/err"))" \
+  '[ $rc -eq 1 ] && grep -q "not a point of this sweep" "$tmp/err"'
+
 # A failing point: its row holds the loader's error, the others run.
 "$EVSIM" sweep $D/fail.yaml --out "$tmp/fail" -j 2 -q; rc=$?
 check "a failed point: exit 4 (rc=$rc)" '[ $rc -eq 4 ]'
