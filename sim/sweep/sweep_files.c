@@ -162,6 +162,29 @@ static void abs_dir(const sweep *s, const char *path, char *out, size_t cap)
     out[o + n] = '\0';
 }
 
+static bool is_file(const char *p);
+
+/* A value for a path key (chip, mapping, a core's file, ...) that names
+ * no file, relative to the file it goes into. Quoted values are left to
+ * the loaders. */
+static bool names_no_file(const sweep *s, const char *path, const sw_override *ov)
+{
+    const char *leaf = strrchr(ov->key, '.');
+    leaf = leaf ? leaf + 1 : ov->key;
+    bool pathkey = false;
+    for (int i = 0; path_keys[i]; i++)
+        pathkey |= !strcmp(leaf, path_keys[i]) && strcmp(leaf, "dir");
+    if (!pathkey || strchr("\"'[{", ov->value[0]))
+        return false;
+    char dir[BASE_PATH_MAX], full[BASE_PATH_MAX * 2];
+    abs_dir(s, path, dir, sizeof dir);
+    if (ov->value[0] == '/')
+        snprintf(full, sizeof full, "%s", ov->value);
+    else
+        snprintf(full, sizeof full, "%s/%s", dir, ov->value);
+    return !is_file(full);
+}
+
 typedef struct {
     char prefix[CFG_SWEEP_KEY_MAX];
     int n;
@@ -192,6 +215,9 @@ static int place(build_ctx *c, const sw_file *f, const sw_override *ov, const ch
             return base_fail(c->err, "%s:%u:%u holds a block list or mapping; write it in "
                              "flow style ([...] or {...}) to sweep it", f->path, fd.line,
                              fd.col);
+        if (names_no_file(c->s, f->path, ov))
+            return base_fail(c->err, "'%s' names a file, and there is no file %s next to %s",
+                             ov->key, ov->value, f->path);
         if (*nsp == SW_MAX_SPLICES || !(sp[*nsp].text = base_strdup(ov->value)))
             return base_fail(c->err, "too many values in one file");
         sp[*nsp].start = fd.start;

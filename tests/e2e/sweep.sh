@@ -119,6 +119,8 @@ bad index "  chip.memories[3].type: [dram]" "index.yaml:3:3: .*'memories' has 1 
 bad notfile "  chip.noc.virtual_channels.x: [2]" "notfile.yaml:3:3: .*not a file the key path can go on into" ""
 bad type "  chip.noc.virtual_channels: [2, four]" "type.yaml:3:34: .*expected an integer as at .*seneca_2x2.yaml:16:21 .*found four" ""
 bad empty "  chip.noc.virtual_channels: []" "empty.yaml:3:30: .*the grid is empty" ""
+bad nomap "  mapping: [mappings/lenet5_seneca_2x2.yaml, mappings/nope.yaml]" \
+  "nomap.yaml:3:46: .*'mapping' names a file, and there is no file mappings/nope.yaml" ""
 bad none "" "empty.yaml|none.yaml:[0-9]+:[0-9]+: parameters: .*(the grid is empty|found nothing)" ""
 bad big "  chip.noc.virtual_channels: [1, 2, 3, 4, 5, 6]\n  chip.noc.vc_depth_flits: [1, 2, 3]" \
   "18 points, more than --max-points 10" "--max-points 10"
