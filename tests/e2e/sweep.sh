@@ -49,16 +49,16 @@ check "--resume of a finished sweep: 12 already done ($(tail -1 "$tmp/err"))" \
   '[ $rc -eq 0 ] && grep -q "(12 already done)" "$tmp/err" && cmp -s "$tmp/j1/results.csv" "$tmp/j2/results.csv"'
 
 # Killed mid-way (the whole process group, SIGKILL), then resumed.
-"$EVSIM" sweep $D/noc60.yaml --out "$tmp/full" -j 2 -q
-setsid "$EVSIM" sweep $D/noc60.yaml --out "$tmp/killed" -j 2 -q & pid=$!
+"$EVSIM" sweep $D/default24.yaml --out "$tmp/full" -j 2 -q
+setsid "$EVSIM" sweep $D/default24.yaml --out "$tmp/killed" -j 1 -q & pid=$!
 for _ in $(seq 200); do
   [ -f "$tmp/killed/results.csv" ] && [ $(wc -l <"$tmp/killed/results.csv") -ge 4 ] && break
   sleep 0.02
 done
 kill -9 -- -$pid 2>/dev/null; wait $pid 2>/dev/null
 rows=$(($(wc -l <"$tmp/killed/results.csv") - 1))
-check "killed mid-way: some rows written, not all ($rows of 60)" '[ $rows -ge 3 ] && [ $rows -lt 60 ]'
-"$EVSIM" sweep $D/noc60.yaml --out "$tmp/killed" -j 2 --resume 2>"$tmp/err"; rc=$?
+check "killed mid-way: some rows written, not all ($rows of 24)" '[ $rows -ge 3 ] && [ $rows -lt 24 ]'
+"$EVSIM" sweep $D/default24.yaml --out "$tmp/killed" -j 2 --resume 2>"$tmp/err"; rc=$?
 check "resumed: exit 0, the done points skipped ($(tail -1 "$tmp/err"))" \
   '[ $rc -eq 0 ] && grep -q "($rows already done)" "$tmp/err"'
 check "resumed: results.csv identical to the uninterrupted sweep" 'cmp -s "$tmp/full/results.csv" "$tmp/killed/results.csv"'
@@ -67,7 +67,7 @@ check "no temporary left" '[ -z "$(ls -A "$tmp/killed" | grep -v "^results\.\|^t
 
 # A worker killed mid-point: that point fails, the others run; --resume
 # runs it again and the files end as those of an uninterrupted sweep.
-setsid "$EVSIM" sweep $D/noc60.yaml --out "$tmp/crash" -j 2 -q & pid=$!
+setsid "$EVSIM" sweep $D/default24.yaml --out "$tmp/crash" -j 2 -q & pid=$!
 victim=
 for _ in $(seq 200); do
   victim=$(pgrep -P $pid | head -1)
@@ -79,8 +79,8 @@ wait $pid; rc=$?
 check "a worker killed: the sweep goes on, exit 4 (rc=$rc)" '[ $rc -eq 4 ]'
 check "a worker killed: one failed row saying so" \
   '[ $(grep -c "the worker running it exited before it finished" "$tmp/crash/results.csv") -eq 1 ]'
-check "a worker killed: the other 59 ok" '[ $(grep -c ",ok," "$tmp/crash/results.csv") -eq 59 ]'
-"$EVSIM" sweep $D/noc60.yaml --out "$tmp/crash" -j 2 --resume -q; rc=$?
+check "a worker killed: the other 23 ok" '[ $(grep -c ",ok," "$tmp/crash/results.csv") -eq 23 ]'
+"$EVSIM" sweep $D/default24.yaml --out "$tmp/crash" -j 2 --resume -q; rc=$?
 check "a worker killed, resumed: exit 0, files as uninterrupted (rc=$rc)" \
   '[ $rc -eq 0 ] && cmp -s "$tmp/full/results.csv" "$tmp/crash/results.csv" && cmp -s "$tmp/full/results.json" "$tmp/crash/results.json"'
 # --resume of another sweep's folder is refused.
