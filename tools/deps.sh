@@ -24,6 +24,11 @@ have_pc libcjson || have_hdr cjson/cJSON.h || need libcjson-dev
 have_pc hdf5 || have_hdr hdf5/serial/hdf5.h || need libhdf5-dev
 have_pc liblz4 || have_hdr lz4frame.h || need liblz4-dev
 have_pc libzstd || have_hdr zstd.h || need libzstd-dev
+# `evsim sweep` under mpirun (Open MPI; MPICH works too) and its test
+have_pc ompi-c || have_pc mpich || command -v mpicc >/dev/null 2>&1 || need mpi-default-dev
+command -v mpirun >/dev/null 2>&1 || need mpi-default-bin
+# tools/plot.py (sweep and report pictures) and its test
+/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1 || need python3-matplotlib
 
 with_validator=0 with_fuzzer=0
 for a in "$@"; do
