@@ -12,7 +12,7 @@
 static const char *const entry_keys[] = {
     "name", "spatial_mapping", "memory_operand_links", "temporal_ordering",
     "spatial_mapping_hint", "core_allocation", "core_allocation_is_fixed",
-    "intra_core_tiling", "inter_core_tiling", NULL};
+    "intra_core_tiling", "inter_core_tiling", "weights_in", NULL};
 
 /* "K, 8" / "K, *" / "K, all" -> loop. allow_all: `*`/`all` accepted. */
 static bool parse_pair_text(const char *t, cfg_loop *out, bool allow_all)
@@ -247,6 +247,37 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
         }
     }
     cfg_get_bool(d, en, path, "core_allocation_is_fixed", false, &e->core_alloc_fixed);
+    cfg_node *wi = cfg_map_get(d, en, "weights_in");
+    if (wi && !cfg_is_null(wi) &&
+        cfg_get_str(d, en, path, "weights_in", false, e->weights_in, sizeof e->weights_in)) {
+        e->weights_in_line = (int)wi->start_mark.line + 1;
+        e->weights_in_col = (int)wi->start_mark.column + 1;
+    }
+}
+
+int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_chip *c,
+                         base_errors *err)
+{
+    int bad = 0;
+    for (int i = 0; i < m->n_entries; i++) {
+        const cfg_map_entry *e = &m->entries[i];
+        if (!e->weights_in[0])
+            continue;
+        int found = 0;
+        for (int j = 0; j < c->n_memories; j++)
+            found |= !strcmp(c->memories[j].name, e->weights_in);
+        if (found)
+            continue;
+        char names[256] = "";
+        for (int j = 0, at = 0; j < c->n_memories && at >= 0 && at < (int)sizeof names; j++)
+            at += snprintf(names + at, sizeof names - (size_t)at, "%s%s", j ? ", " : "",
+                           c->memories[j].name);
+        cfg_err_pos(err, mapping_file, e->weights_in_line, e->weights_in_col,
+                    "[%d].weights_in: '%s' names no memory of chip %s (its memories: %s)", i,
+                    e->weights_in, c->name, c->n_memories ? names : "none");
+        bad = -1;
+    }
+    return bad;
 }
 
 static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)

@@ -91,7 +91,10 @@ int chip_add_memories(chip *c, const cfg_scenario *s)
     for (uint32_t i = 0; i < c->n_mems; i++) {
         mem_params mp = {.cb = {chip_mem_released, chip_model_failed, c}};
         mem_params_of(&chip->memories[i], &mp);
-        mp.traced = c->w && (i == c->in_mem || i == c->out_mem);
+        int holds_weights = 0;
+        for (uint32_t l = 0; l < c->p->n_layers; l++)
+            holds_weights |= c->p->layers[l].w_mem == i;
+        mp.traced = c->w && (i == c->in_mem || i == c->out_mem || holds_weights);
         base_error e;
         mem_model *m = mem_new(c->k, &mp, &e);
         if (!m) {

@@ -220,6 +220,58 @@ static int layer_cores(layer_build *b, base_error *err)
     return 0;
 }
 
+/* Which operands' top level stands for the chip's off-chip memories: when
+ * the chip lists memories, the core's last level is taken as them for
+ * every operand it holds (the run moves that traffic itself, see
+ * plan_layer.top_offchip). The weights' on-core capacity is then the
+ * highest other level holding them. */
+static void offchip_levels(const cfg_chip *chip, plan_layer *pl)
+{
+    const loma_core *lc = &pl->core;
+    int last = lc->n_mems - 1;
+    for (int i = 0; chip->n_memories > 0 && last >= 0 && i < lc->mem[last].n_ops; i++) {
+        pl->top_offchip[lc->mem[last].ops[i]] = true;
+        pl->top_is_offchip = true;
+    }
+}
+
+/* The weights' operand (a constant operand named W), its size, the
+ * on-core capacity for it. */
+static void layer_weights(plan_layer *pl, const cfg_layer *l)
+{
+    pl->w_op = -1;
+    pl->w_mem = PLAN_NO_MEM;
+    for (int op = 1; op < l->n_operands && op < LOMA_N_OPS; op++) {
+        const cfg_operand *o = &l->operands[op];
+        if ((!o->has_source || o->source_layer_id == l->id) && !strcmp(o->name, "W"))
+            pl->w_op = op;
+    }
+    if (pl->w_op < 0)
+        return;
+    pl->w_bits = operand_bits(l, pl->w_op, l->operands[pl->w_op].precision_bits);
+    const loma_core *lc = &pl->core;
+    int top = lc->n_mems - 1 - (pl->top_offchip[pl->w_op] ? 1 : 0);
+    for (int m = top; m >= 0 && !pl->w_cap_bits; m--)
+        for (int i = 0; i < lc->mem[m].n_ops; i++)
+            if (lc->mem[m].ops[i] == pl->w_op)
+                pl->w_cap_bits = (uint64_t)lc->mem[m].size_bits;
+}
+
+/* Bits one read of operand op from memory level `lev` of r moves: the
+ * mapper counts full words of the port serving (op, TL) there. */
+static double level_read_bits(const loma_core *lc, const loma_result *r, int op, int lev)
+{
+    int m = r->mem_of[op][lev];
+    if (m < 0)
+        return 0;
+    const loma_memory *mem = &lc->mem[m];
+    for (int p = 0; p < mem->n_ports; p++)
+        for (int a = 0; a < mem->port[p].n_alloc; a++)
+            if (mem->port[p].alloc_op[a] == op && mem->port[p].alloc_dir[a] == LOMA_TL)
+                return r->word_access[op][lev][LOMA_TL] * (double)mem->port[p].bw_max_bits;
+    return 0;
+}
+
 /* The mapper's view of the layer and its core type. The cache keys on
  * the core as the mapper sees it (memory operand links included), so a
  * persisted cache is safe across chips. */
@@ -230,12 +282,7 @@ static int adapt_layer(layer_build *b, base_error *err)
         return fail(err, "%s", le.msg);
     b->pl->core = b->in.core;
     b->pl->whole = b->in.whole;
-    const cfg_core *core = b->core;
-    if (b->s->chip->n_memories > 0 && core->n_mems > 0) {
-        const cfg_memory *top = &core->mems[core->n_mems - 1];
-        b->pl->top_is_offchip = top->holds[CFG_MOP_I1] && top->holds[CFG_MOP_I2] &&
-                                top->holds[CFG_MOP_O];
-    }
+    offchip_levels(b->s->chip, b->pl);
     return 0;
 }
 
@@ -324,13 +371,32 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
     cn->dur_ps = (uint64_t)(r->latency_cycles * 1000.0 / b->s->chip->clock_ghz + 0.5);
     if (cn->dur_ps == 0)
         cn->dur_ps = 1;
-    if (pl->top_is_offchip)
-        for (int op = 0; op < LOMA_N_OPS; op++)
-            if (r->n_levels[op] > 0 && r->mem_of[op][r->n_levels[op] - 1] == pl->core.n_mems - 1)
-                cn->top_pj += r->energy_level_pj[op][r->n_levels[op] - 1];
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        int top = r->n_levels[op] - 1;
+        if (!pl->top_offchip[op] || top < 0 || r->mem_of[op][top] != pl->core.n_mems - 1)
+            continue;
+        cn->top_pj += r->energy_level_pj[op][top];
+        if (op == pl->w_op) {
+            cn->top_w_pj = r->energy_level_pj[op][top];
+            cn->w_top_bits = level_read_bits(&pl->core, r, op, top);
+        }
+    }
     cn->energy_pj = r->energy_pj - cn->top_pj;
     b->load_ps[core] += (double)cn->dur_ps;
     return 0;
+}
+
+/* The weights a part of this shape uses: the weight operand's dims at
+ * the part's sizes (windows at their relation). */
+static uint64_t part_weight_bits(const plan_layer *pl, const loma_layer *shape)
+{
+    if (pl->w_op < 0)
+        return 0;
+    double f = 1.0;
+    for (int d = 0; d < shape->n_dims; d++)
+        if (pl->whole.relevant[pl->w_op][d] && pl->whole.dim_size[d])
+            f *= (double)shape->dim_size[d] / (double)pl->whole.dim_size[d];
+    return (uint64_t)((double)pl->w_bits * f + 0.5);
 }
 
 /* Part `part` of the inter-core cut: its core, its output share, its
@@ -358,6 +424,7 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
         if (pl->whole.relevant[LOMA_OP_O][b->split.d[i]])
             share *= (double)base.dim_size[b->split.d[i]] / (double)b->l->sizes[b->split.d[i]];
     pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
+    pp->w_bits = part_weight_bits(pl, &base);
     pp->first_cn = b->p->n_cns;
     uint64_t n_tiles = cut_count(&b->tiles);
     for (uint64_t t = 0; t < n_tiles; t++) {
@@ -366,8 +433,10 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
         shrink_windows(&shape);
         if (cost_cn(b, &shape, part, (uint32_t)t, best, err) != 0)
             return -1;
+        pp->w_stream_bits += (uint64_t)(b->p->cns[b->p->n_cns - 1].w_top_bits + 0.5);
         pp->n_cns++;
     }
+    pp->w_streamed = pp->w_bits > pl->w_cap_bits;
     return 0;
 }
 
@@ -385,6 +454,7 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     if (check_layer(b, err) || layer_cores(b, err) || adapt_layer(b, err) ||
         layer_cuts(b, err) || layer_data(b, err))
         goto out;
+    layer_weights(b->pl, b->l);
     uint64_t n_parts = cut_count(&b->split);
     b->pl->n_parts = (uint32_t)n_parts;
     b->pl->parts = calloc(n_parts, sizeof *b->pl->parts);
@@ -398,6 +468,66 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     rc = 0;
 out:
     base_free(b);
+    return rc;
+}
+
+static int find_memory(const cfg_chip *chip, const char *name)
+{
+    for (int i = 0; i < chip->n_memories; i++)
+        if (!strcmp(chip->memories[i].name, name))
+            return i;
+    return -1;
+}
+
+/* Does layer pl take its weights from a chip memory: its mapping names
+ * one, or its weights' top level is the off-chip one. */
+static bool weights_offchip(const plan_layer *pl, const cfg_map_entry *me)
+{
+    return pl->w_op >= 0 && pl->w_bits > 0 && (me->weights_in[0] || pl->top_offchip[pl->w_op]);
+}
+
+/* Where each layer's weights live: the memory its mapping entry names
+ * (weights_in), else the first memory in the chip's list with room left,
+ * layers in workload order (so early layers fill the first memory and
+ * the rest spill to the next). A memory smaller than what weights_in puts
+ * in it is an error, positioned at the first entry that names it. */
+static int place_weights(plan *p, const cfg_scenario *s, base_error *err)
+{
+    const cfg_chip *chip = s->chip;
+    uint64_t *used = base_calloc((size_t)chip->n_memories + 1, sizeof *used);
+    if (!used)
+        return fail(err, "out of memory");
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++)
+        for (uint32_t i = 0; i < p->n_layers && rc == 0; i++) {
+            plan_layer *pl = &p->layers[i];
+            const cfg_map_entry *me = cfg_mapping_find(s->mapping, pl->cfg);
+            if (!weights_offchip(pl, me) || (pass == 0) != (me->weights_in[0] != 0))
+                continue;
+            int m = me->weights_in[0] ? find_memory(chip, me->weights_in) : -1;
+            for (int j = 0; !me->weights_in[0] && j < chip->n_memories && m < 0; j++)
+                if (chip->memories[j].size_bits - used[j] >= pl->w_bits)
+                    m = j;
+            if (m < 0) {
+                rc = me->weights_in[0]
+                         ? fail(err, "%s:%d:%d: layer %s: weights_in names %s, which is not "
+                                "a memory of the chip", s->mapping_path, me->weights_in_line,
+                                me->weights_in_col, lname(pl->cfg), me->weights_in)
+                         : fail(err, "layer %s: its weights (%llu bits) fit in none of the "
+                                "chip's memories", lname(pl->cfg),
+                                (unsigned long long)pl->w_bits);
+                break;
+            }
+            used[m] += pl->w_bits;
+            pl->w_mem = (uint32_t)m;
+            if (used[m] > chip->memories[m].size_bits)
+                rc = fail(err, "%s:%d:%d: memory %s holds %llu bits, too few for the weights "
+                          "weights_in places in it (%llu bits with layer %s)", s->mapping_path,
+                          me->weights_in_line, me->weights_in_col, chip->memories[m].name,
+                          (unsigned long long)chip->memories[m].size_bits,
+                          (unsigned long long)used[m], lname(pl->cfg));
+        }
+    base_free(used);
     return rc;
 }
 
@@ -425,6 +555,8 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cac
     for (uint32_t i = 0; i < p->n_layers; i++)
         if (build_layer(p, s, i, opt, load, err) != 0)
             goto bad;
+    if (place_weights(p, s, err) != 0)
+        goto bad;
     free(load);
     return p;
 bad:
@@ -477,4 +609,20 @@ void plan_loop_order(const plan *p, const plan_cn *cn, char *buf, size_t len)
             put(buf, len, &at, "]");
         }
     }
+}
+
+void plan_spatial(const plan *p, const plan_cn *cn, char *buf, size_t len)
+{
+    const plan_layer *pl = &p->layers[cn->layer];
+    const loma_result *r = cn->cost;
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i < r->n_spatial; i++) {
+        int oa = r->sp_oa[i];
+        put(buf, len, &at, "%s%s %s %g", i ? ", " : "",
+            oa >= 0 && oa < pl->core.n_oa ? pl->core.oa_name[oa] : "?",
+            pl->whole.dim_name[r->sp_loop[i].dim], r->sp_loop[i].size);
+    }
+    if (!r->n_spatial)
+        put(buf, len, &at, "none");
 }
