@@ -255,8 +255,54 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
     }
 }
 
-int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_chip *c,
-                         base_errors *err)
+/* A dense layer's weights (a constant operand named W): precision x the
+ * sizes of the dims it indexes; 0 for a layer without. */
+static uint64_t layer_weight_bits(const cfg_layer *l)
+{
+    for (int op = 1; op < l->n_operands; op++) {
+        const cfg_operand *o = &l->operands[op];
+        if ((o->has_source && o->source_layer_id != l->id) || strcmp(o->name, "W"))
+            continue;
+        uint64_t n = o->precision_bits > 0 ? (uint64_t)o->precision_bits : 0;
+        for (int i = 0; i < o->n_idx; i++) {
+            int d = cfg_layer_dim(l, o->idx[i]);
+            n *= d >= 0 ? l->sizes[d] : 1;
+        }
+        return n;
+    }
+    return 0;
+}
+
+/* The weights weights_in puts in each memory fit it: the first entry
+ * whose layers overflow it gets the message. */
+static int check_weights_fit(const cfg_mapping *m, const char *mapping_file,
+                             const cfg_workload *w, const cfg_chip *c, base_errors *err)
+{
+    for (int j = 0; j < c->n_memories; j++) {
+        uint64_t used = 0;
+        for (int i = 0; i < w->n_layers; i++) {
+            const cfg_layer *l = &w->layers[i];
+            const cfg_map_entry *e = l->neuron.model == CFG_NEURON_NONE
+                                         ? cfg_mapping_find(m, l) : NULL;
+            if (!e || strcmp(e->weights_in, c->memories[j].name))
+                continue;
+            used += layer_weight_bits(l);
+            if (used > c->memories[j].size_bits) {
+                cfg_err_pos(err, mapping_file, e->weights_in_line, e->weights_in_col,
+                            "weights_in: memory %s holds %llu bits, too few for the weights "
+                            "placed in it (%llu bits up to layer %s, id %lld)",
+                            c->memories[j].name, (unsigned long long)c->memories[j].size_bits,
+                            (unsigned long long)used, l->name[0] ? l->name : "(unnamed)",
+                            (long long)l->id);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                         const cfg_chip *c, base_errors *err)
 {
     int bad = 0;
     for (int i = 0; i < m->n_entries; i++) {
@@ -277,7 +323,7 @@ int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const c
                     e->weights_in, c->name, c->n_memories ? names : "none");
         bad = -1;
     }
-    return bad;
+    return bad ? bad : check_weights_fit(m, mapping_file, w, c, err);
 }
 
 static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)

@@ -345,10 +345,11 @@ int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_w
 /* ---- chip --------------------------------------------------------------- */
 
 typedef struct cfg_chip cfg_chip;
-/* Every entry's weights_in names one of the chip's memories; positioned
- * at the key. 0 when clean. */
-int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_chip *c,
-                         base_errors *err);
+/* Every entry's weights_in names one of the chip's memories, and each
+ * memory holds the weights weights_in places in it; positioned at the
+ * key. 0 when clean. */
+int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                         const cfg_chip *c, base_errors *err);
 
 /* The chip's `noc:` block. Every key has the name of the NoC parameter it
  * sets (the noc_config field in models/noc/noc.h and the `evsim noc`
