@@ -220,16 +220,20 @@ static int layer_cores(layer_build *b, base_error *err)
     return 0;
 }
 
-/* Which operands' top level stands for the chip's off-chip memories: when
- * the chip lists memories, the core's last level is taken as them for
- * every operand it holds (the run moves that traffic itself, see
+/* Which operands' top level stands for the chip's off-chip memories: the
+ * core's last level does, for every operand it holds, when it is at
+ * least as large as one of the memories the chip lists (a level that
+ * size is not on the core; the run moves that traffic itself, see
  * plan_layer.top_offchip). The weights' on-core capacity is then the
  * highest other level holding them. */
 static void offchip_levels(const cfg_chip *chip, plan_layer *pl)
 {
     const loma_core *lc = &pl->core;
     int last = lc->n_mems - 1;
-    for (int i = 0; chip->n_memories > 0 && last >= 0 && i < lc->mem[last].n_ops; i++) {
+    bool big = false;
+    for (int j = 0; j < chip->n_memories && last >= 0; j++)
+        big |= lc->mem[last].size_bits >= (double)chip->memories[j].size_bits;
+    for (int i = 0; big && i < lc->mem[last].n_ops; i++) {
         pl->top_offchip[lc->mem[last].ops[i]] = true;
         pl->top_is_offchip = true;
     }

@@ -60,7 +60,9 @@ typedef struct {
      * energy at that level is kept apart (plan_cn.top_pj) rather than
      * counted twice. */
     bool top_is_offchip;   /* some operand's top level is off-chip */
-    bool top_offchip[LOMA_N_OPS]; /* per operand (the core's last level) */
+    bool top_offchip[LOMA_N_OPS]; /* per operand: its top is the core's last
+                              level, at least as large as one of the chip's
+                              memories (so not on the core) */
     int w_op;              /* the weights' operand (loma numbering), -1: none */
     uint64_t w_bits;       /* the whole layer's weights */
     uint64_t w_cap_bits;   /* what one core of its type holds of weights:

@@ -47,6 +47,8 @@ static void put_file(const char *name, const char *text)
     fclose(f);
 }
 
+static int no_offchip_level; /* the core without its off-chip top level */
+
 static const char *core_yaml(unsigned sram_bits)
 {
     static char buf[4096];
@@ -69,6 +71,8 @@ static const char *core_yaml(unsigned sram_bits)
              "    area: 0\n    latency: 1\n    operands: [I1, I2, O]\n%s"
              "    served_dimensions: [D1]\n",
              ports, sram_bits, ports, ports);
+    if (no_offchip_level)
+        *strstr(buf, "  offchip:") = 0;
     return buf;
 }
 
@@ -280,6 +284,28 @@ START_TEST(test_bad_weight_locations_are_refused)
 }
 END_TEST
 
+/* A core whose levels are all on-core (its top, 1024 bits, is smaller
+ * than the chip's memory): the weights are its own from the start, no
+ * weight traffic, and every level the mapper costs is counted in compute. */
+START_TEST(test_on_core_weights_move_nothing)
+{
+    no_offchip_level = 1;
+    run_case a;
+    run(1024, &a);
+    no_offchip_level = 0;
+    ck_assert(!a.p->layers[0].top_is_offchip);
+    ck_assert_uint_eq(a.p->layers[0].w_mem, PLAN_NO_MEM);
+    ck_assert_uint_eq(a.r.w_loads + a.r.w_streams, 0);
+    ck_assert_uint_eq(a.r.mems[0].read_bits, 320); /* the network input only */
+    ck_assert_double_eq(a.r.mapper_top_pj, 0.0);
+    double mapper = 0;
+    for (uint32_t i = 0; i < a.p->n_cns; i++)
+        mapper += a.p->cns[i].cost->energy_pj;
+    ck_assert_double_eq_tol(model_energy_sum(&a.r.energy, "compute"), mapper, 1e-9 * mapper);
+    run_free(&a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chip_mem");
@@ -289,6 +315,7 @@ int main(void)
     tcase_add_test(tc, test_weights_load_evict_and_prefetch_by_hand);
     tcase_add_test(tc, test_energy_parts_sum_and_count_once);
     tcase_add_test(tc, test_bad_weight_locations_are_refused);
+    tcase_add_test(tc, test_on_core_weights_move_nothing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
