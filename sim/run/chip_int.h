@@ -102,6 +102,7 @@ typedef struct chip {
     trc_writer *w;
     model_trace mt;
     trc_name n_layer, n_part, n_tile, n_macs, n_cycles, n_energy, n_order;
+    trc_name n_ideal, n_stalls, n_util, n_spatial;
     uint64_t **part_flows;    /* flows leaving each part's last CN */
 } chip;
 
