@@ -166,6 +166,19 @@ static void parse_loops(cfg_doc *d, const cfg_node *entry, const char *path, con
             (*n_out)++;
 }
 
+/* weights_in: a chip memory's name (checked against the chip later,
+ * cfg_check_weights_in), with its position. */
+static void parse_weights_in(cfg_doc *d, const cfg_node *en, const char *path,
+                             cfg_map_entry *e)
+{
+    cfg_node *wi = cfg_map_get(d, en, "weights_in");
+    if (wi && !cfg_is_null(wi) &&
+        cfg_get_str(d, en, path, "weights_in", false, e->weights_in, sizeof e->weights_in)) {
+        e->weights_in_line = (int)wi->start_mark.line + 1;
+        e->weights_in_col = (int)wi->start_mark.column + 1;
+    }
+}
+
 static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_map_entry *e)
 {
     char kp[256], ip[300], b[96];
@@ -247,12 +260,7 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
         }
     }
     cfg_get_bool(d, en, path, "core_allocation_is_fixed", false, &e->core_alloc_fixed);
-    cfg_node *wi = cfg_map_get(d, en, "weights_in");
-    if (wi && !cfg_is_null(wi) &&
-        cfg_get_str(d, en, path, "weights_in", false, e->weights_in, sizeof e->weights_in)) {
-        e->weights_in_line = (int)wi->start_mark.line + 1;
-        e->weights_in_col = (int)wi->start_mark.column + 1;
-    }
+    parse_weights_in(d, en, path, e);
 }
 
 /* A dense layer's weights (a constant operand named W): precision x the
