@@ -24,6 +24,20 @@ static const char *lname(const cfg_layer *l)
     return l->name[0] ? l->name : "(unnamed)";
 }
 
+/* A line for the caller: a warning, or a note (is_note). */
+static void warn(plan *p, bool is_note, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void warn(plan *p, bool is_note, const char *fmt, ...)
+{
+    if (p->n_warnings == PLAN_MAX_WARNINGS)
+        return;
+    p->warning_is_note[p->n_warnings] = is_note;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->warnings[p->n_warnings++], sizeof p->warnings[0], fmt, ap);
+    va_end(ap);
+}
+
 /* Size of one index of an operand: a loop dim, or a window dim from its
  * relation (a*(A-1) + b*(B-1) + 1), else 1. */
 static uint64_t index_size(const cfg_layer *l, const char *idx)
@@ -307,6 +321,14 @@ static int layer_cuts(layer_build *b, base_error *err)
     if (n > PLAN_MAX_CNS_PER_LAYER)
         return fail(err, "layer %s: the tiling makes %llu CNs (at most %d per layer)",
                     lname(l), (unsigned long long)n, PLAN_MAX_CNS_PER_LAYER);
+    const cut *cs[2] = {&b->split, &b->tiles};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < cs[k]->n; i++)
+            if (l->sizes[cs[k]->d[i]] % cs[k]->parts[i])
+                warn(b->p, true, "layer %s (id %lld): %s tiling cuts %s %llu into %llu parts of "
+                     "unequal size", lname(l), (long long)l->id, k ? "intra-core" : "inter-core",
+                     l->dims[cs[k]->d[i]], (unsigned long long)l->sizes[cs[k]->d[i]],
+                     (unsigned long long)cs[k]->parts[i]);
     cut_names(l, &b->split, b->pl->split_dim, sizeof b->pl->split_dim);
     cut_names(l, &b->tiles, b->pl->tile_dim, sizeof b->pl->tile_dim);
     return 0;
@@ -475,6 +497,43 @@ out:
     return rc;
 }
 
+/* Two layers of one name: mapping entries by name reach both. */
+static void warn_names(plan *p, const cfg_workload *w)
+{
+    for (int i = 0; i < w->n_layers; i++)
+        for (int j = 0; j < i; j++)
+            if (w->layers[i].name[0] && !strcmp(w->layers[i].name, w->layers[j].name)) {
+                warn(p, false, "layers id %lld and id %lld are both named %s", (long long)w->layers[j].id,
+                     (long long)w->layers[i].id, w->layers[i].name);
+                break;
+            }
+}
+
+/* Memories go bottom (next to the MACs) to top: a level larger and
+ * costlier per access than the next one up for the same operand is most
+ * likely a list written top-down. */
+static void warn_order(plan *p, const cfg_chip *chip)
+{
+    for (int t = 0; t < chip->n_types; t++) {
+        const cfg_core *c = &chip->types[t].core;
+        for (int op = 0; op < CFG_MOP_COUNT; op++) {
+            const cfg_memory *below = NULL;
+            for (int m = 0; m < c->n_mems; m++) {
+                const cfg_memory *cm = &c->mems[m];
+                if (!cm->holds[op])
+                    continue;
+                if (below && below->size_bits > cm->size_bits && below->r_cost_pj > cm->r_cost_pj)
+                    warn(p, false, "core %s: memory %s (%llu bits) is listed below %s (%llu bits) for "
+                         "%s but is larger and costlier: memories go bottom (next to the MACs) "
+                         "to top", c->name, below->name, (unsigned long long)below->size_bits,
+                         cm->name, (unsigned long long)cm->size_bits,
+                         cfg_mem_operand_name((cfg_mem_operand)op));
+                below = cm;
+            }
+        }
+    }
+}
+
 static int find_memory(const cfg_chip *chip, const char *name)
 {
     for (int i = 0; i < chip->n_memories; i++)
@@ -561,6 +620,8 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cac
             goto bad;
     if (place_weights(p, s, err) != 0)
         goto bad;
+    warn_names(p, w);
+    warn_order(p, chip);
     free(load);
     return p;
 bad:

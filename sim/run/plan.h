@@ -19,7 +19,8 @@
 
 #define PLAN_MAX_PRODUCERS 4
 #define PLAN_MAX_CNS_PER_LAYER 1000000
-#define PLAN_NO_MEM UINT32_MAX /* a layer's weights live nowhere off-chip */
+#define PLAN_NO_MEM UINT32_MAX
+#define PLAN_MAX_WARNINGS 32 /* a layer's weights live nowhere off-chip */
 
 typedef struct {
     uint32_t layer;        /* index into plan.layers */
@@ -91,6 +92,12 @@ typedef struct {
     int owns_cache;
     uint32_t unique_cns;   /* mapper searches run (cache misses) */
     double mapper_wall_s;
+    /* What the scenario does that is allowed but likely not meant (a
+     * tiling that does not divide its dim, two layers of one name, a
+     * core's memories listed top-down), one line each, for the caller. */
+    uint32_t n_warnings;
+    char warnings[PLAN_MAX_WARNINGS][256];
+    bool warning_is_note[PLAN_MAX_WARNINGS]; /* the uneven tiling: a note */
 } plan;
 
 /* Builds the plan for the scenario's chip, workload and mapping, costing

@@ -306,6 +306,55 @@ START_TEST(test_on_core_weights_move_nothing)
 }
 END_TEST
 
+/* The first `from` in buf (of capacity cap) becomes `to`. */
+static void replace_once(char *buf, size_t cap, const char *from, const char *to)
+{
+    char *at = strstr(buf, from);
+    ck_assert_ptr_nonnull(at);
+    size_t nf = strlen(from), nt = strlen(to), rest = strlen(at + nf);
+    ck_assert_uint_lt((size_t)(at - buf) + nt + rest, cap);
+    memmove(at + nt, at + nf, rest + 1);
+    memcpy(at, to, nt);
+}
+
+/* Allowed but likely not meant: two layers of one name, a core's
+ * memories written top-down (a larger, costlier level below a smaller
+ * one): warnings the caller prints before the run. */
+START_TEST(test_plan_warns_of_names_and_memory_order)
+{
+    write_case(1024, NULL);
+    char wl[sizeof workload_yaml];
+    snprintf(wl, sizeof wl, "%s", workload_yaml);
+    memcpy(strstr(wl, "name: B"), "name: A", 7);
+    put_file("workload.yaml", wl);
+    char core[4096];
+    snprintf(core, sizeof core, "%s", core_yaml(1024));
+    replace_once(core, sizeof core, "size: 64\n    r_cost: 0.1", "size: 4096\n    r_cost: 5");
+    put_file("core.yaml", core);
+    base_errors e;
+    cfg_scenario *s = load(&e);
+    for (int i = 0; !s && i < e.count; i++)
+        fprintf(stderr, "%u: %s\n", e.items[i].line, e.items[i].msg);
+    base_errors_clear(&e);
+    ck_assert_ptr_nonnull(s);
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    base_error pe;
+    plan *p = plan_build(s, &o, NULL, &pe);
+    ck_assert_msg(p != NULL, "%s", pe.msg);
+    int names = 0, order = 0;
+    for (uint32_t i = 0; i < p->n_warnings; i++) {
+        names += strstr(p->warnings[i], "layers id 0 and id 1 are both named A") != NULL;
+        order += strstr(p->warnings[i], "memory reg (4096 bits) is listed below sram (1024 "
+                        "bits) for I1 but is larger and costlier") != NULL;
+        ck_assert(!p->warning_is_note[i]);
+    }
+    ck_assert_int_eq(names, 1);
+    ck_assert_int_eq(order, 1);
+    plan_free(p);
+    cfg_scenario_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chip_mem");
@@ -316,6 +365,7 @@ int main(void)
     tcase_add_test(tc, test_energy_parts_sum_and_count_once);
     tcase_add_test(tc, test_bad_weight_locations_are_refused);
     tcase_add_test(tc, test_on_core_weights_move_nothing);
+    tcase_add_test(tc, test_plan_warns_of_names_and_memory_order);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
