@@ -250,6 +250,9 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
                 e->n_core_alloc = 1;
         } else if (cfg_expect_seq(d, ca, kp)) {
             int n = cfg_seq_len(ca);
+            if (n == 0)
+                cfg_err_at(d, ca, kp, "expected at least one core id, found an empty list, "
+                           "which leaves the layer on no core (leave the key out for any core)");
             if (n > CFG_MAX_CORE_ALLOC)
                 cfg_err_at(d, ca, kp, "expected at most %d cores, found %d",
                            CFG_MAX_CORE_ALLOC, n);

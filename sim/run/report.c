@@ -112,7 +112,7 @@ static double mean_latency(const chip_result *r)
 
 static void text_energy(FILE *out, const cfg_chip *chip, const chip_result *r);
 static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r);
-static void text_layers(FILE *out, const plan *p, const chip_result *r);
+static void text_layers(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r);
 static void text_loop_orders(FILE *out, const plan *p);
 
 int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
@@ -135,7 +135,7 @@ int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
             "the cache file\n", p->n_cns, shapes, p->unique_cns, p->mapper_wall_s,
             shapes - p->unique_cns);
     text_cores(out, chip, r);
-    text_layers(out, p, r);
+    text_layers(out, chip, p, r);
     text_loop_orders(out, p);
     return 0;
 }
@@ -213,21 +213,30 @@ static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r)
                 r->cores[c].peak_ready);
 }
 
-static void text_layers(FILE *out, const plan *p, const chip_result *r)
+static void text_layers(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r)
 {
-    fprintf(out, "\n%-4s %-16s %-10s %6s %5s %12s %12s %12s %12s\n", "id", "layer", "type",
-            "parts", "CNs", "MACs", "start us", "end us", "energy uJ");
+    fprintf(out, "\n%-4s %-16s %-10s %6s %5s %12s %12s %12s %12s  %s\n", "id", "layer", "type",
+            "parts", "CNs", "MACs", "start us", "end us", "energy uJ", "weights");
     for (uint32_t l = 0; l < p->n_layers; l++) {
         const plan_layer *pl = &p->layers[l];
         const chip_layer_result *lr = &r->layers[l];
         uint32_t cns = 0;
         for (uint32_t i = 0; i < pl->n_parts; i++)
             cns += pl->parts[i].n_cns;
-        fprintf(out, "%-4lld %-16s %-10s %6u %5u %12llu %12.3f %12.3f %12.4f\n",
+        uint32_t streamed = 0;
+        for (uint32_t i = 0; i < pl->n_parts; i++)
+            streamed += pl->parts[i].w_streamed;
+        char w[CFG_NAME_MAX + 48] = "-";
+        if (pl->w_bits && pl->w_mem != PLAN_NO_MEM)
+            snprintf(w, sizeof w, "%llu b in %s%s", (unsigned long long)pl->w_bits,
+                     chip->memories[pl->w_mem].name, streamed ? ", streamed" : "");
+        else if (pl->w_bits)
+            snprintf(w, sizeof w, "%llu b on-core", (unsigned long long)pl->w_bits);
+        fprintf(out, "%-4lld %-16s %-10s %6u %5u %12llu %12.3f %12.3f %12.4f  %s\n",
                 (long long)pl->cfg->id, pl->cfg->name, pl->cfg->operator_type, pl->n_parts, cns,
                 (unsigned long long)pl->macs,
                 lr->start_ps == UINT64_MAX ? 0.0 : (double)lr->start_ps * 1e-6,
-                (double)lr->end_ps * 1e-6, lr->energy_pj * 1e-6);
+                (double)lr->end_ps * 1e-6, lr->energy_pj * 1e-6, w);
     }
 }
 

@@ -281,6 +281,17 @@ START_TEST(test_bad_weight_locations_are_refused)
                   e.items[0].msg);
     ck_assert_msg(strstr(e.items[0].msg, "layer B, id 1") != NULL, "%s", e.items[0].msg);
     base_errors_clear(&e);
+    /* an empty core_allocation leaves the layers on no core */
+    write_case(1024, NULL);
+    put_file("mapping.yaml", "- name: default\n  core_allocation: []\n"
+                             "  spatial_mapping: {D1: [K, 1]}\n");
+    s = load(&e);
+    ck_assert_ptr_null(s);
+    ck_assert_int_ge(e.count, 1);
+    ck_assert_msg(strstr(e.items[0].msg, "leaves the layer on no core") != NULL, "%s",
+                  e.items[0].msg);
+    ck_assert_int_eq(e.items[0].line, 2);
+    base_errors_clear(&e);
 }
 END_TEST
 
