@@ -146,8 +146,11 @@ int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
  * off-chip top level, or the chip's own traffic for the same data. */
 static void text_rules(FILE *out, const chip_result *r)
 {
-    if (r->mapper_top_pj <= 0)
+    if (r->mapper_top_pj <= 0) {
+        fprintf(out, "  counted once: no core level stands for the chip's memories; every level "
+                "the mapper costs is in compute\n");
         return;
+    }
     fprintf(out, "  counted once: the cores' top level stands for the chip's memories; the "
             "mapper's %.3f uJ there is left out, the chip's own traffic counted instead:\n"
             "    weights     %.3f uJ -> loads and streams from their memory (off-chip read "
