@@ -497,18 +497,6 @@ out:
     return rc;
 }
 
-/* Two layers of one name: mapping entries by name reach both. */
-static void warn_names(plan *p, const cfg_workload *w)
-{
-    for (int i = 0; i < w->n_layers; i++)
-        for (int j = 0; j < i; j++)
-            if (w->layers[i].name[0] && !strcmp(w->layers[i].name, w->layers[j].name)) {
-                warn(p, false, "layers id %lld and id %lld are both named %s", (long long)w->layers[j].id,
-                     (long long)w->layers[i].id, w->layers[i].name);
-                break;
-            }
-}
-
 /* Memories go bottom (next to the MACs) to top: a level larger and
  * costlier per access than the next one up for the same operand is most
  * likely a list written top-down. */
@@ -620,7 +608,6 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cac
             goto bad;
     if (place_weights(p, s, err) != 0)
         goto bad;
-    warn_names(p, w);
     warn_order(p, chip);
     free(load);
     return p;

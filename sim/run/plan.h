@@ -93,8 +93,8 @@ typedef struct {
     uint32_t unique_cns;   /* mapper searches run (cache misses) */
     double mapper_wall_s;
     /* What the scenario does that is allowed but likely not meant (a
-     * tiling that does not divide its dim, two layers of one name, a
-     * core's memories listed top-down), one line each, for the caller. */
+     * tiling that does not divide its dim, a core's memories listed
+     * top-down), one line each, for the caller. */
     uint32_t n_warnings;
     char warnings[PLAN_MAX_WARNINGS][256];
     bool warning_is_note[PLAN_MAX_WARNINGS]; /* the uneven tiling: a note */
