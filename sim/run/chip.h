@@ -12,8 +12,10 @@
  *
  * What it models and what not yet: CN durations and energies are the
  * mapper's (memory stalls inside a core included); dependencies are at
- * layer granularity per core; a memory controller serialises reads at its
- * bandwidth after its latency, writes are counted (energy) only. */
+ * layer granularity per core; weights are loaded into the cores from the
+ * memory they live in, or streamed when they do not fit (chip_mem.c); a
+ * memory controller serves reads and writes one at a time on its port;
+ * activations do not spill to off-chip memory. */
 #ifndef EVSIM_CHIP_H
 #define EVSIM_CHIP_H
 

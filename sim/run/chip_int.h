@@ -1,6 +1,7 @@
 /* chip_int.h -- the chip run's state, shared by its files: chip.c (the
  * model list and the run), chip_adapt.c (config -> model parameters),
- * chip_flow.c (streams and stations: who waits for what), chip_trace.c
+ * chip_flow.c (streams and stations: who waits for what), chip_mem.c
+ * (weights: loads, evictions, streams, stalls), chip_trace.c
  * (what the run itself records on the timeline). Not a public interface.
  *
  * Nothing here is read from the config tree once the run has started:

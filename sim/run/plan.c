@@ -335,7 +335,7 @@ static int layer_cuts(layer_build *b, base_error *err)
 }
 
 /* MACs, output size, and where the inputs come from: earlier layers
- * (producers) or off-chip (the network input; weights are preloaded). */
+ * (producers) or off-chip (the network input; weights: layer_weights). */
 static int layer_data(layer_build *b, base_error *err)
 {
     const cfg_layer *l = b->l;

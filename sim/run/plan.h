@@ -5,6 +5,10 @@
  * mapper through the cost cache (one search per unique CN shape and core
  * type), and the data each layer needs from others or from off-chip.
  *
+ * Each layer's weights live in a chip memory (place_weights: the
+ * mapping's weights_in, else first fit in the chip's list) unless the
+ * core holds them from the start; see chip_mem.c for how they move.
+ *
  * Data moves at layer granularity: a layer's part on a core starts when
  * the whole output of every producer layer (and any off-chip input) has
  * reached that core. Finer (tile-level) dependencies are a later step. */
