@@ -103,6 +103,19 @@ static const char workload_yaml[] =
 static const char scenario_yaml[] =
     "name: two_layers\nchip: chip.yaml\nworkload: workload.yaml\nmapping: mapping.yaml\n";
 
+/* The first `from` in buf (of capacity cap) becomes `to`. */
+static void replace_once(char *buf, size_t cap, const char *from, const char *to)
+{
+    char *at = strstr(buf, from);
+    ck_assert_ptr_nonnull(at);
+    size_t nf = strlen(from), nt = strlen(to), rest = strlen(at + nf);
+    ck_assert_uint_lt((size_t)(at - buf) + nt + rest, cap);
+    memmove(at + nt, at + nf, rest + 1);
+    memcpy(at, to, nt);
+}
+
+static int fast_memory; /* 100 Gbit/s (16 through the NoC) instead of 1 */
+
 static void write_case(unsigned sram_bits, const char *weights_in)
 {
     char mapping[1024];
@@ -113,6 +126,12 @@ static void write_case(unsigned sram_bits, const char *weights_in)
              weights_in ? "\n" : "");
     put_file("core.yaml", core_yaml(sram_bits));
     put_file("chip.yaml", chip_yaml);
+    if (fast_memory) {
+        char chip[sizeof chip_yaml + 16];
+        snprintf(chip, sizeof chip, "%s", chip_yaml);
+        replace_once(chip, sizeof chip, "bandwidth_gbps: 1,", "bandwidth_gbps: 100,");
+        put_file("chip.yaml", chip);
+    }
     put_file("workload.yaml", workload_yaml);
     put_file("mapping.yaml", mapping);
     put_file("scenario.yaml", scenario_yaml);
@@ -225,6 +244,38 @@ START_TEST(test_weights_load_evict_and_prefetch_by_hand)
 }
 END_TEST
 
+/* With a memory fast enough not to be the bottleneck, prefetch pays: B's
+ * weights, loaded while A runs when both fit, are there when A's outputs
+ * arrive; without room B's load starts only when A's part is done and B
+ * waits at least the memory's 100 ns latency for it. */
+START_TEST(test_prefetch_pays_when_the_port_is_free)
+{
+    fast_memory = 1;
+    run_case a, b;
+    run(1024, &a);
+    run(2048, &b);
+    fast_memory = 0;
+    ck_assert_uint_eq(a.r.w_evictions, 2);
+    ck_assert_uint_eq(b.r.w_evictions, 0);
+    /* a core's B load starts when its A part ends (at the earliest A's
+     * start + its CN) and pays 100 ns before B can start there */
+    uint64_t dur_a = a.p->cns[a.p->layers[0].parts[0].first_cn].dur_ps;
+    ck_assert_uint_ge(a.r.layers[1].start_ps, a.r.layers[0].start_ps + dur_a + 100 * NS);
+    /* ... and on the core that ends A last, B cannot start within 100 ns */
+    ck_assert_uint_ge(a.r.layers[1].end_ps, a.r.layers[0].end_ps + 100 * NS);
+    ck_assert_uint_lt(b.r.layers[1].start_ps, b.r.layers[0].end_ps + 100 * NS);
+    ck_assert_uint_lt(b.r.layers[1].end_ps, a.r.layers[1].end_ps);
+    uint64_t sa = 0, sb = 0;
+    for (uint32_t c = 0; c < 2; c++) {
+        sa += a.r.cores[c].stall_ps;
+        sb += b.r.cores[c].stall_ps;
+    }
+    ck_assert_uint_gt(sa, sb); /* the cores waited for B's weights */
+    run_free(&a);
+    run_free(&b);
+}
+END_TEST
+
 /* The energy parts sum to the total, and the mapper's energy is counted
  * once: on-core (compute = MACs + levels) or left out for the chip's own
  * traffic (mapper_top_pj), never both, never neither. */
@@ -317,17 +368,6 @@ START_TEST(test_on_core_weights_move_nothing)
 }
 END_TEST
 
-/* The first `from` in buf (of capacity cap) becomes `to`. */
-static void replace_once(char *buf, size_t cap, const char *from, const char *to)
-{
-    char *at = strstr(buf, from);
-    ck_assert_ptr_nonnull(at);
-    size_t nf = strlen(from), nt = strlen(to), rest = strlen(at + nf);
-    ck_assert_uint_lt((size_t)(at - buf) + nt + rest, cap);
-    memmove(at + nt, at + nf, rest + 1);
-    memcpy(at, to, nt);
-}
-
 /* Allowed but likely not meant: a core's memories written top-down (a
  * larger, costlier level below a smaller one): a warning the caller
  * prints before the run. */
@@ -371,6 +411,7 @@ int main(void)
     tcase_add_test(tc, test_bad_weight_locations_are_refused);
     tcase_add_test(tc, test_on_core_weights_move_nothing);
     tcase_add_test(tc, test_plan_warns_of_memory_order);
+    tcase_add_test(tc, test_prefetch_pays_when_the_port_is_free);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
