@@ -259,6 +259,14 @@ static void layer_weights(plan_layer *pl, const cfg_layer *l)
 {
     pl->w_op = -1;
     pl->w_mem = PLAN_NO_MEM;
+    const loma_core *lc0 = &pl->core;
+    for (int m = lc0->n_mems - 1; m >= 0 && !pl->act_cap_bits; m--) {
+        if (m == lc0->n_mems - 1 && pl->top_offchip[LOMA_OP_O])
+            continue;
+        for (int i = 0; i < lc0->mem[m].n_ops; i++)
+            if (lc0->mem[m].ops[i] == LOMA_OP_O)
+                pl->act_cap_bits = (uint64_t)lc0->mem[m].size_bits;
+    }
     for (int op = 1; op < l->n_operands && op < LOMA_N_OPS; op++) {
         const cfg_operand *o = &l->operands[op];
         if ((!o->has_source || o->source_layer_id == l->id) && !strcmp(o->name, "W"))
@@ -412,17 +420,39 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
     return 0;
 }
 
+/* The share of operand op a part of this shape holds: the part's
+ * fraction of every dim op indexes directly. */
+static double part_share(const plan_layer *pl, const loma_layer *shape, int op)
+{
+    double f = 1.0;
+    for (int d = 0; d < shape->n_dims; d++)
+        if (pl->whole.relevant[op][d] && pl->whole.dim_size[d])
+            f *= (double)shape->dim_size[d] / (double)pl->whole.dim_size[d];
+    return f;
+}
+
 /* The weights a part of this shape uses: the weight operand's dims at
- * the part's sizes (windows at their relation). */
+ * the part's sizes. */
 static uint64_t part_weight_bits(const plan_layer *pl, const loma_layer *shape)
 {
     if (pl->w_op < 0)
         return 0;
-    double f = 1.0;
-    for (int d = 0; d < shape->n_dims; d++)
-        if (pl->whole.relevant[pl->w_op][d] && pl->whole.dim_size[d])
-            f *= (double)shape->dim_size[d] / (double)pl->whole.dim_size[d];
-    return (uint64_t)((double)pl->w_bits * f + 0.5);
+    return (uint64_t)((double)pl->w_bits * part_share(pl, shape, pl->w_op) + 0.5);
+}
+
+/* Its activations: every operand but the weights, at the part's share. */
+static uint64_t part_act_bits(const plan_layer *pl, const cfg_layer *l, const loma_layer *shape)
+{
+    double bits = 0;
+    for (int op = 0; op < l->n_operands && op < LOMA_N_OPS; op++) {
+        if (op == pl->w_op)
+            continue;
+        const cfg_operand *o = &l->operands[op];
+        int prec = op == 0 && o->final_precision_bits > 0 ? o->final_precision_bits
+                                                          : o->precision_bits;
+        bits += (double)operand_bits(l, op, prec) * part_share(pl, shape, op);
+    }
+    return (uint64_t)(bits + 0.5);
 }
 
 /* Part `part` of the inter-core cut: its core, its output share, its
@@ -451,6 +481,7 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
             share *= (double)base.dim_size[b->split.d[i]] / (double)b->l->sizes[b->split.d[i]];
     pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
     pp->w_bits = part_weight_bits(pl, &base);
+    pp->act_bits = part_act_bits(pl, b->l, &base);
     pp->first_cn = b->p->n_cns;
     uint64_t n_tiles = cut_count(&b->tiles);
     for (uint64_t t = 0; t < n_tiles; t++) {

@@ -53,6 +53,10 @@ typedef struct {
     uint64_t w_bits;
     bool w_streamed;
     uint64_t w_stream_bits;
+    /* Its activations (inputs and output; a cut of a window dim is not
+     * counted, so an upper bound): when more than plan_layer.act_cap_bits
+     * they would spill to off-chip memory, which the run does not model. */
+    uint64_t act_bits;
 } plan_part;
 
 typedef struct {
@@ -72,6 +76,7 @@ typedef struct {
     uint64_t w_bits;       /* the whole layer's weights */
     uint64_t w_cap_bits;   /* what one core of its type holds of weights:
                               its highest on-core level holding them */
+    uint64_t act_cap_bits; /* the highest on-core level holding activations */
     uint32_t w_mem;        /* the chip memory the weights live in, or
                               PLAN_NO_MEM (on-core, preloaded) */
     uint32_t n_parts;

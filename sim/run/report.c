@@ -114,6 +114,7 @@ static void text_energy(FILE *out, const cfg_chip *chip, const chip_result *r);
 static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r);
 static void text_layers(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r);
 static void text_loop_orders(FILE *out, const plan *p);
+static void text_spills(FILE *out, const plan *p);
 
 int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
@@ -125,6 +126,7 @@ int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
     fprintf(out, "latency      %.3f us (%llu ps), %llu events\n", (double)r->end_ps * 1e-6,
             (unsigned long long)r->end_ps, (unsigned long long)r->events);
     text_energy(out, chip, r);
+    text_spills(out, p);
     fprintf(out, "NoC          %llu streams, %llu packets, %llu deliveries, mean latency "
             "%.1f cycles, max %llu\n",
             (unsigned long long)r->transfers, (unsigned long long)r->packets,
@@ -138,6 +140,33 @@ int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
     text_layers(out, chip, p, r);
     text_loop_orders(out, p);
     return 0;
+}
+
+/* The largest activations (inputs and output) of one of its parts. */
+static uint64_t max_act_bits(const plan_layer *pl)
+{
+    uint64_t m = 0;
+    for (uint32_t i = 0; i < pl->n_parts; i++)
+        if (pl->parts[i].act_bits > m)
+            m = pl->parts[i].act_bits;
+    return m;
+}
+
+/* Layers whose parts' activations exceed the core's memory: they would
+ * spill to off-chip, which the run does not model; said, not hidden. */
+static void text_spills(FILE *out, const plan *p)
+{
+    uint32_t n = 0;
+    const char *first = NULL;
+    for (uint32_t l = 0; l < p->n_layers; l++)
+        if (max_act_bits(&p->layers[l]) > p->layers[l].act_cap_bits) {
+            first = first ? first : p->layers[l].cfg->name;
+            n++;
+        }
+    if (n)
+        fprintf(out, "activations  %u of %u layers have a part whose inputs and output exceed "
+                "its core's memory (first: %s); their spills to off-chip are not modelled\n",
+                n, p->n_layers, first);
 }
 
 /* ---- text sections ---- */
@@ -374,7 +403,11 @@ static int json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip
     bad |= json_str(out, pl->tile_dim);
     fprintf(out, ",\"weights_in\":");
     bad |= json_str(out, pl->w_mem != PLAN_NO_MEM ? chip->memories[pl->w_mem].name : "");
-    fprintf(out, ",\"weight_bits\":%llu", (unsigned long long)pl->w_bits);
+    fprintf(out, ",\"weight_bits\":%llu,\"activation_bits_max_part\":%llu,"
+            "\"activation_cap_bits\":%llu,\"activations_fit\":%s",
+            (unsigned long long)pl->w_bits, (unsigned long long)max_act_bits(pl),
+            (unsigned long long)pl->act_cap_bits,
+            max_act_bits(pl) <= pl->act_cap_bits ? "true" : "false");
     fprintf(out, ",\"start_ps\":%llu,\"end_ps\":%llu,\"energy_pj\":%.6g,\"cns\":[",
             (unsigned long long)(lr->start_ps == UINT64_MAX ? 0 : lr->start_ps),
             (unsigned long long)lr->end_ps, lr->energy_pj);

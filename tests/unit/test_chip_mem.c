@@ -201,6 +201,10 @@ START_TEST(test_weights_load_evict_and_prefetch_by_hand)
     ck_assert_uint_eq(p->layers[0].parts[0].w_bits, 640);
     ck_assert_uint_eq(p->layers[1].parts[1].w_bits, 512);
     ck_assert_uint_eq(p->layers[1].w_mem, 0);
+    /* A part's activations: the whole input (40 x 8; a K cut does not
+     * shrink it) and its output share (2 x 8 at O_final) */
+    ck_assert_uint_eq(p->layers[0].parts[0].act_bits, 40 * 8 + 2 * 8);
+    ck_assert_uint_eq(p->layers[0].act_cap_bits, 1024);
     const chip_result *r = &a.r;
     ck_assert_uint_eq(r->w_loads, 4);
     ck_assert_uint_eq(r->w_load_bits, 2 * 640 + 2 * 512);
