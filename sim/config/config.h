@@ -308,6 +308,10 @@ typedef struct {
     cfg_loop intra_tiling[CFG_MAX_TILING];
     int n_inter;
     cfg_loop inter_tiling[CFG_MAX_TILING];
+    /* weights_in: the chip memory (by name) the layer's weights live in;
+     * "" = placed by the run (see plan.h) */
+    char weights_in[CFG_NAME_MAX];
+    int weights_in_line, weights_in_col;
 } cfg_map_entry;
 
 typedef struct {
@@ -339,6 +343,13 @@ int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_w
                      base_errors *err);
 
 /* ---- chip --------------------------------------------------------------- */
+
+typedef struct cfg_chip cfg_chip;
+/* Every entry's weights_in names one of the chip's memories, and each
+ * memory holds the weights weights_in places in it; positioned at the
+ * key. 0 when clean. */
+int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                         const cfg_chip *c, base_errors *err);
 
 /* The chip's `noc:` block. Every key has the name of the NoC parameter it
  * sets (the noc_config field in models/noc/noc.h and the `evsim noc`
@@ -420,7 +431,7 @@ typedef struct {
     int x, y;                        /* mesh position of its controller */
 } cfg_offchip;
 
-typedef struct {
+struct cfg_chip {
     char name[CFG_NAME_MAX];
     char file[512];                  /* display name it was loaded as, for messages */
     double clock_ghz;                /* core clock */
@@ -432,7 +443,7 @@ typedef struct {
     int n_memories;
     cfg_offchip *memories;
     int clock_line, clock_col;       /* of clock_ghz, for the range check */
-} cfg_chip;
+};
 
 /* Core files named by the chip are read relative to the chip file's
  * directory (for load_string: to base_dir, NULL = current directory). */
