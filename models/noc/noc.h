@@ -208,6 +208,10 @@ noc *noc_model_net(noc_model *m);
 /* For the other models writing to the same trace: trc_noc_sync, or t_ps
  * when the NoC is not traced. */
 uint64_t noc_model_sync(noc_model *m, uint64_t t_ps);
+/* How its trace names terminals and packets (trc_noc.h); before the
+ * trace attaches. Copied. */
+struct trc_noc_view;
+void noc_model_set_view(noc_model *m, const struct trc_noc_view *v);
 
 extern const model_ops noc_model_ops;
 

@@ -10,7 +10,15 @@
 struct noc_model {
     noc *net;
     trc_noc *tnoc; /* NULL: not traced */
+    trc_noc_view view;
+    bool has_view;
 };
+
+void noc_model_set_view(noc_model *m, const struct trc_noc_view *v)
+{
+    m->view = *v;
+    m->has_view = true;
+}
 
 noc_model *noc_model_new(kq_kernel *k, const noc_config *c, base_error *err)
 {
@@ -37,7 +45,8 @@ static int noc_attach(void *self, const model_trace *t, base_error *err)
 {
     noc_model *m = self;
     base_error te;
-    m->tnoc = trc_noc_new(t->w, m->net, t->sample_cycles ? t->sample_cycles : 100, &te);
+    m->tnoc = trc_noc_new_view(t->w, m->net, t->sample_cycles ? t->sample_cycles : 100,
+                               m->has_view ? &m->view : NULL, &te);
     if (!m->tnoc)
         return base_fail(err, "%s", te.msg);
     return trc_failed(t->w) ? base_fail(err, "%s", trc_errmsg(t->w)) : 0;

@@ -22,9 +22,28 @@ static uint64_t clock_at(trc_noc *r, uint64_t t)
     return t;
 }
 
+/* Packets in flight changed by d at t: written now, or (mean_inflight)
+ * folded into the period's mean. */
+static void inflight_change(trc_noc *r, uint64_t t, int d)
+{
+    if (!r->mean_inflight) {
+        trc_counter_int(r->w, r->inflight, t, r->in_flight += d);
+        return;
+    }
+    r->inflight_integral += (double)r->in_flight * (double)(t - r->inflight_last_ps);
+    r->inflight_last_ps = t;
+    r->in_flight += d;
+}
+
 static void close_period(trc_noc *r, uint64_t end, uint64_t len_ps)
 {
     double cycles = (double)len_ps / (double)r->cycle_ps;
+    if (r->mean_inflight) {
+        r->inflight_integral += (double)r->in_flight * (double)(end - r->inflight_last_ps);
+        trc_counter_double(r->w, r->inflight, end, r->inflight_integral / (double)len_ps);
+        r->inflight_integral = 0;
+        r->inflight_last_ps = end;
+    }
     for (uint32_t i = 0; i < r->routers; i++) {
         r->integral[i] += (double)r->tot[i] * (double)(end - r->last_ps[i]);
         trc_counter_double(r->w, r->buf_track[i], end,
@@ -56,6 +75,7 @@ static void sample_until(trc_noc *r, uint64_t t)
         r->next_ps += (k + 1) * r->win_ps;
         for (uint32_t i = 0; i < r->routers; i++)
             r->last_ps[i] = r->next_ps - r->win_ps;
+        r->inflight_last_ps = r->next_ps - r->win_ps;
     }
 }
 
@@ -114,7 +134,7 @@ static void on_created(void *ctx, const noc_packet_info *p)
         return;
     uint64_t t = clock_at(r, p->created_ps);
     sample_until(r, t);
-    trc_counter_int(r->w, r->inflight, t, ++r->in_flight);
+    inflight_change(r, t, +1);
     if (!r->packets || p->src >= r->terminals)
         return;
     pkt_rec *rec = rec_add(r, p->id);
@@ -130,10 +150,13 @@ static void on_created(void *ctx, const noc_packet_info *p)
     }
     /* The source is the track ("from T"): not repeated as an argument,
      * which keeps a packet slice under 64 bytes. */
-    trc_arg a[3];
+    trc_arg a[4];
     a[1] = trc_arg_uint(r->k_flits, p->flits);
     a[2] = trc_arg_uint(r->k_hops, hops);
     trc_extra x = {a, 3, NULL, 0, NULL, 0};
+    char data[96];
+    if (r->view.packet_data && r->view.packet_data(r->view.ctx, p->tag, data, sizeof data) == 0)
+        a[x.n_args++] = trc_arg_str(r->k_data, data);
     char list[512];
     uint64_t flows[64], *fl = flows;
     if (p->n_dst == 1) {
@@ -215,8 +238,8 @@ static void on_delivered(void *ctx, uint64_t id, uint32_t dst, uint64_t t_ps,
     if (i == p->n_dst)
         return;
     if (!r->to[dst]) {
-        char name[32];
-        snprintf(name, sizeof name, "to %u", dst);
+        char name[96];
+        trc_noc_terminal_name(r, dst, "to", name, sizeof name);
         trc_track_spec s = {name, NULL, r->deliveries, TRC_FULL};
         if (trc_track_new(r->w, &s, &r->to[dst]))
             return;
@@ -236,7 +259,7 @@ static void on_finished(void *ctx, uint64_t id, uint64_t t_ps,
         return;
     uint64_t t = clock_at(r, t_ps);
     sample_until(r, t);
-    trc_counter_int(r->w, r->inflight, t, --r->in_flight);
+    inflight_change(r, t, -1);
     pkt_rec *p = rec_get(r, id);
     if (!p)
         return;

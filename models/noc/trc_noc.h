@@ -18,7 +18,13 @@
  *   NoC multicast deliveries     (full)
  *     to T                       one instant per multicast delivery, the
  *                                arrow from the packet's slice ends here
- */
+ *
+ * A view (trc_noc_view, given by whoever knows what sits on the
+ * terminals, e.g. a chip run) names terminals ("from core 2" instead of
+ * "from 8"), adds a `data` argument to each packet slice (what it
+ * carries: "conv1"), and may ask for the packets-in-flight counter as a
+ * mean per sampling period rather than at every change when the packet
+ * tracks are not written (a whole network's run makes millions). */
 #ifndef EVSIM_TRC_NOC_H
 #define EVSIM_TRC_NOC_H
 
@@ -27,10 +33,23 @@
 
 typedef struct trc_noc trc_noc;
 
+typedef struct trc_noc_view {
+    /* Terminal t's name into buf (0), or -1: no name (the number). */
+    int (*terminal_name)(void *ctx, uint32_t t, char *buf, size_t len);
+    /* What the packet with this sender's tag carries, into buf (0), or
+     * -1: nothing to say. */
+    int (*packet_data)(void *ctx, uint64_t tag, char *buf, size_t len);
+    void *ctx;
+    bool mean_in_flight; /* below full detail: sampled, see above */
+} trc_noc_view;
+
 /* Declares the tracks on w and becomes n's observer. The writer is the
  * caller's (several models may share one). NULL with err on failure. */
 trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
                      base_error *err);
+/* The same with a view (NULL: none; copied). */
+trc_noc *trc_noc_new_view(trc_writer *w, noc *n, uint64_t sample_cycles,
+                          const trc_noc_view *v, base_error *err);
 /* Writes the last, partial sampling period ending at end_ps. */
 int trc_noc_finish(trc_noc *r, uint64_t end_ps);
 /* For other models writing to the same writer: writes the NoC samples of

@@ -48,7 +48,13 @@ struct trc_noc {
     pkt_rec *ring;
     uint64_t ring_cap, base, top_id;
 
+    trc_noc_view view;
+    bool mean_inflight;    /* view.mean_in_flight and no packet tracks */
+    double inflight_integral; /* packet * ps since the period began */
+    uint64_t inflight_last_ps;
+
     trc_name n_pkt, n_mcast, n_deliv, n_deadlock;
+    trc_name k_data;
     trc_name k_dst, k_dsts, k_flits, k_hops, k_lat, k_pkt, k_routers;
 };
 
@@ -56,6 +62,9 @@ struct trc_noc {
 /* The callbacks, with ctx = r (attached: NULL, or the setup's own). */
 void trc_noc_fill_observer(trc_noc *r, noc_observer *obs,
                            void (*attached)(void *, const struct noc *));
+/* trc_noc_setup.c: "PREFIX NAME" (the view's) or "PREFIX T". */
+void trc_noc_terminal_name(const trc_noc *r, uint32_t t, const char *prefix, char *buf,
+                           size_t len);
 /* Writes the samples of the last, partial period ending at end_ps. */
 void trc_noc_last_period(trc_noc *r, uint64_t end_ps);
 

@@ -65,6 +65,16 @@ static int declare_routers(trc_noc *r, base_error *err)
     return 0;
 }
 
+void trc_noc_terminal_name(const trc_noc *r, uint32_t t, const char *prefix, char *buf,
+                           size_t len)
+{
+    char tn[80];
+    if (r->view.terminal_name && r->view.terminal_name(r->view.ctx, t, tn, sizeof tn) == 0)
+        snprintf(buf, len, "%s %s", prefix, tn);
+    else
+        snprintf(buf, len, "%s %u", prefix, t);
+}
+
 static int declare(trc_noc *r, base_error *err)
 {
     trc_writer *w = r->w;
@@ -89,7 +99,7 @@ static int declare(trc_noc *r, base_error *err)
                          "its source terminal.", 0, TRC_FULL};
     trc_track_new(w, &s, &r->by_src);
     for (uint32_t t = 0; t < r->terminals && !trc_failed(w); t++) {
-        snprintf(name, sizeof name, "from %u", t);
+        trc_noc_terminal_name(r, t, "from", name, sizeof name);
         s = (trc_track_spec){name, NULL, r->by_src, TRC_FULL};
         trc_lanes_new(w, &s, &r->from[t]);
     }
@@ -98,6 +108,7 @@ static int declare(trc_noc *r, base_error *err)
                          TRC_FULL};
     trc_track_new(w, &s, &r->deliveries);
     r->packets = trc_track_written(w, r->by_src);
+    r->mean_inflight = r->view.mean_in_flight && !r->packets;
 
     r->n_pkt = trc_intern(w, "packet");
     r->n_mcast = trc_intern(w, "multicast packet");
@@ -110,6 +121,8 @@ static int declare(trc_noc *r, base_error *err)
     r->k_lat = trc_intern(w, "latency_cycles");
     r->k_pkt = trc_intern(w, "packet");
     r->k_routers = trc_intern(w, "routers_holding_flits");
+    if (r->view.packet_data)
+        r->k_data = trc_intern(w, "data");
     if (trc_failed(w))
         return base_fail(err, "%s", trc_errmsg(w));
     return 0;
@@ -157,11 +170,19 @@ static int setup(trc_noc *r, trc_writer *w, const noc *n,
 trc_noc *trc_noc_new(trc_writer *w, noc *n, uint64_t sample_cycles,
                      base_error *err)
 {
+    return trc_noc_new_view(w, n, sample_cycles, NULL, err);
+}
+
+trc_noc *trc_noc_new_view(trc_writer *w, noc *n, uint64_t sample_cycles,
+                          const trc_noc_view *v, base_error *err)
+{
     trc_noc *r = base_calloc(1, sizeof *r);
     if (!r) {
         base_fail(err, "out of memory");
         return NULL;
     }
+    if (v)
+        r->view = *v;
     if (setup(r, w, n, sample_cycles, err)) {
         trc_noc_free(r);
         return NULL;
@@ -206,7 +227,9 @@ void trc_noc_free(trc_noc *r)
 trc_noc *trc_noc_start(const trc_request *rq, noc *n, base_error *err)
 {
     trc_options o;
-    if (trc_request_options(rq, noc_cycle_ps(n), &o, err))
+    trc_request q = *rq; /* the NoC alone knows two levels: default is full */
+    trc_request_default_full(&q);
+    if (trc_request_options(&q, noc_cycle_ps(n), &o, err))
         return NULL;
     trc_writer *w = trc_open(rq->path, &o, err);
     if (!w)
@@ -252,6 +275,7 @@ static void on_attached(void *ctx, const struct noc *n)
     if (r->ready || h->failed)
         return; /* one run, one trace */
     trc_options o;
+    trc_request_default_full(&h->req);
     if (trc_request_options(&h->req, noc_cycle_ps(n), &o, &h->err)) {
         h->failed = 1;
         return;

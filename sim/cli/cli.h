@@ -113,7 +113,7 @@ int cli_parse_double(const char *s, double *out);
 void cli_print_cfg_errors(FILE *out, const char *prefix, const base_errors *e);
 
 /* The --trace* options every simulating command accepts, filling r:
- *   --trace FILE, --trace-json FILE, --trace-level summary|full,
+ *   --trace FILE, --trace-json FILE, --trace-level summary|default|full,
  *   --trace-from T, --trace-to T, --trace-sample N, --trace-cycles.
  * Fills out (a table of CLI_TRACE_OPTS rows, ended) to put into a spec. */
 #define CLI_TRACE_OPTS 8

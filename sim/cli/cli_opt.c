@@ -347,13 +347,15 @@ static int parse_level(const char *v, void *ptr, char *msg, size_t len)
 {
     if (trc_level_parse(v, &((trc_request *)ptr)->level) == 0)
         return 0;
-    snprintf(msg, len, "summary or full");
+    snprintf(msg, len, "summary, default or full");
     return -1;
 }
 
 static void show_level(const void *ptr, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s", ((const trc_request *)ptr)->level == TRC_FULL ? "full" : "summary");
+    static const char *const names[] = {"summary", "default", "full"};
+    trc_level lv = ((const trc_request *)ptr)->level;
+    snprintf(buf, len, "%s", names[lv <= TRC_FULL ? lv : TRC_FULL]);
 }
 
 void cli_trace_opts(trc_request *r, cli_opt out[CLI_TRACE_OPTS])
@@ -364,7 +366,9 @@ void cli_trace_opts(trc_request *r, cli_opt out[CLI_TRACE_OPTS])
         {.name = "trace-json", .kind = CLI_CUSTOM, .ptr = r, .arg = "FILE",
          .parse = parse_trace_json, .help = "write a Chrome JSON trace instead"},
         {.name = "trace-level", .kind = CLI_CUSTOM, .ptr = r, .arg = "L", .parse = parse_level,
-         .show = show_level, .help = "summary (counters only) or full"},
+         .show = show_level, .help = "summary, default or full (see README: what\n"
+                                       "each holds; commands without a middle\n"
+                                       "level take default as full)"},
         {.name = "trace-from", .kind = CLI_TIME, .ptr = &r->from, .arg = "T",
          .help = "trace only from time T (cycles, or with a unit: 500ns, 2us)"},
         {.name = "trace-to", .kind = CLI_TIME, .ptr = &r->to, .arg = "T",

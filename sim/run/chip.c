@@ -109,7 +109,7 @@ static int chip_attach(chip *c, const cfg_scenario *s)
     if (!c->w)
         return 0;
     chip_trace_names(c);
-    if (chip_trace_top(c, s->chip->name) != 0)
+    if (chip_trace_top(c, s) != 0)
         return trace_failed(c, NULL);
     for (uint32_t i = 0; i < c->n_models; i++) {
         const model *m = &c->models[i];

@@ -48,6 +48,7 @@ static stream *stream_new(chip *c, uint64_t bits, uint32_t n_dst)
         return NULL;
     }
     s->bits = bits;
+    s->data_layer = CHIP_NO_LAYER;
     c->n_streams++;
     c->res->transfers++;
     return s;
@@ -104,7 +105,7 @@ static void send_all(chip *c, stream *s)
 /* A memory released packet `packet` of the input stream `tag`. */
 void chip_mem_released(void *ctx, uint64_t tag, uint32_t packet, uint64_t bits)
 {
-    (void)bits;
+    chip_trace_mem_read(ctx, (uint32_t)tag, bits);
     send_packet(ctx, (uint32_t)tag, packet);
 }
 
@@ -126,6 +127,7 @@ static void station_ready(chip *c, uint32_t layer, uint32_t core)
             }
         }
     }
+    chip_trace_station_ready(c, layer, core);
     chip_stall_update(c, core);
 }
 
@@ -167,18 +169,21 @@ void chip_on_delivery(void *ctx, const noc_delivery *d)
         return;
     }
     if (s->layer == CHIP_NO_LAYER) { /* a write-back packet landed */
+        chip_trace_mem_write(c, (uint32_t)d->tag, stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
         mem_write(c->mems[c->out_mem], stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
         if (++s->arrived[0] == s->n_packets)
             writeback_done(c);
         return;
     }
     for (uint32_t i = 0; i < s->n_dst; i++)
-        if (s->dst_terminal[i] == d->dst && ++s->arrived[i] == s->n_packets)
+        if (s->dst_terminal[i] == d->dst && ++s->arrived[i] == s->n_packets) {
+            chip_trace_input(c, s->layer, s->dst_core[i], s->bits);
             input_arrived(c, s->layer, s->dst_core[i]);
+        }
 }
 
 /* This part's output back to the output memory (none: taken as kept). */
-static void send_writeback(chip *c, const plan_part *pp)
+static void send_writeback(chip *c, const plan_part *pp, uint32_t layer)
 {
     if (c->out_mem >= c->n_mems) {
         writeback_done(c);
@@ -190,6 +195,7 @@ static void send_writeback(chip *c, const plan_part *pp)
         return;
     }
     s->layer = CHIP_NO_LAYER;
+    s->data_layer = layer;
     s->n_dst = 1;
     s->src_terminal = c->core_term[pp->core];
     s->dst_terminal[0] = c->mem_term[c->out_mem];
@@ -219,7 +225,7 @@ static uint32_t layer_cores(const chip *c, uint32_t cl, uint32_t skip, int *loca
 
 /* Stream this part's output to consumer layer `cl`'s other cores; its
  * own core gets it at once. */
-static void send_output(chip *c, const plan_part *pp, uint32_t cl)
+static void send_output(chip *c, const plan_part *pp, uint32_t layer, uint32_t cl)
 {
     uint32_t *dst = base_calloc(c->p->layers[cl].n_parts + 1, sizeof *dst);
     if (!dst) {
@@ -236,6 +242,7 @@ static void send_output(chip *c, const plan_part *pp, uint32_t cl)
             return;
         }
         s->layer = cl;
+        s->data_layer = layer;
         s->n_dst = n_dst;
         s->src_terminal = c->core_term[pp->core];
         for (uint32_t j = 0; j < n_dst; j++) {
@@ -246,8 +253,10 @@ static void send_output(chip *c, const plan_part *pp, uint32_t cl)
         send_all(c, s);
     }
     base_free(dst);
-    if (local)
+    if (local) {
+        chip_trace_input(c, cl, pp->core, pp->out_bits);
         input_arrived(c, cl, pp->core);
+    }
 }
 
 /* Every stream this part sends, in a fixed order: consumers by index. */
@@ -257,15 +266,16 @@ void chip_part_done(chip *c, uint32_t layer, uint32_t part)
     if (--c->layer_left[layer] == 0)
         c->res->layers_done++;
     chip_weights_part_done(c, c->part_base[layer] + part);
+    chip_trace_part_done(c, layer, part);
     if (pl->n_consumers == 0) {
-        send_writeback(c, &pl->parts[part]);
+        send_writeback(c, &pl->parts[part], layer);
         return;
     }
     for (uint32_t cl = layer + 1; cl < c->p->n_layers; cl++) {
         const plan_layer *cpl = &c->p->layers[cl];
         for (uint32_t i = 0; i < cpl->n_producers; i++)
             if (cpl->producers[i] == layer)
-                send_output(c, &pl->parts[part], cl);
+                send_output(c, &pl->parts[part], layer, cl);
     }
 }
 
@@ -324,6 +334,7 @@ void chip_cn_finished(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t)
         lr->end_ps = t;
     uint32_t pidx = c->part_base[cn->layer] + cn->part;
     c->part_cns_end_ps[pidx] = t;
+    chip_trace_cn_done(c, core, cn_i);
     if (--c->part_left[pidx] == 0)
         chip_part_done(c, cn->layer, cn->part);
     else

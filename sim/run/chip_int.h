@@ -28,6 +28,8 @@ typedef struct {
                                  a weight load, weights streamed during a part */
     uint32_t part;            /* weight streams: the global part index */
     uint32_t layer;           /* consumer layer, or CHIP_NO_LAYER: write-back */
+    uint32_t data_layer;      /* activations: the producer (CHIP_NO_LAYER: the
+                                 network input); for the trace */
     uint32_t n_dst;
     uint32_t *dst_core;       /* chip core index (write-back: unused) */
     uint32_t *arrived;        /* packets arrived per destination */
@@ -105,6 +107,7 @@ typedef struct chip {
     trc_name n_layer, n_part, n_tile, n_macs, n_cycles, n_energy, n_order;
     trc_name n_ideal, n_stalls, n_util, n_spatial;
     uint64_t **part_flows;    /* flows leaving each part's last CN */
+    struct chip_tview *tv;    /* counters and write slices (chip_trace.c) */
 } chip;
 
 static inline station *chip_station(chip *c, uint32_t layer, uint32_t core)
@@ -159,9 +162,19 @@ void chip_weights_stream(chip *c, uint32_t layer, uint32_t core);
 void chip_weights_cn_done(chip *c, uint32_t pidx);
 void chip_stall_update(chip *c, uint32_t core);
 
-/* chip_trace.c */
+/* chip_trace.c: the chip's track, and a model of its own (appended to
+ * the list) for the counters; the hooks below do nothing without it. */
 void chip_trace_names(chip *c);
-int chip_trace_top(chip *c, const char *chip_name);
+int chip_trace_top(chip *c, const cfg_scenario *s);
 void chip_trace_cn(chip *c, uint32_t core, uint32_t cn, uint64_t t_ps, uint64_t dur_ps);
+void chip_trace_cn_done(chip *c, uint32_t core, uint32_t cn);
+void chip_trace_station_ready(chip *c, uint32_t layer, uint32_t core);
+void chip_trace_input(chip *c, uint32_t layer, uint32_t core, uint64_t bits);
+void chip_trace_part_done(chip *c, uint32_t layer, uint32_t part);
+void chip_trace_weights(chip *c, uint32_t core); /* cw[core].used_bits changed */
+/* A read packet of stream sid left its memory / a write-back packet of
+ * stream sid landed. */
+void chip_trace_mem_read(chip *c, uint32_t sid, uint64_t bits);
+void chip_trace_mem_write(chip *c, uint32_t sid, uint64_t bits);
 
 #endif

@@ -116,6 +116,7 @@ static int evict_one(chip *c, uint32_t core)
         uint64_t bits = part_of(c, q)->w_bits;
         c->w_state[q] = CHIP_W_EVICTED;
         w->used_bits -= bits;
+        chip_trace_weights(c, core);
         c->res->w_evictions++;
         c->res->w_evicted_bits += bits;
         return 0;
@@ -138,6 +139,7 @@ static void load_next(chip *c, uint32_t core)
     w->next++;
     w->loading = 1;
     w->used_bits += pp->w_bits;
+    chip_trace_weights(c, core);
     c->w_state[pidx] = CHIP_W_LOADING;
     c->res->w_loads++;
     c->res->w_load_bits += pp->w_bits;

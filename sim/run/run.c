@@ -232,6 +232,7 @@ static int run_snn(run_state *st, base_error *err)
         return -1;
     }
     resolve_outputs(st, &tr);
+    trc_request_default_full(&tr); /* event-driven tracks: summary or full */
     if (make_out_dir(st, err) || open_trace(st, &tr, err))
         return -1;
     snn_options so = {.max_time_ps = o->max_time_ps ? o->max_time_ps : s->max_time_ps,

@@ -40,7 +40,10 @@ typedef uint32_t trc_track; /* 0: none (top level as a parent) */
 typedef uint32_t trc_name;  /* interned string; 0: none */
 
 typedef enum { TRC_PERFETTO, TRC_JSON } trc_format;
-typedef enum { TRC_SUMMARY = 0, TRC_FULL = 1 } trc_level;
+/* Detail levels, each holding the one before: summary, default (what a
+ * command writes unless told otherwise; a model with only two levels
+ * treats it as full, see trc_request_resolve), full. */
+typedef enum { TRC_SUMMARY = 0, TRC_DEFAULT = 1, TRC_FULL = 2 } trc_level;
 typedef enum {
     TRC_UNIT_NONE,  /* unit_name, if any, says what it is */
     TRC_UNIT_COUNT,
@@ -88,14 +91,18 @@ typedef struct {
     bool cycles;            /* timestamps in cycles of the model's clock */
 } trc_request;
 
-/* No trace; Perfetto, full detail, whole run, 100-cycle samples, ns. */
+/* No trace; Perfetto, default detail, whole run, 100-cycle samples, ns. */
 void trc_request_init(trc_request *r);
 /* Writer options for a model whose clock has cycle_ps; -1 with err if
  * the window is empty. */
 int trc_request_options(const trc_request *r, uint64_t cycle_ps, trc_options *o,
                         base_error *err);
 
-/* Parses "summary" or "full"; -1 if neither. */
+/* A run whose tracks know only summary and full: its default is full
+ * (so its traces are the same as before the default level existed). */
+void trc_request_default_full(trc_request *r);
+
+/* Parses "summary", "default" or "full"; -1 if none. */
 int trc_level_parse(const char *s, trc_level *out);
 
 trc_writer *trc_open(const char *path, const trc_options *opt,

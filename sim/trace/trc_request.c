@@ -9,8 +9,14 @@ void trc_request_init(trc_request *r)
 {
     memset(r, 0, sizeof *r);
     r->format = TRC_PERFETTO;
-    r->level = TRC_FULL;
+    r->level = TRC_DEFAULT;
     r->sample_cycles = 100;
+}
+
+void trc_request_default_full(trc_request *r)
+{
+    if (r->level == TRC_DEFAULT)
+        r->level = TRC_FULL;
 }
 
 static uint64_t to_ps(const trc_time *t, uint64_t cycle_ps)

@@ -37,6 +37,8 @@ int trc_level_parse(const char *s, trc_level *out)
 {
     if (!strcmp(s, "summary"))
         *out = TRC_SUMMARY;
+    else if (!strcmp(s, "default"))
+        *out = TRC_DEFAULT;
     else if (!strcmp(s, "full"))
         *out = TRC_FULL;
     else
@@ -489,7 +491,7 @@ trc_writer *trc_open(const char *path, const trc_options *opt, base_error *err)
     const char *why = NULL;
     if (opt->to_ps < opt->from_ps)
         why = "the trace window ends before it starts";
-    else if (opt->level != TRC_SUMMARY && opt->level != TRC_FULL)
+    else if (opt->level > TRC_FULL)
         why = "unknown detail level";
     if (why) {
         base_fail(err, "%s: %s", path, why);

@@ -32,7 +32,7 @@ static double run(int level, const char *path, double *wall, trc_stats *st)
     if (level >= 0) {
         trc_options o;
         trc_options_default(&o);
-        o.level = (trc_level)level;
+        o.level = level ? TRC_FULL : TRC_SUMMARY;
         w = trc_open(path, &o, &err);
         r = w ? trc_noc_new(w, d.n, 100, &err) : NULL;
         if (!r) {
