@@ -399,6 +399,123 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
     base_free(opi);
 }
 
+/* ---- shapes that chain ---------------------------------------------------
+ * A consumer's input operand must be what its producer makes. Per index
+ * of the operand: a loop dim reads its size; a pr dim (IX) with a
+ * relation ix = s*ox + d*fx reads s*(OX-1) + d*(FX-1) + 1, less its
+ * padding (pr_loop_sizes when there is no relation). Index by index
+ * against the producer's output, which may exceed what is read by less
+ * than the stride (the floor of a strided window: up to s - 1 rows are
+ * never read); or else, a flatten or reshape (a dense layer after a
+ * convolution, a converted network's 1x1 view), equal totals. */
+typedef struct {
+    int n;
+    uint64_t ext[CFG_MAX_INDICES];
+    uint64_t slack[CFG_MAX_INDICES]; /* stride - 1 */
+    bool known;
+} shape;
+
+static int64_t pr_extent(const cfg_layer *l, const char *idx, uint64_t *slack, bool *known)
+{
+    int r = -1;
+    for (int i = 0; i < l->n_pr_dims; i++)
+        if (cfg_name_eq(l->pr_dims[i], idx))
+            r = i;
+    const cfg_relation *rel = NULL;
+    for (int i = 0; i < l->n_relations; i++)
+        if (cfg_name_eq(l->relations[i].lhs, idx))
+            rel = &l->relations[i];
+    int64_t e = 1;
+    *slack = 0;
+    if (rel) {
+        for (int t = 0; t < rel->n_terms; t++) {
+            int d = cfg_layer_dim(l, rel->dim[t]);
+            if (d < 0) {
+                *known = false;
+                return 0;
+            }
+            e += rel->coef[t] * ((int64_t)l->sizes[d] - 1);
+            if (t == 0 && rel->coef[t] > 1)
+                *slack = (uint64_t)rel->coef[t] - 1;
+        }
+    } else if (r >= 0 && l->has_pr_sizes) {
+        e = (int64_t)l->pr_sizes[r];
+    } else {
+        *known = false;
+        return 0;
+    }
+    if (r >= 0 && l->has_padding)
+        e -= l->padding[r][0] + l->padding[r][1];
+    return e;
+}
+
+static shape operand_shape(const cfg_layer *l, int o)
+{
+    const cfg_operand *op = &l->operands[o];
+    shape s = {.n = op->n_idx, .known = true};
+    for (int i = 0; i < op->n_idx && s.known; i++) {
+        int d = cfg_layer_dim(l, op->idx[i]);
+        if (d >= 0) {
+            s.ext[i] = l->sizes[d];
+            continue;
+        }
+        int64_t e = pr_extent(l, op->idx[i], &s.slack[i], &s.known);
+        if (e < 1)
+            s.known = false;
+        s.ext[i] = e > 0 ? (uint64_t)e : 0;
+    }
+    return s;
+}
+
+static void shape_str(const shape *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < s->n && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, i ? "x%llu" : "%llu", (unsigned long long)s->ext[i]);
+}
+
+static bool shapes_chain(const shape *need, const shape *made)
+{
+    uint64_t tn = 1, tm = 1;
+    for (int i = 0; i < need->n; i++)
+        tn *= need->ext[i];
+    for (int i = 0; i < made->n; i++)
+        tm *= made->ext[i];
+    bool each = need->n == made->n;
+    for (int i = 0; each && i < need->n; i++)
+        each = made->ext[i] >= need->ext[i] && made->ext[i] - need->ext[i] <= need->slack[i];
+    return each || tn == tm;
+}
+
+static void check_shapes(cfg_doc *d, const cfg_workload *w,
+                         const cfg_node *(*src)[CFG_MAX_OPERANDS])
+{
+    char kp[256], a[128], b[128];
+    for (int i = 0; i < w->n_layers; i++) {
+        const cfg_layer *l = &w->layers[i];
+        for (int o = 1; o < l->n_operands; o++) {
+            const cfg_operand *op = &l->operands[o];
+            if (!op->has_source || op->source_layer_id == l->id)
+                continue;
+            int j = cfg_workload_find_id(w, op->source_layer_id);
+            const cfg_layer *pl = j >= 0 ? &w->layers[j] : NULL;
+            if (!pl || pl->n_operands == 0)
+                continue;
+            shape need = operand_shape(l, o), made = operand_shape(pl, 0);
+            if (!need.known || !made.known || shapes_chain(&need, &made))
+                continue;
+            shape_str(&need, a, sizeof a);
+            shape_str(&made, b, sizeof b);
+            snprintf(kp, sizeof kp, "[%d].operand_source.%s", i, op->name);
+            cfg_err_at(d, src[i][o], kp,
+                       "layer %lld (%s) reads %s %s from layer %lld (%s), which makes %s "
+                       "(with the reader's relations, strides and padding)",
+                       (long long)l->id, l->name, op->name, a, (long long)pl->id, pl->name, b);
+        }
+    }
+}
+
 /* Every input_source entry names the trace (input, at most once per
  * layer) or a layer: an earlier one, or the layer itself or a later one
  * (recurrent). */
@@ -494,6 +611,8 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
     }
     if (!cfg_doc_failed(d))
         check_graph(d, w, src);
+    if (!cfg_doc_failed(d))
+        check_shapes(d, w, src);
     check_inputs(d, root, w);
     base_free(src);
     if (cfg_doc_failed(d)) {

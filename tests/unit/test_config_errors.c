@@ -722,6 +722,70 @@ START_TEST(test_unusual_values_warned)
 }
 END_TEST
 
+/* Layer b reads a's output (1x8x6x6) through its own relations. */
+static cfg_workload *load_b(const char *from, const char *to, base_errors *e)
+{
+    char *text = subst(WORKLOAD, from, to);
+    cfg_workload *w = cfg_workload_load_string(text, strlen(text), "wl.yaml", e);
+    free(text);
+    return w;
+}
+
+START_TEST(test_shapes_that_do_not_chain)
+{
+    /* C 4 of a 8-channel output: wrong at the consumer's operand_source */
+    workload_error("loop_sizes: [1, 8, 8, 4, 4, 3, 3]", "loop_sizes: [1, 8, 4, 4, 4, 3, 3]", 18,
+                   "layer 1 (b) reads I 1x4x6x6 from layer 0 (a), which makes 1x8x6x6");
+    /* a window one row too tall: reads 7 of 6 */
+    workload_error("loop_sizes: [1, 8, 8, 4, 4, 3, 3]", "loop_sizes: [1, 8, 8, 5, 4, 3, 3]", 18,
+                   "reads I 1x8x7x6 from layer 0 (a), which makes 1x8x6x6");
+}
+END_TEST
+
+START_TEST(test_strided_floor_and_padding_and_flatten_chain)
+{
+    base_errors e;
+    base_errors_init(&e);
+    /* stride 2, OY OX 2, FX FY 3: reads 5 of 6, the floor (one row short
+     * of a stride) is allowed */
+    cfg_workload *w = load_b("dimension_relations: [ix=1*ox+1*fx, iy=1*oy+1*fy]\n"
+                             "  loop_dims: [B, K, C, OY, OX, FY, FX]\n"
+                             "  loop_sizes: [1, 8, 8, 4, 4, 3, 3]",
+                             "dimension_relations: [ix=2*ox+1*fx, iy=2*oy+1*fy]\n"
+                             "  loop_dims: [B, K, C, OY, OX, FY, FX]\n"
+                             "  loop_sizes: [1, 8, 8, 2, 2, 3, 3]", &e);
+    ck_assert_ptr_nonnull(w);
+    cfg_workload_free(w);
+    /* stride 1, OY OX 3, padding 1: reads 4 of 6, two rows never read */
+    w = load_b("loop_sizes: [1, 8, 8, 4, 4, 3, 3]\n", "loop_sizes: [1, 8, 8, 3, 3, 3, 3]\n"
+               "  pr_loop_dims: [IX, IY]\n  padding: [[1, 0], [1, 0]]\n", &e);
+    ck_assert_ptr_null(w);
+    expect(&e, "wl.yaml", 20, "reads I 1x8x4x4 from layer 0 (a), which makes 1x8x6x6");
+    base_errors_clear(&e);
+    base_errors_init(&e);
+    w = load_b("dimension_relations: [ix=1*ox+1*fx, iy=1*oy+1*fy]\n"
+               "  loop_dims: [B, K, C, OY, OX, FY, FX]\n"
+               "  loop_sizes: [1, 8, 8, 4, 4, 3, 3]\n",
+               "dimension_relations: [ix=2*ox+1*fx, iy=2*oy+1*fy]\n"
+               "  loop_dims: [B, K, C, OY, OX, FY, FX]\n"
+               "  loop_sizes: [1, 8, 8, 3, 3, 3, 3]\n"
+               "  pr_loop_dims: [IX, IY]\n  padding: [[1, 0], [1, 0]]\n", &e);
+    ck_assert_ptr_nonnull(w); /* 2*2 + 2 + 1 - 1 = 6: padded, it chains */
+    cfg_workload_free(w);
+    /* a dense layer over the flattened 8x6x6 = 288 */
+    w = load_b("  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
+               "  dimension_relations: [ix=1*ox+1*fx, iy=1*oy+1*fy]\n"
+               "  loop_dims: [B, K, C, OY, OX, FY, FX]\n"
+               "  loop_sizes: [1, 8, 8, 4, 4, 3, 3]\n",
+               "  equation: O[b][k]+=W[k][c]*I[b][c]\n"
+               "  loop_dims: [B, K, C]\n"
+               "  loop_sizes: [1, 10, 288]\n", &e);
+    ck_assert_ptr_nonnull(w);
+    cfg_workload_free(w);
+    base_errors_clear(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config_errors");
@@ -751,6 +815,8 @@ int main(void)
     tcase_add_test(tc, test_tiling_checked_with_positions);
     tcase_add_test(tc, test_equation_parsing);
     tcase_add_test(tc, test_kind_detection_and_every_error_reported);
+    tcase_add_test(tc, test_shapes_that_do_not_chain);
+    tcase_add_test(tc, test_strided_floor_and_padding_and_flatten_chain);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
