@@ -374,7 +374,9 @@ void cli_trace_opts(trc_request *r, cli_opt out[CLI_TRACE_OPTS])
         {.name = "trace-to", .kind = CLI_TIME, .ptr = &r->to, .arg = "T",
          .help = "... up to time T"},
         {.name = "trace-sample", .kind = CLI_U64, .ptr = &r->sample_cycles, .arg = "N",
-         .min = 1, .max = 1e9, .help = "counter sampling period in cycles"},
+         .min = 1, .max = 1e9, .no_default = true,
+         .help = "counter sampling period in cycles (default 100;\n"
+                 "evsim run of a dense network below full: 1000)"},
         {.name = "trace-cycles", .kind = CLI_FLAG, .ptr = &r->cycles,
          .help = "timestamps in clock cycles instead of ns (shown as ns)"},
         {.name = NULL}};

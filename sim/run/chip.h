@@ -34,7 +34,7 @@ typedef struct {
     uint64_t max_time_ps;   /* 0: no limit */
     uint64_t max_events;    /* 0: no limit */
     trc_writer *trace;      /* optional, not owned: what to record into */
-    uint64_t trace_sample_cycles; /* NoC counter period (0: 100) */
+    uint64_t trace_sample_cycles; /* counter period (0: 100 at full detail, else 1000) */
     /* Called about every million events, and once at the end. */
     void (*progress)(void *ctx, uint64_t now_ps, uint32_t layers_done,
                      uint32_t n_layers);

@@ -55,8 +55,12 @@ int chip_trace_top(chip *c, const cfg_scenario *s)
     snprintf(name, sizeof name, "chip %s", s->chip->name);
     trc_track_spec ts = {.name = name, .description = "cores and memories",
                          .level = TRC_SUMMARY};
-    c->mt = (model_trace){.w = c->w, .sample_cycles = c->o->trace_sample_cycles,
-                          .sync = sync_noc, .sync_ctx = c};
+    /* Below full, counters every 1000 cycles unless asked: a whole
+     * network's run at 100 makes tens of MB of NoC samples alone. */
+    uint64_t sample = c->o->trace_sample_cycles;
+    if (!sample)
+        sample = trc_get_level(c->w) >= TRC_FULL ? 100 : 1000;
+    c->mt = (model_trace){.w = c->w, .sample_cycles = sample, .sync = sync_noc, .sync_ctx = c};
     if (trc_track_new(c->w, &ts, &c->mt.parent) != 0)
         return -1;
     return tv_new(c, s);
@@ -273,7 +277,13 @@ static int tv_finish(void *self, uint64_t end_ps, model_energy *e, base_error *e
 {
     (void)e;
     chip_tview *v = self;
+    chip *c = v->c;
     tv_sample(v, end_ps);
+    /* the last, partial period: its bits over a whole period, at the end */
+    for (uint32_t m = 0; m < c->n_mems; m++)
+        if (v->bw[m] && v->bw_bits[m])
+            trc_counter_double(c->w, v->bw[m], noc_at(c, end_ps),
+                               (double)v->bw_bits[m] * 1e3 / (double)v->win_ps);
     return trc_failed(v->c->w) ? base_fail(err, "%s", trc_errmsg(v->c->w)) : 0;
 }
 
@@ -359,7 +369,7 @@ static int tv_new(chip *c, const cfg_scenario *s)
         return -1;
     }
     tv_count_parts(v);
-    v->win_ps = (c->o->trace_sample_cycles ? c->o->trace_sample_cycles : 100) *
+    v->win_ps = c->mt.sample_cycles *
                 (c->res->noc_cycle_ps ? c->res->noc_cycle_ps : 1);
     v->next_ps = v->win_ps;
     if (chip_add_model(c, &tv_ops, v) != 0)

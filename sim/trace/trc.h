@@ -87,11 +87,12 @@ typedef struct {
     trc_format format;
     trc_level level;
     trc_time from, to;      /* the window; unset: the whole run */
-    uint64_t sample_cycles; /* counter sampling period, model cycles */
+    uint64_t sample_cycles; /* counter sampling period, model cycles (0: the
+                               model's own: 100, a chip run below full 1000) */
     bool cycles;            /* timestamps in cycles of the model's clock */
 } trc_request;
 
-/* No trace; Perfetto, default detail, whole run, 100-cycle samples, ns. */
+/* No trace; Perfetto, default detail, whole run, the model's samples, ns. */
 void trc_request_init(trc_request *r);
 /* Writer options for a model whose clock has cycle_ps; -1 with err if
  * the window is empty. */
@@ -120,6 +121,8 @@ int trc_close_stats(trc_writer *w, uint64_t end_ps, trc_stats *st,
 void trc_abort(trc_writer *w);
 
 bool trc_failed(const trc_writer *w);
+/* The detail level the writer was opened with. */
+trc_level trc_get_level(const trc_writer *w);
 const char *trc_errmsg(const trc_writer *w); /* "" while healthy */
 
 /* A model's own failure that makes the trace unusable: fails the writer

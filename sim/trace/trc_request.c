@@ -10,7 +10,7 @@ void trc_request_init(trc_request *r)
     memset(r, 0, sizeof *r);
     r->format = TRC_PERFETTO;
     r->level = TRC_DEFAULT;
-    r->sample_cycles = 100;
+    r->sample_cycles = 0; /* the model's own period */
 }
 
 void trc_request_default_full(trc_request *r)

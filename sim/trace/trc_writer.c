@@ -33,6 +33,8 @@ void trc_options_default(trc_options *o)
     o->sequence_id = 1;
 }
 
+trc_level trc_get_level(const trc_writer *w) { return w->opt.level; }
+
 int trc_level_parse(const char *s, trc_level *out)
 {
     if (!strcmp(s, "summary"))
