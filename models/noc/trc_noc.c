@@ -127,6 +127,25 @@ static void rec_del(trc_noc *r, pkt_rec *p)
 
 /* ---- observer callbacks ---- */
 
+/* The view's word on what the packet carries, as arg `data`. */
+static void add_data(const trc_noc *r, const noc_packet_info *p, trc_extra *x, trc_arg *a,
+                     char *buf, size_t len)
+{
+    if (r->view.packet_data && r->view.packet_data(r->view.ctx, p->tag, buf, len) == 0)
+        a[x->n_args++] = trc_arg_str(r->k_data, buf);
+}
+
+/* Manhattan hops to the farthest destination. */
+static uint32_t max_hops(const trc_noc *r, const noc_packet_info *p)
+{
+    uint32_t hops = 0;
+    for (uint32_t i = 0; i < p->n_dst; i++) {
+        uint32_t h = noc_hops(r->n, p->src, p->dst[i]);
+        hops = h > hops ? h : hops;
+    }
+    return hops;
+}
+
 static void on_created(void *ctx, const noc_packet_info *p)
 {
     trc_noc *r = ctx;
@@ -143,11 +162,7 @@ static void on_created(void *ctx, const noc_packet_info *p)
                                "not increasing)");
         return;
     }
-    uint32_t hops = 0;
-    for (uint32_t i = 0; i < p->n_dst; i++) {
-        uint32_t h = noc_hops(r->n, p->src, p->dst[i]);
-        hops = h > hops ? h : hops;
-    }
+    uint32_t hops = max_hops(r, p);
     /* The source is the track ("from T"): not repeated as an argument,
      * which keeps a packet slice under 64 bytes. */
     trc_arg a[4];
@@ -155,8 +170,7 @@ static void on_created(void *ctx, const noc_packet_info *p)
     a[2] = trc_arg_uint(r->k_hops, hops);
     trc_extra x = {a, 3, NULL, 0, NULL, 0};
     char data[96];
-    if (r->view.packet_data && r->view.packet_data(r->view.ctx, p->tag, data, sizeof data) == 0)
-        a[x.n_args++] = trc_arg_str(r->k_data, data);
+    add_data(r, p, &x, a, data, sizeof data);
     char list[512];
     uint64_t flows[64], *fl = flows;
     if (p->n_dst == 1) {
