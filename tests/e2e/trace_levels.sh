@@ -6,8 +6,8 @@
 # a level that does not exist is a usage error.
 set -u
 EVSIM=${EVSIM:-build/evsim}
-CHECK=${CHECK:-/work/shared/tools/perfetto_check.py}
-[ -f "$CHECK" ] || CHECK=../shared/tools/perfetto_check.py
+SHARED=${SHARED:-../shared}
+CHECK=$SHARED/tools/perfetto_check.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -28,7 +28,7 @@ if [ -x /usr/bin/python3 ] && [ -f "$CHECK" ]; then
   grep -q "'dram bandwidth in use'" "$tmp/check" || fail "no bandwidth counter"
   grep -q "'from core" "$tmp/check" && fail "per-packet tracks at the default level"
 else
-  echo "SKIP: perfetto_check.py (../shared) not found: default trace not validated"
+  echo "SKIP: $CHECK not found: default trace not validated"
 fi
 "$EVSIM" run "$sc" -q --trace-level verbose --no-trace >"$tmp/err" 2>&1
 [ $? -eq 2 ] || fail "bad --trace-level: expected exit 2"
