@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "config/cfg_nir.h"
+#include "config/cfg_onnx.h"
 #include "config/cfg_snn.h"
 
 static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
@@ -203,6 +204,8 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
         s->chip = cfg_chip_load_file(s->chip_path, d->err);
         s->workload = cfg_nir_is_path(s->workload_path)
                           ? cfg_nir_workload_load_file(s->workload_path, d->err)
+                      : cfg_onnx_is_path(s->workload_path)
+                          ? cfg_onnx_workload_load_file(s->workload_path, d->err)
                           : cfg_workload_load_file(s->workload_path, d->err);
         s->mapping = cfg_mapping_load_file(s->mapping_path, d->err);
         void *loaded[] = {s->chip, s->workload, s->mapping};
