@@ -183,10 +183,10 @@ FUZZ_BIN := build/fuzz/fuzz_config
 # Each fuzz target links the module it fuzzes and sim/base, which every
 # module stands on (errors, the allocation funnel, JSON through cJSON).
 BASE_SRC := $(wildcard sim/base/*.c)
-$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h) $(BASE_SRC)
+$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h) $(BASE_SRC) $(BUILD)/gen/onnx.pb-c.c
 	@mkdir -p $(dir $@)
 	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
-	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) $(BASE_SRC) -o $@ $(LDLIBS_ALL)
+	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) $(BUILD)/gen/onnx.pb-c.c $(BASE_SRC) -o $@ $(LDLIBS_ALL)
 
 fuzz:
 	@tools/deps.sh --with-fuzzer

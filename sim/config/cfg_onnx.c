@@ -167,9 +167,9 @@ static int take_node(onnx_graph *g, int idx, const Onnx__NodeProto *p, int *cap)
         return -1;
     if (p->n_attribute && !(n->attrs = base_calloc(p->n_attribute, sizeof *n->attrs)))
         return -1;
-    for (size_t a = 0; a < p->n_attribute; a++, n->n_attrs++)
-        if (take_attr(&n->attrs[a], p->attribute[a]) != 0)
-            return -1;
+    for (size_t a = 0; a < p->n_attribute; a++)
+        if (n->n_attrs++, take_attr(&n->attrs[a], p->attribute[a]) != 0)
+            return -1; /* the attribute half taken is freed with the rest (zeroed) */
     return 0;
 }
 

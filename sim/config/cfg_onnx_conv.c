@@ -283,8 +283,8 @@ static int put_elementwise(onnx_cv *c, const onnx_node *n)
         put_bcast(c, x, o, dn);
         put(&c->t, "%cI", add ? '+' : '*');
         put_bcast(c, y, o, dn);
-    } else {
-        put(&c->t, "=I");
+    } else { /* a constant W of one value: the mapper takes two inputs, as Stream's W[] */
+        put(&c->t, "=W*I");
         put_bcast(c, x, o, dn);
     }
     put(&c->t, "\n  loop_dims: [");
@@ -298,8 +298,9 @@ static int put_elementwise(onnx_cv *c, const onnx_node *n)
             "  operand_source: {W: %lld, I: %lld}\n", (long long)src_id(c, n, 0),
             (long long)src_id(c, n, 1));
     else
-        put(&c->t, "]\n  operand_precision: {I: 8, O: 16, O_final: 8}\n"
-            "  operand_source: {I: %lld}\n", (long long)src_id(c, n, 0));
+        put(&c->t, "]\n  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
+            "  operand_source: {W: %lld, I: %lld}\n", (long long)n->id,
+            (long long)src_id(c, n, 0));
     return 0;
 }
 
