@@ -132,6 +132,28 @@ static void auto_pad(const onnx_node *n, int64_t in, int64_t out, int64_t f, int
     *pe = total - *pb;
 }
 
+static void swap64(int64_t *a, int64_t *b)
+{
+    int64_t t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Stream's axis names: its parsers call the ONNX axis 2 (the height) X
+ * and axis 3 Y, so its `OY, all` cuts a layer into columns. The window
+ * is held in (x, y) = Stream's order from here on, so that a Stream
+ * mapping cuts the same loops (FSRCNN: OX 540, OY 960, as in Stream). */
+static void stream_axes(onnx_win *w)
+{
+    swap64(&w->ih, &w->iw);
+    swap64(&w->oh, &w->ow);
+    swap64(&w->fh, &w->fw);
+    swap64(&w->sh, &w->sw);
+    swap64(&w->dh, &w->dw);
+    swap64(&w->pt, &w->pl);
+    swap64(&w->pb, &w->pr);
+}
+
 static int get_window(const onnx_cv *c, const onnx_node *n, onnx_win *w)
 {
     const onnx_value *x = in_val(c, n, 0), *o = &c->g->values[n->out[0]];
@@ -160,6 +182,8 @@ static int get_window(const onnx_cv *c, const onnx_node *n, onnx_win *w)
         return nfail(c, n, "kernel_shape, strides and dilations must be known and positive");
     auto_pad(n, w->ih, w->oh, w->fh, w->sh, w->dh, &w->pt, &w->pb);
     auto_pad(n, w->iw, w->ow, w->fw, w->sw, w->dw, &w->pl, &w->pr);
+    if (!d1)
+        stream_axes(w);
     return 0;
 }
 

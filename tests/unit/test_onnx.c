@@ -109,6 +109,21 @@ START_TEST(test_resnet18_conv1_loops_stride_and_pads)
 }
 END_TEST
 
+/* Stream's FSRCNN example, 540 rows by 960 columns: OX 540, OY 960 as
+ * Stream has them (its `OY, all` makes 960 CNs per layer). */
+START_TEST(test_fsrcnn_axes_as_stream)
+{
+    cfg_workload *w = load(FSR, NULL);
+    ck_assert_int_eq(w->n_layers, 8);
+    ck_assert_str_eq(w->layers[0].name, "custom_added_Conv1");
+    ck_assert_uint_eq(dim(&w->layers[0], "OX"), 540);
+    ck_assert_uint_eq(dim(&w->layers[0], "OY"), 960);
+    ck_assert_uint_eq(dim(&w->layers[0], "K"), 56);
+    ck_assert_uint_eq(dim(&w->layers[0], "FX"), 5);
+    cfg_workload_free(w);
+}
+END_TEST
+
 START_TEST(test_resnet18_producer_edges)
 {
     cfg_workload *w = load(R18, NULL);
@@ -169,8 +184,8 @@ START_TEST(test_pytorch_conv_groups_dilation_1d)
     ck_assert_uint_eq(dim(l, "G"), 2);
     ck_assert_uint_eq(dim(l, "K"), 3);
     ck_assert_uint_eq(dim(l, "C"), 2);
-    ck_assert_uint_eq(dim(l, "FY"), 3);
-    ck_assert_uint_eq(dim(l, "FX"), 2);
+    ck_assert_uint_eq(dim(l, "FX"), 3); /* Stream's axes: X is the height */
+    ck_assert_uint_eq(dim(l, "FY"), 2);
     ck_assert_uint_eq(dim(l, "OY"), 4);
     ck_assert_uint_eq(cfg_layer_macs(l), 2 * 6 * 2 * 4 * 4 * 3 * 2);
     ck_assert_int_eq(l->operands[cfg_layer_operand(l, "W")].n_idx, 5); /* W[g][k][c][fy][fx] */
@@ -196,12 +211,12 @@ START_TEST(test_pytorch_pool_and_linear)
     cfg_workload *w = load(PTC "test_MaxPool2d_stride_padding_dilation/model.onnx", NULL);
     const cfg_layer *l = &w->layers[0];
     ck_assert_str_eq(l->operator_type, "MaxPool");
-    ck_assert_uint_eq(dim(l, "OY"), 43);
-    ck_assert_uint_eq(dim(l, "OX"), 25);
-    ck_assert_uint_eq(dim(l, "FY"), 60);
-    ck_assert_uint_eq(dim(l, "FX"), 80);
-    ck_assert_int_eq(l->padding[0][0], 20); /* IX */
-    ck_assert_int_eq(l->padding[1][0], 10); /* IY */
+    ck_assert_uint_eq(dim(l, "OX"), 43); /* Stream's axes: X is the height */
+    ck_assert_uint_eq(dim(l, "OY"), 25);
+    ck_assert_uint_eq(dim(l, "FX"), 60);
+    ck_assert_uint_eq(dim(l, "FY"), 80);
+    ck_assert_int_eq(l->padding[0][0], 10); /* IX */
+    ck_assert_int_eq(l->padding[1][0], 20); /* IY */
     ck_assert_int_eq(l->relations[1].coef[1], 10);
     cfg_workload_free(w);
     w = load(PTC "test_Linear/model.onnx", NULL); /* (4, 10) x (8, 10)^T */
@@ -314,6 +329,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_resnet18_layers_numbered_as_stream);
     tcase_add_test(tc, test_resnet18_conv1_loops_stride_and_pads);
     tcase_add_test(tc, test_resnet18_producer_edges);
+    tcase_add_test(tc, test_fsrcnn_axes_as_stream);
     tcase_add_loop_test(tc, test_inferred_shapes_equal_the_files, 0, 2);
     tcase_add_test_needing(tc, test_pytorch_conv_groups_dilation_1d,
                            PTC "test_Conv2d_groups/model.onnx");
