@@ -326,6 +326,7 @@ void noc_free(noc *n)
     base_free(n->dl_routers);
     base_free(n->scratch_req);
     base_free(n->scratch_grant);
+    base_free(n->eject_blocked);
     base_free(n);
 }
 

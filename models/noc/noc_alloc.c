@@ -43,7 +43,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
         if (iv->state != NOC_VC_ROUTED || iv->va_ready > t)
             continue;
         for (uint32_t b = 0; b < iv->n_branch; b++) {
-            if (iv->br[b].ovc >= 0)
+            if (iv->br[b].ovc >= 0 || (n->gate && !noc_eject_admit(n, r, i, b)))
                 continue;
             uint32_t p = iv->br[b].port;
             req[p * NI + cnt[p]++] = i * NOC_PORTS_MAX + b;

@@ -60,6 +60,7 @@ typedef struct {
 /* Where the packet at the front of an input VC goes from this router. */
 typedef struct {
     uint8_t port;           /* output port */
+    uint8_t admitted;       /* the ejection gate took the packet */
     int16_t ovc;            /* output VC, -1 until allocated */
     uint32_t out_worm;      /* copy sent on a mesh port */
     uint32_t dst;           /* terminal, for an ejection port */
@@ -163,6 +164,12 @@ struct noc {
     int has_obs;
     noc_sink_fn sink;
     void *sink_ctx;
+    noc_gate_fn gate;                  /* ejection backpressure (noc_eject.c) */
+    void *gate_ctx;
+    uint8_t *eject_blocked;            /* per terminal, once a gate is set */
+    uint32_t n_blocked;
+    int parked;                        /* routers stopped polling: only
+                                        * blocked terminals held them */
 
     uint64_t rng;                      /* for NOC_ROUTE_XYYX */
     uint64_t buffered;                 /* flits in all router buffers */
@@ -195,6 +202,13 @@ uint64_t noc_now_cycle(const noc *n);
 void noc_router_tick(kq_kernel *k, void *ctx, const void *payload);
 int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
                     uint16_t vc);
+
+/* noc_eject.c */
+/* May branch b of input VC ivc (routed, to an ejection port) ask for the
+ * ejection VC? Asks the gate once per packet. */
+int noc_eject_admit(noc *n, noc_router *r, uint32_t ivc, uint32_t b);
+/* Wake every router with work after a park (a resume or a new packet). */
+void noc_unpark(noc *n);
 
 /* noc_routing.c */
 uint32_t noc_route_port(const noc *n, const noc_router *r, uint32_t dst,

@@ -205,6 +205,7 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
                                 pk->flits, pk->payload_bits, kq_now(n->k)};
         n->obs.packet_created(n->obs.ctx, &info);
     }
+    noc_unpark(n); /* a parked network may move again */
     /* The head leaves the source queue no earlier than the next cycle. */
     noc_wake(n, r, ready_cycle);
     if (n->cfg.cycle_stepped)

@@ -322,6 +322,9 @@ static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
                     const noc_branch *br = &iv->br[b];
                     uint64_t cb;
                     if (br->ovc < 0) {
+                        if (br->port >= NOC_MESH_PORTS && n->eject_blocked &&
+                            n->eject_blocked[br->dst])
+                            continue; /* noc_eject_resume wakes us */
                         cb = iv->va_ready;
                     } else {
                         uint32_t pos = br->sent - iv->popped;
@@ -386,6 +389,10 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
 
     if (n->buffered && t > n->last_progress &&
         t - n->last_progress >= n->cfg.deadlock_cycles) {
+        if (n->n_blocked) { /* stalled by full terminals: wait (noc_eject.c) */
+            n->parked = 1;
+            return;
+        }
         detect_deadlock(n, t);
         return;
     }

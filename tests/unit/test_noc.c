@@ -397,6 +397,92 @@ START_TEST(test_event_driven_equals_cycle_stepped)
 }
 END_TEST
 
+/* Ejection backpressure: terminal 0 refuses packets until cycle 2000. */
+typedef struct {
+    noc *n;
+    int blocked, refusals;
+    uint64_t injected_at_1500, in_flight_at_1500;
+    int delivered_at_1500, deadlocked_at_1500;
+    sink_log *s;
+} gate_ctx;
+
+static int gate_fn(void *ctx, uint32_t dst, uint64_t tag)
+{
+    (void)tag;
+    gate_ctx *g = ctx;
+    ck_assert_uint_eq(dst, 0);
+    g->refusals += g->blocked;
+    return !g->blocked;
+}
+
+static void gate_look(kq_kernel *k, void *ctx, const void *payload)
+{
+    (void)k;
+    (void)payload;
+    gate_ctx *g = ctx;
+    noc_totals t;
+    noc_get_totals(g->n, &t);
+    g->injected_at_1500 = t.flits_injected;
+    g->in_flight_at_1500 = noc_flits_in_flight(g->n);
+    g->delivered_at_1500 = g->s->n;
+    g->deadlocked_at_1500 = noc_deadlocked(g->n);
+}
+
+static void gate_open(kq_kernel *k, void *ctx, const void *payload)
+{
+    (void)k;
+    (void)payload;
+    gate_ctx *g = ctx;
+    g->blocked = 0;
+    noc_eject_resume(g->n, 0);
+}
+
+/* A blocked terminal backs the network up: its flits wait in the routers,
+ * the credits run out and the sender's injection stops (most of the 800
+ * flits are still in the source queue); far longer than deadlock_cycles
+ * is not a deadlock; after the resume everything arrives, once each. */
+START_TEST(test_blocked_ejection_backs_the_network_up)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.width = c.height = 2;
+    c.deadlock_cycles = 200;
+    kq_kernel *k = kq_new();
+    base_error e;
+    noc *n = noc_new(k, &c, &e);
+    ck_assert_ptr_nonnull(n);
+    static sink_log s;
+    memset(&s, 0, sizeof s);
+    noc_set_sink(n, log_sink, &s);
+    gate_ctx g = {n, 1, 0, 0, 0, 0, 0, &s};
+    ck_assert_int_eq(noc_set_eject_gate(n, gate_fn, &g), 0);
+    uint32_t dst = term(&c, 0, 0);
+    for (uint64_t i = 0; i < 200; i++) {
+        noc_packet_req q = {term(&c, 1, 1), 1, &dst, 0, 4, i};
+        ck_assert_int_eq(noc_send(n, &q, NULL, &e), 0);
+    }
+    uint64_t cy = noc_cycle_ps(n);
+    ck_assert_int_eq(kq_schedule_at(k, 1500 * cy, 9, gate_look, &g, NULL, 0, NULL), KQ_OK);
+    ck_assert_int_eq(kq_schedule_at(k, 2000 * cy, 9, gate_open, &g, NULL, 0, NULL), KQ_OK);
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(g.delivered_at_1500, 0);
+    ck_assert_int_eq(g.deadlocked_at_1500, 0);
+    ck_assert_uint_eq(g.in_flight_at_1500, 800);
+    /* what two routers' input VCs on the path hold: 16 VCs x 8 flits each
+     * at the source's injection port and the two mesh inputs on the way */
+    ck_assert_uint_le(g.injected_at_1500, 3 * 16 * 8);
+    ck_assert_uint_gt(g.injected_at_1500, 16 * 8);
+    ck_assert_int_eq(g.refusals, 1);
+    ck_assert_int_eq(noc_deadlocked(n), 0);
+    ck_assert_int_eq(s.n, 200);
+    ck_assert_uint_eq(noc_flits_in_flight(n), 0);
+    for (int i = 0; i < MAXD; i++)
+        ck_assert_uint_ge(s.d[i].delivered_ps, 2000 * cy);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("noc");
@@ -413,6 +499,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_stats_links_and_routers);
     tcase_add_test(tc, test_observer_on_traffic_run);
     tcase_add_test(tc, test_event_driven_equals_cycle_stepped);
+    tcase_add_test(tc, test_blocked_ejection_backs_the_network_up);
     suite_add_tcase(s, tc);
     return s;
 }
