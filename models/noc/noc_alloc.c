@@ -34,7 +34,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
     uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
     int any = 0;
 
-    if (!r->va_wait)
+    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t))
         return;
     for (uint32_t port = 0; port < P; port++)
         for (uint64_t m = r->vcmask[port]; m; m &= m - 1) {
@@ -52,6 +52,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
         }
     if (!any)
         return;
+    r->va_free = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC]; /* a batch */
 
     uint32_t *grant = n->scratch_grant; /* per output VC: index in list */
     for (uint32_t p = 0; p < P; p++) {
@@ -133,7 +134,7 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
     uint32_t req_out[NOC_PORTS_MAX] = {0}, req_in[NOC_PORTS_MAX] = {0};
     int any = 0;
 
-    if (!r->sa_cand)
+    if (!r->sa_cand || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
         return;
     for (uint32_t p = 0; p < P; p++) {
         uint64_t mask = r->vcmask[p];
@@ -163,6 +164,7 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
     }
     if (!any)
         return;
+    r->sa_free = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC]; /* a batch */
 
     /* Each output grants the first requesting input from sa_gptr; each
      * input accepts the first granting output from sa_aptr (round robin,

@@ -124,6 +124,13 @@ typedef struct {
                                         * flits still to send */
     uint64_t vcmask[NOC_PORTS_MAX];    /* bit v: VC v of the port holds
                                         * flits (NOC_MAX_VCS <= 64) */
+    /* Stages of more than one cycle work as BookSim's: a stage takes a
+     * batch of requests together and starts no other before the batch is
+     * done (noc_router.c "Multi-cycle stages"). Each is the first cycle
+     * the stage is free again; xb_start is the start of the crossbar's
+     * last batch; out_last the last cycle each output sent a flit. */
+    uint64_t route_free, va_free, sa_free, xb_start, xb_free;
+    uint64_t out_last[NOC_PORTS_MAX];
     uint64_t queued_pkts;              /* packets in its source queues */
     uint64_t next_tick;
     kq_handle tick_h;
@@ -218,6 +225,13 @@ uint32_t noc_route_port(const noc *n, const noc_router *r, uint32_t dst,
  * the number of branches, 0 when memory ran out. */
 uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
                             noc_branch *br);
+
+/* A stage of more than one cycle that is busy at t (noc_router.c). */
+static inline int noc_stage_busy(const noc *n, uint32_t stage, uint64_t free_at,
+                                 uint64_t t)
+{
+    return n->cfg.router_stage_cycles[stage] > 1 && t < free_at;
+}
 
 /* noc_alloc.c */
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t);

@@ -6,7 +6,20 @@
  * and the switch winners traverse. The pipeline of a head flit arriving
  * (usable) at cycle t with the default stages 1,1,1,1: routing in cycle
  * t, VC allocation t+1, switch allocation t+2, crossbar t+3, link t+4,
- * usable at the next router at t+5. */
+ * usable at the next router at t+5.
+ *
+ * Multi-cycle stages (a delay d > 1), as BookSim 2's input-queued router
+ * has them: each stage (routing, VC allocation, switch allocation,
+ * crossbar) is one unit per router that takes every request waiting when
+ * it is free as one batch, is busy for d cycles, and takes no new request
+ * before the batch is done. A head flit arriving while routing is busy
+ * waits; a flit that won the switch waits for the crossbar's batch; flits
+ * of one batch leave their output one per cycle. So with a 2-cycle
+ * crossbar the first body flit behind a head waits a cycle, and a packet
+ * of more than one flit takes d - 1 cycles more per router than a head
+ * alone does. A flit leaves its input buffer, and its credit goes
+ * upstream, when switch allocation ends (d - 1 cycles after it starts).
+ * With every stage at 1 cycle none of this changes a cycle. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,8 +150,9 @@ static noc_flit *front(const noc *n, noc_router *r, uint32_t ivc)
 
 static int route_heads(noc *n, noc_router *r, uint64_t t)
 {
-    if (!r->need_route)
+    if (!r->need_route || noc_stage_busy(n, NOC_STAGE_ROUTE, r->route_free, t))
         return 0;
+    uint64_t free_at = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
     for (uint32_t p = 0; p < n->nports; p++)
         for (uint64_t m = r->vcmask[p]; m; m &= m - 1) {
         uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
@@ -158,6 +172,7 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
         iv->state = NOC_VC_ROUTED;
         iv->popped = 0;
         iv->va_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
+        r->route_free = free_at; /* a batch started */
         }
     return 0;
 }
@@ -192,6 +207,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     uint32_t ivc = in_port * n->vcs + vc;
     noc_ivc *iv = &r->ivc[ivc];
     uint32_t done = UINT32_MAX;
+    uint64_t sa_end = n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC] - 1;
     for (uint32_t b = 0; b < iv->n_branch; b++)
         if (iv->br[b].sent < done)
             done = iv->br[b].sent;
@@ -213,12 +229,12 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         if (in_port < NOC_MESH_PORTS) {
             noc_router *up = &n->r[r->nb[in_port]];
             err = noc_credit_push(&up->cred_mesh,
-                                  t + n->cfg.credit_delay_cycles +
+                                  t + sa_end + n->cfg.credit_delay_cycles +
                                       n->cfg.link_latency_cycles,
                                   (uint16_t)(in_port ^ 1u), (uint16_t)vc);
         } else {
             err = noc_credit_push(&r->cred_term,
-                                  t + n->cfg.credit_delay_cycles +
+                                  t + sa_end + n->cfg.credit_delay_cycles +
                                       n->cfg.inject_cycles,
                                   (uint16_t)in_port, (uint16_t)vc);
         }
@@ -242,6 +258,31 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     }
 }
 
+/* The cycle a flit that won the switch at t for output `out` leaves the
+ * router: t + switch allocation + crossbar for 1-cycle stages; with a
+ * longer switch allocation or crossbar, after the crossbar's batch (see
+ * the top of the file) and the flits before it on that output. */
+static uint64_t staged_leave(noc *n, noc_router *r, uint32_t out, uint64_t t)
+{
+    const uint32_t *sc = n->cfg.router_stage_cycles;
+    uint64_t sa = sc[NOC_STAGE_SW_ALLOC], xb = sc[NOC_STAGE_XBAR];
+    if (sa <= 1 && xb <= 1)
+        return t + sa + xb;
+    uint64_t e = t + sa; /* ready for the crossbar */
+    if (e >= r->xb_free) {          /* free: a new batch */
+        r->xb_start = e;
+        r->xb_free = e + (xb ? xb : 1);
+    } else if (e > r->xb_start) {   /* busy: the batch after this one */
+        r->xb_start = r->xb_free;
+        r->xb_free += xb ? xb : 1;
+    }                               /* else it joins the batch at xb_start */
+    uint64_t done = r->xb_start + (xb ? xb - 1 : 0);
+    if (done <= r->out_last[out])
+        done = r->out_last[out] + 1; /* one flit per output per cycle */
+    r->out_last[out] = done;
+    return done + (xb ? 1 : 0);
+}
+
 void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
                      uint32_t b, uint64_t t)
 {
@@ -255,7 +296,7 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     const noc_pkt *pk = &n->pkts[pkt];
     uint32_t flits = pk->flits;
     uint32_t out = br->port, ovc = (uint32_t)br->ovc;
-    uint64_t leave = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC] + n->cfg.router_stage_cycles[NOC_STAGE_XBAR];
+    uint64_t leave = staged_leave(n, r, out, t);
     uint64_t arrive;
     uint32_t link = r->link_out[out];
     uint32_t to = r->id;

@@ -76,6 +76,38 @@ START_TEST(test_zero_load_latency_other_pipeline)
 }
 END_TEST
 
+/* Stages above one cycle: BookSim's 6-cycle router (2,1,1,2), a 3-cycle
+ * crossbar, slow routing and a 2-cycle switch allocation, on every hop
+ * count of a 6x1 line and packets of 1..5 flits. The figures a wrong
+ * batch rule would miss: with 2,1,1,2 a 4-flit packet over 3 hops takes
+ * 1 + 1 + 4 x 6 + 3 + 1 + 3 + 1 = 34 cycles (the first body flit waits
+ * once for the crossbar); with 1,1,2,1 a 5-flit packet 0 hops 16. */
+START_TEST(test_zero_load_latency_multi_cycle_stages)
+{
+    static const uint32_t st[][4] = {{2, 1, 1, 2}, {1, 1, 1, 3}, {3, 1, 1, 3},
+                                     {2, 2, 1, 1}, {1, 1, 2, 1}, {2, 1, 3, 1}};
+    noc_config c;
+    noc_config_default(&c);
+    c.width = 6;
+    c.height = 1;
+    for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
+        memcpy(c.router_stage_cycles, st[k], sizeof st[k]);
+        for (uint32_t h = 0; h <= 5; h++)
+            for (uint32_t L = 1; L <= 5; L++)
+                ck_assert_msg(one_packet(&c, term(&c, 0, 0), term(&c, h, 0), L) == t0(&c, h, L),
+                              "stages %u,%u,%u,%u, %u hops, %u flits: %llu, T0 %llu", st[k][0],
+                              st[k][1], st[k][2], st[k][3], h, L,
+                              (unsigned long long)one_packet(&c, term(&c, 0, 0), term(&c, h, 0), L),
+                              (unsigned long long)t0(&c, h, L));
+    }
+    memcpy(c.router_stage_cycles, st[0], sizeof st[0]);
+    ck_assert_uint_eq(t0(&c, 3, 4), 34);
+    ck_assert_uint_eq(one_packet(&c, term(&c, 0, 0), term(&c, 3, 0), 4), 34);
+    memcpy(c.router_stage_cycles, st[4], sizeof st[4]);
+    ck_assert_uint_eq(one_packet(&c, term(&c, 0, 0), term(&c, 0, 0), 5), 16);
+}
+END_TEST
+
 START_TEST(test_clock_converts_to_ps)
 {
     noc_config c;
@@ -490,6 +522,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_zero_load_latency_per_hop_default_router);
     tcase_add_test(tc, test_zero_load_latency_other_pipeline);
+    tcase_add_test(tc, test_zero_load_latency_multi_cycle_stages);
     tcase_add_test(tc, test_clock_converts_to_ps);
     tcase_add_test(tc, test_payload_bits_make_flits);
     tcase_add_test(tc, test_bad_config_and_requests_rejected);
