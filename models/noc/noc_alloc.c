@@ -27,6 +27,23 @@ static uint32_t accept_start(uint32_t aptr, uint32_t p, uint32_t V)
     return aptr > p * V && aptr < p * V + V ? aptr - p * V : 0;
 }
 
+/* Input VC i (of V per port) got an output VC for a branch: it is a
+ * switch candidate; it leaves the VC allocation list once no branch
+ * waits. */
+static void vc_granted(noc_router *r, const noc_ivc *iv, uint32_t i, uint32_t b,
+                       uint32_t V)
+{
+    uint32_t port = i / V;
+    uint64_t bit = 1ull << (i - port * V);
+    r->outmask[port][iv->br[b].port] |= bit;
+    r->outbits[port] |= 1u << iv->br[b].port;
+    int wait = 0;
+    for (uint32_t b = 0; b < iv->n_branch; b++)
+        wait |= iv->br[b].ovc < 0;
+    if (!wait)
+        r->vamask[port] &= ~bit;
+}
+
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
 {
     uint32_t P = n->nports, V = n->vcs, NI = P * V;
@@ -37,10 +54,10 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
     if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t))
         return;
     for (uint32_t port = 0; port < P; port++)
-        for (uint64_t m = r->vcmask[port]; m; m &= m - 1) {
+        for (uint64_t m = r->vamask[port]; m; m &= m - 1) {
         uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
         noc_ivc *iv = &r->ivc[i];
-        if (iv->state != NOC_VC_ROUTED || iv->va_ready > t)
+        if (iv->va_ready > t)
             continue;
         for (uint32_t b = 0; b < iv->n_branch; b++) {
             if (iv->br[b].ovc >= 0 || (n->gate && !noc_eject_admit(n, r, i, b)))
@@ -78,6 +95,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 r->sa_cand++;
                 r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
                 r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                vc_granted(r, iv, i, b, V);
                 break;
             }
             continue;
@@ -111,6 +129,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 r->sa_cand++;
                 r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
                 r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                vc_granted(r, iv, i, b, V);
                 break;
             }
         }
@@ -125,6 +144,32 @@ static inline uint32_t rr_first(uint32_t mask, uint32_t from)
     return (uint32_t)__builtin_ctz(hi ? hi : mask);
 }
 
+/* The request of input port p for output o: the first VC round robin
+ * from sw_rr (those at or after it, then the rest) whose branch to o can
+ * send, as VC * NOC_PORTS_MAX + branch; UINT32_MAX for none. One scan over
+ * the port's VCs, each taking the outputs not yet requested, gives the
+ * same. */
+static uint32_t first_sender(const noc *n, const noc_router *r, uint32_t p, uint32_t o,
+                             uint64_t t)
+{
+    uint64_t mask = r->outmask[p][o];
+    uint32_t rr = r->sw_rr[p];
+    uint64_t hi = rr < 64 ? mask & (~0ull << rr) : 0;
+    uint64_t order[2] = {hi, mask & ~hi};
+    for (int half = 0; half < 2; half++)
+        for (uint64_t m = order[half]; m; m &= m - 1) {
+            uint32_t v = (uint32_t)__builtin_ctzll(m);
+            uint32_t ivc = p * n->vcs + v;
+            const noc_ivc *iv = &r->ivc[ivc];
+            uint32_t b = 0;
+            while (iv->br[b].port != o)
+                b++;
+            if (noc_branch_can_send(n, r, ivc, b, t))
+                return v * NOC_PORTS_MAX + b;
+        }
+    return UINT32_MAX;
+}
+
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
 {
     uint32_t P = n->nports, V = n->vcs;
@@ -137,30 +182,16 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
     if (!r->sa_cand || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
         return;
     for (uint32_t p = 0; p < P; p++) {
-        uint64_t mask = r->vcmask[p];
-        if (!mask)
-            continue;
-        /* Round robin from sw_rr: the VCs at or after it, then the rest. */
-        uint32_t rr = r->sw_rr[p];
-        uint64_t hi = rr < 64 ? mask & (~0ull << rr) : 0;
-        uint64_t order[2] = {hi, mask & ~hi};
-        for (int half = 0; half < 2; half++)
-            for (uint64_t m = order[half]; m; m &= m - 1) {
-            uint32_t v = (uint32_t)__builtin_ctzll(m);
-            uint32_t ivc = p * V + v;
-            noc_ivc *iv = &r->ivc[ivc];
-            if (iv->state != NOC_VC_ROUTED)
+        for (uint32_t ob = r->outbits[p]; ob; ob &= ob - 1) {
+            uint32_t o = (uint32_t)__builtin_ctz(ob);
+            uint32_t vb = first_sender(n, r, p, o, t);
+            if (vb == UINT32_MAX)
                 continue;
-            for (uint32_t b = 0; b < iv->n_branch; b++) {
-                uint32_t o = iv->br[b].port;
-                if ((req_out[p] >> o & 1u) || !noc_branch_can_send(n, r, ivc, b, t))
-                    continue;
-                req[p][o] = v * NOC_PORTS_MAX + b;
-                req_out[p] |= 1u << o;
-                req_in[o] |= 1u << p;
-                any = 1;
-            }
-            }
+            req[p][o] = vb;
+            req_out[p] |= 1u << o;
+            req_in[o] |= 1u << p;
+            any = 1;
+        }
     }
     if (!any)
         return;

@@ -124,6 +124,13 @@ typedef struct {
                                         * flits still to send */
     uint64_t vcmask[NOC_PORTS_MAX];    /* bit v: VC v of the port holds
                                         * flits (NOC_MAX_VCS <= 64) */
+    uint64_t vamask[NOC_PORTS_MAX];    /* bit v: VC v is routed and a branch
+                                        * still waits for an output VC */
+    uint32_t outbits[NOC_PORTS_MAX];   /* bit o: outmask[in][o] is not 0 */
+    uint64_t rtmask[NOC_PORTS_MAX];    /* bit v: VC v idle, a head in front */
+    uint64_t outmask[NOC_PORTS_MAX][NOC_PORTS_MAX]; /* [in][out] bit v: VC v
+                                        * of in has a branch to out with an
+                                        * output VC and flits to send */
     /* Stages of more than one cycle work as BookSim's: a stage takes a
      * batch of requests together and starts no other before the batch is
      * done (noc_router.c "Multi-cycle stages"). Each is the first cycle
@@ -239,8 +246,6 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t);
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t);
 void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
                      uint32_t b, uint64_t t);
-int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
-                        uint32_t b, uint64_t t);
 
 /* (head + k) % depth for head < depth and k <= depth: a VC buffer's ring
  * index without the division, which the per-flit paths (send, can_send,
@@ -249,6 +254,43 @@ static inline uint32_t noc_ring_add(uint32_t head, uint32_t k, uint32_t depth)
 {
     uint32_t x = head + k;
     return x >= depth ? x - depth : x;
+}
+
+/* May branch b of input VC ivc send its next flit at t: it has an output
+ * VC, a flit ready in the buffer and (on a mesh port) a credit. Inline:
+ * switch allocation asks it for every candidate every cycle. */
+static inline int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
+                        uint32_t b, uint64_t t)
+{
+    const noc_ivc *iv = &r->ivc[ivc];
+    const noc_branch *br = &iv->br[b];
+    /* A branch that sent the whole packet waits for the others: the flits
+     * behind it in the buffer belong to the next packet. */
+    if (br->ovc < 0 || br->sa_ready > t || br->sent >= iv->flits)
+        return 0;
+    uint32_t pos = br->sent - iv->popped;
+    if (pos >= iv->count)
+        return 0;
+    const noc_flit *f =
+        &r->slots[(size_t)ivc * n->vc_depth_flits +
+                  noc_ring_add(iv->head, pos, n->vc_depth_flits)];
+    if (f->ready > t)
+        return 0;
+    if (br->port < NOC_MESH_PORTS &&
+        !r->ovc_credits[br->port * n->vcs + (uint32_t)br->ovc])
+        return 0;
+    return 1;
+}
+
+/* The buffer peaks after port's occupancy changed, and the observer. */
+static inline void noc_note_occupancy(noc *n, noc_router *r, uint32_t port)
+{
+    if (r->occ[port] > r->peak_port[port])
+        r->peak_port[port] = r->occ[port];
+    if (r->occ_total > r->peak_total)
+        r->peak_total = r->occ_total;
+    if (n->has_obs && n->obs.buffer_occupancy)
+        noc_report_occupancy(n, r, port);
 }
 
 #endif

@@ -69,15 +69,17 @@ static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
     noc_ivc *iv = &r->ivc[port * n->vcs + vc];
     uint32_t slot = noc_ring_add(iv->head, iv->count, n->vc_depth_flits);
     r->slots[(size_t)(port * n->vcs + vc) * n->vc_depth_flits + slot] = fl;
-    if (!iv->count && iv->state == NOC_VC_IDLE)
+    if (!iv->count && iv->state == NOC_VC_IDLE) {
         r->need_route++;
+        r->rtmask[port] |= 1ull << vc;
+    }
     iv->count++;
     r->vcmask[port] |= 1ull << vc;
     r->occ[port]++;
     r->occ_total++;
     r->buffered++;
     n->buffered++;
-    noc_report_occupancy(n, r, port);
+    noc_note_occupancy(n, r, port);
 }
 
 /* Each terminal sends at most one flit per cycle into its router's
@@ -154,11 +156,9 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
         return 0;
     uint64_t free_at = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
     for (uint32_t p = 0; p < n->nports; p++)
-        for (uint64_t m = r->vcmask[p]; m; m &= m - 1) {
+        for (uint64_t m = r->rtmask[p]; m; m &= m - 1) {
         uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
         noc_ivc *iv = &r->ivc[i];
-        if (iv->state != NOC_VC_IDLE)
-            continue;
         noc_flit *f = front(n, r, i);
         if (f->ready > t)
             continue;
@@ -167,37 +167,16 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
             return -1;
         iv->n_branch = (uint8_t)nb;
         r->need_route--;
+        r->rtmask[p] &= ~(1ull << (i - p * n->vcs));
         iv->flits = n->pkts[n->worms[f->worm].pkt].flits;
         r->va_wait += nb;
+        r->vamask[p] |= 1ull << (i - p * n->vcs);
         iv->state = NOC_VC_ROUTED;
         iv->popped = 0;
         iv->va_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
         r->route_free = free_at; /* a batch started */
         }
     return 0;
-}
-
-int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
-                        uint32_t b, uint64_t t)
-{
-    const noc_ivc *iv = &r->ivc[ivc];
-    const noc_branch *br = &iv->br[b];
-    /* A branch that sent the whole packet waits for the others: the flits
-     * behind it in the buffer belong to the next packet. */
-    if (br->ovc < 0 || br->sa_ready > t || br->sent >= iv->flits)
-        return 0;
-    uint32_t pos = br->sent - iv->popped;
-    if (pos >= iv->count)
-        return 0;
-    const noc_flit *f =
-        &r->slots[(size_t)ivc * n->vc_depth_flits +
-                  noc_ring_add(iv->head, pos, n->vc_depth_flits)];
-    if (f->ready > t)
-        return 0;
-    if (br->port < NOC_MESH_PORTS &&
-        !r->ovc_credits[br->port * n->vcs + (uint32_t)br->ovc])
-        return 0;
-    return 1;
 }
 
 /* Remove the flits every branch has sent; each frees a slot upstream. */
@@ -224,7 +203,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         r->occ_total--;
         r->buffered--;
         n->buffered--;
-        noc_report_occupancy(n, r, in_port);
+        noc_note_occupancy(n, r, in_port);
         int err;
         if (in_port < NOC_MESH_PORTS) {
             noc_router *up = &n->r[r->nb[in_port]];
@@ -251,8 +230,10 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
             iv->state = NOC_VC_IDLE;
             iv->n_branch = 0;
             iv->popped = 0;
-            if (iv->count)
-                r->need_route++; /* the next packet's head */
+            if (iv->count) { /* the next packet's head */
+                r->need_route++;
+                r->rtmask[in_port] |= 1ull << vc;
+            }
             break;
         }
     }
@@ -329,8 +310,12 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         n->obs.flit_hop(n->obs.ctx, &h);
     }
     br->sent++;
-    if (br->sent == flits)
+    if (br->sent == flits) {
         r->sa_cand--;
+        r->outmask[in_port][out] &= ~(1ull << vc);
+        if (!r->outmask[in_port][out])
+            r->outbits[in_port] &= ~(1u << out);
+    }
     if (f.idx + 1 == flits)
         r->ovc_busy[out * n->vcs + ovc] = 0; /* tail gone: VC free again */
     pop_sent(n, r, in_port, vc, t);
