@@ -27,6 +27,13 @@ static uint32_t accept_start(uint32_t aptr, uint32_t p, uint32_t V)
     return aptr > p * V && aptr < p * V + V ? aptr - p * V : 0;
 }
 
+/* (x + 1) % m for x < m, without the division (pointer updates run for
+ * every grant). */
+static inline uint32_t inc_wrap(uint32_t x, uint32_t m)
+{
+    return x + 1 == m ? 0 : x + 1;
+}
+
 /* Input VC i (of V per port) got an output VC for a branch: it is a
  * switch candidate; it leaves the VC allocation list once no branch
  * waits. */
@@ -37,6 +44,7 @@ static void vc_granted(noc_router *r, const noc_ivc *iv, uint32_t i, uint32_t b,
     uint64_t bit = 1ull << (i - port * V);
     r->outmask[port][iv->br[b].port] |= bit;
     r->outbits[port] |= 1u << iv->br[b].port;
+    r->inbits |= 1u << port;
     int wait = 0;
     for (uint32_t b = 0; b < iv->n_branch; b++)
         wait |= iv->br[b].ovc < 0;
@@ -84,7 +92,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
             uint32_t i = list[0] / NOC_PORTS_MAX, b = list[0] % NOC_PORTS_MAX;
             uint32_t st = accept_start(r->va_aptr[i], p, V);
             for (uint32_t s2 = 0; s2 < V; s2++) {
-                uint32_t v = (st + s2) % V;
+                uint32_t v = noc_ring_add(st, s2, V);
                 if (r->ovc_busy[p * V + v])
                     continue;
                 noc_ivc *iv = &r->ivc[i];
@@ -93,8 +101,8 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 r->ovc_busy[p * V + v] = 1;
                 r->va_wait--;
                 r->sa_cand++;
-                r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
-                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                r->va_gptr[p * V + v] = (uint16_t)inc_wrap(i, NI);
+                r->va_aptr[i] = (uint16_t)inc_wrap(p * V + v, NI);
                 vc_granted(r, iv, i, b, V);
                 break;
             }
@@ -118,7 +126,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
             uint32_t i = list[k] / NOC_PORTS_MAX, b = list[k] % NOC_PORTS_MAX;
             uint32_t ap = accept_start(r->va_aptr[i], p, V);
             for (uint32_t s = 0; s < V; s++) {
-                uint32_t v = (ap + s) % V;
+                uint32_t v = noc_ring_add(ap, s, V);
                 if (grant[v] != k)
                     continue;
                 noc_ivc *iv = &r->ivc[i];
@@ -127,8 +135,8 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 r->ovc_busy[p * V + v] = 1;
                 r->va_wait--;
                 r->sa_cand++;
-                r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
-                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                r->va_gptr[p * V + v] = (uint16_t)inc_wrap(i, NI);
+                r->va_aptr[i] = (uint16_t)inc_wrap(p * V + v, NI);
                 vc_granted(r, iv, i, b, V);
                 break;
             }
@@ -173,27 +181,27 @@ static uint32_t first_sender(const noc *n, const noc_router *r, uint32_t p, uint
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
 {
     uint32_t P = n->nports, V = n->vcs;
-    /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit out of
-     * req_out[in] is set; req_in[out]: the inputs requesting out. */
+    /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit in of
+     * req_in[out] is set. */
     uint32_t req[NOC_PORTS_MAX][NOC_PORTS_MAX];
-    uint32_t req_out[NOC_PORTS_MAX] = {0}, req_in[NOC_PORTS_MAX] = {0};
-    int any = 0;
+    uint32_t req_in[NOC_PORTS_MAX] = {0};
 
     if (!r->sa_cand || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
         return;
-    for (uint32_t p = 0; p < P; p++) {
+    uint32_t outs = 0; /* outputs someone requests */
+    for (uint32_t pm = r->inbits; pm; pm &= pm - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(pm);
         for (uint32_t ob = r->outbits[p]; ob; ob &= ob - 1) {
             uint32_t o = (uint32_t)__builtin_ctz(ob);
             uint32_t vb = first_sender(n, r, p, o, t);
             if (vb == UINT32_MAX)
                 continue;
             req[p][o] = vb;
-            req_out[p] |= 1u << o;
             req_in[o] |= 1u << p;
-            any = 1;
+            outs |= 1u << o;
         }
     }
-    if (!any)
+    if (!outs)
         return;
     r->sa_free = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC]; /* a batch */
 
@@ -201,18 +209,21 @@ void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
      * input accepts the first granting output from sa_aptr (round robin,
      * as a scan from the pointer would). */
     uint32_t granted_to[NOC_PORTS_MAX] = {0}; /* input -> outputs that granted it */
-    for (uint32_t o = 0; o < P; o++)
-        if (req_in[o])
-            granted_to[rr_first(req_in[o], r->sa_gptr[o])] |= 1u << o;
-    for (uint32_t p = 0; p < P; p++) {
-        if (!granted_to[p])
-            continue;
+    uint32_t ins = 0; /* inputs some output granted */
+    for (; outs; outs &= outs - 1) {
+        uint32_t o = (uint32_t)__builtin_ctz(outs);
+        uint32_t p = rr_first(req_in[o], r->sa_gptr[o]);
+        granted_to[p] |= 1u << o;
+        ins |= 1u << p;
+    }
+    for (; ins; ins &= ins - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(ins);
         uint32_t o = rr_first(granted_to[p], r->sa_aptr[p]);
-        r->sa_gptr[o] = (uint8_t)((p + 1) % P);
-        r->sa_aptr[p] = (uint8_t)((o + 1) % P);
+        r->sa_gptr[o] = (uint8_t)inc_wrap(p, P);
+        r->sa_aptr[p] = (uint8_t)inc_wrap(o, P);
         uint32_t vb = req[p][o];
         uint32_t v = vb / NOC_PORTS_MAX, b = vb % NOC_PORTS_MAX;
-        r->sw_rr[p] = (uint16_t)((v + 1) % V);
+        r->sw_rr[p] = (uint16_t)inc_wrap(v, V);
         noc_router_send(n, r, p, v, b, t);
     }
 }

@@ -127,6 +127,7 @@ typedef struct {
     uint64_t vamask[NOC_PORTS_MAX];    /* bit v: VC v is routed and a branch
                                         * still waits for an output VC */
     uint32_t outbits[NOC_PORTS_MAX];   /* bit o: outmask[in][o] is not 0 */
+    uint32_t inbits;                   /* bit in: outbits[in] is not 0 */
     uint64_t rtmask[NOC_PORTS_MAX];    /* bit v: VC v idle, a head in front */
     uint64_t outmask[NOC_PORTS_MAX][NOC_PORTS_MAX]; /* [in][out] bit v: VC v
                                         * of in has a branch to out with an
@@ -214,8 +215,20 @@ uint64_t noc_now_cycle(const noc *n);
 
 /* noc_router.c */
 void noc_router_tick(kq_kernel *k, void *ctx, const void *payload);
-int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
-                    uint16_t vc);
+/* Doubles the FIFO's capacity: 0, or -1 when memory runs out. */
+int noc_credit_grow(noc_credit_fifo *f);
+/* A credit in flight, back at its router at `cycle` (FIFOs stay in cycle
+ * order: every credit of one FIFO takes the same delay). 0, or -1. */
+static inline int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
+                                  uint16_t vc)
+{
+    if (f->count == f->cap && noc_credit_grow(f) != 0)
+        return -1;
+    uint32_t x = f->head + f->count;
+    f->q[x >= f->cap ? x - f->cap : x] = (noc_credit){cycle, port, vc};
+    f->count++;
+    return 0;
+}
 
 /* noc_eject.c */
 /* May branch b of input VC ivc (routed, to an ejection port) ask for the

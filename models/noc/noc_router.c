@@ -25,23 +25,18 @@
 
 #include "noc/noc_internal.h"
 
-int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
-                    uint16_t vc)
+int noc_credit_grow(noc_credit_fifo *f)
 {
-    if (f->count == f->cap) {
-        uint32_t cap = f->cap * 2;
-        noc_credit *q = base_malloc(sizeof *q * cap);
-        if (!q)
-            return -1;
-        for (uint32_t i = 0; i < f->count; i++)
-            q[i] = f->q[(f->head + i) % f->cap];
-        base_free(f->q);
-        f->q = q;
-        f->head = 0;
-        f->cap = cap;
-    }
-    f->q[noc_ring_add(f->head, f->count, f->cap)] = (noc_credit){cycle, port, vc};
-    f->count++;
+    uint32_t cap = f->cap * 2;
+    noc_credit *q = base_malloc(sizeof *q * cap);
+    if (!q)
+        return -1;
+    for (uint32_t i = 0; i < f->count; i++)
+        q[i] = f->q[(f->head + i) % f->cap];
+    base_free(f->q);
+    f->q = q;
+    f->head = 0;
+    f->cap = cap;
     return 0;
 }
 
@@ -63,8 +58,8 @@ static void absorb_credits(noc *n, noc_router *r, uint64_t t)
     }
 }
 
-static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
-                        noc_flit fl)
+static inline void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
+                               noc_flit fl)
 {
     noc_ivc *iv = &r->ivc[port * n->vcs + vc];
     uint32_t slot = noc_ring_add(iv->head, iv->count, n->vc_depth_flits);
@@ -315,6 +310,8 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         r->outmask[in_port][out] &= ~(1ull << vc);
         if (!r->outmask[in_port][out])
             r->outbits[in_port] &= ~(1u << out);
+        if (!r->outbits[in_port])
+            r->inbits &= ~(1u << in_port);
     }
     if (f.idx + 1 == flits)
         r->ovc_busy[out * n->vcs + ovc] = 0; /* tail gone: VC free again */
