@@ -394,7 +394,7 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
     uint32_t id;
     memcpy(&id, payload, sizeof id);
     noc_router *r = &n->r[id];
-    uint64_t t = kq_now(k) / n->cycle_ps;
+    uint64_t t = r->next_tick; /* the cycle noc_wake scheduled: kq_now / cycle_ps */
     r->tick_h = 0;
     r->next_tick = UINT64_MAX;
     if (n->deadlocked || n->failed)
