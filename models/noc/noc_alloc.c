@@ -52,6 +52,23 @@ static void vc_granted(noc_router *r, const noc_ivc *iv, uint32_t i, uint32_t b,
         r->vamask[port] &= ~bit;
 }
 
+/* Branch b of input VC i takes output VC v of port p at t; the pointers
+ * move one past the partners (iSLIP). */
+static void va_grant(noc *n, noc_router *r, uint32_t i, uint32_t b, uint32_t p, uint32_t v,
+                     uint64_t t)
+{
+    uint32_t V = n->vcs, NI = n->nports * V;
+    noc_ivc *iv = &r->ivc[i];
+    iv->br[b].ovc = (int16_t)v;
+    iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
+    r->ovc_busy[p * V + v] = 1;
+    r->va_wait--;
+    r->sa_cand++;
+    r->va_gptr[p * V + v] = (uint16_t)inc_wrap(i, NI);
+    r->va_aptr[i] = (uint16_t)inc_wrap(p * V + v, NI);
+    vc_granted(r, iv, i, b, V);
+}
+
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
 {
     uint32_t P = n->nports, V = n->vcs, NI = P * V;
@@ -95,15 +112,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 uint32_t v = noc_ring_add(st, s2, V);
                 if (r->ovc_busy[p * V + v])
                     continue;
-                noc_ivc *iv = &r->ivc[i];
-                iv->br[b].ovc = (int16_t)v;
-                iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
-                r->ovc_busy[p * V + v] = 1;
-                r->va_wait--;
-                r->sa_cand++;
-                r->va_gptr[p * V + v] = (uint16_t)inc_wrap(i, NI);
-                r->va_aptr[i] = (uint16_t)inc_wrap(p * V + v, NI);
-                vc_granted(r, iv, i, b, V);
+                va_grant(n, r, i, b, p, v, t);
                 break;
             }
             continue;
@@ -129,15 +138,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 uint32_t v = noc_ring_add(ap, s, V);
                 if (grant[v] != k)
                     continue;
-                noc_ivc *iv = &r->ivc[i];
-                iv->br[b].ovc = (int16_t)v;
-                iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
-                r->ovc_busy[p * V + v] = 1;
-                r->va_wait--;
-                r->sa_cand++;
-                r->va_gptr[p * V + v] = (uint16_t)inc_wrap(i, NI);
-                r->va_aptr[i] = (uint16_t)inc_wrap(p * V + v, NI);
-                vc_granted(r, iv, i, b, V);
+                va_grant(n, r, i, b, p, v, t);
                 break;
             }
         }
