@@ -71,13 +71,12 @@ static void va_grant(noc *n, noc_router *r, uint32_t i, uint32_t b, uint32_t p, 
 
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
 {
+    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t))
+        return;
     uint32_t P = n->nports, V = n->vcs, NI = P * V;
     uint32_t cnt[NOC_PORTS_MAX] = {0};
     uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
     int any = 0;
-
-    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t))
-        return;
     for (uint32_t port = 0; port < P; port++)
         for (uint64_t m = r->vamask[port]; m; m &= m - 1) {
         uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
@@ -181,14 +180,13 @@ static uint32_t first_sender(const noc *n, const noc_router *r, uint32_t p, uint
 
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
 {
+    if (!r->inbits || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
+        return;
     uint32_t P = n->nports, V = n->vcs;
     /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit in of
      * req_in[out] is set. */
     uint32_t req[NOC_PORTS_MAX][NOC_PORTS_MAX];
     uint32_t req_in[NOC_PORTS_MAX] = {0};
-
-    if (!r->sa_cand || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
-        return;
     uint32_t outs = 0; /* outputs someone requests */
     for (uint32_t pm = r->inbits; pm; pm &= pm - 1) {
         uint32_t p = (uint32_t)__builtin_ctz(pm);

@@ -407,8 +407,10 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
         kq_stop(k);
         return;
     }
-    noc_vc_alloc(n, r, t);
-    noc_sw_alloc(n, r, t);
+    if (r->va_wait) /* the common checks here, the calls only with work */
+        noc_vc_alloc(n, r, t);
+    if (r->inbits)
+        noc_sw_alloc(n, r, t);
 
     if (n->buffered && t > n->last_progress &&
         t - n->last_progress >= n->cfg.deadlock_cycles) {
