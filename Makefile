@@ -40,6 +40,18 @@ LTO     ?= $(if $(CC_IS_GCC),$(if $(SAN),,-flto -flto-partition=one))
 AR_LIB  := $(if $(strip $(LTO)),gcc-ar,ar)
 CFLAGS_ALL := -std=c17 $(CFLAGS) $(LTO) -Wall -Wextra -Werror -MMD -MP $(SAN)
 LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) $(HDF5_LIBS) -lm -lpthread
+# MPI (`evsim sweep` under mpirun; only sim/sweep/sweep_mpi.c sees mpi.h)
+# when it is found: Debian's mpi-default-dev (Open MPI) or MPICH, through
+# pkg-config or the mpicc wrapper. `make MPI=0` builds without (after a
+# change, `make clean`: the object does not know which it was built as).
+MPI_PC  := $(firstword $(foreach p,ompi-c mpich mpi,$(shell pkg-config --exists $(p) 2>/dev/null && echo $(p))))
+MPI     ?= $(if $(MPI_PC)$(shell command -v mpicc 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_CFLAGS := $(if $(MPI_PC),$(shell pkg-config --cflags $(MPI_PC)),$(filter -I% -D% -pthread,$(shell mpicc --showme:compile 2>/dev/null || mpicc -compile_info 2>/dev/null)))
+MPI_LIBS   := $(if $(MPI_PC),$(shell pkg-config --libs $(MPI_PC)),$(filter -L% -l% -Wl% -pthread,$(shell mpicc --showme:link 2>/dev/null || mpicc -link_info 2>/dev/null)))
+LDLIBS_ALL += $(MPI_LIBS)
+$(BUILD)/obj/sim/sweep/sweep_mpi.o: CPPFLAGS_ALL += $(MPI_CFLAGS) -DEVSIM_MPI
+endif
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -lpthread)
 
 PROTO     := $(wildcard sim/trace/*.proto)

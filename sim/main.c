@@ -12,6 +12,7 @@ static const cli_command commands[] = {
     {"check", cli_check_main, "load configuration files and summarise them or list their errors"},
     {"map", cli_map_main, "map layers on a core with LOMA; print loop orders and costs"},
     {"noc", cli_noc_main, "simulate the NoC alone under synthetic traffic"},
+    {"sweep", cli_sweep_main, "run a design-space sweep of a scenario (workers or MPI ranks)"},
     {"events", cli_events_main, "summarise or convert an event trace (N-MNIST, AEDAT 2/4, EVT 2/3, DAT, CSV)"},
     {NULL, NULL, NULL}
 };
@@ -74,7 +75,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
-        printf("evsim %s\n", EVSIM_VERSION);
+        printf("evsim %s\n%s\n", EVSIM_VERSION, cli_build_features());
         return 0;
     }
     for (const cli_command *c = commands; c->name; c++)

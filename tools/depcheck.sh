@@ -9,11 +9,13 @@
 #   2      models/* (and models/model.h)    base, kernel, the trace API
 #                                           (trace/trc.h), models/model.h
 #   3      sim/run                          everything above
-#   4      sim/cli                          run and everything below it
+#   3b     sim/sweep                        run and everything below it
+#   4      sim/cli                          sweep, run and everything below
 #   5      sim/main.c                       cli
 #
 # Also: only sim/config includes yaml.h, only sim/trace the protobuf-c
-# generated headers, only sim/config/cfg_nir.c hdf5.h. Prints each violation as FILE:LINE: and exits 1.
+# generated headers, only sim/config/cfg_nir.c hdf5.h, only
+# sim/sweep/sweep_mpi.c mpi.h. Prints each violation as FILE:LINE: and exits 1.
 set -u
 cd "$(dirname "$0")/.."
 bad=0
@@ -33,7 +35,7 @@ module_of_file() {
 module_of_include() {
   local inc=$1
   case "$inc" in
-    base/*|config/*|kernel/*|trace/*|input/*|run/*|cli/*) echo "${inc%%/*}" ;;
+    base/*|config/*|kernel/*|trace/*|input/*|run/*|sweep/*|cli/*) echo "${inc%%/*}" ;;
     model.h) echo model.h ;;
     */*) [ -d "models/${inc%%/*}" ] && echo "models/${inc%%/*}" || echo "?" ;;
     *) echo "?" ;;
@@ -52,7 +54,8 @@ allowed() { # FROM TO INCLUDE
         trace) [ "$inc" = trace/trc.h ] ;;
         *) return 1 ;;
       esac ;;
-    run) [ "$to" != cli ] && [ "$to" != main ] ;;
+    run) [ "$to" != cli ] && [ "$to" != main ] && [ "$to" != sweep ] ;;
+    sweep) [ "$to" != cli ] && [ "$to" != main ] ;;
     cli) [ "$to" != main ] ;;
     main) [ "$to" = cli ] ;;
     *) return 1 ;;
@@ -75,6 +78,9 @@ for f in $files; do
   done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | sed 's/:[[:space:]]*#[[:space:]]*include[[:space:]]*/:/')
   if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<yaml\.h>' "$f" && [ "$from" != config ]; then
     say "$f" "$(grep -nE 'include[[:space:]]*<yaml\.h>' "$f" | cut -d: -f1 | head -1)" "only sim/config includes yaml.h"
+  fi
+  if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<mpi\.h>' "$f" && [ "$f" != sim/sweep/sweep_mpi.c ]; then
+    say "$f" "$(grep -nE 'include[[:space:]]*<mpi\.h>' "$f" | cut -d: -f1 | head -1)" "only sim/sweep/sweep_mpi.c includes mpi.h"
   fi
   if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<hdf5\.h>' "$f" && [ "$f" != sim/config/cfg_nir.c ]; then
     say "$f" "$(grep -nE 'include[[:space:]]*<hdf5\.h>' "$f" | cut -d: -f1 | head -1)" "only sim/config/cfg_nir.c includes hdf5.h"

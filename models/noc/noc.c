@@ -110,6 +110,9 @@ int noc_config_check(const noc_config *c, const char **param, base_error *err)
     if (!(c->energy_per_bit_link_pj >= 0.0))
         return bad_param(param, err, "energy_per_bit_link_pj", "expected an energy "
                          ">= 0 pJ, found %g", c->energy_per_bit_link_pj);
+    if ((unsigned)c->model > NOC_MODEL_PACKET)
+        return bad_param(param, err, "model", "expected flit or packet, found model %d",
+                         (int)c->model);
     if ((unsigned)c->routing > NOC_ROUTE_XYYX)
         return bad_param(param, err, "routing", "expected xy, yx or xyyx, found "
                          "routing function %d", (int)c->routing);
@@ -291,6 +294,8 @@ noc *noc_new(kq_kernel *k, const noc_config *c, base_error *err)
                               NOC_PORTS_MAX);
     if (!n->scratch_req || !n->scratch_grant)
         goto oom;
+    if (c->model == NOC_MODEL_PACKET && !(n->pm = noc_pktm_new(n)))
+        goto oom;
     noc_stats_reset(n);
     return n;
 oom:
@@ -327,6 +332,7 @@ void noc_free(noc *n)
     base_free(n->scratch_req);
     base_free(n->scratch_grant);
     base_free(n->eject_blocked);
+    noc_pktm_free(n, n->pm);
     base_free(n);
 }
 

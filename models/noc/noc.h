@@ -43,6 +43,14 @@ typedef enum {
                          * deadlock detection */
 } noc_routing;
 
+/* Which model moves the packets (noc_config.model; the chip file's
+ * `noc: {model: ...}`, `evsim noc --model`). The flit model is the
+ * reference; the packet model (noc_pkt_model.c) holds each output port
+ * of a packet's tree for the packet's length in flits, with the same
+ * router and link delays, one event per packet and router instead of one
+ * per flit and cycle. Same API, statistics and energy counts. */
+typedef enum { NOC_MODEL_FLIT = 0, NOC_MODEL_PACKET } noc_model_kind;
+
 /* Router pipeline stages, in the order a head flit goes through them. */
 enum { NOC_STAGE_ROUTE = 0, NOC_STAGE_VC_ALLOC, NOC_STAGE_SW_ALLOC, NOC_STAGE_XBAR,
        NOC_STAGES };
@@ -75,6 +83,7 @@ typedef struct {
                                        * while anything is in flight, as a
                                        * cycle-stepped simulator does; same
                                        * results, for speed comparisons */
+    noc_model_kind model;             /* flit (default) or packet */
 } noc_config;
 
 /* BookSim 2's default router: 16 VCs x 8 flits, stages 1,1,1,1, links,
@@ -92,6 +101,9 @@ int noc_config_check(const noc_config *c, const char **param, base_error *err);
 /* Routing by name (xy, yx, xyyx): 0, or -1 for an unknown name. */
 int noc_routing_parse(const char *s, noc_routing *out);
 const char *noc_routing_name(noc_routing r);
+/* Model by name (flit, packet): 0, or -1 for an unknown name. */
+int noc_model_kind_parse(const char *s, noc_model_kind *out);
+const char *noc_model_kind_name(noc_model_kind m);
 
 /* The longest multicast packet c allows, in flits: one VC buffer. A
  * multicast packet replicated along its tree holds a VC at every branch;
@@ -161,8 +173,11 @@ int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
  * asked again for dst before the resume. Without a gate (the default) or
  * with fn NULL terminals take everything. A network that stops moving
  * only because of blocked terminals is not a deadlock: its routers wait
- * for a resume or a new packet. */
+ * for a resume or a new packet. Flit model only. */
 typedef int (*noc_gate_fn)(void *ctx, uint32_t dst, uint64_t tag);
+/* 0; 1 with the packet model (model: packet has no ejection ports: the
+ * gate is not set and the terminal must hold what it cannot take); -1
+ * when memory runs out. */
 int noc_set_eject_gate(noc *n, noc_gate_fn fn, void *ctx);
 void noc_eject_resume(noc *n, uint32_t dst);
 /* Terminals blocked now. */

@@ -14,6 +14,8 @@
 
 int noc_set_eject_gate(noc *n, noc_gate_fn fn, void *ctx)
 {
+    if (n->cfg.model == NOC_MODEL_PACKET)
+        return 1; /* no routers, no ejection ports to stop */
     if (fn && !n->eject_blocked &&
         !(n->eject_blocked = base_calloc(n->nterms, sizeof *n->eject_blocked)))
         return -1;

@@ -201,7 +201,16 @@ struct noc {
     /* allocator scratch, sized once */
     uint32_t *scratch_req;             /* requesters per output port */
     uint32_t *scratch_grant;
+
+    struct noc_pktm *pm;               /* the packet model's state, NULL
+                                        * for the flit model */
 };
+
+/* noc_pkt_model.c: the packet model (noc_config.model == packet). */
+struct noc_pktm *noc_pktm_new(noc *n);
+void noc_pktm_free(noc *n, struct noc_pktm *pm);
+/* Packet p was just created (enqueue): inject it. */
+void noc_pktm_inject(noc *n, uint32_t p);
 
 /* noc.c */
 void noc_wake(noc *n, noc_router *r, uint64_t cycle);
@@ -210,6 +219,8 @@ uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
 void noc_worm_free(noc *n, uint32_t w);
 void noc_schedule_delivery(noc *n, uint32_t pkt, uint32_t dst,
                            uint64_t cycle);
+/* The delivery of pkt's tail to dst now: statistics, observer, sink. */
+void noc_deliver(noc *n, uint32_t pkt, uint32_t dst);
 void noc_report_occupancy(noc *n, noc_router *r, uint32_t port);
 uint64_t noc_now_cycle(const noc *n);
 

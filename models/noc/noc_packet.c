@@ -146,6 +146,32 @@ static int check_req(const noc *n, const noc_packet_req *q, base_error *err)
     return 0;
 }
 
+/* Packet p at the back of its terminal's source queue; its router. */
+static noc_router *source_queue(noc *n, uint32_t p)
+{
+    noc_pkt *pk = &n->pkts[p];
+    noc_router *r = &n->r[pk->src / n->cfg.terminals_per_router];
+    noc_term *tm = &r->term[pk->src % n->cfg.terminals_per_router];
+    if (tm->q_tail == NOC_NONE)
+        tm->q_head = p;
+    else
+        n->pkts[tm->q_tail].next = p;
+    tm->q_tail = p;
+    tm->queued_flits += pk->flits;
+    n->queued_flits += pk->flits;
+    r->queued_pkts++;
+    return r;
+}
+
+static void report_created(noc *n, const noc_pkt *pk)
+{
+    if (n->has_obs && n->obs.packet_created) {
+        noc_packet_info info = {pk->id, pk->tag, pk->src, pk->n_dst, pk->dst,
+                                pk->flits, pk->payload_bits, kq_now(n->k)};
+        n->obs.packet_created(n->obs.ctx, &info);
+    }
+}
+
 static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
                    uint64_t *id_out, base_error *err)
 {
@@ -187,32 +213,23 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
     }
     n->next_id++;
 
-    uint32_t rid = q->src / n->cfg.terminals_per_router;
-    noc_router *r = &n->r[rid];
-    noc_term *tm = &r->term[q->src % n->cfg.terminals_per_router];
-    if (tm->q_tail == NOC_NONE)
-        tm->q_head = p;
-    else
-        n->pkts[tm->q_tail].next = p;
-    tm->q_tail = p;
-    tm->queued_flits += pk->flits;
-    n->queued_flits += pk->flits;
-    r->queued_pkts++;
     n->tot.packets_created++;
-
-    if (n->has_obs && n->obs.packet_created) {
-        noc_packet_info info = {pk->id, pk->tag, pk->src, pk->n_dst, pk->dst,
-                                pk->flits, pk->payload_bits, kq_now(n->k)};
-        n->obs.packet_created(n->obs.ctx, &info);
-    }
     noc_unpark(n); /* a parked network may move again */
-    /* The head leaves the source queue no earlier than the next cycle. */
-    noc_wake(n, r, ready_cycle);
-    if (n->cfg.cycle_stepped)
-        for (uint32_t i = 0; i < n->nrouters; i++)
-            noc_wake(n, &n->r[i], noc_now_cycle(n) + 1);
+    if (n->pm) {
+        /* The packet model: no source queue, no router wake-ups. */
+        report_created(n, pk);
+        noc_pktm_inject(n, p);
+    } else {
+        noc_router *r = source_queue(n, p);
+        report_created(n, pk);
+        /* The head leaves the source queue no earlier than the next cycle. */
+        noc_wake(n, r, ready_cycle);
+        if (n->cfg.cycle_stepped)
+            for (uint32_t i = 0; i < n->nrouters; i++)
+                noc_wake(n, &n->r[i], noc_now_cycle(n) + 1);
+    }
     if (id_out)
-        *id_out = pk->id;
+        *id_out = n->next_id - 1;
     return 0;
 }
 
@@ -291,9 +308,16 @@ typedef struct {
 
 static void on_deliver(kq_kernel *k, void *ctx, const void *payload)
 {
-    noc *n = ctx;
+    (void)k;
     deliver_msg m;
     memcpy(&m, payload, sizeof m);
+    noc_deliver(ctx, m.pkt, m.dst);
+}
+
+void noc_deliver(noc *n, uint32_t pkt, uint32_t dst)
+{
+    kq_kernel *k = n->k;
+    deliver_msg m = {pkt, dst};
     noc_pkt *pk = &n->pkts[m.pkt];
     uint64_t now_c = kq_now(k) / n->cycle_ps;
     uint64_t lat = now_c - pk->created_cycle;

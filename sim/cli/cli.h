@@ -36,6 +36,11 @@ int cli_nir_check(const char *path, bool quiet);
 int cli_map_main(int argc, char **argv);
 int cli_noc_main(int argc, char **argv);
 int cli_events_main(int argc, char **argv);
+int cli_sweep_main(int argc, char **argv);
+/* `evsim check SWEEP.yaml` (cli_sweep.c): 0 when the sweep would run. */
+int cli_sweep_check(const char *path, bool quiet);
+/* What --version adds: whether MPI is in. */
+const char *cli_build_features(void);
 
 /* ---- the option table ----------------------------------------------------
  * A command describes its options as a table of rows; cli_parse reads

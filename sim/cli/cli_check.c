@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "config/cfg_nir.h"
+#include "config/cfg_sweep.h"
 #include "run/adapt.h"
 #include "run/snn_plan.h"
 
@@ -252,6 +253,8 @@ static int check_one(const char *path, bool quiet)
 {
     if (cfg_nir_is_path(path))
         return cli_nir_check(path, quiet);
+    if (cfg_sweep_is_file(path))
+        return cli_sweep_check(path, quiet);
     base_errors err;
     base_errors_init(&err);
     cfg_kind k = cfg_detect_kind_file(path, &err);

@@ -104,6 +104,19 @@ static void show_routing(const void *ptr, char *buf, size_t len)
     snprintf(buf, len, "%s", noc_routing_name(*(const noc_routing *)ptr));
 }
 
+static int parse_model(const char *s, void *ptr, char *msg, size_t len)
+{
+    if (noc_model_kind_parse(s, ptr) == 0)
+        return 0;
+    snprintf(msg, len, "flit or packet");
+    return -1;
+}
+
+static void show_model(const void *ptr, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", noc_model_kind_name(*(const noc_model_kind *)ptr));
+}
+
 static int parse_pattern(const char *s, void *ptr, char *msg, size_t len)
 {
     if (noc_traffic_parse_pattern(s, ptr) == 0)
@@ -117,7 +130,7 @@ static void show_pattern(const void *ptr, char *buf, size_t len)
     snprintf(buf, len, "%s", noc_traffic_pattern_name(*(const noc_traffic_pattern *)ptr));
 }
 
-#define NET_OPTS 15
+#define NET_OPTS 16
 /* The network's options, straight into its noc_config; each is named as
  * the chip file's noc: key (vc_depth_flits: --vc-depth-flits), and its
  * default shown is the model's (noc_config_default). */
@@ -151,6 +164,9 @@ static void net_opts(noc_config *n, cli_opt out[NET_OPTS])
          .parse = parse_routing, .show = show_routing, .help = "xy|yx|xyyx (xyyx can deadlock)"},
         {.name = "deadlock-cycles", .kind = CLI_U64, .ptr = &n->deadlock_cycles, .arg = "N",
          .help = "no flit moving this long = deadlock"},
+        {.name = "model", .kind = CLI_CUSTOM, .ptr = &n->model, .arg = "M",
+         .parse = parse_model, .show = show_model,
+         .help = "flit (reference) or packet (faster, see README)"},
         {.name = NULL}};
     memcpy(out, t, sizeof t);
 }
@@ -219,6 +235,9 @@ static void print_text(const noc_traffic_config *c, const noc_traffic_result *r)
     printf("energy in window (pJ): router %.1f link %.1f\n",
            r->router_energy_pj, r->link_energy_pj);
     printf("stable: %s\n", r->stable ? "yes" : "no");
+    if (c->net.model != NOC_MODEL_FLIT)
+        printf("model: %s (the flit model is the reference)\n",
+               noc_model_kind_name(c->net.model));
 }
 
 static void print_json_fields(const noc_traffic_config *c,
@@ -240,6 +259,9 @@ static void print_json_fields(const noc_traffic_config *c,
            (unsigned long long)r->measured_packets, r->router_energy_pj,
            r->link_energy_pj, (unsigned long long)r->cycles,
            (unsigned long long)c->seed);
+    /* Only when not the default, so flit-model outputs stay as they were. */
+    if (c->net.model != NOC_MODEL_FLIT)
+        printf(", \"model\": \"%s\"", noc_model_kind_name(c->net.model));
 }
 
 static int report_deadlock(const noc_traffic_result *r)

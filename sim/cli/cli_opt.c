@@ -190,11 +190,17 @@ static int one_option(const cli_spec *s, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
     const cli_opt *o = find_opt(s, a);
-    if (!o)
+    const char *v = NULL;
+    /* -j4: a short option with its value attached, as make takes it */
+    char sh[3] = {a[0], a[1], 0};
+    if (!o && a[1] != '-' && a[2] && (o = find_opt(s, sh)) && takes_value(o))
+        v = a + 2;
+    else if (!o || (v == NULL && !takes_value(o) && a[1] != '-' && a[2]))
         return cli_usage_error(s, "unknown option '%s'", a);
-    if (takes_value(o) && *i + 1 >= argc)
+    if (!v && takes_value(o) && *i + 1 >= argc)
         return cli_usage_error(s, "option '%s' needs a value", a);
-    const char *v = takes_value(o) ? argv[++*i] : NULL;
+    if (!v && takes_value(o))
+        v = argv[++*i];
     char msg[256] = "";
     int rc = set_value(o, v, msg, sizeof msg);
     if (rc == -2)

@@ -20,7 +20,7 @@ static const char *const noc_keys[CFG_NOC_N_KEYS + 1] = {
     "mesh", "terminals_per_router", "flit_width_bits", "virtual_channels", "vc_depth_flits",
     "router_stage_cycles", "link_latency_cycles", "credit_delay_cycles", "clock_ghz",
     "energy_per_flit_hop_pj", "energy_per_bit_link_pj", "multicast_lookup_cycles", "routing",
-    "deadlock_cycles", NULL};
+    "deadlock_cycles", "model", NULL};
 static const char *const mem_keys[] = {
     "name", "type", "size_bits", "bandwidth_gbps", "latency_ns", "read_energy_pj_per_bit",
     "write_energy_pj_per_bit", "static_power_mw", "at", NULL};
@@ -161,6 +161,9 @@ static void parse_noc(cfg_doc *d, const cfg_node *nn, const char *path, cfg_noc 
     if ((v = noc_value(d, nn, path, n, CFG_NOC_DEADLOCK_CYCLES, false)))
         cfg_as_uint(d, v, cfg_path_key(kp, sizeof kp, path, "deadlock_cycles"), 0,
                     &n->deadlock_cycles);
+    if ((v = noc_value(d, nn, path, n, CFG_NOC_MODEL, false)))
+        cfg_as_str(d, v, cfg_path_key(kp, sizeof kp, path, "model"), n->model,
+                   sizeof n->model);
 }
 
 static void parse_types(cfg_doc *d, const cfg_node *tn, const char *path, const char *base,

@@ -436,6 +436,24 @@ static void check_inputs(cfg_doc *d, const cfg_node *root, cfg_workload *w)
     }
 }
 
+/* Mappings, traces and reports refer to layers by name: two layers of one
+ * name would make those references ambiguous. Unnamed layers are fine. */
+static void check_unique_name(cfg_doc *d, const cfg_node *ln, const char *path,
+                              const cfg_workload *w, int i)
+{
+    const cfg_layer *l = &w->layers[i];
+    if (!l->name[0])
+        return;
+    for (int j = 0; j < i; j++)
+        if (!strcmp(w->layers[j].name, l->name)) {
+            cfg_err_at(d, cfg_map_get(d, ln, "name"), path,
+                       "layer name '%s' (id %lld) is already used by layer [%d] (id %lld): "
+                       "expected unique layer names", l->name, (long long)l->id, j,
+                       (long long)w->layers[j].id);
+            return;
+        }
+}
+
 static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     (void)arg;
@@ -472,6 +490,7 @@ static void *parse_workload_doc(cfg_doc *d, const cfg_node *root, void *arg)
                 cfg_err_at(d, cfg_map_get(d, cfg_seq_at(d, root, i), "id"), ip,
                            "layer id %lld is used twice (first by layer [%d])",
                            (long long)w->layers[i].id, j);
+        check_unique_name(d, cfg_seq_at(d, root, i), ip, w, i);
     }
     if (!cfg_doc_failed(d))
         check_graph(d, w, src);

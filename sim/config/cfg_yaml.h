@@ -103,6 +103,10 @@ const char *cfg_path_idx(char *buf, size_t len, const char *path, int i);
 void cfg_dirname(const char *path, char *out, size_t cap);
 bool cfg_join(const char *dir, const char *rel, char *out, size_t cap);
 
+/* A node's class for the sweep's type check (cfg_sweep.h: cfg_yfound.cls,
+ * '[' a list, '{' a mapping). */
+char cfg_ypath_class(const cfg_node *n);
+
 /* Case-insensitive equality of two names. */
 bool cfg_name_eq(const char *a, const char *b);
 

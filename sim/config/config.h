@@ -361,6 +361,7 @@ typedef enum {
     CFG_NOC_MULTICAST_LOOKUP_CYCLES,
     CFG_NOC_ROUTING,
     CFG_NOC_DEADLOCK_CYCLES,
+    CFG_NOC_MODEL,
     CFG_NOC_N_KEYS
 } cfg_noc_key;
 
@@ -382,6 +383,7 @@ typedef struct {
     uint32_t multicast_lookup_cycles;/* routing-table lookup for a spike */
     char routing[32];                /* as written (xy, yx, xyyx) */
     uint64_t deadlock_cycles;
+    char model[16];                  /* as written (flit, packet) */
     uint32_t given;                  /* bit 1u << key: the file gave key */
     int line[CFG_NOC_N_KEYS], col[CFG_NOC_N_KEYS]; /* of each given value */
     int block_line, block_col;       /* of the noc: block */

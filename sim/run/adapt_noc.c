@@ -97,6 +97,9 @@ int run_adapt_noc(const cfg_chip *chip, uint32_t terminals_per_router, uint64_t 
     if (cfg_noc_given(n, CFG_NOC_ROUTING) && noc_routing_parse(n->routing, &c.routing))
         return fail_key(chip, CFG_NOC_ROUTING, err, "noc.routing: expected xy, yx or "
                         "xyyx, found '%s'", n->routing);
+    if (cfg_noc_given(n, CFG_NOC_MODEL) && noc_model_kind_parse(n->model, &c.model))
+        return fail_key(chip, CFG_NOC_MODEL, err, "noc.model: expected flit or packet, "
+                        "found '%s'", n->model);
     c.seed = seed;
     const char *param;
     base_error ne;

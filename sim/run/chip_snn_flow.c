@@ -262,16 +262,17 @@ int snn_eject_gate(void *ctx, uint32_t dst, uint64_t tag)
     return 0;
 }
 
-/* A copy of packet pi reached core's network interface. From the NoC
- * with backpressure, its room was kept when the ejection took it; a
- * packet the core sent to itself waits while the queue has no room for it
- * (or earlier ones wait). */
+/* A copy of packet pi reached core's network interface. From the flit
+ * NoC with backpressure, its room was kept when the ejection took it; a
+ * packet the core sent to itself (or one from the packet model, which
+ * has no ejection ports) waits while the queue has no room for it (or
+ * earlier ones wait). */
 static void deliver(snn_sim *m, uint32_t pi, uint32_t core, int via_noc)
 {
     snn_queue *q = &m->q[core];
     neu_core_count_packet(m->cores[core]);
     int bp = !m->s->queue_drop && m->depth != UINT64_MAX;
-    if (bp && via_noc)
+    if (bp && via_noc && m->gated)
         q->reserved -= m->pk[pi].n;
     else if (bp && (q->n_held || !has_room(m, core, m->pk[pi].n))) {
         if (BASE_GROW(q->held, q->cap_held, q->n_held + 1, UINT32_MAX) != 0) {

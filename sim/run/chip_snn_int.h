@@ -111,6 +111,7 @@ typedef struct snn_sim {
     int settling, admit_pending;
     snn_queue *q;           /* per core */
     uint64_t depth;         /* queue_depth_events, UINT64_MAX: unlimited */
+    int gated;              /* backpressure stops the NoC's ejection ports */
     uint64_t *layer_step;   /* steps evaluated, per layer */
     uint32_t *outstanding;  /* per layer x SNN_RING: copies in flight */
     snn_stash **stash;

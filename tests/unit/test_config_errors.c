@@ -354,6 +354,13 @@ START_TEST(test_operand_source_cycle)
 }
 END_TEST
 
+START_TEST(test_duplicate_layer_name_gives_both_ids)
+{
+    workload_error("  name: b\n", "  name: a\n", 11,
+                   "layer name 'a' (id 1) is already used by layer [0] (id 0)");
+}
+END_TEST
+
 START_TEST(test_equation_checked_against_loop_dims)
 {
     workload_error("W[k][c][fy][fx]*I[b][c][iy][ix]\n  dimension_relations: [ix=1*ox+1*fx, "
@@ -689,6 +696,7 @@ int main(void)
     tcase_add_test(tc, test_non_regular_files_and_error_cap);
     tcase_add_test(tc, test_operand_source_missing_layer);
     tcase_add_test(tc, test_operand_source_cycle);
+    tcase_add_test(tc, test_duplicate_layer_name_gives_both_ids);
     tcase_add_test(tc, test_equation_checked_against_loop_dims);
     tcase_add_test(tc, test_spatial_mapping_larger_than_array);
     tcase_add_test(tc, test_core_off_mesh_and_two_on_one_spot);
