@@ -20,7 +20,7 @@ Q       := $(if $(filter 1,$(V)),,@)
 say      = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2))
 CC      ?= cc
 SAN     ?=
-PKGS    := yaml-0.1 libprotobuf-c libcjson
+PKGS    := yaml-0.1 libprotobuf-c libcjson liblz4 libzstd
 CPPFLAGS_ALL := -Isim -Imodels -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # HDF5 (NIR files, sim/config/cfg_nir.c only): Debian's serial build.
@@ -39,7 +39,7 @@ CC_IS_GCC := $(shell $(CC) -v 2>&1 | grep -q '^gcc version' && echo 1)
 LTO     ?= $(if $(CC_IS_GCC),$(if $(SAN),,-flto -flto-partition=one))
 AR_LIB  := $(if $(strip $(LTO)),gcc-ar,ar)
 CFLAGS_ALL := -std=c17 $(CFLAGS) $(LTO) -Wall -Wextra -Werror -MMD -MP $(SAN)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson) $(HDF5_LIBS) -lm -lpthread
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lyaml -lprotobuf-c -lcjson -llz4 -lzstd) $(HDF5_LIBS) -lm -lpthread
 # MPI (`evsim sweep` under mpirun; only sim/sweep/sweep_mpi.c sees mpi.h)
 # when it is found: Debian's mpi-default-dev (Open MPI) or MPICH, through
 # pkg-config or the mpicc wrapper. `make MPI=0` builds without (after a
@@ -185,7 +185,8 @@ fuzz:
 	  build/fuzz/corpus tests/data/config/zigzag configs/hw configs/workloads configs/mappings
 
 # ---- fuzzing the event-trace readers (not part of `make test`):
-# make fuzz-events [FUZZ_SECONDS=60]; seeds are traces/ and, when present,
+# make fuzz-events [FUZZ_SECONDS=60]; seeds are traces/, tests/fuzz/events_seeds
+# (small LZ4 and ZSTD AEDAT 4 files made with the lz4 and zstd tools) and, when present,
 # ../shared/reference/events (inputs cut to 32 KiB).
 .PHONY: fuzz-events
 FUZZ_EV_BIN := build/fuzz/fuzz_events
@@ -199,6 +200,6 @@ fuzz-events:
 	$(MAKE) --no-print-directory $(FUZZ_EV_BIN)
 	@mkdir -p build/fuzz/events_corpus
 	$(FUZZ_EV_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=32768 -timeout=10 \
-	  build/fuzz/events_corpus traces $(wildcard ../shared/reference/events)
+	  build/fuzz/events_corpus traces tests/fuzz/events_seeds $(wildcard ../shared/reference/events)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -22,6 +22,8 @@ have_hdr uthash.h || need uthash-dev
 have_pc check || have_hdr check.h || need check
 have_pc libcjson || have_hdr cjson/cJSON.h || need libcjson-dev
 have_pc hdf5 || have_hdr hdf5/serial/hdf5.h || need libhdf5-dev
+have_pc liblz4 || have_hdr lz4frame.h || need liblz4-dev
+have_pc libzstd || have_hdr zstd.h || need libzstd-dev
 # `evsim sweep` under mpirun (Open MPI; MPICH works too) and its test
 have_pc ompi-c || have_pc mpich || command -v mpicc >/dev/null 2>&1 || need mpi-default-dev
 command -v mpirun >/dev/null 2>&1 || need mpi-default-bin

@@ -103,6 +103,7 @@ int core_submit(core_model *c, uint32_t cn, uint64_t dur_ps, double energy_pj)
 
 uint64_t core_busy_ps(const core_model *c) { return c->busy_ps; }
 uint32_t core_cns_done(const core_model *c) { return c->done; }
+int core_idle(const core_model *c) { return !c->busy && c->n == 0; }
 uint32_t core_peak_ready(const core_model *c) { return c->peak; }
 double core_energy_pj(const core_model *c) { return c->energy_pj; }
 trc_track core_track(const core_model *c) { return c->track; }

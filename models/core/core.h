@@ -45,6 +45,7 @@ int core_submit(core_model *c, uint32_t cn, uint64_t dur_ps, double energy_pj);
 
 uint64_t core_busy_ps(const core_model *c);   /* time spent running CNs */
 uint32_t core_cns_done(const core_model *c);
+int core_idle(const core_model *c);           /* nothing running, nothing queued */
 uint32_t core_peak_ready(const core_model *c); /* longest ready queue */
 double core_energy_pj(const core_model *c);   /* of the CNs finished */
 

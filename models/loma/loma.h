@@ -115,6 +115,11 @@ typedef struct {
     int lpf_limit;                     /* ZigZag's default is 6 */
     uint64_t max_orderings;            /* bound on the search; 0 = default */
     int threads;                       /* evaluation threads; 0 or 1 = none */
+    /* Called by loma_cost after each CN it costs (SEARCHED: not from the
+     * cache), for a caller's progress line; NULL = none. Not part of the
+     * cache key. */
+    void (*progress)(void *ctx, bool searched);
+    void *progress_ctx;
 } loma_options;
 
 /* ---- result ------------------------------------------------------------- */

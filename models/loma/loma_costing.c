@@ -55,6 +55,8 @@ int loma_cost(loma_cache *c, const loma_job *job, loma_result *own, loma_costed 
         out->r = own;
     }
     fill_notes(job, out->r, &out->notes);
+    if (job->opt && job->opt->progress)
+        job->opt->progress(job->opt->progress_ctx, !out->from_cache);
     return 0;
 }
 

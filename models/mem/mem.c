@@ -8,6 +8,7 @@
 typedef struct {
     uint64_t tag, bits, stream_ps;
     uint32_t packet_bits, n_packets, next;
+    const char *label;
 } mem_read_st;
 
 struct mem_model {
@@ -69,8 +70,9 @@ static void trace_read(mem_model *m, const mem_read_st *r)
 {
     trc_arg a = trc_arg_uint(m->n_bits, r->bits);
     trc_extra x = {.args = &a, .n_args = 1};
+    trc_name n = r->label ? trc_intern(m->trc->w, r->label) : m->n_read;
     trc_complete(m->trc->w, m->track, model_trace_at(m->trc, kq_now(m->k)),
-                 r->stream_ps ? r->stream_ps : 1, m->n_read, &x);
+                 r->stream_ps ? r->stream_ps : 1, n, &x);
 }
 
 /* The next packet of read `ri` leaves; the one after it follows one
@@ -100,7 +102,7 @@ int mem_read(mem_model *m, const mem_read_req *q, base_error *err)
 {
     if (q->packet_bits == 0)
         return base_fail(err, "memory %s: a read needs a packet size", m->p.name);
-    if (q->bits > m->p.size_bits)
+    if (q->bits > m->p.size_bits && !q->repeated)
         return base_fail(err, "memory %s: cannot read %llu bits, it holds %llu", m->p.name,
                          (unsigned long long)q->bits, (unsigned long long)m->p.size_bits);
     if (BASE_GROW(m->reads, m->cap_reads, m->n_reads + 1, UINT32_MAX) != 0)
@@ -111,6 +113,7 @@ int mem_read(mem_model *m, const mem_read_req *q, base_error *err)
     r->tag = q->tag;
     r->bits = q->bits;
     r->packet_bits = q->packet_bits;
+    r->label = q->label;
     r->n_packets = (uint32_t)((q->bits + q->packet_bits - 1) / q->packet_bits);
     if (r->n_packets == 0)
         r->n_packets = 1;
@@ -126,7 +129,12 @@ int mem_read(mem_model *m, const mem_read_req *q, base_error *err)
     return 0;
 }
 
-void mem_write(mem_model *m, uint64_t bits) { m->write_bits += bits; }
+void mem_write(mem_model *m, uint64_t bits)
+{
+    uint64_t now = kq_now(m->k);
+    m->write_bits += bits;
+    m->free_ps = (m->free_ps > now ? m->free_ps : now) + mem_stream_ps(m, bits);
+}
 
 void mem_get_stats(const mem_model *m, mem_stats *out)
 {
@@ -145,9 +153,10 @@ static int mem_attach(void *self, const model_trace *t, base_error *err)
     char name[MODEL_NAME_MAX + 16];
     snprintf(name, sizeof name, "memory %s", m->p.name);
     trc_track_spec ms = {.name = name, .parent = t->parent, .level = TRC_SUMMARY,
-                         .description = "off-chip reads (network input)"};
+                         .description = "off-chip reads (network input, weight loads and "
+                                        "streams)"};
     trc_track_new(t->w, &ms, &m->track);
-    m->n_read = trc_intern(t->w, "read input");
+    m->n_read = trc_intern(t->w, "read");
     m->n_bits = trc_intern(t->w, "bits");
     m->trc = t;
     return trc_failed(t->w) ? base_fail(err, "%s", trc_errmsg(t->w)) : 0;

@@ -6,8 +6,12 @@
  * bandwidth, one packet every packet_bits / bandwidth. Who asked for the
  * read is told, packet by packet, when each is released (mem_callbacks):
  * the memory knows nothing of the NoC, its caller sends the packet.
- * Writes are counted as they land (mem_write); they do not occupy the
- * read pacing (the controller's write path is not modelled).
+ * Writes land packet by packet (mem_write) and share the controller's one
+ * port with the reads: a write takes bits / bandwidth of port time from
+ * when it lands or the port is free, whichever is later, and a read
+ * queued after it starts only then (one transfer at a time per port, in
+ * request order). A write needs no answer, so it schedules no event; its
+ * port time shows in mem_stats.free_ps.
  *
  * Energy is booked when the traffic happens: read bits are counted as each
  * packet is released, write bits as each packet lands; a run stopped
@@ -58,22 +62,27 @@ void mem_free(mem_model *m);
  * shorter; at least one packet). It starts when the controller is free
  * (now, or when the reads before it have streamed out), its first packet
  * leaves one latency later. 0, or -1 with err when out of memory, the
- * kernel refuses the event, packet_bits is 0 or bits exceed the capacity. */
+ * kernel refuses the event, packet_bits is 0 or bits exceed the capacity
+ * (unless repeated). */
 typedef struct {
     uint64_t bits;
     uint32_t packet_bits;
     uint64_t tag;                /* handed back with every packet */
+    const char *label;           /* its trace slice's name; NULL: "read" */
+    int repeated;                /* it re-reads the same data (an operand
+                                    streamed during a computation): it may
+                                    exceed the capacity */
 } mem_read_req;
 
 int mem_read(mem_model *m, const mem_read_req *r, base_error *err);
 
-/* `bits` landed at the controller now. */
+/* `bits` landed at the controller now; they take port time (see above). */
 void mem_write(mem_model *m, uint64_t bits);
 
 typedef struct {
     uint64_t read_bits;          /* released so far */
     uint64_t write_bits;         /* landed so far */
-    uint64_t free_ps;            /* the read path is busy until then */
+    uint64_t free_ps;            /* the port is busy until then */
 } mem_stats;
 
 void mem_get_stats(const mem_model *m, mem_stats *out);
@@ -83,7 +92,8 @@ void mem_get_stats(const mem_model *m, mem_stats *out);
 uint64_t mem_stream_ps(const mem_model *m, uint64_t bits);
 
 /* The contract: attach_trace (the "memory NAME" track, one slice per read
- * from its first packet, as long as the stream), finish, destroy. */
+ * from its first packet, as long as the stream, named by its label),
+ * finish, destroy. */
 extern const model_ops mem_model_ops;
 
 #endif

@@ -33,6 +33,11 @@ int cli_check_main(int argc, char **argv);
 /* `evsim check FILE.nir`: the graph, its shapes and counts, and the evsim
  * layers it becomes (cli_nir.c). 0 when it loads, 1 when not. */
 int cli_nir_check(const char *path, bool quiet);
+/* The --force row shared by run and check; 0 and warnings printed to
+ * stderr with PREFIX, or the number of implausible values of chip C
+ * (added to ERR when given, else printed). cli_opt.c. */
+#define CLI_FORCE_HELP "run sizes and values beyond the plausible ranges\n(clock, mesh, NoC memory) anyway"
+int cli_range_check(const cfg_chip *c, bool force, const char *prefix, base_errors *err);
 int cli_map_main(int argc, char **argv);
 int cli_noc_main(int argc, char **argv);
 int cli_events_main(int argc, char **argv);

@@ -12,12 +12,14 @@
 #include "run/snn_plan.h"
 
 static const char synopsis[] =
-    "usage: evsim check [--quiet] FILE...\n"
+    "usage: evsim check [--quiet] [--force] FILE...\n"
     "\n"
     "Loads each YAML file (a core, chip, workload, mapping or scenario; the kind is\n"
     "told from its keys) or NIR graph (FILE.nir), prints a summary, or prints every\n"
-    "error as FILE:LINE:COL: key.path: message. Exit status 0 when every file is\n"
-    "valid, 1 when any is not, 2 on a usage error.\n";
+    "error as FILE:LINE:COL: key.path: message. Values far outside a normal run\n"
+    "(a clock outside 0.01-10 GHz, a mesh beyond 64x64, NoC state above 8 GiB) are\n"
+    "errors unless --force; unusual ones are warnings. Exit status 0 when every\n"
+    "file is valid, 1 when any is not, 2 on a usage error.\n";
 
 static void print_core(const cfg_core *c, const char *indent)
 {
@@ -201,7 +203,7 @@ static int snn_ok(const cfg_scenario *s, base_errors *err)
 
 /* Loads path as kind k and prints its summary unless quiet; true when it
  * loads. */
-static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err)
+static bool load_kind(cfg_kind k, const char *path, bool quiet, bool force, base_errors *err)
 {
     bool ok = false;
     switch (k) {
@@ -229,7 +231,8 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err
     case CFG_KIND_CHIP: {
         cfg_chip *c = cfg_chip_load_file(path, err);
         noc_config nc;
-        if ((ok = c && !noc_ok(c, 1, &nc, err)) && !quiet)
+        if ((ok = c && !noc_ok(c, 1, &nc, err) && !cli_range_check(c, force, "", err)) &&
+            !quiet)
             print_chip(c, &nc);
         cfg_chip_free(c);
         break;
@@ -237,7 +240,8 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err
     case CFG_KIND_SCENARIO: {
         cfg_scenario *s = cfg_scenario_load_file(path, err);
         noc_config nc;
-        if ((ok = s && !noc_ok(s->chip, s->seed, &nc, err) && !snn_ok(s, err)) && !quiet)
+        if ((ok = s && !noc_ok(s->chip, s->seed, &nc, err) && !snn_ok(s, err) &&
+                  !cli_range_check(s->chip, force, "", err)) && !quiet)
             print_scenario(s, &nc);
         cfg_scenario_free(s);
         break;
@@ -249,7 +253,7 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, base_errors *err
 }
 
 /* Loads one file; prints its summary (unless quiet) or its errors. */
-static int check_one(const char *path, bool quiet)
+static int check_one(const char *path, bool quiet, bool force)
 {
     if (cfg_nir_is_path(path))
         return cli_nir_check(path, quiet);
@@ -260,7 +264,7 @@ static int check_one(const char *path, bool quiet)
     cfg_kind k = cfg_detect_kind_file(path, &err);
     if (!quiet && k != CFG_KIND_UNKNOWN)
         printf("%s: %s\n", path, cfg_kind_name(k));
-    bool ok = load_kind(k, path, quiet, &err);
+    bool ok = load_kind(k, path, quiet, force, &err);
     fflush(stdout); /* keep the summary and the errors in order on a terminal */
     cli_print_cfg_errors(stderr, "", &err);
     if (!ok && err.count == 0)
@@ -271,10 +275,11 @@ static int check_one(const char *path, bool quiet)
 
 int cli_check_main(int argc, char **argv)
 {
-    bool quiet = false;
+    bool quiet = false, force = false;
     const cli_opt opts[] = {
         {.name = "quiet", .short_name = 'q', .kind = CLI_FLAG, .ptr = &quiet,
          .help = "print only errors"},
+        {.name = "force", .kind = CLI_FLAG, .ptr = &force, .help = CLI_FORCE_HELP},
         {.name = NULL}};
     const char **files = base_calloc((size_t)argc + 1, sizeof *files);
     int n = 0;
@@ -292,7 +297,7 @@ int cli_check_main(int argc, char **argv)
         return rc == 1 ? 0 : rc;
     }
     for (int i = 0; i < n; i++)
-        rc |= check_one(files[i], quiet);
+        rc |= check_one(files[i], quiet, force);
     base_free(files);
     return rc;
 }

@@ -72,6 +72,23 @@ void cli_print_cfg_errors(FILE *out, const char *prefix, const base_errors *e)
         fprintf(out, "%s(%d more errors)\n", prefix, e->dropped);
 }
 
+int cli_range_check(const cfg_chip *c, bool force, const char *prefix, base_errors *err)
+{
+    base_errors e, w;
+    base_errors_init(&e);
+    base_errors_init(&w);
+    int n = cfg_range_check_chip(c, force, &e, &w);
+    cli_print_cfg_errors(stderr, prefix, &w);
+    if (err)
+        for (int i = 0; i < e.count; i++)
+            base_errors_add(err, &e.items[i]);
+    else
+        cli_print_cfg_errors(stderr, prefix, &e);
+    base_errors_clear(&e);
+    base_errors_clear(&w);
+    return n;
+}
+
 /* ---- the table ---- */
 
 static bool takes_value(const cli_opt *o)

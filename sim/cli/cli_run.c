@@ -2,6 +2,7 @@
  * run_scenario call (run/run.h), then the notes, the report and where the
  * outputs went on the terminal. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ static const char synopsis[] =
 
 typedef struct {
     run_options ro;
-    bool quiet;
+    bool quiet, force;
     const char *scenario;
     int n_pos;
 } run_cli;
@@ -74,7 +75,8 @@ static int parse(run_cli *c, int argc, char **argv)
          .help = "event-driven runs: a core's integrations less than T\n"
                  "apart merge into one burst (default: timestep / 100)"},
         {.name = "quiet", .short_name = 'q', .kind = CLI_FLAG, .ptr = &c->quiet,
-         .help = "no report on standard output"},
+         .help = "no report on standard output, no progress lines"},
+        {.name = "force", .kind = CLI_FLAG, .ptr = &c->force, .help = CLI_FORCE_HELP},
         {.name = NULL}};
     cli_opt trace[CLI_TRACE_OPTS];
     cli_trace_opts(&o->trace, trace);
@@ -110,6 +112,44 @@ static void progress(void *ctx, uint64_t now_ps, uint32_t done, uint32_t n)
     fprintf(stderr, "\rsimulating: %.3f us simulated, %u/%u layers, %.1f s", (double)now_ps * 1e-6,
             done, n, t - p->t0);
     fflush(stderr);
+}
+
+/* The mapper's set-up: a line once it has taken longer than `after`
+ * seconds (EVSIM_PROGRESS_AFTER, default 1), then on a terminal twice a
+ * second, elsewhere every 5 s. */
+typedef struct {
+    double t0, last, after;
+    unsigned costed, searched;
+    bool tty, shown;
+} map_progress;
+
+static void map_progress_cb(void *ctx, bool searched)
+{
+    map_progress *m = ctx;
+    m->costed++;
+    m->searched += searched;
+    double t = wall_now();
+    if (t - m->t0 < m->after || t - m->last < (m->tty ? 0.5 : 5.0))
+        return;
+    m->last = t;
+    m->shown = true;
+    fprintf(stderr, "%smapping: %u CNs costed (%u searched), %.1f s%s", m->tty ? "\r" : "evsim run: ",
+            m->costed, m->searched, t - m->t0, m->tty ? "      " : "\n");
+    fflush(stderr);
+}
+
+/* The scenario's sizes and values against the plausible ranges before a
+ * run starts (a load error is left to run_scenario to report): 0, or 1
+ * with the errors printed. */
+static int range_ok(const run_cli *c)
+{
+    base_errors err;
+    base_errors_init(&err);
+    cfg_scenario *s = cfg_scenario_load_file(c->scenario, &err);
+    int bad = s ? cli_range_check(s->chip, c->force, "", NULL) : 0;
+    cfg_scenario_free(s);
+    base_errors_clear(&err);
+    return bad ? 1 : 0;
 }
 
 static void note(void *ctx, bool warning, const char *text)
@@ -149,16 +189,24 @@ int cli_run_main(int argc, char **argv)
     int prc = parse(&c, argc, argv);
     if (prc >= 0)
         return prc;
+    if (range_ok(&c))
+        return 1;
     progress_state ps = {wall_now(), wall_now()};
-    if (isatty(2)) {
+    if (isatty(2) && !c.quiet) {
         c.ro.progress = progress;
         c.ro.progress_ctx = &ps;
+    }
+    const char *after = getenv("EVSIM_PROGRESS_AFTER");
+    map_progress mp = {.t0 = wall_now(), .after = after ? atof(after) : 1.0, .tty = isatty(2)};
+    if (!c.quiet) {
+        c.ro.mapper.progress = map_progress_cb;
+        c.ro.mapper.progress_ctx = &mp;
     }
     c.ro.note = note;
     run_result res;
     base_error err;
     int rc = run_scenario(c.scenario, &c.ro, &res, &err);
-    if (c.ro.progress && ps.last > ps.t0)
+    if ((c.ro.progress && ps.last > ps.t0) || (mp.shown && mp.tty))
         fprintf(stderr, "\n");
     if (rc != 0)
         print_failure(&res, &err);

@@ -358,6 +358,9 @@ static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
     snprintf(c->file, sizeof c->file, "%s", d->file);
     cfg_get_str(d, root, "", "name", true, c->name, sizeof c->name);
     cfg_get_double(d, root, "", "clock_ghz", true, 1e-6, 1e3, &c->clock_ghz);
+    const cfg_node *clk = cfg_map_get(d, root, "clock_ghz");
+    c->clock_line = clk ? (int)clk->start_mark.line + 1 : 1;
+    c->clock_col = clk ? (int)clk->start_mark.column + 1 : 1;
     /* The NoC first: core and controller positions are checked against
      * its mesh. */
     cfg_node *noc = cfg_need(d, root, "", "noc");

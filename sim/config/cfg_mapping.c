@@ -12,7 +12,7 @@
 static const char *const entry_keys[] = {
     "name", "spatial_mapping", "memory_operand_links", "temporal_ordering",
     "spatial_mapping_hint", "core_allocation", "core_allocation_is_fixed",
-    "intra_core_tiling", "inter_core_tiling", NULL};
+    "intra_core_tiling", "inter_core_tiling", "weights_in", NULL};
 
 /* "K, 8" / "K, *" / "K, all" -> loop. allow_all: `*`/`all` accepted. */
 static bool parse_pair_text(const char *t, cfg_loop *out, bool allow_all)
@@ -166,6 +166,19 @@ static void parse_loops(cfg_doc *d, const cfg_node *entry, const char *path, con
             (*n_out)++;
 }
 
+/* weights_in: a chip memory's name (checked against the chip later,
+ * cfg_check_weights_in), with its position. */
+static void parse_weights_in(cfg_doc *d, const cfg_node *en, const char *path,
+                             cfg_map_entry *e)
+{
+    cfg_node *wi = cfg_map_get(d, en, "weights_in");
+    if (wi && !cfg_is_null(wi) &&
+        cfg_get_str(d, en, path, "weights_in", false, e->weights_in, sizeof e->weights_in)) {
+        e->weights_in_line = (int)wi->start_mark.line + 1;
+        e->weights_in_col = (int)wi->start_mark.column + 1;
+    }
+}
+
 static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_map_entry *e)
 {
     char kp[256], ip[300], b[96];
@@ -237,6 +250,9 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
                 e->n_core_alloc = 1;
         } else if (cfg_expect_seq(d, ca, kp)) {
             int n = cfg_seq_len(ca);
+            if (n == 0)
+                cfg_err_at(d, ca, kp, "expected at least one core id, found an empty list, "
+                           "which leaves the layer on no core (leave the key out for any core)");
             if (n > CFG_MAX_CORE_ALLOC)
                 cfg_err_at(d, ca, kp, "expected at most %d cores, found %d",
                            CFG_MAX_CORE_ALLOC, n);
@@ -247,6 +263,78 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
         }
     }
     cfg_get_bool(d, en, path, "core_allocation_is_fixed", false, &e->core_alloc_fixed);
+    parse_weights_in(d, en, path, e);
+}
+
+/* A dense layer's weights (a constant operand named W): precision x the
+ * sizes of the dims it indexes; 0 for a layer without. */
+static uint64_t layer_weight_bits(const cfg_layer *l)
+{
+    for (int op = 1; op < l->n_operands; op++) {
+        const cfg_operand *o = &l->operands[op];
+        if ((o->has_source && o->source_layer_id != l->id) || strcmp(o->name, "W"))
+            continue;
+        uint64_t n = o->precision_bits > 0 ? (uint64_t)o->precision_bits : 0;
+        for (int i = 0; i < o->n_idx; i++) {
+            int d = cfg_layer_dim(l, o->idx[i]);
+            n *= d >= 0 ? l->sizes[d] : 1;
+        }
+        return n;
+    }
+    return 0;
+}
+
+/* The weights weights_in puts in each memory fit it: the first entry
+ * whose layers overflow it gets the message. */
+static int check_weights_fit(const cfg_mapping *m, const char *mapping_file,
+                             const cfg_workload *w, const cfg_chip *c, base_errors *err)
+{
+    for (int j = 0; j < c->n_memories; j++) {
+        uint64_t used = 0;
+        for (int i = 0; i < w->n_layers; i++) {
+            const cfg_layer *l = &w->layers[i];
+            const cfg_map_entry *e = l->neuron.model == CFG_NEURON_NONE
+                                         ? cfg_mapping_find(m, l) : NULL;
+            if (!e || strcmp(e->weights_in, c->memories[j].name))
+                continue;
+            used += layer_weight_bits(l);
+            if (used > c->memories[j].size_bits) {
+                cfg_err_pos(err, mapping_file, e->weights_in_line, e->weights_in_col,
+                            "weights_in: memory %s holds %llu bits, too few for the weights "
+                            "placed in it (%llu bits up to layer %s, id %lld)",
+                            c->memories[j].name, (unsigned long long)c->memories[j].size_bits,
+                            (unsigned long long)used, l->name[0] ? l->name : "(unnamed)",
+                            (long long)l->id);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                         const cfg_chip *c, base_errors *err)
+{
+    int bad = 0;
+    for (int i = 0; i < m->n_entries; i++) {
+        const cfg_map_entry *e = &m->entries[i];
+        if (!e->weights_in[0])
+            continue;
+        int found = 0;
+        for (int j = 0; j < c->n_memories; j++)
+            found |= !strcmp(c->memories[j].name, e->weights_in);
+        if (found)
+            continue;
+        char names[256] = "";
+        for (int j = 0, at = 0; j < c->n_memories && at >= 0 && at < (int)sizeof names; j++)
+            at += snprintf(names + at, sizeof names - (size_t)at, "%s%s", j ? ", " : "",
+                           c->memories[j].name);
+        cfg_err_pos(err, mapping_file, e->weights_in_line, e->weights_in_col,
+                    "[%d].weights_in: '%s' names no memory of chip %s (its memories: %s)", i,
+                    e->weights_in, c->name, c->n_memories ? names : "none");
+        bad = -1;
+    }
+    return bad ? bad : check_weights_fit(m, mapping_file, w, c, err);
 }
 
 static void *parse_mapping_doc(cfg_doc *d, const cfg_node *root, void *arg)

@@ -112,6 +112,7 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
     }
     cfg_check_mapping(s->mapping, mf, s->workload, NULL, NULL, d->err);
     cfg_check_tiling(s->mapping, mf, s->workload, d->err);
+    cfg_check_weights_in(s->mapping, mf, s->workload, c, d->err);
     for (int t = 0; t < c->n_types && !cfg_doc_failed(d); t++)
         if (used[t]) {
             /* Check only the layers whose allocation reaches this type. */

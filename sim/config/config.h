@@ -308,6 +308,10 @@ typedef struct {
     cfg_loop intra_tiling[CFG_MAX_TILING];
     int n_inter;
     cfg_loop inter_tiling[CFG_MAX_TILING];
+    /* weights_in: the chip memory (by name) the layer's weights live in;
+     * "" = placed by the run (see plan.h) */
+    char weights_in[CFG_NAME_MAX];
+    int weights_in_line, weights_in_col;
 } cfg_map_entry;
 
 typedef struct {
@@ -339,6 +343,13 @@ int cfg_check_tiling(const cfg_mapping *m, const char *mapping_file, const cfg_w
                      base_errors *err);
 
 /* ---- chip --------------------------------------------------------------- */
+
+typedef struct cfg_chip cfg_chip;
+/* Every entry's weights_in names one of the chip's memories, and each
+ * memory holds the weights weights_in places in it; positioned at the
+ * key. 0 when clean. */
+int cfg_check_weights_in(const cfg_mapping *m, const char *mapping_file, const cfg_workload *w,
+                         const cfg_chip *c, base_errors *err);
 
 /* The chip's `noc:` block. Every key has the name of the NoC parameter it
  * sets (the noc_config field in models/noc/noc.h and the `evsim noc`
@@ -420,7 +431,7 @@ typedef struct {
     int x, y;                        /* mesh position of its controller */
 } cfg_offchip;
 
-typedef struct {
+struct cfg_chip {
     char name[CFG_NAME_MAX];
     char file[512];                  /* display name it was loaded as, for messages */
     double clock_ghz;                /* core clock */
@@ -431,7 +442,8 @@ typedef struct {
     cfg_noc noc;
     int n_memories;
     cfg_offchip *memories;
-} cfg_chip;
+    int clock_line, clock_col;       /* of clock_ghz, for the range check */
+};
 
 /* Core files named by the chip are read relative to the chip file's
  * directory (for load_string: to base_dir, NULL = current directory). */
@@ -441,6 +453,17 @@ cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display
 void cfg_chip_free(cfg_chip *c);
 int cfg_chip_find_core(const cfg_chip *c, int64_t id);  /* index or -1 */
 const char *cfg_offchip_kind_name(cfg_mem_kind k);
+
+/* Plausibility of a chip's values (cfg_range.c), apart from the loader's
+ * type checks and the models' own ranges: a value far outside what a run
+ * is meant for (a clock outside 0.01-10 GHz, a mesh beyond 64x64, NoC
+ * state estimated beyond 8 GiB) is an error naming the range and the
+ * estimate, or with FORCE a warning; a legal but unusual value is a
+ * warning. Messages are positioned like the loader's. Returns the number
+ * of errors added to ERR. */
+int cfg_range_check_chip(const cfg_chip *c, bool force, base_errors *err, base_errors *warn);
+/* The NoC's memory estimate behind that check, in bytes. */
+double cfg_range_noc_bytes(const cfg_noc *n);
 
 /* ---- scenario ----------------------------------------------------------- */
 

@@ -2,32 +2,33 @@
  * 32-bit LE length and an IOHeader FlatBuffer (compression, position of
  * the trailing data table, an XML info node naming each stream's type),
  * then packets: 32-bit stream id, 32-bit size, and that many bytes of an
- * LZ4 frame (or raw bytes) holding a size-prefixed FlatBuffer. An EVTS
- * packet's buffer is a table whose field 0 is a vector of 16-byte events
- * (int64 t_us, int16 x, int16 y, bool on, 3 padding bytes).
+ * LZ4 or ZSTD frame (or raw bytes) holding a size-prefixed FlatBuffer. An
+ * EVTS packet's buffer is a table whose field 0 is a vector of 16-byte
+ * events (int64 t_us, int16 x, int16 y, bool on, 3 padding bytes).
  *
- * Streaming with bounded memory: compressed blocks are gathered into one
- * block buffer, decoded into a window that keeps the 64 KiB history LZ4's
- * linked blocks may refer to, and events are taken from the window as it
- * fills; nothing grows with the file or the packet (only with the frame's
- * declared maximum block size, at most 4 MiB). Packets of other streams
- * (frames, IMU, triggers) are skipped undecoded and counted per packet.
- * ZSTD-compressed files are refused. Block and content checksums are
- * skipped, not verified. */
+ * Streaming with bounded memory: a packet's frame is fed to liblz4 or
+ * libzstd (ev_unpack.c) as the input buffer holds it, decoded into a
+ * window from which events are taken as it fills; nothing grows with the
+ * file or the packet (the window holds at most the FlatBuffer head and
+ * one output chunk; the libraries keep only the frame's block or window).
+ * Packets of other streams (frames, IMU, triggers) are skipped undecoded
+ * and counted per packet. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "input/ev_internal.h"
 
-#define HIST_BYTES (64u * 1024u)
+#define OUT_CHUNK (64u * 1024u) /* decoded bytes asked of the library per step */
 #define IOHEADER_MAX (16u * 1024u * 1024u)
 
-enum { PK_HEADER, PK_SKIP, PK_FRAME, PK_BSIZE, PK_BLOCK, PK_CKSUM, PK_RAW, PK_TAIL, PK_END };
+/* PK_DONE: the packet's bytes are all decoded, events may remain */
+enum { PK_HEADER, PK_SKIP, PK_COMP, PK_RAW, PK_DONE, PK_END };
 enum { FB_HEAD, FB_SKIP, FB_EVENTS, FB_DONE };
 
 typedef struct {
     int64_t table_pos; /* file offset of the data table, or -1 */
-    int lz4;
+    ev_unpack *un; /* NULL: uncompressed */
     uint64_t evts_mask; /* stream ids (< 64) whose type is EVTS */
     int have_origin;
     /* packet */
@@ -35,10 +36,6 @@ typedef struct {
     uint64_t pk_start; /* file offset of the packet header */
     uint64_t pk_left;  /* packet bytes not consumed yet */
     uint64_t skip_left;
-    /* LZ4 frame */
-    int blk_cksum, content_cksum, raw_block;
-    size_t blk_max, in_len, in_need;
-    uint8_t *in;
     /* decoded bytes of the packet: win[0] is packet offset out_base */
     uint8_t *win;
     size_t win_cap, win_len, win_pos;
@@ -57,7 +54,7 @@ static void a4_free(void *p)
 {
     a4_state *s = p;
     if (s) {
-        base_free(s->in);
+        ev_unpack_free(s->un);
         base_free(s->win);
         base_free(s);
     }
@@ -123,6 +120,28 @@ static void parse_info(ev_reader *r, a4_state *s, const char *x, size_t n)
     }
 }
 
+/* The N bytes of the IOHeader, in a new buffer (NULL with evr_fail). */
+static uint8_t *read_ioheader(ev_reader *r, size_t n)
+{
+    uint8_t *h = base_malloc(n);
+    if (!h) {
+        evr_fail(r, "out of memory");
+        return NULL;
+    }
+    for (size_t got = 0; got < n;) {
+        if (r->pos == r->len && (r->eof || evr_refill(r) || r->pos == r->len)) {
+            base_free(h);
+            evr_fail(r, "file ends inside the AEDAT 4.0 IOHeader");
+            return NULL;
+        }
+        size_t k = r->len - r->pos < n - got ? r->len - r->pos : n - got;
+        memcpy(h + got, r->buf + r->pos, k);
+        got += k;
+        r->pos += k;
+    }
+    return h;
+}
+
 int ev_header_aedat4(ev_reader *r)
 {
     a4_state *s = base_calloc(1, sizeof *s);
@@ -145,22 +164,9 @@ int ev_header_aedat4(ev_reader *r)
         evr_fail(r, "AEDAT 4.0 IOHeader of %u bytes is implausible", n);
         return -1;
     }
-    uint8_t *h = base_malloc(n);
-    if (!h) {
-        evr_fail(r, "out of memory");
+    uint8_t *h = read_ioheader(r, n);
+    if (!h)
         return -1;
-    }
-    for (size_t got = 0; got < n;) {
-        if (r->pos == r->len && (r->eof || evr_refill(r) || r->pos == r->len)) {
-            base_free(h);
-            evr_fail(r, "file ends inside the AEDAT 4.0 IOHeader");
-            return -1;
-        }
-        size_t k = r->len - r->pos < n - got ? r->len - r->pos : n - got;
-        memcpy(h + got, r->buf + r->pos, k);
-        got += k;
-        r->pos += k;
-    }
     size_t tab = le32(h);
     size_t f_comp = fb_field(h, n, tab, 0, 4), f_tab = fb_field(h, n, tab, 1, 8);
     size_t f_info = fb_field(h, n, tab, 2, 4);
@@ -173,32 +179,31 @@ int ev_header_aedat4(ev_reader *r)
             parse_info(r, s, (const char *)h + str + 4, le32(h + str));
     }
     base_free(h);
-    if (comp < 0 || comp > 2) {
-        evr_fail(r, "AEDAT 4.0 compression %d (%s) is not supported (evsim reads none and LZ4)",
-                 comp, comp == 3 || comp == 4 ? "ZSTD" : "unknown");
+    if (comp < 0 || comp > 4) {
+        evr_fail(r, "AEDAT 4.0 compression %d is unknown (evsim reads 0 none, 1-2 LZ4, 3-4 ZSTD)",
+                 comp);
         return -1;
     }
     if (!s->evts_mask) {
         evr_fail(r, "AEDAT 4.0 info node names no EVTS (event) stream");
         return -1;
     }
-    s->lz4 = comp != 0;
+    if (comp && !(s->un = ev_unpack_new(comp <= 2 ? EV_UNPACK_LZ4 : EV_UNPACK_ZSTD))) {
+        evr_fail(r, "out of memory");
+        return -1;
+    }
     s->phase = PK_HEADER;
     r->at_end = NULL;
     return 0;
 }
 
-/* ---- LZ4 --------------------------------------------------------------- */
+/* ---- the decoded window ------------------------------------------------ */
 
-/* Make room for NEED more decoded bytes, keeping what is unconsumed and
- * the history LZ4 may refer to. */
+/* Make room for NEED more decoded bytes, keeping what is unconsumed (the
+ * libraries keep the history their frames refer to themselves). */
 static int win_room(ev_reader *r, a4_state *s, size_t need)
 {
     size_t keep_from = s->win_pos;
-    if (s->lz4 && s->win_len > HIST_BYTES && s->win_len - HIST_BYTES < keep_from)
-        keep_from = s->win_len - HIST_BYTES;
-    else if (s->lz4 && s->win_len <= HIST_BYTES)
-        keep_from = 0;
     if (s->win_cap - s->win_len < need && keep_from) {
         memmove(s->win, s->win + keep_from, s->win_len - keep_from);
         s->win_len -= keep_from;
@@ -206,7 +211,7 @@ static int win_room(ev_reader *r, a4_state *s, size_t need)
         s->out_base += keep_from;
     }
     if (s->win_cap - s->win_len < need) {
-        size_t cap = s->win_len + need + 4 * HIST_BYTES;
+        size_t cap = s->win_len + need + OUT_CHUNK;
         uint8_t *w = base_realloc(s->win, cap);
         if (!w) {
             evr_fail(r, "out of memory");
@@ -349,180 +354,136 @@ static size_t fail_at(ev_reader *r, a4_state *s, const char *what, size_t n)
     return n;
 }
 
+enum { GO, WAIT }; /* a step either moved on or needs more input */
+
+/* The 8-byte packet header: an event packet to decode, another stream's
+ * to skip, or the data table (the end). */
+static int packet_head(ev_reader *r, a4_state *s)
+{
+    uint64_t off = r->file_off + r->pos;
+    if (s->table_pos >= 0 && off >= (uint64_t)s->table_pos) {
+        s->phase = PK_END;
+        return GO;
+    }
+    if (r->len - r->pos < 8)
+        return WAIT; /* more input, or a truncated packet header at the end */
+    const uint8_t *b = r->buf + r->pos;
+    uint32_t sid = le32(b), size = le32(b + 4);
+    s->pk_start = off;
+    if ((int32_t)size < 0 || (int32_t)sid < 0) {
+        fail_at(r, s, "negative stream id or size", 0);
+        return WAIT;
+    }
+    r->pos += 8;
+    s->pk_left = size;
+    if (sid < 64 && (s->evts_mask >> sid & 1)) {
+        s->phase = s->un ? PK_COMP : PK_RAW;
+        if (s->un)
+            ev_unpack_reset(s->un);
+        s->win_len = s->win_pos = 0;
+        s->out_base = 0;
+        s->fb = FB_HEAD;
+    } else {
+        r->info.skipped[EV_SKIP_OTHER_STREAM]++;
+        s->phase = PK_SKIP;
+    }
+    return GO;
+}
+
+/* Feed the packet's bytes at hand to the decompressor, one output chunk. */
+static int step_comp(ev_reader *r, a4_state *s)
+{
+    if (win_room(r, s, OUT_CHUNK))
+        return WAIT;
+    size_t a = avail(r, s), in_n = a, out_n = s->win_cap - s->win_len;
+    const char *why = "";
+    char msg[160];
+    int rc = ev_unpack_step(s->un, r->buf + r->pos, &in_n, s->win + s->win_len, &out_n, &why);
+    if (rc < 0) {
+        snprintf(msg, sizeof msg, "corrupt %s frame (%s)", ev_unpack_name(s->un), why);
+        fail_at(r, s, msg, 0);
+        return WAIT;
+    }
+    eat(r, s, in_n);
+    s->win_len += out_n;
+    if (rc == 1 && s->pk_left)
+        snprintf(msg, sizeof msg, "bytes after the %s frame", ev_unpack_name(s->un));
+    else if (rc == 0 && s->pk_left == 0 && out_n == 0)
+        snprintf(msg, sizeof msg, "%s frame runs past the packet", ev_unpack_name(s->un));
+    else if (rc == 0 && in_n == 0 && out_n == 0 && a)
+        snprintf(msg, sizeof msg, "%s decoder made no progress", ev_unpack_name(s->un));
+    else {
+        if (rc == 1)
+            s->phase = PK_DONE;
+        return rc == 0 && in_n == 0 && out_n == 0 ? WAIT : GO;
+    }
+    fail_at(r, s, msg, 0);
+    return WAIT;
+}
+
+static int step_raw(ev_reader *r, a4_state *s)
+{
+    size_t k = avail(r, s);
+    if (k) {
+        if (win_room(r, s, k))
+            return WAIT;
+        memcpy(s->win + s->win_len, r->buf + r->pos, k);
+        s->win_len += k;
+        eat(r, s, k);
+        return GO;
+    }
+    if (s->pk_left)
+        return WAIT;
+    s->phase = PK_DONE;
+    return GO;
+}
+
+static int step_skip(ev_reader *r, a4_state *s)
+{
+    size_t k = avail(r, s);
+    eat(r, s, k);
+    if (s->pk_left == 0)
+        s->phase = PK_HEADER;
+    return s->pk_left && k == 0 ? WAIT : GO;
+}
+
 size_t ev_decode_aedat4(ev_reader *r, ev_event *out, size_t cap)
 {
     a4_state *s = r->ext;
     size_t n = 0;
     r->at_end = a4_at_end;
     for (;;) {
-        if (s->phase != PK_HEADER && s->phase != PK_SKIP && s->phase != PK_END &&
-            s->phase != PK_FRAME)
-            n += take_events(r, s, out + n, cap - n, s->phase != PK_TAIL || s->skip_left);
+        int in_packet = s->phase == PK_COMP || s->phase == PK_RAW || s->phase == PK_DONE;
+        if (in_packet)
+            n += take_events(r, s, out + n, cap - n, s->phase != PK_DONE);
+        r->pending = in_packet && n == cap && !r->failed;
         if (r->failed || n == cap)
             return n;
+        int st = GO;
         switch (s->phase) {
         case PK_END:
             r->pos = r->len; /* the data table (or whatever follows) is no packet */
             return n;
-        case PK_HEADER: {
-            uint64_t off = r->file_off + r->pos;
-            if (s->table_pos >= 0 && off >= (uint64_t)s->table_pos) {
-                s->phase = PK_END;
-                continue;
-            }
-            if (r->len - r->pos < 8)
-                return n; /* more input, or a truncated packet header at the end */
-            const uint8_t *b = r->buf + r->pos;
-            uint32_t sid = le32(b), size = le32(b + 4);
-            s->pk_start = off;
-            if ((int32_t)size < 0 || (int32_t)sid < 0)
-                return fail_at(r, s, "negative stream id or size", n);
-            r->pos += 8;
-            s->pk_left = size;
-            if (sid < 64 && (s->evts_mask >> sid & 1)) {
-                s->phase = s->lz4 ? PK_FRAME : PK_RAW;
-                s->win_len = s->win_pos = 0;
-                s->out_base = 0;
-                s->fb = FB_HEAD;
-            } else {
-                r->info.skipped[EV_SKIP_OTHER_STREAM]++;
-                s->phase = PK_SKIP;
-            }
-            continue;
+        case PK_HEADER:
+            st = packet_head(r, s);
+            break;
+        case PK_SKIP:
+            st = step_skip(r, s);
+            break;
+        case PK_COMP:
+            st = step_comp(r, s);
+            break;
+        case PK_RAW:
+            st = step_raw(r, s);
+            break;
+        case PK_DONE:
+            /* take_events above had every byte and room left: it ended */
+            if (s->fb != FB_DONE)
+                return fail_at(r, s, "packet ends before its last event", n);
+            s->phase = PK_HEADER;
+            break;
         }
-        case PK_SKIP: {
-            size_t k = avail(r, s);
-            eat(r, s, k);
-            if (s->pk_left == 0)
-                s->phase = PK_HEADER;
-            else if (k == 0)
-                return n;
-            continue;
-        }
-        case PK_FRAME: {
-            size_t a = avail(r, s);
-            const uint8_t *b = r->buf + r->pos;
-            if (a < 7 || (a < 19 && a < s->pk_left))
-                goto more;
-            if (le32(b) != 0x184D2204u)
-                return fail_at(r, s, "body is not an LZ4 frame", n);
-            unsigned flg = b[4], bd = (b[5] >> 4) & 7;
-            size_t hl = 7 + (flg & 8 ? 8 : 0) + (flg & 1 ? 4 : 0);
-            if ((flg >> 6) != 1 || bd < 4 || a < hl)
-                return fail_at(r, s, "bad LZ4 frame descriptor", n);
-            size_t blk_max = (size_t)1 << (8 + 2 * bd);
-            if (blk_max > s->blk_max) {
-                uint8_t *in = base_realloc(s->in, blk_max);
-                if (!in)
-                    return fail_at(r, s, "out of memory", n);
-                s->in = in;
-                s->blk_max = blk_max;
-            }
-            s->blk_cksum = flg >> 4 & 1;
-            s->content_cksum = flg >> 2 & 1;
-            eat(r, s, hl);
-            s->phase = PK_BSIZE;
-            continue;
-        }
-        case PK_BSIZE: {
-            if (avail(r, s) < 4)
-                goto more;
-            uint32_t bs = le32(r->buf + r->pos);
-            eat(r, s, 4);
-            if (bs == 0) { /* EndMark */
-                s->phase = PK_TAIL;
-                s->skip_left = s->content_cksum ? 4 : 0;
-                continue;
-            }
-            s->raw_block = bs >> 31;
-            s->in_need = bs & 0x7fffffffu;
-            s->in_len = 0;
-            if (s->in_need > s->blk_max)
-                return fail_at(r, s, "LZ4 block larger than the frame's maximum", n);
-            s->phase = PK_BLOCK;
-            continue;
-        }
-        case PK_BLOCK: {
-            /* a block wholly in the input buffer is decoded in place;
-             * one that straddles a refill is gathered in s->in first */
-            const uint8_t *src = r->buf + r->pos;
-            size_t k = avail(r, s);
-            if (s->in_len == 0 && k >= s->in_need) {
-                eat(r, s, s->in_need);
-            } else {
-                if (k > s->in_need - s->in_len)
-                    k = s->in_need - s->in_len;
-                memcpy(s->in + s->in_len, src, k);
-                eat(r, s, k);
-                s->in_len += k;
-                if (s->in_len < s->in_need) {
-                    if (s->pk_left == 0)
-                        return fail_at(r, s, "LZ4 frame runs past the packet", n);
-                    return n;
-                }
-                src = s->in;
-            }
-            if (win_room(r, s, s->in_need > HIST_BYTES ? s->in_need : s->blk_max))
-                return n;
-            if (s->raw_block) {
-                memcpy(s->win + s->win_len, src, s->in_need);
-                s->win_len += s->in_need;
-            } else {
-                long len = ev_lz4_block(src, s->in_need, s->win, s->win_len, s->win_cap);
-                if (len < 0)
-                    return fail_at(r, s, "corrupt LZ4 block", n);
-                s->win_len = (size_t)len;
-            }
-            s->phase = s->blk_cksum ? PK_CKSUM : PK_BSIZE;
-            s->skip_left = 4;
-            continue;
-        }
-        case PK_CKSUM:
-        case PK_TAIL: {
-            size_t k = avail(r, s);
-            if (k > s->skip_left)
-                k = (size_t)s->skip_left;
-            eat(r, s, k);
-            s->skip_left -= k;
-            if (s->skip_left) {
-                if (s->pk_left == 0)
-                    return fail_at(r, s, "LZ4 frame runs past the packet", n);
-                return n;
-            }
-            if (s->phase == PK_CKSUM) {
-                s->phase = PK_BSIZE;
-                continue;
-            }
-            if (s->pk_left)
-                return fail_at(r, s, "bytes after the LZ4 frame", n);
-            goto packet_done;
-        }
-        case PK_RAW: {
-            size_t k = avail(r, s);
-            if (k) {
-                if (win_room(r, s, k))
-                    return n;
-                memcpy(s->win + s->win_len, r->buf + r->pos, k);
-                s->win_len += k;
-                eat(r, s, k);
-                continue;
-            }
-            if (s->pk_left)
-                return n;
-            goto packet_done;
-        }
-        }
-        continue;
-    more:
-        if (s->pk_left < 4 || (s->phase == PK_FRAME && s->pk_left < 7))
-            return fail_at(r, s, "LZ4 frame runs past the packet", n);
-        return n;
-    packet_done:
-        n += take_events(r, s, out + n, cap - n, 0);
-        if (r->failed || n == cap)
-            return n; /* called again with phase PK_TAIL, nothing left to skip */
-        if (s->fb != FB_DONE)
-            return fail_at(r, s, "packet ends before its last event", n);
-        s->phase = PK_HEADER;
+        if (st == WAIT || r->failed)
+            return n;
     }
 }

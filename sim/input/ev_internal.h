@@ -63,6 +63,9 @@ struct ev_reader {
     void *ext;            /* format state that owns memory (AEDAT 4.0) */
     void (*ext_free)(void *ext);
     void (*at_end)(ev_reader *r); /* a format's own end-of-input check */
+    int pending;          /* the decoder filled OUT and may hold decoded
+                           * bytes of input it consumed (AEDAT 4.0's window):
+                           * call it again even when no input is left */
     union {
         ev_evt_state evt;
         ev_ts32_state ts;
@@ -100,10 +103,19 @@ size_t ev_decode_csv(ev_reader *r, ev_event *out, size_t cap);
 size_t ev_decode_aedat4(ev_reader *r, ev_event *out, size_t cap);
 int ev_header_aedat4(ev_reader *r); /* ev_fmt_aedat4.c */
 
-/* Decode one LZ4 block of N bytes from SRC into WIN at offset WIN_LEN
- * (capacity WIN_CAP); matches may reach back into WIN[0, WIN_LEN), the
- * history linked blocks refer to. Returns the new length or -1. */
-long ev_lz4_block(const uint8_t *src, size_t n, uint8_t *win, size_t win_len, size_t win_cap);
+/* A decoder of the compressed frames in AEDAT 4.0 packets (ev_unpack.c,
+ * over liblz4 and libzstd), one frame per packet. */
+enum { EV_UNPACK_LZ4 = 1, EV_UNPACK_ZSTD = 2 };
+typedef struct ev_unpack ev_unpack;
+ev_unpack *ev_unpack_new(int kind); /* NULL: out of memory */
+void ev_unpack_free(ev_unpack *u);
+const char *ev_unpack_name(const ev_unpack *u); /* "LZ4", "ZSTD" */
+void ev_unpack_reset(ev_unpack *u);             /* before each frame */
+/* Decode from IN (*IN_N bytes) into OUT (room *OUT_N); on return *IN_N and
+ * *OUT_N hold the bytes consumed and produced. 1: the frame ended; 0: it
+ * wants more input or room; -1: corrupt, *WHY says how (library text). */
+int ev_unpack_step(ev_unpack *u, const uint8_t *in, size_t *in_n, uint8_t *out, size_t *out_n,
+                   const char **why);
 
 /* Unroll a 32-bit microsecond counter that wraps (AEDAT, DAT): a drop of
  * more than half the range is a wrap, a smaller one a real step back. */

@@ -27,7 +27,7 @@ static const struct {
     [EV_FMT_EVT3] = {"evt3", "Prophesee EVT 3.0 raw (16-bit words)"},
     [EV_FMT_DAT] = {"dat", "Prophesee DAT (8-byte CD events)"},
     [EV_FMT_CSV] = {"csv", "CSV t_UNIT,x,y,p or t_UNIT,channel"},
-    [EV_FMT_AEDAT4] = {"aedat4", "AEDAT 4.0 (EVTS packets, LZ4 or uncompressed)"},
+    [EV_FMT_AEDAT4] = {"aedat4", "AEDAT 4.0 (EVTS packets, uncompressed, LZ4 or ZSTD)"},
 };
 
 static const char *skip_names[EV_SKIP_COUNT] = {
@@ -434,7 +434,7 @@ static void account(ev_reader *r, ev_event *ev, size_t n)
 static long fill(ev_reader *r, ev_event *out, size_t cap)
 {
     while (!r->failed && !r->finished) {
-        if (r->len - r->pos >= r->rec_bytes) {
+        if (r->len - r->pos >= r->rec_bytes || r->pending) {
             size_t before = r->pos;
             size_t n = r->decode(r, out, cap);
             if (r->failed)

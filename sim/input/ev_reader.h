@@ -37,7 +37,7 @@ typedef enum {
     EV_FMT_EVT3,          /* Prophesee EVT 3.0 .raw */
     EV_FMT_DAT,           /* Prophesee DAT, 8-byte CD events */
     EV_FMT_CSV,           /* t_UNIT,x,y,p or t_UNIT,channel */
-    EV_FMT_AEDAT4,        /* AEDAT 4.0: LZ4 or uncompressed EVTS packets */
+    EV_FMT_AEDAT4,        /* AEDAT 4.0: uncompressed, LZ4 or ZSTD EVTS packets */
     EV_FMT_COUNT
 } ev_format;
 

@@ -53,8 +53,10 @@ static int chip_alloc(chip *c)
     c->layer_left = base_calloc(p->n_layers + 1, sizeof *c->layer_left);
     c->part_flows = base_calloc(c->n_parts + 1, sizeof *c->part_flows);
     c->layer_name = base_calloc(p->n_layers + 1, sizeof *c->layer_name);
-    if (!res->layers || !res->cores || !c->k || !c->st || !c->part_left || !c->part_base ||
-        !c->layer_left || !c->part_flows || !c->layer_name)
+    res->n_mems = c->n_mems;
+    res->mems = base_calloc(c->n_mems + 1, sizeof *res->mems);
+    if (!res->layers || !res->cores || !res->mems || !c->k || !c->st || !c->part_left ||
+        !c->part_base || !c->layer_left || !c->part_flows || !c->layer_name)
         return -1;
     for (uint32_t l = 0, b = 0; l < p->n_layers; l++) {
         c->part_base[l] = b;
@@ -62,7 +64,7 @@ static int chip_alloc(chip *c)
         res->layers[l].start_ps = UINT64_MAX;
         c->layer_name[l] = p->layers[l].cfg->name;
     }
-    return 0;
+    return chip_weights_init(c);
 }
 
 /* Which memory the input comes from and the outputs go to (none: the
@@ -184,16 +186,22 @@ static int chip_finish(chip *c)
     res->end_ps = kq_now(c->k);
     res->events = kq_events_processed(c->k);
     noc_get_totals(c->net, &res->noc);
-    for (uint32_t i = 0; i < c->n_cores; i++) {
-        res->cores[i].busy_ps = core_busy_ps(c->cores[i]);
-        res->cores[i].cns = core_cns_done(c->cores[i]);
-        res->cores[i].peak_ready = core_peak_ready(c->cores[i]);
-    }
     for (uint32_t i = 0; i < c->n_mems; i++) {
         mem_stats ms;
         mem_get_stats(c->mems[i], &ms);
         res->offchip_read_bits += ms.read_bits;
         res->offchip_write_bits += ms.write_bits;
+        res->mems[i] = (chip_mem_result){ms.read_bits, ms.write_bits, ms.free_ps};
+        /* the last write-back ends when its bits have gone through the port */
+        if (res->complete && ms.free_ps > res->end_ps)
+            res->end_ps = ms.free_ps;
+    }
+    for (uint32_t i = 0; i < c->n_cores; i++) {
+        chip_stall_update(c, i);
+        res->cores[i].busy_ps = core_busy_ps(c->cores[i]);
+        res->cores[i].cns = core_cns_done(c->cores[i]);
+        res->cores[i].peak_ready = core_peak_ready(c->cores[i]);
+        res->cores[i].stall_ps = c->cw[i].stall_ps;
     }
     for (uint32_t i = 0; i < c->n_models; i++) {
         const model *m = &c->models[i];
@@ -226,6 +234,7 @@ static void chip_free(chip *c)
     base_free(c->part_base);
     base_free(c->layer_left);
     base_free(c->layer_name);
+    chip_weights_free(c);
     base_free(c->core_term);
     base_free(c->mem_term);
     base_free(c->cores);
@@ -257,7 +266,9 @@ void chip_result_free(chip_result *res)
 {
     base_free(res->layers);
     base_free(res->cores);
+    base_free(res->mems);
     model_energy_free(&res->energy);
     res->layers = NULL;
     res->cores = NULL;
+    res->mems = NULL;
 }

@@ -12,8 +12,10 @@
  *
  * What it models and what not yet: CN durations and energies are the
  * mapper's (memory stalls inside a core included); dependencies are at
- * layer granularity per core; a memory controller serialises reads at its
- * bandwidth after its latency, writes are counted (energy) only. */
+ * layer granularity per core; weights are loaded into the cores from the
+ * memory they live in, or streamed when they do not fit (chip_mem.c); a
+ * memory controller serves reads and writes one at a time on its port;
+ * activations do not spill to off-chip memory. */
 #ifndef EVSIM_CHIP_H
 #define EVSIM_CHIP_H
 
@@ -53,7 +55,24 @@ typedef struct {
     uint64_t busy_ps;
     uint32_t cns;
     uint32_t peak_ready;
+    uint64_t macs;              /* of its CNs finished */
+    uint64_t stall_ps;          /* idle while a part of its waited for weights only */
 } chip_core_result;
+
+typedef struct {
+    uint64_t read_bits, write_bits;
+    uint64_t busy_until_ps;     /* its port is busy until then */
+} chip_mem_result;
+
+#define CHIP_MAX_LEVEL_NAMES 32
+
+/* The core-side energy (the "compute" items) split as the mapper costs
+ * it: MACs, and each on-core memory level by name (levels of the same
+ * name in several core types add up). */
+typedef struct {
+    char name[64];
+    double pj;
+} chip_level_energy;
 
 typedef struct {
     int complete;               /* every layer ran and outputs landed */
@@ -66,6 +85,17 @@ typedef struct {
     uint32_t n_layers, n_cores;
     model_energy energy;        /* every model's items, model-list order */
     double mapper_top_pj;       /* left out: see plan_cn.top_pj */
+    double mapper_top_w_pj;     /* ... of which for weights */
+    double mac_pj;              /* compute = mac_pj + the levels' pJ */
+    uint32_t n_levels;
+    chip_level_energy levels[CHIP_MAX_LEVEL_NAMES];
+    chip_mem_result *mems;      /* chip order */
+    uint32_t n_mems;
+    /* weights through the hierarchy (chip_mem.c) */
+    uint64_t w_loads, w_load_bits;       /* loads into the cores' weight memories */
+    uint64_t w_evictions, w_evicted_bits;/* weights dropped to make room (clean: no
+                                            write-back, their home keeps a copy) */
+    uint64_t w_streams, w_stream_bits;   /* parts whose weights did not fit */
     uint64_t offchip_read_bits, offchip_write_bits; /* over every memory */
     uint64_t transfers, packets;
     noc_totals noc;

@@ -91,7 +91,18 @@ int chip_add_memories(chip *c, const cfg_scenario *s)
     for (uint32_t i = 0; i < c->n_mems; i++) {
         mem_params mp = {.cb = {chip_mem_released, chip_model_failed, c}};
         mem_params_of(&chip->memories[i], &mp);
-        mp.traced = c->w && (i == c->in_mem || i == c->out_mem);
+        /* A controller cannot send faster than its NoC terminal takes
+         * flits (one per NoC cycle): it serves at the lower of the two
+         * rates, so its port time is what the transfer really takes and
+         * the NoC's source queue does not fill with packets it cannot
+         * inject yet. */
+        double port_gbps = (double)c->noc_cfg.flit_width_bits * c->noc_cfg.clock_ghz;
+        if (port_gbps > 0 && port_gbps < mp.bandwidth_gbps)
+            mp.bandwidth_gbps = port_gbps;
+        int holds_weights = 0;
+        for (uint32_t l = 0; l < c->p->n_layers; l++)
+            holds_weights |= c->p->layers[l].w_mem == i;
+        mp.traced = c->w && (i == c->in_mem || i == c->out_mem || holds_weights);
         base_error e;
         mem_model *m = mem_new(c->k, &mp, &e);
         if (!m) {

@@ -9,6 +9,7 @@
  * ones no longer than a VC buffer, see chip_layout); a packet's tag is its
  * stream id (low 32 bits) and its index in the stream (high 32 bits). */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -112,6 +113,7 @@ void chip_mem_released(void *ctx, uint64_t tag, uint32_t packet, uint64_t bits)
 static void station_ready(chip *c, uint32_t layer, uint32_t core)
 {
     const plan_layer *pl = &c->p->layers[layer];
+    chip_weights_stream(c, layer, core);
     for (uint32_t part = 0; part < pl->n_parts; part++) {
         const plan_part *pp = &pl->parts[part];
         if (pp->core != core)
@@ -124,13 +126,29 @@ static void station_ready(chip *c, uint32_t layer, uint32_t core)
             }
         }
     }
+    chip_stall_update(c, core);
+}
+
+/* Every input and weight load there: the station's CNs go to the core. */
+void chip_station_check(chip *c, uint32_t layer, uint32_t core)
+{
+    station *st = chip_station(c, layer, core);
+    if (st->waiting == 0 && st->w_waiting == 0) {
+        st->waiting = -2;
+        station_ready(c, layer, core);
+    }
 }
 
 static void input_arrived(chip *c, uint32_t layer, uint32_t core)
 {
     station *st = chip_station(c, layer, core);
-    if (st->waiting > 0 && --st->waiting == 0)
-        station_ready(c, layer, core);
+    if (st->waiting > 0 && --st->waiting == 0) {
+        if (st->w_waiting > 0) { /* the inputs are there, the weights not yet */
+            c->cw[core].blocked++;
+            chip_stall_update(c, core);
+        }
+        chip_station_check(c, layer, core);
+    }
 }
 
 static void writeback_done(chip *c)
@@ -143,6 +161,11 @@ void chip_on_delivery(void *ctx, const noc_delivery *d)
 {
     chip *c = ctx;
     stream *s = &c->streams[(uint32_t)d->tag];
+    if (s->kind != CHIP_S_ACT) {
+        if (++s->arrived[0] == s->n_packets)
+            chip_weights_arrived(c, s);
+        return;
+    }
     if (s->layer == CHIP_NO_LAYER) { /* a write-back packet landed */
         mem_write(c->mems[c->out_mem], stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
         if (++s->arrived[0] == s->n_packets)
@@ -228,11 +251,12 @@ static void send_output(chip *c, const plan_part *pp, uint32_t cl)
 }
 
 /* Every stream this part sends, in a fixed order: consumers by index. */
-static void part_done(chip *c, uint32_t layer, uint32_t part)
+void chip_part_done(chip *c, uint32_t layer, uint32_t part)
 {
     const plan_layer *pl = &c->p->layers[layer];
     if (--c->layer_left[layer] == 0)
         c->res->layers_done++;
+    chip_weights_part_done(c, c->part_base[layer] + part);
     if (pl->n_consumers == 0) {
         send_writeback(c, &pl->parts[part]);
         return;
@@ -255,20 +279,56 @@ void chip_cn_started(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t, uint64
         chip_trace_cn(c, core, cn_i, t, dur);
 }
 
+static void add_level(chip_result *res, const char *name, double pj)
+{
+    uint32_t i = 0;
+    while (i < res->n_levels && strcmp(res->levels[i].name, name))
+        i++;
+    if (i == res->n_levels) {
+        if (i == CHIP_MAX_LEVEL_NAMES)
+            i--; /* more names than slots: the last one takes the rest */
+        else
+            snprintf(res->levels[res->n_levels++].name, sizeof res->levels[0].name, "%s", name);
+    }
+    res->levels[i].pj += pj;
+}
+
+/* The CN's core-side energy by part: MACs and each level the chip does
+ * not model itself (same skip rule as plan_cn.top_pj). */
+static void book_levels(chip *c, const plan_cn *cn)
+{
+    const plan_layer *pl = &c->p->layers[cn->layer];
+    const loma_result *r = cn->cost;
+    c->res->mac_pj += r->mac_energy_pj;
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        for (int lev = 0; lev < r->n_levels[op]; lev++) {
+            int m = r->mem_of[op][lev];
+            if (m < 0 || (pl->top_offchip[op] && m == pl->core.n_mems - 1))
+                continue;
+            add_level(c->res, pl->core.mem[m].name, r->energy_level_pj[op][lev]);
+        }
+}
+
 void chip_cn_finished(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t)
 {
-    (void)core;
     chip *c = ctx;
     const plan_cn *cn = &c->p->cns[cn_i];
     chip_layer_result *lr = &c->res->layers[cn->layer];
     lr->cns_done++;
     lr->energy_pj += cn->energy_pj;
     c->res->mapper_top_pj += cn->top_pj;
+    c->res->mapper_top_w_pj += cn->top_w_pj;
+    c->res->cores[core].macs += cn->macs;
+    book_levels(c, cn);
     if (t > lr->end_ps)
         lr->end_ps = t;
     uint32_t pidx = c->part_base[cn->layer] + cn->part;
+    c->part_cns_end_ps[pidx] = t;
     if (--c->part_left[pidx] == 0)
-        part_done(c, cn->layer, cn->part);
+        chip_part_done(c, cn->layer, cn->part);
+    else
+        chip_weights_cn_done(c, pidx);
+    chip_stall_update(c, core);
 }
 
 /* ---- the start -------------------------------------------------------- */
@@ -291,12 +351,31 @@ static void count_inputs(chip *c)
                 need += (int32_t)p->layers[pl->producers[j]].n_parts;
             st->waiting = need;
         }
+        for (uint32_t i = 0; i < pl->n_parts; i++) {
+            const plan_part *pp = &pl->parts[i];
+            if (pl->w_mem != PLAN_NO_MEM && c->n_mems && pp->w_bits && !pp->w_streamed)
+                chip_station(c, l, pp->core)->w_waiting++;
+        }
         c->layer_left[l] = pl->n_parts;
         if (pl->n_consumers == 0)
             c->writebacks_due += pl->n_parts;
         for (uint32_t i = 0; i < pl->n_parts; i++)
             c->part_left[c->part_base[l] + i] = pl->parts[i].n_cns;
     }
+}
+
+static int mem_request(chip *c, uint32_t mem, stream *s, const char *label, int repeated)
+{
+    stream_packetise(c, s);
+    mem_read_req r = {.bits = s->bits, .packet_bits = s->packet_bits,
+                      .tag = (uint32_t)(s - c->streams), .label = label,
+                      .repeated = repeated};
+    base_error e;
+    if (mem_read(c->mems[mem], &r, &e) != 0) {
+        chip_fail(c, "%s", e.msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* Layer l's network input, read from the input memory and multicast to
@@ -315,15 +394,25 @@ static int start_read(chip *c, uint32_t l)
     s->n_dst = layer_cores(c, l, UINT32_MAX, &local, s->dst_core);
     for (uint32_t j = 0; j < s->n_dst; j++)
         s->dst_terminal[j] = c->core_term[s->dst_core[j]];
-    stream_packetise(c, s);
-    mem_read_req r = {.bits = s->bits, .packet_bits = s->packet_bits,
-                      .tag = (uint32_t)(s - c->streams)};
-    base_error e;
-    if (mem_read(c->mems[c->in_mem], &r, &e) != 0) {
-        chip_fail(c, "%s", e.msg);
+    return mem_request(c, c->in_mem, s, "read input", 0);
+}
+
+int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t kind,
+                    uint32_t layer, uint32_t part, const char *label)
+{
+    stream *s = stream_new(c, bits, 1);
+    if (!s) {
+        chip_fail(c, "out of memory");
         return -1;
     }
-    return 0;
+    s->kind = kind;
+    s->layer = layer;
+    s->part = part;
+    s->n_dst = 1;
+    s->dst_core[0] = core;
+    s->src_terminal = c->mem_term[mem];
+    s->dst_terminal[0] = c->core_term[core];
+    return mem_request(c, mem, s, label, kind == CHIP_S_WSTREAM);
 }
 
 int chip_start(chip *c)
@@ -341,12 +430,17 @@ int chip_start(chip *c)
             return -1;
         }
     }
-    /* Layers with no inputs at all can start at once. */
+    /* Layers with no inputs at all can start at once (once their weights
+     * are in). */
     for (uint32_t l = 0; l < p->n_layers; l++)
-        for (uint32_t k = 0; k < c->n_cores; k++)
-            if (chip_station(c, l, k)->waiting == 0) {
-                chip_station(c, l, k)->waiting = -2;
-                station_ready(c, l, k);
-            }
+        for (uint32_t k = 0; k < c->n_cores; k++) {
+            station *st = chip_station(c, l, k);
+            if (st->waiting == 0 && st->w_waiting > 0)
+                c->cw[k].blocked++;
+            chip_station_check(c, l, k);
+        }
+    chip_weights_start(c);
+    for (uint32_t k = 0; k < c->n_cores; k++)
+        chip_stall_update(c, k);
     return c->failed ? -1 : 0;
 }

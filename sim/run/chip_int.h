@@ -1,6 +1,7 @@
 /* chip_int.h -- the chip run's state, shared by its files: chip.c (the
  * model list and the run), chip_adapt.c (config -> model parameters),
- * chip_flow.c (streams and stations: who waits for what), chip_trace.c
+ * chip_flow.c (streams and stations: who waits for what), chip_mem.c
+ * (weights: loads, evictions, streams, stalls), chip_trace.c
  * (what the run itself records on the timeline). Not a public interface.
  *
  * Nothing here is read from the config tree once the run has started:
@@ -19,7 +20,13 @@
 
 #define CHIP_NO_LAYER UINT32_MAX /* a stream's consumer: the write-back */
 
+/* What a stream carries (who is told when it has arrived). */
+enum { CHIP_S_ACT = 0, CHIP_S_WLOAD, CHIP_S_WSTREAM };
+
 typedef struct {
+    uint8_t kind;             /* CHIP_S_*: activations (or the write-back),
+                                 a weight load, weights streamed during a part */
+    uint32_t part;            /* weight streams: the global part index */
     uint32_t layer;           /* consumer layer, or CHIP_NO_LAYER: write-back */
     uint32_t n_dst;
     uint32_t *dst_core;       /* chip core index (write-back: unused) */
@@ -33,10 +40,25 @@ typedef struct {
 
 typedef struct {
     int32_t waiting;          /* input streams still due; -1: not used */
+    int32_t w_waiting;        /* weight loads still due */
     uint64_t *flow_ends;      /* trace arrows to end at the first CN */
     uint32_t n_flow_ends, cap_flow_ends;
     int started;              /* first CN of this station started */
 } station;
+
+/* Per core: its weight memory (the highest on-core level holding
+ * weights) and the loads into it, in the order the core runs its parts. */
+typedef struct {
+    uint64_t cap_bits, used_bits;
+    uint32_t *order;          /* global part indices to load, in plan order */
+    uint32_t n_order, next;
+    int loading;              /* one load in flight at a time */
+    uint32_t blocked;         /* stations (parts) waiting for weights only */
+    uint64_t stall_since;     /* UINT64_MAX: not stalled */
+    uint64_t stall_ps;
+} core_wstate;
+
+enum { CHIP_W_NONE = 0, CHIP_W_LOADING, CHIP_W_RESIDENT, CHIP_W_EVICTED };
 
 typedef struct chip {
     const plan *p;
@@ -71,10 +93,17 @@ typedef struct chip {
     uint32_t *layer_left;     /* parts still to finish, per layer */
     uint32_t n_parts;
     uint32_t writebacks_due;
+    /* weights (chip_mem.c) */
+    core_wstate *cw;          /* per core */
+    uint8_t *w_state;         /* per global part: CHIP_W_* */
+    uint8_t *w_stream_out;    /* per global part: a weight stream in flight */
+    uint32_t *part_layer;     /* per global part: its layer */
+    uint64_t *part_cns_end_ps;/* per global part: when its last CN ended */
     /* trace (w NULL: none) */
     trc_writer *w;
     model_trace mt;
     trc_name n_layer, n_part, n_tile, n_macs, n_cycles, n_energy, n_order;
+    trc_name n_ideal, n_stalls, n_util, n_spatial;
     uint64_t **part_flows;    /* flows leaving each part's last CN */
 } chip;
 
@@ -109,6 +138,26 @@ void chip_on_delivery(void *ctx, const noc_delivery *d);
  * 0, or -1 (c->err, or out of memory). */
 int chip_start(chip *c);
 void chip_streams_free(chip *c);
+
+/* chip_flow.c: a read of `bits` from memory `mem` to core `core`,
+ * carried as a stream of kind `kind` (label: its trace slice). 0, or -1
+ * (c->err). */
+int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t kind,
+                    uint32_t layer, uint32_t part, const char *label);
+void chip_station_check(chip *c, uint32_t layer, uint32_t core);
+void chip_part_done(chip *c, uint32_t layer, uint32_t part);
+
+/* chip_mem.c: weights through the hierarchy. */
+int chip_weights_init(chip *c);           /* 0, or -1 out of memory */
+void chip_weights_free(chip *c);
+void chip_weights_start(chip *c);         /* the first loads of every core */
+void chip_weights_arrived(chip *c, const stream *s);
+void chip_weights_part_done(chip *c, uint32_t pidx);
+/* The station's parts whose weights stream during their CNs: start it. */
+void chip_weights_stream(chip *c, uint32_t layer, uint32_t core);
+/* A CN of part pidx finished; its weight stream may still be due. */
+void chip_weights_cn_done(chip *c, uint32_t pidx);
+void chip_stall_update(chip *c, uint32_t core);
 
 /* chip_trace.c */
 void chip_trace_names(chip *c);

@@ -28,6 +28,10 @@ void chip_trace_names(chip *c)
     c->n_cycles = trc_intern(w, "cycles");
     c->n_energy = trc_intern(w, "energy_pj");
     c->n_order = trc_intern(w, "loop_order");
+    c->n_ideal = trc_intern(w, "ideal_cycles");
+    c->n_stalls = trc_intern(w, "stall_cycles");
+    c->n_util = trc_intern(w, "utilization");
+    c->n_spatial = trc_intern(w, "spatial");
 }
 
 int chip_trace_top(chip *c, const char *chip_name)
@@ -85,13 +89,17 @@ void chip_trace_cn(chip *c, uint32_t core, uint32_t cn_i, uint64_t t, uint64_t d
     const plan_cn *cn = &c->p->cns[cn_i];
     const plan_part *pp = &c->p->layers[cn->layer].parts[cn->part];
     const char *lname = c->layer_name[cn->layer];
-    char order[1024];
+    char order[1024], sp[128];
     plan_loop_order(c->p, cn, order, sizeof order);
+    plan_spatial(c->p, cn, sp, sizeof sp);
     trc_arg args[] = {
         trc_arg_str(c->n_layer, lname),         trc_arg_uint(c->n_part, cn->part),
         trc_arg_uint(c->n_tile, cn->tile),      trc_arg_uint(c->n_macs, cn->macs),
         trc_arg_double(c->n_cycles, cn->cycles), trc_arg_double(c->n_energy, cn->energy_pj),
-        trc_arg_str(c->n_order, order)};
+        trc_arg_str(c->n_order, order),
+        trc_arg_double(c->n_ideal, cn->cost->ideal_cycles),
+        trc_arg_double(c->n_stalls, cn->cost->stall_cycles),
+        trc_arg_double(c->n_util, cn->cost->utilization), trc_arg_str(c->n_spatial, sp)};
     trc_extra x = {.args = args, .n_args = sizeof args / sizeof args[0]};
     station *st = chip_station(c, cn->layer, core);
     if (!st->started) {

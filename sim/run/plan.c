@@ -24,6 +24,20 @@ static const char *lname(const cfg_layer *l)
     return l->name[0] ? l->name : "(unnamed)";
 }
 
+/* A line for the caller: a warning, or a note (is_note). */
+static void warn(plan *p, bool is_note, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void warn(plan *p, bool is_note, const char *fmt, ...)
+{
+    if (p->n_warnings == PLAN_MAX_WARNINGS)
+        return;
+    p->warning_is_note[p->n_warnings] = is_note;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->warnings[p->n_warnings++], sizeof p->warnings[0], fmt, ap);
+    va_end(ap);
+}
+
 /* Size of one index of an operand: a loop dim, or a window dim from its
  * relation (a*(A-1) + b*(B-1) + 1), else 1. */
 static uint64_t index_size(const cfg_layer *l, const char *idx)
@@ -220,6 +234,70 @@ static int layer_cores(layer_build *b, base_error *err)
     return 0;
 }
 
+/* Which operands' top level stands for the chip's off-chip memories: the
+ * core's last level does, for every operand it holds, when it is at
+ * least as large as one of the memories the chip lists (a level that
+ * size is not on the core; the run moves that traffic itself, see
+ * plan_layer.top_offchip). The weights' on-core capacity is then the
+ * highest other level holding them. */
+static void offchip_levels(const cfg_chip *chip, plan_layer *pl)
+{
+    const loma_core *lc = &pl->core;
+    int last = lc->n_mems - 1;
+    bool big = false;
+    for (int j = 0; j < chip->n_memories && last >= 0; j++)
+        big |= lc->mem[last].size_bits >= (double)chip->memories[j].size_bits;
+    for (int i = 0; big && i < lc->mem[last].n_ops; i++) {
+        pl->top_offchip[lc->mem[last].ops[i]] = true;
+        pl->top_is_offchip = true;
+    }
+}
+
+/* The weights' operand (a constant operand named W), its size, the
+ * on-core capacity for it. */
+static void layer_weights(plan_layer *pl, const cfg_layer *l)
+{
+    pl->w_op = -1;
+    pl->w_mem = PLAN_NO_MEM;
+    const loma_core *lc0 = &pl->core;
+    for (int m = lc0->n_mems - 1; m >= 0 && !pl->act_cap_bits; m--) {
+        if (m == lc0->n_mems - 1 && pl->top_offchip[LOMA_OP_O])
+            continue;
+        for (int i = 0; i < lc0->mem[m].n_ops; i++)
+            if (lc0->mem[m].ops[i] == LOMA_OP_O)
+                pl->act_cap_bits = (uint64_t)lc0->mem[m].size_bits;
+    }
+    for (int op = 1; op < l->n_operands && op < LOMA_N_OPS; op++) {
+        const cfg_operand *o = &l->operands[op];
+        if ((!o->has_source || o->source_layer_id == l->id) && !strcmp(o->name, "W"))
+            pl->w_op = op;
+    }
+    if (pl->w_op < 0)
+        return;
+    pl->w_bits = operand_bits(l, pl->w_op, l->operands[pl->w_op].precision_bits);
+    const loma_core *lc = &pl->core;
+    int top = lc->n_mems - 1 - (pl->top_offchip[pl->w_op] ? 1 : 0);
+    for (int m = top; m >= 0 && !pl->w_cap_bits; m--)
+        for (int i = 0; i < lc->mem[m].n_ops; i++)
+            if (lc->mem[m].ops[i] == pl->w_op)
+                pl->w_cap_bits = (uint64_t)lc->mem[m].size_bits;
+}
+
+/* Bits one read of operand op from memory level `lev` of r moves: the
+ * mapper counts full words of the port serving (op, TL) there. */
+static double level_read_bits(const loma_core *lc, const loma_result *r, int op, int lev)
+{
+    int m = r->mem_of[op][lev];
+    if (m < 0)
+        return 0;
+    const loma_memory *mem = &lc->mem[m];
+    for (int p = 0; p < mem->n_ports; p++)
+        for (int a = 0; a < mem->port[p].n_alloc; a++)
+            if (mem->port[p].alloc_op[a] == op && mem->port[p].alloc_dir[a] == LOMA_TL)
+                return r->word_access[op][lev][LOMA_TL] * (double)mem->port[p].bw_max_bits;
+    return 0;
+}
+
 /* The mapper's view of the layer and its core type. The cache keys on
  * the core as the mapper sees it (memory operand links included), so a
  * persisted cache is safe across chips. */
@@ -230,12 +308,7 @@ static int adapt_layer(layer_build *b, base_error *err)
         return fail(err, "%s", le.msg);
     b->pl->core = b->in.core;
     b->pl->whole = b->in.whole;
-    const cfg_core *core = b->core;
-    if (b->s->chip->n_memories > 0 && core->n_mems > 0) {
-        const cfg_memory *top = &core->mems[core->n_mems - 1];
-        b->pl->top_is_offchip = top->holds[CFG_MOP_I1] && top->holds[CFG_MOP_I2] &&
-                                top->holds[CFG_MOP_O];
-    }
+    offchip_levels(b->s->chip, b->pl);
     return 0;
 }
 
@@ -256,13 +329,21 @@ static int layer_cuts(layer_build *b, base_error *err)
     if (n > PLAN_MAX_CNS_PER_LAYER)
         return fail(err, "layer %s: the tiling makes %llu CNs (at most %d per layer)",
                     lname(l), (unsigned long long)n, PLAN_MAX_CNS_PER_LAYER);
+    const cut *cs[2] = {&b->split, &b->tiles};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < cs[k]->n; i++)
+            if (l->sizes[cs[k]->d[i]] % cs[k]->parts[i])
+                warn(b->p, true, "layer %s (id %lld): %s tiling cuts %s %llu into %llu parts of "
+                     "unequal size", lname(l), (long long)l->id, k ? "intra-core" : "inter-core",
+                     l->dims[cs[k]->d[i]], (unsigned long long)l->sizes[cs[k]->d[i]],
+                     (unsigned long long)cs[k]->parts[i]);
     cut_names(l, &b->split, b->pl->split_dim, sizeof b->pl->split_dim);
     cut_names(l, &b->tiles, b->pl->tile_dim, sizeof b->pl->tile_dim);
     return 0;
 }
 
 /* MACs, output size, and where the inputs come from: earlier layers
- * (producers) or off-chip (the network input; weights are preloaded). */
+ * (producers) or off-chip (the network input; weights: layer_weights). */
 static int layer_data(layer_build *b, base_error *err)
 {
     const cfg_layer *l = b->l;
@@ -324,13 +405,54 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
     cn->dur_ps = (uint64_t)(r->latency_cycles * 1000.0 / b->s->chip->clock_ghz + 0.5);
     if (cn->dur_ps == 0)
         cn->dur_ps = 1;
-    if (pl->top_is_offchip)
-        for (int op = 0; op < LOMA_N_OPS; op++)
-            if (r->n_levels[op] > 0 && r->mem_of[op][r->n_levels[op] - 1] == pl->core.n_mems - 1)
-                cn->top_pj += r->energy_level_pj[op][r->n_levels[op] - 1];
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        int top = r->n_levels[op] - 1;
+        if (!pl->top_offchip[op] || top < 0 || r->mem_of[op][top] != pl->core.n_mems - 1)
+            continue;
+        cn->top_pj += r->energy_level_pj[op][top];
+        if (op == pl->w_op) {
+            cn->top_w_pj = r->energy_level_pj[op][top];
+            cn->w_top_bits = level_read_bits(&pl->core, r, op, top);
+        }
+    }
     cn->energy_pj = r->energy_pj - cn->top_pj;
     b->load_ps[core] += (double)cn->dur_ps;
     return 0;
+}
+
+/* The share of operand op a part of this shape holds: the part's
+ * fraction of every dim op indexes directly. */
+static double part_share(const plan_layer *pl, const loma_layer *shape, int op)
+{
+    double f = 1.0;
+    for (int d = 0; d < shape->n_dims; d++)
+        if (pl->whole.relevant[op][d] && pl->whole.dim_size[d])
+            f *= (double)shape->dim_size[d] / (double)pl->whole.dim_size[d];
+    return f;
+}
+
+/* The weights a part of this shape uses: the weight operand's dims at
+ * the part's sizes. */
+static uint64_t part_weight_bits(const plan_layer *pl, const loma_layer *shape)
+{
+    if (pl->w_op < 0)
+        return 0;
+    return (uint64_t)((double)pl->w_bits * part_share(pl, shape, pl->w_op) + 0.5);
+}
+
+/* Its activations: every operand but the weights, at the part's share. */
+static uint64_t part_act_bits(const plan_layer *pl, const cfg_layer *l, const loma_layer *shape)
+{
+    double bits = 0;
+    for (int op = 0; op < l->n_operands && op < LOMA_N_OPS; op++) {
+        if (op == pl->w_op)
+            continue;
+        const cfg_operand *o = &l->operands[op];
+        int prec = op == 0 && o->final_precision_bits > 0 ? o->final_precision_bits
+                                                          : o->precision_bits;
+        bits += (double)operand_bits(l, op, prec) * part_share(pl, shape, op);
+    }
+    return (uint64_t)(bits + 0.5);
 }
 
 /* Part `part` of the inter-core cut: its core, its output share, its
@@ -358,6 +480,8 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
         if (pl->whole.relevant[LOMA_OP_O][b->split.d[i]])
             share *= (double)base.dim_size[b->split.d[i]] / (double)b->l->sizes[b->split.d[i]];
     pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
+    pp->w_bits = part_weight_bits(pl, &base);
+    pp->act_bits = part_act_bits(pl, b->l, &base);
     pp->first_cn = b->p->n_cns;
     uint64_t n_tiles = cut_count(&b->tiles);
     for (uint64_t t = 0; t < n_tiles; t++) {
@@ -366,8 +490,10 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
         shrink_windows(&shape);
         if (cost_cn(b, &shape, part, (uint32_t)t, best, err) != 0)
             return -1;
+        pp->w_stream_bits += (uint64_t)(b->p->cns[b->p->n_cns - 1].w_top_bits + 0.5);
         pp->n_cns++;
     }
+    pp->w_streamed = pp->w_bits > pl->w_cap_bits;
     return 0;
 }
 
@@ -385,6 +511,7 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     if (check_layer(b, err) || layer_cores(b, err) || adapt_layer(b, err) ||
         layer_cuts(b, err) || layer_data(b, err))
         goto out;
+    layer_weights(b->pl, b->l);
     uint64_t n_parts = cut_count(&b->split);
     b->pl->n_parts = (uint32_t)n_parts;
     b->pl->parts = calloc(n_parts, sizeof *b->pl->parts);
@@ -398,6 +525,91 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
     rc = 0;
 out:
     base_free(b);
+    return rc;
+}
+
+/* Memories go bottom (next to the MACs) to top: a level larger and
+ * costlier per access than the next one up for the same operand is most
+ * likely a list written top-down. */
+static void warn_order(plan *p, const cfg_chip *chip)
+{
+    for (int t = 0; t < chip->n_types; t++) {
+        const cfg_core *c = &chip->types[t].core;
+        for (int op = 0; op < CFG_MOP_COUNT; op++) {
+            const cfg_memory *below = NULL;
+            for (int m = 0; m < c->n_mems; m++) {
+                const cfg_memory *cm = &c->mems[m];
+                if (!cm->holds[op])
+                    continue;
+                if (below && below->size_bits > cm->size_bits && below->r_cost_pj > cm->r_cost_pj)
+                    warn(p, false, "core %s: memory %s (%llu bits) is listed below %s (%llu bits) for "
+                         "%s but is larger and costlier: memories go bottom (next to the MACs) "
+                         "to top", c->name, below->name, (unsigned long long)below->size_bits,
+                         cm->name, (unsigned long long)cm->size_bits,
+                         cfg_mem_operand_name((cfg_mem_operand)op));
+                below = cm;
+            }
+        }
+    }
+}
+
+static int find_memory(const cfg_chip *chip, const char *name)
+{
+    for (int i = 0; i < chip->n_memories; i++)
+        if (!strcmp(chip->memories[i].name, name))
+            return i;
+    return -1;
+}
+
+/* Does layer pl take its weights from a chip memory: its mapping names
+ * one, or its weights' top level is the off-chip one. */
+static bool weights_offchip(const plan_layer *pl, const cfg_map_entry *me)
+{
+    return pl->w_op >= 0 && pl->w_bits > 0 && (me->weights_in[0] || pl->top_offchip[pl->w_op]);
+}
+
+/* Where each layer's weights live: the memory its mapping entry names
+ * (weights_in), else the first memory in the chip's list with room left,
+ * layers in workload order (so early layers fill the first memory and
+ * the rest spill to the next). A memory smaller than what weights_in puts
+ * in it is an error, positioned at the first entry that names it. */
+static int place_weights(plan *p, const cfg_scenario *s, base_error *err)
+{
+    const cfg_chip *chip = s->chip;
+    uint64_t *used = base_calloc((size_t)chip->n_memories + 1, sizeof *used);
+    if (!used)
+        return fail(err, "out of memory");
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++)
+        for (uint32_t i = 0; i < p->n_layers && rc == 0; i++) {
+            plan_layer *pl = &p->layers[i];
+            const cfg_map_entry *me = cfg_mapping_find(s->mapping, pl->cfg);
+            if (!weights_offchip(pl, me) || (pass == 0) != (me->weights_in[0] != 0))
+                continue;
+            int m = me->weights_in[0] ? find_memory(chip, me->weights_in) : -1;
+            for (int j = 0; !me->weights_in[0] && j < chip->n_memories && m < 0; j++)
+                if (chip->memories[j].size_bits - used[j] >= pl->w_bits)
+                    m = j;
+            if (m < 0) {
+                rc = me->weights_in[0]
+                         ? fail(err, "%s:%d:%d: layer %s: weights_in names %s, which is not "
+                                "a memory of the chip", s->mapping_path, me->weights_in_line,
+                                me->weights_in_col, lname(pl->cfg), me->weights_in)
+                         : fail(err, "layer %s: its weights (%llu bits) fit in none of the "
+                                "chip's memories", lname(pl->cfg),
+                                (unsigned long long)pl->w_bits);
+                break;
+            }
+            used[m] += pl->w_bits;
+            pl->w_mem = (uint32_t)m;
+            if (used[m] > chip->memories[m].size_bits)
+                rc = fail(err, "%s:%d:%d: memory %s holds %llu bits, too few for the weights "
+                          "weights_in places in it (%llu bits with layer %s)", s->mapping_path,
+                          me->weights_in_line, me->weights_in_col, chip->memories[m].name,
+                          (unsigned long long)chip->memories[m].size_bits,
+                          (unsigned long long)used[m], lname(pl->cfg));
+        }
+    base_free(used);
     return rc;
 }
 
@@ -425,6 +637,9 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cac
     for (uint32_t i = 0; i < p->n_layers; i++)
         if (build_layer(p, s, i, opt, load, err) != 0)
             goto bad;
+    if (place_weights(p, s, err) != 0)
+        goto bad;
+    warn_order(p, chip);
     free(load);
     return p;
 bad:
@@ -477,4 +692,20 @@ void plan_loop_order(const plan *p, const plan_cn *cn, char *buf, size_t len)
             put(buf, len, &at, "]");
         }
     }
+}
+
+void plan_spatial(const plan *p, const plan_cn *cn, char *buf, size_t len)
+{
+    const plan_layer *pl = &p->layers[cn->layer];
+    const loma_result *r = cn->cost;
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i < r->n_spatial; i++) {
+        int oa = r->sp_oa[i];
+        put(buf, len, &at, "%s%s %s %g", i ? ", " : "",
+            oa >= 0 && oa < pl->core.n_oa ? pl->core.oa_name[oa] : "?",
+            pl->whole.dim_name[r->sp_loop[i].dim], r->sp_loop[i].size);
+    }
+    if (!r->n_spatial)
+        put(buf, len, &at, "none");
 }

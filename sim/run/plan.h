@@ -5,6 +5,10 @@
  * mapper through the cost cache (one search per unique CN shape and core
  * type), and the data each layer needs from others or from off-chip.
  *
+ * Each layer's weights live in a chip memory (place_weights: the
+ * mapping's weights_in, else first fit in the chip's list) unless the
+ * core holds them from the start; see chip_mem.c for how they move.
+ *
  * Data moves at layer granularity: a layer's part on a core starts when
  * the whole output of every producer layer (and any off-chip input) has
  * reached that core. Finer (tile-level) dependencies are a later step. */
@@ -19,6 +23,8 @@
 
 #define PLAN_MAX_PRODUCERS 4
 #define PLAN_MAX_CNS_PER_LAYER 1000000
+#define PLAN_NO_MEM UINT32_MAX
+#define PLAN_MAX_WARNINGS 32 /* a layer's weights live nowhere off-chip */
 
 typedef struct {
     uint32_t layer;        /* index into plan.layers */
@@ -30,7 +36,9 @@ typedef struct {
     double energy_pj;      /* the core's share: MACs and on-core memories */
     double top_pj;         /* the mapper's energy at an off-chip top level,
                               which the chip run models itself (see
-                              plan_layer.top_is_offchip); else 0 */
+                              plan_layer.top_offchip); else 0 */
+    double top_w_pj;       /* ... of which for the weights */
+    double w_top_bits;     /* the mapper's weight reads from that top level */
     const loma_result *cost; /* owned by the plan's cache */
 } plan_cn;
 
@@ -38,6 +46,17 @@ typedef struct {
     uint32_t core;         /* index into the chip's cores */
     uint32_t first_cn, n_cns;
     uint64_t out_bits;     /* this part's share of the layer output */
+    /* Its weights: loaded whole from plan_layer.w_mem into the core before
+     * its first CN when they fit the core (w_bits <= w_cap_bits), else
+     * streamed during its CNs (w_streamed: the mapper's top-level weight
+     * reads, w_stream_bits, come from w_mem while they run). */
+    uint64_t w_bits;
+    bool w_streamed;
+    uint64_t w_stream_bits;
+    /* Its activations (inputs and output; a cut of a window dim is not
+     * counted, so an upper bound): when more than plan_layer.act_cap_bits
+     * they would spill to off-chip memory, which the run does not model. */
+    uint64_t act_bits;
 } plan_part;
 
 typedef struct {
@@ -49,7 +68,17 @@ typedef struct {
      * moves data to and from them over the NoC itself, so the mapper's
      * energy at that level is kept apart (plan_cn.top_pj) rather than
      * counted twice. */
-    bool top_is_offchip;
+    bool top_is_offchip;   /* some operand's top level is off-chip */
+    bool top_offchip[LOMA_N_OPS]; /* per operand: its top is the core's last
+                              level, at least as large as one of the chip's
+                              memories (so not on the core) */
+    int w_op;              /* the weights' operand (loma numbering), -1: none */
+    uint64_t w_bits;       /* the whole layer's weights */
+    uint64_t w_cap_bits;   /* what one core of its type holds of weights:
+                              its highest on-core level holding them */
+    uint64_t act_cap_bits; /* the highest on-core level holding activations */
+    uint32_t w_mem;        /* the chip memory the weights live in, or
+                              PLAN_NO_MEM (on-core, preloaded) */
     uint32_t n_parts;
     plan_part *parts;
     char split_dim[64];    /* inter-core cut dims ("K"), "" if none */
@@ -72,6 +101,12 @@ typedef struct {
     int owns_cache;
     uint32_t unique_cns;   /* mapper searches run (cache misses) */
     double mapper_wall_s;
+    /* What the scenario does that is allowed but likely not meant (a
+     * tiling that does not divide its dim, a core's memories listed
+     * top-down), one line each, for the caller. */
+    uint32_t n_warnings;
+    char warnings[PLAN_MAX_WARNINGS][256];
+    bool warning_is_note[PLAN_MAX_WARNINGS]; /* the uneven tiling: a note */
 } plan;
 
 /* Builds the plan for the scenario's chip, workload and mapping, costing
@@ -85,5 +120,7 @@ void plan_free(plan *p);
 /* The temporal loop order of a CN, per operand from the innermost memory
  * level up: "O: rf[FX 5 FY 5] sram[OX 28]; W: ...". Truncated to len. */
 void plan_loop_order(const plan *p, const plan_cn *cn, char *buf, size_t len);
+/* Its spatial unrolling as the mapper used it: "D1 K 8" ("none"). */
+void plan_spatial(const plan *p, const plan_cn *cn, char *buf, size_t len);
 
 #endif

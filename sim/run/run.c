@@ -76,6 +76,8 @@ static void emit_notes(const run_state *st)
             st->o->note(st->o->note_ctx, warn, line);
         }
     }
+    for (uint32_t i = 0; i < p->n_warnings; i++)
+        st->o->note(st->o->note_ctx, !p->warning_is_note[i], p->warnings[i]);
 }
 
 static int build_plan(run_state *st, base_error *err)

@@ -2,7 +2,7 @@
 # Runs every ZigZag reference case (tests/data/loma/reference.jsonl, a copy
 # of ../shared/reference/zigzag/reference.jsonl: the YAML texts and ZigZag's
 # results) through `evsim map --json` and requires latency and energy within
-# 0.5 % of ZigZag's (exact is expected, and is what evsim gives on all 20
+# 0.5 % of ZigZag's (exact is expected, and is what evsim gives on all 24
 # cases: the ordering ZigZag chose is also the one evsim chooses, at the
 # same enumeration index). It also compares the LPF set and the chosen
 # ordering, the chosen loops per operand

@@ -203,6 +203,8 @@ START_TEST(test_plan_tiles_over_several_dims_and_refuses_bad_cuts)
 }
 END_TEST
 
+#define LENET_WEIGHT_BITS 491760u
+
 START_TEST(test_chip_run_completes_and_respects_dependencies)
 {
     cfg_scenario *s = load_default();
@@ -233,7 +235,13 @@ START_TEST(test_chip_run_completes_and_respects_dependencies)
         want += p->cns[i].dur_ps;
     ck_assert_uint_eq(busy, want);
     ck_assert_uint_eq(cns, p->n_cns);
-    ck_assert_uint_eq(r.offchip_read_bits, 32 * 32 * 8);
+    /* The 32x32 input, and every weight once: 61,470 8-bit weights
+     * (conv1 6x1x5x5, conv2 16x6x5x5, fc1 120x400, fc2 84x120, fc3 10x84),
+     * each part's loaded into its core from the DRAM. */
+    ck_assert_uint_eq(LENET_WEIGHT_BITS, 8 * (150 + 2400 + 48000 + 10080 + 840));
+    ck_assert_uint_eq(r.offchip_read_bits, 32 * 32 * 8 + LENET_WEIGHT_BITS);
+    ck_assert_uint_eq(r.w_load_bits, LENET_WEIGHT_BITS);
+    ck_assert_uint_eq(r.w_evictions, 0); /* 400 to 12,000 bits a part: all fit */
     ck_assert_uint_eq(r.offchip_write_bits, 10 * 8); /* fc3's 10 outputs */
     /* Multicast: every packet reaches at least one core, most several. */
     ck_assert_uint_gt(r.noc.deliveries, r.packets);
@@ -283,7 +291,8 @@ START_TEST(test_chip_energy_items_come_from_every_model)
     for (uint32_t l = 0; l < r.n_layers; l++)
         layers += r.layers[l].energy_pj;
     ck_assert_double_eq_tol(model_energy_sum(&r.energy, "compute"), layers, 1e-9 * layers);
-    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_read"), 8192 * 10.9, 1e-6);
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_read"),
+                            (8192 + LENET_WEIGHT_BITS) * 10.9, 1e-6);
     ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_write"), 80 * 11.7, 1e-6);
     ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_static"),
                             20 * 1e-3 * (double)r.end_ps, 1e-6);
@@ -328,12 +337,14 @@ START_TEST(test_chip_reads_and_writes_any_listed_memory)
     base_error ce;
     ck_assert_msg(chip_run(s, p, &co, &r, &ce) == 0, "%s", ce.msg);
     ck_assert(r.complete);
-    ck_assert_double_eq(energy_of(&r, "dram", "offchip_read"), 0.0);
+    /* the weights stay in the DRAM the plan placed them in */
+    ck_assert_double_eq_tol(energy_of(&r, "dram", "offchip_read"), LENET_WEIGHT_BITS * 10.9,
+                            1e-6);
     ck_assert_double_eq(energy_of(&r, "dram", "offchip_write"), 0.0);
     ck_assert_double_eq_tol(energy_of(&r, "sram", "offchip_read"), 8192 * 1.0, 1e-9);
     ck_assert_double_eq(energy_of(&r, "sram", "offchip_write"), 0.0);
     ck_assert_double_eq_tol(energy_of(&r, "mram", "offchip_write"), 80 * 11.7, 1e-6);
-    ck_assert_uint_eq(r.offchip_read_bits, 8192);
+    ck_assert_uint_eq(r.offchip_read_bits, 8192 + LENET_WEIGHT_BITS);
     ck_assert_uint_eq(r.offchip_write_bits, 80);
     co.input_memory = co.output_memory = 0;
     ck_assert_msg(chip_run(s, p, &co, &r0, &ce) == 0, "%s", ce.msg);

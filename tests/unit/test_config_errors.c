@@ -677,11 +677,89 @@ START_TEST(test_kind_detection_and_every_error_reported)
 }
 END_TEST
 
+/* Plausible ranges (cfg_range.c): CHIP with FROM replaced by TO, checked
+ * with FORCE; *NERR and *NWARN get the counts, the messages land in E, W. */
+static void range_run(const char *from, const char *to, bool force, base_errors *e,
+                      base_errors *w, int *nerr)
+{
+    char *text = subst(CHIP, from, to);
+    base_errors le;
+    base_errors_init(&le);
+    cfg_chip *c = cfg_chip_load_string(text, strlen(text), "chip.yaml", "configs/hw", &le);
+    ck_assert_msg(c != NULL, "%s", le.count ? emsg(&le, 0) : "");
+    base_errors_init(e);
+    base_errors_init(w);
+    *nerr = cfg_range_check_chip(c, force, e, w);
+    cfg_chip_free(c);
+    base_errors_clear(&le);
+    free(text);
+}
+
+START_TEST(test_implausible_values_refused_unless_forced)
+{
+    base_errors e, w;
+    int n;
+    range_run("clock_ghz: 0.5\n", "clock_ghz: 500\n", false, &e, &w, &n);
+    ck_assert_int_eq(n, 1);
+    expect(&e, "chip.yaml", 2, "clock_ghz: 500 GHz is outside the plausible 0.01-10 GHz");
+    expect(&e, "chip.yaml", 2, "--force");
+    ck_assert_int_eq(w.count, 0);
+    base_errors_clear(&e), base_errors_clear(&w);
+    /* forced: the same finding as a warning */
+    range_run("clock_ghz: 0.5\n", "clock_ghz: 500\n", true, &e, &w, &n);
+    ck_assert_int_eq(n, 0);
+    ck_assert_int_eq(e.count, 0);
+    expect(&w, "chip.yaml", 2, "warning: 500 GHz is outside");
+    base_errors_clear(&e), base_errors_clear(&w);
+    range_run("  clock_ghz: 0.5\n", "  clock_ghz: 0.001\n", false, &e, &w, &n);
+    expect(&e, "chip.yaml", 11, "noc.clock_ghz: 0.001 GHz is outside the plausible 0.01-10 GHz");
+    base_errors_clear(&e), base_errors_clear(&w);
+    /* 1000x1000 of the default 16 VCs x 8 flits: 1e6 x (4200 + 5 x 128 x
+     * 40) B = 29.8e9 B = 27.8 GiB */
+    range_run("mesh: [2, 1]", "mesh: [1000, 1000]", false, &e, &w, &n);
+    ck_assert_int_eq(n, 1);
+    expect(&e, "chip.yaml", 9, "noc.mesh: 1000x1000 is beyond the plausible 64x64: 1000000 "
+                               "routers, an estimated 27.8 GiB");
+    base_errors_clear(&e), base_errors_clear(&w);
+    /* within 64x64 but with huge buffers: 4096 x (4200 + 5 x 64 x 1024 x
+     * 40) B = 50.0 GiB; the same buffers on 2x1 routers are only unusual */
+    range_run("  mesh: [2, 1]\n  flit_width_bits: 32\n",
+              "  mesh: [64, 64]\n  flit_width_bits: 32\n  virtual_channels: 64\n"
+              "  vc_depth_flits: 1024\n", false, &e, &w, &n);
+    ck_assert_int_eq(n, 1);
+    expect(&e, "chip.yaml", 9, "need an estimated 50.0 GiB of NoC state (at most 8 GiB");
+    expect(&w, "chip.yaml", 12, "noc.vc_depth_flits: warning: 1024 is unusual (above 256)");
+    base_errors_clear(&e), base_errors_clear(&w);
+}
+END_TEST
+
+START_TEST(test_unusual_values_warned)
+{
+    base_errors e, w;
+    int n;
+    range_run("clock_ghz: 0.5\n", "clock_ghz: 0.02\n", false, &e, &w, &n);
+    ck_assert_int_eq(n, 0);
+    expect(&w, "chip.yaml", 2, "clock_ghz: warning: 0.02 GHz is unusual (chips run at 0.05-5 GHz)");
+    base_errors_clear(&e), base_errors_clear(&w);
+    range_run("  flit_width_bits: 32\n", "  flit_width_bits: 32\n  virtual_channels: 48\n", false,
+              &e, &w, &n);
+    ck_assert_int_eq(n, 0);
+    expect(&w, "chip.yaml", 11, "noc.virtual_channels: warning: 48 is unusual (above 32)");
+    base_errors_clear(&e), base_errors_clear(&w);
+    /* the shipped-like chip: nothing to say */
+    range_run("name: c\n", "name: c\n", false, &e, &w, &n);
+    ck_assert_int_eq(n + e.count + w.count, 0);
+    base_errors_clear(&e), base_errors_clear(&w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config_errors");
     TCase *tc = tcase_create("errors");
     tcase_add_test(tc, test_valid_texts_load);
+    tcase_add_test(tc, test_implausible_values_refused_unless_forced);
+    tcase_add_test(tc, test_unusual_values_warned);
     tcase_add_test(tc, test_both_core_forms_load_to_identical_structs);
     tcase_add_test(tc, test_type_error_names_key_expected_and_found);
     tcase_add_test(tc, test_unknown_key_suggests_close_one);

@@ -140,7 +140,7 @@ static void setup(void)
 
 START_TEST(test_maps_small_conv_consistently)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     /* temporal loops left: C2, OX 2*2, FX3 -> 4!/2! distinct orderings */
     ck_assert_uint_eq(R.orderings_evaluated, 12);
@@ -181,7 +181,7 @@ START_TEST(test_huge_lpf_count_is_bounded)
     /* 2^30 on one dim: 30 prime factors, more than the set keeps */
     L.dim_size[C] = 1u << 30;
     CO.mem[2].size_bits = 1e15;
-    loma_options o = {LOMA_CRIT_LATENCY, 24, 1000, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 24, .max_orderings = 1000, .threads = 0};
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     ck_assert_uint_eq(R.orderings_evaluated, 1000);
     ck_assert_uint_gt(R.orderings_skipped, 0);
@@ -194,7 +194,7 @@ END_TEST
 
 START_TEST(test_search_bound_reports_skipped)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 5, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 5, .threads = 0};
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     ck_assert_uint_eq(R.orderings_evaluated, 5);
     ck_assert_uint_eq(R.orderings_skipped, 7);
@@ -203,7 +203,7 @@ END_TEST
 
 START_TEST(test_energy_criterion_never_costs_more_energy)
 {
-    loma_options ol = {LOMA_CRIT_LATENCY, 6, 0, 0}, oe = {LOMA_CRIT_ENERGY, 6, 0, 0};
+    loma_options ol = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0}, oe = {.criterion = LOMA_CRIT_ENERGY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     loma_result re;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &ol, &R, &E), 0);
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &oe, &re, &E), 0);
@@ -214,7 +214,7 @@ END_TEST
 
 START_TEST(test_same_inputs_same_result)
 {
-    loma_options o = {LOMA_CRIT_EDP, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_EDP, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     loma_result r2;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &r2, &E), 0);
@@ -225,7 +225,7 @@ END_TEST
 
 START_TEST(test_threads_give_the_same_result)
 {
-    loma_options o1 = {LOMA_CRIT_LATENCY, 8, 0, 1}, o3 = {LOMA_CRIT_LATENCY, 8, 0, 3};
+    loma_options o1 = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 8, .max_orderings = 0, .threads = 1}, o3 = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 8, .max_orderings = 0, .threads = 3};
     loma_result r3;
     /* more orderings (C 2*3, OX 2*2*3, FX 5: 6!/2! = 360), so the work is
      * really split */
@@ -245,7 +245,7 @@ END_TEST
 
 START_TEST(test_cache_maps_each_shape_once)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     loma_cache *c = loma_cache_new();
     const loma_result *a, *b;
     ck_assert_ptr_null(loma_cache_get(c, &L, 0, &SP, &o));
@@ -270,7 +270,7 @@ END_TEST
 
 START_TEST(test_cache_persists_across_runs)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     char path[] = "build/test_loma_cache.bin";
     loma_cache *a = loma_cache_new();
     const loma_result *r;
@@ -299,7 +299,7 @@ END_TEST
 
 START_TEST(test_zero_sized_loop_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     L.dim_size[C] = 0;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "small_conv"));
@@ -309,7 +309,7 @@ END_TEST
 
 START_TEST(test_zero_precision_output_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     L.prec_final_bits = 0;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "operand O"));
@@ -318,7 +318,7 @@ END_TEST
 
 START_TEST(test_spatial_beyond_array_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     make_spatial(&SP, 8);
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "exceeds the array"));
@@ -327,7 +327,7 @@ END_TEST
 
 START_TEST(test_spatial_beyond_layer_dim_is_clipped)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     L.dim_size[K] = 3; /* ZigZag reduces the unroll to the dim's size */
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     ck_assert_double_eq(R.sp_loop[0].size, 3);
@@ -336,7 +336,7 @@ END_TEST
 
 START_TEST(test_layer_too_big_for_top_memory_is_an_error)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     CO.mem[2].size_bits = 100; /* dram cannot hold the whole layer */
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "small_conv"));
@@ -347,7 +347,7 @@ END_TEST
 
 START_TEST(test_missing_port_direction_names_operand_and_level)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     CO.mem[0].n_ports = 1; /* the weight RF loses its write port (fh) */
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), -1);
     ck_assert_ptr_nonnull(strstr(E.msg, "operand W"));
@@ -358,7 +358,7 @@ END_TEST
 
 START_TEST(test_free_oa_dim_generates_candidates)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     memset(&SP, 0, sizeof SP);
     SP.free_oa[0] = true;
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
@@ -378,7 +378,7 @@ END_TEST
 
 START_TEST(test_mixed_unrolling_on_one_array_dim)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     memset(&SP, 0, sizeof SP);
     SP.n_unrolls[0] = 2; /* D1: [K, 2], [C, 2] */
     SP.dim[0][0] = K;
@@ -394,7 +394,7 @@ END_TEST
 
 START_TEST(test_fixed_ordering_costs_that_ordering)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     ck_assert_int_eq(loma_map(&L, &CO, &SP, &o, &R, &E), 0);
     /* the searched winner, given back as a fixed order, costs the same */
     loma_order ord = {0};
@@ -427,7 +427,7 @@ END_TEST
  * way round), and a cached result carries the same notes as a fresh one. */
 START_TEST(test_cost_caches_fixed_orderings_apart_from_searches)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     loma_order rest = {3, {C, OX, FX}, {0, 0, 0}};
     loma_cache *c = loma_cache_new();
     loma_job search = {.layer = &L, .core = &CO, .core_id = 0, .sp = &SP, .opt = &o};
@@ -441,7 +441,7 @@ START_TEST(test_cost_caches_fixed_orderings_apart_from_searches)
     ck_assert_uint_eq(f.r->orderings_evaluated, 1);
     ck_assert_uint_eq(loma_cache_count(c), 2);
     /* the search options do not change a fixed ordering's cost: found */
-    loma_options e = {LOMA_CRIT_ENERGY, 4, 0, 0};
+    loma_options e = {.criterion = LOMA_CRIT_ENERGY, .lpf_limit = 4, .max_orderings = 0, .threads = 0};
     fixed.opt = &e;
     ck_assert_int_eq(loma_cost(c, &fixed, NULL, &g, &E), 0);
     ck_assert(g.from_cache);
@@ -463,7 +463,7 @@ END_TEST
  * layer dim is noted with what was used. */
 START_TEST(test_cost_notes)
 {
-    loma_options o = {LOMA_CRIT_LATENCY, 6, 0, 0};
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
     L.dim_size[K] = 3; /* the unroll of 4 is reduced to 3 */
     loma_job job = {.layer = &L, .core = &CO, .sp = &SP, .opt = &o, .order_partial = true};
     loma_costed c;
@@ -492,6 +492,117 @@ START_TEST(test_cost_notes)
 }
 END_TEST
 
+/* ---- ZigZag on ports with bandwidth_min < bandwidth_max and a K that
+ * does not divide the array: LeNet's fc2 (120 -> 84, 16 bit) on the
+ * 8-NPE core of the reference (inputMem / sram / dram, all served over
+ * D1), its sram ports 16..128 bits, its dram ports 8..32. K 84 on 8 PEs
+ * runs 11 temporal steps, 84 / 11 = 7.64 per PE. Figures of ZigZag
+ * 3d12a96e (the reference's version), run on this case: 4,779 cycles
+ * (1,320 temporal + 3,000 stall on dram r_port_2, W's reads; sram w_port_1
+ * -150; on-loading 420, off-loading 39), 3,675,391.4 pJ. Its allocator
+ * keeps all of W's C loops in the sram: those slices tie in exact
+ * arithmetic, and the tie goes to the last one only with ZigZag's
+ * rounding of the fractional sizes (evsim had 4,699: only C 2 there). */
+
+static void npe8_port(loma_memory *m, const char *name, bool rd, uint64_t bmin, uint64_t bmax,
+                      int op0, int d0, int op1, int d1)
+{
+    loma_port *p = &m->port[m->n_ports++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->can_read = rd;
+    p->can_write = !rd;
+    p->bw_min_bits = bmin;
+    p->bw_max_bits = bmax;
+    p->alloc_op[p->n_alloc] = op0;
+    p->alloc_dir[p->n_alloc++] = d0;
+    if (op1 >= 0) {
+        p->alloc_op[p->n_alloc] = op1;
+        p->alloc_dir[p->n_alloc++] = d1;
+    }
+}
+
+static void npe8_mem(loma_memory *m, const char *name, double bits, double r, double w, int nops,
+                     const int *ops)
+{
+    snprintf(m->name, sizeof m->name, "%s", name);
+    m->size_bits = bits;
+    m->r_cost_pj = r;
+    m->w_cost_pj = w;
+    m->n_ops = nops;
+    for (int i = 0; i < nops; i++)
+        m->ops[i] = ops[i];
+    m->served_mask = 1;
+}
+
+static void make_npe8_core(loma_core *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->name, sizeof c->name, "npe8_bwmin");
+    c->n_oa = 1;
+    snprintf(c->oa_name[0], sizeof c->oa_name[0], "D1");
+    c->oa_size[0] = 8;
+    c->mac_energy_pj = 0.04;
+    c->n_mems = 3;
+    const int O = LOMA_OP_O, W = LOMA_OP_W, I = LOMA_OP_I;
+    loma_memory *in = &c->mem[0], *sram = &c->mem[1], *dram = &c->mem[2];
+    npe8_mem(in, "inputMem_16KB", 131072, 10.5, 12.8, 1, (int[]){I});
+    npe8_port(in, "r_port_1", true, 128, 128, I, LOMA_TL, -1, 0);
+    npe8_port(in, "w_port_1", false, 128, 128, I, LOMA_FH, -1, 0);
+    npe8_mem(sram, "sram_16KB", 131072, 10.5, 12.8, 2, (int[]){W, O});
+    npe8_port(sram, "r_port_1", true, 16, 128, W, LOMA_TL, -1, 0);
+    npe8_port(sram, "r_port_2", true, 16, 128, O, LOMA_TL, O, LOMA_TH);
+    npe8_port(sram, "w_port_1", false, 16, 128, W, LOMA_FH, -1, 0);
+    npe8_port(sram, "w_port_2", false, 16, 128, O, LOMA_FH, O, LOMA_FL);
+    npe8_mem(dram, "dram", 1e10, 700, 750, 3, (int[]){I, W, O});
+    npe8_port(dram, "r_port_1", true, 8, 32, I, LOMA_TL, -1, 0);
+    npe8_port(dram, "r_port_2", true, 8, 32, W, LOMA_TL, -1, 0);
+    npe8_port(dram, "r_port_3", true, 8, 32, O, LOMA_TL, O, LOMA_TH);
+    npe8_port(dram, "w_port_1", false, 8, 32, I, LOMA_FH, -1, 0);
+    npe8_port(dram, "w_port_2", false, 8, 32, W, LOMA_FH, -1, 0);
+    npe8_port(dram, "w_port_3", false, 8, 32, O, LOMA_FH, O, LOMA_FL);
+}
+
+/* O[k] += W[k][c] * I[c]: K 84, C 120, 16 bit throughout. */
+static void make_fc2_layer(loma_layer *l)
+{
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "lenet_fc2_16b");
+    l->n_dims = 2;
+    snprintf(l->dim_name[0], sizeof l->dim_name[0], "K");
+    snprintf(l->dim_name[1], sizeof l->dim_name[1], "C");
+    l->dim_size[0] = 84;
+    l->dim_size[1] = 120;
+    snprintf(l->op_name[0], sizeof l->op_name[0], "O");
+    snprintf(l->op_name[1], sizeof l->op_name[1], "W");
+    snprintf(l->op_name[2], sizeof l->op_name[2], "I");
+    l->relevant[LOMA_OP_O][0] = true;
+    l->relevant[LOMA_OP_W][0] = l->relevant[LOMA_OP_W][1] = true;
+    l->relevant[LOMA_OP_I][1] = true;
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        l->prec_bits[op] = 16;
+    l->prec_final_bits = 16;
+}
+
+START_TEST(test_zigzag_bw_min_and_fractional_unroll)
+{
+    loma_layer fc;
+    loma_core npe;
+    loma_spatial sp;
+    make_fc2_layer(&fc);
+    make_npe8_core(&npe);
+    make_spatial(&sp, 8);
+    sp.dim[0][0] = 0; /* K */
+    loma_options o = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6, .max_orderings = 0, .threads = 0};
+    ck_assert_msg(loma_map(&fc, &npe, &sp, &o, &R, &E) == 0, "%s", E.msg);
+    ck_assert_double_eq(R.ideal_temporal_cycles, 1320);
+    ck_assert_double_eq(R.stall_cycles, 3000);
+    ck_assert_double_eq(R.onload_cycles, 420);
+    ck_assert_double_eq(R.offload_cycles, 39);
+    ck_assert_double_eq(R.latency_cycles, 4779);
+    ck_assert_double_eq_tol(R.energy_pj, 3675391.4, 0.05);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -517,6 +628,7 @@ int main(void)
     tcase_add_test(tc, test_fixed_ordering_costs_that_ordering);
     tcase_add_test(tc, test_cost_caches_fixed_orderings_apart_from_searches);
     tcase_add_test(tc, test_cost_notes);
+    tcase_add_test(tc, test_zigzag_bw_min_and_fractional_unroll);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

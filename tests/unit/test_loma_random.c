@@ -153,7 +153,7 @@ START_TEST(test_random_layers_map_or_refuse_cleanly)
             sp.dim[o][0] = (int)rnd(4);
             sp.factor[o][0] = 1 + rnd((uint32_t)c.oa_size[o]);
         }
-        loma_options opt = {(loma_criterion)rnd(3), 4, 0, (int)rnd(3)};
+        loma_options opt = {.criterion = (loma_criterion)rnd(3), .lpf_limit = 4, .max_orderings = 0, .threads = (int)rnd(3)};
         loma_result r;
         base_error e;
         if (loma_map(&l, &c, &sp, &opt, &r, &e) != 0) {

@@ -104,6 +104,37 @@ START_TEST(test_reads_queue_behind_each_other_and_each_pays_the_latency)
 }
 END_TEST
 
+/* Writes share the one port: 2000 bits landing at 0 hold it 20 ns, a read
+ * asked for then starts after them; a write landing while a read holds
+ * the port waits for it. A re-read (repeated) may exceed the capacity. */
+START_TEST(test_writes_take_port_time_and_reads_queue_behind)
+{
+    release_log l = {.k = kq_new()};
+    mem_params p = params(&l);
+    base_error err;
+    mem_model *m = mem_new(l.k, &p, &err);
+    mem_write(m, 2000);
+    mem_stats st;
+    mem_get_stats(m, &st);
+    ck_assert_uint_eq(st.free_ps, 20000);
+    mem_read_req r = {.bits = 1000, .packet_bits = 1000, .tag = 3};
+    ck_assert_int_eq(mem_read(m, &r, &err), 0);
+    mem_write(m, 500); /* behind the read: 20 + 50 + 10 ns, then 5 ns */
+    mem_get_stats(m, &st);
+    ck_assert_uint_eq(st.free_ps, 20000 + 50000 + 10000 + 5000);
+    kq_run(l.k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(l.n, 1);
+    ck_assert_uint_eq(l.t[0], 20000 + 50000);
+    ck_assert_uint_eq(st.write_bits, 2500);
+    mem_read_req big = {.bits = 2u << 20, .packet_bits = 1u << 20, .tag = 4};
+    ck_assert_int_ne(mem_read(m, &big, &err), 0);
+    big.repeated = 1;
+    ck_assert_int_eq(mem_read(m, &big, &err), 0);
+    mem_free(m);
+    kq_free(l.k);
+}
+END_TEST
+
 START_TEST(test_packet_time_rounds_to_the_nearest_ps)
 {
     release_log l = {.k = kq_new()};
@@ -190,6 +221,7 @@ int main(void)
     tcase_add_test(tc, test_read_packets_leave_at_bandwidth_after_latency);
     tcase_add_test(tc, test_reads_queue_behind_each_other_and_each_pays_the_latency);
     tcase_add_test(tc, test_packet_time_rounds_to_the_nearest_ps);
+    tcase_add_test(tc, test_writes_take_port_time_and_reads_queue_behind);
     tcase_add_test(tc, test_energy_is_booked_per_bit_as_traffic_happens);
     tcase_add_test(tc, test_refuses_bad_memories_and_reads);
     suite_add_tcase(s, tc);
