@@ -84,11 +84,21 @@ static int64_t src_id(const onnx_cv *c, const onnx_node *n, int i)
     return p >= 0 ? c->g->nodes[p].id : n->id;
 }
 
-/* One message listing every node evsim cannot run, grouped by op. */
+/* Appends to msg (cap bytes) at *len; past the end only counts. */
+static void app(char *msg, size_t cap, size_t *len, const char *a, const char *b, const char *c)
+{
+    size_t room = *len < cap ? cap - *len : 0;
+    int n = snprintf(room ? msg + *len : NULL, room, "%s%s%s", a, b, c);
+    *len += n > 0 ? (size_t)n : 0;
+}
+
+/* One message listing every node evsim cannot run, grouped by op (cut
+ * at the message's length with "..."). */
 static int check_ops(onnx_cv *c)
 {
     char msg[BASE_MSG_MAX] = "";
-    size_t len = 0;
+    size_t len = 0, fl = strlen(c->g->file);
+    size_t cap = fl + 96 < sizeof msg ? sizeof msg - fl - 32 : 64; /* room after "FILE: ..." */
     int bad = 0;
     for (int i = 0; i < c->g->n_nodes; i++) {
         const onnx_node *n = &c->g->nodes[i];
@@ -99,18 +109,18 @@ static int check_ops(onnx_cv *c)
             first = c->g->nodes[j].id < 0 || strcmp(c->g->nodes[j].op_type, n->op_type);
         if (!first)
             continue;
-        len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0, "%s%s (",
-                                bad ? "; " : "", n->op_type);
+        app(msg, cap, &len, bad ? "; " : "", n->op_type, " (");
         int k = 0;
         for (int j = i; j < c->g->n_nodes; j++)
             if (c->g->nodes[j].id >= 0 && !strcmp(c->g->nodes[j].op_type, n->op_type))
-                len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0,
-                                        "%s%s", k++ ? ", " : "", c->g->nodes[j].name);
-        len += (size_t)snprintf(msg + len, len < sizeof msg ? sizeof msg - len : 0, ")");
+                app(msg, cap, &len, k++ ? ", " : "", c->g->nodes[j].name, "");
+        app(msg, cap, &len, ")", "", "");
         bad++;
     }
     if (!bad)
         return 0;
+    if (len >= cap) /* the message's room, after the file name and the prefix */
+        memcpy(msg + cap - 4, "...", 4);
     return base_fail(c->err, "%s: unsupported ONNX op%s: %s", c->g->file, bad > 1 ? "s" : "", msg);
 }
 

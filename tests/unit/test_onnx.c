@@ -290,6 +290,16 @@ START_TEST(test_unsupported_ops_listed_with_node_names)
     ck_assert_msg(strstr(e.msg, "unsupported ONNX ops: GlobalLpPoolXxxxx "
                          "(/avgpool/GlobalLpPoolXxxxx); Gemx (/fc/Gemx)"), "%s", e.msg);
     cfg_onnx_free(g);
+    b = slurp(R18, &n); /* 17 Relu and 20 Conv nodes: more names than a message holds */
+    patch(b, n, "Relu", "Relx");
+    patch(b, n, "Conv", "Conx");
+    g = cfg_onnx_load_bytes(b, n, "p.onnx", &e);
+    free(b);
+    ck_assert_ptr_null(cfg_onnx_workload(g, &e));
+    ck_assert_msg(strstr(e.msg, "unsupported ONNX ops: Conx (/conv1/Conx, "
+                                "/layer1/layer1.0/conv1/Conx, "), "%s", e.msg);
+    ck_assert_str_eq(e.msg + strlen(e.msg) - 3, "...");
+    cfg_onnx_free(g);
     g = cfg_onnx_load(PTC "test_Conv3d/model.onnx", &e);
     ck_assert_ptr_nonnull(g);
     ck_assert_ptr_null(cfg_onnx_workload(g, &e));
