@@ -57,7 +57,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 PROTO     := $(wildcard sim/trace/*.proto)
 # ONNX models (sim/config/cfg_onnx.c only): the onnx.proto Debian's
 # libonnx-dev installs, compiled like ours (no vendored copy).
-ONNX_PROTO ?= $(firstword $(wildcard /usr/include/onnx/onnx.proto /usr/include/onnx/onnx-ml.proto))
+# Without the package make names the missing file (tools/deps.sh installs it).
+ONNX_PROTO ?= $(or $(firstword $(wildcard /usr/include/onnx/onnx.proto /usr/include/onnx/onnx-ml.proto)),/usr/include/onnx/onnx.proto)
 GEN_C     := $(patsubst sim/trace/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO)) $(BUILD)/gen/onnx.pb-c.c
 GEN_H     := $(GEN_C:.c=.h)
 LIB_SRC   := $(filter-out sim/main.c,$(wildcard sim/*.c sim/*/*.c models/*.c models/*/*.c))
