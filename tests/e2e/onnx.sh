@@ -79,4 +79,5 @@ EOM
 else
   echo "SKIP: onnx scenario run (needs $PTC, Debian's libonnx-testdata)"
 fi
+[ $fail -eq 0 ] && echo "PASS: onnx"
 exit $fail
