@@ -154,6 +154,11 @@ static void pump(chip *c, uint32_t core)
         uint32_t ci = q[best];
         q[best] = q[--c->rq_n[core]];
         const plan_cn *cn = &c->p->cns[ci];
+        station *st = chip_station(c, cn->layer, core);
+        if (!st->w_streaming) { /* weights streamed while its CNs run */
+            st->w_streaming = 1;
+            chip_weights_stream(c, cn->layer, core);
+        }
         c->inflight[core]++;
         if (core_submit(c->cores[core], ci, cn->dur_ps, cn->energy_pj) != 0)
             chip_fail(c, "out of memory submitting a CN");
@@ -184,7 +189,8 @@ static void submit_cn(chip *c, uint32_t core, uint32_t ci)
 static void station_ready(chip *c, uint32_t layer, uint32_t core)
 {
     const plan_layer *pl = &c->p->layers[layer];
-    chip_weights_stream(c, layer, core);
+    if (!c->p->fused) /* fused: when its first CN goes to the core */
+        chip_weights_stream(c, layer, core);
     for (uint32_t part = 0; part < pl->n_parts && !c->failed; part++) {
         const plan_part *pp = &pl->parts[part];
         if (pp->core != core)

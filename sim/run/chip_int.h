@@ -49,6 +49,7 @@ typedef struct {
     uint64_t *flow_ends;      /* trace arrows to end at the first CN */
     uint32_t n_flow_ends, cap_flow_ends;
     int started;              /* first CN of this station started */
+    int w_streaming;          /* its weight streams were asked for */
 } station;
 
 /* Per core: its weight memory (the highest on-core level holding
