@@ -43,6 +43,41 @@ static bool file_exists(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Backpressure admits whole packets: a queue shorter than the largest
+ * packet the workload sends could never take it. Spike packets between
+ * layers hold up to spikes_per_packet spikes, input packets up to
+ * input.events_per_packet of them (cut to spikes_per_packet). The run
+ * also cuts packets to the NoC's buffers (chip_snn.c checks that size). */
+static void check_queue(cfg_doc *d, const cfg_node *root, const cfg_scenario *s)
+{
+    cfg_node *q = cfg_map_get(d, root, "queue_depth_events");
+    if (!q || s->queue_drop || !s->queue_depth_events)
+        return;
+    uint32_t spp = s->spikes_per_packet, epp = s->input_events_per_packet;
+    uint32_t most = 0;
+    const char *by = "";
+    for (int i = 0; i < s->workload->n_layers; i++) {
+        const cfg_layer *l = &s->workload->layers[i];
+        if (l->neuron.model == CFG_NEURON_NONE)
+            continue;
+        int n = l->n_sources ? l->n_sources : 1;
+        for (int k = 0; k < n; k++) {
+            const char *src = l->n_sources ? l->sources[k] : l->input_source;
+            int trace = !strcmp(src, "input");
+            uint32_t sz = trace ? (epp < spp ? epp : spp) : spp;
+            if (sz > most) {
+                most = sz;
+                by = trace && epp < spp ? "input.events_per_packet" : "spikes_per_packet";
+            }
+        }
+    }
+    if (s->queue_depth_events < most)
+        cfg_err_at(d, q, "queue_depth_events",
+                   "%llu is less than a packet's %u spikes (%s): with on_full: backpressure "
+                   "such a packet could never enter; expected at least %u, or on_full: drop",
+                   (unsigned long long)s->queue_depth_events, most, by, most);
+}
+
 /* Every layer's entry against the core types its allocation can use, and
  * allocations against the chip's core ids. */
 static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
@@ -109,6 +144,7 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         const cfg_layer *l = &s->workload->layers[i];
         needs_input |= l->neuron.model != CFG_NEURON_NONE && !strcmp(l->input_source, "input");
     }
+    check_queue(d, root, s);
     if (needs_input && !s->has_input)
         cfg_err_at(d, root, NULL, "the workload has spiking layers fed by 'input' but the "
                    "scenario names no input trace: expected input: {trace: FILE}");
