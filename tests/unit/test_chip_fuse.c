@@ -92,6 +92,8 @@ static const char map_pipe[] =
     "- name: B\n  core_allocation: [1]\n  intra_core_tiling:\n    - OY, all\n"
     "  spatial_mapping: {D1: [K, 1]}\n";
 
+static const char *workload = workload_yaml;
+
 static void write_case(const char *mapping, const char *scenario_extra)
 {
     char scen[512];
@@ -100,7 +102,7 @@ static void write_case(const char *mapping, const char *scenario_extra)
              scenario_extra);
     put_file("core.yaml", core_yaml);
     put_file("chip.yaml", chip_yaml);
-    put_file("workload.yaml", workload_yaml);
+    put_file("workload.yaml", workload);
     put_file("mapping.yaml", mapping);
     put_file("scenario.yaml", scen);
 }
@@ -244,6 +246,38 @@ START_TEST(test_layer_stacks_apart_wait_like_lbl)
 }
 END_TEST
 
+/* Stride 2, padding 1 above only: B's row r reads A rows 2r-1 .. 2r+1.
+ * Split over OY (B rows 0-1 on core 0, 2-3 on core 1), core 1 reads A
+ * rows 3..7, so row 3 crosses; core 0 reads rows 0..3, all its own, so
+ * nothing goes the other way. */
+START_TEST(test_stride_halo_goes_one_way)
+{
+    static char w[sizeof workload_yaml + 64];
+    snprintf(w, sizeof w, "%s", workload_yaml);
+    char *b = strstr(w, "name: B");
+    ck_assert_ptr_nonnull(b);
+    memcpy(strstr(b, "iy=1*oy"), "iy=2*oy", 7);
+    memcpy(strstr(b, "[1, 2, 2, 8, 4, 3, 1]"), "[1, 2, 2, 4, 4, 3, 1]", 21);
+    memcpy(strstr(b, "[[0, 0], [1, 1]]"), "[[0, 0], [1, 0]]", 16);
+    workload = w;
+    run_case a;
+    run(map_split, "", &a);
+    workload = workload_yaml;
+    const plan *p = a.p;
+    const plan_layer *B = &p->layers[1];
+    ck_assert(B->mapped[0]); /* 2*3 + 2 + 1 = 9 rows less 1 of padding: 8 */
+    ck_assert_uint_eq(B->parts[0].need[0].lo[2], 0);
+    ck_assert_uint_eq(B->parts[0].need[0].hi[2], 4);
+    ck_assert_uint_eq(B->parts[1].need[0].lo[2], 3);
+    ck_assert_uint_eq(B->parts[1].need[0].hi[2], 8);
+    ck_assert_uint_eq(p->cns[B->parts[0].first_cn].n_deps, 1);
+    ck_assert_uint_eq(p->cns[B->parts[1].first_cn].n_deps, 2);
+    ck_assert_uint_eq(a.r.transfers, 1);
+    ck_assert_uint_eq(a.r.packets, 1);
+    run_free(&a);
+}
+END_TEST
+
 /* Reruns give the same figures. */
 START_TEST(test_fused_rerun_is_identical)
 {
@@ -289,6 +323,7 @@ static Suite *fuse_suite(void)
     tcase_add_test(tc, test_halo_rows_cross_cores_and_nothing_else);
     tcase_add_test(tc, test_fused_consumer_starts_on_its_own_rows);
     tcase_add_test(tc, test_layer_stacks_apart_wait_like_lbl);
+    tcase_add_test(tc, test_stride_halo_goes_one_way);
     tcase_add_test(tc, test_fused_rerun_is_identical);
     tcase_add_test(tc, test_bad_layer_stacks_are_positioned_errors);
     suite_add_tcase(s, tc);
