@@ -14,7 +14,7 @@
 static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
                                         "seed", "outputs", "limits", "mode", "timestep_us",
                                         "propagation", "spikes_per_packet",
-                                        "queue_depth_events", "on_full", NULL};
+                                        "queue_depth_events", "on_full", "layer_stacks", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
                                           "max_events", "origin", "crop", "scale",
                                           "polarity", "time_scale", "loop",
@@ -171,6 +171,62 @@ static void check_format(cfg_doc *d, const cfg_node *v, const char *f)
                "aedat2-dvs128, aedat2-davis, evt2, evt3, dat, csv, aedat4), found '%s'%s%s%s", f,
                sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
 }
+/* One stack of layer_stacks: each entry a layer id of the workload, in
+ * no other stack. */
+static void parse_stack(cfg_doc *d, const cfg_node *st, int k, cfg_scenario *s)
+{
+    char kp[64], ip[80];
+    snprintf(kp, sizeof kp, "layer_stacks[%d]", k);
+    if (!cfg_expect_seq(d, st, kp))
+        return;
+    for (int j = 0; j < cfg_seq_len(st); j++) {
+        cfg_node *v = cfg_seq_at(d, st, j);
+        int64_t id;
+        cfg_path_idx(ip, sizeof ip, kp, j);
+        if (!cfg_as_int(d, v, ip, INT64_MIN, INT64_MAX, &id))
+            continue;
+        if (cfg_workload_find_id(s->workload, id) < 0) {
+            cfg_err_at(d, v, ip, "expected a layer id of the workload, found %lld, which no "
+                       "layer has", (long long)id);
+            continue;
+        }
+        for (int i = 0; i < s->n_stack_layers; i++)
+            if (s->stack_layer_id[i] == id)
+                cfg_err_at(d, v, ip, "layer %lld is already in layer_stacks[%d]: a layer "
+                           "belongs to one stack", (long long)id, s->stack_of[i]);
+        s->stack_layer_id[s->n_stack_layers] = id;
+        s->stack_of[s->n_stack_layers++] = k;
+    }
+}
+
+/* layer_stacks: a list of stacks, each a list of layer ids (fused mode;
+ * a layer in no stack is a stack of its own). */
+static void parse_stacks(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
+{
+    cfg_node *ls = cfg_map_get(d, root, "layer_stacks");
+    if (!ls || !cfg_expect_seq(d, ls, "layer_stacks"))
+        return;
+    s->stacks_line = cfg_node_line(ls);
+    s->stacks_col = cfg_node_col(ls);
+    if (!s->fused)
+        cfg_err_at(d, ls, "layer_stacks", "layer_stacks belongs to mode: fused, found %s",
+                   s->timestep_mode ? "an event-driven mode" : "mode lbl");
+    int total = 0;
+    for (int k = 0; k < cfg_seq_len(ls); k++) {
+        cfg_node *st = cfg_seq_at(d, ls, k);
+        total += cfg_is_seq(st) ? cfg_seq_len(st) : 0;
+    }
+    s->stack_layer_id = base_calloc((size_t)total + 1, sizeof *s->stack_layer_id);
+    s->stack_of = base_calloc((size_t)total + 1, sizeof *s->stack_of);
+    if (!s->stack_layer_id || !s->stack_of) {
+        cfg_err_at(d, ls, "layer_stacks", "out of memory");
+        return;
+    }
+    s->n_stacks = cfg_seq_len(ls);
+    for (int k = 0; k < s->n_stacks; k++)
+        parse_stack(d, cfg_seq_at(d, ls, k), k, s);
+}
+
 static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     const char *dir = arg;
@@ -252,6 +308,8 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
                            f[i].path);
         if (d->err->count + d->err->dropped == before)
             cross_check(d, root, s);
+        if (s->workload)
+            parse_stacks(d, root, s);
     }
     if (cfg_doc_failed(d)) {
         cfg_scenario_free(s);
@@ -274,5 +332,7 @@ void cfg_scenario_free(cfg_scenario *s)
     cfg_chip_free(s->chip);
     cfg_workload_free(s->workload);
     cfg_mapping_free(s->mapping);
+    base_free(s->stack_layer_id);
+    base_free(s->stack_of);
     base_free(s);
 }
