@@ -55,7 +55,11 @@ endif
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm -lpthread)
 
 PROTO     := $(wildcard sim/trace/*.proto)
-GEN_C     := $(patsubst sim/trace/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO))
+# ONNX models (sim/config/cfg_onnx.c only): the onnx.proto Debian's
+# libonnx-dev installs, compiled like ours (no vendored copy).
+# Without the package make names the missing file (tools/deps.sh installs it).
+ONNX_PROTO ?= $(or $(firstword $(wildcard /usr/include/onnx/onnx.proto /usr/include/onnx/onnx-ml.proto)),/usr/include/onnx/onnx.proto)
+GEN_C     := $(patsubst sim/trace/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTO)) $(BUILD)/gen/onnx.pb-c.c
 GEN_H     := $(GEN_C:.c=.h)
 LIB_SRC   := $(filter-out sim/main.c,$(wildcard sim/*.c sim/*/*.c models/*.c models/*/*.c))
 LIB_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(GEN_C:.c=.o)
@@ -78,6 +82,14 @@ $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: sim/trace/%.proto
 	@mkdir -p $(BUILD)/gen
 	$(call say,PROTOC,$<)
 	$(Q)protoc-c --proto_path=sim/trace --c_out=$(BUILD)/gen $<
+
+# onnx.proto may be installed as onnx-ml.proto: generated as onnx.pb-c.*
+# either way (package onnx, proto2 syntax, which protoc-c takes).
+$(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen/onnx-src
+	$(call say,PROTOC,$<)
+	$(Q)cp $< $(BUILD)/gen/onnx-src/onnx.proto && \
+	  protoc-c --proto_path=$(BUILD)/gen/onnx-src --c_out=$(BUILD)/gen $(BUILD)/gen/onnx-src/onnx.proto
 
 # Generated code is protoc-c's, not ours: compile it without -Werror's
 # extra warnings but keep it silent.
@@ -172,10 +184,10 @@ FUZZ_BIN := build/fuzz/fuzz_config
 # Each fuzz target links the module it fuzzes and sim/base, which every
 # module stands on (errors, the allocation funnel, JSON through cJSON).
 BASE_SRC := $(wildcard sim/base/*.c)
-$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h) $(BASE_SRC)
+$(FUZZ_BIN): tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c sim/config/*.h) $(BASE_SRC) $(BUILD)/gen/onnx.pb-c.c
 	@mkdir -p $(dir $@)
 	clang -std=c17 -O1 -g -fsanitize=fuzzer,address,undefined $(CPPFLAGS_ALL) \
-	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) $(BASE_SRC) -o $@ $(LDLIBS_ALL)
+	  tests/fuzz/fuzz_config.c $(wildcard sim/config/*.c) $(BUILD)/gen/onnx.pb-c.c $(BASE_SRC) -o $@ $(LDLIBS_ALL)
 
 fuzz:
 	@tools/deps.sh --with-fuzzer

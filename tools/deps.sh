@@ -22,6 +22,8 @@ have_hdr uthash.h || need uthash-dev
 have_pc check || have_hdr check.h || need check
 have_pc libcjson || have_hdr cjson/cJSON.h || need libcjson-dev
 have_pc hdf5 || have_hdr hdf5/serial/hdf5.h || need libhdf5-dev
+# ONNX workloads: protoc-c compiles the onnx.proto it installs
+[ -f /usr/include/onnx/onnx.proto ] || [ -f /usr/include/onnx/onnx-ml.proto ] || need libonnx-dev
 have_pc liblz4 || have_hdr lz4frame.h || need liblz4-dev
 have_pc libzstd || have_hdr zstd.h || need libzstd-dev
 # `evsim sweep` under mpirun (Open MPI; MPICH works too) and its test
@@ -48,6 +50,8 @@ if [ $with_validator -eq 1 ]; then
   [ -x /usr/bin/python3 ] || need python3
   /usr/bin/python3 -c 'import google.protobuf' >/dev/null 2>&1 || need python3-protobuf
   command -v protoc >/dev/null 2>&1 || need protobuf-compiler
+  # small real ONNX models (pytorch-converted) for tests/unit/test_onnx.c
+  [ -d /usr/share/libonnx-testdata/data ] || need libonnx-testdata
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -75,6 +75,19 @@ def pareto(points):
     return front
 
 
+def annotate_apart(ax, items):
+    """Labels of points that nearly coincide on screen (two VC counts of
+    one design) are stacked downwards instead of printed over each other."""
+    ax.autoscale_view()
+    placed = []  # (x px, y px) of the labels' anchors so far
+    for (x, y), text, hot in items:
+        px, py = ax.transData.transform((x, y))
+        k = sum(1 for qx, qy in placed if abs(qx - px) < 80 and abs(qy - py) < 10)
+        placed.append((px, py - 11 * k))
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, 3 - 9 * k),
+                    fontsize=7, color="tab:red" if hot else "0.35")
+
+
 def plot_pareto(params, ok, out):
     xy = [(float(r["latency_us"]), float(r["energy_uj"])) for r in ok]
     front = pareto(xy)
@@ -84,15 +97,13 @@ def plot_pareto(params, ok, out):
     fy = [xy[i][1] for i in front]
     ax.step(fx, fy, where="post", color="tab:red", linewidth=1)
     ax.scatter(fx, fy, s=36, color="tab:red", zorder=3, label=f"Pareto front ({len(front)})")
-    labelled = range(len(ok)) if len(ok) <= LABEL_ALL_UP_TO else front
-    for i in labelled:
-        ax.annotate(label(ok[i], params), xy[i], textcoords="offset points", xytext=(4, 3),
-                    fontsize=7, color="tab:red" if i in front else "0.35")
     # values over more than a decade: log axes, or the small ones merge
     if min(p[0] for p in xy) > 0 and max(p[0] for p in xy) > 10 * min(p[0] for p in xy):
         ax.set_xscale("log")
     if min(p[1] for p in xy) > 0 and max(p[1] for p in xy) > 10 * min(p[1] for p in xy):
         ax.set_yscale("log")
+    labelled = range(len(ok)) if len(ok) <= LABEL_ALL_UP_TO else front
+    annotate_apart(ax, [(xy[i], label(ok[i], params), i in front) for i in labelled])
     ax.set_xlabel("latency (us)")
     ax.set_ylabel("energy (uJ)")
     ax.set_title(f"{len(ok)} points: latency vs energy\nlabels: {legend_of(params)}", fontsize=10)

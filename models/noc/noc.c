@@ -331,6 +331,7 @@ void noc_free(noc *n)
     base_free(n->dl_routers);
     base_free(n->scratch_req);
     base_free(n->scratch_grant);
+    base_free(n->eject_blocked);
     noc_pktm_free(n, n->pm);
     base_free(n);
 }

@@ -163,6 +163,26 @@ typedef struct {
 int noc_send(noc *n, const noc_packet_req *req, uint64_t *id_out,
              base_error *err);
 
+/* Ejection backpressure: a terminal that cannot take a packet stops its
+ * router's ejection port. Before the head of a packet leaves a router for
+ * terminal dst, the NoC asks gate(ctx, dst, tag): 1, the terminal takes
+ * the whole packet (it keeps room for it); 0, it is full: no packet is
+ * ejected to dst until noc_eject_resume(n, dst), so the flits wait in the
+ * router's buffers, upstream credits run out and the senders' injection
+ * stalls (the source queues keep what they are given). The gate is not
+ * asked again for dst before the resume. Without a gate (the default) or
+ * with fn NULL terminals take everything. A network that stops moving
+ * only because of blocked terminals is not a deadlock: its routers wait
+ * for a resume or a new packet. Flit model only. */
+typedef int (*noc_gate_fn)(void *ctx, uint32_t dst, uint64_t tag);
+/* 0; 1 with the packet model (model: packet has no ejection ports: the
+ * gate is not set and the terminal must hold what it cannot take); -1
+ * when memory runs out. */
+int noc_set_eject_gate(noc *n, noc_gate_fn fn, void *ctx);
+void noc_eject_resume(noc *n, uint32_t dst);
+/* Terminals blocked now. */
+uint32_t noc_ejects_blocked(const noc *n);
+
 /* Multicast routing table for spikes: key (a source neuron or axon group)
  * -> destination set. Setting a key again replaces its set. */
 int noc_table_set(noc *n, uint32_t key, const uint32_t *dst, uint32_t n_dst,

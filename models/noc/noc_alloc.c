@@ -27,23 +27,64 @@ static uint32_t accept_start(uint32_t aptr, uint32_t p, uint32_t V)
     return aptr > p * V && aptr < p * V + V ? aptr - p * V : 0;
 }
 
+/* (x + 1) % m for x < m, without the division (pointer updates run for
+ * every grant). */
+static inline uint32_t inc_wrap(uint32_t x, uint32_t m)
+{
+    return x + 1 == m ? 0 : x + 1;
+}
+
+/* Input VC i (of V per port) got an output VC for a branch: it is a
+ * switch candidate; it leaves the VC allocation list once no branch
+ * waits. */
+static void vc_granted(noc_router *r, const noc_ivc *iv, uint32_t i, uint32_t b,
+                       uint32_t V)
+{
+    uint32_t port = i / V;
+    uint64_t bit = 1ull << (i - port * V);
+    r->outmask[port][iv->br[b].port] |= bit;
+    r->outbits[port] |= 1u << iv->br[b].port;
+    r->inbits |= 1u << port;
+    int wait = 0;
+    for (uint32_t b = 0; b < iv->n_branch; b++)
+        wait |= iv->br[b].ovc < 0;
+    if (!wait)
+        r->vamask[port] &= ~bit;
+}
+
+/* Branch b of input VC i takes output VC v of port p at t; the pointers
+ * move one past the partners (iSLIP). */
+static void va_grant(noc *n, noc_router *r, uint32_t i, uint32_t b, uint32_t p, uint32_t v,
+                     uint64_t t)
+{
+    uint32_t V = n->vcs, NI = n->nports * V;
+    noc_ivc *iv = &r->ivc[i];
+    iv->br[b].ovc = (int16_t)v;
+    iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
+    r->ovc_busy[p * V + v] = 1;
+    r->va_wait--;
+    r->sa_cand++;
+    r->va_gptr[p * V + v] = (uint16_t)inc_wrap(i, NI);
+    r->va_aptr[i] = (uint16_t)inc_wrap(p * V + v, NI);
+    vc_granted(r, iv, i, b, V);
+}
+
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
 {
+    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t))
+        return;
     uint32_t P = n->nports, V = n->vcs, NI = P * V;
     uint32_t cnt[NOC_PORTS_MAX] = {0};
     uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
     int any = 0;
-
-    if (!r->va_wait)
-        return;
     for (uint32_t port = 0; port < P; port++)
-        for (uint64_t m = r->vcmask[port]; m; m &= m - 1) {
+        for (uint64_t m = r->vamask[port]; m; m &= m - 1) {
         uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
         noc_ivc *iv = &r->ivc[i];
-        if (iv->state != NOC_VC_ROUTED || iv->va_ready > t)
+        if (iv->va_ready > t)
             continue;
         for (uint32_t b = 0; b < iv->n_branch; b++) {
-            if (iv->br[b].ovc >= 0)
+            if (iv->br[b].ovc >= 0 || (n->gate && !noc_eject_admit(n, r, i, b)))
                 continue;
             uint32_t p = iv->br[b].port;
             req[p * NI + cnt[p]++] = i * NOC_PORTS_MAX + b;
@@ -52,6 +93,7 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
         }
     if (!any)
         return;
+    r->va_free = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC]; /* a batch */
 
     uint32_t *grant = n->scratch_grant; /* per output VC: index in list */
     for (uint32_t p = 0; p < P; p++) {
@@ -66,17 +108,10 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
             uint32_t i = list[0] / NOC_PORTS_MAX, b = list[0] % NOC_PORTS_MAX;
             uint32_t st = accept_start(r->va_aptr[i], p, V);
             for (uint32_t s2 = 0; s2 < V; s2++) {
-                uint32_t v = (st + s2) % V;
+                uint32_t v = noc_ring_add(st, s2, V);
                 if (r->ovc_busy[p * V + v])
                     continue;
-                noc_ivc *iv = &r->ivc[i];
-                iv->br[b].ovc = (int16_t)v;
-                iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
-                r->ovc_busy[p * V + v] = 1;
-                r->va_wait--;
-                r->sa_cand++;
-                r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
-                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                va_grant(n, r, i, b, p, v, t);
                 break;
             }
             continue;
@@ -99,17 +134,10 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
             uint32_t i = list[k] / NOC_PORTS_MAX, b = list[k] % NOC_PORTS_MAX;
             uint32_t ap = accept_start(r->va_aptr[i], p, V);
             for (uint32_t s = 0; s < V; s++) {
-                uint32_t v = (ap + s) % V;
+                uint32_t v = noc_ring_add(ap, s, V);
                 if (grant[v] != k)
                     continue;
-                noc_ivc *iv = &r->ivc[i];
-                iv->br[b].ovc = (int16_t)v;
-                iv->br[b].sa_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC];
-                r->ovc_busy[p * V + v] = 1;
-                r->va_wait--;
-                r->sa_cand++;
-                r->va_gptr[p * V + v] = (uint16_t)((i + 1) % NI);
-                r->va_aptr[i] = (uint16_t)((p * V + v + 1) % (P * V));
+                va_grant(n, r, i, b, p, v, t);
                 break;
             }
         }
@@ -124,62 +152,77 @@ static inline uint32_t rr_first(uint32_t mask, uint32_t from)
     return (uint32_t)__builtin_ctz(hi ? hi : mask);
 }
 
+/* The request of input port p for output o: the first VC round robin
+ * from sw_rr (those at or after it, then the rest) whose branch to o can
+ * send, as VC * NOC_PORTS_MAX + branch; UINT32_MAX for none. One scan over
+ * the port's VCs, each taking the outputs not yet requested, gives the
+ * same. */
+static uint32_t first_sender(const noc *n, const noc_router *r, uint32_t p, uint32_t o,
+                             uint64_t t)
+{
+    uint64_t mask = r->outmask[p][o];
+    uint32_t rr = r->sw_rr[p];
+    uint64_t hi = rr < 64 ? mask & (~0ull << rr) : 0;
+    uint64_t order[2] = {hi, mask & ~hi};
+    for (int half = 0; half < 2; half++)
+        for (uint64_t m = order[half]; m; m &= m - 1) {
+            uint32_t v = (uint32_t)__builtin_ctzll(m);
+            uint32_t ivc = p * n->vcs + v;
+            const noc_ivc *iv = &r->ivc[ivc];
+            uint32_t b = 0;
+            while (iv->br[b].port != o)
+                b++;
+            if (noc_branch_can_send(n, r, ivc, b, t))
+                return v * NOC_PORTS_MAX + b;
+        }
+    return UINT32_MAX;
+}
+
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
 {
+    if (!r->inbits || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
+        return;
     uint32_t P = n->nports, V = n->vcs;
-    /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit out of
-     * req_out[in] is set; req_in[out]: the inputs requesting out. */
+    /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit in of
+     * req_in[out] is set. */
     uint32_t req[NOC_PORTS_MAX][NOC_PORTS_MAX];
-    uint32_t req_out[NOC_PORTS_MAX] = {0}, req_in[NOC_PORTS_MAX] = {0};
-    int any = 0;
-
-    if (!r->sa_cand)
-        return;
-    for (uint32_t p = 0; p < P; p++) {
-        uint64_t mask = r->vcmask[p];
-        if (!mask)
-            continue;
-        /* Round robin from sw_rr: the VCs at or after it, then the rest. */
-        uint32_t rr = r->sw_rr[p];
-        uint64_t hi = rr < 64 ? mask & (~0ull << rr) : 0;
-        uint64_t order[2] = {hi, mask & ~hi};
-        for (int half = 0; half < 2; half++)
-            for (uint64_t m = order[half]; m; m &= m - 1) {
-            uint32_t v = (uint32_t)__builtin_ctzll(m);
-            uint32_t ivc = p * V + v;
-            noc_ivc *iv = &r->ivc[ivc];
-            if (iv->state != NOC_VC_ROUTED)
+    uint32_t req_in[NOC_PORTS_MAX] = {0};
+    uint32_t outs = 0; /* outputs someone requests */
+    for (uint32_t pm = r->inbits; pm; pm &= pm - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(pm);
+        for (uint32_t ob = r->outbits[p]; ob; ob &= ob - 1) {
+            uint32_t o = (uint32_t)__builtin_ctz(ob);
+            uint32_t vb = first_sender(n, r, p, o, t);
+            if (vb == UINT32_MAX)
                 continue;
-            for (uint32_t b = 0; b < iv->n_branch; b++) {
-                uint32_t o = iv->br[b].port;
-                if ((req_out[p] >> o & 1u) || !noc_branch_can_send(n, r, ivc, b, t))
-                    continue;
-                req[p][o] = v * NOC_PORTS_MAX + b;
-                req_out[p] |= 1u << o;
-                req_in[o] |= 1u << p;
-                any = 1;
-            }
-            }
+            req[p][o] = vb;
+            req_in[o] |= 1u << p;
+            outs |= 1u << o;
+        }
     }
-    if (!any)
+    if (!outs)
         return;
+    r->sa_free = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC]; /* a batch */
 
     /* Each output grants the first requesting input from sa_gptr; each
      * input accepts the first granting output from sa_aptr (round robin,
      * as a scan from the pointer would). */
     uint32_t granted_to[NOC_PORTS_MAX] = {0}; /* input -> outputs that granted it */
-    for (uint32_t o = 0; o < P; o++)
-        if (req_in[o])
-            granted_to[rr_first(req_in[o], r->sa_gptr[o])] |= 1u << o;
-    for (uint32_t p = 0; p < P; p++) {
-        if (!granted_to[p])
-            continue;
+    uint32_t ins = 0; /* inputs some output granted */
+    for (; outs; outs &= outs - 1) {
+        uint32_t o = (uint32_t)__builtin_ctz(outs);
+        uint32_t p = rr_first(req_in[o], r->sa_gptr[o]);
+        granted_to[p] |= 1u << o;
+        ins |= 1u << p;
+    }
+    for (; ins; ins &= ins - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(ins);
         uint32_t o = rr_first(granted_to[p], r->sa_aptr[p]);
-        r->sa_gptr[o] = (uint8_t)((p + 1) % P);
-        r->sa_aptr[p] = (uint8_t)((o + 1) % P);
+        r->sa_gptr[o] = (uint8_t)inc_wrap(p, P);
+        r->sa_aptr[p] = (uint8_t)inc_wrap(o, P);
         uint32_t vb = req[p][o];
         uint32_t v = vb / NOC_PORTS_MAX, b = vb % NOC_PORTS_MAX;
-        r->sw_rr[p] = (uint16_t)((v + 1) % V);
+        r->sw_rr[p] = (uint16_t)inc_wrap(v, V);
         noc_router_send(n, r, p, v, b, t);
     }
 }

@@ -60,6 +60,7 @@ typedef struct {
 /* Where the packet at the front of an input VC goes from this router. */
 typedef struct {
     uint8_t port;           /* output port */
+    uint8_t admitted;       /* the ejection gate took the packet */
     int16_t ovc;            /* output VC, -1 until allocated */
     uint32_t out_worm;      /* copy sent on a mesh port */
     uint32_t dst;           /* terminal, for an ejection port */
@@ -123,6 +124,21 @@ typedef struct {
                                         * flits still to send */
     uint64_t vcmask[NOC_PORTS_MAX];    /* bit v: VC v of the port holds
                                         * flits (NOC_MAX_VCS <= 64) */
+    uint64_t vamask[NOC_PORTS_MAX];    /* bit v: VC v is routed and a branch
+                                        * still waits for an output VC */
+    uint32_t outbits[NOC_PORTS_MAX];   /* bit o: outmask[in][o] is not 0 */
+    uint32_t inbits;                   /* bit in: outbits[in] is not 0 */
+    uint64_t rtmask[NOC_PORTS_MAX];    /* bit v: VC v idle, a head in front */
+    uint64_t outmask[NOC_PORTS_MAX][NOC_PORTS_MAX]; /* [in][out] bit v: VC v
+                                        * of in has a branch to out with an
+                                        * output VC and flits to send */
+    /* Stages of more than one cycle work as BookSim's: a stage takes a
+     * batch of requests together and starts no other before the batch is
+     * done (noc_router.c "Multi-cycle stages"). Each is the first cycle
+     * the stage is free again; xb_start is the start of the crossbar's
+     * last batch; out_last the last cycle each output sent a flit. */
+    uint64_t route_free, va_free, sa_free, xb_start, xb_free;
+    uint64_t out_last[NOC_PORTS_MAX];
     uint64_t queued_pkts;              /* packets in its source queues */
     uint64_t next_tick;
     kq_handle tick_h;
@@ -163,6 +179,12 @@ struct noc {
     int has_obs;
     noc_sink_fn sink;
     void *sink_ctx;
+    noc_gate_fn gate;                  /* ejection backpressure (noc_eject.c) */
+    void *gate_ctx;
+    uint8_t *eject_blocked;            /* per terminal, once a gate is set */
+    uint32_t n_blocked;
+    int parked;                        /* routers stopped polling: only
+                                        * blocked terminals held them */
 
     uint64_t rng;                      /* for NOC_ROUTE_XYYX */
     uint64_t buffered;                 /* flits in all router buffers */
@@ -204,8 +226,27 @@ uint64_t noc_now_cycle(const noc *n);
 
 /* noc_router.c */
 void noc_router_tick(kq_kernel *k, void *ctx, const void *payload);
-int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
-                    uint16_t vc);
+/* Doubles the FIFO's capacity: 0, or -1 when memory runs out. */
+int noc_credit_grow(noc_credit_fifo *f);
+/* A credit in flight, back at its router at `cycle` (FIFOs stay in cycle
+ * order: every credit of one FIFO takes the same delay). 0, or -1. */
+static inline int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
+                                  uint16_t vc)
+{
+    if (f->count == f->cap && noc_credit_grow(f) != 0)
+        return -1;
+    uint32_t x = f->head + f->count;
+    f->q[x >= f->cap ? x - f->cap : x] = (noc_credit){cycle, port, vc};
+    f->count++;
+    return 0;
+}
+
+/* noc_eject.c */
+/* May branch b of input VC ivc (routed, to an ejection port) ask for the
+ * ejection VC? Asks the gate once per packet. */
+int noc_eject_admit(noc *n, noc_router *r, uint32_t ivc, uint32_t b);
+/* Wake every router with work after a park (a resume or a new packet). */
+void noc_unpark(noc *n);
 
 /* noc_routing.c */
 uint32_t noc_route_port(const noc *n, const noc_router *r, uint32_t dst,
@@ -216,14 +257,19 @@ uint32_t noc_route_port(const noc *n, const noc_router *r, uint32_t dst,
 uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
                             noc_branch *br);
 
+/* A stage of more than one cycle that is busy at t (noc_router.c). */
+static inline int noc_stage_busy(const noc *n, uint32_t stage, uint64_t free_at,
+                                 uint64_t t)
+{
+    return n->cfg.router_stage_cycles[stage] > 1 && t < free_at;
+}
+
 /* noc_alloc.c */
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t);
 /* Switch allocation; calls noc_router_send for each match. */
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t);
 void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
                      uint32_t b, uint64_t t);
-int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
-                        uint32_t b, uint64_t t);
 
 /* (head + k) % depth for head < depth and k <= depth: a VC buffer's ring
  * index without the division, which the per-flit paths (send, can_send,
@@ -232,6 +278,43 @@ static inline uint32_t noc_ring_add(uint32_t head, uint32_t k, uint32_t depth)
 {
     uint32_t x = head + k;
     return x >= depth ? x - depth : x;
+}
+
+/* May branch b of input VC ivc send its next flit at t: it has an output
+ * VC, a flit ready in the buffer and (on a mesh port) a credit. Inline:
+ * switch allocation asks it for every candidate every cycle. */
+static inline int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
+                        uint32_t b, uint64_t t)
+{
+    const noc_ivc *iv = &r->ivc[ivc];
+    const noc_branch *br = &iv->br[b];
+    /* A branch that sent the whole packet waits for the others: the flits
+     * behind it in the buffer belong to the next packet. */
+    if (br->ovc < 0 || br->sa_ready > t || br->sent >= iv->flits)
+        return 0;
+    uint32_t pos = br->sent - iv->popped;
+    if (pos >= iv->count)
+        return 0;
+    const noc_flit *f =
+        &r->slots[(size_t)ivc * n->vc_depth_flits +
+                  noc_ring_add(iv->head, pos, n->vc_depth_flits)];
+    if (f->ready > t)
+        return 0;
+    if (br->port < NOC_MESH_PORTS &&
+        !r->ovc_credits[br->port * n->vcs + (uint32_t)br->ovc])
+        return 0;
+    return 1;
+}
+
+/* The buffer peaks after port's occupancy changed, and the observer. */
+static inline void noc_note_occupancy(noc *n, noc_router *r, uint32_t port)
+{
+    if (r->occ[port] > r->peak_port[port])
+        r->peak_port[port] = r->occ[port];
+    if (r->occ_total > r->peak_total)
+        r->peak_total = r->occ_total;
+    if (n->has_obs && n->obs.buffer_occupancy)
+        noc_report_occupancy(n, r, port);
 }
 
 #endif

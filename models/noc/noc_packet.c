@@ -214,6 +214,7 @@ static int enqueue(noc *n, const noc_packet_req *q, uint64_t ready_cycle,
     n->next_id++;
 
     n->tot.packets_created++;
+    noc_unpark(n); /* a parked network may move again */
     if (n->pm) {
         /* The packet model: no source queue, no router wake-ups. */
         report_created(n, pk);

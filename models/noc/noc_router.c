@@ -6,29 +6,37 @@
  * and the switch winners traverse. The pipeline of a head flit arriving
  * (usable) at cycle t with the default stages 1,1,1,1: routing in cycle
  * t, VC allocation t+1, switch allocation t+2, crossbar t+3, link t+4,
- * usable at the next router at t+5. */
+ * usable at the next router at t+5.
+ *
+ * Multi-cycle stages (a delay d > 1), as BookSim 2's input-queued router
+ * has them: each stage (routing, VC allocation, switch allocation,
+ * crossbar) is one unit per router that takes every request waiting when
+ * it is free as one batch, is busy for d cycles, and takes no new request
+ * before the batch is done. A head flit arriving while routing is busy
+ * waits; a flit that won the switch waits for the crossbar's batch; flits
+ * of one batch leave their output one per cycle. So with a 2-cycle
+ * crossbar the first body flit behind a head waits a cycle, and a packet
+ * of more than one flit takes d - 1 cycles more per router than a head
+ * alone does. A flit leaves its input buffer, and its credit goes
+ * upstream, when switch allocation ends (d - 1 cycles after it starts).
+ * With every stage at 1 cycle none of this changes a cycle. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "noc/noc_internal.h"
 
-int noc_credit_push(noc_credit_fifo *f, uint64_t cycle, uint16_t port,
-                    uint16_t vc)
+int noc_credit_grow(noc_credit_fifo *f)
 {
-    if (f->count == f->cap) {
-        uint32_t cap = f->cap * 2;
-        noc_credit *q = base_malloc(sizeof *q * cap);
-        if (!q)
-            return -1;
-        for (uint32_t i = 0; i < f->count; i++)
-            q[i] = f->q[(f->head + i) % f->cap];
-        base_free(f->q);
-        f->q = q;
-        f->head = 0;
-        f->cap = cap;
-    }
-    f->q[noc_ring_add(f->head, f->count, f->cap)] = (noc_credit){cycle, port, vc};
-    f->count++;
+    uint32_t cap = f->cap * 2;
+    noc_credit *q = base_malloc(sizeof *q * cap);
+    if (!q)
+        return -1;
+    for (uint32_t i = 0; i < f->count; i++)
+        q[i] = f->q[(f->head + i) % f->cap];
+    base_free(f->q);
+    f->q = q;
+    f->head = 0;
+    f->cap = cap;
     return 0;
 }
 
@@ -50,21 +58,23 @@ static void absorb_credits(noc *n, noc_router *r, uint64_t t)
     }
 }
 
-static void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
-                        noc_flit fl)
+static inline void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc,
+                               noc_flit fl)
 {
     noc_ivc *iv = &r->ivc[port * n->vcs + vc];
     uint32_t slot = noc_ring_add(iv->head, iv->count, n->vc_depth_flits);
     r->slots[(size_t)(port * n->vcs + vc) * n->vc_depth_flits + slot] = fl;
-    if (!iv->count && iv->state == NOC_VC_IDLE)
+    if (!iv->count && iv->state == NOC_VC_IDLE) {
         r->need_route++;
+        r->rtmask[port] |= 1ull << vc;
+    }
     iv->count++;
     r->vcmask[port] |= 1ull << vc;
     r->occ[port]++;
     r->occ_total++;
     r->buffered++;
     n->buffered++;
-    noc_report_occupancy(n, r, port);
+    noc_note_occupancy(n, r, port);
 }
 
 /* Each terminal sends at most one flit per cycle into its router's
@@ -137,14 +147,13 @@ static noc_flit *front(const noc *n, noc_router *r, uint32_t ivc)
 
 static int route_heads(noc *n, noc_router *r, uint64_t t)
 {
-    if (!r->need_route)
+    if (!r->need_route || noc_stage_busy(n, NOC_STAGE_ROUTE, r->route_free, t))
         return 0;
+    uint64_t free_at = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
     for (uint32_t p = 0; p < n->nports; p++)
-        for (uint64_t m = r->vcmask[p]; m; m &= m - 1) {
+        for (uint64_t m = r->rtmask[p]; m; m &= m - 1) {
         uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
         noc_ivc *iv = &r->ivc[i];
-        if (iv->state != NOC_VC_IDLE)
-            continue;
         noc_flit *f = front(n, r, i);
         if (f->ready > t)
             continue;
@@ -153,36 +162,16 @@ static int route_heads(noc *n, noc_router *r, uint64_t t)
             return -1;
         iv->n_branch = (uint8_t)nb;
         r->need_route--;
+        r->rtmask[p] &= ~(1ull << (i - p * n->vcs));
         iv->flits = n->pkts[n->worms[f->worm].pkt].flits;
         r->va_wait += nb;
+        r->vamask[p] |= 1ull << (i - p * n->vcs);
         iv->state = NOC_VC_ROUTED;
         iv->popped = 0;
         iv->va_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
+        r->route_free = free_at; /* a batch started */
         }
     return 0;
-}
-
-int noc_branch_can_send(const noc *n, const noc_router *r, uint32_t ivc,
-                        uint32_t b, uint64_t t)
-{
-    const noc_ivc *iv = &r->ivc[ivc];
-    const noc_branch *br = &iv->br[b];
-    /* A branch that sent the whole packet waits for the others: the flits
-     * behind it in the buffer belong to the next packet. */
-    if (br->ovc < 0 || br->sa_ready > t || br->sent >= iv->flits)
-        return 0;
-    uint32_t pos = br->sent - iv->popped;
-    if (pos >= iv->count)
-        return 0;
-    const noc_flit *f =
-        &r->slots[(size_t)ivc * n->vc_depth_flits +
-                  noc_ring_add(iv->head, pos, n->vc_depth_flits)];
-    if (f->ready > t)
-        return 0;
-    if (br->port < NOC_MESH_PORTS &&
-        !r->ovc_credits[br->port * n->vcs + (uint32_t)br->ovc])
-        return 0;
-    return 1;
 }
 
 /* Remove the flits every branch has sent; each frees a slot upstream. */
@@ -192,6 +181,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     uint32_t ivc = in_port * n->vcs + vc;
     noc_ivc *iv = &r->ivc[ivc];
     uint32_t done = UINT32_MAX;
+    uint64_t sa_end = n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC] - 1;
     for (uint32_t b = 0; b < iv->n_branch; b++)
         if (iv->br[b].sent < done)
             done = iv->br[b].sent;
@@ -208,17 +198,17 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         r->occ_total--;
         r->buffered--;
         n->buffered--;
-        noc_report_occupancy(n, r, in_port);
+        noc_note_occupancy(n, r, in_port);
         int err;
         if (in_port < NOC_MESH_PORTS) {
             noc_router *up = &n->r[r->nb[in_port]];
             err = noc_credit_push(&up->cred_mesh,
-                                  t + n->cfg.credit_delay_cycles +
+                                  t + sa_end + n->cfg.credit_delay_cycles +
                                       n->cfg.link_latency_cycles,
                                   (uint16_t)(in_port ^ 1u), (uint16_t)vc);
         } else {
             err = noc_credit_push(&r->cred_term,
-                                  t + n->cfg.credit_delay_cycles +
+                                  t + sa_end + n->cfg.credit_delay_cycles +
                                       n->cfg.inject_cycles,
                                   (uint16_t)in_port, (uint16_t)vc);
         }
@@ -235,11 +225,38 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
             iv->state = NOC_VC_IDLE;
             iv->n_branch = 0;
             iv->popped = 0;
-            if (iv->count)
-                r->need_route++; /* the next packet's head */
+            if (iv->count) { /* the next packet's head */
+                r->need_route++;
+                r->rtmask[in_port] |= 1ull << vc;
+            }
             break;
         }
     }
+}
+
+/* The cycle a flit that won the switch at t for output `out` leaves the
+ * router: t + switch allocation + crossbar for 1-cycle stages; with a
+ * longer switch allocation or crossbar, after the crossbar's batch (see
+ * the top of the file) and the flits before it on that output. */
+static uint64_t staged_leave(noc *n, noc_router *r, uint32_t out, uint64_t t)
+{
+    const uint32_t *sc = n->cfg.router_stage_cycles;
+    uint64_t sa = sc[NOC_STAGE_SW_ALLOC], xb = sc[NOC_STAGE_XBAR];
+    if (sa <= 1 && xb <= 1)
+        return t + sa + xb;
+    uint64_t e = t + sa; /* ready for the crossbar */
+    if (e >= r->xb_free) {          /* free: a new batch */
+        r->xb_start = e;
+        r->xb_free = e + (xb ? xb : 1);
+    } else if (e > r->xb_start) {   /* busy: the batch after this one */
+        r->xb_start = r->xb_free;
+        r->xb_free += xb ? xb : 1;
+    }                               /* else it joins the batch at xb_start */
+    uint64_t done = r->xb_start + (xb ? xb - 1 : 0);
+    if (done <= r->out_last[out])
+        done = r->out_last[out] + 1; /* one flit per output per cycle */
+    r->out_last[out] = done;
+    return done + (xb ? 1 : 0);
 }
 
 void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
@@ -255,7 +272,7 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
     const noc_pkt *pk = &n->pkts[pkt];
     uint32_t flits = pk->flits;
     uint32_t out = br->port, ovc = (uint32_t)br->ovc;
-    uint64_t leave = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC] + n->cfg.router_stage_cycles[NOC_STAGE_XBAR];
+    uint64_t leave = staged_leave(n, r, out, t);
     uint64_t arrive;
     uint32_t link = r->link_out[out];
     uint32_t to = r->id;
@@ -288,8 +305,14 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         n->obs.flit_hop(n->obs.ctx, &h);
     }
     br->sent++;
-    if (br->sent == flits)
+    if (br->sent == flits) {
         r->sa_cand--;
+        r->outmask[in_port][out] &= ~(1ull << vc);
+        if (!r->outmask[in_port][out])
+            r->outbits[in_port] &= ~(1u << out);
+        if (!r->outbits[in_port])
+            r->inbits &= ~(1u << in_port);
+    }
     if (f.idx + 1 == flits)
         r->ovc_busy[out * n->vcs + ovc] = 0; /* tail gone: VC free again */
     pop_sent(n, r, in_port, vc, t);
@@ -322,6 +345,9 @@ static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
                     const noc_branch *br = &iv->br[b];
                     uint64_t cb;
                     if (br->ovc < 0) {
+                        if (br->port >= NOC_MESH_PORTS && n->eject_blocked &&
+                            n->eject_blocked[br->dst])
+                            continue; /* noc_eject_resume wakes us */
                         cb = iv->va_ready;
                     } else {
                         uint32_t pos = br->sent - iv->popped;
@@ -368,7 +394,7 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
     uint32_t id;
     memcpy(&id, payload, sizeof id);
     noc_router *r = &n->r[id];
-    uint64_t t = kq_now(k) / n->cycle_ps;
+    uint64_t t = r->next_tick; /* the cycle noc_wake scheduled: kq_now / cycle_ps */
     r->tick_h = 0;
     r->next_tick = UINT64_MAX;
     if (n->deadlocked || n->failed)
@@ -381,11 +407,17 @@ void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
         kq_stop(k);
         return;
     }
-    noc_vc_alloc(n, r, t);
-    noc_sw_alloc(n, r, t);
+    if (r->va_wait) /* the common checks here, the calls only with work */
+        noc_vc_alloc(n, r, t);
+    if (r->inbits)
+        noc_sw_alloc(n, r, t);
 
     if (n->buffered && t > n->last_progress &&
         t - n->last_progress >= n->cfg.deadlock_cycles) {
+        if (n->n_blocked) { /* stalled by full terminals: wait (noc_eject.c) */
+            n->parked = 1;
+            return;
+        }
         detect_deadlock(n, t);
         return;
     }

@@ -39,7 +39,7 @@ uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
     int yx = wm->yx;
     if (wm->n_dst == 1) {
         uint32_t p = noc_route_port(n, r, wm->dst[0], yx);
-        br[0] = (noc_branch){(uint8_t)p, -1, p < NOC_MESH_PORTS ? w : NOC_NONE,
+        br[0] = (noc_branch){(uint8_t)p, 0, -1, p < NOC_MESH_PORTS ? w : NOC_NONE,
                              wm->dst[0], 0, 0};
         return 1;
     }
@@ -56,12 +56,12 @@ uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
             /* Ejection: a terminal appears once in a set. */
             uint32_t d = r->id * n->cfg.terminals_per_router +
                          (p - NOC_MESH_PORTS);
-            br[nb++] = (noc_branch){(uint8_t)p, -1, NOC_NONE, d, 0, 0};
+            br[nb++] = (noc_branch){(uint8_t)p, 0, -1, NOC_NONE, d, 0, 0};
             continue;
         }
         if (count[p] == wm->n_dst) {
             /* Every destination goes the same way: no split here. */
-            br[nb++] = (noc_branch){(uint8_t)p, -1, w, NOC_NONE, 0, 0};
+            br[nb++] = (noc_branch){(uint8_t)p, 0, -1, w, NOC_NONE, 0, 0};
             continue;
         }
         uint32_t *sub = base_malloc(sizeof *sub * count[p]);
@@ -79,7 +79,7 @@ uint32_t noc_route_branches(noc *n, noc_router *r, uint32_t w,
             return 0;
         n->worms[c].yx = (uint8_t)yx;
         wm = &n->worms[w];
-        br[nb++] = (noc_branch){(uint8_t)p, -1, c, NOC_NONE, 0, 0};
+        br[nb++] = (noc_branch){(uint8_t)p, 0, -1, c, NOC_NONE, 0, 0};
     }
     return nb;
 }

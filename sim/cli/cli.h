@@ -33,6 +33,10 @@ int cli_check_main(int argc, char **argv);
 /* `evsim check FILE.nir`: the graph, its shapes and counts, and the evsim
  * layers it becomes (cli_nir.c). 0 when it loads, 1 when not. */
 int cli_nir_check(const char *path, bool quiet);
+/* `evsim check FILE.onnx`: the model's nodes, the layers they become with
+ * their loop sizes and producers, MACs (cli_onnx.c). 0 when it converts,
+ * 1 when not. */
+int cli_onnx_check(const char *path, bool quiet);
 /* The --force row shared by run and check; 0 and warnings printed to
  * stderr with PREFIX, or the number of implausible values of chip C
  * (added to ERR when given, else printed). cli_opt.c. */

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "config/cfg_nir.h"
+#include "config/cfg_onnx.h"
 #include "config/cfg_sweep.h"
 #include "run/adapt.h"
 #include "run/snn_plan.h"
@@ -15,7 +16,8 @@ static const char synopsis[] =
     "usage: evsim check [--quiet] [--force] FILE...\n"
     "\n"
     "Loads each YAML file (a core, chip, workload, mapping or scenario; the kind is\n"
-    "told from its keys) or NIR graph (FILE.nir), prints a summary, or prints every\n"
+    "told from its keys), NIR graph (FILE.nir) or ONNX model (FILE.onnx), prints a\n"
+    "summary, or prints every\n"
     "error as FILE:LINE:COL: key.path: message. Values far outside a normal run\n"
     "(a clock outside 0.01-10 GHz, a mesh beyond 64x64, NoC state above 8 GiB) are\n"
     "errors unless --force; unusual ones are warnings. Exit status 0 when every\n"
@@ -257,6 +259,8 @@ static int check_one(const char *path, bool quiet, bool force)
 {
     if (cfg_nir_is_path(path))
         return cli_nir_check(path, quiet);
+    if (cfg_onnx_is_path(path))
+        return cli_onnx_check(path, quiet);
     if (cfg_sweep_is_file(path))
         return cli_sweep_check(path, quiet);
     base_errors err;

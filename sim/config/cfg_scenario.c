@@ -8,12 +8,13 @@
 #include <sys/stat.h>
 
 #include "config/cfg_nir.h"
+#include "config/cfg_onnx.h"
 #include "config/cfg_snn.h"
 
 static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
                                         "seed", "outputs", "limits", "mode", "timestep_us",
                                         "propagation", "spikes_per_packet",
-                                        "queue_depth_events", "on_full", NULL};
+                                        "queue_depth_events", "on_full", "layer_stacks", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
                                           "max_events", "origin", "crop", "scale",
                                           "polarity", "time_scale", "loop",
@@ -41,6 +42,41 @@ static bool file_exists(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Backpressure admits whole packets: a queue shorter than the largest
+ * packet the workload sends could never take it. Spike packets between
+ * layers hold up to spikes_per_packet spikes, input packets up to
+ * input.events_per_packet of them (cut to spikes_per_packet). The run
+ * also cuts packets to the NoC's buffers (chip_snn.c checks that size). */
+static void check_queue(cfg_doc *d, const cfg_node *root, const cfg_scenario *s)
+{
+    cfg_node *q = cfg_map_get(d, root, "queue_depth_events");
+    if (!q || s->queue_drop || !s->queue_depth_events)
+        return;
+    uint32_t spp = s->spikes_per_packet, epp = s->input_events_per_packet;
+    uint32_t most = 0;
+    const char *by = "";
+    for (int i = 0; i < s->workload->n_layers; i++) {
+        const cfg_layer *l = &s->workload->layers[i];
+        if (l->neuron.model == CFG_NEURON_NONE)
+            continue;
+        int n = l->n_sources ? l->n_sources : 1;
+        for (int k = 0; k < n; k++) {
+            const char *src = l->n_sources ? l->sources[k] : l->input_source;
+            int trace = !strcmp(src, "input");
+            uint32_t sz = trace ? (epp < spp ? epp : spp) : spp;
+            if (sz > most) {
+                most = sz;
+                by = trace && epp < spp ? "input.events_per_packet" : "spikes_per_packet";
+            }
+        }
+    }
+    if (s->queue_depth_events < most)
+        cfg_err_at(d, q, "queue_depth_events",
+                   "%llu is less than a packet's %u spikes (%s): with on_full: backpressure "
+                   "such a packet could never enter; expected at least %u, or on_full: drop",
+                   (unsigned long long)s->queue_depth_events, most, by, most);
 }
 
 /* Every layer's entry against the core types its allocation can use, and
@@ -109,6 +145,7 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         const cfg_layer *l = &s->workload->layers[i];
         needs_input |= l->neuron.model != CFG_NEURON_NONE && !strcmp(l->input_source, "input");
     }
+    check_queue(d, root, s);
     if (needs_input && !s->has_input)
         cfg_err_at(d, root, NULL, "the workload has spiking layers fed by 'input' but the "
                    "scenario names no input trace: expected input: {trace: FILE}");
@@ -134,6 +171,62 @@ static void check_format(cfg_doc *d, const cfg_node *v, const char *f)
                "aedat2-dvs128, aedat2-davis, evt2, evt3, dat, csv, aedat4), found '%s'%s%s%s", f,
                sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
 }
+/* One stack of layer_stacks: each entry a layer id of the workload, in
+ * no other stack. */
+static void parse_stack(cfg_doc *d, const cfg_node *st, int k, cfg_scenario *s)
+{
+    char kp[64], ip[80];
+    snprintf(kp, sizeof kp, "layer_stacks[%d]", k);
+    if (!cfg_expect_seq(d, st, kp))
+        return;
+    for (int j = 0; j < cfg_seq_len(st); j++) {
+        cfg_node *v = cfg_seq_at(d, st, j);
+        int64_t id;
+        cfg_path_idx(ip, sizeof ip, kp, j);
+        if (!cfg_as_int(d, v, ip, INT64_MIN, INT64_MAX, &id))
+            continue;
+        if (cfg_workload_find_id(s->workload, id) < 0) {
+            cfg_err_at(d, v, ip, "expected a layer id of the workload, found %lld, which no "
+                       "layer has", (long long)id);
+            continue;
+        }
+        for (int i = 0; i < s->n_stack_layers; i++)
+            if (s->stack_layer_id[i] == id)
+                cfg_err_at(d, v, ip, "layer %lld is already in layer_stacks[%d]: a layer "
+                           "belongs to one stack", (long long)id, s->stack_of[i]);
+        s->stack_layer_id[s->n_stack_layers] = id;
+        s->stack_of[s->n_stack_layers++] = k;
+    }
+}
+
+/* layer_stacks: a list of stacks, each a list of layer ids (fused mode;
+ * a layer in no stack is a stack of its own). */
+static void parse_stacks(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
+{
+    cfg_node *ls = cfg_map_get(d, root, "layer_stacks");
+    if (!ls || !cfg_expect_seq(d, ls, "layer_stacks"))
+        return;
+    s->stacks_line = cfg_node_line(ls);
+    s->stacks_col = cfg_node_col(ls);
+    if (!s->fused)
+        cfg_err_at(d, ls, "layer_stacks", "layer_stacks belongs to mode: fused, found %s",
+                   s->timestep_mode ? "an event-driven mode" : "mode lbl");
+    int total = 0;
+    for (int k = 0; k < cfg_seq_len(ls); k++) {
+        cfg_node *st = cfg_seq_at(d, ls, k);
+        total += cfg_is_seq(st) ? cfg_seq_len(st) : 0;
+    }
+    s->stack_layer_id = base_calloc((size_t)total + 1, sizeof *s->stack_layer_id);
+    s->stack_of = base_calloc((size_t)total + 1, sizeof *s->stack_of);
+    if (!s->stack_layer_id || !s->stack_of) {
+        cfg_err_at(d, ls, "layer_stacks", "out of memory");
+        return;
+    }
+    s->n_stacks = cfg_seq_len(ls);
+    for (int k = 0; k < s->n_stacks; k++)
+        parse_stack(d, cfg_seq_at(d, ls, k), k, s);
+}
+
 static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     const char *dir = arg;
@@ -203,6 +296,8 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
         s->chip = cfg_chip_load_file(s->chip_path, d->err);
         s->workload = cfg_nir_is_path(s->workload_path)
                           ? cfg_nir_workload_load_file(s->workload_path, d->err)
+                      : cfg_onnx_is_path(s->workload_path)
+                          ? cfg_onnx_workload_load_file(s->workload_path, d->err)
                           : cfg_workload_load_file(s->workload_path, d->err);
         s->mapping = cfg_mapping_load_file(s->mapping_path, d->err);
         void *loaded[] = {s->chip, s->workload, s->mapping};
@@ -213,6 +308,8 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
                            f[i].path);
         if (d->err->count + d->err->dropped == before)
             cross_check(d, root, s);
+        if (s->workload)
+            parse_stacks(d, root, s);
     }
     if (cfg_doc_failed(d)) {
         cfg_scenario_free(s);
@@ -235,5 +332,7 @@ void cfg_scenario_free(cfg_scenario *s)
     cfg_chip_free(s->chip);
     cfg_workload_free(s->workload);
     cfg_mapping_free(s->mapping);
+    base_free(s->stack_layer_id);
+    base_free(s->stack_of);
     base_free(s);
 }

@@ -339,7 +339,7 @@ static void parse_queue(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
 
 void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
 {
-    static const char *const modes[] = {"dense", "timestep", "async", NULL};
+    static const char *const modes[] = {"dense", "timestep", "async", "lbl", "fused", NULL};
     static const char *const props[] = {"same_step", "next_step", NULL};
     s->spikes_per_packet = 8;
     s->input_scale = 1;
@@ -351,8 +351,9 @@ void cfg_parse_snn_scenario(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         s->mode_line = cfg_node_line(m);
         s->mode_col = cfg_node_col(m);
         int w = word(d, root, "", "mode", modes);
-        s->timestep_mode = w >= 1;
+        s->timestep_mode = w == 1 || w == 2;
         s->async_mode = w == 2;
+        s->fused = w == 4; /* lbl (3) is the dense default */
     }
     double ts_us = 0;
     if (s->timestep_mode && !s->async_mode)

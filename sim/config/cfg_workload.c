@@ -406,8 +406,9 @@ static void check_graph(cfg_doc *d, cfg_workload *w, const cfg_node *(*src)[CFG_
  * padding (pr_loop_sizes when there is no relation). Index by index
  * against the producer's output, which may exceed what is read by less
  * than the stride (the floor of a strided window: up to s - 1 rows are
- * never read); or else, a flatten or reshape (a dense layer after a
- * convolution, a converted network's 1x1 view), equal totals. */
+ * never read), size-1 indices left out (a group of one); or else, a
+ * flatten or reshape (a dense layer after a convolution, a converted
+ * network's 1x1 view), equal totals. */
 typedef struct {
     int n;
     uint64_t ext[CFG_MAX_INDICES];
@@ -475,8 +476,22 @@ static void shape_str(const shape *s, char *buf, size_t len)
         n += (size_t)snprintf(buf + n, len - n, i ? "x%llu" : "%llu", (unsigned long long)s->ext[i]);
 }
 
-static bool shapes_chain(const shape *need, const shape *made)
+/* The shape without its size-1 indices (a group or batch of one). */
+static shape squeeze(const shape *s)
 {
+    shape o = {.known = s->known};
+    for (int i = 0; i < s->n; i++)
+        if (s->ext[i] != 1 || s->slack[i]) {
+            o.ext[o.n] = s->ext[i];
+            o.slack[o.n++] = s->slack[i];
+        }
+    return o;
+}
+
+static bool shapes_chain(const shape *need_in, const shape *made_in)
+{
+    shape ns = squeeze(need_in), ms = squeeze(made_in);
+    const shape *need = &ns, *made = &ms;
     uint64_t tn = 1, tm = 1;
     for (int i = 0; i < need->n; i++)
         tn *= need->ext[i];

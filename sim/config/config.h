@@ -514,6 +514,15 @@ typedef struct {
     int input_line, input_col;       /* the input: block */
     bool origin_first_event;         /* input.origin: first_event (else step 0 at from_us) */
     int mode_line, mode_col;
+    /* Dense runs (README.md "Dependencies and fusion"): mode: lbl (or
+     * dense, the default) or fused, and the layer stacks of fused mode:
+     * n_stack_layers layer ids, stack_of[i] the stack of stack_layer_id[i]
+     * (n_stacks 0: chosen by the run). Owned. */
+    bool fused;
+    int n_stacks, n_stack_layers;
+    int64_t *stack_layer_id;
+    int *stack_of;
+    int stacks_line, stacks_col;
     cfg_chip *chip;                  /* loaded and cross-checked */
     cfg_workload *workload;
     cfg_mapping *mapping;

@@ -38,6 +38,11 @@ typedef struct {
     uint32_t packet_bits;
     uint64_t bits;
     uint32_t src_terminal;
+    /* activations: what arrives, told per destination core: producer
+     * slot `slot` of the consumer layer, from producer CN `unit`
+     * (granular: fused, same stack) or global part `unit` */
+    uint32_t unit;
+    uint8_t slot, granular;
 } stream;
 
 typedef struct {
@@ -46,6 +51,7 @@ typedef struct {
     uint64_t *flow_ends;      /* trace arrows to end at the first CN */
     uint32_t n_flow_ends, cap_flow_ends;
     int started;              /* first CN of this station started */
+    int w_streaming;          /* its weight streams were asked for */
 } station;
 
 /* Per core: its weight memory (the highest on-core level holding
@@ -107,6 +113,16 @@ typedef struct chip {
     trc_name n_layer, n_part, n_tile, n_macs, n_cycles, n_energy, n_order;
     trc_name n_ideal, n_stalls, n_util, n_spatial;
     uint64_t **part_flows;    /* flows leaving each part's last CN */
+    /* dependencies (chip_flow.c) */
+    plan_box *need;           /* per (layer, slot, core): what the core's
+                                 CNs of that layer read from the slot */
+    int32_t *cn_wait;         /* per CN: granular inputs still due; -1:
+                                 submitted */
+    uint32_t *rev_first, *rev;/* per producer CN: indices of the deps on it */
+    /* fused: per core its ready CNs, given to the core one at a time in
+     * Stream's order (stack, tile, layer, part) */
+    uint32_t **rq, *rq_n, *rq_cap;
+    uint32_t *inflight;       /* CNs submitted to the core, not finished */
     struct chip_tview *tv;    /* counters and write slices (chip_trace.c) */
 } chip;
 
@@ -168,7 +184,7 @@ void chip_trace_names(chip *c);
 int chip_trace_top(chip *c, const cfg_scenario *s);
 void chip_trace_cn(chip *c, uint32_t core, uint32_t cn, uint64_t t_ps, uint64_t dur_ps);
 void chip_trace_cn_done(chip *c, uint32_t core, uint32_t cn);
-void chip_trace_station_ready(chip *c, uint32_t layer, uint32_t core);
+void chip_trace_cn_ready(chip *c, uint32_t core); /* a CN joins the ready queue */
 void chip_trace_input(chip *c, uint32_t layer, uint32_t core, uint64_t bits);
 void chip_trace_part_done(chip *c, uint32_t layer, uint32_t part);
 void chip_trace_weights(chip *c, uint32_t core); /* cw[core].used_bits changed */

@@ -108,6 +108,14 @@ static int add_noc(snn_sim *m)
     m->nm = nm;
     m->net = noc_model_net(nm);
     noc_set_sink(m->net, snn_on_delivery, m);
+    /* Backpressure stops the NoC's ejection at a full queue (the packet
+     * model has no ejection ports: its packets wait at the interface). */
+    if (!m->s->queue_drop && m->s->queue_depth_events) {
+        int g = noc_set_eject_gate(m->net, snn_eject_gate, m);
+        if (g < 0)
+            return -1;
+        m->gated = g == 0;
+    }
     m->res->noc_cycle_ps = noc_cycle_ps(m->net);
     return 0;
 }

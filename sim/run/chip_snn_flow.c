@@ -208,13 +208,21 @@ static void want_retry(snn_sim *m, uint32_t c)
         snn_fail(m, "out of memory in the event queue");
 }
 
-/* Held packets of core c that fit now enter its queue, in arrival order. */
+/* Room on core c for n more spikes (besides those the NoC is ejecting). */
+static int has_room(snn_sim *m, uint32_t c, uint64_t n)
+{
+    return occupancy(m, c) + m->q[c].reserved + n <= m->depth;
+}
+
+/* Held packets of core c that fit now enter its queue, in arrival order;
+ * then, when the packet its stopped ejection port refused fits too, the
+ * port resumes. */
 static void admit(snn_sim *m, uint32_t c)
 {
     snn_queue *q = &m->q[c];
     while (q->held_head < q->n_held && !m->failed) {
         snn_held h = q->held[q->held_head];
-        if (occupancy(m, c) + m->pk[h.pkt].n > m->depth)
+        if (!has_room(m, c, m->pk[h.pkt].n))
             break;
         q->held_head++;
         m->res->queues[c].held_ps += kq_now(m->k) - h.arrived_ps;
@@ -227,19 +235,46 @@ static void admit(snn_sim *m, uint32_t c)
     }
     if (q->held_head == q->n_held)
         q->held_head = q->n_held = 0;
-    else
+    if (q->blocked && !q->n_held && has_room(m, c, q->want)) {
+        m->res->queues[c].held_ps += kq_now(m->k) - q->blocked_ps;
+        q->blocked = 0;
+        noc_eject_resume(m->net, m->core_term[c]);
+    }
+    if (q->n_held || q->blocked)
         want_retry(m, c);
 }
 
-/* A copy of packet pi reached core's network interface. With
- * backpressure it waits there while the queue has no room for it (or
- * earlier packets wait). */
-static void deliver(snn_sim *m, uint32_t pi, uint32_t core)
+int snn_eject_gate(void *ctx, uint32_t dst, uint64_t tag)
+{
+    snn_sim *m = ctx;
+    uint32_t c = m->term_core[dst], n = m->pk[(uint32_t)tag].n;
+    snn_queue *q = &m->q[c];
+    if (!q->n_held && has_room(m, c, n)) {
+        q->reserved += n;
+        return 1;
+    }
+    q->blocked = 1;
+    q->want = n;
+    q->want_pkt = (uint32_t)tag;
+    q->blocked_ps = kq_now(m->k);
+    m->res->queues[c].held_packets++;
+    want_retry(m, c);
+    return 0;
+}
+
+/* A copy of packet pi reached core's network interface. From the flit
+ * NoC with backpressure, its room was kept when the ejection took it; a
+ * packet the core sent to itself (or one from the packet model, which
+ * has no ejection ports) waits while the queue has no room for it (or
+ * earlier ones wait). */
+static void deliver(snn_sim *m, uint32_t pi, uint32_t core, int via_noc)
 {
     snn_queue *q = &m->q[core];
     neu_core_count_packet(m->cores[core]);
-    if (!m->s->queue_drop && m->depth != UINT64_MAX &&
-        (q->held_head < q->n_held || occupancy(m, core) + m->pk[pi].n > m->depth)) {
+    int bp = !m->s->queue_drop && m->depth != UINT64_MAX;
+    if (bp && via_noc && m->gated)
+        q->reserved -= m->pk[pi].n;
+    else if (bp && (q->n_held || !has_room(m, core, m->pk[pi].n))) {
         if (BASE_GROW(q->held, q->cap_held, q->n_held + 1, UINT32_MAX) != 0) {
             snn_fail(m, "out of memory");
             return;
@@ -250,6 +285,7 @@ static void deliver(snn_sim *m, uint32_t pi, uint32_t core)
         return;
     }
     accept(m, pi, core);
+    m->admit_pending |= q->blocked; /* its room was the reserved one */
 }
 
 static void settle(snn_sim *m);
@@ -269,7 +305,7 @@ void snn_on_delivery(void *ctx, const noc_delivery *d)
 {
     snn_sim *m = ctx;
     m->last_ps = kq_now(m->k);
-    deliver(m, (uint32_t)d->tag, m->term_core[d->dst]);
+    deliver(m, (uint32_t)d->tag, m->term_core[d->dst], 1);
     settle(m);
 }
 
@@ -282,7 +318,7 @@ static void flush_stash(snn_sim *m, uint32_t l)
         if (m->pk[st.pkt].step == m->layer_step[l]) {
             m->q[st.core].stashed -= st.n;
             integrate(m, st.pkt, st.core, st.n);
-            m->admit_pending |= m->q[st.core].n_held > 0;
+            m->admit_pending |= m->q[st.core].n_held > 0 || m->q[st.core].blocked;
         } else
             m->stash[l][keep++] = st;
     }
@@ -298,6 +334,8 @@ int snn_flow_end(snn_sim *m)
         uint32_t stuck = 0;
         for (uint32_t i = q->held_head; i < q->n_held; i++)
             stuck += m->pk[q->held[i].pkt].step < m->n_steps || m->s->async_mode;
+        /* the packet a stopped ejection refused, and the NoC behind it */
+        stuck += q->blocked && m->pk[q->want_pkt].step < m->n_steps;
         if (stuck)
             return base_fail(m->err, "core %u: its input queue (queue_depth_events %llu) "
                              "filled with spikes for later steps and %u packets could not "
@@ -357,7 +395,7 @@ static void on_send(kq_kernel *k, void *ctx, const void *payload)
     for (uint32_t c = 0; c < m->n_cores; c++)
         if (e.mask >> c & 1) {
             if (m->core_term[c] == e.src_term)
-                deliver(m, e.pkt, c);
+                deliver(m, e.pkt, c, 0);
             else
                 remote |= 1ull << c;
         }
@@ -656,7 +694,7 @@ static void settle(snn_sim *m)
         }
         m->admit_pending = 0;
         for (uint32_t c = 0; c < m->n_cores; c++)
-            if (m->q[c].held_head < m->q[c].n_held)
+            if (m->q[c].held_head < m->q[c].n_held || m->q[c].blocked)
                 admit(m, c);
     }
     m->settling = 0;

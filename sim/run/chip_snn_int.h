@@ -46,7 +46,10 @@ typedef struct {
  * delivered to the core whose integration has not begun -- those waiting
  * in a stash for their step, and those whose integration is booked to
  * start later (booked[head..n_booked), start times non-decreasing, as the
- * core is serial). With backpressure a packet that does not fit waits at
+ * core is serial). With backpressure a packet from the NoC that does not
+ * fit is refused at the router's ejection port (snn_eject_gate), which
+ * then stops until the queue has room for it: the flits wait in the NoC.
+ * A packet the core sends to itself does not cross the NoC: it waits at
  * the core's network interface (held, in arrival order). */
 typedef struct {
     snn_qent *booked;
@@ -55,6 +58,10 @@ typedef struct {
     snn_held *held;
     uint32_t held_head, n_held, cap_held;
     uint64_t retry_at;      /* a re-check is scheduled then (UINT64_MAX: none) */
+    uint64_t reserved;      /* spikes of packets the NoC is ejecting to it */
+    int blocked;            /* its ejection port is stopped (noc_eject_resume) */
+    uint32_t want, want_pkt; /* the refused packet's spikes, and the packet */
+    uint64_t blocked_ps;    /* since then */
 } snn_queue;
 
 /* The steps whose work has not ended everywhere (for step_overruns). */
@@ -104,6 +111,7 @@ typedef struct snn_sim {
     int settling, admit_pending;
     snn_queue *q;           /* per core */
     uint64_t depth;         /* queue_depth_events, UINT64_MAX: unlimited */
+    int gated;              /* backpressure stops the NoC's ejection ports */
     uint64_t *layer_step;   /* steps evaluated, per layer */
     uint32_t *outstanding;  /* per layer x SNN_RING: copies in flight */
     snn_stash **stash;
@@ -142,6 +150,8 @@ typedef struct snn_sim {
 void snn_fail(snn_sim *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* chip_snn_flow.c */
 void snn_on_delivery(void *ctx, const noc_delivery *d);
+/* The NoC's ejection gate (noc_set_eject_gate) with backpressure. */
+int snn_eject_gate(void *ctx, uint32_t dst, uint64_t tag);
 void snn_free_packets(snn_sim *m);
 /* A packet for (layer, step), empty; its index in *out. 0, or -1. */
 int snn_pkt_new(snn_sim *m, uint32_t layer, uint64_t step, uint32_t *out);

@@ -406,16 +406,11 @@ void chip_trace_cn_done(chip *c, uint32_t core, uint32_t cn_i)
     tv_occ(v, core, TV_O, (int64_t)(after - before));
 }
 
-void chip_trace_station_ready(chip *c, uint32_t layer, uint32_t core)
+void chip_trace_cn_ready(chip *c, uint32_t core)
 {
     chip_tview *v = c->tv;
-    if (!v)
-        return;
-    const plan_layer *pl = &c->p->layers[layer];
-    for (uint32_t i = 0; i < pl->n_parts; i++)
-        if (pl->parts[i].core == core)
-            v->ready_n[core] += pl->parts[i].n_cns;
-    trc_counter_int(c->w, v->ready[core], tv_now(v), v->ready_n[core]);
+    if (v)
+        trc_counter_int(c->w, v->ready[core], tv_now(v), ++v->ready_n[core]);
 }
 
 void chip_trace_input(chip *c, uint32_t layer, uint32_t core, uint64_t bits)

@@ -337,6 +337,17 @@ static int layer_cuts(layer_build *b, base_error *err)
                      "unequal size", lname(l), (long long)l->id, k ? "intra-core" : "inter-core",
                      l->dims[cs[k]->d[i]], (unsigned long long)l->sizes[cs[k]->d[i]],
                      (unsigned long long)cs[k]->parts[i]);
+    plan_layer *pl = b->pl;
+    pl->n_split = b->split.n;
+    pl->n_tile = b->tiles.n;
+    for (int i = 0; i < b->split.n; i++) {
+        pl->split_d[i] = b->split.d[i];
+        pl->split_n[i] = b->split.parts[i];
+    }
+    for (int i = 0; i < b->tiles.n; i++) {
+        pl->tile_d[i] = b->tiles.d[i];
+        pl->tile_n[i] = b->tiles.parts[i];
+    }
     cut_names(l, &b->split, b->pl->split_dim, sizeof b->pl->split_dim);
     cut_names(l, &b->tiles, b->pl->tile_dim, sizeof b->pl->tile_dim);
     return 0;
@@ -519,9 +530,11 @@ static int build_layer(plan *p, const cfg_scenario *s, uint32_t li,
         fail(err, "out of memory");
         goto out;
     }
+    b->pl->first_cn = p->n_cns;
     for (uint32_t part = 0; part < n_parts; part++)
         if (build_part(b, part, (uint32_t)n_parts, err) != 0)
             goto out;
+    b->pl->n_cns = p->n_cns - b->pl->first_cn;
     rc = 0;
 out:
     base_free(b);
@@ -637,7 +650,7 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cac
     for (uint32_t i = 0; i < p->n_layers; i++)
         if (build_layer(p, s, i, opt, load, err) != 0)
             goto bad;
-    if (place_weights(p, s, err) != 0)
+    if (place_weights(p, s, err) != 0 || plan_deps_build(p, s, err) != 0)
         goto bad;
     warn_order(p, chip);
     free(load);
@@ -656,6 +669,7 @@ void plan_free(plan *p)
         free(p->layers[i].parts);
     free(p->layers);
     free(p->cns);
+    free(p->deps);
     if (p->owns_cache)
         loma_cache_free(p->cache);
     free(p);

@@ -9,9 +9,12 @@
  * mapping's weights_in, else first fit in the chip's list) unless the
  * core holds them from the start; see chip_mem.c for how they move.
  *
- * Data moves at layer granularity: a layer's part on a core starts when
- * the whole output of every producer layer (and any off-chip input) has
- * reached that core. Finer (tile-level) dependencies are a later step. */
+ * Dependencies are computed from loop ranges: each CN has the box of the
+ * producer's output it writes (plan_cn.out) and, per producer operand,
+ * the box of the producer's output it reads (its loop ranges through the
+ * dimension relations, with stride and padding); a CN depends on exactly
+ * the producer CNs whose boxes overlap its own (plan_dep). How the run
+ * uses them (layer by layer or fused, per layer stack): chip_flow.c. */
 #ifndef EVSIM_PLAN_H
 #define EVSIM_PLAN_H
 
@@ -25,6 +28,27 @@
 #define PLAN_MAX_CNS_PER_LAYER 1000000
 #define PLAN_NO_MEM UINT32_MAX
 #define PLAN_MAX_WARNINGS 32 /* a layer's weights live nowhere off-chip */
+#define PLAN_MAX_BOX 8       /* indices of a tensor (CFG_MAX_INDICES) */
+
+/* A box of a producer layer's output tensor: [lo, hi) per index of its
+ * output operand, in the order the equation lists them. n 0: empty. */
+typedef struct {
+    uint32_t lo[PLAN_MAX_BOX], hi[PLAN_MAX_BOX];
+    uint8_t n;
+} plan_box;
+
+/* The elements in both a and b (0 if either is empty), and that box. */
+uint64_t plan_box_meet(const plan_box *a, const plan_box *b, plan_box *out);
+/* The smallest box holding a and b, into a. */
+void plan_box_join(plan_box *a, const plan_box *b);
+
+/* One input of a CN: producer CN src_cn writes `bits` of what dst_cn reads
+ * through its producer slot `slot` (plan_layer.producers[slot]). */
+typedef struct {
+    uint32_t src_cn, dst_cn;
+    uint64_t bits;
+    uint8_t slot;
+} plan_dep;
 
 typedef struct {
     uint32_t layer;        /* index into plan.layers */
@@ -40,6 +64,11 @@ typedef struct {
     double top_w_pj;       /* ... of which for the weights */
     double w_top_bits;     /* the mapper's weight reads from that top level */
     const loma_result *cost; /* owned by the plan's cache */
+    plan_box out;          /* the part of its layer's output it writes */
+    bool complete;         /* its output is final: the last of its part's
+                              tiles along every cut reduction dim (only
+                              such CNs feed consumers) */
+    uint32_t first_dep, n_deps; /* its inputs: plan.deps[first_dep..] */
 } plan_cn;
 
 typedef struct {
@@ -57,6 +86,9 @@ typedef struct {
      * counted, so an upper bound): when more than plan_layer.act_cap_bits
      * they would spill to off-chip memory, which the run does not model. */
     uint64_t act_bits;
+    plan_box out;          /* the output box its CNs write */
+    plan_box need[PLAN_MAX_PRODUCERS]; /* per producer slot: the smallest box
+                              holding what its CNs read of that producer */
 } plan_part;
 
 typedef struct {
@@ -90,6 +122,15 @@ typedef struct {
     uint32_t n_producers;
     uint32_t producers[PLAN_MAX_PRODUCERS]; /* layer indices */
     uint32_t n_consumers;  /* layers that read this one's output */
+    bool mapped[PLAN_MAX_PRODUCERS]; /* per slot: the operand's indices map
+                              one to one onto the producer's output (else a
+                              CN reads all of it, e.g. a flatten) */
+    uint32_t first_cn, n_cns;
+    /* The cuts as loop dims (index into cfg->dims) and piece counts, the
+     * last varying fastest: parts by split, tiles within a part by tile. */
+    int n_split, split_d[CFG_MAX_TILING], n_tile, tile_d[CFG_MAX_TILING];
+    uint64_t split_n[CFG_MAX_TILING], tile_n[CFG_MAX_TILING];
+    uint32_t stack;        /* its layer stack (fused mode), 0.. in order */
 } plan_layer;
 
 typedef struct {
@@ -97,6 +138,11 @@ typedef struct {
     plan_layer *layers;    /* workload order, which is a topological order */
     uint32_t n_cns, cap_cns;
     plan_cn *cns;
+    uint32_t n_deps, cap_deps;
+    plan_dep *deps;        /* grouped by dst_cn, in CN order */
+    bool fused;            /* mode: fused (else layer by layer) */
+    uint32_t n_stacks;
+    bool auto_stacks;      /* stacks chosen by weight capacity */
     loma_cache *cache;     /* the caller's, or the plan's own */
     int owns_cache;
     uint32_t unique_cns;   /* mapper searches run (cache misses) */
@@ -116,6 +162,10 @@ typedef struct {
 plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cache,
                  base_error *err);
 void plan_free(plan *p);
+/* plan_deps.c: every CN's boxes and inputs, the parts' boxes, the layer
+ * stacks (the scenario's, else by weight capacity). 0, or -1 (out of
+ * memory, or a box wider than PLAN_MAX_BOX). */
+int plan_deps_build(plan *p, const cfg_scenario *s, base_error *err);
 
 /* The temporal loop order of a CN, per operand from the innermost memory
  * level up: "O: rf[FX 5 FY 5] sram[OX 28]; W: ...". Truncated to len. */

@@ -4,6 +4,7 @@
 #   bench: replay_nmnist events_per_sec V   configs/nmnist_snn_2x2.yaml
 #   bench: replay_dvs events_per_sec V      configs/dvs_snn_4x4.yaml (Prophesee
 #                                            EVT 2.0, 539,481 events, ../shared)
+#   bench: replay_dvs_packet events_per_sec V the same on the packet-level NoC
 #   bench: replay_{nmnist,dvs} spikes_per_sec / sops_per_sec V
 #                                            spikes (all layers) and synaptic
 #                                            operations per wall second
@@ -19,7 +20,7 @@ set -u
 EVSIM=${EVSIM:-build/evsim}
 SHARED=${SHARED:-../shared}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp" configs/.bench_replay_$$*.yaml' EXIT
+trap 'rm -rf "$tmp" configs/.bench_replay_$$*.yaml configs/hw/.bench_replay_$$*.yaml' EXIT
 
 # Best-of-3 wall time of one scenario; prints the bench lines for it.
 bench() { # name, scenario
@@ -70,6 +71,11 @@ sed "s|trace: ../../shared/reference/events/|trace: $(cd "$SHARED" && pwd)/refer
   configs/dvs_snn_4x4.yaml > "$one"
 sed 's/^  format: evt2/  format: evt2\n  loop: 10/' "$one" > "$ten"
 bench dvs "$one" || exit 1
+# The same replay on the packet-level NoC (noc: {model: packet}): same
+# spikes, energy and decision time on this scenario, a fraction of the CPU.
+sed 's/^noc:/noc:\n  model: packet/' configs/hw/seneca_4x4.yaml > configs/hw/.bench_replay_$$_pk.yaml
+sed "s|hw/seneca_4x4.yaml|hw/.bench_replay_$$_pk.yaml|" "$one" > configs/.bench_replay_$$_pk.yaml
+bench dvs_packet configs/.bench_replay_$$_pk.yaml || exit 1
 a=$(rss "$one"); b=$(rss "$ten")
 echo "bench: replay_rss_kb_1x $a"
 echo "bench: replay_rss_kb_10x $b"

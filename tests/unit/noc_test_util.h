@@ -31,13 +31,22 @@ static inline uint32_t term(const noc_config *c, uint32_t x, uint32_t y)
 
 /* Zero-load latency from the configuration: one cycle in the source queue,
  * the injection channel, H+1 routers, H links, the ejection channel, and
- * the body flits one per cycle behind the head. */
+ * the body flits one per cycle behind the head -- for stages of one cycle.
+ * Longer stages work in batches (BookSim's router): switch allocation of
+ * S cycles lets a VC send one flit per S cycles, so each body flit is S
+ * behind the one before; a crossbar of X cycles makes the first body flit
+ * wait for the head's batch, X - 1 cycles, once: at the next router the
+ * head's routing and VC allocation (R + V >= X - 1) let the body close up
+ * again, to reopen the same gap. Valid with S or X, not both, above 1. */
 static inline uint64_t t0(const noc_config *c, uint32_t hops, uint32_t flits)
 {
-    uint64_t router = c->router_stage_cycles[NOC_STAGE_ROUTE] + c->router_stage_cycles[NOC_STAGE_VC_ALLOC] +
-                      c->router_stage_cycles[NOC_STAGE_SW_ALLOC] + c->router_stage_cycles[NOC_STAGE_XBAR];
+    const uint32_t *st = c->router_stage_cycles;
+    uint64_t router = st[NOC_STAGE_ROUTE] + st[NOC_STAGE_VC_ALLOC] + st[NOC_STAGE_SW_ALLOC] +
+                      st[NOC_STAGE_XBAR];
+    uint64_t s = st[NOC_STAGE_SW_ALLOC], x = st[NOC_STAGE_XBAR];
+    uint64_t body = (flits - 1) * s + (flits > 1 && x > 1 ? x - 1 : 0);
     return 1 + c->inject_cycles + (hops + 1) * router +
-           (uint64_t)hops * c->link_latency_cycles + c->eject_cycles + (flits - 1);
+           (uint64_t)hops * c->link_latency_cycles + c->eject_cycles + body;
 }
 
 #endif

@@ -135,6 +135,9 @@ static void expect(const base_errors *e, const char *name, int line, const char 
     ck_abort_msg("no error at %s containing \"%s\"", pre, needle);
 }
 
+static void expect_at(const base_errors *e, const char *name, int line, int col,
+                      const char *needle);
+
 static void core_error(const char *from, const char *to, int line, const char *needle)
 {
     char *text = subst(CORE, from, to);
@@ -497,6 +500,34 @@ START_TEST(test_mapping_naming_missing_core)
     ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
     expect(&e, sp, 4, "a trace is read only by the event-driven mode: expected `mode: timestep`");
     base_errors_clear(&e);
+    /* A backpressure queue shorter than one packet: refused at its key,
+     * in the check as in the run; with on_full: drop it is legal. Layer b
+     * is fed by a's spikes: packets of spikes_per_packet. */
+    char *w1 = subst(WORKLOAD, "  operand_source: {I: 0, W: 0}\n",
+                     "  operand_source: {I: 0, W: 0}\n  neuron: {model: if}\n"
+                     "  input_source: input\n");
+    char *w2 = subst(w1, "  operand_source: {I: 0, W: 1}\n",
+                     "  operand_source: {I: 0, W: 1}\n  neuron: {model: if}\n"
+                     "  input_source: a\n");
+    put(dir, "wl.yaml", w2);
+    free(w1);
+    free(w2);
+    put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmapping: map.yaml\n"
+                          "input: {trace: t.bin}\nmode: timestep\ntimestep_us: 1000\n"
+                          "spikes_per_packet: 4\nqueue_depth_events: 3\n");
+    ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));
+    expect_at(&e, sp, 8, 21, "queue_depth_events: 3 is less than a packet's 4 spikes "
+                             "(spikes_per_packet)");
+    expect(&e, sp, 8, "expected at least 4, or on_full: drop");
+    base_errors_clear(&e);
+    put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmapping: map.yaml\n"
+                          "input: {trace: t.bin}\nmode: timestep\ntimestep_us: 1000\n"
+                          "spikes_per_packet: 4\nqueue_depth_events: 3\non_full: drop\n");
+    s = cfg_scenario_load_file(sp, &e);
+    ck_assert_msg(s != NULL, "%s", e.count ? emsg(&e, 0) : "");
+    cfg_scenario_free(s);
+    base_errors_clear(&e);
+    put(dir, "wl.yaml", WORKLOAD);
     /* A scenario key typo. */
     put(dir, "scen.yaml", "chip: chip.yaml\nworkload: wl.yaml\nmaping: map.yaml\n");
     ck_assert_ptr_null(cfg_scenario_load_file(sp, &e));

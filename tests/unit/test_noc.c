@@ -76,6 +76,38 @@ START_TEST(test_zero_load_latency_other_pipeline)
 }
 END_TEST
 
+/* Stages above one cycle: BookSim's 6-cycle router (2,1,1,2), a 3-cycle
+ * crossbar, slow routing and a 2-cycle switch allocation, on every hop
+ * count of a 6x1 line and packets of 1..5 flits. The figures a wrong
+ * batch rule would miss: with 2,1,1,2 a 4-flit packet over 3 hops takes
+ * 1 + 1 + 4 x 6 + 3 + 1 + 3 + 1 = 34 cycles (the first body flit waits
+ * once for the crossbar); with 1,1,2,1 a 5-flit packet 0 hops 16. */
+START_TEST(test_zero_load_latency_multi_cycle_stages)
+{
+    static const uint32_t st[][4] = {{2, 1, 1, 2}, {1, 1, 1, 3}, {3, 1, 1, 3},
+                                     {2, 2, 1, 1}, {1, 1, 2, 1}, {2, 1, 3, 1}};
+    noc_config c;
+    noc_config_default(&c);
+    c.width = 6;
+    c.height = 1;
+    for (size_t k = 0; k < sizeof st / sizeof st[0]; k++) {
+        memcpy(c.router_stage_cycles, st[k], sizeof st[k]);
+        for (uint32_t h = 0; h <= 5; h++)
+            for (uint32_t L = 1; L <= 5; L++)
+                ck_assert_msg(one_packet(&c, term(&c, 0, 0), term(&c, h, 0), L) == t0(&c, h, L),
+                              "stages %u,%u,%u,%u, %u hops, %u flits: %llu, T0 %llu", st[k][0],
+                              st[k][1], st[k][2], st[k][3], h, L,
+                              (unsigned long long)one_packet(&c, term(&c, 0, 0), term(&c, h, 0), L),
+                              (unsigned long long)t0(&c, h, L));
+    }
+    memcpy(c.router_stage_cycles, st[0], sizeof st[0]);
+    ck_assert_uint_eq(t0(&c, 3, 4), 34);
+    ck_assert_uint_eq(one_packet(&c, term(&c, 0, 0), term(&c, 3, 0), 4), 34);
+    memcpy(c.router_stage_cycles, st[4], sizeof st[4]);
+    ck_assert_uint_eq(one_packet(&c, term(&c, 0, 0), term(&c, 0, 0), 5), 16);
+}
+END_TEST
+
 START_TEST(test_clock_converts_to_ps)
 {
     noc_config c;
@@ -397,6 +429,92 @@ START_TEST(test_event_driven_equals_cycle_stepped)
 }
 END_TEST
 
+/* Ejection backpressure: terminal 0 refuses packets until cycle 2000. */
+typedef struct {
+    noc *n;
+    int blocked, refusals;
+    uint64_t injected_at_1500, in_flight_at_1500;
+    int delivered_at_1500, deadlocked_at_1500;
+    sink_log *s;
+} gate_ctx;
+
+static int gate_fn(void *ctx, uint32_t dst, uint64_t tag)
+{
+    (void)tag;
+    gate_ctx *g = ctx;
+    ck_assert_uint_eq(dst, 0);
+    g->refusals += g->blocked;
+    return !g->blocked;
+}
+
+static void gate_look(kq_kernel *k, void *ctx, const void *payload)
+{
+    (void)k;
+    (void)payload;
+    gate_ctx *g = ctx;
+    noc_totals t;
+    noc_get_totals(g->n, &t);
+    g->injected_at_1500 = t.flits_injected;
+    g->in_flight_at_1500 = noc_flits_in_flight(g->n);
+    g->delivered_at_1500 = g->s->n;
+    g->deadlocked_at_1500 = noc_deadlocked(g->n);
+}
+
+static void gate_open(kq_kernel *k, void *ctx, const void *payload)
+{
+    (void)k;
+    (void)payload;
+    gate_ctx *g = ctx;
+    g->blocked = 0;
+    noc_eject_resume(g->n, 0);
+}
+
+/* A blocked terminal backs the network up: its flits wait in the routers,
+ * the credits run out and the sender's injection stops (most of the 800
+ * flits are still in the source queue); far longer than deadlock_cycles
+ * is not a deadlock; after the resume everything arrives, once each. */
+START_TEST(test_blocked_ejection_backs_the_network_up)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.width = c.height = 2;
+    c.deadlock_cycles = 200;
+    kq_kernel *k = kq_new();
+    base_error e;
+    noc *n = noc_new(k, &c, &e);
+    ck_assert_ptr_nonnull(n);
+    static sink_log s;
+    memset(&s, 0, sizeof s);
+    noc_set_sink(n, log_sink, &s);
+    gate_ctx g = {n, 1, 0, 0, 0, 0, 0, &s};
+    ck_assert_int_eq(noc_set_eject_gate(n, gate_fn, &g), 0);
+    uint32_t dst = term(&c, 0, 0);
+    for (uint64_t i = 0; i < 200; i++) {
+        noc_packet_req q = {term(&c, 1, 1), 1, &dst, 0, 4, i};
+        ck_assert_int_eq(noc_send(n, &q, NULL, &e), 0);
+    }
+    uint64_t cy = noc_cycle_ps(n);
+    ck_assert_int_eq(kq_schedule_at(k, 1500 * cy, 9, gate_look, &g, NULL, 0, NULL), KQ_OK);
+    ck_assert_int_eq(kq_schedule_at(k, 2000 * cy, 9, gate_open, &g, NULL, 0, NULL), KQ_OK);
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_int_eq(g.delivered_at_1500, 0);
+    ck_assert_int_eq(g.deadlocked_at_1500, 0);
+    ck_assert_uint_eq(g.in_flight_at_1500, 800);
+    /* what two routers' input VCs on the path hold: 16 VCs x 8 flits each
+     * at the source's injection port and the two mesh inputs on the way */
+    ck_assert_uint_le(g.injected_at_1500, 3 * 16 * 8);
+    ck_assert_uint_gt(g.injected_at_1500, 16 * 8);
+    ck_assert_int_eq(g.refusals, 1);
+    ck_assert_int_eq(noc_deadlocked(n), 0);
+    ck_assert_int_eq(s.n, 200);
+    ck_assert_uint_eq(noc_flits_in_flight(n), 0);
+    for (int i = 0; i < MAXD; i++)
+        ck_assert_uint_ge(s.d[i].delivered_ps, 2000 * cy);
+    noc_free(n);
+    kq_free(k);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("noc");
@@ -404,6 +522,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_zero_load_latency_per_hop_default_router);
     tcase_add_test(tc, test_zero_load_latency_other_pipeline);
+    tcase_add_test(tc, test_zero_load_latency_multi_cycle_stages);
     tcase_add_test(tc, test_clock_converts_to_ps);
     tcase_add_test(tc, test_payload_bits_make_flits);
     tcase_add_test(tc, test_bad_config_and_requests_rejected);
@@ -413,6 +532,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_stats_links_and_routers);
     tcase_add_test(tc, test_observer_on_traffic_run);
     tcase_add_test(tc, test_event_driven_equals_cycle_stepped);
+    tcase_add_test(tc, test_blocked_ejection_backs_the_network_up);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -79,8 +79,13 @@ static void zl_config(int i, noc_config *c)
         c->vc_depth_flits = 4;
         break;
     case 2:
+        /* routing 2, VC allocation 0, crossbar 1; switch allocation 1:
+         * with more the flit model's stage works in batches (a VC sends
+         * one flit per allocation, noc_router.c), which the packet model
+         * does not follow */
         for (int s = 0; s < NOC_STAGES; s++)
             c->router_stage_cycles[s] = (uint32_t)(s == 1 ? 0 : 2 - s % 2);
+        c->router_stage_cycles[NOC_STAGE_SW_ALLOC] = 1;
         c->link_latency_cycles = 2;
         c->inject_cycles = 2;
         c->eject_cycles = 3;

@@ -178,6 +178,58 @@ START_TEST(test_exact_next_step_1_2_4_cores)
 }
 END_TEST
 
+/* Mean NoC latency of a run, in cycles. */
+static double noc_mean(const run_result *r)
+{
+    const noc_totals *t = &r->snn_res.noc;
+    return t->deliveries ? (double)t->latency_sum_cycles / (double)t->deliveries : 0;
+}
+
+/* A 3-event queue (one packet) under backpressure stops the ejection
+ * ports of the routers feeding full cores: the packets wait inside the
+ * NoC (its mean and max latency rise), the queues never hold more than 3,
+ * nothing is lost, and in timestep mode every spike of every step equals
+ * the unlimited queue's (and the reference). */
+START_TEST(test_backpressure_waits_inside_the_noc)
+{
+    record big = {0}, small = {0};
+    for (int l = 0; l < NL; l++) {
+        big.out[l] = calloc((size_t)STEPS_MAX * n_out[l], sizeof(double));
+        small.out[l] = calloc((size_t)STEPS_MAX * n_out[l], sizeof(double));
+    }
+    run_result rb, rs;
+    snn_test_run(DATA "cpd_4_same_step.yaml", on_spike, &big, &rb);
+    snn_test_run(DATA "cpd_4_same_step_bp3.yaml", on_spike, &small, &rs);
+    ck_assert(rb.snn_res.complete && rs.snn_res.complete);
+    ck_assert_uint_eq(rs.snn_res.steps, rb.snn_res.steps);
+    for (int l = 0; l < NL; l++)
+        for (uint64_t i = 0; i < rb.snn_res.steps * (uint64_t)n_out[l]; i++)
+            ck_assert_msg(small.out[l][i] == big.out[l][i], "layer %d step %llu neuron %llu",
+                          l, (unsigned long long)(i / n_out[l]),
+                          (unsigned long long)(i % n_out[l]));
+    ck_assert_uint_eq(rs.snn_res.drops, 0);
+    ck_assert_uint_eq(rs.snn_res.noc.deliveries, rb.snn_res.noc.deliveries);
+    ck_assert_uint_eq(rs.snn_res.spikes_sent, rb.snn_res.spikes_sent);
+    uint64_t held = 0, big_held = 0;
+    for (uint32_t c = 0; c < rs.snn_res.n_cores; c++) {
+        ck_assert_uint_le(rs.snn_res.queues[c].peak, 3);
+        ck_assert_uint_eq(rs.snn_res.cores[c].packets_in, rb.snn_res.cores[c].packets_in);
+        held += rs.snn_res.queues[c].held_packets;
+        big_held += rb.snn_res.queues[c].held_packets;
+    }
+    ck_assert_uint_gt(held, 50);
+    ck_assert_uint_eq(big_held, 0);
+    ck_assert_double_gt(noc_mean(&rs), noc_mean(&rb) * 1.05);
+    ck_assert_uint_gt(rs.snn_res.noc.latency_max_cycles, rb.snn_res.noc.latency_max_cycles);
+    run_result_free(&rb);
+    run_result_free(&rs);
+    for (int l = 0; l < NL; l++) {
+        free(big.out[l]);
+        free(small.out[l]);
+    }
+}
+END_TEST
+
 static int files_in(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -305,6 +357,7 @@ static Suite *snn_run_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_exact_same_step_1_2_4_cores);
     tcase_add_test(tc, test_exact_next_step_1_2_4_cores);
+    tcase_add_test(tc, test_backpressure_waits_inside_the_noc);
     tcase_add_test(tc, test_two_runs_give_identical_reports_and_traces);
     tcase_add_test(tc, test_every_failed_allocation_fails_the_snn_run_cleanly);
     suite_add_tcase(s, tc);
