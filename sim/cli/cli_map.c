@@ -399,7 +399,7 @@ static int map_layers(const map_cli *c, const map_inputs *mi)
 
 int cli_map_main(int argc, char **argv)
 {
-    map_cli c = {.opt = {LOMA_CRIT_LATENCY, 6, 0, 0}};
+    map_cli c = {.opt = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6}};
     int prc = parse(&c, argc, argv);
     if (prc)
         return prc - 1;
