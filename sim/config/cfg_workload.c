@@ -509,6 +509,10 @@ static void check_shapes(cfg_doc *d, const cfg_workload *w,
     char kp[256], a[128], b[128];
     for (int i = 0; i < w->n_layers; i++) {
         const cfg_layer *l = &w->layers[i];
+        /* Spiking layers are wired by input_source, whose shapes the
+         * event-driven checks compare (cfg_snn.c, snn_plan.c). */
+        if (l->neuron.model != CFG_NEURON_NONE)
+            continue;
         for (int o = 1; o < l->n_operands; o++) {
             const cfg_operand *op = &l->operands[o];
             if (!op->has_source || op->source_layer_id == l->id)
