@@ -42,6 +42,17 @@ int base_fail_prefix(base_error *e, const char *fmt, ...) __attribute__((format(
 /* "FILE:LINE:COL: msg", "FILE: msg" or "msg", into buf; returns buf. */
 const char *base_error_str(const base_error *e, char *buf, size_t len);
 
+/* A growing text buffer filled printf-style (the NIR and ONNX loaders
+ * write the workload YAML they then load). After a failed allocation `oom`
+ * is set and later puts do nothing; the caller frees buf with base_free. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int oom;
+} base_text;
+
+void base_text_put(base_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A list of errors, for loaders that report every problem they find, not
  * only the first. At most BASE_MAX_ERRORS are kept, the rest counted. */
 #define BASE_MAX_ERRORS 100

@@ -17,39 +17,6 @@
 
 #include "config/cfg_nir.h"
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int oom;
-} nir_text;
-
-static void put(nir_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(nir_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (int pass = 0; pass < 2 && !t->oom; pass++) {
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->oom = 1;
-            return;
-        }
-        if (t->buf && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap + (size_t)n + 1) * 2;
-        char *b = base_realloc(t->buf, cap);
-        if (!b) {
-            t->oom = 1;
-            return;
-        }
-        t->buf = b;
-        t->cap = cap;
-    }
-}
-
 /* One evsim layer being built. */
 typedef struct {
     int syn;           /* synaptic node */
@@ -323,7 +290,7 @@ static int layer_bias(nir_cv *c, nir_lay *l)
 /* The neuron block, with r (IF) folded into the layer's factor, w_in
  * (CubaLIF) given as it is, and the bias from the synaptic node and the
  * side projections: one value, or one per neuron in memory. */
-static int put_neuron(nir_cv *c, int k, nir_text *t)
+static int put_neuron(nir_cv *c, int k, base_text *t)
 {
     nir_lay *l = &c->lay[k];
     if (l->neu < 0) {
@@ -332,7 +299,7 @@ static int put_neuron(nir_cv *c, int k, nir_text *t)
         if (l->bias != 0 || l->n_bv)
             return cfail(c, l->syn, "bias: a synaptic node without a neuron after it must have "
                          "zero bias on the chip", NULL);
-        put(t, "  neuron: {model: sigma_delta, threshold: 0, act: none}\n");
+        base_text_put(t, "  neuron: {model: sigma_delta, threshold: 0, act: none}\n");
         return 0;
     }
     int n = l->neu;
@@ -348,15 +315,15 @@ static int put_neuron(nir_cv *c, int k, nir_text *t)
     if (layer_bias(c, l) != 0)
         return -1;
     const char *model = ty == NIR_IF ? "if" : ty == NIR_LIF ? "lif" : "cuba_lif";
-    put(t, "  neuron: {model: %s, threshold: %.17g, reset: zero, v_reset: %.17g", model, thr, vr);
+    base_text_put(t, "  neuron: {model: %s, threshold: %.17g, reset: zero, v_reset: %.17g", model, thr, vr);
     if (ty != NIR_IF)
-        put(t, ", tau_us: %.17g, v_leak: %.17g, r: %.17g", tau * 1e6, vl, r);
+        base_text_put(t, ", tau_us: %.17g, v_leak: %.17g, r: %.17g", tau * 1e6, vl, r);
     if (ty == NIR_CUBALIF) /* i = i + (dt/tau_syn) (-i + w_in x) */
-        put(t, ", tau_syn_us: %.17g, w_in: %.17g", tsyn * 1e6, win);
+        base_text_put(t, ", tau_syn_us: %.17g, w_in: %.17g", tsyn * 1e6, win);
     if (l->bias != 0)
-        put(t, ", bias: %.17g", l->bias);
+        base_text_put(t, ", bias: %.17g", l->bias);
     /* Leaky neurons decay and a bias acts every step, input or not. */
-    put(t, ", evaluate: %s}\n", ty != NIR_IF || l->bias != 0 || l->n_bv ? "all" : "input");
+    base_text_put(t, ", evaluate: %s}\n", ty != NIR_IF || l->bias != 0 || l->n_bv ? "all" : "input");
     return 0;
 }
 
@@ -369,7 +336,7 @@ static uint32_t ipar(const nir_node *n, const char *key, int i)
 /* Conv1d / Conv2d / pools: loop sizes, relations, padding and the input
  * sizes (pr_loop_sizes: the stored shape, which a strided kernel may not
  * cover to its last row). */
-static int put_window(nir_cv *c, int k, const nir_node *src, nir_text *t)
+static int put_window(nir_cv *c, int k, const nir_node *src, base_text *t)
 {
     const nir_node *s = &c->g->nodes[c->lay[k].syn];
     bool pool = s->type == NIR_SUMPOOL2D || s->type == NIR_AVGPOOL2D, d1 = s->type == NIR_CONV1D;
@@ -404,24 +371,24 @@ static int put_window(nir_cv *c, int k, const nir_node *src, nir_text *t)
         py = pp->str ? (same ? dy * (ky - 1) / 2 : 0) : d1 ? 0 : ipar(s, "padding", 0);
     }
     if (pool)
-        put(t, "  operator_type: %s\n  equation: O[b][g][oy][ox]+=W[fx][fy]*I[b][g][iy][ix]\n"
+        base_text_put(t, "  operator_type: %s\n  equation: O[b][g][oy][ox]+=W[fx][fy]*I[b][g][iy][ix]\n"
             "  loop_dims: [B, G, OY, OX, FX, FY]\n  loop_sizes: [1, %u, %u, %u, %u, %u]\n"
             "  operand_precision: {W: 0, I: 8, O: 16, O_final: 8}\n",
             s->type == NIR_SUMPOOL2D ? "Pooling" : "AveragePool", s->shape[0], oh, ow, kx, ky);
     else
-        put(t, "  operator_type: Conv\n"
+        base_text_put(t, "  operator_type: Conv\n"
             "  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
             "  loop_dims: [B, K, C, OY, OX, FY, FX]\n  loop_sizes: [1, %u, %u, %u, %u, %u, %u]\n"
             "  operand_precision: {W: 8, I: 1, O: 16, O_final: 1}\n",
             s->shape[0], src->shape[0], oh, ow, ky, kx);
-    put(t, "  dimension_relations: [ix=%u*ox+%u*fx, iy=%u*oy+%u*fy]\n", sx, dx, sy, dy);
-    put(t, "  pr_loop_sizes: [%u, %u]\n", iw, ih);
+    base_text_put(t, "  dimension_relations: [ix=%u*ox+%u*fx, iy=%u*oy+%u*fy]\n", sx, dx, sy, dy);
+    base_text_put(t, "  pr_loop_sizes: [%u, %u]\n", iw, ih);
     if (px || py)
-        put(t, "  padding: [[%u, %u], [%u, %u]]\n", px, px, py, py);
+        base_text_put(t, "  padding: [[%u, %u], [%u, %u]]\n", px, px, py, py);
     return 0;
 }
 
-static int put_layer(nir_cv *c, int k, nir_text *t)
+static int put_layer(nir_cv *c, int k, base_text *t)
 {
     const nir_node *s = &c->g->nodes[c->lay[k].syn];
     int si = -1;
@@ -429,10 +396,10 @@ static int put_layer(nir_cv *c, int k, nir_text *t)
         if (c->g->edges[e].dst == c->lay[k].syn)
             si = c->g->edges[e].src;
     const nir_node *src = &c->g->nodes[si];
-    put(t, "- id: %d\n  name: \"%s\"\n", k, lname(c, k));
+    base_text_put(t, "- id: %d\n  name: \"%s\"\n", k, lname(c, k));
     int rc = 0;
     if (s->type == NIR_AFFINE || s->type == NIR_LINEAR)
-        put(t, "  operator_type: Gemm\n"
+        base_text_put(t, "  operator_type: Gemm\n"
             "  equation: O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]\n"
             "  dimension_relations: [ix=1*ox+1*fx, iy=1*oy+1*fy]\n"
             "  loop_dims: [B, K, C, OY, OX, FY, FX]\n  loop_sizes: [1, %u, %llu, 1, 1, 1, 1]\n"
@@ -445,11 +412,11 @@ static int put_layer(nir_cv *c, int k, nir_text *t)
         rc = put_window(c, k, src, t);
     if (rc == 0)
         rc = put_neuron(c, k, t);
-    put(t, "  operand_source: {I: %d, W: %d}\n  input_source: [%s%s%s", k ? k - 1 : 0, k,
+    base_text_put(t, "  operand_source: {I: %d, W: %d}\n  input_source: [%s%s%s", k ? k - 1 : 0, k,
         k ? "\"" : "", k ? lname(c, k - 1) : "input", k ? "\"" : "");
     for (int j = 0; j < c->lay[k].n_side; j++)
-        put(t, ", {layer: \"%s\"}", lname(c, c->lay_of[pred(c->g, c->lay[k].side[j])]));
-    put(t, "]\n");
+        base_text_put(t, ", {layer: \"%s\"}", lname(c, c->lay_of[pred(c->g, c->lay[k].side[j])]));
+    base_text_put(t, "]\n");
     return rc;
 }
 
@@ -519,7 +486,7 @@ cfg_workload *cfg_nir_workload(nir_graph *g, base_error *err)
     size_t nn = (size_t)g->n_nodes + 1;
     nir_cv c = {g, err, base_calloc(nn, sizeof *c.lay), 0, base_calloc(nn, sizeof *c.side),
                 base_calloc(nn, sizeof *c.lay_of)};
-    nir_text t = {0};
+    base_text t = {0};
     cfg_workload *w = NULL;
     if (!c.lay || !c.side || !c.lay_of) {
         base_free(c.lay);

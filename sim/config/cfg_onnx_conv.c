@@ -17,43 +17,10 @@
 #include "config/cfg_onnx.h"
 
 typedef struct {
-    char *buf;
-    size_t len, cap;
-    int oom;
-} onnx_text;
-
-static void put(onnx_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(onnx_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (int pass = 0; pass < 2 && !t->oom; pass++) {
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->oom = 1;
-            return;
-        }
-        if (t->buf && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap + (size_t)n + 1) * 2;
-        char *b = base_realloc(t->buf, cap);
-        if (!b) {
-            t->oom = 1;
-            return;
-        }
-        t->buf = b;
-        t->cap = cap;
-    }
-}
-
-typedef struct {
     onnx_graph *g;
     base_error *err;
     int *prod;         /* per value: the node whose layer produces it, -1: input or constant */
-    onnx_text t;
+    base_text t;
 } onnx_cv;
 
 static int nfail(const onnx_cv *c, const onnx_node *n, const char *why)
@@ -199,12 +166,12 @@ static int get_window(const onnx_cv *c, const onnx_node *n, onnx_win *w)
 
 static void put_window_tail(onnx_cv *c, const onnx_win *w)
 {
-    put(&c->t, "  dimension_relations: [ix=%lld*ox+%lld*fx, iy=%lld*oy+%lld*fy]\n"
+    base_text_put(&c->t, "  dimension_relations: [ix=%lld*ox+%lld*fx, iy=%lld*oy+%lld*fy]\n"
         "  pr_loop_dims: [IX, IY]\n  pr_loop_sizes: [%lld, %lld]\n",
         (long long)w->sw, (long long)w->dw, (long long)w->sh, (long long)w->dh,
         (long long)w->iw, (long long)w->ih);
     if (w->pl || w->pr || w->pt || w->pb)
-        put(&c->t, "  padding: [[%lld, %lld], [%lld, %lld]]\n", (long long)w->pl,
+        base_text_put(&c->t, "  padding: [[%lld, %lld], [%lld, %lld]]\n", (long long)w->pl,
             (long long)w->pr, (long long)w->pt, (long long)w->pb);
 }
 
@@ -216,7 +183,7 @@ static int put_conv(onnx_cv *c, const onnx_node *n)
     int64_t g = ai(n, "group", 0, 1);
     if (g < 1 || w.c % g || w.k % g)
         return nfail(c, n, "group must divide the input and the output channels");
-    put(&c->t, "  equation: O[b][g][k][oy][ox]+=W[%sk][c][fy][fx]*I[b][g][c][iy][ix]\n"
+    base_text_put(&c->t, "  equation: O[b][g][k][oy][ox]+=W[%sk][c][fy][fx]*I[b][g][c][iy][ix]\n"
         "  loop_dims: [B, K, G, OX, C, FX, OY, FY]\n"
         "  loop_sizes: [%lld, %lld, %lld, %lld, %lld, %lld, %lld, %lld]\n"
         "  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
@@ -235,7 +202,7 @@ static int put_pool(onnx_cv *c, const onnx_node *n)
         return -1;
     if (w.k != w.c)
         return nfail(c, n, "a pool's output channels must equal its input channels");
-    put(&c->t, "  equation: O[b][k][oy][ox]+=W[fy][fx]*I[b][k][iy][ix]\n"
+    base_text_put(&c->t, "  equation: O[b][k][oy][ox]+=W[fy][fx]*I[b][k][iy][ix]\n"
         "  loop_dims: [B, K, OX, OY, FX, FY]\n"
         "  loop_sizes: [%lld, %lld, %lld, %lld, %lld, %lld]\n"
         "  operand_precision: {W: 0, I: 8, O: 8, O_final: 8}\n"
@@ -249,7 +216,7 @@ static int put_pool(onnx_cv *c, const onnx_node *n)
 static void put_idx(onnx_cv *c, const char *const *dims, int from, int to)
 {
     for (int i = from; i < to; i++)
-        put(&c->t, "[%c]", dims[i][0] + 'a' - 'A');
+        base_text_put(&c->t, "[%c]", dims[i][0] + 'a' - 'A');
 }
 
 /* Gemm / MatMul: I[(batch)][d][c] * W[(batch)][c][k], Stream's D C K
@@ -266,20 +233,20 @@ static int put_gemm(onnx_cv *c, const onnx_node *n)
     int64_t rows = o->dim[a->rank - 2], inner = ta ? a->dim[a->rank - 2] : a->dim[a->rank - 1];
     int64_t cols = o->dim[a->rank - 1];
     bool wbatch = b->rank > 2 || c->prod[n->in[1]] >= 0;
-    put(&c->t, "  equation: O");
+    base_text_put(&c->t, "  equation: O");
     put_idx(c, dn, 2 - nb, 2);
-    put(&c->t, "[d][k]+=I");
+    base_text_put(&c->t, "[d][k]+=I");
     put_idx(c, dn, 2 - nb, 2);
-    put(&c->t, "[d][c]*W");
+    base_text_put(&c->t, "[d][c]*W");
     if (wbatch)
         put_idx(c, dn, 2 - nb, 2);
-    put(&c->t, "[c][k]\n  loop_dims: [");
+    base_text_put(&c->t, "[c][k]\n  loop_dims: [");
     for (int i = 2 - nb; i < 5; i++)
-        put(&c->t, "%s%s", i > 2 - nb ? ", " : "", dn[i]);
-    put(&c->t, "]\n  loop_sizes: [");
+        base_text_put(&c->t, "%s%s", i > 2 - nb ? ", " : "", dn[i]);
+    base_text_put(&c->t, "]\n  loop_sizes: [");
     for (int i = 0; i < nb; i++)
-        put(&c->t, "%lld, ", (long long)o->dim[i]);
-    put(&c->t, "%lld, %lld, %lld]\n  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
+        base_text_put(&c->t, "%lld, ", (long long)o->dim[i]);
+    base_text_put(&c->t, "%lld, %lld, %lld]\n  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
         "  operand_source: {I: %lld, W: %lld}\n", (long long)rows, (long long)inner,
         (long long)cols, (long long)src_id(c, n, 0), (long long)src_id(c, n, 1));
     return 0;
@@ -292,7 +259,7 @@ static void put_bcast(onnx_cv *c, const onnx_value *v, const onnx_value *o, cons
     for (int k = 0; k < v->rank; k++) {
         int j = o->rank - v->rank + k;
         if (j >= 0 && v->dim[k] == o->dim[j])
-            put(&c->t, "[%c]", dn[j][0] + 'a' - 'A');
+            base_text_put(&c->t, "[%c]", dn[j][0] + 'a' - 'A');
     }
 }
 
@@ -308,31 +275,31 @@ static int put_elementwise(onnx_cv *c, const onnx_node *n)
     if (!o->has_shape || o->rank < 1 || o->rank > 4 || !x || !x->has_shape ||
         (two && !y->has_shape))
         return nfail(c, n, "expected tensors of rank 1 to 4 with known shapes");
-    put(&c->t, "  equation: O");
+    base_text_put(&c->t, "  equation: O");
     put_idx(c, dn, 0, o->rank);
     if (two) {
         bool add = !strcmp(n->op_type, "Add") || !strcmp(n->op_type, "Sub") ||
                    !strcmp(n->op_type, "Max") || !strcmp(n->op_type, "Min");
-        put(&c->t, "=W");
+        base_text_put(&c->t, "=W");
         put_bcast(c, x, o, dn);
-        put(&c->t, "%cI", add ? '+' : '*');
+        base_text_put(&c->t, "%cI", add ? '+' : '*');
         put_bcast(c, y, o, dn);
     } else { /* a constant W of one value: the mapper takes two inputs, as Stream's W[] */
-        put(&c->t, "=W*I");
+        base_text_put(&c->t, "=W*I");
         put_bcast(c, x, o, dn);
     }
-    put(&c->t, "\n  loop_dims: [");
+    base_text_put(&c->t, "\n  loop_dims: [");
     for (int i = 0; i < o->rank; i++)
-        put(&c->t, "%s%s", i ? ", " : "", dn[i]);
-    put(&c->t, "]\n  loop_sizes: [");
+        base_text_put(&c->t, "%s%s", i ? ", " : "", dn[i]);
+    base_text_put(&c->t, "]\n  loop_sizes: [");
     for (int i = 0; i < o->rank; i++)
-        put(&c->t, "%s%lld", i ? ", " : "", (long long)o->dim[i]);
+        base_text_put(&c->t, "%s%lld", i ? ", " : "", (long long)o->dim[i]);
     if (two)
-        put(&c->t, "]\n  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
+        base_text_put(&c->t, "]\n  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
             "  operand_source: {W: %lld, I: %lld}\n", (long long)src_id(c, n, 0),
             (long long)src_id(c, n, 1));
     else
-        put(&c->t, "]\n  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
+        base_text_put(&c->t, "]\n  operand_precision: {W: 8, I: 8, O: 16, O_final: 8}\n"
             "  operand_source: {W: %lld, I: %lld}\n", (long long)n->id,
             (long long)src_id(c, n, 0));
     return 0;
@@ -340,10 +307,10 @@ static int put_elementwise(onnx_cv *c, const onnx_node *n)
 
 static int put_layer(onnx_cv *c, const onnx_node *n)
 {
-    put(&c->t, "- id: %lld\n  name: \"", (long long)n->id);
+    base_text_put(&c->t, "- id: %lld\n  name: \"", (long long)n->id);
     for (const char *p = n->name; *p; p++)
-        put(&c->t, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", (unsigned char)*p < 32 ? '_' : *p);
-    put(&c->t, "\"\n  operator_type: %s\n", n->op_type);
+        base_text_put(&c->t, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", (unsigned char)*p < 32 ? '_' : *p);
+    base_text_put(&c->t, "\"\n  operator_type: %s\n", n->op_type);
     if (!strcmp(n->op_type, "Conv"))
         return put_conv(c, n);
     if (strstr(n->op_type, "Pool"))
