@@ -59,8 +59,8 @@ int cfg_core_top_memory(const cfg_core *c, cfg_mem_operand op)
     return -1;
 }
 
-static const char *const core_keys[] = {"name", "memories", "operational_array", "dataflows",
-                                        NULL};
+static const char *const core_keys[] = {"name", "type", "memories", "operational_array",
+                                        "dataflows", NULL};
 static const char *const oa_keys[] = {"unit_energy", "unit_area", "dimensions", "sizes",
                                       "input_precision", "is_imc", "imc_type",
                                       "adc_resolution", "bit_serial_precision", NULL};
@@ -120,9 +120,25 @@ static int parse_oa(cfg_doc *d, const cfg_node *oa, const char *path, cfg_core *
             cfg_err_at(d, dn, ip, "dimension %s is listed twice", t);
         strcpy(c->oa_dims[i], t);
         cfg_path_idx(ip, sizeof ip, cfg_path_key(kp, sizeof kp, path, "sizes"), i);
-        cfg_as_uint(d, cfg_seq_at(d, sizes, i), ip, 1, &c->oa_sizes[i]);
+        /* A memory core has no PEs: Stream writes its array as sizes 0. */
+        cfg_as_uint(d, cfg_seq_at(d, sizes, i), ip, c->kind == CFG_CORE_MEMORY ? 0 : 1,
+                    &c->oa_sizes[i]);
     }
     return 0;
+}
+
+/* Stream's `type: compute | memory` (absent: compute). */
+static void parse_core_type(cfg_doc *d, const cfg_node *root, const char *path, cfg_core *c)
+{
+    char t[16] = "compute", kp[256], b[96];
+    cfg_node *n = cfg_map_get(d, root, "type");
+    if (!n || !cfg_get_str(d, root, path, "type", false, t, sizeof t))
+        return;
+    if (!strcmp(t, "memory"))
+        c->kind = CFG_CORE_MEMORY;
+    else if (strcmp(t, "compute"))
+        cfg_err_at(d, n, cfg_path_key(kp, sizeof kp, path, "type"),
+                   "expected compute or memory, found %s", cfg_describe(n, b, sizeof b));
 }
 
 /* "I2, tl" (or the list [I2, tl]) into an operand and a direction. */
@@ -534,6 +550,7 @@ int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core 
         return -1;
     cfg_check_keys(d, root, path, core_keys);
     cfg_get_str(d, root, path, "name", true, c->name, sizeof c->name);
+    parse_core_type(d, root, path, c);
     cfg_node *dfl = cfg_map_get(d, root, "dataflows");
     if (dfl && !cfg_is_null(dfl))
         cfg_expect_map(d, dfl, cfg_path_key(kp, sizeof kp, path, "dataflows"));

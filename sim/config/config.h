@@ -96,6 +96,10 @@ typedef struct {
 
 typedef enum { CFG_CORE_FORM_CURRENT = 0, CFG_CORE_FORM_OLD } cfg_core_form;
 
+/* Stream's `type:` of a core file: a compute core, or a memory core (an
+ * off-chip controller: memories only, an operational array of size 0). */
+typedef enum { CFG_CORE_COMPUTE = 0, CFG_CORE_MEMORY } cfg_core_kind;
+
 typedef struct {
     char name[CFG_NAME_MAX];
     int n_mems;
@@ -105,6 +109,7 @@ typedef struct {
     int n_oa_dims;
     char oa_dims[CFG_MAX_OA_DIMS][CFG_DIM_NAME_MAX];  /* D1, D2, ... */
     uint64_t oa_sizes[CFG_MAX_OA_DIMS];
+    cfg_core_kind kind;             /* compute unless the file says memory */
     /* Which form the file used; the last field so that two loads of the
      * same core in both forms compare equal on everything before it. */
     cfg_core_form form;

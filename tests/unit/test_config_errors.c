@@ -235,6 +235,29 @@ START_TEST(test_type_error_names_key_expected_and_found)
 }
 END_TEST
 
+/* Stream's core files say `type: compute | memory`; a memory core (an
+ * off-chip controller) has an array of size 0, a compute core may not. */
+START_TEST(test_stream_core_type)
+{
+    core_error("name: t\n", "name: t\ntype: memry\n", 2,
+               "type: expected compute or memory, found 'memry'");
+    core_error("sizes: [8]", "sizes: [0]", 5, "expected an integer >= 1, found 0");
+    char *zero = subst(CORE, "sizes: [8]", "sizes: [0]");
+    char *text = subst(zero, "name: t\n", "name: t\ntype: memory\n");
+    free(zero);
+    base_errors e;
+    base_errors_init(&e);
+    cfg_core *c = cfg_core_load_string(text, strlen(text), "core.yaml", &e);
+    ck_assert_int_eq(e.count, 0);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->kind, CFG_CORE_MEMORY);
+    ck_assert_uint_eq(c->oa_sizes[0], 0);
+    cfg_core_free(c);
+    base_errors_clear(&e);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_unknown_key_suggests_close_one)
 {
     core_error("r_cost: 0.1", "r_cots: 0.1", 9, "unknown key 'r_cots' (did you mean 'r_cost'?)");
@@ -826,6 +849,7 @@ int main(void)
     tcase_add_test(tc, test_unusual_values_warned);
     tcase_add_test(tc, test_both_core_forms_load_to_identical_structs);
     tcase_add_test(tc, test_type_error_names_key_expected_and_found);
+    tcase_add_test(tc, test_stream_core_type);
     tcase_add_test(tc, test_unknown_key_suggests_close_one);
     tcase_add_test(tc, test_operand_without_top_level_memory);
     tcase_add_test(tc, test_port_direction_for_operand_not_held);
