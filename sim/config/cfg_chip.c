@@ -350,6 +350,7 @@ static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
         cfg_err_file(d->err, d->file, "out of memory");
         return NULL;
     }
+    c->offchip_core_id = -1;
     if (!cfg_expect_map(d, root, "")) {
         cfg_chip_free(c);
         return NULL;
@@ -404,5 +405,6 @@ void cfg_chip_free(cfg_chip *c)
     base_free(c->types);
     base_free(c->cores);
     base_free(c->memories);
+    base_free(c->conns);
     base_free(c);
 }

@@ -436,6 +436,24 @@ typedef struct {
     int x, y;                        /* mesh position of its controller */
 } cfg_offchip;
 
+/* One entry of a Stream accelerator file's core_connectivity: a `link`
+ * (two directed point-to-point links between its two cores) or a `bus`
+ * (one shared link object serving every ordered pair of its cores). As in
+ * Stream, a later entry replaces an earlier one for the same ordered pair
+ * (in Stream's example chips the all-core bus, listed last, serves every
+ * pair). Bandwidth in bits per core cycle, energy in pJ per bit. */
+#define CFG_CONN_MAX_CORES 64
+typedef enum { CFG_CONN_LINK = 0, CFG_CONN_BUS } cfg_conn_type;
+
+typedef struct {
+    cfg_conn_type type;
+    int n_cores;
+    int64_t cores[CFG_CONN_MAX_CORES];   /* core ids as the file gives them */
+    double bandwidth;                    /* bits per cycle */
+    double unit_energy_pj;               /* per bit; the file's default if not given */
+    int line, col;                       /* of the entry, for messages */
+} cfg_conn;
+
 struct cfg_chip {
     char name[CFG_NAME_MAX];
     char file[512];                  /* display name it was loaded as, for messages */
@@ -448,6 +466,15 @@ struct cfg_chip {
     int n_memories;
     cfg_offchip *memories;
     int clock_line, clock_col;       /* of clock_ghz, for the range check */
+    /* A chip loaded from a Stream accelerator file (cores: {id: file},
+     * offchip_core_id, core_connectivity): its cores are core_types of
+     * their own (the off-chip core one of kind CFG_CORE_MEMORY), and the
+     * interconnect is Stream's graph of links and buses, not a mesh. */
+    bool stream_form;
+    int64_t offchip_core_id;         /* -1: none */
+    double unit_energy_cost_pj;      /* the file's default for conns */
+    int n_conns;
+    cfg_conn *conns;
 };
 
 /* Core files named by the chip are read relative to the chip file's
