@@ -124,24 +124,36 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(BUILD)/libevsim.a
 run: deps $(BUILD)/evsim
 	$(BUILD)/evsim run configs/default.yaml
 
-# Run every unit-test binary even if one fails, then fail if any did. The
+# Run every unit-test binary even if one fails, then fail if any did;
+# JOBS of them at a time (each writes its own log and status; the logs are
+# printed in order afterwards, so the output does not interleave). The
 # summary counts Check's checks and the tests skipped for want of
 # ../shared (tests/unit/test_skip.h: those are not run, so never counted
 # as passed).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 unit: $(TEST_BIN) $(BUILD)/evsim
-	@fail=0; checks=0; skips=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; CK_DEFAULT_TIMEOUT=120 $$t >$$t.log 2>&1 || fail=$$((fail + 1)); cat $$t.log; \
+	@printf '%s\n' $(TEST_BIN) | xargs -P $(JOBS) -I{} sh -c \
+	  'CK_DEFAULT_TIMEOUT=120 {} >{}.log 2>&1; echo $$? >{}.rc'; \
+	fail=0; checks=0; skips=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; cat $$t.log; \
+	  [ "$$(cat $$t.rc)" = 0 ] || { echo "FAIL: $$t"; fail=$$((fail + 1)); }; \
 	  checks=$$((checks + $$(sed -n 's/.*Checks: \([0-9]*\).*/\1/p' $$t.log | head -1))); \
 	  skips=$$((skips + $$(grep -c '^SKIP:' $$t.log))); \
 	done; \
 	echo "unit summary ($(BUILD)): $(words $(TEST_BIN)) binaries, $$checks checks run, $$fail binaries failed, $$skips tests skipped (need ../shared)"; \
 	[ $$fail -eq 0 ]
 
+# The end-to-end scripts, JOBS at a time in the same way (each uses its
+# own temporary directory).
+E2E_LOG := $(BUILD)/e2e
 e2e: $(BUILD)/evsim
-	@fail=0; skips=0; for t in $(E2E); do \
-	  echo "== $$t"; EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) \
-	    bash $$t >$(BUILD)/e2e.log 2>&1 || { echo "FAIL: $$t"; fail=$$((fail + 1)); }; \
-	  cat $(BUILD)/e2e.log; skips=$$((skips + $$(grep -c '^SKIP' $(BUILD)/e2e.log))); \
+	@mkdir -p $(E2E_LOG); printf '%s\n' $(E2E) | xargs -P $(JOBS) -I{} sh -c \
+	  'n=$$(basename {} .sh); EVSIM=$(abspath $(BUILD)/evsim) SHARED=$(abspath ../shared) \
+	   bash {} >$(E2E_LOG)/$$n.log 2>&1; echo $$? >$(E2E_LOG)/$$n.rc'; \
+	fail=0; skips=0; for t in $(E2E); do n=$$(basename $$t .sh); \
+	  echo "== $$t"; cat $(E2E_LOG)/$$n.log; \
+	  [ "$$(cat $(E2E_LOG)/$$n.rc)" = 0 ] || { echo "FAIL: $$t"; fail=$$((fail + 1)); }; \
+	  skips=$$((skips + $$(grep -c '^SKIP' $(E2E_LOG)/$$n.log))); \
 	done; \
 	echo "e2e summary: $(words $(E2E)) scripts, $$fail failed, $$skips checks skipped (need ../shared)"; \
 	[ $$fail -eq 0 ]
@@ -150,10 +162,10 @@ test:
 	@tools/deps.sh --with-validator
 	@tools/depcheck.sh
 	@out=$$(tools/lint.sh 60 5) || { echo "$$out"; exit 1; }; echo "$$out" | tail -1
-	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory unit BUILD=build/asan \
+	$(MAKE) --no-print-directory -j$(JOBS) unit
+	$(MAKE) --no-print-directory -j$(JOBS) unit BUILD=build/asan \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
-	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory -j$(JOBS) e2e
 
 bench: deps $(BENCH_BIN) $(BUILD)/evsim
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
