@@ -55,6 +55,13 @@ int sw_build(sweep *s, const sw_override *ov, const char *const *ov_cls, int n,
              const char *tmp_dir, const char *tag, bool write, sw_tmpfiles *t,
              char *scen, size_t cap, base_error *err);
 void sw_tmpfiles_remove(sw_tmpfiles *t);
+/* msg (BASE_MSG_MAX * 2 bytes) with t's temporary names put back to the
+ * files they copy, separators and newlines flattened. */
+void sw_clean_msg(char *msg, const sw_tmpfiles *t);
+/* sweep_range.c: every point's chip through the plausibility check of
+ * `evsim run` (cfg_range_check_chip), before anything runs; errors name
+ * the point and its values. Only when a parameter goes into the chip. */
+int sw_range_check(sweep *s, bool force, base_errors *err);
 
 /* The results table's columns. */
 int sw_n_cols(const sweep *s);

@@ -185,7 +185,8 @@ sweep *sweep_open(const char *path, const sweep_options *o, base_errors *err)
     }
     for (int i = 0; i < s->cfg->n_params && err->count + err->dropped == before; i++)
         check_param(s, i, err);
-    if (err->count + err->dropped > before || enumerate(s, o, err)) {
+    if (err->count + err->dropped > before || enumerate(s, o, err) ||
+        sw_range_check(s, o->force, err) > 0) {
         sweep_free(s);
         return NULL;
     }

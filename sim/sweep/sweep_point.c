@@ -169,7 +169,7 @@ static void put_metrics(char *row, size_t cap, const metrics *m)
 
 /* The message with the point's temporary file names put back to the
  * files they copy, separators and newlines flattened. */
-static void clean_msg(char *msg, const sw_tmpfiles *t)
+void sw_clean_msg(char *msg, const sw_tmpfiles *t)
 {
     for (int i = 0; i < t->n; i++) {
         char *at;
@@ -326,7 +326,7 @@ char *sw_run_point(sweep *s, uint32_t pt, const char *tmp_dir, sw_seed *seed,
         run_result_free(&res);
     }
     if (status == 2) {
-        clean_msg(msg, t);
+        sw_clean_msg(msg, t);
         put_failure(row, cap, msg);
     }
     sw_tmpfiles_remove(t);

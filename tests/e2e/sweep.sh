@@ -126,6 +126,13 @@ bad nomap "  mapping: [mappings/lenet5_seneca_2x2.yaml, mappings/nope.yaml]" \
 bad none "" "empty.yaml|none.yaml:[0-9]+:[0-9]+: parameters: .*(the grid is empty|found nothing)" ""
 bad big "  chip.noc.virtual_channels: [1, 2, 3, 4, 5, 6]\n  chip.noc.vc_depth_flits: [1, 2, 3]" \
   "18 points, more than --max-points 10" "--max-points 10"
+# Every point's chip goes through run's plausibility check first: the
+# point with 500 GHz is refused at its value, naming the range; --force
+# runs it.
+bad clock "  chip.clock_ghz: [1, 500]" \
+  "clock.yaml:3:23: point 1 \\(chip.clock_ghz=500\\): .*seneca_2x2.yaml:[0-9]+:[0-9]+: clock_ghz: 500 GHz is outside the plausible 0.01-10 GHz" ""
+"$EVSIM" sweep "$tmp/clock.yaml" --out "$tmp/o_clock_f" -q --force 2>/dev/null; rc=$?
+check "--force runs the 500 GHz point (rc=$rc)" '[ $rc -eq 0 ] && [ $(grep -c ",ok," "$tmp/o_clock_f/results.csv") -eq 2 ]'
 "$EVSIM" sweep "$tmp/big.yaml" --out "$tmp/o_force" -q --max-points 10 --force -j 2; rc=$?
 check "--force runs a sweep beyond --max-points (rc=$rc)" '[ $rc -eq 0 ] && [ $(wc -l <"$tmp/o_force/results.csv") -eq 19 ]'
 
