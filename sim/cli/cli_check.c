@@ -155,6 +155,36 @@ static void print_chip(const cfg_chip *c, const noc_config *nc)
     }
 }
 
+/* The dense run's mode and the scenario's layer stacks (layer ids, one
+ * bracket per stack); an event-driven scenario says its own mode. */
+static void print_mode(const cfg_scenario *s)
+{
+    if (s->timestep_mode) {
+        printf("    mode %s\n", s->async_mode ? "async" : "timestep");
+        return;
+    }
+    if (!s->fused) {
+        printf("    mode lbl (layer by layer)\n");
+        return;
+    }
+    if (s->n_stacks == 0) {
+        printf("    mode fused, layer stacks chosen by the run (by weight capacity)\n");
+        return;
+    }
+    printf("    mode fused, %d layer stacks:", s->n_stacks);
+    for (int k = 0; k < s->n_stacks; k++) {
+        printf(" [");
+        int first = 1;
+        for (int i = 0; i < s->n_stack_layers; i++)
+            if (s->stack_of[i] == k) {
+                printf("%s%lld", first ? "" : " ", (long long)s->stack_layer_id[i]);
+                first = 0;
+            }
+        printf("]");
+    }
+    printf("\n");
+}
+
 static void print_scenario(const cfg_scenario *s, const noc_config *nc)
 {
     printf("  scenario %s: seed %llu\n", s->name[0] ? s->name : "-",
@@ -168,6 +198,7 @@ static void print_scenario(const cfg_scenario *s, const noc_config *nc)
         printf("    outputs:%s%s%s%s%s%s\n", s->perfetto_path[0] ? " perfetto " : "",
                s->perfetto_path, s->report_json_path[0] ? " json " : "", s->report_json_path,
                s->report_text_path[0] ? " text " : "", s->report_text_path);
+    print_mode(s);
     if (s->max_time_ps || s->max_events)
         printf("    limits: %llu ps, %llu events (0 = none)\n",
                (unsigned long long)s->max_time_ps, (unsigned long long)s->max_events);

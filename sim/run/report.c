@@ -115,6 +115,7 @@ static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r);
 static void text_layers(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r);
 static void text_loop_orders(FILE *out, const plan *p);
 static void text_spills(FILE *out, const plan *p);
+static void text_mode(FILE *out, const plan *p);
 
 int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
 {
@@ -125,6 +126,7 @@ int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
         fprintf(out, "INCOMPLETE: %s\n", r->stop_reason);
     fprintf(out, "latency      %.3f us (%llu ps), %llu events\n", (double)r->end_ps * 1e-6,
             (unsigned long long)r->end_ps, (unsigned long long)r->events);
+    text_mode(out, p);
     text_energy(out, chip, r);
     text_spills(out, p);
     fprintf(out, "NoC          %llu streams, %llu packets, %llu deliveries, mean latency "
@@ -140,6 +142,32 @@ int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
     text_layers(out, chip, p, r);
     text_loop_orders(out, p);
     return 0;
+}
+
+/* Layer by layer, or fused with its stacks as layer ids ("0-10 11-21"):
+ * a run of consecutive layers of one stack prints as a range. */
+static void text_mode(FILE *out, const plan *p)
+{
+    if (!p->fused) {
+        fprintf(out, "mode         layer by layer\n");
+        return;
+    }
+    fprintf(out, "mode         fused, %u stacks (%s):", p->n_stacks,
+            p->auto_stacks ? "chosen by weight capacity" : "from the scenario");
+    for (uint32_t l = 0; l < p->n_layers;) {
+        uint32_t e = l;
+        while (e + 1 < p->n_layers && p->layers[e + 1].stack == p->layers[l].stack &&
+               p->layers[e + 1].cfg->id == p->layers[e].cfg->id + 1)
+            e++;
+        const char *sep = (l && p->layers[l - 1].stack == p->layers[l].stack) ? "," : " ";
+        if (e == l)
+            fprintf(out, "%s%lld", sep, (long long)p->layers[l].cfg->id);
+        else
+            fprintf(out, "%s%lld-%lld", sep, (long long)p->layers[l].cfg->id,
+                    (long long)p->layers[e].cfg->id);
+        l = e + 1;
+    }
+    fprintf(out, "\n");
 }
 
 /* The largest activations (inputs and output) of one of its parts. */
@@ -299,6 +327,7 @@ static int json_str(FILE *out, const char *s)
 }
 
 static int json_energy(FILE *out, const chip_result *r);
+static void json_mode(FILE *out, const plan *p);
 static int json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r,
                        uint32_t l);
 
@@ -314,6 +343,7 @@ int rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
     bad |= json_str(out, r->stop_reason);
     fprintf(out, ",\"latency_ps\":%llu,\"events\":%llu", (unsigned long long)r->end_ps,
             (unsigned long long)r->events);
+    json_mode(out, p);
     bad |= json_energy(out, r);
     fprintf(out, ",\"noc\":{\"streams\":%llu,\"packets\":%llu,\"deliveries\":%llu,"
             "\"flits_injected\":%llu,\"flit_link_hops\":%llu,\"mean_latency_cycles\":%.6g,"
@@ -358,6 +388,27 @@ int rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
     return bad ? -1 : 0;
 }
 
+/* "mode" and, fused, "stacks": each stack the list of its layer ids, in
+ * stack order (a layer's "stack" field is its index here). */
+static void json_mode(FILE *out, const plan *p)
+{
+    fprintf(out, ",\"mode\":\"%s\"", p->fused ? "fused" : "lbl");
+    if (!p->fused)
+        return;
+    fprintf(out, ",\"auto_stacks\":%s,\"stacks\":[", p->auto_stacks ? "true" : "false");
+    for (uint32_t k = 0; k < p->n_stacks; k++) {
+        fprintf(out, "%s[", k ? "," : "");
+        int first = 1;
+        for (uint32_t l = 0; l < p->n_layers; l++)
+            if (p->layers[l].stack == k) {
+                fprintf(out, "%s%lld", first ? "" : ",", (long long)p->layers[l].cfg->id);
+                first = 0;
+            }
+        fprintf(out, "]");
+    }
+    fprintf(out, "]");
+}
+
 /* The energy per component, the total first. */
 static int json_energy(FILE *out, const chip_result *r)
 {
@@ -396,6 +447,8 @@ static int json_layer(FILE *out, const cfg_chip *chip, const plan *p, const chip
     const chip_layer_result *lr = &r->layers[l];
     fprintf(out, "%s{\"id\":%lld,\"name\":", l ? "," : "", (long long)pl->cfg->id);
     bad |= json_str(out, pl->cfg->name);
+    if (p->fused)
+        fprintf(out, ",\"stack\":%u", pl->stack);
     fprintf(out, ",\"macs\":%llu,\"parts\":%u,\"split\":", (unsigned long long)pl->macs,
             pl->n_parts);
     bad |= json_str(out, pl->split_dim);

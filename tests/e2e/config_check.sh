@@ -37,6 +37,28 @@ err=$("$EVSIM" run "$tmp/sc/lenet5_seneca_2x2.yaml" --no-trace -q 2>&1 >/dev/nul
 [ $rc -eq 1 ] && printf '%s' "$err" | grep -qF "$want" \
   && pass "bad tiling: run reports it the same way" || { bad "bad tiling: run message (rc $rc)"; printf '%s\n' "$err"; }
 
+# Fused mode with the scenario's layer stacks: `evsim check` lists them
+# (layer ids per stack; unlisted layers are stacks of their own), the run's
+# text and JSON reports say the mode and the stacks it used.
+cp configs/workloads/lenet5.yaml "$tmp/sc/workloads/"
+cp configs/mappings/lenet5_seneca_2x2.yaml "$tmp/sc/mappings/"
+{ sed '/^outputs:/,$d' configs/lenet5_seneca_2x2.yaml
+  printf 'mode: fused\nlayer_stacks: [[0, 1, 2], [3, 4]]\n'; } > "$tmp/sc/fused.yaml"
+out=$("$EVSIM" check "$tmp/sc/fused.yaml" 2>&1); rc=$?
+[ $rc -eq 0 ] && printf '%s' "$out" | grep -qF "mode fused, 2 layer stacks: [0 1 2] [3 4]" \
+  && pass "check lists the layer stacks" || { bad "check lists the layer stacks (rc $rc)"; printf '%s\n' "$out"; }
+out=$("$EVSIM" run "$tmp/sc/fused.yaml" --no-trace --json "$tmp/fused.json" 2>/dev/null); rc=$?
+[ $rc -eq 0 ] && printf '%s' "$out" | grep -qF "mode         fused, 4 stacks (from the scenario): 0-2 3-4 5 6" \
+  && pass "run report: mode and stacks" || { bad "run report: mode and stacks (rc $rc)"; printf '%s\n' "$out"; }
+py=$(command -v python3)
+if [ -n "$py" ] && "$py" -c 'import json,sys; d=json.load(open(sys.argv[1]));
+assert d["mode"] == "fused" and d["stacks"] == [[0,1,2],[3,4],[5],[6]], d.get("stacks")
+assert [l["stack"] for l in d["layers"]] == [0,0,0,1,1,2,3]' "$tmp/fused.json"; then
+  pass "JSON report: mode, stacks, each layer's stack"
+else bad "JSON report: mode, stacks, each layer's stack"; fi
+out=$("$EVSIM" check configs/lenet5_seneca_2x2.yaml 2>&1)
+printf '%s' "$out" | grep -qF "mode lbl (layer by layer)" && pass "check: layer by layer said" || bad "check: layer by layer said"
+
 # A NoC value the model refuses (switch allocation takes a cycle at least)
 # is refused by `evsim check` as by `evsim run`, at the key, through the
 # same adapter; the loader alone used to let it pass.
