@@ -312,26 +312,6 @@ static void send_writeback(chip *c, const plan_part *pp, uint32_t layer)
     send_all(c, s);
 }
 
-/* The distinct cores of layer cl's parts into dst (excluding `skip`,
- * which sets *local instead); returns how many. */
-static uint32_t layer_cores(const chip *c, uint32_t cl, uint32_t skip, int *local,
-                            uint32_t *dst)
-{
-    const plan_layer *cpl = &c->p->layers[cl];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < cpl->n_parts; i++) {
-        uint32_t core = cpl->parts[i].core;
-        int seen = 0;
-        for (uint32_t j = 0; j < n; j++)
-            seen |= dst[j] == core;
-        if (core == skip)
-            *local = 1;
-        else if (!seen)
-            dst[n++] = core;
-    }
-    return n;
-}
-
 static uint64_t out_precision(const cfg_layer *l)
 {
     const cfg_operand *o = &l->operands[0];
@@ -567,7 +547,10 @@ static int32_t station_inputs(chip *c, uint32_t l, uint32_t core)
 {
     const plan *p = c->p;
     const plan_layer *pl = &p->layers[l];
-    int32_t need = pl->offchip_in_bits ? 1 : 0;
+    int32_t need = 0;
+    for (uint32_t r = 0; r < pl->n_in_reads; r++)
+        for (uint32_t j = 0; j < pl->in_reads[r].n; j++)
+            need += pl->in_reads[r].cores[j] == core;
     for (uint32_t j = 0; j < pl->n_producers; j++) {
         const plan_layer *src = &p->layers[pl->producers[j]];
         if (granular(c, pl->producers[j], l))
@@ -618,23 +601,36 @@ static int mem_request(chip *c, uint32_t mem, stream *s, const char *label, int 
     return 0;
 }
 
-/* Layer l's network input, read from the input memory and multicast to
- * the layer's cores. */
-static int start_read(chip *c, uint32_t l)
+/* One read of the network input from the input memory: `bits` to the n
+ * cores in dst (multicast when several read the same slice). */
+static int read_slice(chip *c, uint32_t l, uint64_t bits, const uint32_t *dst, uint32_t n)
 {
-    const plan_layer *pl = &c->p->layers[l];
-    stream *s = stream_new(c, pl->offchip_in_bits, pl->n_parts);
+    stream *s = stream_new(c, bits, n);
     if (!s) {
         chip_fail(c, "out of memory starting the inputs");
         return -1;
     }
     s->layer = l;
     s->src_terminal = c->mem_term[c->in_mem];
-    int local = 0;
-    s->n_dst = layer_cores(c, l, UINT32_MAX, &local, s->dst_core);
-    for (uint32_t j = 0; j < s->n_dst; j++)
-        s->dst_terminal[j] = c->core_term[s->dst_core[j]];
+    s->n_dst = n;
+    for (uint32_t j = 0; j < n; j++) {
+        s->dst_core[j] = dst[j];
+        s->dst_terminal[j] = c->core_term[dst[j]];
+    }
     return mem_request(c, c->in_mem, s, "read input", 0);
+}
+
+/* Layer l's network input, read from the input memory in the reads the
+ * plan cut it into (plan_input.c): each region once, to the cores that
+ * read it. */
+static int start_read(chip *c, uint32_t l)
+{
+    const plan_layer *pl = &c->p->layers[l];
+    for (uint32_t r = 0; r < pl->n_in_reads; r++)
+        if (read_slice(c, l, pl->in_reads[r].bits, pl->in_reads[r].cores,
+                       pl->in_reads[r].n) != 0)
+            return -1;
+    return 0;
 }
 
 int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t kind,
@@ -668,8 +664,10 @@ int chip_start(chip *c)
             continue;
         if (c->in_mem >= c->n_mems) {
             /* No memory to read from: the input is taken as preloaded. */
-            for (uint32_t k = 0; k < c->n_cores; k++)
-                input_arrived(c, l, k);
+            const plan_layer *pl = &p->layers[l];
+            for (uint32_t r = 0; r < pl->n_in_reads; r++)
+                for (uint32_t j = 0; j < pl->in_reads[r].n; j++)
+                    input_arrived(c, l, pl->in_reads[r].cores[j]);
         } else if (start_read(c, l) != 0) {
             return -1;
         }
