@@ -159,6 +159,7 @@ static void pump(chip *c, uint32_t core)
         if (!st->w_streaming) { /* weights streamed while its CNs run */
             st->w_streaming = 1;
             chip_weights_stream(c, cn->layer, core);
+            chip_spill_start(c, cn->layer, core);
         }
         c->inflight[core]++;
         if (core_submit(c->cores[core], ci, cn->dur_ps, cn->energy_pj) != 0)
@@ -191,8 +192,10 @@ static void submit_cn(chip *c, uint32_t core, uint32_t ci)
 static void station_ready(chip *c, uint32_t layer, uint32_t core)
 {
     const plan_layer *pl = &c->p->layers[layer];
-    if (!c->p->fused) /* fused: when its first CN goes to the core */
+    if (!c->p->fused) { /* fused: when its first CN goes to the core */
         chip_weights_stream(c, layer, core);
+        chip_spill_start(c, layer, core);
+    }
     for (uint32_t part = 0; part < pl->n_parts && !c->failed; part++) {
         const plan_part *pp = &pl->parts[part];
         if (pp->core != core)
@@ -272,6 +275,13 @@ void chip_on_delivery(void *ctx, const noc_delivery *d)
 {
     chip *c = ctx;
     stream *s = &c->streams[(uint32_t)d->tag];
+    if (s->kind == CHIP_S_SPILL) { /* lands in the output memory */
+        chip_trace_mem_write(c, (uint32_t)d->tag, stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
+        mem_write(c->mems[c->out_mem], stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
+        if (++s->arrived[0] == s->n_packets)
+            chip_spill_written(c, s);
+        return;
+    }
     if (s->kind != CHIP_S_ACT) {
         if (++s->arrived[0] == s->n_packets)
             chip_weights_arrived(c, s);
@@ -649,6 +659,26 @@ int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t
     s->src_terminal = c->mem_term[mem];
     s->dst_terminal[0] = c->core_term[core];
     return mem_request(c, mem, s, label, kind == CHIP_S_WSTREAM);
+}
+
+int chip_core_to_mem(chip *c, uint32_t core, uint64_t bits, uint8_t kind, uint32_t layer,
+                     uint32_t part)
+{
+    stream *s = stream_new(c, bits, 1);
+    if (!s) {
+        chip_fail(c, "out of memory");
+        return -1;
+    }
+    s->kind = kind;
+    s->layer = layer;
+    s->data_layer = layer;
+    s->part = part;
+    s->n_dst = 1;
+    s->src_terminal = c->core_term[core];
+    s->dst_terminal[0] = c->mem_term[c->out_mem];
+    stream_packetise(c, s);
+    send_all(c, s);
+    return c->failed ? -1 : 0;
 }
 
 int chip_start(chip *c)

@@ -94,6 +94,7 @@ static const char map_pipe[] =
 
 static const char *workload = workload_yaml;
 static const char *chip_text = chip_yaml;
+static const char *core_text = core_yaml;
 
 static void write_case(const char *mapping, const char *scenario_extra)
 {
@@ -101,7 +102,7 @@ static void write_case(const char *mapping, const char *scenario_extra)
     snprintf(scen, sizeof scen,
              "name: fuse\nchip: chip.yaml\nworkload: workload.yaml\nmapping: mapping.yaml\n%s",
              scenario_extra);
-    put_file("core.yaml", core_yaml);
+    put_file("core.yaml", core_text);
     put_file("chip.yaml", chip_text);
     put_file("workload.yaml", workload);
     put_file("mapping.yaml", mapping);
@@ -345,6 +346,52 @@ START_TEST(test_network_input_read_per_slice)
 }
 END_TEST
 
+/* The same layer split over K on cores whose sram (the level holding
+ * activations) is 700 bits, one output row per CN: a part's activations
+ * are all of the input as the loops reach it (padded: 2 x 10 x 4 x 8 = 640
+ * bits) and its output (K 1 x 8 x 4 x 8 = 256 bits): 896, so each part
+ * writes its 196-bit excess to imem and reads it back. Against 1 Mbit
+ * srams: 2 x 196 bits more read and written, at 1 + 2 pJ per bit. */
+START_TEST(test_activation_spill_written_and_read_back)
+{
+    static char small[sizeof core_yaml];
+    snprintf(small, sizeof small, "%s", core_yaml);
+    char *at = strstr(small, "size: 1048576");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, "size: 700    ", 13);
+    chip_text = chip_mem_yaml;
+    workload = input_layer_yaml;
+    run_case a, b;
+    static const char map_k_rows[] =
+        "- name: default\n  core_allocation: [0, 1]\n  inter_core_tiling:\n    - K, *\n"
+        "  intra_core_tiling:\n    - OY, all\n  spatial_mapping: {D1: [K, 1]}\n";
+    run(map_k_rows, "", &b);
+    core_text = small;
+    run(map_k_rows, "", &a);
+    core_text = core_yaml;
+    chip_text = chip_yaml;
+    workload = workload_yaml;
+    ck_assert_uint_eq(a.p->layers[0].parts[0].act_bits, 896);
+    ck_assert_uint_eq(a.p->layers[0].parts[0].spill_bits, 196);
+    ck_assert_uint_eq(b.p->layers[0].parts[0].spill_bits, 0);
+    ck_assert_uint_eq(a.r.a_spills, 2);
+    ck_assert_uint_eq(a.r.a_spill_bits, 392);
+    ck_assert_uint_eq(b.r.a_spills, 0);
+    ck_assert_uint_eq(a.r.mems[0].read_bits, b.r.mems[0].read_bits + 392);
+    ck_assert_uint_eq(a.r.mems[0].write_bits, b.r.mems[0].write_bits + 392);
+    double da = model_energy_sum(&a.r.energy, "offchip_read") +
+                model_energy_sum(&a.r.energy, "offchip_write");
+    double db = model_energy_sum(&b.r.energy, "offchip_read") +
+                model_energy_sum(&b.r.energy, "offchip_write");
+    ck_assert_double_eq_tol(da - db, 392 * 3.0, 1e-6);
+    /* a part is done only once its spill is back: the read-back leaves
+     * the memory 100 ns after it was asked for, after the write landed */
+    ck_assert_uint_ge(a.r.layers[0].end_ps, a.r.layers[0].start_ps + 100000);
+    run_free(&a);
+    run_free(&b);
+}
+END_TEST
+
 /* Reruns give the same figures. */
 START_TEST(test_fused_rerun_is_identical)
 {
@@ -393,6 +440,7 @@ static Suite *fuse_suite(void)
     tcase_add_test(tc, test_stride_halo_goes_one_way);
     tcase_add_test(tc, test_fused_rerun_is_identical);
     tcase_add_test(tc, test_network_input_read_per_slice);
+    tcase_add_test(tc, test_activation_spill_written_and_read_back);
     tcase_add_test(tc, test_bad_layer_stacks_are_positioned_errors);
     suite_add_tcase(s, tc);
     return s;
