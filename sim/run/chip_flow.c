@@ -217,14 +217,45 @@ void chip_station_check(chip *c, uint32_t layer, uint32_t core)
     }
 }
 
+/* Has the station a CN whose own (CN-grain) inputs are all in? */
+static int has_ready_cn(const chip *c, uint32_t layer, uint32_t core)
+{
+    const plan_layer *pl = &c->p->layers[layer];
+    for (uint32_t part = 0; part < pl->n_parts; part++) {
+        const plan_part *pp = &pl->parts[part];
+        for (uint32_t i = 0; pp->core == core && i < pp->n_cns; i++)
+            if (c->cn_wait[pp->first_cn + i] == 0)
+                return 1;
+    }
+    return 0;
+}
+
+void chip_station_block(chip *c, uint32_t layer, uint32_t core)
+{
+    station *st = chip_station(c, layer, core);
+    if (st->w_blocked || st->waiting != 0 || st->w_waiting <= 0)
+        return;
+    if (c->p->fused && !has_ready_cn(c, layer, core))
+        return; /* its CNs wait for their own inputs: not a weight stall */
+    st->w_blocked = 1;
+    c->cw[core].blocked++;
+    chip_stall_update(c, core);
+}
+
+void chip_station_unblock(chip *c, uint32_t layer, uint32_t core)
+{
+    station *st = chip_station(c, layer, core);
+    if (!st->w_blocked)
+        return;
+    st->w_blocked = 0;
+    c->cw[core].blocked--;
+}
+
 static void input_arrived(chip *c, uint32_t layer, uint32_t core)
 {
     station *st = chip_station(c, layer, core);
     if (st->waiting > 0 && --st->waiting == 0) {
-        if (st->w_waiting > 0) { /* the inputs are there, the weights not yet */
-            c->cw[core].blocked++;
-            chip_stall_update(c, core);
-        }
+        chip_station_block(c, layer, core); /* the inputs are there, the weights? */
         chip_station_check(c, layer, core);
     }
 }
@@ -253,6 +284,8 @@ static void cn_input_arrived(chip *c, uint32_t cl, uint32_t slot, uint32_t unit,
             continue;
         if (--c->cn_wait[d->dst_cn] == 0 && st->waiting == -2)
             submit_cn(c, core, d->dst_cn);
+        else if (c->cn_wait[d->dst_cn] == 0)
+            chip_station_block(c, cl, core);
     }
     chip_stall_update(c, core);
 }
@@ -706,9 +739,7 @@ int chip_start(chip *c)
      * are in). */
     for (uint32_t l = 0; l < p->n_layers; l++)
         for (uint32_t k = 0; k < c->n_cores; k++) {
-            station *st = chip_station(c, l, k);
-            if (st->waiting == 0 && st->w_waiting > 0)
-                c->cw[k].blocked++;
+            chip_station_block(c, l, k);
             chip_station_check(c, l, k);
         }
     chip_weights_start(c);

@@ -54,6 +54,8 @@ typedef struct {
     uint32_t n_flow_ends, cap_flow_ends;
     int started;              /* first CN of this station started */
     int w_streaming;          /* its weight streams were asked for */
+    int w_blocked;            /* it counts in its core's `blocked`: it could
+                                 run but for its weights */
 } station;
 
 /* Per core: its weight memory (the highest on-core level holding
@@ -170,6 +172,11 @@ int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t
 int chip_core_to_mem(chip *c, uint32_t core, uint64_t bits, uint8_t kind, uint32_t layer,
                      uint32_t part);
 void chip_station_check(chip *c, uint32_t layer, uint32_t core);
+/* The station could run but for its weights: its core stalls while idle
+ * (layer by layer: every part-grain input is in; fused: also one CN's own
+ * inputs). chip_station_unblock when the weights are in. */
+void chip_station_block(chip *c, uint32_t layer, uint32_t core);
+void chip_station_unblock(chip *c, uint32_t layer, uint32_t core);
 void chip_part_done(chip *c, uint32_t layer, uint32_t part);
 
 /* chip_mem.c: weights through the hierarchy. */

@@ -172,8 +172,8 @@ static void weight_loaded(chip *c, uint32_t pidx)
     station *st = chip_station(c, l, core);
     c->w_state[pidx] = CHIP_W_RESIDENT;
     c->cw[core].loading = 0;
-    if (--st->w_waiting == 0 && st->waiting == 0)
-        c->cw[core].blocked--;
+    if (--st->w_waiting == 0)
+        chip_station_unblock(c, l, core);
     chip_station_check(c, l, core);
     chip_stall_update(c, core);
     load_next(c, core);
