@@ -257,8 +257,8 @@ int strm_block(strm_state *s, int cn, double t, double *start)
     const strm_graph *g = s->g;
     const strm_cn *c = &g->cns[cn];
     strm_req rq[3 * STRM_MAX_HOPS];
-    int links[3 * STRM_MAX_HOPS];
-    int64_t tot[3 * STRM_MAX_HOPS];
+    int links[3 * STRM_MAX_HOPS] = {0};
+    int64_t tot[3 * STRM_MAX_HOPS] = {0};
     *start = t;
     int n = block_requests(s, cn, rq);
     if (n == 0)
