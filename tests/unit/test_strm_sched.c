@@ -7,6 +7,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "run/strm.h"
 #include "strm_ref.h"
@@ -46,6 +47,32 @@ static double cn_match(const strm_graph *g, const strm_result *r, const cJSON *c
     return (double)same / (double)g->n_cns;
 }
 
+/* The fraction of communication events equal to Stream's, in order
+ * (type, sender, receiver, start, end). */
+static double event_match(const strm_result *r, const cJSON *evs)
+{
+    int same = 0, i = 0, shown = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, evs) {
+        if (i >= r->n_events)
+            break;
+        const strm_event *m = &r->events[i];
+        const char *ty = cJSON_GetStringValue(cJSON_GetObjectItem(e, "type"));
+        bool ok = ty && !strcmp(ty, m->type == STRM_EV_BLOCK ? "block" : "transfer") &&
+                  m->sender == (int)sref_num(e, "sender") && m->receiver == (int)sref_num(e, "receiver") &&
+                  m->start == sref_num(e, "start") && m->end == sref_num(e, "end");
+        if (ok)
+            same++;
+        else if (shown++ < 5)
+            printf("  event %d: stream %s %d->%d [%g, %g], evsim %d->%d [%g, %g]\n", i, ty,
+                   (int)sref_num(e, "sender"), (int)sref_num(e, "receiver"), sref_num(e, "start"),
+                   sref_num(e, "end"), m->sender, m->receiver, m->start, m->end);
+        i++;
+    }
+    int n = cJSON_GetArraySize(evs);
+    return n ? (double)same / n : 1;
+}
+
 static void run_case(const char *name, int want_edges)
 {
     strm_graph g;
@@ -70,6 +97,9 @@ static void run_case(const char *name, int want_edges)
     check_energy(&out, cJSON_GetObjectItem(r, "energy_pJ"));
     double m = cn_match(&g, &out, cJSON_GetObjectItem(r, "cns"));
     printf("  CN start/end equal to Stream's: %.2f %% of %d\n", 100 * m, g.n_cns);
+    double em = event_match(&out, cJSON_GetObjectItem(r, "communication_events"));
+    printf("  communication events equal to Stream's, in order: %.2f %%\n", 100 * em);
+    ck_assert_msg(em >= 0.99, "only %.2f %% of the events as in Stream", 100 * em);
     ck_assert_msg(rel <= 0.005, "latency %.4f %% off", 100 * rel);
     ck_assert_msg(m >= 0.99, "only %.2f %% of CNs start and end as in Stream", 100 * m);
     strm_result_free(&out);
@@ -89,11 +119,170 @@ START_TEST(test_c3_fused_matches_stream)
 }
 END_TEST
 
+/* ---- a case small enough to follow by hand ------------------------------
+ *
+ * Cores 0 and 1 (SRAMs: 10 pJ per 64-bit access) and DRAM core 2 (100 pJ
+ * per 64-bit access), all on one 64 b/cycle bus. Layer 0: CN a on core 0
+ * (weights Wa 640 b, output Oa 1280 b, 100 cycles). Layer 1: CNs b0, b1
+ * on core 1 (50 cycles each), both reading Oa, sharing weights Wb (64 b,
+ * reuse 2); b1 streams its weights from DRAM (too large: I2, 16 b/cycle,
+ * 500 pJ off-chip).
+ *  a:  needs Wa; head start ceil(640/64) = 10, from 0: Wa on the bus
+ *      [0, 10) (DRAM read 10 x 100 + SRAM write 10 x 10 = 1100 pJ
+ *      off-chip); a runs [10, 110). Wa's count drops to 0: gone.
+ *  b0: barrier (first CN of layer 1): both cores idle from 110. Needs Oa
+ *      (layer 0) then Wb; head start 20 + 1, earliest 110 - 21 = 89. Oa is
+ *      available on core 0 from 110: bus [110, 130) (200 + 200 pJ core to
+ *      core). Wb is in DRAM since 0: the first gap from 89 is [89, 90)
+ *      (100 + 10 pJ off-chip) -- earlier than Oa, a window in the past.
+ *      b0 runs [130, 180).
+ *  b1: needs Oa only (Wb is streamed), already there. Too large: clear
+ *      core 1 but for Oa: Wb goes (DRAM has it), Ob0 is written back
+ *      first, from 0 on, so as soon as it is available: bus [180, 182)
+ *      (SRAM read 2 x 10 + DRAM write 2 x 100 = 220 pJ eviction). Then the
+ *      block: 16 b/cycle from 182 for 50 cycles; b1 runs [182, 232).
+ *  No sink write-back: layer 1's b0 has an out-edge (the chain to b1).
+ *  Latency 232; energies: on-chip 1000 + 200 + 200, off-chip memory
+ *  1100 + 110 + 500 = 1710, eviction 220, core to core 400. */
+static strm_tensor hand_tensor(int origin, int op, uint64_t bits, int prio)
+{
+    strm_tensor t;
+    memset(&t, 0, sizeof t);
+    t.origin_cn = origin;
+    t.mem_op = op;
+    t.bits = bits;
+    t.base_priority = prio;
+    return t;
+}
+
+static strm_cn hand_cn(int layer, int sub, int core, double runtime, double onchip)
+{
+    strm_cn c;
+    memset(&c, 0, sizeof c);
+    c.layer = layer;
+    c.sub_id = sub;
+    c.core = core;
+    c.runtime_cycles = runtime;
+    c.onchip_pj = onchip;
+    c.inter_splits = 1;
+    c.final_output = true;
+    c.tensor[STRM_I1] = c.tensor[STRM_I2] = c.tensor[STRM_O] = -1;
+    return c;
+}
+
+static void hand_graph(strm_graph *g, strm_mem *mems, strm_core *cores, strm_link *link,
+                       strm_route *routes, strm_tensor *ts, strm_cn *cns, strm_edge *es, int *order)
+{
+    mems[0] = mems[1] = (strm_mem){1000000, 10, 10, 64, 64};
+    mems[2] = (strm_mem){1000000000, 100, 100, 64, 64};
+    for (int c = 0; c < 3; c++)
+        cores[c] = (strm_core){{c, c, c}};
+    *link = (strm_link){64, 0};
+    for (int i = 0; i < 9; i++)
+        routes[i] = (strm_route){i % 4 == 0 ? 0 : 1, {0}};
+    ts[0] = hand_tensor(0, STRM_I2, 640, 1);                  /* Wa */
+    ts[1] = hand_tensor(0, STRM_O, 1280, STRM_NO_PRIORITY);   /* Oa */
+    ts[2] = hand_tensor(1, STRM_I2, 64, 2);                   /* Wb */
+    ts[3] = hand_tensor(1, STRM_O, 128, STRM_NO_PRIORITY);    /* Ob0 */
+    ts[4] = hand_tensor(2, STRM_O, 128, STRM_NO_PRIORITY);    /* Ob1 */
+    cns[0] = hand_cn(0, 0, 0, 100, 1000);
+    cns[1] = hand_cn(1, 0, 1, 50, 200);
+    cns[2] = hand_cn(1, 1, 1, 50, 200);
+    int w[3] = {0, 2, 2}, o[3] = {1, 3, 4};
+    for (int i = 0; i < 3; i++) {
+        cns[i].tensor[STRM_I2] = w[i];
+        cns[i].tensor[STRM_O] = o[i];
+        cns[i].n_const = 1;
+        cns[i].const_op[0] = STRM_I2;
+    }
+    cns[2].too_large[STRM_I2] = true;
+    cns[2].block_bw_bits[STRM_I2] = 16;
+    cns[2].offchip_pj = 500;
+    es[0] = (strm_edge){0, 1, STRM_I1, 1280};
+    es[1] = (strm_edge){0, 2, STRM_I1, 1280};
+    es[2] = (strm_edge){1, 2, STRM_I1, 0};
+    for (int i = 0; i < 3; i++)
+        order[i] = i;
+    *g = (strm_graph){3, mems, 3, cores, 2, 1, link, routes, 5, ts, 3, cns, 3, es, order};
+}
+
+START_TEST(test_hand_case_windows_eviction_and_block)
+{
+    strm_mem mems[3];
+    strm_core cores[3];
+    strm_link link;
+    strm_route routes[9];
+    strm_tensor ts[5];
+    strm_cn cns[3];
+    strm_edge es[3];
+    int order[3];
+    strm_graph g;
+    hand_graph(&g, mems, cores, &link, routes, ts, cns, es, order);
+    strm_result r;
+    base_error err;
+    ck_assert_int_eq(strm_schedule(&g, &r, &err), 0);
+    double start[3] = {10, 130, 182}, end[3] = {110, 180, 232};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_double_eq(r.start[i], start[i]);
+        ck_assert_double_eq(r.end[i], end[i]);
+    }
+    ck_assert_double_eq(r.latency_cycles, 232);
+    /* events in the order Stream creates them: Wa, Oa, Wb, Ob0 write-back, block */
+    struct { int type, tensor, from, to; double s, e; } ev[5] = {
+        {STRM_EV_TRANSFER, 0, 2, 0, 0, 10}, {STRM_EV_TRANSFER, 1, 0, 1, 110, 130},
+        {STRM_EV_TRANSFER, 2, 2, 1, 89, 90}, {STRM_EV_TRANSFER, 3, 1, 2, 180, 182},
+        {STRM_EV_BLOCK, 2, 2, 1, 182, 232}};
+    ck_assert_int_eq(r.n_events, 5);
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(r.events[i].type, ev[i].type);
+        ck_assert_int_eq(r.events[i].tensor, ev[i].tensor);
+        ck_assert_int_eq(r.events[i].sender, ev[i].from);
+        ck_assert_int_eq(r.events[i].receiver, ev[i].to);
+        ck_assert_double_eq(r.events[i].start, ev[i].s);
+        ck_assert_double_eq(r.events[i].end, ev[i].e);
+    }
+    ck_assert_uint_eq(r.events[4].activity_bits, 16);
+    double want[STRM_N_ENERGY] = {1400, 0, 1710, 0, 220, 0, 0, 0, 400};
+    for (int t = 0; t < STRM_N_ENERGY; t++)
+        ck_assert_msg(fabs(r.energy_pj[t] - want[t]) < 1e-9, "%s: %g, want %g",
+                      strm_energy_name((strm_energy_term)t), r.energy_pj[t], want[t]);
+    ck_assert_double_eq(r.total_pj, 3730);
+    strm_result_free(&r);
+}
+END_TEST
+
+/* A priority order that is not a permutation is refused with a message. */
+START_TEST(test_bad_order_is_an_error)
+{
+    strm_mem mems[3];
+    strm_core cores[3];
+    strm_link link;
+    strm_route routes[9];
+    strm_tensor ts[5];
+    strm_cn cns[3];
+    strm_edge es[3];
+    int order[3];
+    strm_graph g;
+    hand_graph(&g, mems, cores, &link, routes, ts, cns, es, order);
+    order[2] = 1;
+    strm_result r;
+    base_error err;
+    base_error_clear(&err);
+    ck_assert_int_eq(strm_schedule(&g, &r, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "not a permutation"));
+    strm_result_free(&r);
+}
+END_TEST
+
 Suite *strm_suite(void);
 
 Suite *strm_suite(void)
 {
     Suite *s = suite_create("strm_sched");
+    TCase *th = tcase_create("hand");
+    tcase_add_test(th, test_hand_case_windows_eviction_and_block);
+    tcase_add_test(th, test_bad_order_is_an_error);
+    suite_add_tcase(s, th);
     TCase *tc = tcase_create("stream");
     tcase_set_timeout(tc, 120);
     const char *c1[] = {SREF_DIR "results/c1_resnet18_lbl_rr.json",
