@@ -26,16 +26,20 @@ typedef struct {
     int n, cap;
     int *stored;
     int n_stored, cap_stored;
+    int64_t peak_bound;              /* >= every use[]: removals only lower them */
     int first_core;                  /* the first core that has it as a top memory */
     uint64_t core_mask;              /* all such cores */
 } strm_inst;
 
 /* Where a tensor object has gone on each link (broadcast de-duplication,
  * §3: the same object at the same start adds nothing). */
+#define STRM_SEEN_INLINE 2
 typedef struct {
-    int n, cap;
-    int *link;
+    int n, cap;                      /* cap 0: the inline slots hold them */
+    int *link;                       /* when cap > 0 */
     double *start;
+    int link0[STRM_SEEN_INLINE];
+    double start0[STRM_SEEN_INLINE];
 } strm_seen;
 
 typedef struct {
@@ -115,6 +119,7 @@ int strm_mem_victims(strm_state *s, int mem, int tensor, double t, const int *ke
                      int **victims, int *n_victims);
 int strm_mem_storing_first(const strm_state *s, int tensor, double *avail);
 int strm_tensor_new(strm_state *s, const strm_tensor *proto, int parent);
+int strm_tensor_reserve(strm_state *s, int n);
 
 /* strm_xfer.c */
 int strm_transfer(strm_state *s, int tensor, int recv_core, int mem_op, double earliest,

@@ -53,32 +53,46 @@ int strm_mem_init(strm_state *s)
     return 0;
 }
 
+/* Room for n tensors in every per-tensor array (one allocation each:
+ * the graph's tensors and the sub-tensors to come). */
+int strm_tensor_reserve(strm_state *s, int n)
+{
+    if (n <= s->cap_t)
+        return 0;
+    size_t nm = (size_t)s->g->n_mems, c = (size_t)n;
+    void *a;
+    if (!(a = base_realloc(s->t, c * sizeof *s->t))) return -1;
+    s->t = a;
+    if (!(a = base_realloc(s->parent, c * sizeof *s->parent))) return -1;
+    s->parent = a;
+    if (!(a = base_realloc(s->in_mem, c * nm))) return -1;
+    s->in_mem = a;
+    if (!(a = base_realloc(s->since, c * nm * sizeof(double)))) return -1;
+    s->since = a;
+    if (!(a = base_realloc(s->avail, c * nm * sizeof(double)))) return -1;
+    s->avail = a;
+    if (!(a = base_realloc(s->prio, c * nm * sizeof(int)))) return -1;
+    s->prio = a;
+    if (!(a = base_realloc(s->has_prio, c * nm))) return -1;
+    s->has_prio = a;
+    if (!(a = base_realloc(s->seen, c * sizeof *s->seen))) return -1;
+    s->seen = a;
+    s->cap_t = n;
+    return 0;
+}
+
 /* A new tensor (a copy of proto); its index, or -1. */
 int strm_tensor_new(strm_state *s, const strm_tensor *proto, int parent)
 {
-    int nm = s->g->n_mems, i = s->n_t, cap = s->cap_t;
-    if (i == s->cap_t) {
-        int c2 = cap;
-        if (grow((void **)&s->t, &c2, i + 1, sizeof *s->t) < 0)
-            return -1;
-        size_t n = (size_t)c2 * (size_t)nm;
-        void *a = base_realloc(s->parent, sizeof *s->parent * (size_t)c2);
-        if (!a) return -1;
-        s->parent = a;
-        a = base_realloc(s->in_mem, n); if (!a) return -1; s->in_mem = a;
-        a = base_realloc(s->since, n * sizeof(double)); if (!a) return -1; s->since = a;
-        a = base_realloc(s->avail, n * sizeof(double)); if (!a) return -1; s->avail = a;
-        a = base_realloc(s->prio, n * sizeof(int)); if (!a) return -1; s->prio = a;
-        a = base_realloc(s->has_prio, n); if (!a) return -1; s->has_prio = a;
-        a = base_realloc(s->seen, (size_t)c2 * sizeof *s->seen); if (!a) return -1; s->seen = a;
-        s->cap_t = c2;
-    }
+    int nm = s->g->n_mems, i = s->n_t;
+    if (i == s->cap_t && strm_tensor_reserve(s, 2 * s->cap_t + 16) < 0)
+        return -1;
     s->t[i] = *proto;
     s->parent[i] = parent;
     memset(s->in_mem + (size_t)i * nm, 0, (size_t)nm);
     memset(s->prio + (size_t)i * nm, 0, sizeof(int) * (size_t)nm);
     memset(s->has_prio + (size_t)i * nm, 0, (size_t)nm);
-    memset(&s->seen[i], 0, sizeof s->seen[i]);
+    memset(&s->seen[i], 0, sizeof s->seen[i]);   /* cap 0: the inline slots */
     s->n_t++;
     return i;
 }
@@ -113,6 +127,8 @@ static int step_update(strm_inst *in, double x, int64_t delta, uint64_t cap, boo
         in->use[k] += delta;
         if (check && in->use[k] > (int64_t)cap)
             return -1;
+        if (in->use[k] > in->peak_bound)
+            in->peak_bound = in->use[k];
     }
     if (present)
         return 0;
@@ -132,6 +148,8 @@ static int step_update(strm_inst *in, double x, int64_t delta, uint64_t cap, boo
     memmove(in->use + i + 1, in->use + i, sizeof *in->use * (size_t)(in->n - i));
     in->t[i] = trunc(x);
     in->use[i] = prev + delta;
+    if (in->use[i] > in->peak_bound)
+        in->peak_bound = in->use[i];
     in->n++;
     return 0;
 }
@@ -188,6 +206,10 @@ double strm_mem_time_for(const strm_state *s, int mem, uint64_t bits, double t)
 {
     const strm_inst *in = &s->inst[mem];
     uint64_t cap = s->g->mems[mem].capacity_bits;
+    /* No step ever held more than peak_bound: whatever the search would
+     * look at leaves room, so it would return t. */
+    if (in->peak_bound >= 0 && (uint64_t)in->peak_bound + bits <= cap)
+        return t;
     for (;;) {
         int i = search(in, t, true);
         if (i == in->n)

@@ -279,6 +279,8 @@ static int alloc_state(strm_state *s)
     for (int i = 0; i < g->n_links; i++)
         if (strm_prof_init(&s->prof[i]) < 0)
             return base_fail(s->err, "out of memory");
+    if (strm_tensor_reserve(s, g->n_tensors + g->n_cns + 16) < 0)
+        return base_fail(s->err, "out of memory");
     for (int i = 0; i < g->n_tensors; i++)
         if (strm_tensor_new(s, &g->tensors[i], -1) < 0)
             return base_fail(s->err, "out of memory");
@@ -324,9 +326,10 @@ static void state_free(strm_state *s)
             base_free(s->inst[m].t); base_free(s->inst[m].use); base_free(s->inst[m].stored);
         }
     base_free(s->inst);
-    for (int i = 0; i < s->n_t; i++) {
-        base_free(s->seen[i].link); base_free(s->seen[i].start);
-    }
+    for (int i = 0; i < s->n_t; i++)
+        if (s->seen[i].cap) {
+            base_free(s->seen[i].link); base_free(s->seen[i].start);
+        }
     base_free(s->seen); base_free(s->t); base_free(s->parent); base_free(s->in_mem);
     base_free(s->since); base_free(s->avail); base_free(s->prio); base_free(s->has_prio);
     base_free(s->ev);

@@ -21,6 +21,29 @@ int strm_event_add(strm_state *s, const strm_event *e)
     return 0;
 }
 
+/* Past the inline slots, the list moves to the heap. */
+static int seen_grow(strm_state *s, strm_seen *sn)
+{
+    int c = 2 * sn->n;
+    int *l = base_malloc(sizeof *l * (size_t)c);
+    double *st = base_malloc(sizeof *st * (size_t)c);
+    if (!l || !st) {
+        base_free(l);
+        base_free(st);
+        return base_fail(s->err, "out of memory");
+    }
+    memcpy(l, sn->cap ? sn->link : sn->link0, sizeof *l * (size_t)sn->n);
+    memcpy(st, sn->cap ? sn->start : sn->start0, sizeof *st * (size_t)sn->n);
+    if (sn->cap) {
+        base_free(sn->link);
+        base_free(sn->start);
+    }
+    sn->link = l;
+    sn->start = st;
+    sn->cap = c;
+    return 0;
+}
+
 /* Stream's update_activity: the same tensor object starting at the same
  * time on a link again adds nothing (broadcast, §3). 1 if it was new. */
 static int link_use(strm_state *s, int link, int tensor, double start, double end, int64_t bits)
@@ -28,23 +51,15 @@ static int link_use(strm_state *s, int link, int tensor, double start, double en
     if (start == end)
         return 0;
     strm_seen *sn = &s->seen[tensor];
+    const int *sl = sn->cap ? sn->link : sn->link0;
+    const double *ss = sn->cap ? sn->start : sn->start0;
     for (int i = 0; i < sn->n; i++)
-        if (sn->link[i] == link && sn->start[i] == start)
+        if (sl[i] == link && ss[i] == start)
             return 0;
-    if (sn->n == sn->cap) {
-        int c = sn->cap ? sn->cap * 2 : 2;
-        int *l = base_realloc(sn->link, sizeof *l * (size_t)c);
-        if (!l)
-            return base_fail(s->err, "out of memory");
-        sn->link = l;
-        double *st = base_realloc(sn->start, sizeof *st * (size_t)c);
-        if (!st)
-            return base_fail(s->err, "out of memory");
-        sn->start = st;
-        sn->cap = c;
-    }
-    sn->link[sn->n] = link;
-    sn->start[sn->n++] = start;
+    if (sn->n == (sn->cap ? sn->cap : STRM_SEEN_INLINE) && seen_grow(s, sn) < 0)
+        return -1;
+    (sn->cap ? sn->link : sn->link0)[sn->n] = link;
+    (sn->cap ? sn->start : sn->start0)[sn->n++] = start;
     if (strm_prof_add(&s->prof[link], start, end, bits) < 0)
         return base_fail(s->err, "out of memory");
     return 1;

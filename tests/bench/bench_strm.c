@@ -1,7 +1,8 @@
 /* bench_strm.c -- speed of Stream's classic scheduler (sim/run/strm.h) on
  * Stream's case c3 (ResNet-18 fused, 1118 CNs, 3043 edges): the graph is
  * built once from ../shared/reference/stream (tests/unit/strm_ref.h),
- * then scheduled again and again; only strm_schedule is timed. Skips
+ * then scheduled again and again; only strm_schedule is timed, in CPU
+ * time. Skips
  * without ../shared. */
 #include <stdio.h>
 #include <time.h>
@@ -9,10 +10,12 @@
 
 #include "../unit/strm_ref.h"
 
-static double wall_now(void)
+/* Process CPU time: the machine's cores are shared, and wall time
+ * would mostly measure the other processes. */
+static double cpu_now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -34,7 +37,7 @@ int main(void)
     }
     cJSON_Delete(res);
     int n = 0;
-    double t0 = wall_now(), dt = 0, lat = 0;
+    double t0 = cpu_now(), dt = 0, lat = 0;
     while (dt < 2.0 || n < 10) {
         strm_result r;
         if (strm_schedule(&g, &r, &err) < 0) {
@@ -44,9 +47,9 @@ int main(void)
         lat = r.latency_cycles;
         strm_result_free(&r);
         n++;
-        dt = wall_now() - t0;
+        dt = cpu_now() - t0;
     }
-    printf("bench: stream_schedules_per_s %.0f schedules/s\n", n / dt);
+    printf("bench: stream_schedules_per_s %.0f schedules/s (CPU time, c3: 1118 CNs)\n", n / dt);
     printf("bench: stream_c3_latency %.0f cycles\n", lat);
     strm_graph_free(&g);
     return 0;
