@@ -49,6 +49,7 @@ typedef struct {
     int n_t, cap_t;
     strm_tensor *t;
     int *parent;                     /* -1 for the graph's tensors */
+    int *t_layer;                    /* the origin CN's layer */
     /* per tensor x instance, [tensor * n_mems + mem] */
     uint8_t *in_mem;
     double *since, *avail;
@@ -62,6 +63,7 @@ typedef struct {
     uint8_t *has_cns;
     /* CNs */
     int *rank;                       /* index in the priority order */
+    int *layer;                      /* the CNs' layers, packed (hot in the loops) */
     uint8_t *done;
     double *start, *end;             /* end -1 until scheduled (Stream's default) */
     double *preds_end;

@@ -65,6 +65,8 @@ int strm_tensor_reserve(strm_state *s, int n)
     s->t = a;
     if (!(a = base_realloc(s->parent, c * sizeof *s->parent))) return -1;
     s->parent = a;
+    if (!(a = base_realloc(s->t_layer, c * sizeof *s->t_layer))) return -1;
+    s->t_layer = a;
     if (!(a = base_realloc(s->in_mem, c * nm))) return -1;
     s->in_mem = a;
     if (!(a = base_realloc(s->since, c * nm * sizeof(double)))) return -1;
@@ -89,6 +91,7 @@ int strm_tensor_new(strm_state *s, const strm_tensor *proto, int parent)
         return -1;
     s->t[i] = *proto;
     s->parent[i] = parent;
+    s->t_layer[i] = s->g->cns[proto->origin_cn].layer;
     memset(s->in_mem + (size_t)i * nm, 0, (size_t)nm);
     memset(s->prio + (size_t)i * nm, 0, sizeof(int) * (size_t)nm);
     memset(s->has_prio + (size_t)i * nm, 0, (size_t)nm);

@@ -256,6 +256,7 @@ static int alloc_state(strm_state *s)
     const strm_graph *g = s->g;
     size_t n = (size_t)g->n_cns;
     s->rank = base_malloc(sizeof(int) * n);
+    s->layer = base_malloc(sizeof(int) * n);
     s->done = base_calloc(n, 1);
     s->start = base_malloc(sizeof(double) * n);
     s->end = base_malloc(sizeof(double) * n);
@@ -272,7 +273,7 @@ static int alloc_state(strm_state *s)
     s->idle_from = base_calloc((size_t)g->n_cores, sizeof(double));
     s->has_cns = base_calloc((size_t)g->n_cores, 1);
     s->prof = base_calloc((size_t)g->n_links + 1, sizeof *s->prof);
-    if (!s->rank || !s->done || !s->start || !s->end || !s->preds_end || !s->preds_left ||
+    if (!s->rank || !s->layer || !s->done || !s->start || !s->end || !s->preds_end || !s->preds_left ||
         !s->too_large || !s->sink || !s->sync || !s->in_off || !s->out_off || !s->in_e ||
         !s->out_e || !s->heap || !s->idle_from || !s->has_cns || !s->prof)
         return base_fail(s->err, "out of memory");
@@ -299,6 +300,7 @@ static int state_init(strm_state *s)
     if (mark_syncs(s) < 0)
         return -1;
     for (int i = 0; i < g->n_cns; i++) {
+        s->layer[i] = g->cns[i].layer;
         s->end[i] = s->start[i] = -1;
         memcpy(s->too_large[i], g->cns[i].too_large, sizeof s->too_large[i]);
         s->preds_left[i] = s->in_off[i + 1] - s->in_off[i];
@@ -312,7 +314,7 @@ static int state_init(strm_state *s)
 
 static void state_free(strm_state *s)
 {
-    base_free(s->rank); base_free(s->done); base_free(s->start); base_free(s->end);
+    base_free(s->rank); base_free(s->layer); base_free(s->done); base_free(s->start); base_free(s->end);
     base_free(s->preds_end); base_free(s->preds_left); base_free(s->too_large);
     base_free(s->sink); base_free(s->sync); base_free(s->in_off); base_free(s->out_off);
     base_free(s->in_e); base_free(s->out_e); base_free(s->heap);
@@ -330,7 +332,7 @@ static void state_free(strm_state *s)
         if (s->seen[i].cap) {
             base_free(s->seen[i].link); base_free(s->seen[i].start);
         }
-    base_free(s->seen); base_free(s->t); base_free(s->parent); base_free(s->in_mem);
+    base_free(s->seen); base_free(s->t); base_free(s->parent); base_free(s->t_layer); base_free(s->in_mem);
     base_free(s->since); base_free(s->avail); base_free(s->prio); base_free(s->has_prio);
     base_free(s->ev);
     base_free(s->scratch);

@@ -27,15 +27,15 @@ static void needed(const strm_state *s, int cn, strm_need *nd)
     }
     for (int k = s->in_off[cn]; k < s->in_off[cn + 1]; k++) {
         const strm_edge *e = &g->edges[s->in_e[k]];
-        if (g->cns[e->src].layer == c->layer || s->too_large[cn][e->mem_op])
+        if (s->layer[e->src] == c->layer || s->too_large[cn][e->mem_op])
             continue;
         nd->full[nd->n] = g->cns[e->src].tensor[STRM_O];
         nd->op[nd->n++] = e->mem_op;
     }
     for (int i = 1; i < nd->n; i++) {    /* stable insertion sort by origin layer */
         int t = nd->full[i], op = nd->op[i], j = i;
-        int lt = g->cns[s->t[t].origin_cn].layer;
-        while (j > 0 && g->cns[s->t[nd->full[j - 1]].origin_cn].layer > lt) {
+        int lt = s->t_layer[t];
+        while (j > 0 && s->t_layer[nd->full[j - 1]] > lt) {
             nd->full[j] = nd->full[j - 1];
             nd->op[j] = nd->op[j - 1];
             j--;
@@ -72,23 +72,25 @@ static int split(strm_state *s, int cn, int tensor, int *out)
     const strm_cn *c = &s->g->cns[cn];
     int dram = s->g->offchip_core;
     *out = tensor;
-    if (strm_mem_has(s, tensor, top(s, c->core, s->t[tensor].mem_op)))
+    if (c->n_intra == 0 || strm_mem_has(s, tensor, top(s, c->core, s->t[tensor].mem_op)))
+        return 0;
+    bool cut = false;
+    for (int k = 0; k < c->n_intra && !cut; k++) {
+        int d = dim_index(&s->t[tensor], c->intra_dim[k]);
+        cut = d >= 0 && s->t[tensor].hi[d] - s->t[tensor].lo[d] != c->intra_hi[k] - c->intra_lo[k];
+    }
+    if (!cut)
         return 0;
     strm_tensor sub = s->t[tensor];
     double shrink = 1;
-    bool cut = false;
     for (int k = 0; k < c->n_intra; k++) {
         int d = dim_index(&sub, c->intra_dim[k]);
         if (d < 0)
             continue;
-        int64_t full = sub.hi[d] - sub.lo[d], part = c->intra_hi[k] - c->intra_lo[k];
-        cut |= full != part;
-        shrink *= (double)full / (double)part;
+        shrink *= (double)(sub.hi[d] - sub.lo[d]) / (double)(c->intra_hi[k] - c->intra_lo[k]);
         sub.lo[d] = c->intra_lo[k];
         sub.hi[d] = c->intra_hi[k];
     }
-    if (!cut)
-        return 0;
     int m = top(s, dram, s->t[tensor].mem_op);
     if (!strm_mem_has(s, tensor, m))
         return base_fail(s->err, "CN %d needs part of tensor %d, which is not in DRAM "
@@ -234,7 +236,7 @@ static double removal_time(const strm_state *s, int tensor, int mem, double t)
     double best = -INFINITY;
     for (int k = s->out_off[o]; k < s->out_off[o + 1]; k++) {
         int d = g->edges[s->out_e[k]].dst;
-        if (g->cns[d].layer == g->cns[o].layer || s->end[d] < 0)
+        if (s->layer[d] == s->layer[o] || s->end[d] < 0)
             continue;
         if (dram || (s->inst[mem].core_mask >> g->cns[d].core & 1))
             best = fmax(best, s->end[d]);
