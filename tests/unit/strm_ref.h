@@ -543,7 +543,7 @@ static void sref_accel_line(sref_accel *a, char *ln, int *section, const char *d
              sscanf(ln, "unit_energy_cost: %lf", &a->unit_energy) == 1)
         *section = 0;
     else if (*section == 1 && sscanf(ln, " %d: %255s", &id, file) == 2 && id >= 0 && id < SREF_MAX_CORES) {
-        snprintf(a->core_file[id], sizeof a->core_file[id], "%s/cores/%s", dir, file);
+        snprintf(a->core_file[id], sizeof a->core_file[id], "%.300s/cores/%.255s", dir, file);
         if (id + 1 > a->n_cores)
             a->n_cores = id + 1;
     } else if (*section == 2 && !strncmp(k, "type:", 5) && a->n_conns < SREF_MAX_CONNS) {
@@ -564,8 +564,8 @@ static int sref_accel_read(const char *path, sref_accel *a, base_error *err)
 {
     memset(a, 0, sizeof *a);
     a->offchip = -1;
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s", path);
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%.1000s", path);
     char *sl = strrchr(dir, '/');
     if (sl)
         *sl = 0;
