@@ -146,7 +146,7 @@ static void build_adjacency(strm_state *s)
 
 /* Sink layers: every CN of the layer without out-edges, the chain edges
  * inside a layer included, so a tiled last layer is never one (§6.2). */
-static void mark_sinks(strm_state *s)
+static int mark_sinks(strm_state *s)
 {
     const strm_graph *g = s->g;
     int max_layer = 0;
@@ -155,13 +155,14 @@ static void mark_sinks(strm_state *s)
             max_layer = g->cns[i].layer;
     uint8_t *busy = base_calloc((size_t)max_layer + 1, 1);
     if (!busy)
-        return;                      /* only costs the SINK write-backs; checked by the caller */
+        return base_fail(s->err, "out of memory");
     for (int i = 0; i < g->n_cns; i++)
         if (s->out_off[i + 1] > s->out_off[i])
             busy[g->cns[i].layer] = 1;
     for (int i = 0; i < g->n_cns; i++)
         s->sink[i] = !busy[g->cns[i].layer] && g->cns[i].final_output;
     base_free(busy);
+    return 0;
 }
 
 /* The barrier of §2.2: a CN with sub_id 0 all of whose predecessor
@@ -296,8 +297,7 @@ static int state_init(strm_state *s)
     if (alloc_state(s) < 0 || set_rank(s) < 0)
         return -1;
     build_adjacency(s);
-    mark_sinks(s);
-    if (mark_syncs(s) < 0)
+    if (mark_sinks(s) < 0 || mark_syncs(s) < 0)
         return -1;
     for (int i = 0; i < g->n_cns; i++) {
         s->layer[i] = g->cns[i].layer;

@@ -274,6 +274,43 @@ START_TEST(test_bad_order_is_an_error)
 }
 END_TEST
 
+/* Every allocation the scheduler makes may fail: the Nth failing (and
+ * every one after it) gives an error and a result that frees cleanly
+ * (the ASan pass proves nothing leaks), until a run needs no more. */
+START_TEST(test_out_of_memory_is_an_error_at_every_allocation)
+{
+    strm_mem mems[3];
+    strm_core cores[3];
+    strm_link link;
+    strm_route routes[9];
+    strm_tensor ts[5];
+    strm_cn cns[3];
+    strm_edge es[3];
+    int order[3];
+    strm_graph g;
+    hand_graph(&g, mems, cores, &link, routes, ts, cns, es, order);
+    int failures = 0;
+    for (long n = 0;; n++) {
+        strm_result r;
+        base_error err;
+        base_error_clear(&err);
+        base_alloc_fail_at(n, 1);
+        int rc = strm_schedule(&g, &r, &err);
+        int injected = base_alloc_injected();
+        base_alloc_fail_at(-1, 0);
+        strm_result_free(&r);
+        if (!injected) {
+            ck_assert_int_eq(rc, 0);
+            break;
+        }
+        ck_assert_msg(rc == -1, "allocation %ld failed but the schedule succeeded", n);
+        ck_assert_ptr_nonnull(strstr(err.msg, "out of memory"));
+        failures++;
+    }
+    ck_assert_int_gt(failures, 20);
+}
+END_TEST
+
 Suite *strm_suite(void);
 
 Suite *strm_suite(void)
@@ -282,6 +319,7 @@ Suite *strm_suite(void)
     TCase *th = tcase_create("hand");
     tcase_add_test(th, test_hand_case_windows_eviction_and_block);
     tcase_add_test(th, test_bad_order_is_an_error);
+    tcase_add_test(th, test_out_of_memory_is_an_error_at_every_allocation);
     suite_add_tcase(s, th);
     TCase *tc = tcase_create("stream");
     tcase_set_timeout(tc, 120);
