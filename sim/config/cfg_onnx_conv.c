@@ -216,6 +216,8 @@ static int put_pool(onnx_cv *c, const onnx_node *n)
         "  operand_source: {I: %lld, W: %lld}\n", cdim, (long long)w.n, (long long)w.k,
         (long long)w.ow, (long long)w.oh, csize, (long long)w.fw, (long long)w.fh,
         (long long)src_id(c, n, 0), (long long)n->id);
+    if (c->stream)
+        base_text_put(&c->t, "  unindexed_loop_dims: [C]\n");
     put_window_tail(c, &w);
     return 0;
 }
