@@ -32,7 +32,10 @@ static inline cfg_chip *stream_quad_chip(const char *case_dir)
     c->clock_ghz = 1;
     for (int i = 0; i < n; i++) {
         char p[BASE_PATH_MAX];
-        snprintf(p, sizeof p, "%s/cores/%s.yaml", case_dir, files[i]);
+        if (snprintf(p, sizeof p, "%s/cores/%s.yaml", case_dir, files[i]) >= (int)sizeof p) {
+            cfg_chip_free(c);
+            return NULL;
+        }
         base_errors e;
         base_errors_init(&e);
         cfg_core *core = cfg_core_load_file(p, &e);

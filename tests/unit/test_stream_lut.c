@@ -153,7 +153,7 @@ static void check_entry(lut_run *r, const cJSON *e)
 /* Every entry of one case's cost_lut. */
 static void run_case(const char *name, int want_entries)
 {
-    char p[BASE_PATH_MAX], dir[BASE_PATH_MAX];
+    char p[2 * BASE_PATH_MAX], dir[BASE_PATH_MAX];
     snprintf(dir, sizeof dir, REF "inputs/%s", name);
     cfg_chip *chip = stream_quad_chip(dir);
     ck_assert_ptr_nonnull(chip);
