@@ -167,7 +167,8 @@ static void cn_shape(const loma_layer *whole, const uint64_t *tile, loma_layer *
 
 /* The chosen mapping as ZigZag prints it: per operand and level, inner
  * first, "{O: [[(FX, 7), (FY, 7)], [...]], W: ...}". */
-static void describe(const loma_result *r, const loma_layer *l, strm_cost *out)
+static void describe(const loma_result *r, const loma_layer *l, const loma_core *c,
+                     strm_cost *out)
 {
     size_t n = 0, cap = sizeof out->temporal;
 #define PUT(...) (n += (size_t)snprintf(out->temporal + (n < cap ? n : cap), n < cap ? cap - n : 0, __VA_ARGS__))
@@ -188,9 +189,12 @@ static void describe(const loma_result *r, const loma_layer *l, strm_cost *out)
     n = 0;
     cap = sizeof out->spatial;
     out->spatial[0] = '\0';
-    for (int i = 0; i < r->n_spatial && n < cap; i++)
-        n += (size_t)snprintf(out->spatial + n, cap - n, "%sD%d %s %g", i ? ", " : "",
-                              r->sp_oa[i] + 1, l->dim_name[r->sp_loop[i].dim], r->sp_loop[i].size);
+    for (int oa = 0; oa < LOMA_MAX_OA; oa++) /* by array dim, as the core lists them */
+        for (int i = 0; i < r->n_spatial && n < cap; i++)
+            if (r->sp_oa[i] == oa)
+                n += (size_t)snprintf(out->spatial + n, cap - n, "%s%s %s %g", n ? ", " : "",
+                                      c->oa_name[oa], l->dim_name[r->sp_loop[i].dim],
+                                      r->sp_loop[i].size);
 }
 
 /* Stream's numbers from the result: the DRAM part of each too-large
@@ -263,7 +267,7 @@ int strm_cost_eval(const cfg_chip *chip, int core, const cfg_layer *layer,
         goto done;
     }
     fill_cost(got.r, &x->in.core, lop, too_large, out);
-    describe(got.r, &x->shape, out);
+    describe(got.r, &x->shape, &x->in.core, out);
     rc = 0;
 done:
     base_free(x);
