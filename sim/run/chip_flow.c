@@ -159,6 +159,7 @@ static void pump(chip *c, uint32_t core)
         if (!st->w_streaming) { /* weights streamed while its CNs run */
             st->w_streaming = 1;
             chip_weights_stream(c, cn->layer, core);
+            chip_spill_start(c, cn->layer, core);
         }
         c->inflight[core]++;
         if (core_submit(c->cores[core], ci, cn->dur_ps, cn->energy_pj) != 0)
@@ -191,8 +192,10 @@ static void submit_cn(chip *c, uint32_t core, uint32_t ci)
 static void station_ready(chip *c, uint32_t layer, uint32_t core)
 {
     const plan_layer *pl = &c->p->layers[layer];
-    if (!c->p->fused) /* fused: when its first CN goes to the core */
+    if (!c->p->fused) { /* fused: when its first CN goes to the core */
         chip_weights_stream(c, layer, core);
+        chip_spill_start(c, layer, core);
+    }
     for (uint32_t part = 0; part < pl->n_parts && !c->failed; part++) {
         const plan_part *pp = &pl->parts[part];
         if (pp->core != core)
@@ -214,14 +217,45 @@ void chip_station_check(chip *c, uint32_t layer, uint32_t core)
     }
 }
 
+/* Has the station a CN whose own (CN-grain) inputs are all in? */
+static int has_ready_cn(const chip *c, uint32_t layer, uint32_t core)
+{
+    const plan_layer *pl = &c->p->layers[layer];
+    for (uint32_t part = 0; part < pl->n_parts; part++) {
+        const plan_part *pp = &pl->parts[part];
+        for (uint32_t i = 0; pp->core == core && i < pp->n_cns; i++)
+            if (c->cn_wait[pp->first_cn + i] == 0)
+                return 1;
+    }
+    return 0;
+}
+
+void chip_station_block(chip *c, uint32_t layer, uint32_t core)
+{
+    station *st = chip_station(c, layer, core);
+    if (st->w_blocked || st->waiting != 0 || st->w_waiting <= 0)
+        return;
+    if (c->p->fused && !has_ready_cn(c, layer, core))
+        return; /* its CNs wait for their own inputs: not a weight stall */
+    st->w_blocked = 1;
+    c->cw[core].blocked++;
+    chip_stall_update(c, core);
+}
+
+void chip_station_unblock(chip *c, uint32_t layer, uint32_t core)
+{
+    station *st = chip_station(c, layer, core);
+    if (!st->w_blocked)
+        return;
+    st->w_blocked = 0;
+    c->cw[core].blocked--;
+}
+
 static void input_arrived(chip *c, uint32_t layer, uint32_t core)
 {
     station *st = chip_station(c, layer, core);
     if (st->waiting > 0 && --st->waiting == 0) {
-        if (st->w_waiting > 0) { /* the inputs are there, the weights not yet */
-            c->cw[core].blocked++;
-            chip_stall_update(c, core);
-        }
+        chip_station_block(c, layer, core); /* the inputs are there, the weights? */
         chip_station_check(c, layer, core);
     }
 }
@@ -250,6 +284,8 @@ static void cn_input_arrived(chip *c, uint32_t cl, uint32_t slot, uint32_t unit,
             continue;
         if (--c->cn_wait[d->dst_cn] == 0 && st->waiting == -2)
             submit_cn(c, core, d->dst_cn);
+        else if (c->cn_wait[d->dst_cn] == 0)
+            chip_station_block(c, cl, core);
     }
     chip_stall_update(c, core);
 }
@@ -272,6 +308,13 @@ void chip_on_delivery(void *ctx, const noc_delivery *d)
 {
     chip *c = ctx;
     stream *s = &c->streams[(uint32_t)d->tag];
+    if (s->kind == CHIP_S_SPILL) { /* lands in the output memory */
+        chip_trace_mem_write(c, (uint32_t)d->tag, stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
+        mem_write(c->mems[c->out_mem], stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
+        if (++s->arrived[0] == s->n_packets)
+            chip_spill_written(c, s);
+        return;
+    }
     if (s->kind != CHIP_S_ACT) {
         if (++s->arrived[0] == s->n_packets)
             chip_weights_arrived(c, s);
@@ -651,6 +694,26 @@ int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t
     return mem_request(c, mem, s, label, kind == CHIP_S_WSTREAM);
 }
 
+int chip_core_to_mem(chip *c, uint32_t core, uint64_t bits, uint8_t kind, uint32_t layer,
+                     uint32_t part)
+{
+    stream *s = stream_new(c, bits, 1);
+    if (!s) {
+        chip_fail(c, "out of memory");
+        return -1;
+    }
+    s->kind = kind;
+    s->layer = layer;
+    s->data_layer = layer;
+    s->part = part;
+    s->n_dst = 1;
+    s->src_terminal = c->core_term[core];
+    s->dst_terminal[0] = c->mem_term[c->out_mem];
+    stream_packetise(c, s);
+    send_all(c, s);
+    return c->failed ? -1 : 0;
+}
+
 int chip_start(chip *c)
 {
     const plan *p = c->p;
@@ -676,9 +739,7 @@ int chip_start(chip *c)
      * are in). */
     for (uint32_t l = 0; l < p->n_layers; l++)
         for (uint32_t k = 0; k < c->n_cores; k++) {
-            station *st = chip_station(c, l, k);
-            if (st->waiting == 0 && st->w_waiting > 0)
-                c->cw[k].blocked++;
+            chip_station_block(c, l, k);
             chip_station_check(c, l, k);
         }
     chip_weights_start(c);

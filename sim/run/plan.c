@@ -510,6 +510,8 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
         pp->n_cns++;
     }
     pp->w_streamed = pp->w_bits > pl->w_cap_bits;
+    if (pl->act_cap_bits && pp->act_bits > pl->act_cap_bits && b->s->chip->n_memories)
+        pp->spill_bits = pp->act_bits - pl->act_cap_bits;
     return 0;
 }
 

@@ -86,6 +86,9 @@ typedef struct {
      * counted, so an upper bound): when more than plan_layer.act_cap_bits
      * they would spill to off-chip memory, which the run does not model. */
     uint64_t act_bits;
+    /* What of them exceeds act_cap_bits: written to a chip memory and read
+     * back during the part (chip_mem.c), when the chip has one; else 0. */
+    uint64_t spill_bits;
     plan_box out;          /* the output box its CNs write */
     plan_box need[PLAN_MAX_PRODUCERS]; /* per producer slot: the smallest box
                               holding what its CNs read of that producer */
