@@ -165,6 +165,14 @@ typedef struct {
     uint32_t activity_bits;          /* on the first link */
 } strm_event;
 
+/* A top memory instance at the end, as Stream's memory manager left it. */
+typedef struct {
+    uint64_t peak_bits;              /* the highest usage step */
+    double first_peak_at;            /* its (first) time */
+    int n_steps;                     /* steps of the usage function */
+    int tensors_left;                /* still stored at the end */
+} strm_mem_stats;
+
 typedef struct {
     double latency_cycles;           /* max over CN ends and event ends */
     double energy_pj[STRM_N_ENERGY];
@@ -173,6 +181,8 @@ typedef struct {
     double *start, *end;             /* per CN */
     int n_events;
     strm_event *events;
+    int n_mems;
+    strm_mem_stats *mems;            /* per graph memory */
 } strm_result;
 
 /* Schedules g as Stream does. 0, or -1 with a message (a malformed graph,

@@ -355,6 +355,28 @@ static void extend(strm_state *s, int cn)
     }
 }
 
+static int mem_stats(const strm_state *s, strm_result *out)
+{
+    out->n_mems = s->g->n_mems;
+    out->mems = base_calloc((size_t)out->n_mems, sizeof *out->mems);
+    if (!out->mems)
+        return base_fail(s->err, "out of memory");
+    for (int m = 0; m < out->n_mems; m++) {
+        const strm_inst *in = &s->inst[m];
+        strm_mem_stats *st = &out->mems[m];
+        int64_t peak = 0;
+        for (int k = 0; k < in->n; k++)
+            if (in->use[k] > peak) {
+                peak = in->use[k];
+                st->first_peak_at = in->t[k];
+            }
+        st->peak_bits = (uint64_t)peak;
+        st->n_steps = in->n;
+        st->tensors_left = in->n_stored;
+    }
+    return 0;
+}
+
 static int fill_result(const strm_state *s, strm_result *out)
 {
     const strm_graph *g = s->g;
@@ -375,7 +397,7 @@ static int fill_result(const strm_state *s, strm_result *out)
         lat = fmax(lat, s->ev[i].end);
     out->latency_cycles = lat;
     strm_energy_fill(s, out);
-    return 0;
+    return mem_stats(s, out);
 }
 
 static int run_loop(strm_state *s)
@@ -431,6 +453,7 @@ void strm_result_free(strm_result *r)
     base_free(r->start);
     base_free(r->end);
     base_free(r->events);
+    base_free(r->mems);
     memset(r, 0, sizeof *r);
 }
 

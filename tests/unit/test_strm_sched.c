@@ -73,6 +73,28 @@ static double event_match(const strm_result *r, const cJSON *evs)
     return n ? (double)same / n : 1;
 }
 
+/* Each top memory's peak, its time, its number of usage steps and the
+ * tensors left, against Stream's memory_top_instances (one per core, in
+ * core order, as the graph's memories are built). */
+static void check_memories(const strm_result *r, const cJSON *insts)
+{
+    int m = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, insts) {
+        ck_assert_int_lt(m, r->n_mems);
+        const strm_mem_stats *st = &r->mems[m];
+        printf("  memory %d: peak stream %.0f evsim %llu at %g/%g, steps %d/%d, left %d/%d\n", m,
+               sref_num(e, "peak_usage_bits"), (unsigned long long)st->peak_bits,
+               sref_num(e, "first_peak_at_cycle"), st->first_peak_at, (int)sref_num(e, "n_usage_steps"),
+               st->n_steps, (int)sref_num(e, "tensors_left_at_end"), st->tensors_left);
+        ck_assert_double_eq((double)st->peak_bits, sref_num(e, "peak_usage_bits"));
+        ck_assert_double_eq(st->first_peak_at, sref_num(e, "first_peak_at_cycle"));
+        ck_assert_int_eq(st->n_steps, (int)sref_num(e, "n_usage_steps"));
+        ck_assert_int_eq(st->tensors_left, (int)sref_num(e, "tensors_left_at_end"));
+        m++;
+    }
+}
+
 static void run_case(const char *name, int want_edges)
 {
     strm_graph g;
@@ -100,6 +122,7 @@ static void run_case(const char *name, int want_edges)
     double em = event_match(&out, cJSON_GetObjectItem(r, "communication_events"));
     printf("  communication events equal to Stream's, in order: %.2f %%\n", 100 * em);
     ck_assert_msg(em >= 0.99, "only %.2f %% of the events as in Stream", 100 * em);
+    check_memories(&out, cJSON_GetObjectItem(r, "memory_top_instances"));
     ck_assert_msg(rel <= 0.005, "latency %.4f %% off", 100 * rel);
     ck_assert_msg(m >= 0.99, "only %.2f %% of CNs start and end as in Stream", 100 * m);
     strm_result_free(&out);
