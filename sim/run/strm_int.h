@@ -18,14 +18,14 @@ typedef struct {
 
 /* A top memory instance's usage as a step function: use[i] bits from t[i]
  * on. Stream keeps these times in an integer array, so a fractional time
- * is stored truncated (§4). stored lists the tensors it holds, in the
- * order they came. */
+ * is stored truncated (§4). The tensors it holds form a list in the
+ * order they came (head, then strm_state.nxt), as Stream's stored list. */
 typedef struct {
     double *t;
     int64_t *use;
     int n, cap;
-    int *stored;
-    int n_stored, cap_stored;
+    int head, tail;                  /* tensors, -1: none */
+    int n_stored;
     int64_t peak_bound;              /* >= every use[]: removals only lower them */
     int first_core;                  /* the first core that has it as a top memory */
     uint64_t core_mask;              /* all such cores */
@@ -52,6 +52,7 @@ typedef struct {
     int *t_layer;                    /* the origin CN's layer */
     /* per tensor x instance, [tensor * n_mems + mem] */
     uint8_t *in_mem;
+    int *nxt, *prv;                  /* the instance's stored list */
     double *since, *avail;
     int *prio;
     uint8_t *has_prio;
@@ -112,6 +113,17 @@ double strm_links_window(const strm_state *s, const int *links, const int64_t *b
 /* strm_mem.c */
 int strm_mem_init(strm_state *s);
 bool strm_mem_has(const strm_state *s, int tensor, int mem);
+/* The stored list of mem: first tensor, and the one after x (-1: end). */
+static inline int strm_mem_first(const strm_state *s, int mem)
+{
+    return s->inst[mem].head;
+}
+
+static inline int strm_mem_next(const strm_state *s, int mem, int x)
+{
+    return s->nxt[(size_t)x * s->g->n_mems + mem];
+}
+
 int strm_mem_add(strm_state *s, int tensor, int mem, double stored_t, double avail_t);
 int strm_mem_remove(strm_state *s, int tensor, int mem, double t);
 double strm_mem_time_for(const strm_state *s, int mem, uint64_t bits, double t);

@@ -30,8 +30,10 @@ int strm_mem_init(strm_state *s)
     s->inst = base_calloc((size_t)g->n_mems, sizeof *s->inst);
     if (!s->inst)
         return -1;
-    for (int m = 0; m < g->n_mems; m++)
+    for (int m = 0; m < g->n_mems; m++) {
         s->inst[m].first_core = -1;
+        s->inst[m].head = s->inst[m].tail = -1;
+    }
     for (int c = 0; c < g->n_cores; c++)
         for (int op = 0; op < STRM_NMEM; op++) {
             strm_inst *in = &s->inst[g->cores[c].top_mem[op]];
@@ -77,6 +79,10 @@ int strm_tensor_reserve(strm_state *s, int n)
     s->prio = a;
     if (!(a = base_realloc(s->has_prio, c * nm))) return -1;
     s->has_prio = a;
+    if (!(a = base_realloc(s->nxt, c * nm * sizeof(int)))) return -1;
+    s->nxt = a;
+    if (!(a = base_realloc(s->prv, c * nm * sizeof(int)))) return -1;
+    s->prv = a;
     if (!(a = base_realloc(s->seen, c * sizeof *s->seen))) return -1;
     s->seen = a;
     s->cap_t = n;
@@ -163,9 +169,14 @@ int strm_mem_add(strm_state *s, int tensor, int mem, double stored_t, double ava
     if (s->in_mem[k])
         return 0;
     strm_inst *in = &s->inst[mem];
-    if (grow((void **)&in->stored, &in->cap_stored, in->n_stored + 1, sizeof(int)) < 0)
-        return base_fail(s->err, "out of memory");
-    in->stored[in->n_stored++] = tensor;
+    s->prv[k] = in->tail;            /* appended: Stream's list grows at the end */
+    s->nxt[k] = -1;
+    if (in->tail >= 0)
+        s->nxt[(size_t)in->tail * s->g->n_mems + mem] = tensor;
+    else
+        in->head = tensor;
+    in->tail = tensor;
+    in->n_stored++;
     s->in_mem[k] = 1;
     s->since[k] = stored_t;
     s->avail[k] = avail_t;
@@ -183,12 +194,16 @@ int strm_mem_remove(strm_state *s, int tensor, int mem, double t)
     if (!s->in_mem[k])
         return 0;                    /* Stream: nothing equivalent stored, nothing done */
     strm_inst *in = &s->inst[mem];
-    for (int i = 0; i < in->n_stored; i++)
-        if (in->stored[i] == tensor) {
-            memmove(in->stored + i, in->stored + i + 1, sizeof(int) * (size_t)(in->n_stored - i - 1));
-            in->n_stored--;
-            break;
-        }
+    int nm = s->g->n_mems, p = s->prv[k], n = s->nxt[k];
+    if (p >= 0)
+        s->nxt[(size_t)p * nm + mem] = n;
+    else
+        in->head = n;
+    if (n >= 0)
+        s->prv[(size_t)n * nm + mem] = p;
+    else
+        in->tail = p;
+    in->n_stored--;
     s->in_mem[k] = 0;
     if (step_update(in, t, -(int64_t)s->t[tensor].bits, 0, false) < 0)
         return base_fail(s->err, "out of memory");
@@ -293,8 +308,7 @@ int strm_mem_victims(strm_state *s, int mem, int tensor, double t, const int *ke
     if (!v)
         return base_fail(s->err, "out of memory");
     int n = 0;
-    for (int i = 0; i < in->n_stored; i++) {
-        int x = in->stored[i];
+    for (int x = strm_mem_first(s, mem); x >= 0; x = strm_mem_next(s, mem, x)) {
         if (s->since[(size_t)x * s->g->n_mems + mem] > t || in_list(keep, n_keep, x))
             continue;
         v[n] = (victim){(double)strm_mem_priority(s, x, mem) * (double)s->t[x].bits, s->t[x].bits, x, n};

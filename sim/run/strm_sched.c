@@ -325,7 +325,7 @@ static void state_free(strm_state *s)
     base_free(s->prof);
     if (s->inst)
         for (int m = 0; m < s->g->n_mems; m++) {
-            base_free(s->inst[m].t); base_free(s->inst[m].use); base_free(s->inst[m].stored);
+            base_free(s->inst[m].t); base_free(s->inst[m].use);
         }
     base_free(s->inst);
     for (int i = 0; i < s->n_t; i++)
@@ -334,6 +334,7 @@ static void state_free(strm_state *s)
         }
     base_free(s->seen); base_free(s->t); base_free(s->parent); base_free(s->t_layer); base_free(s->in_mem);
     base_free(s->since); base_free(s->avail); base_free(s->prio); base_free(s->has_prio);
+    base_free(s->nxt); base_free(s->prv);
     base_free(s->ev);
     base_free(s->scratch);
 }

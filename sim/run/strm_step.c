@@ -160,9 +160,10 @@ static int clear(strm_state *s, int cn, double frac, const strm_need *nd, double
             s->cap_scratch = in->n_stored;
         }
         int n = 0;
-        for (int i = 0; i < in->n_stored; i++)   /* the snapshot Stream takes */
-            if (s->since[(size_t)in->stored[i] * s->g->n_mems + top(s, core, ops[k])] <= *t)
-                s->scratch[n++] = in->stored[i];
+        int m = top(s, core, ops[k]);    /* the snapshot Stream takes */
+        for (int x = strm_mem_first(s, m); x >= 0; x = strm_mem_next(s, m, x))
+            if (s->since[(size_t)x * s->g->n_mems + m] <= *t)
+                s->scratch[n++] = x;
         for (int i = 0; i < n; i++) {
             int x = s->scratch[i];
             if (listed(nd->sub, nd->n, x))
