@@ -274,6 +274,69 @@ START_TEST(test_hand_case_windows_eviction_and_block)
 }
 END_TEST
 
+/* A route of two links (DRAM 2 -> core 1 -> core 0, 64 and 32 b/cycle):
+ * the transfer needs both at once, at the slower one's rate. CN b
+ * (layer 0, core 1) streams its weights from DRAM and blocks the first
+ * link fully over [0, 10). Both layers are sinks (no out-edges), so b's
+ * 64-bit output is written to DRAM when it is done: first link [10, 11).
+ * CN a (layer 1, core 0) waits for the barrier (cores idle from 10) and
+ * fetches its 640 weight bits: the second link is free from 0, the first
+ * only from 11, so [11, 31) (640 / 32); a runs [31, 81) and its output
+ * goes back over both links at 32 b/cycle, [81, 83). Energies: weights
+ * 10 DRAM reads x 100 + 10 SRAM writes x 10 = 1100 off-chip; each sink
+ * write-back 10 + 100. */
+START_TEST(test_two_link_route_waits_for_both_links)
+{
+    strm_mem mems[3] = {{1000000, 10, 10, 64, 64}, {1000000, 10, 10, 64, 64},
+                        {1000000000, 100, 100, 64, 64}};
+    strm_core cores[3] = {{{0, 0, 0}}, {{1, 1, 1}}, {{2, 2, 2}}};
+    strm_link links[2] = {{64, 0}, {32, 0}};
+    strm_route routes[9];
+    memset(routes, 0, sizeof routes);
+    routes[2 * 3 + 1] = (strm_route){1, {0}};      /* DRAM -> 1 */
+    routes[2 * 3 + 0] = (strm_route){2, {0, 1}};   /* DRAM -> 1 -> 0 */
+    routes[1 * 3 + 2] = (strm_route){1, {0}};
+    routes[0 * 3 + 2] = (strm_route){2, {1, 0}};
+    strm_tensor ts[4] = {hand_tensor(0, STRM_I2, 6400, 1), hand_tensor(0, STRM_O, 64, STRM_NO_PRIORITY),
+                         hand_tensor(1, STRM_I2, 640, 1), hand_tensor(1, STRM_O, 64, STRM_NO_PRIORITY)};
+    strm_cn cns[2] = {hand_cn(0, 0, 1, 10, 5), hand_cn(1, 0, 0, 50, 7)};
+    for (int i = 0; i < 2; i++) {
+        cns[i].tensor[STRM_I2] = 2 * i;
+        cns[i].tensor[STRM_O] = 2 * i + 1;
+        cns[i].n_const = 1;
+        cns[i].const_op[0] = STRM_I2;
+    }
+    cns[0].too_large[STRM_I2] = true;
+    cns[0].block_bw_bits[STRM_I2] = 64;
+    int order[2] = {0, 1};
+    strm_graph g = {3, mems, 3, cores, 2, 2, links, routes, 4, ts, 2, cns, 0, NULL, order};
+    strm_result r;
+    base_error err;
+    ck_assert_int_eq(strm_schedule(&g, &r, &err), 0);
+    ck_assert_double_eq(r.start[0], 0);
+    ck_assert_double_eq(r.end[0], 10);
+    struct { int type, from, to; double s, e; } ev[4] = {
+        {STRM_EV_BLOCK, 2, 1, 0, 10}, {STRM_EV_TRANSFER, 1, 2, 10, 11},
+        {STRM_EV_TRANSFER, 2, 0, 11, 31}, {STRM_EV_TRANSFER, 0, 2, 81, 83}};
+    ck_assert_int_eq(r.n_events, 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_int_eq(r.events[i].type, ev[i].type);
+        ck_assert_int_eq(r.events[i].sender, ev[i].from);
+        ck_assert_int_eq(r.events[i].receiver, ev[i].to);
+        ck_assert_double_eq(r.events[i].start, ev[i].s);
+        ck_assert_double_eq(r.events[i].end, ev[i].e);
+    }
+    ck_assert_int_eq(r.events[1].cause, STRM_CAUSE_SINK);
+    ck_assert_uint_eq(r.events[3].activity_bits, 32);
+    ck_assert_double_eq(r.start[1], 31);
+    ck_assert_double_eq(r.latency_cycles, 83);
+    ck_assert_double_eq(r.energy_pj[STRM_E_CN_OFFCHIP_MEMORY], 1100);
+    ck_assert_double_eq(r.energy_pj[STRM_E_SINK_MEMORY], 220);
+    ck_assert_double_eq(r.energy_pj[STRM_E_CN_ONCHIP], 12);
+    strm_result_free(&r);
+}
+END_TEST
+
 /* A priority order that is not a permutation is refused with a message. */
 START_TEST(test_bad_order_is_an_error)
 {
@@ -341,6 +404,7 @@ Suite *strm_suite(void)
     Suite *s = suite_create("strm_sched");
     TCase *th = tcase_create("hand");
     tcase_add_test(th, test_hand_case_windows_eviction_and_block);
+    tcase_add_test(th, test_two_link_route_waits_for_both_links);
     tcase_add_test(th, test_bad_order_is_an_error);
     tcase_add_test(th, test_out_of_memory_is_an_error_at_every_allocation);
     suite_add_tcase(s, th);
