@@ -93,6 +93,10 @@ struct noc_pktm {
                             * channel may take the next head */
     uint64_t *vc_free;     /* [(router * nports + port) * vcs + vc]: first
                             * cycle that input VC may route a new head */
+    uint64_t *in_free;     /* [router * nports + port]: first cycle after
+                            * the last flit that input port has sent */
+    uint32_t *vc_src;      /* as vc_free: the source of its last packet */
+    uint32_t *in_src;      /* as in_free: the source of its last packet */
     term_dues *dues;       /* [terminal] */
     uint64_t seq;
     pkt_tree *trees;       /* [terminal]: its last tree */
@@ -127,8 +131,15 @@ struct noc_pktm *noc_pktm_new(noc *n)
     pm->dues = base_calloc(n->nterms, sizeof *pm->dues);
     pm->trees = base_calloc(n->nterms, sizeof *pm->trees);
     pm->vc_free = base_calloc((size_t)n->nrouters * n->nports * n->vcs, sizeof *pm->vc_free);
-    if (!pm->ports || !pm->inj_free || !pm->dues || !pm->trees || !pm->vc_free) {
+    pm->in_free = base_calloc((size_t)n->nrouters * n->nports, sizeof *pm->in_free);
+    pm->vc_src = base_calloc((size_t)n->nrouters * n->nports * n->vcs, sizeof *pm->vc_src);
+    pm->in_src = base_calloc((size_t)n->nrouters * n->nports, sizeof *pm->in_src);
+    if (!pm->ports || !pm->inj_free || !pm->dues || !pm->trees || !pm->vc_free ||
+        !pm->in_free || !pm->vc_src || !pm->in_src) {
         base_free(pm->vc_free);
+        base_free(pm->in_free);
+        base_free(pm->vc_src);
+        base_free(pm->in_src);
         base_free(pm->ports);
         base_free(pm->inj_free);
         base_free(pm->dues);
@@ -165,6 +176,9 @@ void noc_pktm_free(noc *n, struct noc_pktm *pm)
     base_free(pm->dues);
     base_free(pm->inj_free);
     base_free(pm->vc_free);
+    base_free(pm->in_free);
+    base_free(pm->vc_src);
+    base_free(pm->in_src);
     base_free(pm);
 }
 
@@ -462,14 +476,27 @@ static uint64_t copy_len(const noc *n, uint32_t f, uint32_t k, uint32_t depth)
     return len + q * (head_hop + credit - d * sa);
 }
 
-/* The input VC a copy takes at input port in of router r: the one free
- * soonest, as VC allocation hands out free VCs in turn. */
-static uint64_t *input_vc(noc *n, const noc_router *r, uint32_t in)
+/* The input VC a copy from source src takes at input port `in` of
+ * router r (an index into vc_free), and the cycle it may route its head.
+ * Packets are walked when sent, so a stream reserves its VCs far ahead:
+ * a VC whose last packet came from another source counts as free (the
+ * flit model interleaves such packets on its VCs; here the output ports
+ * order them), one of the source's own as free when its tail has gone,
+ * taken in turn as VC allocation does. */
+static size_t input_vc(const noc *n, const noc_router *r, uint32_t in, uint32_t src,
+                       uint64_t *route_at)
 {
-    uint64_t *v = &n->pm->vc_free[((size_t)r->id * n->nports + in) * n->vcs], *best = v;
-    for (uint32_t i = 1; i < n->vcs; i++)
-        if (v[i] < *best)
-            best = &v[i];
+    const struct noc_pktm *pm = n->pm;
+    size_t base = ((size_t)r->id * n->nports + in) * n->vcs, best = base;
+    uint64_t best_at = UINT64_MAX;
+    for (size_t v = base; v < base + n->vcs; v++) {
+        uint64_t at = pm->vc_src[v] == src ? pm->vc_free[v] : 0;
+        if (at < best_at) {
+            best_at = at;
+            best = v;
+        }
+    }
+    *route_at = best_at;
     return best;
 }
 
@@ -488,9 +515,16 @@ static void walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint32_t
     uint64_t leave = st[NOC_STAGE_SW_ALLOC] + st[NOC_STAGE_XBAR], last = 0;
     uint64_t len = copy_len(n, f, k, nd->depth);
     /* A head is routed once the packet before it in its VC has gone. */
-    uint64_t *vc = input_vc(n, r, in);
-    if (*vc > head)
-        head = *vc;
+    struct noc_pktm *pm = n->pm;
+    uint64_t route_at, src = pk->src;
+    size_t vc = input_vc(n, r, in, pk->src, &route_at);
+    if (route_at > head)
+        head = route_at;
+    /* An input port switches one flit per cycle: a copy's k * f flits
+     * follow those the port sent before (of the same source, as above). */
+    size_t ip = (size_t)r->id * n->nports + in;
+    if (pm->in_src[ip] == src && pm->in_free[ip] + (uint64_t)(f - 1) * k > tail)
+        tail = pm->in_free[ip] + (uint64_t)(f - 1) * k;
     for (uint32_t j = 0; j < k; j++) {
         const tree_br *b = &t->br[nd->first + j];
         port_spans *ps = &n->pm->ports[(size_t)r->id * n->nports + b->port];
@@ -511,7 +545,10 @@ static void walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint32_t
             dues_push(n, b->next, p, tl + leave + c->eject_cycles);
         }
     }
-    *vc = last + (st[NOC_STAGE_SW_ALLOC] ? st[NOC_STAGE_SW_ALLOC] : 1);
+    pm->in_free[ip] = last + 1;
+    pm->in_src[ip] = pk->src;
+    pm->vc_src[vc] = pk->src;
+    pm->vc_free[vc] = last + (st[NOC_STAGE_SW_ALLOC] ? st[NOC_STAGE_SW_ALLOC] : 1);
 }
 
 void noc_pktm_inject(noc *n, uint32_t p)
