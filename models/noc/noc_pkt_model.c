@@ -503,8 +503,8 @@ static size_t input_vc(const noc *n, const noc_router *r, uint32_t in, uint32_t 
 /* Packet p's head and tail are usable at node `node` of tree t, entering
  * by input port in, at cycles head and tail: send it on every branch (see
  * the top of the file). */
-static void walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint32_t p,
-                 uint64_t head, uint64_t tail)
+static uint64_t walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint32_t p,
+                     uint64_t head, uint64_t tail, uint64_t late)
 {
     const noc_config *c = &n->cfg;
     const uint32_t *st = c->router_stage_cycles;
@@ -512,7 +512,7 @@ static void walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint32_t
     noc_router *r = &n->r[nd->router];
     const noc_pkt *pk = &n->pkts[p];
     uint32_t f = pk->flits, k = nd->n;
-    uint64_t leave = st[NOC_STAGE_SW_ALLOC] + st[NOC_STAGE_XBAR], last = 0;
+    uint64_t leave = st[NOC_STAGE_SW_ALLOC] + st[NOC_STAGE_XBAR], last = 0, last_late = 0;
     uint64_t len = copy_len(n, f, k, nd->depth);
     /* A head is routed once the packet before it in its VC has gone. */
     struct noc_pktm *pm = n->pm;
@@ -525,30 +525,39 @@ static void walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint32_t
     size_t ip = (size_t)r->id * n->nports + in;
     if (pm->in_src[ip] == src && pm->in_free[ip] + (uint64_t)(f - 1) * k > tail)
         tail = pm->in_free[ip] + (uint64_t)(f - 1) * k;
+    if (tail > late)
+        late = tail;
     for (uint32_t j = 0; j < k; j++) {
         const tree_br *b = &t->br[nd->first + j];
         port_spans *ps = &n->pm->ports[(size_t)r->id * n->nports + b->port];
         uint64_t h, tl;
-        if (reserve(n, ps, head + st[NOC_STAGE_ROUTE] + st[NOC_STAGE_VC_ALLOC] + j, len,
-                    tail + j, &h, &tl)) {
+        if (reserve(n, ps, head + st[NOC_STAGE_ROUTE] + st[NOC_STAGE_VC_ALLOC] + j,
+                    (uint64_t)(f - 1) * k, tail + j, &h, &tl)) {
             fail(n);
-            return;
+            return 0;
         }
+        /* The port is held for the flits; a tail held back by credits
+         * leaves later, and other packets use the cycles in between. */
+        uint64_t tlate = h + len > late + j ? h + len : late + j;
+        if (tl > tlate)
+            tlate = tl;
         last = tl > last ? tl : last;
+        last_late = tlate > last_late ? tlate : last_late;
         count_send(n, r, b->port, f);
         if (b->port < NOC_MESH_PORTS) {
             report_hops(n, pk, r->link_out[b->port], r->id, r->nb[b->port]);
-            walk(n, t, b->next, b->port ^ 1u, p, h + leave + c->link_latency_cycles,
-                 tl + leave + c->link_latency_cycles);
+            uint64_t hop = leave + c->link_latency_cycles;
+            walk(n, t, b->next, b->port ^ 1u, p, h + hop, tl + hop, tlate + hop);
         } else {
             report_hops(n, pk, r->link_out[b->port], r->id, r->id);
-            dues_push(n, b->next, p, tl + leave + c->eject_cycles);
+            dues_push(n, b->next, p, tlate + leave + c->eject_cycles);
         }
     }
     pm->in_free[ip] = last + 1;
     pm->in_src[ip] = pk->src;
     pm->vc_src[vc] = pk->src;
-    pm->vc_free[vc] = last + (st[NOC_STAGE_SW_ALLOC] ? st[NOC_STAGE_SW_ALLOC] : 1);
+    pm->vc_free[vc] = last_late + (st[NOC_STAGE_SW_ALLOC] ? st[NOC_STAGE_SW_ALLOC] : 1);
+    return last_late;
 }
 
 void noc_pktm_inject(noc *n, uint32_t p)
@@ -576,5 +585,20 @@ void noc_pktm_inject(noc *n, uint32_t p)
     if (n->has_obs && n->obs.packet_injected)
         n->obs.packet_injected(n->obs.ctx, pk->id, pk->src, at * n->cycle_ps);
     report_hops(n, pk, link, r->id, r->id);
-    walk(n, t, 0, port, p, at + n->cfg.inject_cycles, at + f - 1 + n->cfg.inject_cycles);
+    uint64_t tail = at + f - 1 + n->cfg.inject_cycles;
+    uint64_t tl = walk(n, t, 0, port, p, at + n->cfg.inject_cycles, tail, tail);
+    /* A packet longer than a VC buffer holds the injection channel until
+     * its tail is in the router: the tail enters once the flit a buffer
+     * ahead of it has left the router (copy_len of the shorter packet,
+     * behind the same head) and that flit's credit is back. */
+    const tree_node *root = &t->nodes[0];
+    uint32_t d = n->vc_depth_flits;
+    if (f > d && root->n == 1) {
+        const noc_config *c = &n->cfg;
+        uint64_t sa = c->router_stage_cycles[NOC_STAGE_SW_ALLOC];
+        uint64_t gap = copy_len(n, f, 1, root->depth) - copy_len(n, f - d, 1, root->depth);
+        uint64_t in_at = tl - gap + (sa ? sa : 1) + c->credit_delay_cycles + c->inject_cycles;
+        if (in_at > pm->inj_free[pk->src])
+            pm->inj_free[pk->src] = in_at;
+    }
 }
