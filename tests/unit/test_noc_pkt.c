@@ -321,8 +321,10 @@ START_TEST(test_shallow_buffers_and_multicast_within_5_percent)
         {NOC_TRAFFIC_UNIFORM, 0.2, 16, 4, 2, 4, 0},    {NOC_TRAFFIC_UNIFORM, 0.25, 4, 4, 2, 4, 0},
         {NOC_TRAFFIC_TRANSPOSE, 0.1, 16, 4, 2, 4, 0},  {NOC_TRAFFIC_TRANSPOSE, 0.2, 4, 4, 2, 4, 0},
         {NOC_TRAFFIC_UNIFORM, 0.1, 4, 8, 2, 4, 0},     {NOC_TRAFFIC_UNIFORM, 0.05, 16, 8, 2, 4, 0},
-        {NOC_TRAFFIC_UNIFORM, 0.2, 16, 8, 16, 8, 0},   {NOC_TRAFFIC_UNIFORM, 0.05, 4, 8, 16, 8, 0.2},
-        {NOC_TRAFFIC_UNIFORM, 0.05, 4, 4, 2, 4, 0.2},  {NOC_TRAFFIC_UNIFORM, 0.1, 4, 4, 16, 8, 0.2}};
+        {NOC_TRAFFIC_UNIFORM, 0.2, 16, 8, 16, 8, 0},
+        {NOC_TRAFFIC_UNIFORM, 0.05, 4, 8, 16, 8, 0.2}, /* multicast: 20 % to 4 */
+        {NOC_TRAFFIC_UNIFORM, 0.05, 4, 4, 2, 4, 0.2},
+        {NOC_TRAFFIC_UNIFORM, 0.1, 4, 4, 16, 8, 0.2}};
     for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
         noc_traffic_result f = synthetic_at(&pts[i], NOC_MODEL_FLIT);
         noc_traffic_result q = synthetic_at(&pts[i], NOC_MODEL_PACKET);
