@@ -1,6 +1,6 @@
-/* noc.c -- NoC configuration, construction, accessors and router
- * wake-ups. Packets in and out are in noc_packet.c, the router pipeline in
- * noc_router.c, allocation in noc_alloc.c, routing in noc_routing.c,
+/* noc.c -- NoC configuration, construction and accessors. Packets in and
+ * out are in noc_packet.c, router wake-ups in noc_step.c, the router
+ * pipeline in noc_router.c, allocation in noc_alloc.c, routing in noc_routing.c,
  * statistics in noc_stats.c. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -308,12 +308,10 @@ void noc_free(noc *n)
 {
     if (!n)
         return;
+    noc_steps_free(n);
     if (n->r) {
-        for (uint32_t i = 0; i < n->nrouters; i++) {
-            if (n->r[i].tick_h)
-                kq_cancel(n->k, n->r[i].tick_h);
+        for (uint32_t i = 0; i < n->nrouters; i++)
             router_destroy(n, &n->r[i]);
-        }
         base_free(n->r);
     }
     for (uint32_t i = 0; i < n->npkts; i++)
@@ -386,28 +384,6 @@ uint32_t noc_hops(const noc *n, uint32_t src, uint32_t dst)
     uint32_t ax = a % n->cfg.width, ay = a / n->cfg.width;
     uint32_t bx = b % n->cfg.width, by = b / n->cfg.width;
     return (ax > bx ? ax - bx : bx - ax) + (ay > by ? ay - by : by - ay);
-}
-
-/* ---- wake-ups ---------------------------------------------------------- */
-
-void noc_wake(noc *n, noc_router *r, uint64_t cycle)
-{
-    if (cycle >= r->next_tick)
-        return;
-    if (r->tick_h)
-        kq_cancel(n->k, r->tick_h);
-    r->next_tick = cycle;
-    uint32_t id = r->id;
-    kq_err e = kq_schedule_at(n->k, cycle * n->cycle_ps, NOC_PRIO_ROUTER,
-                              noc_router_tick, n, &id, sizeof id, &r->tick_h);
-    if (e != KQ_OK) {
-        /* Only memory exhaustion or a time overflow get here; a router
-         * that cannot be scheduled would stall silently, so stop. */
-        r->tick_h = 0;
-        r->next_tick = UINT64_MAX;
-        n->failed = 1;
-        kq_stop(n->k);
-    }
 }
 
 void noc_report_occupancy(noc *n, noc_router *r, uint32_t port)

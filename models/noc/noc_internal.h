@@ -140,11 +140,19 @@ typedef struct {
     uint64_t route_free, va_free, sa_free, xb_start, xb_free;
     uint64_t out_last[NOC_PORTS_MAX];
     uint64_t queued_pkts;              /* packets in its source queues */
-    uint64_t next_tick;
-    kq_handle tick_h;
+    uint64_t next_tick;                /* cycle of the list it waits in
+                                        * (noc_step.c), UINT64_MAX if none */
+    uint32_t step_prev, step_next;     /* neighbours in that list */
     uint64_t flits_switched;
     double energy_pj;
 } noc_router;
+
+/* The routers woken for one cycle, stepped by one kernel event. */
+typedef struct {
+    uint64_t cycle;
+    kq_handle ev;
+    uint32_t head, tail;               /* router ids, NOC_NONE if empty */
+} noc_step;
 
 typedef struct {
     noc_link_kind kind;
@@ -174,6 +182,9 @@ struct noc {
 
     noc_table_entry *table;
     uint32_t ntable, cap_table;
+
+    noc_step *steps;                   /* cycles ascending (noc_step.c) */
+    uint32_t nsteps, cap_steps;
 
     noc_observer obs;
     int has_obs;
@@ -212,8 +223,13 @@ void noc_pktm_free(noc *n, struct noc_pktm *pm);
 /* Packet p was just created (enqueue): inject it. */
 void noc_pktm_inject(noc *n, uint32_t p);
 
-/* noc.c */
+/* noc_step.c */
+/* Run router r at `cycle` (later than now), unless it runs sooner. */
 void noc_wake(noc *n, noc_router *r, uint64_t cycle);
+/* Cancels the pending steps and frees the lists. */
+void noc_steps_free(noc *n);
+
+/* noc.c */
 uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
                       uint32_t n_dst, int *oom);
 void noc_worm_free(noc *n, uint32_t w);
@@ -225,7 +241,8 @@ void noc_report_occupancy(noc *n, noc_router *r, uint32_t port);
 uint64_t noc_now_cycle(const noc *n);
 
 /* noc_router.c */
-void noc_router_tick(kq_kernel *k, void *ctx, const void *payload);
+/* One cycle t of router r (noc_step.c calls it). */
+void noc_router_step(noc *n, noc_router *r, uint64_t t);
 /* Doubles the FIFO's capacity: 0, or -1 when memory runs out. */
 int noc_credit_grow(noc_credit_fifo *f);
 /* A credit in flight, back at its router at `cycle` (FIFOs stay in cycle

@@ -388,15 +388,9 @@ static void detect_deadlock(noc *n, uint64_t t)
     kq_stop(n->k);
 }
 
-void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
+void noc_router_step(noc *n, noc_router *r, uint64_t t)
 {
-    noc *n = ctx;
-    uint32_t id;
-    memcpy(&id, payload, sizeof id);
-    noc_router *r = &n->r[id];
-    uint64_t t = r->next_tick; /* the cycle noc_wake scheduled: kq_now / cycle_ps */
-    r->tick_h = 0;
-    r->next_tick = UINT64_MAX;
+    kq_kernel *k = n->k;
     if (n->deadlocked || n->failed)
         return;
 
