@@ -120,7 +120,8 @@ int noc_config_check(const noc_config *c, const char **param, base_error *err)
      * cannot fit rather than let the machine swap or kill us. */
     double ports = 4.0 + c->terminals_per_router;
     double bytes = (double)c->width * c->height * ports * c->virtual_channels *
-                   (sizeof(noc_ivc) + 16.0 * c->vc_depth_flits + 16.0);
+                   (sizeof(noc_ivc) + ports * sizeof(noc_branch) +
+                    16.0 * c->vc_depth_flits + 16.0);
     if (bytes > NOC_MAX_STATE_BYTES) {
         base_fail(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
                    "router state (limit %.0f GB)", c->width, c->height,
@@ -174,17 +175,20 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
     r->nb[NOC_SOUTH] = r->y > 0 ? id - c->width : NOC_NONE;
     r->next_tick = UINT64_MAX;
     r->ivc = base_calloc((size_t)P * V, sizeof *r->ivc);
+    r->branches = base_calloc((size_t)P * V * P, sizeof *r->branches);
     r->slots = base_calloc((size_t)P * V * n->vc_depth_flits, sizeof *r->slots);
     r->ovc_busy = base_calloc((size_t)P * V, 1);
     r->ovc_credits = base_calloc((size_t)P * V, sizeof *r->ovc_credits);
     r->va_gptr = base_calloc((size_t)P * V, sizeof *r->va_gptr);
     r->va_aptr = base_calloc((size_t)P * V, sizeof *r->va_aptr);
-    if (!r->ivc || !r->slots || !r->ovc_busy || !r->ovc_credits ||
+    if (!r->ivc || !r->branches || !r->slots || !r->ovc_busy || !r->ovc_credits ||
         !r->va_gptr || !r->va_aptr || fifo_init(&r->cred_mesh, 16) ||
         fifo_init(&r->cred_term, 16))
         return -1;
-    for (uint32_t i = 0; i < P * V; i++)
+    for (uint32_t i = 0; i < P * V; i++) {
         r->ovc_credits[i] = (uint16_t)n->vc_depth_flits;
+        r->ivc[i].br = &r->branches[(size_t)i * P];
+    }
     for (uint32_t t = 0; t < c->terminals_per_router; t++) {
         noc_term *tm = &r->term[t];
         tm->q_head = tm->q_tail = NOC_NONE;
@@ -202,6 +206,7 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
 static void router_destroy(noc *n, noc_router *r)
 {
     base_free(r->ivc);
+    base_free(r->branches);
     base_free(r->slots);
     base_free(r->ovc_busy);
     base_free(r->ovc_credits);

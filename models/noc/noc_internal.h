@@ -77,7 +77,10 @@ typedef struct {
     uint32_t popped;        /* flits of the front packet already gone */
     uint32_t flits;         /* length of the front packet, once routed */
     uint64_t va_ready;
-    noc_branch br[NOC_PORTS_MAX];
+    noc_branch *br;         /* nports of them in the router's `branches`:
+                             * a unicast packet uses br[0] only, so the
+                             * VC state the pipeline reads every cycle stays
+                             * in 32 bytes instead of 216 */
 } noc_ivc;
 
 typedef struct {
@@ -105,6 +108,7 @@ typedef struct {
     uint32_t nb[NOC_MESH_PORTS];       /* neighbour router or NOC_NONE */
     uint32_t link_out[NOC_PORTS_MAX];  /* link index of each output */
     noc_ivc *ivc;                      /* [port * vcs + vc] */
+    noc_branch *branches;              /* [(port * vcs + vc) * nports] */
     noc_flit *slots;                   /* [(port * vcs + vc) * vc_depth_flits] */
     uint8_t *ovc_busy;                 /* [port * vcs + vc] */
     uint16_t *ovc_credits;
