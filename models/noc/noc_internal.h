@@ -228,8 +228,16 @@ void noc_pktm_free(noc *n, struct noc_pktm *pm);
 void noc_pktm_inject(noc *n, uint32_t p);
 
 /* noc_step.c */
-/* Run router r at `cycle` (later than now), unless it runs sooner. */
-void noc_wake(noc *n, noc_router *r, uint64_t cycle);
+/* Router r runs at `cycle` (later than now): the slow path of noc_wake. */
+void noc_wake_at(noc *n, noc_router *r, uint64_t cycle);
+/* Run router r at `cycle` (later than now), unless it runs sooner. Inline:
+ * most wake-ups (every flit sent, every router step) find the router
+ * already due sooner. */
+static inline void noc_wake(noc *n, noc_router *r, uint64_t cycle)
+{
+    if (cycle < r->next_tick)
+        noc_wake_at(n, r, cycle);
+}
 /* Cancels the pending steps and frees the lists. */
 void noc_steps_free(noc *n);
 

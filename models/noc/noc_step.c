@@ -24,14 +24,23 @@
 
 static void on_step(kq_kernel *k, void *ctx, const void *payload);
 
-/* Index of the list for `cycle`, or where it would go (*found = 0). */
+/* Index of the list for `cycle`, or where it would go (*found = 0). From
+ * the nearer end: a router's next step is mostly the next cycle, a flit's
+ * arrival a few cycles on, the last list or close to it. */
 static uint32_t step_find(const noc *n, uint64_t cycle, int *found)
 {
-    uint32_t i = n->nsteps;
-    while (i > 0 && n->steps[i - 1].cycle > cycle)
-        i--;
-    *found = i > 0 && n->steps[i - 1].cycle == cycle;
-    return *found ? i - 1 : i;
+    uint32_t i, ns = n->nsteps;
+    if (ns && cycle - n->steps[0].cycle <= 1) {
+        i = 0;
+        while (i < ns && n->steps[i].cycle < cycle)
+            i++;
+    } else {
+        i = ns;
+        while (i > 0 && n->steps[i - 1].cycle >= cycle)
+            i--;
+    }
+    *found = i < ns && n->steps[i].cycle == cycle;
+    return i;
 }
 
 static int step_arm(noc *n, noc_step *s)
@@ -102,10 +111,8 @@ static void step_leave(noc *n, noc_router *r)
     }
 }
 
-void noc_wake(noc *n, noc_router *r, uint64_t cycle)
+void noc_wake_at(noc *n, noc_router *r, uint64_t cycle)
 {
-    if (cycle >= r->next_tick)
-        return;
     if (r->next_tick != UINT64_MAX)
         step_leave(n, r);
     int found;
