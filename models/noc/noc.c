@@ -174,6 +174,7 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
     r->nb[NOC_NORTH] = r->y + 1 < c->height ? id + c->width : NOC_NONE;
     r->nb[NOC_SOUTH] = r->y > 0 ? id - c->width : NOC_NONE;
     r->next_tick = UINT64_MAX;
+    r->va_min = UINT64_MAX;
     r->ivc = base_calloc((size_t)P * V, sizeof *r->ivc);
     r->branches = base_calloc((size_t)P * V * P, sizeof *r->branches);
     r->slots = base_calloc((size_t)P * V * n->vc_depth_flits, sizeof *r->slots);

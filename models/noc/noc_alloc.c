@@ -48,8 +48,11 @@ static void vc_granted(noc_router *r, const noc_ivc *iv, uint32_t i, uint32_t b,
     int wait = 0;
     for (uint32_t b = 0; b < iv->n_branch; b++)
         wait |= iv->br[b].ovc < 0;
-    if (!wait)
+    if (!wait) {
         r->vamask[port] &= ~bit;
+        if (!r->vamask[port])
+            r->vaports &= ~(1u << port);
+    }
 }
 
 /* Branch b of input VC i takes output VC v of port p at t; the pointers
@@ -71,16 +74,21 @@ static void va_grant(noc *n, noc_router *r, uint32_t i, uint32_t b, uint32_t p, 
 
 void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
 {
-    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t))
+    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t) ||
+        r->va_min > t) /* every waiting head routed this cycle or later */
         return;
     uint32_t P = n->nports, V = n->vcs, NI = P * V;
     uint32_t cnt[NOC_PORTS_MAX] = {0};
     uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
-    int any = 0;
-    for (uint32_t port = 0; port < P; port++)
+    uint32_t reqports = 0; /* bit p: cnt[p] is not 0 */
+    r->va_min = UINT64_MAX; /* the scan below sees every VC in vamask */
+    for (uint32_t pm = r->vaports; pm; pm &= pm - 1) {
+        uint32_t port = (uint32_t)__builtin_ctz(pm);
         for (uint64_t m = r->vamask[port]; m; m &= m - 1) {
         uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
         noc_ivc *iv = &r->ivc[i];
+        if (iv->va_ready < r->va_min)
+            r->va_min = iv->va_ready;
         if (iv->va_ready > t)
             continue;
         for (uint32_t b = 0; b < iv->n_branch; b++) {
@@ -88,18 +96,18 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
                 continue;
             uint32_t p = iv->br[b].port;
             req[p * NI + cnt[p]++] = i * NOC_PORTS_MAX + b;
-            any = 1;
+            reqports |= 1u << p;
         }
         }
-    if (!any)
+    }
+    if (!reqports)
         return;
     r->va_free = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC]; /* a batch */
 
     uint32_t *grant = n->scratch_grant; /* per output VC: index in list */
-    for (uint32_t p = 0; p < P; p++) {
+    for (; reqports; reqports &= reqports - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(reqports);
         uint32_t c = cnt[p];
-        if (!c)
-            continue;
         const uint32_t *list = &req[p * NI];
         if (c == 1) {
             /* One requester: every free output VC grants it, so it takes

@@ -123,6 +123,9 @@ typedef struct {
     uint32_t peak_port[NOC_PORTS_MAX], peak_total;
     uint32_t buffered;                 /* flits in this router's buffers */
     uint32_t va_wait;                  /* branches waiting for an output VC */
+    uint64_t va_min;                   /* at most the va_ready of every VC
+                                        * in vamask: VC allocation before
+                                        * it would find no request */
     uint32_t need_route;               /* idle VCs with a head at the front */
     uint32_t sa_cand;                  /* branches with an output VC and
                                         * flits still to send */
@@ -130,6 +133,9 @@ typedef struct {
                                         * flits (NOC_MAX_VCS <= 64) */
     uint64_t vamask[NOC_PORTS_MAX];    /* bit v: VC v is routed and a branch
                                         * still waits for an output VC */
+    uint32_t vcports, vaports, rtports; /* bit p: vcmask, vamask, rtmask
+                                        * of port p is not 0 (the loops
+                                        * visit only those ports) */
     uint32_t outbits[NOC_PORTS_MAX];   /* bit o: outmask[in][o] is not 0 */
     uint32_t inbits;                   /* bit in: outbits[in] is not 0 */
     uint64_t rtmask[NOC_PORTS_MAX];    /* bit v: VC v idle, a head in front */
