@@ -5,8 +5,9 @@
 # size, offered load in flits/node/cycle, and the same simulated cycles (3000
 # warm-up + MEASURE measured; BookSim's convergence test is disabled by zero
 # stopping thresholds, so it runs every sample period). Each pair is run back
-# to back REPS times and the minimum wall time of each is kept: the machine
-# is shared, the minimum is the signal.
+# to back REPS times and the minimum CPU time (user + system, process start
+# included) of each is kept: the machine is shared, the minimum is the
+# signal.
 #
 #   BOOKSIM=/path/to/booksim EVSIM=build/evsim tools/bench_booksim.sh [K...]
 #
@@ -24,12 +25,14 @@ MESHES=${*:-4 8}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-wall() { # command... -> seconds on stdout, the command's output in $tmp/out
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" > "$tmp/out" 2>&1 # BookSim exits -1 after a good run: not checked
-    t1=$(date +%s.%N)
-    echo "$t1 - $t0" | bc -l
+cpu() { # command... -> its user + system CPU seconds on stdout (steadier
+        # than wall time on a shared machine), its output in $tmp/out
+    python3 -c '
+import os, subprocess, sys
+with open(sys.argv[1], "w") as out:
+    p = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
+    _, _, ru = os.wait4(p.pid, 0)  # BookSim exits -1 after a good run: not checked
+print("%.4f" % (ru.ru_utime + ru.ru_stime))' "$tmp/out" "$@"
 }
 cycles() { # the simulated cycles in $tmp/out, or stop
     local c
@@ -52,9 +55,9 @@ stopping_thres = 0.0; acc_stopping_thres = 0.0;
 CFG
     bs="" ev=""
     for _ in $(seq "$REPS"); do
-        bs=$(min "$bs" "$(wall "$BOOKSIM" "$tmp/cfg")")
+        bs=$(min "$bs" "$(cpu "$BOOKSIM" "$tmp/cfg")")
         bcyc=$(cycles) || exit 1
-        ev=$(min "$ev" "$(wall "$EVSIM" noc --mesh ${k}x$k --packet-flits "$L" --rate "$rate" \
+        ev=$(min "$ev" "$(cpu "$EVSIM" noc --mesh ${k}x$k --packet-flits "$L" --rate "$rate" \
                  --warmup-cycles 3000 --measure-cycles "$MEASURE" --seed 1 --json)")
         ecyc=$(cycles) || exit 1
     done

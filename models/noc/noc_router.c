@@ -83,7 +83,9 @@ static inline void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc
  * injection port, a new packet taking a free VC round robin. */
 static void inject(noc *n, noc_router *r, uint64_t t)
 {
-    for (uint32_t i = 0; i < n->cfg.terminals_per_router; i++) {
+    /* queued_pkts counts the packets of every terminal's queue: none left,
+     * no terminal to look at. */
+    for (uint32_t i = 0; r->queued_pkts && i < n->cfg.terminals_per_router; i++) {
         noc_term *tm = &r->term[i];
         if (tm->q_head == NOC_NONE)
             continue;
@@ -348,7 +350,7 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
 static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
 {
     uint64_t w = UINT64_MAX;
-    for (uint32_t i = 0; i < n->cfg.terminals_per_router; i++) {
+    for (uint32_t i = 0; r->queued_pkts && i < n->cfg.terminals_per_router; i++) {
         const noc_term *tm = &r->term[i];
         if (tm->q_head == NOC_NONE)
             continue;
