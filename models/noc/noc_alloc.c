@@ -226,10 +226,33 @@ static uint32_t first_sender(const noc *n, const noc_router *r, uint32_t p, uint
     return UINT32_MAX;
 }
 
+/* One switch candidate in the router: iSLIP with one request grants it
+ * (every pointer moves one past it), without the request tables. */
+static void sw_single(noc *n, noc_router *r, uint64_t t)
+{
+    uint32_t p = (uint32_t)__builtin_ctz(r->inbits);
+    uint32_t o = (uint32_t)__builtin_ctz(r->outbits[p]);
+    uint32_t v = (uint32_t)__builtin_ctzll(r->outmask[p][o]);
+    uint32_t ivc = p * n->vcs + v, b = 0;
+    while (r->ivc[ivc].br[b].port != o)
+        b++;
+    if (!noc_branch_can_send(n, r, ivc, b, t))
+        return;
+    r->sa_free = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC]; /* a batch */
+    r->sa_gptr[o] = (uint8_t)inc_wrap(p, n->nports);
+    r->sa_aptr[p] = (uint8_t)inc_wrap(o, n->nports);
+    r->sw_rr[p] = (uint16_t)inc_wrap(v, n->vcs);
+    noc_router_send(n, r, p, v, b, t);
+}
+
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
 {
     if (!r->inbits || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
         return;
+    if (r->sa_cand == 1) {
+        sw_single(n, r, t);
+        return;
+    }
     uint32_t P = n->nports, V = n->vcs;
     /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit in of
      * req_in[out] is set. */
