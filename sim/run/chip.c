@@ -83,6 +83,7 @@ static int chip_pick_memories(chip *c)
     }
     c->in_mem = o->input_memory;
     c->out_mem = o->output_memory;
+    c->res->spill_mem = c->out_mem;
     return 0;
 }
 

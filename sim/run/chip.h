@@ -96,6 +96,9 @@ typedef struct {
     uint64_t w_evictions, w_evicted_bits;/* weights dropped to make room (clean: no
                                             write-back, their home keeps a copy) */
     uint64_t w_streams, w_stream_bits;   /* parts whose weights did not fit */
+    uint64_t a_spills, a_spill_bits;     /* parts whose activations did not,
+                                            spilled to memory spill_mem */
+    uint32_t spill_mem;
     uint64_t offchip_read_bits, offchip_write_bits; /* over every memory */
     uint64_t transfers, packets;
     noc_totals noc;

@@ -159,6 +159,7 @@ static void pump(chip *c, uint32_t core)
         if (!st->w_streaming) { /* weights streamed while its CNs run */
             st->w_streaming = 1;
             chip_weights_stream(c, cn->layer, core);
+            chip_spill_start(c, cn->layer, core);
         }
         c->inflight[core]++;
         if (core_submit(c->cores[core], ci, cn->dur_ps, cn->energy_pj) != 0)
@@ -191,8 +192,10 @@ static void submit_cn(chip *c, uint32_t core, uint32_t ci)
 static void station_ready(chip *c, uint32_t layer, uint32_t core)
 {
     const plan_layer *pl = &c->p->layers[layer];
-    if (!c->p->fused) /* fused: when its first CN goes to the core */
+    if (!c->p->fused) { /* fused: when its first CN goes to the core */
         chip_weights_stream(c, layer, core);
+        chip_spill_start(c, layer, core);
+    }
     for (uint32_t part = 0; part < pl->n_parts && !c->failed; part++) {
         const plan_part *pp = &pl->parts[part];
         if (pp->core != core)
@@ -214,14 +217,45 @@ void chip_station_check(chip *c, uint32_t layer, uint32_t core)
     }
 }
 
+/* Has the station a CN whose own (CN-grain) inputs are all in? */
+static int has_ready_cn(const chip *c, uint32_t layer, uint32_t core)
+{
+    const plan_layer *pl = &c->p->layers[layer];
+    for (uint32_t part = 0; part < pl->n_parts; part++) {
+        const plan_part *pp = &pl->parts[part];
+        for (uint32_t i = 0; pp->core == core && i < pp->n_cns; i++)
+            if (c->cn_wait[pp->first_cn + i] == 0)
+                return 1;
+    }
+    return 0;
+}
+
+void chip_station_block(chip *c, uint32_t layer, uint32_t core)
+{
+    station *st = chip_station(c, layer, core);
+    if (st->w_blocked || st->waiting != 0 || st->w_waiting <= 0)
+        return;
+    if (c->p->fused && !has_ready_cn(c, layer, core))
+        return; /* its CNs wait for their own inputs: not a weight stall */
+    st->w_blocked = 1;
+    c->cw[core].blocked++;
+    chip_stall_update(c, core);
+}
+
+void chip_station_unblock(chip *c, uint32_t layer, uint32_t core)
+{
+    station *st = chip_station(c, layer, core);
+    if (!st->w_blocked)
+        return;
+    st->w_blocked = 0;
+    c->cw[core].blocked--;
+}
+
 static void input_arrived(chip *c, uint32_t layer, uint32_t core)
 {
     station *st = chip_station(c, layer, core);
     if (st->waiting > 0 && --st->waiting == 0) {
-        if (st->w_waiting > 0) { /* the inputs are there, the weights not yet */
-            c->cw[core].blocked++;
-            chip_stall_update(c, core);
-        }
+        chip_station_block(c, layer, core); /* the inputs are there, the weights? */
         chip_station_check(c, layer, core);
     }
 }
@@ -250,6 +284,8 @@ static void cn_input_arrived(chip *c, uint32_t cl, uint32_t slot, uint32_t unit,
             continue;
         if (--c->cn_wait[d->dst_cn] == 0 && st->waiting == -2)
             submit_cn(c, core, d->dst_cn);
+        else if (c->cn_wait[d->dst_cn] == 0)
+            chip_station_block(c, cl, core);
     }
     chip_stall_update(c, core);
 }
@@ -272,6 +308,13 @@ void chip_on_delivery(void *ctx, const noc_delivery *d)
 {
     chip *c = ctx;
     stream *s = &c->streams[(uint32_t)d->tag];
+    if (s->kind == CHIP_S_SPILL) { /* lands in the output memory */
+        chip_trace_mem_write(c, (uint32_t)d->tag, stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
+        mem_write(c->mems[c->out_mem], stream_packet_bits(s, (uint32_t)(d->tag >> 32)));
+        if (++s->arrived[0] == s->n_packets)
+            chip_spill_written(c, s);
+        return;
+    }
     if (s->kind != CHIP_S_ACT) {
         if (++s->arrived[0] == s->n_packets)
             chip_weights_arrived(c, s);
@@ -310,26 +353,6 @@ static void send_writeback(chip *c, const plan_part *pp, uint32_t layer)
     s->dst_terminal[0] = c->mem_term[c->out_mem];
     stream_packetise(c, s);
     send_all(c, s);
-}
-
-/* The distinct cores of layer cl's parts into dst (excluding `skip`,
- * which sets *local instead); returns how many. */
-static uint32_t layer_cores(const chip *c, uint32_t cl, uint32_t skip, int *local,
-                            uint32_t *dst)
-{
-    const plan_layer *cpl = &c->p->layers[cl];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < cpl->n_parts; i++) {
-        uint32_t core = cpl->parts[i].core;
-        int seen = 0;
-        for (uint32_t j = 0; j < n; j++)
-            seen |= dst[j] == core;
-        if (core == skip)
-            *local = 1;
-        else if (!seen)
-            dst[n++] = core;
-    }
-    return n;
 }
 
 static uint64_t out_precision(const cfg_layer *l)
@@ -567,7 +590,10 @@ static int32_t station_inputs(chip *c, uint32_t l, uint32_t core)
 {
     const plan *p = c->p;
     const plan_layer *pl = &p->layers[l];
-    int32_t need = pl->offchip_in_bits ? 1 : 0;
+    int32_t need = 0;
+    for (uint32_t r = 0; r < pl->n_in_reads; r++)
+        for (uint32_t j = 0; j < pl->in_reads[r].n; j++)
+            need += pl->in_reads[r].cores[j] == core;
     for (uint32_t j = 0; j < pl->n_producers; j++) {
         const plan_layer *src = &p->layers[pl->producers[j]];
         if (granular(c, pl->producers[j], l))
@@ -618,23 +644,36 @@ static int mem_request(chip *c, uint32_t mem, stream *s, const char *label, int 
     return 0;
 }
 
-/* Layer l's network input, read from the input memory and multicast to
- * the layer's cores. */
-static int start_read(chip *c, uint32_t l)
+/* One read of the network input from the input memory: `bits` to the n
+ * cores in dst (multicast when several read the same slice). */
+static int read_slice(chip *c, uint32_t l, uint64_t bits, const uint32_t *dst, uint32_t n)
 {
-    const plan_layer *pl = &c->p->layers[l];
-    stream *s = stream_new(c, pl->offchip_in_bits, pl->n_parts);
+    stream *s = stream_new(c, bits, n);
     if (!s) {
         chip_fail(c, "out of memory starting the inputs");
         return -1;
     }
     s->layer = l;
     s->src_terminal = c->mem_term[c->in_mem];
-    int local = 0;
-    s->n_dst = layer_cores(c, l, UINT32_MAX, &local, s->dst_core);
-    for (uint32_t j = 0; j < s->n_dst; j++)
-        s->dst_terminal[j] = c->core_term[s->dst_core[j]];
+    s->n_dst = n;
+    for (uint32_t j = 0; j < n; j++) {
+        s->dst_core[j] = dst[j];
+        s->dst_terminal[j] = c->core_term[dst[j]];
+    }
     return mem_request(c, c->in_mem, s, "read input", 0);
+}
+
+/* Layer l's network input, read from the input memory in the reads the
+ * plan cut it into (plan_input.c): each region once, to the cores that
+ * read it. */
+static int start_read(chip *c, uint32_t l)
+{
+    const plan_layer *pl = &c->p->layers[l];
+    for (uint32_t r = 0; r < pl->n_in_reads; r++)
+        if (read_slice(c, l, pl->in_reads[r].bits, pl->in_reads[r].cores,
+                       pl->in_reads[r].n) != 0)
+            return -1;
+    return 0;
 }
 
 int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t kind,
@@ -655,6 +694,26 @@ int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t
     return mem_request(c, mem, s, label, kind == CHIP_S_WSTREAM);
 }
 
+int chip_core_to_mem(chip *c, uint32_t core, uint64_t bits, uint8_t kind, uint32_t layer,
+                     uint32_t part)
+{
+    stream *s = stream_new(c, bits, 1);
+    if (!s) {
+        chip_fail(c, "out of memory");
+        return -1;
+    }
+    s->kind = kind;
+    s->layer = layer;
+    s->data_layer = layer;
+    s->part = part;
+    s->n_dst = 1;
+    s->src_terminal = c->core_term[core];
+    s->dst_terminal[0] = c->mem_term[c->out_mem];
+    stream_packetise(c, s);
+    send_all(c, s);
+    return c->failed ? -1 : 0;
+}
+
 int chip_start(chip *c)
 {
     const plan *p = c->p;
@@ -668,8 +727,10 @@ int chip_start(chip *c)
             continue;
         if (c->in_mem >= c->n_mems) {
             /* No memory to read from: the input is taken as preloaded. */
-            for (uint32_t k = 0; k < c->n_cores; k++)
-                input_arrived(c, l, k);
+            const plan_layer *pl = &p->layers[l];
+            for (uint32_t r = 0; r < pl->n_in_reads; r++)
+                for (uint32_t j = 0; j < pl->in_reads[r].n; j++)
+                    input_arrived(c, l, pl->in_reads[r].cores[j]);
         } else if (start_read(c, l) != 0) {
             return -1;
         }
@@ -678,9 +739,7 @@ int chip_start(chip *c)
      * are in). */
     for (uint32_t l = 0; l < p->n_layers; l++)
         for (uint32_t k = 0; k < c->n_cores; k++) {
-            station *st = chip_station(c, l, k);
-            if (st->waiting == 0 && st->w_waiting > 0)
-                c->cw[k].blocked++;
+            chip_station_block(c, l, k);
             chip_station_check(c, l, k);
         }
     chip_weights_start(c);

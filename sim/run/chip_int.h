@@ -21,11 +21,13 @@
 #define CHIP_NO_LAYER UINT32_MAX /* a stream's consumer: the write-back */
 
 /* What a stream carries (who is told when it has arrived). */
-enum { CHIP_S_ACT = 0, CHIP_S_WLOAD, CHIP_S_WSTREAM };
+enum { CHIP_S_ACT = 0, CHIP_S_WLOAD, CHIP_S_WSTREAM, CHIP_S_SPILL, CHIP_S_SPILLBACK };
 
 typedef struct {
     uint8_t kind;             /* CHIP_S_*: activations (or the write-back),
-                                 a weight load, weights streamed during a part */
+                                 a weight load, weights streamed during a part,
+                                 a part's activation spill to its memory and
+                                 its read back */
     uint32_t part;            /* weight streams: the global part index */
     uint32_t layer;           /* consumer layer, or CHIP_NO_LAYER: write-back */
     uint32_t data_layer;      /* activations: the producer (CHIP_NO_LAYER: the
@@ -52,6 +54,8 @@ typedef struct {
     uint32_t n_flow_ends, cap_flow_ends;
     int started;              /* first CN of this station started */
     int w_streaming;          /* its weight streams were asked for */
+    int w_blocked;            /* it counts in its core's `blocked`: it could
+                                 run but for its weights */
 } station;
 
 /* Per core: its weight memory (the highest on-core level holding
@@ -105,6 +109,7 @@ typedef struct chip {
     core_wstate *cw;          /* per core */
     uint8_t *w_state;         /* per global part: CHIP_W_* */
     uint8_t *w_stream_out;    /* per global part: a weight stream in flight */
+    uint8_t *spill_out;       /* per global part: its spill not read back yet */
     uint32_t *part_layer;     /* per global part: its layer */
     uint64_t *part_cns_end_ps;/* per global part: when its last CN ended */
     /* trace (w NULL: none) */
@@ -163,7 +168,15 @@ void chip_streams_free(chip *c);
  * (c->err). */
 int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t kind,
                     uint32_t layer, uint32_t part, const char *label);
+/* ... and a write of `bits` from core `core` to the output memory. */
+int chip_core_to_mem(chip *c, uint32_t core, uint64_t bits, uint8_t kind, uint32_t layer,
+                     uint32_t part);
 void chip_station_check(chip *c, uint32_t layer, uint32_t core);
+/* The station could run but for its weights: its core stalls while idle
+ * (layer by layer: every part-grain input is in; fused: also one CN's own
+ * inputs). chip_station_unblock when the weights are in. */
+void chip_station_block(chip *c, uint32_t layer, uint32_t core);
+void chip_station_unblock(chip *c, uint32_t layer, uint32_t core);
 void chip_part_done(chip *c, uint32_t layer, uint32_t part);
 
 /* chip_mem.c: weights through the hierarchy. */
@@ -176,6 +189,10 @@ void chip_weights_part_done(chip *c, uint32_t pidx);
 void chip_weights_stream(chip *c, uint32_t layer, uint32_t core);
 /* A CN of part pidx finished; its weight stream may still be due. */
 void chip_weights_cn_done(chip *c, uint32_t pidx);
+/* The station's parts whose activations exceed the core: spill them. */
+void chip_spill_start(chip *c, uint32_t layer, uint32_t core);
+/* A spill's last packet landed in its memory: read it back. */
+void chip_spill_written(chip *c, const stream *s);
 void chip_stall_update(chip *c, uint32_t core);
 
 /* chip_trace.c: the chip's track, and a model of its own (appended to

@@ -16,9 +16,17 @@
  * come through the memory controller and the NoC, and the part is done
  * when both its CNs and that stream are.
  *
+ * Activations that do not fit: a part whose inputs and output exceed its
+ * core's highest on-core level holding activations (plan_part.spill_bits,
+ * the excess) writes that excess to the chip's output memory when its
+ * first CN starts and reads it back once the write has landed, both
+ * through the NoC and the memory's one port; the part is done when its
+ * CNs and the read-back are. Each spilled bit is so written once and read
+ * once -- a floor for what a real schedule of the part's tiles moves.
+ *
  * Stall: a core is stalled while it is idle and one of its stations has
  * every input but not its weights (or a part's CNs are done but its
- * weight stream is not). */
+ * weight stream or spill read-back is not). */
 #include <string.h>
 
 #include "base/base.h"
@@ -57,9 +65,11 @@ int chip_weights_init(chip *c)
     c->cw = base_calloc(c->n_cores + 1, sizeof *c->cw);
     c->w_state = base_calloc(c->n_parts + 1, 1);
     c->w_stream_out = base_calloc(c->n_parts + 1, 1);
+    c->spill_out = base_calloc(c->n_parts + 1, 1);
     c->part_layer = base_calloc(c->n_parts + 1, sizeof *c->part_layer);
     c->part_cns_end_ps = base_calloc(c->n_parts + 1, sizeof *c->part_cns_end_ps);
-    if (!c->cw || !c->w_state || !c->w_stream_out || !c->part_layer || !c->part_cns_end_ps)
+    if (!c->cw || !c->w_state || !c->w_stream_out || !c->spill_out || !c->part_layer ||
+        !c->part_cns_end_ps)
         return -1;
     for (uint32_t l = 0; l < p->n_layers; l++)
         for (uint32_t i = 0; i < p->layers[l].n_parts; i++)
@@ -86,6 +96,7 @@ void chip_weights_free(chip *c)
     base_free(c->cw);
     base_free(c->w_state);
     base_free(c->w_stream_out);
+    base_free(c->spill_out);
     base_free(c->part_layer);
     base_free(c->part_cns_end_ps);
 }
@@ -161,11 +172,19 @@ static void weight_loaded(chip *c, uint32_t pidx)
     station *st = chip_station(c, l, core);
     c->w_state[pidx] = CHIP_W_RESIDENT;
     c->cw[core].loading = 0;
-    if (--st->w_waiting == 0 && st->waiting == 0)
-        c->cw[core].blocked--;
+    if (--st->w_waiting == 0)
+        chip_station_unblock(c, l, core);
     chip_station_check(c, l, core);
     chip_stall_update(c, core);
     load_next(c, core);
+}
+
+/* Are part pidx's CNs done while a weight stream or a spill read-back is
+ * still due (its core waits for it)? */
+static int part_waits(const chip *c, uint32_t pidx)
+{
+    uint32_t out = (uint32_t)c->w_stream_out[pidx] + c->spill_out[pidx];
+    return out && c->part_left[pidx] == out;
 }
 
 void chip_weights_arrived(chip *c, const stream *s)
@@ -175,11 +194,15 @@ void chip_weights_arrived(chip *c, const stream *s)
         return;
     }
     uint32_t pidx = s->part, l = c->part_layer[pidx], core = part_of(c, pidx)->core;
-    c->w_stream_out[pidx] = 0;
-    if (c->part_left[pidx] == 1) /* its CNs were done: it waited for this */
-        c->cw[core].blocked--;
+    int was = part_waits(c, pidx);
+    if (s->kind == CHIP_S_SPILLBACK)
+        c->spill_out[pidx] = 0;
+    else
+        c->w_stream_out[pidx] = 0;
+    c->part_left[pidx]--;
+    c->cw[core].blocked += part_waits(c, pidx) - was;
     chip_stall_update(c, core);
-    if (--c->part_left[pidx] == 0)
+    if (c->part_left[pidx] == 0)
         chip_part_done(c, l, pidx - c->part_base[l]);
 }
 
@@ -191,8 +214,32 @@ void chip_weights_part_done(chip *c, uint32_t pidx)
 void chip_weights_cn_done(chip *c, uint32_t pidx)
 {
     uint32_t core = part_of(c, pidx)->core;
-    if (c->w_stream_out[pidx] && c->part_left[pidx] == 1)
+    if (part_waits(c, pidx)) /* the last CN: only streams are left */
         c->cw[core].blocked++;
+}
+
+void chip_spill_start(chip *c, uint32_t layer, uint32_t core)
+{
+    const plan_layer *pl = &c->p->layers[layer];
+    if (!c->n_mems || c->out_mem >= c->n_mems)
+        return;
+    for (uint32_t i = 0; i < pl->n_parts && !c->failed; i++) {
+        uint32_t pidx = pidx_of(c, layer, i);
+        if (pl->parts[i].core != core || !pl->parts[i].spill_bits || c->spill_out[pidx])
+            continue;
+        c->spill_out[pidx] = 1;
+        c->part_left[pidx]++;
+        c->res->a_spills++;
+        c->res->a_spill_bits += pl->parts[i].spill_bits;
+        chip_core_to_mem(c, core, pl->parts[i].spill_bits, CHIP_S_SPILL, layer, pidx);
+    }
+}
+
+void chip_spill_written(chip *c, const stream *s)
+{
+    uint32_t pidx = s->part;
+    chip_mem_stream(c, c->out_mem, s->bits, part_of(c, pidx)->core, CHIP_S_SPILLBACK,
+                    c->part_layer[pidx], pidx, "read back spill");
 }
 
 void chip_weights_stream(chip *c, uint32_t layer, uint32_t core)

@@ -367,8 +367,13 @@ static int layer_data(layer_build *b, base_error *err)
         const cfg_operand *o = &l->operands[op];
         bool constant = !o->has_source || o->source_layer_id == l->id;
         if (constant) {
-            if (strcmp(o->name, "W") != 0)
+            if (strcmp(o->name, "W") != 0) {
+                /* One network input is read per core slice; several (rare)
+                 * are read whole by every core. */
+                pl->in_op = pl->offchip_in_bits ? -1 : op;
+                pl->in_prec = (uint64_t)o->precision_bits;
                 pl->offchip_in_bits += operand_bits(l, op, o->precision_bits);
+            }
             continue;
         }
         int src = cfg_workload_find_id(b->s->workload, o->source_layer_id);
@@ -505,6 +510,8 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
         pp->n_cns++;
     }
     pp->w_streamed = pp->w_bits > pl->w_cap_bits;
+    if (pl->act_cap_bits && pp->act_bits > pl->act_cap_bits && b->s->chip->n_memories)
+        pp->spill_bits = pp->act_bits - pl->act_cap_bits;
     return 0;
 }
 
@@ -650,7 +657,8 @@ plan *plan_build(const cfg_scenario *s, const loma_options *opt, loma_cache *cac
     for (uint32_t i = 0; i < p->n_layers; i++)
         if (build_layer(p, s, i, opt, load, err) != 0)
             goto bad;
-    if (place_weights(p, s, err) != 0 || plan_deps_build(p, s, err) != 0)
+    if (place_weights(p, s, err) != 0 || plan_deps_build(p, s, err) != 0 ||
+        plan_input_build(p, err) != 0)
         goto bad;
     warn_order(p, chip);
     free(load);
@@ -665,8 +673,12 @@ void plan_free(plan *p)
 {
     if (!p)
         return;
-    for (uint32_t i = 0; i < p->n_layers && p->layers; i++)
+    for (uint32_t i = 0; i < p->n_layers && p->layers; i++) {
         free(p->layers[i].parts);
+        for (uint32_t r = 0; r < p->layers[i].n_in_reads; r++)
+            free(p->layers[i].in_reads[r].cores);
+        free(p->layers[i].in_reads);
+    }
     free(p->layers);
     free(p->cns);
     free(p->deps);

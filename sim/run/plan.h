@@ -86,10 +86,24 @@ typedef struct {
      * counted, so an upper bound): when more than plan_layer.act_cap_bits
      * they would spill to off-chip memory, which the run does not model. */
     uint64_t act_bits;
+    /* What of them exceeds act_cap_bits: written to a chip memory and read
+     * back during the part (chip_mem.c), when the chip has one; else 0. */
+    uint64_t spill_bits;
     plan_box out;          /* the output box its CNs write */
     plan_box need[PLAN_MAX_PRODUCERS]; /* per producer slot: the smallest box
                               holding what its CNs read of that producer */
+    plan_box in;           /* the smallest box holding what its CNs read of
+                              the network input (plan_layer.in_op) */
 } plan_part;
+
+/* One read of a layer's network input from off-chip memory: `bits` for
+ * the n cores (indices into the chip's cores) that all need exactly that
+ * region (multicast when n > 1). */
+typedef struct {
+    uint64_t bits;
+    uint32_t n;
+    uint32_t *cores;       /* owned */
+} plan_in_read;
 
 typedef struct {
     const cfg_layer *cfg;
@@ -118,6 +132,14 @@ typedef struct {
     uint64_t macs;
     uint64_t out_bits;     /* whole output at O_final precision */
     uint64_t offchip_in_bits; /* input read from off-chip (network input) */
+    int in_op;             /* the network input's operand (1..) when it is
+                              the only one (its parts' boxes: plan_part.in);
+                              0: none; -1: several, each core reads all */
+    uint64_t in_prec;      /* its precision, bits */
+    /* How it is read (plan_input.c): every element once, multicast to the
+     * cores whose parts read it; n_in_reads 0 when there is none. */
+    uint32_t n_in_reads;
+    plan_in_read *in_reads;
     loma_notes notes;      /* what the mapper noted, over the layer's CNs */
     uint32_t n_producers;
     uint32_t producers[PLAN_MAX_PRODUCERS]; /* layer indices */
@@ -166,6 +188,11 @@ void plan_free(plan *p);
  * stacks (the scenario's, else by weight capacity). 0, or -1 (out of
  * memory, or a box wider than PLAN_MAX_BOX). */
 int plan_deps_build(plan *p, const cfg_scenario *s, base_error *err);
+
+/* plan_input.c: each layer's network input cut into reads by the set of
+ * cores that need each region (plan_layer.in_reads). 0, or -1 (out of
+ * memory). */
+int plan_input_build(plan *p, base_error *err);
 
 /* The temporal loop order of a CN, per operand from the innermost memory
  * level up: "O: rf[FX 5 FY 5] sram[OX 28]; W: ...". Truncated to len. */

@@ -273,6 +273,12 @@ static int layer_deps(plan *p, uint32_t li, base_error *err)
         for (int i = 0; i < src->operands[0].n_idx; i++)
             ext[j][i] = idx_size(src, src->operands[0].idx[i]);
     }
+    int64_t in_ext[PLAN_MAX_BOX];
+    bool in_boxed = pl->in_op > 0 && l->operands[pl->in_op].n_idx <= PLAN_MAX_BOX;
+    for (int i = 0; in_boxed && i < l->operands[pl->in_op].n_idx; i++)
+        in_ext[i] = idx_size(l, l->operands[pl->in_op].idx[i]);
+    if (!in_boxed && pl->in_op > 0)
+        pl->in_op = -1;
     for (uint32_t ci = pl->first_cn; ci < pl->first_cn + pl->n_cns; ci++) {
         plan_cn *cn = &p->cns[ci];
         plan_part *pp = &pl->parts[cn->part];
@@ -280,6 +286,11 @@ static int layer_deps(plan *p, uint32_t li, base_error *err)
         cn_ranges(pl, cn, lo, hi);
         cn_output(pl, cn, lo, hi);
         plan_box_join(&pp->out, &cn->out);
+        if (in_boxed) {
+            plan_box in;
+            operand_box(l, pl->in_op, lo, hi, in_ext, &in);
+            plan_box_join(&pp->in, &in);
+        }
         cn->first_dep = p->n_deps;
         for (uint32_t j = 0; j < pl->n_producers; j++) {
             plan_box in;

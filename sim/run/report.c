@@ -114,7 +114,8 @@ static void text_energy(FILE *out, const cfg_chip *chip, const chip_result *r);
 static void text_cores(FILE *out, const cfg_chip *chip, const chip_result *r);
 static void text_layers(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r);
 static void text_loop_orders(FILE *out, const plan *p);
-static void text_spills(FILE *out, const plan *p);
+static void text_spills(FILE *out, const cfg_chip *chip, const plan *p,
+                        const chip_result *r);
 static void text_mode(FILE *out, const plan *p);
 
 int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result *r)
@@ -128,7 +129,7 @@ int rpt_text(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
             (unsigned long long)r->end_ps, (unsigned long long)r->events);
     text_mode(out, p);
     text_energy(out, chip, r);
-    text_spills(out, p);
+    text_spills(out, chip, p, r);
     fprintf(out, "NoC          %llu streams, %llu packets, %llu deliveries, mean latency "
             "%.1f cycles, max %llu\n",
             (unsigned long long)r->transfers, (unsigned long long)r->packets,
@@ -182,7 +183,7 @@ static uint64_t max_act_bits(const plan_layer *pl)
 
 /* Layers whose parts' activations exceed the core's memory: they would
  * spill to off-chip, which the run does not model; said, not hidden. */
-static void text_spills(FILE *out, const plan *p)
+static void text_spills(FILE *out, const cfg_chip *chip, const plan *p, const chip_result *r)
 {
     uint32_t n = 0;
     const char *first = NULL;
@@ -191,10 +192,16 @@ static void text_spills(FILE *out, const plan *p)
             first = first ? first : p->layers[l].cfg->name;
             n++;
         }
-    if (n)
+    if (n && r->a_spills)
         fprintf(out, "activations  %u of %u layers have a part whose inputs and output exceed "
-                "its core's memory (first: %s); their spills to off-chip are not modelled\n",
-                n, p->n_layers, first);
+                "its core's memory (first: %s): %llu parts wrote their excess (%llu bits) to "
+                "%s and read it back\n", n, p->n_layers, first,
+                (unsigned long long)r->a_spills, (unsigned long long)r->a_spill_bits,
+                chip->n_memories ? chip->memories[r->spill_mem].name : "-");
+    else if (n)
+        fprintf(out, "activations  %u of %u layers have a part whose inputs and output exceed "
+                "its core's memory (first: %s); the chip has no memory to spill them to: "
+                "not modelled\n", n, p->n_layers, first);
 }
 
 /* ---- text sections ---- */
@@ -213,7 +220,7 @@ static void text_rules(FILE *out, const chip_result *r)
             "    weights     %.3f uJ -> loads and streams from their memory (off-chip read "
             "and NoC above)\n"
             "    activations %.3f uJ -> NoC streams between cores, the network input and "
-            "output at their memories (activation spills to off-chip: not modelled)\n",
+            "output at their memories, activation spills\n",
             r->mapper_top_pj * 1e-6, r->mapper_top_w_pj * 1e-6,
             (r->mapper_top_pj - r->mapper_top_w_pj) * 1e-6);
 }
@@ -377,10 +384,11 @@ int rpt_json(FILE *out, const cfg_scenario *s, const plan *p, const chip_result 
     }
     fprintf(out, "],\"weights\":{\"loads\":%llu,\"load_bits\":%llu,\"evictions\":%llu,"
             "\"evicted_bits\":%llu,\"writeback_bits\":0,\"streamed_parts\":%llu,"
-            "\"stream_bits\":%llu}",
+            "\"stream_bits\":%llu},\"activation_spills\":{\"parts\":%llu,\"bits\":%llu}",
             (unsigned long long)r->w_loads, (unsigned long long)r->w_load_bits,
             (unsigned long long)r->w_evictions, (unsigned long long)r->w_evicted_bits,
-            (unsigned long long)r->w_streams, (unsigned long long)r->w_stream_bits);
+            (unsigned long long)r->w_streams, (unsigned long long)r->w_stream_bits,
+            (unsigned long long)r->a_spills, (unsigned long long)r->a_spill_bits);
     fprintf(out, ",\"layers\":[");
     for (uint32_t l = 0; l < p->n_layers; l++)
         bad |= json_layer(out, chip, p, r, l);
