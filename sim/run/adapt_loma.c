@@ -121,8 +121,12 @@ static int link_operands(const cfg_layer *layer, const cfg_map_entry *me,
             for (int i = 0; i < me->n_links; i++)
                 if (!strcmp(me->link_operand[i], layer->operands[op].name))
                     mop = (int)me->link_mem[i];
-        } else if (!strcmp(layer->operands[op].name, def_names[op])) {
-            mop = def_mop[op];
+        } else {
+            /* ZigZag's default links go by name (Stream's element-wise
+             * layers list I before W) */
+            for (int k = 0; k < 3; k++)
+                if (!strcmp(layer->operands[op].name, def_names[k]))
+                    mop = def_mop[k];
         }
         if (mop < 0)
             return ERR("layer %s: operand %s has no memory_operand_links entry", lname(layer),
