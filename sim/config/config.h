@@ -483,6 +483,13 @@ cfg_chip *cfg_chip_load_file(const char *path, base_errors *err);
 cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display_name,
                                const char *base_dir, base_errors *err);
 void cfg_chip_free(cfg_chip *c);
+/* A Stream accelerator file has no clock (Stream counts cycles): evsim
+ * takes this one unless the file gives evsim's own clock_ghz key. */
+#define CFG_STREAM_CLOCK_GHZ 1.0
+/* The connection of a stream-form chip serving the ordered pair from ->
+ * to (core ids): the last core_connectivity entry joining both, as in
+ * Stream; NULL when none does (or from == to). */
+const cfg_conn *cfg_chip_conn_of(const cfg_chip *c, int64_t from_id, int64_t to_id);
 int cfg_chip_find_core(const cfg_chip *c, int64_t id);  /* index or -1 */
 const char *cfg_offchip_kind_name(cfg_mem_kind k);
 
