@@ -325,8 +325,9 @@ void cfg_stream_acc_parse(cfg_doc *d, const cfg_node *root, const char *base, cf
     c->clock_ghz = CFG_STREAM_CLOCK_GHZ;
     cfg_get_double(d, root, "", "clock_ghz", false, 1e-6, 1e3, &c->clock_ghz);
     const cfg_node *clk = cfg_map_get(d, root, "clock_ghz");
-    c->clock_line = clk ? (int)clk->start_mark.line + 1 : 1;
-    c->clock_col = clk ? (int)clk->start_mark.column + 1 : 1;
+    /* line 0: not in the file (a range message is then about the file) */
+    c->clock_line = clk ? (int)clk->start_mark.line + 1 : 0;
+    c->clock_col = clk ? (int)clk->start_mark.column + 1 : 0;
     c->unit_energy_cost_pj = 0;
     cfg_get_double(d, root, "", "unit_energy_cost", false, 0, DBL_MAX, &c->unit_energy_cost_pj);
     cfg_node *cores = cfg_need(d, root, "", "cores");

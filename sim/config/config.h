@@ -511,6 +511,11 @@ typedef struct {
     char format[32];                 /* csv, aedat, nmnist, ... ("" = by extension) */
 } cfg_trace_ref;
 
+/* scheduler: who orders the CNs of a dense run. evsim (the default) is
+ * evsim's own event-driven chip run; stream is Stream's list scheduler
+ * (sim/run/strm*.c), for users who want Stream's numbers. */
+enum { CFG_SCHED_EVSIM = 0, CFG_SCHED_STREAM };
+
 /* input.polarity: auto = split when the input layer has 2 channels. */
 enum { CFG_POLARITY_AUTO = 0, CFG_POLARITY_MERGE, CFG_POLARITY_SPLIT };
 
@@ -553,6 +558,8 @@ typedef struct {
     int input_line, input_col;       /* the input: block */
     bool origin_first_event;         /* input.origin: first_event (else step 0 at from_us) */
     int mode_line, mode_col;
+    int scheduler;                   /* CFG_SCHED_* */
+    int scheduler_line, scheduler_col; /* of the key; 0 when absent */
     /* Dense runs (README.md "Dependencies and fusion"): mode: lbl (or
      * dense, the default) or fused, and the layer stacks of fused mode:
      * n_stack_layers layer ids, stack_of[i] the stack of stack_layer_id[i]

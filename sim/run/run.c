@@ -28,6 +28,24 @@ typedef struct {
     bool written[3]; /* trace, JSON, text in place: removed on failure */
 } run_state;
 
+/* What this build cannot run yet, said plainly rather than run as
+ * something else: Stream's scheduler, and evsim's scheduler on a chip
+ * given as Stream's links and buses (it needs a mesh). */
+static int check_scheduler(const cfg_scenario *s, base_error *err)
+{
+    if (s->scheduler == CFG_SCHED_STREAM)
+        return base_fail_at(err, s->file, (uint32_t)s->scheduler_line,
+                            (uint32_t)s->scheduler_col,
+                            "scheduler: stream: the Stream scheduler is not in this build "
+                            "yet; expected scheduler: evsim (the default)");
+    if (s->chip->stream_form)
+        return base_fail_at(err, s->chip_path, 0, 0, "a Stream accelerator file (cores by id, "
+                            "core_connectivity): evsim's scheduler runs on a mesh NoC and this "
+                            "build does not place Stream's cores on one yet; expected an evsim "
+                            "chip file (core_types, cores with at:, noc) for scheduler: evsim");
+    return 0;
+}
+
 static int load(run_state *st, base_error *err)
 {
     run_result *res = st->res;
@@ -36,6 +54,8 @@ static int load(run_state *st, base_error *err)
         /* The NoC as `evsim check` sees it, before any planning. */
         const cfg_chip *chip = res->scenario->chip;
         noc_config nc;
+        if (check_scheduler(res->scenario, err))
+            return -1;
         return run_adapt_noc(chip, run_noc_terminals_needed(chip), res->scenario->seed, &nc,
                              err);
     }
