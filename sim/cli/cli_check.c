@@ -199,9 +199,11 @@ static void print_stream_chip(const cfg_chip *c)
         printf("    %s", k->type == CFG_CONN_BUS ? "bus " : "link");
         for (int j = 0; j < k->n_cores; j++)
             printf("%s%lld", j ? "," : " ", (long long)k->cores[j]);
-        printf(": %g bits/cycle, %g pJ/bit, serves %d of its %d ordered pairs%s\n",
-               k->bandwidth, k->unit_energy_pj, served, pairs,
-               served < pairs ? " (later entries take the rest)" : "");
+        printf(": %g bits/cycle, %g pJ/bit, serves %d of its %d ordered pairs", k->bandwidth,
+               k->unit_energy_pj, served, pairs);
+        if (served < pairs)
+            printf(" (later entries serve the other %d)", pairs - served);
+        printf("\n");
     }
 }
 

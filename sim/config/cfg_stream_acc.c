@@ -53,11 +53,14 @@ static bool has_yaml_ext(const char *s)
  * with ".yaml" added when the name has no extension. Stream's older
  * versions also searched their own input tree; evsim has none. Returns
  * false with the places looked in `looked`. */
-static bool resolve_core(const char *base, const char *rel, char *out, size_t cap,
+static bool resolve_core(const char *dir, const char *rel, char *out, size_t cap,
                          char *looked, size_t lcap)
 {
-    char cand[4][1024];
+    char cand[4][1024], base[1024];
     int n = 0;
+    snprintf(base, sizeof base, "%s", dir);
+    for (size_t k = strlen(base); k > 1 && base[k - 1] == '/'; k--)
+        base[k - 1] = '\0';   /* "dir/" as given to load_string */
     if (strchr(rel, '/')) {
         if (cfg_join(base, rel, cand[n], sizeof cand[0]))
             n++;
@@ -250,7 +253,14 @@ static bool parse_conn(cfg_doc *d, const cfg_node *en, const char *ip, const cfg
     k->type = strcmp(ty, "bus") ? CFG_CONN_LINK : CFG_CONN_BUS;
     cfg_node *cn = cfg_need(d, en, ip, "cores");
     ok &= cn && parse_conn_cores(d, cn, cfg_path_key(kp, sizeof kp, ip, "cores"), c, k);
-    ok &= cfg_get_double(d, en, ip, "bandwidth", true, DBL_MIN, DBL_MAX, &k->bandwidth);
+    if (cfg_get_double(d, en, ip, "bandwidth", true, 0, DBL_MAX, &k->bandwidth) &&
+        cfg_map_get(d, en, "bandwidth") && k->bandwidth <= 0) {
+        cfg_err_at(d, cfg_map_get(d, en, "bandwidth"), cfg_path_key(kp, sizeof kp, ip,
+                   "bandwidth"), "expected a bandwidth > 0 (bits per cycle), found %g",
+                   k->bandwidth);
+        ok = false;
+    }
+    ok &= cfg_map_get(d, en, "bandwidth") != NULL;
     k->unit_energy_pj = c->unit_energy_cost_pj;
     ok &= cfg_get_double(d, en, ip, "unit_energy_cost", false, 0, DBL_MAX, &k->unit_energy_pj);
     return ok;
