@@ -491,6 +491,11 @@ void cfg_chip_free(cfg_chip *c);
  * Stream; NULL when none does (or from == to). */
 const cfg_conn *cfg_chip_conn_of(const cfg_chip *c, int64_t from_id, int64_t to_id);
 int cfg_chip_find_core(const cfg_chip *c, int64_t id);  /* index or -1 */
+/* A stream-form chip placed on evsim's mesh NoC for evsim's scheduler
+ * (cfg_stream_place.c, README.md "Stream accelerator files"): a new chip
+ * of evsim's form (the compute cores row by row, the off-chip core as its
+ * DRAM), NULL with an error if it cannot be placed. The caller frees it. */
+cfg_chip *cfg_stream_place(const cfg_chip *stream, base_errors *err);
 const char *cfg_offchip_kind_name(cfg_mem_kind k);
 
 /* Plausibility of a chip's values (cfg_range.c), apart from the loader's
