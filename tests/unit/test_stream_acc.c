@@ -305,6 +305,52 @@ START_TEST(test_missing_core_file_says_where_it_looked)
 }
 END_TEST
 
+/* The placement on evsim's mesh (cfg_stream_place.c): 6 compute cores on
+ * 3x2 row by row, the off-chip core as the DRAM (64-bit port at 1 GHz,
+ * 1000 pJ per 64-bit access) and on top of every core, the 128-bit bus
+ * as the flit. */
+START_TEST(test_c1_placed_on_a_mesh)
+{
+    cfg_chip *c = load(C1 "tpu_like_quad_core.yaml");
+    base_errors e;
+    base_errors_init(&e);
+    cfg_chip *p = cfg_stream_place(c, &e);
+    if (!p)
+        dump(&e);
+    ck_assert_ptr_nonnull(p);
+    ck_assert(!p->stream_form);
+    ck_assert_int_eq(p->n_cores, 6);
+    ck_assert_int_eq(p->noc.mesh_w, 3);
+    ck_assert_int_eq(p->noc.mesh_h, 2);
+    const int at[6][2] = {{0, 0}, {1, 0}, {2, 0}, {0, 1}, {1, 1}, {2, 1}};
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(p->cores[i].id, i);
+        ck_assert_int_eq(p->cores[i].x, at[i][0]);
+        ck_assert_int_eq(p->cores[i].y, at[i][1]);
+    }
+    ck_assert_str_eq(p->types[p->cores[4].type].name, "pooling");
+    ck_assert_int_eq(p->noc.flit_width_bits, 128);
+    ck_assert(cfg_noc_given(&p->noc, CFG_NOC_MESH));
+    ck_assert_int_eq(p->n_memories, 1);
+    const cfg_offchip *m = &p->memories[0];
+    ck_assert_str_eq(m->name, "dram");
+    ck_assert_uint_eq(m->size_bits, 10000000000ull);
+    ck_assert(m->bandwidth_gbps == 64);
+    ck_assert(m->latency_ns == 1);
+    ck_assert(m->read_energy_pj_per_bit == 1000.0 / 64);
+    ck_assert_int_eq(m->x, 0);
+    ck_assert_int_eq(m->y, 0);
+    const cfg_core *k = &p->types[p->cores[0].type].core;
+    ck_assert_int_eq(k->n_mems, 4);   /* tpu_like's 3, then the DRAM */
+    ck_assert_str_eq(k->mems[3].name, "dram");
+    ck_assert_int_eq(k->mems[3].n_served, 2);
+    ck_assert_int_eq(cfg_core_top_memory(k, CFG_MOP_I2), 3);
+    cfg_chip_free(p);
+    cfg_chip_free(c);
+    base_errors_clear(&e);
+}
+END_TEST
+
 /* A scenario over the c1 copy, its mapping edited at one line. */
 static cfg_scenario *load_scenario(const char *extra, const char *map_from, const char *map_to,
                                    base_errors *e)
@@ -393,6 +439,7 @@ static Suite *stream_acc_suite(void)
     tcase_add_test(tc, test_key_and_sharing_errors);
     tcase_add_test(tc, test_missing_core_file_says_where_it_looked);
     tcase_add_test(tc, test_scenario_scheduler_and_allocation);
+    tcase_add_test(tc, test_c1_placed_on_a_mesh);
     suite_add_tcase(s, tc);
     return s;
 }
