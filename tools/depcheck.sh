@@ -5,7 +5,7 @@
 #   layer  folders                          may include (besides itself)
 #   0      sim/base                         nothing of ours
 #   1      sim/config sim/kernel sim/trace  base
-#          sim/input
+#          sim/input sim/search
 #   2      models/* (and models/model.h)    base, kernel, the trace API
 #                                           (trace/trc.h), models/model.h
 #   3      sim/run                          everything above
@@ -36,7 +36,7 @@ module_of_file() {
 module_of_include() {
   local inc=$1
   case "$inc" in
-    base/*|config/*|kernel/*|trace/*|input/*|run/*|sweep/*|cli/*) echo "${inc%%/*}" ;;
+    base/*|config/*|kernel/*|trace/*|input/*|search/*|run/*|sweep/*|cli/*) echo "${inc%%/*}" ;;
     model.h) echo model.h ;;
     */*) [ -d "models/${inc%%/*}" ] && echo "models/${inc%%/*}" || echo "?" ;;
     *) echo "?" ;;
@@ -48,7 +48,7 @@ allowed() { # FROM TO INCLUDE
   [ "$from" = "$to" ] && return 0
   case "$from" in
     base) return 1 ;;
-    config|kernel|trace|input) [ "$to" = base ] ;;
+    config|kernel|trace|input|search) [ "$to" = base ] ;;
     models/*|model.h)
       case "$to" in
         base|kernel|model.h) return 0 ;;

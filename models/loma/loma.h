@@ -40,7 +40,15 @@
 
 enum { LOMA_OP_O = 0, LOMA_OP_W = 1, LOMA_OP_I = 2, LOMA_N_OPS = 3 };
 enum { LOMA_TL = 0, LOMA_FL = 1, LOMA_TH = 2, LOMA_FH = 3, LOMA_N_DIRS = 4 };
-typedef enum { LOMA_CRIT_LATENCY = 0, LOMA_CRIT_ENERGY, LOMA_CRIT_EDP } loma_criterion;
+/* LOMA_CRIT_STREAM is the objective Stream's ZigZag flow minimises
+ * (MinimalBandwidthLatencyStage, Stream cb9dfc52): trunc(latency_total2),
+ * times ceil(DRAM bandwidth used / DRAM port width) when loma_options
+ * names operands with a DRAM top level; the first minimum wins (no
+ * energy tie-break). Not offered on the command line as a criterion: it
+ * is for strm_cost (sim/run/strm_cost.h). */
+typedef enum {
+    LOMA_CRIT_LATENCY = 0, LOMA_CRIT_ENERGY, LOMA_CRIT_EDP, LOMA_CRIT_STREAM
+} loma_criterion;
 
 /* ---- inputs ------------------------------------------------------------- */
 
@@ -114,6 +122,15 @@ typedef struct {
     loma_criterion criterion;
     int lpf_limit;                     /* ZigZag's default is 6 */
     uint64_t max_orderings;            /* bound on the search; 0 = default */
+    /* LOMA_CRIT_STREAM only (part of the cache key): bit 1u << op for each
+     * operand whose top level is the DRAM whose bandwidth counts (Stream:
+     * the operands with the most memory levels, once a DRAM level was
+     * appended; 0 = none, the objective is the latency alone); the CNs of
+     * the layer running in parallel (0 = 1), each of whose DRAM traffic
+     * counts, except broadcast_op's (counted once; -1 = none). */
+    unsigned dram_ops;
+    int parallel_cns;
+    int broadcast_op;
     int threads;                       /* evaluation threads; 0 or 1 = none */
     /* Called by loma_cost after each CN it costs (SEARCHED: not from the
      * cache), for a caller's progress line; NULL = none. Not part of the
@@ -141,6 +158,15 @@ typedef struct {
     double stall_cycles, onload_cycles, offload_cycles;
     double spatial_utilization, utilization;
     double mac_count;
+    /* For Stream (ZigZag's get_inst_bandwidth, loma_inst_bandwidth below):
+     * the instantaneous bandwidth each level needs per direction during
+     * the computation (REQ_MEM_BW_INST, bits/cycle, from the integer
+     * mapping; 0 above the top level), and the bandwidth the one-time
+     * loads borrow from the computation on each port p of the level's
+     * memory (loading_bw_during_computation). */
+    double inst_bw[LOMA_N_OPS][LOMA_MAX_LEVELS][LOMA_N_DIRS];
+    double loading_bw[LOMA_N_OPS][LOMA_MAX_LEVELS][LOMA_MAX_PORTS];
+    double objective;                  /* LOMA_CRIT_STREAM's value, else 0 */
     /* The mapping. */
     int n_levels[LOMA_N_OPS];
     int mem_of[LOMA_N_OPS][LOMA_MAX_LEVELS];     /* memory index per level */
@@ -191,6 +217,15 @@ double loma_pr_extent(const loma_pr *p, double a, double b);
 
 uint64_t loma_count_orderings(const loma_layer *layer, const loma_core *core,
                               const loma_spatial *sp, int lpf_limit);
+
+/* ZigZag's get_inst_bandwidth of operand op at memory level lv of core:
+ * per direction (LOMA_TL..LOMA_FH) the level's instantaneous bandwidth
+ * times scaling, rounded up, plus on each port serving op the borrowed
+ * loading bandwidth times scaling, rounded up, counted as written from
+ * above when the memory holds the output, else as read out below (as
+ * ZigZag does). */
+void loma_inst_bandwidth(const loma_result *r, const loma_core *core, int op, int lv,
+                         double scaling, double out[LOMA_N_DIRS]);
 
 const char *loma_dir_name(int dir);
 const char *loma_criterion_name(loma_criterion c);

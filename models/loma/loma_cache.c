@@ -28,6 +28,8 @@ typedef struct {
     loma_spatial sp;
     int criterion, lpf_limit;
     uint64_t max_orderings;
+    unsigned dram_ops;        /* LOMA_CRIT_STREAM's objective (0 otherwise) */
+    int parallel_cns, broadcast_op;
     loma_order order; /* n == 0: searched; else the fixed ordering costed */
 } cache_key;
 
@@ -85,6 +87,11 @@ static void make_key(cache_key *k, const loma_layer *l, int core_type, const lom
     k->criterion = (int)opt->criterion;
     k->lpf_limit = opt->lpf_limit;
     k->max_orderings = opt->max_orderings;
+    if (opt->criterion == LOMA_CRIT_STREAM) {
+        k->dram_ops = opt->dram_ops;
+        k->parallel_cns = opt->parallel_cns;
+        k->broadcast_op = opt->broadcast_op;
+    }
 }
 
 loma_cache *loma_cache_new(void)

@@ -86,6 +86,9 @@ typedef struct {
     double acc[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];
     double lat0, lat1, lat2, stall, onload, offload, ideal, ideal_temporal;
     bool db[LOMA_N_OPS][LM_LV];
+    double inst_bw[LOMA_N_OPS][LM_LV][LOMA_N_DIRS];        /* see loma_result */
+    double loading_bw[LOMA_N_OPS][LM_LV][LOMA_MAX_PORTS];
+    double objective;                                      /* LOMA_CRIT_STREAM */
 } lm_cost;
 
 /* loma_model.c */
@@ -128,6 +131,9 @@ void lm_mapping_derive(const lm_model *m, int v, const lm_temporal *t, lm_mappin
 bool lm_cost_eval(const lm_model *m, const lm_temporal *t, lm_cost *c, double energy_cut);
 void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
                 const lm_mapping *mi, lm_cost *c);
+
+/* loma_search.c: LOMA_CRIT_STREAM's objective of a costed mapping */
+double lm_stream_objective(const lm_model *m, const lm_cost *c, const loma_options *opt);
 
 /* loma_cache.c: the cache lookup behind loma_cost and loma_cache_map;
  * order NULL or empty searches, else costs that fixed ordering. *hit says

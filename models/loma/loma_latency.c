@@ -254,9 +254,11 @@ static double max_port_stall(const lm_model *m, const lm_mapping *mi, dir_cycles
 /* On-/off-loading cycles of the transfers one port makes (memory k): the
  * one-time transfers share the bandwidth the periodic ones leave over the
  * computation (comp cycles). */
-static void port_loading(const lm_model *m, const lm_mapping *mi, int k, const loma_port *pt,
-                         dir_cycles real, double comp, dir_cycles load, dir_flags shared)
+static void port_loading(const lm_model *m, const lm_mapping *mi, int k, int p,
+                         dir_cycles real, double comp, dir_cycles load, dir_flags shared,
+                         lm_cost *c)
 {
+    const loma_port *pt = &m->C->mem[k].port[p];
     bool in_w = false, in_i = false;
     for (int i = 0; i < pt->n_alloc; i++) {
         if (pt->alloc_op[i] == LOMA_OP_W)
@@ -304,7 +306,31 @@ static void port_loading(const lm_model *m, const lm_mapping *mi, int k, const l
     for (int i = 0; i < n1; i++) {
         load[one_op[i]][one_lv[i]][one_d[i]] = cyc[i];
         shared[one_op[i]][one_lv[i]][one_d[i]] = sh;
+        /* the bandwidth this load borrows from the computation; ZigZag
+         * keys it by operand per port, so a second direction of the same
+         * operand on this port replaces the first */
+        double red = real[one_op[i]][one_lv[i]][one_d[i]] - cyc[i];
+        if (p < LOMA_MAX_PORTS)
+            c->loading_bw[one_op[i]][one_lv[i]][p] = comp > 0 ? ceil(red / comp * pbw) : 0;
     }
+}
+
+/* ZigZag's REQ_MEM_BW_INST: each level's average bandwidth times its
+ * outermost ir loops (the level above's for the directions facing up),
+ * from the integer mapping; the top level's traffic with the world
+ * outside is already 0 (move_windows). */
+static void inst_bandwidth(const lm_model *m, const lm_temporal *t, const lm_mapping *mi,
+                           lm_cost *c)
+{
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        for (int lv = 0; lv < m->nlev[op]; lv++) {
+            const lm_move *mv = &mi->mv[op][lv];
+            double cur = trunc(t->top_ir[op][lv]), next = trunc(t->top_ir[op][lv + 1]);
+            c->inst_bw[op][lv][LOMA_TL] = trunc(mv->bw_avg[LOMA_TL] * cur);
+            c->inst_bw[op][lv][LOMA_FL] = trunc(mv->bw_avg[LOMA_FL] * cur);
+            c->inst_bw[op][lv][LOMA_TH] = trunc(mv->bw_avg[LOMA_TH] * next);
+            c->inst_bw[op][lv][LOMA_FH] = trunc(mv->bw_avg[LOMA_FH] * next);
+        }
 }
 
 /* 4b. On-loading of the inputs (W and I, overlapped where their ports
@@ -353,10 +379,12 @@ void lm_latency(const lm_model *m, const lm_temporal *t, const lm_mapping *mf,
     /* 4. on-/off-loading per port */
     memset(load, 0, sizeof load);
     memset(shared, 0, sizeof shared);
+    memset(c->loading_bw, 0, sizeof c->loading_bw);
     for (int k = 0; k < m->C->n_mems; k++)
         for (int p = 0; p < m->C->mem[k].n_ports; p++)
-            port_loading(m, mi, k, &m->C->mem[k].port[p], real, comp, load, shared);
+            port_loading(m, mi, k, p, real, comp, load, shared, c);
     load_totals(m, load, shared, c);
+    inst_bandwidth(m, t, mi, c);
     c->ideal = ceil(m->mac / m->total_units);
     c->ideal_temporal = total;
     c->lat0 = total + ss_max;

@@ -127,10 +127,57 @@ static bool better(loma_criterion cr, const lm_cost *a, const lm_cost *b)
         return a->energy < b->energy || (a->energy == b->energy && a->lat2 < b->lat2);
     case LOMA_CRIT_EDP:
         return a->energy * a->lat2 < b->energy * b->lat2;
+    case LOMA_CRIT_STREAM:
+        return a->objective < b->objective;
     case LOMA_CRIT_LATENCY:
     default:
         return a->lat2 < b->lat2 || (a->lat2 == b->lat2 && a->energy < b->energy);
     }
+}
+
+/* The DRAM bandwidth op uses at its top level (bits/cycle, all four
+ * directions), as Stream's get_used_dram_bandwidth_for_op sums it. */
+static double top_bw_used(const lm_model *m, const lm_cost *c, int op)
+{
+    int lv = m->nlev[op] - 1;
+    double sum = 0;
+    for (int d = 0; d < LOMA_N_DIRS; d++)
+        sum += c->inst_bw[op][lv][d];
+    const loma_memory *mem = &m->C->mem[m->mem[op][lv]];
+    for (int p = 0; p < mem->n_ports && p < LOMA_MAX_PORTS; p++) {
+        bool serves = false;
+        for (int i = 0; i < mem->port[p].n_alloc; i++)
+            serves = serves || mem->port[p].alloc_op[i] == op;
+        if (serves)
+            sum += c->loading_bw[op][lv][p];
+    }
+    return sum;
+}
+
+/* Stream's MinimalBandwidthLatencyStage objective: the latency truncated,
+ * times how many DRAM ports' worth of bandwidth the DRAM operands use
+ * (one CN's broadcast operand once, the others once per parallel CN). */
+double lm_stream_objective(const lm_model *m, const lm_cost *c, const loma_options *opt)
+{
+    double lat = trunc(c->lat2);
+    if (!opt->dram_ops)
+        return lat;
+    int n_ops = 0, first = -1;
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        if (opt->dram_ops & (1u << op)) {
+            n_ops++;
+            first = first < 0 ? op : first;
+        }
+    double par = opt->parallel_cns > 1 ? opt->parallel_cns : 1, used = 0;
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        if (opt->dram_ops & (1u << op))
+            used += (n_ops > 1 && op == opt->broadcast_op ? 1 : par) * top_bw_used(m, c, op);
+    const loma_memory *dram = &m->C->mem[m->mem[first][m->nlev[first] - 1]];
+    double port_bw = 0;
+    for (int p = 0; p < dram->n_ports; p++)
+        if ((double)dram->port[p].bw_max_bits > port_bw)
+            port_bw = (double)dram->port[p].bw_max_bits;
+    return port_bw > 0 ? ceil(used / port_bw) * lat : lat;
 }
 
 void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
@@ -150,10 +197,13 @@ void lm_fill_result(const lm_model *m, const lm_temporal *t, const lm_cost *c,
     r->spatial_utilization = c->ideal / c->ideal_temporal;
     r->utilization = c->ideal / c->lat2;
     r->mac_count = m->mac;
+    r->objective = c->objective;
     for (int op = 0; op < LOMA_N_OPS; op++) {
         r->n_levels[op] = m->nlev[op];
         for (int lv = 0; lv < m->nlev[op]; lv++) {
             r->mem_of[op][lv] = m->mem[op][lv];
+            memcpy(r->inst_bw[op][lv], c->inst_bw[op][lv], sizeof r->inst_bw[op][lv]);
+            memcpy(r->loading_bw[op][lv], c->loading_bw[op][lv], sizeof r->loading_bw[op][lv]);
             r->energy_level_pj[op][lv] = c->e_lvl[op][lv];
             for (int d = 0; d < LOMA_N_DIRS; d++) {
                 r->energy_dir_pj[op][lv][d] = c->e_dir[op][lv][d];
@@ -207,6 +257,7 @@ typedef struct {
     const lm_model *m;
     const lpf_set *s;
     loma_criterion crit;
+    const loma_options *opt;
     const uint8_t (*perm)[LOMA_MAX_LPF];
     int n;
     uint64_t base, lo, hi;        /* batch index range [lo, hi), base = index of batch[0] */
@@ -240,6 +291,7 @@ static void *eval_slice(void *arg)
         double cut = w->crit == LOMA_CRIT_ENERGY && w->have ? w->best.energy : INFINITY;
         if (!lm_cost_eval(w->m, &w->cur, &w->c, cut))
             continue;
+        w->c.objective = w->crit == LOMA_CRIT_STREAM ? lm_stream_objective(w->m, &w->c, w->opt) : 0;
         if (!w->have || better(w->crit, &w->c, &w->best)) {
             w->best = w->c;
             w->best_t = w->cur;
@@ -396,13 +448,14 @@ static uint64_t search_all(perm_walk *pw, uint8_t (*perm)[LOMA_MAX_LPF], worker 
 
 /* nt workers over the batch array perm, and the gatherer ws[nt]. */
 static void workers_init(worker *ws, int nt, const lm_model *m, const lpf_set *s,
-                         uint8_t (*perm)[LOMA_MAX_LPF], loma_criterion crit)
+                         uint8_t (*perm)[LOMA_MAX_LPF], const loma_options *opt)
 {
-    ws[nt].crit = crit;
+    ws[nt].crit = opt->criterion;
     for (int t = 0; t < nt; t++) {
         ws[t].m = m;
         ws[t].s = s;
-        ws[t].crit = crit;
+        ws[t].crit = opt->criterion;
+        ws[t].opt = opt;
         ws[t].perm = (const uint8_t(*)[LOMA_MAX_LPF])perm;
         ws[t].n = s->n;
     }
@@ -442,7 +495,7 @@ static int map_one(const loma_layer *layer, const loma_core *core, const loma_sp
     for (int p = pw.h; p >= 0; p = pw.nxt[p], q++)
         first[q] = (loma_loop){.dim = s.dim[p], .size = (double)s.size[p]};
     worker *g = &ws[nt];
-    workers_init(ws, nt, m, &s, perm, opt->criterion);
+    workers_init(ws, nt, m, &s, perm, opt);
     const uint64_t visited = search_all(&pw, perm, ws, nt, cap, g);
     const uint64_t valid = g->valid;
     const bool have = g->have;
@@ -471,8 +524,10 @@ static bool result_better(loma_criterion cr, const loma_result *a, const loma_re
     lm_cost ca = {0}, cb = {0};
     ca.energy = a->energy_pj;
     ca.lat2 = a->latency_cycles;
+    ca.objective = a->objective;
     cb.energy = b->energy_pj;
     cb.lat2 = b->latency_cycles;
+    cb.objective = b->objective;
     return better(cr, &ca, &cb);
 }
 
@@ -531,7 +586,30 @@ const char *loma_dir_name(int dir)
 
 const char *loma_criterion_name(loma_criterion c)
 {
-    return c == LOMA_CRIT_ENERGY ? "energy" : c == LOMA_CRIT_EDP ? "edp" : "latency";
+    return c == LOMA_CRIT_ENERGY ? "energy" : c == LOMA_CRIT_EDP ? "edp"
+         : c == LOMA_CRIT_STREAM ? "stream" : "latency";
+}
+
+void loma_inst_bandwidth(const loma_result *r, const loma_core *core, int op, int lv,
+                         double scaling, double out[LOMA_N_DIRS])
+{
+    for (int d = 0; d < LOMA_N_DIRS; d++)
+        out[d] = 0;
+    if (op < 0 || op >= LOMA_N_OPS || lv < 0 || lv >= r->n_levels[op])
+        return;
+    for (int d = 0; d < LOMA_N_DIRS; d++)
+        out[d] = ceil(r->inst_bw[op][lv][d] * scaling);
+    const loma_memory *mem = &core->mem[r->mem_of[op][lv]];
+    bool holds_o = false;
+    for (int i = 0; i < mem->n_ops; i++)
+        holds_o = holds_o || mem->ops[i] == LOMA_OP_O;
+    for (int p = 0; p < mem->n_ports && p < LOMA_MAX_PORTS; p++) {
+        bool serves = false;
+        for (int i = 0; i < mem->port[p].n_alloc; i++)
+            serves = serves || mem->port[p].alloc_op[i] == op;
+        if (serves)
+            out[holds_o ? LOMA_FH : LOMA_TL] += ceil(r->loading_bw[op][lv][p] * scaling);
+    }
 }
 
 int loma_criterion_parse(const char *s, loma_criterion *c)

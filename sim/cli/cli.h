@@ -43,6 +43,13 @@ int cli_onnx_check(const char *path, bool quiet);
 #define CLI_FORCE_HELP "run sizes and values beyond the plausible ranges\n(clock, mesh, NoC memory) anyway"
 int cli_range_check(const cfg_chip *c, bool force, const char *prefix, base_errors *err);
 int cli_map_main(int argc, char **argv);
+/* `evsim map --stream` (cli_map_stream.c): the chip of the --hw core
+ * (core 0) and the --offchip memory core (core 1, NULL: none), and one
+ * layer's Stream cost printed from it (0, or -1 after a message). */
+cfg_chip *cli_map_stream_chip(const cfg_core *core, const cfg_core *offchip);
+int cli_map_stream_layer(const cfg_chip *chip, const cfg_mapping *m, const cfg_layer *l,
+                         const bool too_large[3], const loma_options *opt, loma_cache *cache,
+                         bool json);
 int cli_noc_main(int argc, char **argv);
 int cli_events_main(int argc, char **argv);
 int cli_sweep_main(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config/cfg_onnx.h"
 #include "run/standalone.h"
 
 static const char synopsis[] =
@@ -17,7 +18,11 @@ static const char synopsis[] =
     "and the latency / energy breakdown. A complete temporal_ordering in the\n"
     "mapping is costed as given, as in `evsim run`. --threads spreads the evaluation\n"
     "of orderings over N threads; the result is the same for any N. --cache FILE\n"
-    "keeps results per (layer shape, core) in FILE so a second run skips the search.\n";
+    "keeps results per (layer shape, core) in FILE so a second run skips the search.\n"
+    "The workload may be an ONNX model. --stream costs each layer as Stream takes it\n"
+    "from ZigZag (the core's dataflows as spatial mapping, Stream's objective, the\n"
+    "--too-large operands streamed from the --offchip core's DRAM) and prints ZigZag's\n"
+    "cost fields as in Stream's cost table.\n";
 
 static void print_loop(FILE *out, const loma_layer *ll, const loma_loop *l)
 {
@@ -223,11 +228,34 @@ static int print_json(FILE *f, const loma_layer *ll, const loma_core *lc, const 
 }
 
 typedef struct {
-    const char *hw, *wl, *mp, *cache_path;
+    const char *hw, *wl, *mp, *cache_path, *offchip;
     long long layer_id;
-    bool has_layer, json;
+    bool has_layer, json, stream, has_too_large;
+    bool too_large[CFG_MOP_COUNT];
     loma_options opt;
 } map_cli;
+
+/* --too-large I1,I2,O (any of them, comma-separated; `none` for none). */
+static int parse_too_large(const char *v, void *ptr, char *msg, size_t len)
+{
+    map_cli *c = ptr;
+    char buf[64];
+    memset(c->too_large, 0, sizeof c->too_large);
+    c->has_too_large = true;
+    snprintf(msg, len, "a comma-separated list of I1, I2, O (or none)");
+    if (!strcmp(v, "none"))
+        return 0;
+    if (strlen(v) >= sizeof buf)
+        return -1;
+    strcpy(buf, v);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int op = cfg_mem_operand_from_name(t);
+        if (op < 0)
+            return -1;
+        c->too_large[op] = true;
+    }
+    return 0;
+}
 
 static int parse_layer(const char *v, void *ptr, char *msg, size_t len)
 {
@@ -276,6 +304,12 @@ static int parse(map_cli *c, int argc, char **argv)
         {.name = "cache", .kind = CLI_STR, .ptr = &c->cache_path, .arg = "FILE",
          .help = "keep results in FILE across runs"},
         {.name = "json", .kind = CLI_FLAG, .ptr = &c->json, .help = "one JSON object per layer"},
+        {.name = "stream", .kind = CLI_FLAG, .ptr = &c->stream,
+         .help = "cost as Stream takes it from ZigZag (ONNX layers as Stream's)"},
+        {.name = "too-large", .kind = CLI_CUSTOM, .ptr = c, .arg = "I1,I2,O",
+         .parse = parse_too_large, .help = "with --stream: operands streamed from DRAM"},
+        {.name = "offchip", .kind = CLI_STR, .ptr = &c->offchip, .arg = "OFFCHIP.yaml",
+         .help = "with --stream: the off-chip memory core"},
         {.name = NULL}};
     const cli_spec spec = {.cmd = "map", .synopsis = synopsis, .tables = {opts}};
     int rc = cli_parse(&spec, argc, argv);
@@ -283,25 +317,38 @@ static int parse(map_cli *c, int argc, char **argv)
         return rc == 1 ? 1 : 3;
     if (!c->hw || !c->wl || !c->mp)
         return cli_usage_error(&spec, "--hw, --workload and --mapping are required") + 1;
+    if (!c->stream && (c->has_too_large || c->offchip))
+        return cli_usage_error(&spec, "--too-large and --offchip go with --stream") + 1;
+    bool any = c->too_large[0] || c->too_large[1] || c->too_large[2];
+    if (any && !c->offchip)
+        return cli_usage_error(&spec, "--too-large needs --offchip (the DRAM they stream from)") + 1;
     return 0;
 }
 
 typedef struct {
     base_errors e;
-    cfg_core *core;
+    cfg_core *core, *offchip;
     cfg_workload *w;
     cfg_mapping *m;
     loma_cache *cache;
+    cfg_chip *chip;                  /* --stream: the core and the off-chip core */
 } map_inputs;
 
 static int load_inputs(const map_cli *c, map_inputs *in)
 {
     base_errors_init(&in->e);
+    cfg_onnx_options oo = {.stream = c->stream};
     in->core = cfg_core_load_file(c->hw, &in->e);
-    in->w = cfg_workload_load_file(c->wl, &in->e);
+    in->w = cfg_onnx_is_path(c->wl) ? cfg_onnx_workload_load_file_opt(c->wl, &oo, &in->e)
+                                    : cfg_workload_load_file(c->wl, &in->e);
     in->m = cfg_mapping_load_file(c->mp, &in->e);
-    if (!in->core || !in->w || !in->m) {
+    in->offchip = c->offchip ? cfg_core_load_file(c->offchip, &in->e) : NULL;
+    if (!in->core || !in->w || !in->m || (c->offchip && !in->offchip)) {
         cli_print_cfg_errors(stderr, "evsim map: ", &in->e);
+        return -1;
+    }
+    if (c->stream && !(in->chip = cli_map_stream_chip(in->core, in->offchip))) {
+        fprintf(stderr, "evsim map: out of memory\n");
         return -1;
     }
     if (!c->cache_path)
@@ -321,6 +368,8 @@ static int load_inputs(const map_cli *c, map_inputs *in)
 static void free_inputs(map_inputs *in)
 {
     loma_cache_free(in->cache);
+    cfg_chip_free(in->chip);
+    cfg_core_free(in->offchip);
     cfg_core_free(in->core);
     cfg_workload_free(in->w);
     cfg_mapping_free(in->m);
@@ -385,7 +434,9 @@ static int map_layers(const map_cli *c, const map_inputs *mi)
         if (c->has_layer && l->id != c->layer_id)
             continue;
         done++;
-        if (map_layer(c, mi, l, in, own) != 0)
+        if (c->stream ? cli_map_stream_layer(mi->chip, mi->m, l, c->too_large, &c->opt,
+                                             mi->cache, c->json)
+                      : map_layer(c, mi, l, in, own))
             rc = 1;
     }
     base_free(own);

@@ -553,7 +553,8 @@ int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core 
     parse_core_type(d, root, path, c);
     cfg_node *dfl = cfg_map_get(d, root, "dataflows");
     if (dfl && !cfg_is_null(dfl))
-        cfg_expect_map(d, dfl, cfg_path_key(kp, sizeof kp, path, "dataflows"));
+        cfg_parse_spatial(d, dfl, cfg_path_key(kp, sizeof kp, path, "dataflows"), c->dataflows,
+                          &c->n_dataflows);
     cfg_node *oa = cfg_need(d, root, path, "operational_array");
     if (oa && parse_oa(d, oa, cfg_path_key(kp, sizeof kp, path, "operational_array"), c) < 0)
         return -1;
@@ -584,6 +585,12 @@ int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core 
                            name);
         parse_memory(d, cfg_map_val(d, mems, i), mp, c, m);
     }
+    for (int i = 0; i < c->n_dataflows; i++)
+        if (cfg_core_oa_dim(c, c->dataflows[i].oa_dim) < 0)
+            cfg_err_pos(d->err, d->file, (size_t)c->dataflows[i].line,
+                        (size_t)c->dataflows[i].col, "dataflows.%s: expected a dimension of the "
+                        "operational array, found %s", c->dataflows[i].oa_dim,
+                        c->dataflows[i].oa_dim);
     for (int op = 0; op < CFG_MOP_COUNT; op++)
         if (cfg_core_top_memory(c, op) < 0)
             cfg_err_at(d, mems, kp, "operand %s has no top-level memory: add one that holds "

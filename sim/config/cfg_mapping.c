@@ -80,7 +80,9 @@ static bool parse_loop(cfg_doc *d, const cfg_node *n, const char *path, bool all
     return ok;
 }
 
-static void parse_spatial(cfg_doc *d, const cfg_node *sm, const char *path, cfg_map_entry *e)
+/* Shared with the core loader (a core's dataflows have this form). */
+void cfg_parse_spatial(cfg_doc *d, const cfg_node *sm, const char *path, cfg_spatial *arr,
+                       int *n_out)
 {
     char kp[256], ip[300];
     if (!cfg_expect_map(d, sm, path))
@@ -92,14 +94,14 @@ static void parse_spatial(cfg_doc *d, const cfg_node *sm, const char *path, cfg_
     }
     for (int i = 0; i < n; i++) {
         cfg_node *kn = cfg_map_key(d, sm, i), *v = cfg_map_val(d, sm, i);
-        cfg_spatial *s = &e->spatial[e->n_spatial];
+        cfg_spatial *s = &arr[*n_out];
         char b[96];
         if (!cfg_as_str(d, kn, path, s->oa_dim, sizeof s->oa_dim))
             continue;
         cfg_path_key(kp, sizeof kp, path, s->oa_dim);
         s->line = (int)kn->start_mark.line + 1;
         s->col = (int)kn->start_mark.column + 1;
-        e->n_spatial++;
+        (*n_out)++;
         cfg_loop lp;
         if (cfg_text(v)) {   /* D1: "K, 8" */
             if (parse_loop(d, v, kp, false, &lp)) {
@@ -190,7 +192,8 @@ static void parse_entry(cfg_doc *d, const cfg_node *en, const char *path, cfg_ma
     cfg_get_str(d, en, path, "name", true, e->name, sizeof e->name);
     cfg_node *sm = cfg_map_get(d, en, "spatial_mapping");
     if (sm && !cfg_is_null(sm))
-        parse_spatial(d, sm, cfg_path_key(kp, sizeof kp, path, "spatial_mapping"), e);
+        cfg_parse_spatial(d, sm, cfg_path_key(kp, sizeof kp, path, "spatial_mapping"), e->spatial,
+                          &e->n_spatial);
     cfg_node *hint = cfg_map_get(d, en, "spatial_mapping_hint");
     if (hint && !cfg_is_null(hint))
         cfg_expect_map(d, hint, cfg_path_key(kp, sizeof kp, path, "spatial_mapping_hint"));

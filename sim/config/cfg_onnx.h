@@ -105,4 +105,19 @@ cfg_workload *cfg_onnx_workload(onnx_graph *g, base_error *err);
 /* Loads path and converts it, for the scenario loader; errors into err. */
 cfg_workload *cfg_onnx_workload_load_file(const char *path, base_errors *err);
 
+/* How the nodes become layers. stream: exactly as Stream's ONNX parsers
+ * (cb9dfc52) make them, so a CN's cost is the one Stream takes from
+ * ZigZag: a pool also loops over C (= K) as Stream's PoolingParser does
+ * (the MACs times K; a loop no operand indexes), and an element-wise op
+ * is O+=I*W with I its second input (its only one) and W its first (a
+ * constant of one value), as Stream's SimdParser writes it. */
+typedef struct {
+    bool stream;
+} cfg_onnx_options;
+
+/* Both with options (NULL: the defaults, all false). */
+cfg_workload *cfg_onnx_workload_opt(onnx_graph *g, const cfg_onnx_options *opt, base_error *err);
+cfg_workload *cfg_onnx_workload_load_file_opt(const char *path, const cfg_onnx_options *opt,
+                                              base_errors *err);
+
 #endif

@@ -21,6 +21,7 @@ typedef struct {
     base_error *err;
     int *prod;         /* per value: the node whose layer produces it, -1: input or constant */
     base_text t;
+    bool stream;       /* Stream's layer semantics (cfg_onnx_options) */
 } onnx_cv;
 
 static int nfail(const onnx_cv *c, const onnx_node *n, const char *why)
@@ -202,13 +203,21 @@ static int put_pool(onnx_cv *c, const onnx_node *n)
         return -1;
     if (w.k != w.c)
         return nfail(c, n, "a pool's output channels must equal its input channels");
+    /* Stream's pool also loops over C (= K), a loop no operand indexes */
+    char cdim[8] = "", csize[32] = "";
+    if (c->stream) {
+        snprintf(cdim, sizeof cdim, "C, ");
+        snprintf(csize, sizeof csize, "%lld, ", (long long)w.k);
+    }
     base_text_put(&c->t, "  equation: O[b][k][oy][ox]+=W[fy][fx]*I[b][k][iy][ix]\n"
-        "  loop_dims: [B, K, OX, OY, FX, FY]\n"
-        "  loop_sizes: [%lld, %lld, %lld, %lld, %lld, %lld]\n"
+        "  loop_dims: [B, K, OX, OY, %sFX, FY]\n"
+        "  loop_sizes: [%lld, %lld, %lld, %lld, %s%lld, %lld]\n"
         "  operand_precision: {W: 0, I: 8, O: 8, O_final: 8}\n"
-        "  operand_source: {I: %lld, W: %lld}\n", (long long)w.n, (long long)w.k,
-        (long long)w.ow, (long long)w.oh, (long long)w.fw, (long long)w.fh,
+        "  operand_source: {I: %lld, W: %lld}\n", cdim, (long long)w.n, (long long)w.k,
+        (long long)w.ow, (long long)w.oh, csize, (long long)w.fw, (long long)w.fh,
         (long long)src_id(c, n, 0), (long long)n->id);
+    if (c->stream)
+        base_text_put(&c->t, "  unindexed_loop_dims: [C]\n");
     put_window_tail(c, &w);
     return 0;
 }
@@ -277,7 +286,15 @@ static int put_elementwise(onnx_cv *c, const onnx_node *n)
         return nfail(c, n, "expected tensors of rank 1 to 4 with known shapes");
     base_text_put(&c->t, "  equation: O");
     put_idx(c, dn, 0, o->rank);
-    if (two) {
+    if (c->stream) {
+        /* Stream's SIMD form: O+=I*W, I the second input (or the only one),
+         * W the first (or a constant of one value) */
+        base_text_put(&c->t, "+=I");
+        put_bcast(c, two ? y : x, o, dn);
+        base_text_put(&c->t, "*W");
+        if (two)
+            put_bcast(c, x, o, dn);
+    } else if (two) {
         bool add = !strcmp(n->op_type, "Add") || !strcmp(n->op_type, "Sub") ||
                    !strcmp(n->op_type, "Max") || !strcmp(n->op_type, "Min");
         base_text_put(&c->t, "=W");
@@ -371,8 +388,13 @@ static cfg_workload *to_workload(onnx_cv *c)
 
 cfg_workload *cfg_onnx_workload(onnx_graph *g, base_error *err)
 {
+    return cfg_onnx_workload_opt(g, NULL, err);
+}
+
+cfg_workload *cfg_onnx_workload_opt(onnx_graph *g, const cfg_onnx_options *opt, base_error *err)
+{
     onnx_cv c = {g, err, base_malloc((size_t)(g->n_values ? g->n_values : 1) * sizeof(int)),
-                 {0}};
+                 {0}, opt && opt->stream};
     if (!c.prod) {
         base_fail(err, "out of memory");
         return NULL;
@@ -392,10 +414,16 @@ cfg_workload *cfg_onnx_workload(onnx_graph *g, base_error *err)
 
 cfg_workload *cfg_onnx_workload_load_file(const char *path, base_errors *err)
 {
+    return cfg_onnx_workload_load_file_opt(path, NULL, err);
+}
+
+cfg_workload *cfg_onnx_workload_load_file_opt(const char *path, const cfg_onnx_options *opt,
+                                              base_errors *err)
+{
     base_error e;
     base_error_clear(&e);
     onnx_graph *g = cfg_onnx_load(path, &e);
-    cfg_workload *w = g ? cfg_onnx_workload(g, &e) : NULL;
+    cfg_workload *w = g ? cfg_onnx_workload_opt(g, opt, &e) : NULL;
     cfg_onnx_free(g);
     if (!w)
         base_errors_add(err, &e);

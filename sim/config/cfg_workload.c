@@ -11,7 +11,7 @@
 static const char *const layer_keys[] = {
     "id", "name", "operator_type", "equation", "dimension_relations", "loop_dims",
     "loop_sizes", "operand_precision", "operand_source", "padding", "pr_loop_dims",
-    "pr_loop_sizes", "neuron", "input_source", "weights", NULL};
+    "pr_loop_sizes", "neuron", "input_source", "weights", "unindexed_loop_dims", NULL};
 
 int cfg_layer_dim(const cfg_layer *l, const char *name)
 {
@@ -143,11 +143,39 @@ static void parse_relations(cfg_doc *d, const cfg_node *ln, const char *path, cf
     }
 }
 
-static void check_equation(cfg_doc *d, const cfg_node *eqn, const char *kp, cfg_layer *l)
+/* unindexed_loop_dims: loop dims no operand indexes, allowed when listed
+ * (Stream's pools loop over C as well as K); a typo in loop_dims is still
+ * caught. Marks them in used. */
+static void allowed_unindexed(cfg_doc *d, const cfg_node *ln, const char *path,
+                              const cfg_layer *l, const char *const *known, bool *used)
+{
+    char kp[256], ip[300], name[CFG_DIM_NAME_MAX];
+    cfg_node *un = cfg_map_get(d, ln, "unindexed_loop_dims");
+    cfg_path_key(kp, sizeof kp, path, "unindexed_loop_dims");
+    if (!un || cfg_is_null(un) || !cfg_expect_seq(d, un, kp))
+        return;
+    for (int i = 0; i < cfg_seq_len(un); i++) {
+        cfg_node *n = cfg_seq_at(d, un, i);
+        cfg_path_idx(ip, sizeof ip, kp, i);
+        if (!cfg_as_str(d, n, ip, name, sizeof name))
+            continue;
+        int k = cfg_layer_dim(l, name);
+        const char *s = k < 0 ? cfg_suggest(name, known) : NULL;
+        if (k >= 0)
+            used[k] = true;
+        else
+            cfg_err_at(d, n, ip, "expected one of loop_dims, found %s%s%s%s", name,
+                       s ? " (did you mean '" : "", s ? s : "", s ? "'?)" : "");
+    }
+}
+
+static void check_equation(cfg_doc *d, const cfg_node *ln, const char *path, const cfg_node *eqn,
+                           const char *kp, cfg_layer *l)
 {
     const char *known[CFG_MAX_LOOP_DIMS + 1];
     dim_names(l, known);
     bool used[CFG_MAX_LOOP_DIMS] = {false};
+    allowed_unindexed(d, ln, path, l, known, used);
     for (int o = 0; o < l->n_operands; o++)
         for (int i = 0; i < l->operands[o].n_idx; i++) {
             const char *ix = l->operands[o].idx[i];
@@ -172,8 +200,8 @@ static void check_equation(cfg_doc *d, const cfg_node *eqn, const char *kp, cfg_
         }
     for (int k = 0; k < l->n_dims; k++)
         if (!used[k])
-            cfg_err_at(d, eqn, kp, "loop dim %s does not index any operand of the equation",
-                       l->dims[k]);
+            cfg_err_at(d, eqn, kp, "loop dim %s does not index any operand of the equation "
+                       "(list it in unindexed_loop_dims if that is meant)", l->dims[k]);
 }
 
 static void parse_precision(cfg_doc *d, const cfg_node *ln, const char *path, cfg_layer *l)
@@ -308,7 +336,7 @@ static void parse_layer(cfg_doc *d, const cfg_node *ln, const char *path, cfg_la
             cfg_err_at(d, eqn, kp, "%s", why);
             l->n_operands = 0;
         } else if (l->n_dims > 0) {
-            check_equation(d, eqn, kp, l);
+            check_equation(d, ln, path, eqn, kp, l);
         }
     }
     parse_precision(d, ln, path, l);

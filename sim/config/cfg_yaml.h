@@ -114,6 +114,10 @@ bool cfg_name_eq(const char *a, const char *b);
  * *out from node (at key path `path`) and returns 0, or -1 after
  * recording errors. */
 int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core *out);
+/* A {D1: "K, 8", D2: [C, 4, K, 2], ...} map (spatial_mapping, dataflows)
+ * appended to arr (at most CFG_MAX_OA_DIMS) at *n_out. */
+void cfg_parse_spatial(cfg_doc *d, const cfg_node *sm, const char *path, cfg_spatial *arr,
+                       int *n_out);
 
 /* A Stream accelerator file (cfg_stream_acc.c): is_ tells it from evsim's
  * chip form by its keys; parse fills c (stream_form) from it, core files

@@ -94,6 +94,20 @@ typedef struct {
     int served[CFG_MAX_OA_DIMS];
 } cfg_memory;
 
+/* A spatial unrolling per OA dimension (a mapping's spatial_mapping, a
+ * core's dataflows). */
+typedef struct {
+    char dim[CFG_DIM_NAME_MAX];      /* layer dim, K */
+    uint64_t factor;
+} cfg_unroll;
+
+typedef struct {
+    char oa_dim[CFG_DIM_NAME_MAX];   /* D1 */
+    int line, col;                   /* of the D1 key, for messages */
+    int n_unrolls;                   /* several = mixed unrolling */
+    cfg_unroll unrolls[CFG_MAX_UNROLLS];
+} cfg_spatial;
+
 typedef enum { CFG_CORE_FORM_CURRENT = 0, CFG_CORE_FORM_OLD } cfg_core_form;
 
 /* Stream's `type:` of a core file: a compute core, or a memory core (an
@@ -110,6 +124,10 @@ typedef struct {
     char oa_dims[CFG_MAX_OA_DIMS][CFG_DIM_NAME_MAX];  /* D1, D2, ... */
     uint64_t oa_sizes[CFG_MAX_OA_DIMS];
     cfg_core_kind kind;             /* compute unless the file says memory */
+    /* Stream's `dataflows:` (the core's fixed spatial mapping, which
+     * Stream uses instead of the mapping file's); n_dataflows 0: none. */
+    int n_dataflows;
+    cfg_spatial dataflows[CFG_MAX_OA_DIMS];
     /* Which form the file used; the last field so that two loads of the
      * same core in both forms compare equal on everything before it. */
     cfg_core_form form;
@@ -263,18 +281,6 @@ int cfg_equation_parse(const char *eq, cfg_layer *l, char *why, size_t why_len);
 int cfg_relation_parse(const char *text, cfg_relation *r, char *why, size_t why_len);
 
 /* ---- mapping ------------------------------------------------------------ */
-
-typedef struct {
-    char dim[CFG_DIM_NAME_MAX];      /* layer dim, K */
-    uint64_t factor;
-} cfg_unroll;
-
-typedef struct {
-    char oa_dim[CFG_DIM_NAME_MAX];   /* D1 */
-    int line, col;                   /* of the D1 key, for messages */
-    int n_unrolls;                   /* several = mixed unrolling */
-    cfg_unroll unrolls[CFG_MAX_UNROLLS];
-} cfg_spatial;
 
 /* A tiling / ordering factor: a number, `all` or `*`. As in Stream,
  * `all` splits the dim completely (intra_core_tiling `OY, all`: one row

@@ -107,8 +107,7 @@ static int fill_layer(const cfg_layer *l, loma_layer *ll, base_error *err)
 }
 
 /* The layer operand each memory operand holds (-1: none), from the
- * mapping's memory_operand_links or ZigZag's default by operand name
- * (O -> O, W -> I2, I -> I1, whatever order the equation lists them). */
+ * mapping's memory_operand_links or the default O/W/I names. */
 static int link_operands(const cfg_layer *layer, const cfg_map_entry *me,
                          int lop_of_mop[CFG_MOP_COUNT], base_error *err)
 {
@@ -123,7 +122,8 @@ static int link_operands(const cfg_layer *layer, const cfg_map_entry *me,
                 if (!strcmp(me->link_operand[i], layer->operands[op].name))
                     mop = (int)me->link_mem[i];
         } else {
-            /* By name, not position: an ONNX Gemm lists I before W. */
+            /* ZigZag's default links go by name (Stream's element-wise
+             * layers list I before W) */
             for (int k = 0; k < 3; k++)
                 if (!strcmp(layer->operands[op].name, def_names[k]))
                     mop = def_mop[k];

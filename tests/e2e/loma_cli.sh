@@ -82,4 +82,48 @@ echo "garbage" >"$T/bad.bin"
   --cache "$T/bad.bin" >"$T/o" 2>"$T/e"; rc=$?
 check "--cache with a foreign file exits 1" '[ $rc -eq 1 ] && grep -q "not an evsim mapping cache" "$T/e"'
 
+# --stream: Stream's cost fields; too-large operands stream from the
+# off-chip core's DRAM, appended on top of the core for them only
+cat >"$T/offchip.yaml" <<'YAML'
+name: offchip
+type: memory
+memories:
+  dram:
+    size: 10000000000
+    r_cost: 1000
+    w_cost: 1000
+    area: 0
+    latency: 1
+    operands: [I1, I2, O]
+    ports:
+      - name: rw_port_1
+        type: read_write
+        bandwidth_min: 64
+        bandwidth_max: 64
+        allocation: ['I1, fh', 'I1, tl', 'I2, fh', 'I2, tl', 'O, fh', 'O, tl', 'O, fl', 'O, th']
+    served_dimensions: [D1]
+operational_array: {unit_energy: 0, unit_area: 0, dimensions: [D1], sizes: [0]}
+YAML
+M="--hw $D/tiny.hw.yaml --workload $D/tiny.workload.yaml --mapping $D/tiny.mapping.yaml --layer 0"
+"$EVSIM" map $M --too-large I1 >"$T/o" 2>"$T/e"; rc=$?
+check "--too-large without --stream is a usage error" '[ $rc -eq 2 ] && grep -q "go with --stream" "$T/e"'
+"$EVSIM" map $M --stream --too-large I1 >"$T/o" 2>"$T/e"; rc=$?
+check "--too-large without --offchip is a usage error" '[ $rc -eq 2 ] && grep -q "needs --offchip" "$T/e"'
+"$EVSIM" map $M --stream --too-large I4 --offchip "$T/offchip.yaml" >"$T/o" 2>"$T/e"; rc=$?
+check "--too-large with an unknown operand is a usage error" '[ $rc -eq 2 ] && grep -q "I1, I2, O" "$T/e"'
+"$EVSIM" map $M --json >"$T/plain" 2>"$T/e"; rc1=$?
+"$EVSIM" map $M --stream --json >"$T/s0" 2>"$T/e"; rc2=$?
+"$EVSIM" map $M --stream --json --too-large I2,O --offchip "$T/offchip.yaml" >"$T/s2" 2>"$T/e"; rc3=$?
+check "--stream: Stream's fields; too-large operands get a DRAM level and its energy" '[ $rc1 -eq 0 ] &&
+  [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] && python3 -c "
+import json,sys
+p,s0,s2=(json.load(open(f)) for f in sys.argv[1:4])
+assert s0[\"latency_total2\"] == p[\"latency_cycles\"], (s0, p)
+assert s0[\"too_large_operands\"] == [] and s0[\"offchip_energy\"] == {}
+assert s2[\"too_large_operands\"] == [\"I2\", \"O\"], s2
+assert s2[\"offchip_energy\"][\"O\"] > 0 and s2[\"energy_total\"] > s0[\"energy_total\"], s2
+assert set(s2[\"offchip_inst_bandwidth_per_op_scaled\"]) == {\"I2\", \"O\"}
+assert s2[\"temporal_mapping\"].count(\"], [\") > s0[\"temporal_mapping\"].count(\"], [\")
+" "$T/plain" "$T/s0" "$T/s2"'
+
 [ $fails -eq 0 ]

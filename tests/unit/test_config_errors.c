@@ -258,6 +258,28 @@ START_TEST(test_stream_core_type)
 }
 END_TEST
 
+/* A Stream core's dataflows are its spatial mapping, on its own array. */
+START_TEST(test_stream_core_dataflows)
+{
+    char *text = subst(CORE, "name: t\n", "name: t\ndataflows: {D1: [K, 8]}\n");
+    base_errors e;
+    base_errors_init(&e);
+    cfg_core *c = cfg_core_load_string(text, strlen(text), "core.yaml", &e);
+    ck_assert_int_eq(e.count, 0);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(c->n_dataflows, 1);
+    ck_assert_str_eq(c->dataflows[0].oa_dim, "D1");
+    ck_assert_str_eq(c->dataflows[0].unrolls[0].dim, "K");
+    ck_assert_uint_eq(c->dataflows[0].unrolls[0].factor, 8);
+    cfg_core_free(c);
+    base_errors_clear(&e);
+    free(text);
+    core_error("name: t\n", "name: t\ndataflows:\n  D2: [K, 8]\n", 3,
+               "dataflows.D2: expected a dimension of the operational array, found D2");
+    core_error("name: t\n", "name: t\ndataflows:\n  D1: [K, x]\n", 3, "expected");
+}
+END_TEST
+
 START_TEST(test_unknown_key_suggests_close_one)
 {
     core_error("r_cost: 0.1", "r_cots: 0.1", 9, "unknown key 'r_cots' (did you mean 'r_cost'?)");
@@ -396,6 +418,15 @@ START_TEST(test_equation_checked_against_loop_dims)
                    "loop_dims: [B, K, C, OY, OX, FY, FQ]\n  loop_sizes: [1, 8, 4", 5,
                    "FX is not a loop dim of this layer");
     workload_error("+=W", "-=W", 4, "expected '+=' or '=' after the output O");
+    /* a loop no operand indexes: an error unless listed (Stream's pools) */
+    workload_error("loop_dims: [B, K, C, OY, OX, FY, FX]\n  loop_sizes: [1, 8, 4, 6, 6, 3, 3]",
+                   "loop_dims: [B, K, C, OY, OX, FY, FX, Q]\n  loop_sizes: [1, 8, 4, 6, 6, 3, 3, 2]",
+                   4, "loop dim Q does not index any operand of the equation (list it in "
+                   "unindexed_loop_dims");
+    workload_error("loop_dims: [B, K, C, OY, OX, FY, FX]\n  loop_sizes: [1, 8, 4, 6, 6, 3, 3]",
+                   "loop_dims: [B, K, C, OY, OX, FY, FX, Q]\n  loop_sizes: [1, 8, 4, 6, 6, 3, 3, 2]"
+                   "\n  unindexed_loop_dims: [R]", 8,
+                   "unindexed_loop_dims[0]: expected one of loop_dims, found R");
     workload_error("loop_sizes: [1, 8, 4, 6, 6, 3, 3]", "loop_sizes: [1, 8, 4, 6, 6, 3]", 7,
                    "expected 7 sizes (one per loop dim), found 6");
     workload_error("{W: 8, I: 8, O: 16, O_final: 8}\n  operand_source: {I: 0",
@@ -850,6 +881,7 @@ int main(void)
     tcase_add_test(tc, test_both_core_forms_load_to_identical_structs);
     tcase_add_test(tc, test_type_error_names_key_expected_and_found);
     tcase_add_test(tc, test_stream_core_type);
+    tcase_add_test(tc, test_stream_core_dataflows);
     tcase_add_test(tc, test_unknown_key_suggests_close_one);
     tcase_add_test(tc, test_operand_without_top_level_memory);
     tcase_add_test(tc, test_port_direction_for_operand_not_held);

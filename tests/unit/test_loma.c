@@ -603,6 +603,42 @@ START_TEST(test_zigzag_bw_min_and_fractional_unroll)
 }
 END_TEST
 
+/* Stream's objective on a mapping, recomputed from the result's own
+ * bandwidths: the top level's (the DRAM's) use by the ops in mask, in
+ * port widths (32 bits), times the latency truncated. */
+static double stream_objective_of(const loma_result *r, unsigned mask)
+{
+    double used = 0, bw[LOMA_N_DIRS];
+    for (int op = 0; op < LOMA_N_OPS; op++) {
+        if (!(mask & (1u << op)))
+            continue;
+        loma_inst_bandwidth(r, &CO, op, r->n_levels[op] - 1, 1, bw);
+        for (int d = 0; d < LOMA_N_DIRS; d++)
+            used += bw[d];
+    }
+    return mask ? ceil(used / 32) * trunc(r->latency_cycles) : trunc(r->latency_cycles);
+}
+
+START_TEST(test_stream_criterion_first_minimum_of_bandwidth_times_latency)
+{
+    loma_options lat = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    loma_options st = {.criterion = LOMA_CRIT_STREAM, .lpf_limit = 6, .broadcast_op = -1};
+    loma_result a, b, c;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &lat, &a, &E), 0);
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &st, &b, &E), 0);
+    /* no DRAM operands: the latency truncated, the first mapping reaching
+     * it winning (no energy tie-break) */
+    ck_assert_double_eq(b.objective, trunc(b.latency_cycles));
+    ck_assert_double_eq(trunc(b.latency_cycles), trunc(a.latency_cycles));
+    ck_assert_uint_le(b.chosen_index, a.chosen_index);
+    st.dram_ops = 1u << LOMA_OP_O | 1u << LOMA_OP_W | 1u << LOMA_OP_I;
+    ck_assert_int_eq(loma_map(&L, &CO, &SP, &st, &c, &E), 0);
+    ck_assert_double_eq(c.objective, stream_objective_of(&c, st.dram_ops));
+    ck_assert_double_le(c.objective, stream_objective_of(&a, st.dram_ops));
+    ck_assert_str_eq(loma_criterion_name(LOMA_CRIT_STREAM), "stream");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loma");
@@ -629,6 +665,7 @@ int main(void)
     tcase_add_test(tc, test_cost_caches_fixed_orderings_apart_from_searches);
     tcase_add_test(tc, test_cost_notes);
     tcase_add_test(tc, test_zigzag_bw_min_and_fractional_unroll);
+    tcase_add_test(tc, test_stream_criterion_first_minimum_of_bandwidth_times_latency);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

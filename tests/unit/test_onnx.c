@@ -109,6 +109,38 @@ START_TEST(test_resnet18_conv1_loops_stride_and_pads)
 }
 END_TEST
 
+/* With Stream's layer semantics a pool loops over C = K as well (K times
+ * the MACs) and an element-wise op is O+=I*W with I its second input. */
+START_TEST(test_stream_semantics_pool_c_loop_and_simd_order)
+{
+    base_error e;
+    base_error_clear(&e);
+    onnx_graph *g = cfg_onnx_load(R18, &e);
+    ck_assert_msg(g != NULL, "%s", e.msg);
+    cfg_onnx_options o = {.stream = true};
+    cfg_workload *w = cfg_onnx_workload_opt(g, &o, &e);
+    ck_assert_msg(w != NULL, "%s", e.msg);
+    cfg_onnx_free(g);
+    cfg_workload *plain = load(R18, NULL);
+    const cfg_layer *mp = by_name(w, "/maxpool/MaxPool"), *mp0 = by_name(plain, "/maxpool/MaxPool");
+    ck_assert_uint_eq(dim(mp, "C"), 64);
+    ck_assert_int_eq(cfg_layer_dim(mp0, "C"), -1);
+    ck_assert_str_eq(mp->dims[4], "C"); /* Stream's order B K OX OY C FX FY */
+    ck_assert_uint_eq(cfg_layer_macs(mp), 64 * cfg_layer_macs(mp0));
+    const cfg_layer *add = by_name(w, "/layer1/layer1.0/Add");
+    ck_assert_str_eq(add->operands[1].name, "I");
+    ck_assert_str_eq(add->operands[2].name, "W");
+    ck_assert_int_eq(source(add, "W"), 5);
+    ck_assert_int_eq(source(add, "I"), 2);
+    const cfg_layer *relu = by_name(w, "/relu/Relu");
+    ck_assert_str_eq(relu->operands[1].name, "I");
+    ck_assert_int_eq(relu->operands[2].n_idx, 0); /* W[]: one constant */
+    ck_assert_int_eq(source(relu, "I"), 0);
+    cfg_workload_free(plain);
+    cfg_workload_free(w);
+}
+END_TEST
+
 /* Stream's FSRCNN example, 540 rows by 960 columns: OX 540, OY 960 as
  * Stream has them (its `OY, all` makes 960 CNs per layer). */
 START_TEST(test_fsrcnn_axes_as_stream)
@@ -339,6 +371,7 @@ static Suite *onnx_suite(void)
     tcase_add_test(tc, test_resnet18_layers_numbered_as_stream);
     tcase_add_test(tc, test_resnet18_conv1_loops_stride_and_pads);
     tcase_add_test(tc, test_resnet18_producer_edges);
+    tcase_add_test(tc, test_stream_semantics_pool_c_loop_and_simd_order);
     tcase_add_test(tc, test_fsrcnn_axes_as_stream);
     tcase_add_loop_test(tc, test_inferred_shapes_equal_the_files, 0, 2);
     tcase_add_test_needing(tc, test_pytorch_conv_groups_dilation_1d,
