@@ -277,19 +277,40 @@ static int add_edge(strm_plan *p, uint32_t *cap, uint32_t s, uint32_t d, uint64_
     return 0;
 }
 
+/* The indices of operand op whose full extent exceeds 1 (a conv's G of 1
+ * is not matched against anything), into ix; their count. */
+static int wide_indices(const cfg_layer *l, int op, int *ix)
+{
+    strm_plan_cn whole;
+    for (int d = 0; d < l->n_dims; d++) {
+        whole.lo[d] = 0;
+        whole.hi[d] = (int64_t)l->sizes[d];
+    }
+    int n = 0;
+    for (int i = 0; i < l->operands[op].n_idx; i++) {
+        int64_t lo, hi;
+        idx_range(l, &whole, l->operands[op].idx[i], &lo, &hi);
+        if (hi - lo > 1)
+            ix[n++] = i;
+    }
+    return n;
+}
+
 /* Data edges into consumer CN c from producer layer pl (its operand op
- * reads pl's output): overlap of ranges, index by index, when the tensors
- * have as many indices; else (a flatten) every complete producer CN. */
+ * reads pl's output): overlap of ranges, wide index by wide index, when
+ * the tensors have as many; else (a flatten) every complete producer CN. */
 static int data_edges(strm_plan *p, uint32_t *cap, const cfg_workload *wl, const lay *ys,
                       uint32_t c, int op, int pl, uint32_t first_edge)
 {
     const strm_plan_cn *cn = &p->cns[c];
     const cfg_layer *l = &wl->layers[cn->layer], *pr = &wl->layers[pl];
     const cfg_operand *o = &l->operands[op], *po = &pr->operands[0];
-    bool mapped = o->n_idx == po->n_idx;
+    int ci[CFG_MAX_INDICES], pi[CFG_MAX_INDICES];
+    int nc = wide_indices(l, op, ci), np = wide_indices(pr, 0, pi);
+    bool mapped = nc == np;
     int64_t lo[CFG_MAX_INDICES], hi[CFG_MAX_INDICES];
-    for (int i = 0; mapped && i < o->n_idx; i++)
-        idx_range(l, cn, o->idx[i], &lo[i], &hi[i]);
+    for (int i = 0; mapped && i < nc; i++)
+        idx_range(l, cn, o->idx[ci[i]], &lo[i], &hi[i]);
     uint32_t n_p = ys[pl].n_inter * ys[pl].n_intra;
     for (uint32_t k = 0; k < n_p; k++) {
         uint32_t s = ys[pl].first_cn + k;
@@ -297,9 +318,9 @@ static int data_edges(strm_plan *p, uint32_t *cap, const cfg_workload *wl, const
         if (!pc->complete)
             continue;
         uint64_t v = 1;
-        for (int i = 0; mapped && i < o->n_idx; i++) {
+        for (int i = 0; mapped && i < nc; i++) {
             int64_t plo, phi;
-            idx_range(pr, pc, po->idx[i], &plo, &phi);
+            idx_range(pr, pc, po->idx[pi[i]], &plo, &phi);
             int64_t a = lo[i] > plo ? lo[i] : plo, b = hi[i] < phi ? hi[i] : phi;
             v *= (uint64_t)(b > a ? b - a : 0);
         }

@@ -187,6 +187,17 @@ static void run_case(const char *name, const char *mapfile, int want_cns, int wa
            order_bad, pl->n_cost_evals, warm);
     fflush(stdout);
     ck_assert_int_eq(pl->n_cns, want_cns);
+    if ((int)pl->n_edges != want_edges) /* which layer pairs have how many */
+        for (uint32_t i = 0, run = 0; i < pl->n_edges; i++, run++) {
+            const strm_plan_edge *a = &pl->edges[i], *b = i + 1 < pl->n_edges ? &pl->edges[i + 1] : NULL;
+            int sl = (int)pl->cns[a->src].layer_id, dl = (int)pl->cns[a->dst].layer_id;
+            if (!b || (int)pl->cns[b->src].layer_id != sl || (int)pl->cns[b->dst].layer_id != dl ||
+                b->kind != a->kind) {
+                if (a->kind == STRM_EDGE_DATA && run + 1 > 200)
+                    fprintf(stderr, "  edges %d -> %d: %u\n", sl, dl, run + 1);
+                run = UINT32_MAX;
+            }
+        }
     ck_assert_int_eq(pl->n_edges, want_edges);
     ck_assert_int_eq(bad, 0);
     ck_assert_int_eq(pos, (int)pl->n_cns);
