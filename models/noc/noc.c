@@ -1,6 +1,6 @@
-/* noc.c -- NoC configuration, construction, accessors and router
- * wake-ups. Packets in and out are in noc_packet.c, the router pipeline in
- * noc_router.c, allocation in noc_alloc.c, routing in noc_routing.c,
+/* noc.c -- NoC configuration, construction and accessors. Packets in and
+ * out are in noc_packet.c, router wake-ups in noc_step.c, the router
+ * pipeline in noc_router.c, allocation in noc_alloc.c, routing in noc_routing.c,
  * statistics in noc_stats.c. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,7 +120,8 @@ int noc_config_check(const noc_config *c, const char **param, base_error *err)
      * cannot fit rather than let the machine swap or kill us. */
     double ports = 4.0 + c->terminals_per_router;
     double bytes = (double)c->width * c->height * ports * c->virtual_channels *
-                   (sizeof(noc_ivc) + 16.0 * c->vc_depth_flits + 16.0);
+                   (sizeof(noc_ivc) + ports * sizeof(noc_branch) +
+                    16.0 * c->vc_depth_flits + 16.0);
     if (bytes > NOC_MAX_STATE_BYTES) {
         base_fail(err, "a %ux%u mesh with %u VCs x %u flits needs %.1f GB of "
                    "router state (limit %.0f GB)", c->width, c->height,
@@ -173,18 +174,22 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
     r->nb[NOC_NORTH] = r->y + 1 < c->height ? id + c->width : NOC_NONE;
     r->nb[NOC_SOUTH] = r->y > 0 ? id - c->width : NOC_NONE;
     r->next_tick = UINT64_MAX;
+    r->va_min = UINT64_MAX;
     r->ivc = base_calloc((size_t)P * V, sizeof *r->ivc);
+    r->branches = base_calloc((size_t)P * V * P, sizeof *r->branches);
     r->slots = base_calloc((size_t)P * V * n->vc_depth_flits, sizeof *r->slots);
     r->ovc_busy = base_calloc((size_t)P * V, 1);
     r->ovc_credits = base_calloc((size_t)P * V, sizeof *r->ovc_credits);
     r->va_gptr = base_calloc((size_t)P * V, sizeof *r->va_gptr);
     r->va_aptr = base_calloc((size_t)P * V, sizeof *r->va_aptr);
-    if (!r->ivc || !r->slots || !r->ovc_busy || !r->ovc_credits ||
+    if (!r->ivc || !r->branches || !r->slots || !r->ovc_busy || !r->ovc_credits ||
         !r->va_gptr || !r->va_aptr || fifo_init(&r->cred_mesh, 16) ||
         fifo_init(&r->cred_term, 16))
         return -1;
-    for (uint32_t i = 0; i < P * V; i++)
+    for (uint32_t i = 0; i < P * V; i++) {
         r->ovc_credits[i] = (uint16_t)n->vc_depth_flits;
+        r->ivc[i].br = &r->branches[(size_t)i * P];
+    }
     for (uint32_t t = 0; t < c->terminals_per_router; t++) {
         noc_term *tm = &r->term[t];
         tm->q_head = tm->q_tail = NOC_NONE;
@@ -202,6 +207,7 @@ static int router_init(noc *n, noc_router *r, uint32_t id)
 static void router_destroy(noc *n, noc_router *r)
 {
     base_free(r->ivc);
+    base_free(r->branches);
     base_free(r->slots);
     base_free(r->ovc_busy);
     base_free(r->ovc_credits);
@@ -308,12 +314,10 @@ void noc_free(noc *n)
 {
     if (!n)
         return;
+    noc_steps_free(n);
     if (n->r) {
-        for (uint32_t i = 0; i < n->nrouters; i++) {
-            if (n->r[i].tick_h)
-                kq_cancel(n->k, n->r[i].tick_h);
+        for (uint32_t i = 0; i < n->nrouters; i++)
             router_destroy(n, &n->r[i]);
-        }
         base_free(n->r);
     }
     for (uint32_t i = 0; i < n->npkts; i++)
@@ -386,28 +390,6 @@ uint32_t noc_hops(const noc *n, uint32_t src, uint32_t dst)
     uint32_t ax = a % n->cfg.width, ay = a / n->cfg.width;
     uint32_t bx = b % n->cfg.width, by = b / n->cfg.width;
     return (ax > bx ? ax - bx : bx - ax) + (ay > by ? ay - by : by - ay);
-}
-
-/* ---- wake-ups ---------------------------------------------------------- */
-
-void noc_wake(noc *n, noc_router *r, uint64_t cycle)
-{
-    if (cycle >= r->next_tick)
-        return;
-    if (r->tick_h)
-        kq_cancel(n->k, r->tick_h);
-    r->next_tick = cycle;
-    uint32_t id = r->id;
-    kq_err e = kq_schedule_at(n->k, cycle * n->cycle_ps, NOC_PRIO_ROUTER,
-                              noc_router_tick, n, &id, sizeof id, &r->tick_h);
-    if (e != KQ_OK) {
-        /* Only memory exhaustion or a time overflow get here; a router
-         * that cannot be scheduled would stall silently, so stop. */
-        r->tick_h = 0;
-        r->next_tick = UINT64_MAX;
-        n->failed = 1;
-        kq_stop(n->k);
-    }
 }
 
 void noc_report_occupancy(noc *n, noc_router *r, uint32_t port)

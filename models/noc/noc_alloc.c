@@ -48,8 +48,11 @@ static void vc_granted(noc_router *r, const noc_ivc *iv, uint32_t i, uint32_t b,
     int wait = 0;
     for (uint32_t b = 0; b < iv->n_branch; b++)
         wait |= iv->br[b].ovc < 0;
-    if (!wait)
+    if (!wait) {
         r->vamask[port] &= ~bit;
+        if (!r->vamask[port])
+            r->vaports &= ~(1u << port);
+    }
 }
 
 /* Branch b of input VC i takes output VC v of port p at t; the pointers
@@ -69,51 +72,37 @@ static void va_grant(noc *n, noc_router *r, uint32_t i, uint32_t b, uint32_t p, 
     vc_granted(r, iv, i, b, V);
 }
 
-void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
+/* One requester for port p's output VCs: every free one grants it, so it
+ * takes the first free one from its accept pointer -- the iSLIP outcome
+ * without building the grant table. */
+static void va_take_first_free(noc *n, noc_router *r, uint32_t i, uint32_t b,
+                               uint32_t p, uint64_t t)
 {
-    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t))
-        return;
-    uint32_t P = n->nports, V = n->vcs, NI = P * V;
-    uint32_t cnt[NOC_PORTS_MAX] = {0};
-    uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
-    int any = 0;
-    for (uint32_t port = 0; port < P; port++)
-        for (uint64_t m = r->vamask[port]; m; m &= m - 1) {
-        uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
-        noc_ivc *iv = &r->ivc[i];
-        if (iv->va_ready > t)
+    uint32_t V = n->vcs;
+    uint32_t st = accept_start(r->va_aptr[i], p, V);
+    for (uint32_t s2 = 0; s2 < V; s2++) {
+        uint32_t v = noc_ring_add(st, s2, V);
+        if (r->ovc_busy[p * V + v])
             continue;
-        for (uint32_t b = 0; b < iv->n_branch; b++) {
-            if (iv->br[b].ovc >= 0 || (n->gate && !noc_eject_admit(n, r, i, b)))
-                continue;
-            uint32_t p = iv->br[b].port;
-            req[p * NI + cnt[p]++] = i * NOC_PORTS_MAX + b;
-            any = 1;
-        }
-        }
-    if (!any)
+        va_grant(n, r, i, b, p, v, t);
         return;
-    r->va_free = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC]; /* a batch */
+    }
+}
 
+/* iSLIP over each port's output VCs for the requests req[p * NI + k]
+ * (ivc * NOC_PORTS_MAX + branch, ivc ascending), cnt[p] of them for each
+ * port p in reqports. */
+static void va_grant_ports(noc *n, noc_router *r, const uint32_t *req,
+                           const uint32_t *cnt, uint32_t reqports, uint64_t t)
+{
+    uint32_t V = n->vcs, NI = n->nports * V;
     uint32_t *grant = n->scratch_grant; /* per output VC: index in list */
-    for (uint32_t p = 0; p < P; p++) {
+    for (; reqports; reqports &= reqports - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(reqports);
         uint32_t c = cnt[p];
-        if (!c)
-            continue;
         const uint32_t *list = &req[p * NI];
         if (c == 1) {
-            /* One requester: every free output VC grants it, so it takes
-             * the first free one from its accept pointer -- the iSLIP
-             * outcome without building the grant table. */
-            uint32_t i = list[0] / NOC_PORTS_MAX, b = list[0] % NOC_PORTS_MAX;
-            uint32_t st = accept_start(r->va_aptr[i], p, V);
-            for (uint32_t s2 = 0; s2 < V; s2++) {
-                uint32_t v = noc_ring_add(st, s2, V);
-                if (r->ovc_busy[p * V + v])
-                    continue;
-                va_grant(n, r, i, b, p, v, t);
-                break;
-            }
+            va_take_first_free(n, r, list[0] / NOC_PORTS_MAX, list[0] % NOC_PORTS_MAX, p, t);
             continue;
         }
         int granted = 0;
@@ -142,6 +131,65 @@ void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
             }
         }
     }
+}
+
+
+/* One branch waits in the whole router (the common case below
+ * saturation): the general allocation below with one request, without
+ * its lists. */
+static void va_single(noc *n, noc_router *r, uint64_t t)
+{
+    uint32_t port = (uint32_t)__builtin_ctz(r->vaports);
+    uint32_t i = port * n->vcs + (uint32_t)__builtin_ctzll(r->vamask[port]);
+    noc_ivc *iv = &r->ivc[i];
+    r->va_min = iv->va_ready;
+    if (iv->va_ready > t)
+        return;
+    uint32_t b = 0;
+    while (iv->br[b].ovc >= 0)
+        b++;
+    if (n->gate && !noc_eject_admit(n, r, i, b))
+        return;
+    r->va_free = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC]; /* a batch */
+    va_take_first_free(n, r, i, b, iv->br[b].port, t);
+}
+
+void noc_vc_alloc(noc *n, noc_router *r, uint64_t t)
+{
+    if (!r->va_wait || noc_stage_busy(n, NOC_STAGE_VC_ALLOC, r->va_free, t) ||
+        r->va_min > t) /* every waiting head routed this cycle or later */
+        return;
+    if (r->va_wait == 1) {
+        va_single(n, r, t);
+        return;
+    }
+    uint32_t P = n->nports, V = n->vcs, NI = P * V;
+    uint32_t cnt[NOC_PORTS_MAX] = {0};
+    uint32_t *req = n->scratch_req; /* [port * NI + k] = ivc * 8 + branch */
+    uint32_t reqports = 0; /* bit p: cnt[p] is not 0 */
+    r->va_min = UINT64_MAX; /* the scan below sees every VC in vamask */
+    for (uint32_t pm = r->vaports; pm; pm &= pm - 1) {
+        uint32_t port = (uint32_t)__builtin_ctz(pm);
+        for (uint64_t m = r->vamask[port]; m; m &= m - 1) {
+            uint32_t i = port * V + (uint32_t)__builtin_ctzll(m);
+            noc_ivc *iv = &r->ivc[i];
+            if (iv->va_ready < r->va_min)
+                r->va_min = iv->va_ready;
+            if (iv->va_ready > t)
+                continue;
+            for (uint32_t b = 0; b < iv->n_branch; b++) {
+                if (iv->br[b].ovc >= 0 || (n->gate && !noc_eject_admit(n, r, i, b)))
+                    continue;
+                uint32_t p = iv->br[b].port;
+                req[p * NI + cnt[p]++] = i * NOC_PORTS_MAX + b;
+                reqports |= 1u << p;
+            }
+        }
+    }
+    if (!reqports)
+        return;
+    r->va_free = t + n->cfg.router_stage_cycles[NOC_STAGE_VC_ALLOC]; /* a batch */
+    va_grant_ports(n, r, req, cnt, reqports, t);
 }
 
 /* The first set bit of mask (bits below P) at or after `from`, wrapping:
@@ -178,10 +226,33 @@ static uint32_t first_sender(const noc *n, const noc_router *r, uint32_t p, uint
     return UINT32_MAX;
 }
 
+/* One switch candidate in the router: iSLIP with one request grants it
+ * (every pointer moves one past it), without the request tables. */
+static void sw_single(noc *n, noc_router *r, uint64_t t)
+{
+    uint32_t p = (uint32_t)__builtin_ctz(r->inbits);
+    uint32_t o = (uint32_t)__builtin_ctz(r->outbits[p]);
+    uint32_t v = (uint32_t)__builtin_ctzll(r->outmask[p][o]);
+    uint32_t ivc = p * n->vcs + v, b = 0;
+    while (r->ivc[ivc].br[b].port != o)
+        b++;
+    if (!noc_branch_can_send(n, r, ivc, b, t))
+        return;
+    r->sa_free = t + n->cfg.router_stage_cycles[NOC_STAGE_SW_ALLOC]; /* a batch */
+    r->sa_gptr[o] = (uint8_t)inc_wrap(p, n->nports);
+    r->sa_aptr[p] = (uint8_t)inc_wrap(o, n->nports);
+    r->sw_rr[p] = (uint16_t)inc_wrap(v, n->vcs);
+    noc_router_send(n, r, p, v, b, t);
+}
+
 void noc_sw_alloc(noc *n, noc_router *r, uint64_t t)
 {
     if (!r->inbits || noc_stage_busy(n, NOC_STAGE_SW_ALLOC, r->sa_free, t))
         return;
+    if (r->sa_cand == 1) {
+        sw_single(n, r, t);
+        return;
+    }
     uint32_t P = n->nports, V = n->vcs;
     /* req[in][out]: VC * NOC_PORTS_MAX + branch, valid where bit in of
      * req_in[out] is set. */

@@ -77,7 +77,10 @@ typedef struct {
     uint32_t popped;        /* flits of the front packet already gone */
     uint32_t flits;         /* length of the front packet, once routed */
     uint64_t va_ready;
-    noc_branch br[NOC_PORTS_MAX];
+    noc_branch *br;         /* nports of them in the router's `branches`:
+                             * a unicast packet uses br[0] only, so the
+                             * VC state the pipeline reads every cycle stays
+                             * in 32 bytes instead of 216 */
 } noc_ivc;
 
 typedef struct {
@@ -105,6 +108,7 @@ typedef struct {
     uint32_t nb[NOC_MESH_PORTS];       /* neighbour router or NOC_NONE */
     uint32_t link_out[NOC_PORTS_MAX];  /* link index of each output */
     noc_ivc *ivc;                      /* [port * vcs + vc] */
+    noc_branch *branches;              /* [(port * vcs + vc) * nports] */
     noc_flit *slots;                   /* [(port * vcs + vc) * vc_depth_flits] */
     uint8_t *ovc_busy;                 /* [port * vcs + vc] */
     uint16_t *ovc_credits;
@@ -119,6 +123,9 @@ typedef struct {
     uint32_t peak_port[NOC_PORTS_MAX], peak_total;
     uint32_t buffered;                 /* flits in this router's buffers */
     uint32_t va_wait;                  /* branches waiting for an output VC */
+    uint64_t va_min;                   /* at most the va_ready of every VC
+                                        * in vamask: VC allocation before
+                                        * it would find no request */
     uint32_t need_route;               /* idle VCs with a head at the front */
     uint32_t sa_cand;                  /* branches with an output VC and
                                         * flits still to send */
@@ -126,6 +133,9 @@ typedef struct {
                                         * flits (NOC_MAX_VCS <= 64) */
     uint64_t vamask[NOC_PORTS_MAX];    /* bit v: VC v is routed and a branch
                                         * still waits for an output VC */
+    uint32_t vcports, vaports, rtports; /* bit p: vcmask, vamask, rtmask
+                                        * of port p is not 0 (the loops
+                                        * visit only those ports) */
     uint32_t outbits[NOC_PORTS_MAX];   /* bit o: outmask[in][o] is not 0 */
     uint32_t inbits;                   /* bit in: outbits[in] is not 0 */
     uint64_t rtmask[NOC_PORTS_MAX];    /* bit v: VC v idle, a head in front */
@@ -140,11 +150,19 @@ typedef struct {
     uint64_t route_free, va_free, sa_free, xb_start, xb_free;
     uint64_t out_last[NOC_PORTS_MAX];
     uint64_t queued_pkts;              /* packets in its source queues */
-    uint64_t next_tick;
-    kq_handle tick_h;
+    uint64_t next_tick;                /* cycle of the list it waits in
+                                        * (noc_step.c), UINT64_MAX if none */
+    uint32_t step_prev, step_next;     /* neighbours in that list */
     uint64_t flits_switched;
     double energy_pj;
 } noc_router;
+
+/* The routers woken for one cycle, stepped by one kernel event. */
+typedef struct {
+    uint64_t cycle;
+    kq_handle ev;
+    uint32_t head, tail;               /* router ids, NOC_NONE if empty */
+} noc_step;
 
 typedef struct {
     noc_link_kind kind;
@@ -174,6 +192,9 @@ struct noc {
 
     noc_table_entry *table;
     uint32_t ntable, cap_table;
+
+    noc_step *steps;                   /* cycles ascending (noc_step.c) */
+    uint32_t nsteps, cap_steps;
 
     noc_observer obs;
     int has_obs;
@@ -212,8 +233,21 @@ void noc_pktm_free(noc *n, struct noc_pktm *pm);
 /* Packet p was just created (enqueue): inject it. */
 void noc_pktm_inject(noc *n, uint32_t p);
 
+/* noc_step.c */
+/* Router r runs at `cycle` (later than now): the slow path of noc_wake. */
+void noc_wake_at(noc *n, noc_router *r, uint64_t cycle);
+/* Run router r at `cycle` (later than now), unless it runs sooner. Inline:
+ * most wake-ups (every flit sent, every router step) find the router
+ * already due sooner. */
+static inline void noc_wake(noc *n, noc_router *r, uint64_t cycle)
+{
+    if (cycle < r->next_tick)
+        noc_wake_at(n, r, cycle);
+}
+/* Cancels the pending steps and frees the lists. */
+void noc_steps_free(noc *n);
+
 /* noc.c */
-void noc_wake(noc *n, noc_router *r, uint64_t cycle);
 uint32_t noc_worm_new(noc *n, uint32_t pkt, const uint32_t *dst,
                       uint32_t n_dst, int *oom);
 void noc_worm_free(noc *n, uint32_t w);
@@ -225,7 +259,8 @@ void noc_report_occupancy(noc *n, noc_router *r, uint32_t port);
 uint64_t noc_now_cycle(const noc *n);
 
 /* noc_router.c */
-void noc_router_tick(kq_kernel *k, void *ctx, const void *payload);
+/* One cycle t of router r (noc_step.c calls it). */
+void noc_router_step(noc *n, noc_router *r, uint64_t t);
 /* Doubles the FIFO's capacity: 0, or -1 when memory runs out. */
 int noc_credit_grow(noc_credit_fifo *f);
 /* A credit in flight, back at its router at `cycle` (FIFOs stay in cycle

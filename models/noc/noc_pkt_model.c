@@ -38,6 +38,7 @@
  * visits, its branches (ports ascending) are contiguous in br. */
 typedef struct {
     uint32_t router, first, n;
+    uint32_t depth;         /* links on the longest path below it */
 } tree_node;
 
 typedef struct {
@@ -90,6 +91,12 @@ struct noc_pktm {
     port_spans *ports;     /* [router * nports + port] */
     uint64_t *inj_free;    /* [terminal]: first cycle its injection
                             * channel may take the next head */
+    uint64_t *vc_free;     /* [(router * nports + port) * vcs + vc]: first
+                            * cycle that input VC may route a new head */
+    uint64_t *in_free;     /* [router * nports + port]: first cycle after
+                            * the last flit that input port has sent */
+    uint32_t *vc_src;      /* as vc_free: the source of its last packet */
+    uint32_t *in_src;      /* as in_free: the source of its last packet */
     term_dues *dues;       /* [terminal] */
     uint64_t seq;
     pkt_tree *trees;       /* [terminal]: its last tree */
@@ -123,7 +130,16 @@ struct noc_pktm *noc_pktm_new(noc *n)
     pm->inj_free = base_calloc(n->nterms, sizeof *pm->inj_free);
     pm->dues = base_calloc(n->nterms, sizeof *pm->dues);
     pm->trees = base_calloc(n->nterms, sizeof *pm->trees);
-    if (!pm->ports || !pm->inj_free || !pm->dues || !pm->trees) {
+    pm->vc_free = base_calloc((size_t)n->nrouters * n->nports * n->vcs, sizeof *pm->vc_free);
+    pm->in_free = base_calloc((size_t)n->nrouters * n->nports, sizeof *pm->in_free);
+    pm->vc_src = base_calloc((size_t)n->nrouters * n->nports * n->vcs, sizeof *pm->vc_src);
+    pm->in_src = base_calloc((size_t)n->nrouters * n->nports, sizeof *pm->in_src);
+    if (!pm->ports || !pm->inj_free || !pm->dues || !pm->trees || !pm->vc_free ||
+        !pm->in_free || !pm->vc_src || !pm->in_src) {
+        base_free(pm->vc_free);
+        base_free(pm->in_free);
+        base_free(pm->vc_src);
+        base_free(pm->in_src);
         base_free(pm->ports);
         base_free(pm->inj_free);
         base_free(pm->dues);
@@ -159,6 +175,10 @@ void noc_pktm_free(noc *n, struct noc_pktm *pm)
     base_free(pm->ports);
     base_free(pm->dues);
     base_free(pm->inj_free);
+    base_free(pm->vc_free);
+    base_free(pm->in_free);
+    base_free(pm->vc_src);
+    base_free(pm->in_src);
     base_free(pm);
 }
 
@@ -182,7 +202,7 @@ static uint32_t tree_build(noc *n, pkt_tree *t, uint32_t router, uint32_t *d, ui
         BASE_GROW(t->br, t->cap_br, t->n_br + nb, NOC_MAX_LIVE))
         return NOC_NONE;
     uint32_t id = t->n_nodes++, first = t->n_br;
-    t->nodes[id] = (tree_node){router, first, nb};
+    t->nodes[id] = (tree_node){router, first, nb, 0};
     t->n_br += nb;
     /* Group d by port (counting sort, ports ascending), then recurse on
      * each group: the order noc_route_branches gives the flit model. */
@@ -204,6 +224,8 @@ static uint32_t tree_build(noc *n, pkt_tree *t, uint32_t router, uint32_t *d, ui
             if (child == NOC_NONE)
                 return NOC_NONE;
             t->br[b].next = child;
+            if (t->nodes[child].depth + 1 > t->nodes[id].depth)
+                t->nodes[id].depth = t->nodes[child].depth + 1;
         } else {
             t->br[b].next = d[off]; /* a terminal is once in a set */
         }
@@ -247,10 +269,11 @@ static pkt_tree *tree_for(noc *n, const noc_pkt *pk, uint8_t yx)
 
 /* ---- port reservations ------------------------------------------------ */
 
-/* The tail's send cycle for a head sent at h (see the top of the file). */
-static inline uint64_t tail_at(uint64_t h, uint32_t f, uint32_t k, uint64_t tail_min)
+/* The tail's send cycle for a head sent at h, len cycles before the tail
+ * at the earliest (see the top of the file). */
+static inline uint64_t tail_at(uint64_t h, uint64_t len, uint64_t tail_min)
 {
-    uint64_t t = h + (uint64_t)(f - 1) * k;
+    uint64_t t = h + len;
     return t > tail_min ? t : tail_min;
 }
 
@@ -258,8 +281,8 @@ static inline uint64_t tail_at(uint64_t h, uint32_t f, uint32_t k, uint64_t tail
  * fits between the reservations already made; *tail_out its tail's
  * cycle. A packet sent later may so pass one sent earlier that reaches
  * the port after it, as in the flit model; -1 when memory ran out. */
-static int reserve(noc *n, port_spans *ps, uint64_t h0, uint32_t f, uint32_t k,
-                   uint64_t tail_min, uint64_t *head_out, uint64_t *tail_out)
+static int reserve(noc *n, port_spans *ps, uint64_t h0, uint64_t len, uint64_t tail_min,
+                   uint64_t *head_out, uint64_t *tail_out)
 {
     uint64_t now = noc_now_cycle(n);
     while (ps->head < ps->n && ps->s[ps->head].end < now)
@@ -280,7 +303,7 @@ static int reserve(noc *n, port_spans *ps, uint64_t h0, uint32_t f, uint32_t k,
     uint32_t i = lo, looked = 0;
     uint64_t h = h0;
     for (; i < ps->n; i++) {
-        if (tail_at(h, f, k, tail_min) < ps->s[i].start)
+        if (tail_at(h, len, tail_min) < ps->s[i].start)
             break;
         if (++looked > PKT_GAPS_TRIED) {
             i = ps->n;
@@ -290,7 +313,7 @@ static int reserve(noc *n, port_spans *ps, uint64_t h0, uint32_t f, uint32_t k,
         if (h <= ps->s[i].end)
             h = ps->s[i].end + 1;
     }
-    uint64_t tl = tail_at(h, f, k, tail_min);
+    uint64_t tl = tail_at(h, len, tail_min);
     *head_out = h;
     *tail_out = tl;
     int join_prev = i > ps->head && ps->s[i - 1].end + 1 == h;
@@ -430,10 +453,58 @@ static void count_send(noc *n, noc_router *r, uint32_t o, uint32_t f)
     add_flits(&n->tot.router_energy_pj, c->energy_per_flit_hop_pj, f);
 }
 
-/* Packet p's head and tail are usable at node `node` of tree t at cycles
- * head and tail: send it on every branch (see the top of the file). */
-static void walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t p, uint64_t head,
-                 uint64_t tail)
+/* The cycles a copy's tail leaves after its head at a node whose subtree
+ * is `depth` links deep, when it branches k ways (see the top of the
+ * file). Flit j can leave only when flit j - vc_depth has left the next
+ * router and its credit is back; the heads ahead go slower than the body
+ * (routing and VC allocation at each router), so a packet longer than a
+ * VC buffer trails one stall per buffer-length, per router ahead. */
+static uint64_t copy_len(const noc *n, uint32_t f, uint32_t k, uint32_t depth)
+{
+    const noc_config *c = &n->cfg;
+    const uint32_t *st = c->router_stage_cycles;
+    uint64_t len = (uint64_t)(f - 1) * k, d = n->vc_depth_flits;
+    uint64_t sa = st[NOC_STAGE_SW_ALLOC] ? st[NOC_STAGE_SW_ALLOC] : 1;
+    uint64_t head_hop = st[NOC_STAGE_ROUTE] + st[NOC_STAGE_VC_ALLOC] + sa +
+                        st[NOC_STAGE_XBAR] + c->link_latency_cycles;
+    uint64_t credit = sa - 1 + c->credit_delay_cycles + c->link_latency_cycles;
+    if (k != 1 || head_hop + credit <= d * sa)
+        return len;
+    uint64_t q = (f - 1) / d;
+    if (q > depth)
+        q = depth;
+    return len + q * (head_hop + credit - d * sa);
+}
+
+/* The input VC a copy from source src takes at input port `in` of
+ * router r (an index into vc_free), and the cycle it may route its head.
+ * Packets are walked when sent, so a stream reserves its VCs far ahead:
+ * a VC whose last packet came from another source counts as free (the
+ * flit model interleaves such packets on its VCs; here the output ports
+ * order them), one of the source's own as free when its tail has gone,
+ * taken in turn as VC allocation does. */
+static size_t input_vc(const noc *n, const noc_router *r, uint32_t in, uint32_t src,
+                       uint64_t *route_at)
+{
+    const struct noc_pktm *pm = n->pm;
+    size_t base = ((size_t)r->id * n->nports + in) * n->vcs, best = base;
+    uint64_t best_at = UINT64_MAX;
+    for (size_t v = base; v < base + n->vcs; v++) {
+        uint64_t at = pm->vc_src[v] == src ? pm->vc_free[v] : 0;
+        if (at < best_at) {
+            best_at = at;
+            best = v;
+        }
+    }
+    *route_at = best_at;
+    return best;
+}
+
+/* Packet p's head and tail are usable at node `node` of tree t, entering
+ * by input port in, at cycles head and tail: send it on every branch (see
+ * the top of the file). */
+static uint64_t walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint32_t p,
+                     uint64_t head, uint64_t tail, uint64_t late)
 {
     const noc_config *c = &n->cfg;
     const uint32_t *st = c->router_stage_cycles;
@@ -441,26 +512,52 @@ static void walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t p, uint64_t 
     noc_router *r = &n->r[nd->router];
     const noc_pkt *pk = &n->pkts[p];
     uint32_t f = pk->flits, k = nd->n;
-    uint64_t leave = st[NOC_STAGE_SW_ALLOC] + st[NOC_STAGE_XBAR];
+    uint64_t leave = st[NOC_STAGE_SW_ALLOC] + st[NOC_STAGE_XBAR], last = 0, last_late = 0;
+    uint64_t len = copy_len(n, f, k, nd->depth);
+    /* A head is routed once the packet before it in its VC has gone. */
+    struct noc_pktm *pm = n->pm;
+    uint64_t route_at, src = pk->src;
+    size_t vc = input_vc(n, r, in, pk->src, &route_at);
+    if (route_at > head)
+        head = route_at;
+    /* An input port switches one flit per cycle: a copy's k * f flits
+     * follow those the port sent before (of the same source, as above). */
+    size_t ip = (size_t)r->id * n->nports + in;
+    if (pm->in_src[ip] == src && pm->in_free[ip] + (uint64_t)(f - 1) * k > tail)
+        tail = pm->in_free[ip] + (uint64_t)(f - 1) * k;
+    if (tail > late)
+        late = tail;
     for (uint32_t j = 0; j < k; j++) {
         const tree_br *b = &t->br[nd->first + j];
         port_spans *ps = &n->pm->ports[(size_t)r->id * n->nports + b->port];
         uint64_t h, tl;
-        if (reserve(n, ps, head + st[NOC_STAGE_ROUTE] + st[NOC_STAGE_VC_ALLOC] + j, f, k,
-                    tail + j, &h, &tl)) {
+        if (reserve(n, ps, head + st[NOC_STAGE_ROUTE] + st[NOC_STAGE_VC_ALLOC] + j,
+                    (uint64_t)(f - 1) * k, tail + j, &h, &tl)) {
             fail(n);
-            return;
+            return 0;
         }
+        /* The port is held for the flits; a tail held back by credits
+         * leaves later, and other packets use the cycles in between. */
+        uint64_t tlate = h + len > late + j ? h + len : late + j;
+        if (tl > tlate)
+            tlate = tl;
+        last = tl > last ? tl : last;
+        last_late = tlate > last_late ? tlate : last_late;
         count_send(n, r, b->port, f);
         if (b->port < NOC_MESH_PORTS) {
             report_hops(n, pk, r->link_out[b->port], r->id, r->nb[b->port]);
-            walk(n, t, b->next, p, h + leave + c->link_latency_cycles,
-                 tl + leave + c->link_latency_cycles);
+            uint64_t hop = leave + c->link_latency_cycles;
+            walk(n, t, b->next, b->port ^ 1u, p, h + hop, tl + hop, tlate + hop);
         } else {
             report_hops(n, pk, r->link_out[b->port], r->id, r->id);
-            dues_push(n, b->next, p, tl + leave + c->eject_cycles);
+            dues_push(n, b->next, p, tlate + leave + c->eject_cycles);
         }
     }
+    pm->in_free[ip] = last + 1;
+    pm->in_src[ip] = pk->src;
+    pm->vc_src[vc] = pk->src;
+    pm->vc_free[vc] = last_late + (st[NOC_STAGE_SW_ALLOC] ? st[NOC_STAGE_SW_ALLOC] : 1);
+    return last_late;
 }
 
 void noc_pktm_inject(noc *n, uint32_t p)
@@ -488,5 +585,20 @@ void noc_pktm_inject(noc *n, uint32_t p)
     if (n->has_obs && n->obs.packet_injected)
         n->obs.packet_injected(n->obs.ctx, pk->id, pk->src, at * n->cycle_ps);
     report_hops(n, pk, link, r->id, r->id);
-    walk(n, t, 0, p, at + n->cfg.inject_cycles, at + f - 1 + n->cfg.inject_cycles);
+    uint64_t tail = at + f - 1 + n->cfg.inject_cycles;
+    uint64_t tl = walk(n, t, 0, port, p, at + n->cfg.inject_cycles, tail, tail);
+    /* A packet longer than a VC buffer holds the injection channel until
+     * its tail is in the router: the tail enters once the flit a buffer
+     * ahead of it has left the router (copy_len of the shorter packet,
+     * behind the same head) and that flit's credit is back. */
+    const tree_node *root = &t->nodes[0];
+    uint32_t d = n->vc_depth_flits;
+    if (f > d && root->n == 1) {
+        const noc_config *c = &n->cfg;
+        uint64_t sa = c->router_stage_cycles[NOC_STAGE_SW_ALLOC];
+        uint64_t gap = copy_len(n, f, 1, root->depth) - copy_len(n, f - d, 1, root->depth);
+        uint64_t in_at = tl - gap + (sa ? sa : 1) + c->credit_delay_cycles + c->inject_cycles;
+        if (in_at > pm->inj_free[pk->src])
+            pm->inj_free[pk->src] = in_at;
+    }
 }

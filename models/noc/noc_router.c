@@ -67,9 +67,11 @@ static inline void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc
     if (!iv->count && iv->state == NOC_VC_IDLE) {
         r->need_route++;
         r->rtmask[port] |= 1ull << vc;
+        r->rtports |= 1u << port;
     }
     iv->count++;
     r->vcmask[port] |= 1ull << vc;
+    r->vcports |= 1u << port;
     r->occ[port]++;
     r->occ_total++;
     r->buffered++;
@@ -81,7 +83,9 @@ static inline void buffer_push(noc *n, noc_router *r, uint32_t port, uint32_t vc
  * injection port, a new packet taking a free VC round robin. */
 static void inject(noc *n, noc_router *r, uint64_t t)
 {
-    for (uint32_t i = 0; i < n->cfg.terminals_per_router; i++) {
+    /* queued_pkts counts the packets of every terminal's queue: none left,
+     * no terminal to look at. */
+    for (uint32_t i = 0; r->queued_pkts && i < n->cfg.terminals_per_router; i++) {
         noc_term *tm = &r->term[i];
         if (tm->q_head == NOC_NONE)
             continue;
@@ -145,32 +149,49 @@ static noc_flit *front(const noc *n, noc_router *r, uint32_t ivc)
     return &r->slots[(size_t)ivc * n->vc_depth_flits + iv->head];
 }
 
+/* Route the head at the front of idle VC i (port p) at t. 0, or -1 when
+ * memory ran out. */
+static int route_head(noc *n, noc_router *r, uint32_t p, uint32_t i, uint64_t t)
+{
+    noc_ivc *iv = &r->ivc[i];
+    noc_flit *f = front(n, r, i);
+    uint64_t bit = 1ull << (i - p * n->vcs);
+    uint32_t nb = noc_route_branches(n, r, f->worm, iv->br);
+    if (!nb)
+        return -1;
+    iv->n_branch = (uint8_t)nb;
+    r->need_route--;
+    r->rtmask[p] &= ~bit;
+    if (!r->rtmask[p])
+        r->rtports &= ~(1u << p);
+    iv->flits = n->pkts[n->worms[f->worm].pkt].flits;
+    r->va_wait += nb;
+    r->vamask[p] |= bit;
+    r->vaports |= 1u << p;
+    iv->state = NOC_VC_ROUTED;
+    iv->popped = 0;
+    iv->va_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
+    if (iv->va_ready < r->va_min)
+        r->va_min = iv->va_ready;
+    return 0;
+}
+
 static int route_heads(noc *n, noc_router *r, uint64_t t)
 {
     if (!r->need_route || noc_stage_busy(n, NOC_STAGE_ROUTE, r->route_free, t))
         return 0;
     uint64_t free_at = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
-    for (uint32_t p = 0; p < n->nports; p++)
+    for (uint32_t pm = r->rtports; pm; pm &= pm - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(pm);
         for (uint64_t m = r->rtmask[p]; m; m &= m - 1) {
-        uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
-        noc_ivc *iv = &r->ivc[i];
-        noc_flit *f = front(n, r, i);
-        if (f->ready > t)
-            continue;
-        uint32_t nb = noc_route_branches(n, r, f->worm, iv->br);
-        if (!nb)
-            return -1;
-        iv->n_branch = (uint8_t)nb;
-        r->need_route--;
-        r->rtmask[p] &= ~(1ull << (i - p * n->vcs));
-        iv->flits = n->pkts[n->worms[f->worm].pkt].flits;
-        r->va_wait += nb;
-        r->vamask[p] |= 1ull << (i - p * n->vcs);
-        iv->state = NOC_VC_ROUTED;
-        iv->popped = 0;
-        iv->va_ready = t + n->cfg.router_stage_cycles[NOC_STAGE_ROUTE];
-        r->route_free = free_at; /* a batch started */
+            uint32_t i = p * n->vcs + (uint32_t)__builtin_ctzll(m);
+            if (front(n, r, i)->ready > t)
+                continue;
+            if (route_head(n, r, p, i, t))
+                return -1;
+            r->route_free = free_at; /* a batch started */
         }
+    }
     return 0;
 }
 
@@ -191,8 +212,11 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
         uint32_t flits = n->pkts[n->worms[worm].pkt].flits;
         iv->head = (uint16_t)noc_ring_add(iv->head, 1, n->vc_depth_flits);
         iv->count--;
-        if (!iv->count)
+        if (!iv->count) {
             r->vcmask[in_port] &= ~(1ull << vc);
+            if (!r->vcmask[in_port])
+                r->vcports &= ~(1u << in_port);
+        }
         iv->popped++;
         r->occ[in_port]--;
         r->occ_total--;
@@ -228,6 +252,7 @@ static void pop_sent(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
             if (iv->count) { /* the next packet's head */
                 r->need_route++;
                 r->rtmask[in_port] |= 1ull << vc;
+                r->rtports |= 1u << in_port;
             }
             break;
         }
@@ -325,14 +350,15 @@ void noc_router_send(noc *n, noc_router *r, uint32_t in_port, uint32_t vc,
 static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
 {
     uint64_t w = UINT64_MAX;
-    for (uint32_t i = 0; i < n->cfg.terminals_per_router; i++) {
+    for (uint32_t i = 0; r->queued_pkts && i < n->cfg.terminals_per_router; i++) {
         const noc_term *tm = &r->term[i];
         if (tm->q_head == NOC_NONE)
             continue;
         uint64_t c = n->pkts[tm->q_head].ready_cycle;
         w = c > t + 1 ? (c < w ? c : w) : t + 1;
     }
-    for (uint32_t p = 0; p < n->nports && w > t + 1; p++)
+    for (uint32_t pm = r->vcports; pm && w > t + 1; pm &= pm - 1) {
+        uint32_t p = (uint32_t)__builtin_ctz(pm);
         for (uint64_t m = r->vcmask[p]; m && w > t + 1; m &= m - 1) {
             uint32_t ivc = p * n->vcs + (uint32_t)__builtin_ctzll(m);
             const noc_ivc *iv = &r->ivc[ivc];
@@ -367,6 +393,7 @@ static uint64_t next_wake(const noc *n, const noc_router *r, uint64_t t)
             if (c < w)
                 w = c;
         }
+    }
     return w;
 }
 
@@ -388,15 +415,9 @@ static void detect_deadlock(noc *n, uint64_t t)
     kq_stop(n->k);
 }
 
-void noc_router_tick(kq_kernel *k, void *ctx, const void *payload)
+void noc_router_step(noc *n, noc_router *r, uint64_t t)
 {
-    noc *n = ctx;
-    uint32_t id;
-    memcpy(&id, payload, sizeof id);
-    noc_router *r = &n->r[id];
-    uint64_t t = r->next_tick; /* the cycle noc_wake scheduled: kq_now / cycle_ps */
-    r->tick_h = 0;
-    r->next_tick = UINT64_MAX;
+    kq_kernel *k = n->k;
     if (n->deadlocked || n->failed)
         return;
 

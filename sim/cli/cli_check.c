@@ -155,6 +155,58 @@ static void print_chip(const cfg_chip *c, const noc_config *nc)
     }
 }
 
+/* Pairs of a connection's cores it serves: those no later entry takes. */
+static int conn_pairs_served(const cfg_chip *c, const cfg_conn *k, int *pairs)
+{
+    int served = 0;
+    *pairs = 0;
+    for (int i = 0; i < k->n_cores; i++)
+        for (int j = 0; j < k->n_cores; j++)
+            if (i != j) {
+                ++*pairs;
+                served += cfg_chip_conn_of(c, k->cores[i], k->cores[j]) == k;
+            }
+    return served;
+}
+
+/* A chip read from a Stream accelerator file: its cores (each its own
+ * type), the off-chip core, and the links and buses in file order. */
+static void print_stream_chip(const cfg_chip *c)
+{
+    printf("  chip %s (Stream accelerator): %d cores, %d connections, core clock %g GHz%s\n",
+           c->name, c->n_cores, c->n_conns, c->clock_ghz,
+           c->clock_line ? "" : " (the default: Stream has no clock)");
+    for (int i = 0; i < c->n_cores; i++) {
+        const cfg_core_type *t = &c->types[c->cores[i].type];
+        const cfg_core *k = &t->core;
+        const cfg_memory *top = k->n_mems ? &k->mems[k->n_mems - 1] : NULL;
+        printf("    core %lld %s: %s", (long long)c->cores[i].id, t->name,
+               k->kind == CFG_CORE_MEMORY ? "memory" : "compute");
+        if (k->kind != CFG_CORE_MEMORY) {
+            uint64_t pes = 1;
+            for (int d = 0; d < k->n_oa_dims; d++)
+                pes *= k->oa_sizes[d];
+            printf(", %llu PEs", (unsigned long long)pes);
+        }
+        if (top)
+            printf(", top memory %s %llu b", top->name, (unsigned long long)top->size_bits);
+        printf("%s%s\n", t->source[0] ? ", from " : " (inline)", t->source);
+    }
+    printf("    off-chip core %lld\n", (long long)c->offchip_core_id);
+    for (int i = 0; i < c->n_conns; i++) {
+        const cfg_conn *k = &c->conns[i];
+        int pairs, served = conn_pairs_served(c, k, &pairs);
+        printf("    %s", k->type == CFG_CONN_BUS ? "bus " : "link");
+        for (int j = 0; j < k->n_cores; j++)
+            printf("%s%lld", j ? "," : " ", (long long)k->cores[j]);
+        printf(": %g bits/cycle, %g pJ/bit, serves %d of its %d ordered pairs", k->bandwidth,
+               k->unit_energy_pj, served, pairs);
+        if (served < pairs)
+            printf(" (later entries serve the other %d)", pairs - served);
+        printf("\n");
+    }
+}
+
 /* The dense run's mode and the scenario's layer stacks (layer ids, one
  * bracket per stack); an event-driven scenario says its own mode. */
 static void print_mode(const cfg_scenario *s)
@@ -199,10 +251,14 @@ static void print_scenario(const cfg_scenario *s, const noc_config *nc)
                s->perfetto_path, s->report_json_path[0] ? " json " : "", s->report_json_path,
                s->report_text_path[0] ? " text " : "", s->report_text_path);
     print_mode(s);
+    printf("    scheduler %s\n", s->scheduler == CFG_SCHED_STREAM ? "stream" : "evsim");
     if (s->max_time_ps || s->max_events)
         printf("    limits: %llu ps, %llu events (0 = none)\n",
                (unsigned long long)s->max_time_ps, (unsigned long long)s->max_events);
-    print_chip(s->chip, nc);
+    if (s->chip->stream_form)
+        print_stream_chip(s->chip);
+    else
+        print_chip(s->chip, nc);
     print_workload(s->workload);
     printf("  mapping per layer:\n");
     for (int i = 0; i < s->workload->n_layers; i++) {
@@ -218,6 +274,8 @@ static void print_scenario(const cfg_scenario *s, const noc_config *nc)
 static int noc_ok(const cfg_chip *c, uint64_t seed, noc_config *nc, base_errors *err)
 {
     base_error be;
+    if (c->stream_form)
+        return 0;   /* links and buses, no mesh NoC to build */
     if (run_adapt_noc(c, run_noc_terminals_needed(c), seed, nc, &be) == 0)
         return 0;
     base_errors_add(err, &be);
@@ -265,8 +323,12 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, bool force, base
         cfg_chip *c = cfg_chip_load_file(path, err);
         noc_config nc;
         if ((ok = c && !noc_ok(c, 1, &nc, err) && !cli_range_check(c, force, "", err)) &&
-            !quiet)
-            print_chip(c, &nc);
+            !quiet) {
+            if (c->stream_form)
+                print_stream_chip(c);
+            else
+                print_chip(c, &nc);
+        }
         cfg_chip_free(c);
         break;
     }

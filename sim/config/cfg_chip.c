@@ -355,8 +355,16 @@ static void *parse_chip_doc(cfg_doc *d, const cfg_node *root, void *arg)
         cfg_chip_free(c);
         return NULL;
     }
-    cfg_check_keys(d, root, "", chip_keys);
     snprintf(c->file, sizeof c->file, "%s", d->file);
+    if (cfg_stream_acc_is(d, root)) {
+        cfg_stream_acc_parse(d, root, ca->base_dir, c);
+        if (cfg_doc_failed(d)) {
+            cfg_chip_free(c);
+            return NULL;
+        }
+        return c;
+    }
+    cfg_check_keys(d, root, "", chip_keys);
     cfg_get_str(d, root, "", "name", true, c->name, sizeof c->name);
     cfg_get_double(d, root, "", "clock_ghz", true, 1e-6, 1e3, &c->clock_ghz);
     const cfg_node *clk = cfg_map_get(d, root, "clock_ghz");

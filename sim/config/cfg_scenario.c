@@ -14,7 +14,8 @@
 static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "input",
                                         "seed", "outputs", "limits", "mode", "timestep_us",
                                         "propagation", "spikes_per_packet",
-                                        "queue_depth_events", "on_full", "layer_stacks", NULL};
+                                        "queue_depth_events", "on_full", "layer_stacks", "scheduler",
+                                        NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
                                           "max_events", "origin", "crop", "scale",
                                           "polarity", "time_scale", "loop",
@@ -227,6 +228,31 @@ static void parse_stacks(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
         parse_stack(d, cfg_seq_at(d, ls, k), k, s);
 }
 
+/* scheduler: evsim | stream. Stream's scheduler orders the dense CNs of
+ * a layer-by-layer or fused run; it has no event-driven mode. */
+static void parse_scheduler(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
+{
+    static const char *const names[] = {"evsim", "stream", NULL};
+    char v[32] = "", b[96];
+    cfg_node *n = cfg_map_get(d, root, "scheduler");
+    if (!n)
+        return;
+    s->scheduler_line = cfg_node_line(n);
+    s->scheduler_col = cfg_node_col(n);
+    if (!cfg_as_str(d, n, "scheduler", v, sizeof v) || (strcmp(v, "evsim") && strcmp(v, "stream"))) {
+        const char *sug = cfg_text(n) ? cfg_suggest(cfg_text(n), names) : NULL;
+        cfg_err_at(d, n, "scheduler", "expected evsim or stream, found %s%s%s%s",
+                   cfg_describe(n, b, sizeof b), sug ? " (did you mean '" : "", sug ? sug : "",
+                   sug ? "'?)" : "");
+        return;
+    }
+    s->scheduler = strcmp(v, "stream") ? CFG_SCHED_EVSIM : CFG_SCHED_STREAM;
+    if (s->scheduler == CFG_SCHED_STREAM && s->timestep_mode)
+        cfg_err_at(d, n, "scheduler", "Stream's scheduler runs dense layers: expected mode "
+                   "lbl or fused with scheduler: stream, found mode %s",
+                   s->async_mode ? "async" : "timestep");
+}
+
 static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     const char *dir = arg;
@@ -250,6 +276,7 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     s->seed = 1;
     cfg_get_uint(d, root, "", "seed", false, 0, &s->seed);
     cfg_parse_snn_scenario(d, root, s);
+    parse_scheduler(d, root, s);
     cfg_node *in = cfg_map_get(d, root, "input");
     if (in && !cfg_is_null(in) && cfg_expect_map(d, in, "input")) {
         cfg_check_keys(d, in, "input", input_keys);

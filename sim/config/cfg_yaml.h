@@ -119,6 +119,12 @@ int cfg_core_parse(cfg_doc *d, const cfg_node *root, const char *path, cfg_core 
 void cfg_parse_spatial(cfg_doc *d, const cfg_node *sm, const char *path, cfg_spatial *arr,
                        int *n_out);
 
+/* A Stream accelerator file (cfg_stream_acc.c): is_ tells it from evsim's
+ * chip form by its keys; parse fills c (stream_form) from it, core files
+ * found from base_dir, and records every error in d. */
+bool cfg_stream_acc_is(cfg_doc *d, const cfg_node *root);
+void cfg_stream_acc_parse(cfg_doc *d, const cfg_node *root, const char *base_dir, cfg_chip *c);
+
 /* Generic "load FILE/STRING of one kind" driver used by every loader. */
 typedef void *(*cfg_parse_fn)(cfg_doc *d, const cfg_node *root, void *arg);
 void *cfg_load_text(const char *text, size_t len, const char *name, base_errors *err,

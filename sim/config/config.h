@@ -489,7 +489,19 @@ cfg_chip *cfg_chip_load_file(const char *path, base_errors *err);
 cfg_chip *cfg_chip_load_string(const char *text, size_t len, const char *display_name,
                                const char *base_dir, base_errors *err);
 void cfg_chip_free(cfg_chip *c);
+/* A Stream accelerator file has no clock (Stream counts cycles): evsim
+ * takes this one unless the file gives evsim's own clock_ghz key. */
+#define CFG_STREAM_CLOCK_GHZ 1.0
+/* The connection of a stream-form chip serving the ordered pair from ->
+ * to (core ids): the last core_connectivity entry joining both, as in
+ * Stream; NULL when none does (or from == to). */
+const cfg_conn *cfg_chip_conn_of(const cfg_chip *c, int64_t from_id, int64_t to_id);
 int cfg_chip_find_core(const cfg_chip *c, int64_t id);  /* index or -1 */
+/* A stream-form chip placed on evsim's mesh NoC for evsim's scheduler
+ * (cfg_stream_place.c, README.md "Stream accelerator files"): a new chip
+ * of evsim's form (the compute cores row by row, the off-chip core as its
+ * DRAM), NULL with an error if it cannot be placed. The caller frees it. */
+cfg_chip *cfg_stream_place(const cfg_chip *stream, base_errors *err);
 const char *cfg_offchip_kind_name(cfg_mem_kind k);
 
 /* Plausibility of a chip's values (cfg_range.c), apart from the loader's
@@ -509,6 +521,11 @@ typedef struct {
     char path[512];                  /* resolved (relative to the scenario) */
     char format[32];                 /* csv, aedat, nmnist, ... ("" = by extension) */
 } cfg_trace_ref;
+
+/* scheduler: who orders the CNs of a dense run. evsim (the default) is
+ * evsim's own event-driven chip run; stream is Stream's list scheduler
+ * (sim/run/strm*.c), for users who want Stream's numbers. */
+enum { CFG_SCHED_EVSIM = 0, CFG_SCHED_STREAM };
 
 /* input.polarity: auto = split when the input layer has 2 channels. */
 enum { CFG_POLARITY_AUTO = 0, CFG_POLARITY_MERGE, CFG_POLARITY_SPLIT };
@@ -552,6 +569,8 @@ typedef struct {
     int input_line, input_col;       /* the input: block */
     bool origin_first_event;         /* input.origin: first_event (else step 0 at from_us) */
     int mode_line, mode_col;
+    int scheduler;                   /* CFG_SCHED_* */
+    int scheduler_line, scheduler_col; /* of the key; 0 when absent */
     /* Dense runs (README.md "Dependencies and fusion"): mode: lbl (or
      * dense, the default) or fused, and the layer stacks of fused mode:
      * n_stack_layers layer ids, stack_of[i] the stack of stack_layer_id[i]

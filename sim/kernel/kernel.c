@@ -63,6 +63,8 @@ struct kq_kernel {
     kq_pool small, large;
     uint64_t now_ps;
     uint64_t processed;
+    uint64_t run_fired, run_max; /* the running kq_run's count and limit
+                                  * (0: none), for kq_steps_allowed */
     uint32_t next_seq;
     size_t cancelled_in_queue;
     size_t peak_pending;
@@ -273,12 +275,13 @@ kq_err kq_cancel(kq_kernel *k, kq_handle h)
 
 kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events)
 {
-    uint64_t fired = 0;
     union {
         uint8_t bytes[KQ_PAYLOAD_MAX];
         uint64_t align;
     } buf;
     k->stop = false;
+    k->run_fired = 0;
+    k->run_max = max_events;
     for (;;) {
         bool oom;
         const kq_entry *head = kqq_peek(&k->q, &oom);
@@ -303,7 +306,7 @@ kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events)
             k->cancelled_in_queue--;
             continue;
         }
-        if (max_events && fired >= max_events)
+        if (max_events && k->run_fired >= max_events)
             return KQ_RUN_EVENTS;
         kqq_pop(&k->q);
         /* Copy out and free the record before the call: the handler may
@@ -319,7 +322,7 @@ kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events)
         }
         k->now_ps = top.f.t;
         k->processed++;
-        fired++;
+        k->run_fired++;
         fn(k, ctx, buf.bytes);
         if (k->stop)
             return KQ_RUN_STOPPED;
@@ -333,6 +336,18 @@ void kq_test_set_sequence(kq_kernel *k, uint32_t seq)
 }
 
 void kq_stop(kq_kernel *k) { k->stop = true; }
+uint64_t kq_steps_allowed(const kq_kernel *k)
+{
+    if (k->stop)
+        return 0;
+    return k->run_max ? k->run_max - k->run_fired : UINT64_MAX;
+}
+
+void kq_count_steps(kq_kernel *k, uint64_t n)
+{
+    k->processed += n;
+    k->run_fired += n;
+}
 uint64_t kq_now(const kq_kernel *k) { return k->now_ps; }
 uint64_t kq_events_processed(const kq_kernel *k) { return k->processed; }
 size_t kq_peak_pending(const kq_kernel *k) { return k->peak_pending; }

@@ -86,6 +86,15 @@ kq_run_result kq_run(kq_kernel *k, uint64_t until_ps, uint64_t max_events);
 /* Ask the running kq_run to return after the current handler. */
 void kq_stop(kq_kernel *k);
 
+/* For a handler that runs several model steps itself, each of which
+ * would otherwise be an event of its own (the NoC steps every router woken
+ * for a cycle from one event): kq_steps_allowed is how many more steps it
+ * may run now -- 0 once kq_stop was called, else what the running kq_run's
+ * event limit leaves (UINT64_MAX without one) -- and kq_count_steps counts
+ * n steps as fired events. So event counts, limits and stops come out as
+ * with one event per step; the handler's own event counts as its first. */
+uint64_t kq_steps_allowed(const kq_kernel *k);
+void kq_count_steps(kq_kernel *k, uint64_t n);
 uint64_t kq_now(const kq_kernel *k);
 uint64_t kq_events_processed(const kq_kernel *k);
 size_t kq_pending(const kq_kernel *k);      /* scheduled, not cancelled */

@@ -28,6 +28,40 @@ typedef struct {
     bool written[3]; /* trace, JSON, text in place: removed on failure */
 } run_state;
 
+/* What this build cannot run yet, said plainly rather than run as
+ * something else: Stream's scheduler. */
+static int check_scheduler(const cfg_scenario *s, base_error *err)
+{
+    if (s->scheduler == CFG_SCHED_STREAM)
+        return base_fail_at(err, s->file, (uint32_t)s->scheduler_line,
+                            (uint32_t)s->scheduler_col,
+                            "scheduler: stream: the Stream scheduler is not in this build "
+                            "yet; expected scheduler: evsim (the default)");
+    return 0;
+}
+
+/* evsim's scheduler runs on a mesh: a Stream accelerator is placed on one
+ * (cfg_stream_place) and the run sees only the placed chip. */
+static int place_stream_chip(cfg_scenario *s, base_error *err)
+{
+    if (!s->chip->stream_form)
+        return 0;
+    base_errors e;
+    base_errors_init(&e);
+    cfg_chip *p = cfg_stream_place(s->chip, &e);
+    if (!p) {
+        char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32];
+        base_fail(err, "%s", e.count ? base_error_str(&e.items[0], buf, sizeof buf)
+                                     : "the Stream accelerator cannot be placed");
+        base_errors_clear(&e);
+        return -1;
+    }
+    base_errors_clear(&e);
+    cfg_chip_free(s->chip);
+    s->chip = p;
+    return 0;
+}
+
 static int load(run_state *st, base_error *err)
 {
     run_result *res = st->res;
@@ -36,6 +70,9 @@ static int load(run_state *st, base_error *err)
         /* The NoC as `evsim check` sees it, before any planning. */
         const cfg_chip *chip = res->scenario->chip;
         noc_config nc;
+        if (check_scheduler(res->scenario, err) || place_stream_chip(res->scenario, err))
+            return -1;
+        chip = res->scenario->chip;
         return run_adapt_noc(chip, run_noc_terminals_needed(chip), res->scenario->seed, &nc,
                              err);
     }

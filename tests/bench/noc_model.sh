@@ -6,6 +6,8 @@
 #   bench: resnet18_4x4_{flit,packet}_{cold,warm} events_per_sec V
 #   bench: resnet18_4x4_{flit,packet}_{cold,warm} cpu_s V
 #   bench: resnet18_4x4_{flit,packet}_{cold,warm} peak_rss_kb V
+#   bench: resnet18_4x4_packet_err_pct V %   (packet vs flit run latency;
+#          the NoC mean packet latency's error in the comment)
 # cold: no mapper cache file (every unique CN searched); warm: the cache
 # file the cold run wrote (`evsim run --cache FILE`). One run each: the
 # flit model's cold run takes tens of seconds. The packet model runs on a
@@ -22,6 +24,7 @@ sed -i 's/^noc:$/noc:\n  model: packet/' "$tmp"/configs/hw/*.yaml
 python3 - "$EVSIM" "$tmp" <<'PY' || exit 1
 import json, os, subprocess, sys, time
 evsim, tmp = sys.argv[1:3]
+warm = {}
 for model, scen in (("flit", "configs/resnet18_seneca_4x4.yaml"),
                     ("packet", tmp + "/configs/resnet18_seneca_4x4.yaml")):
     cache = "%s/cache_%s.bin" % (tmp, model)
@@ -38,6 +41,8 @@ for model, scen in (("flit", "configs/resnet18_seneca_4x4.yaml"),
         if status != 0:
             sys.exit("noc_model.sh: %s %s run failed (status %d)" % (model, temp, status))
         r = json.load(open(j))
+        if temp == "warm":
+            warm[model] = r
         name = "resnet18_4x4_%s_%s" % (model, temp)
         print("bench: %s wall_s %.3f (latency %d ps, NoC mean %.2f cycles; wall includes "
               "waiting for the CPU when other jobs share it)" %
@@ -47,4 +52,12 @@ for model, scen in (("flit", "configs/resnet18_seneca_4x4.yaml"),
         print("bench: %s cpu_s %.3f (user + system: steadier than wall on a shared "
               "machine)" % (name, ru.ru_utime + ru.ru_stime))
         print("bench: %s peak_rss_kb %d" % (name, ru.ru_maxrss))
+f, p = warm["flit"], warm["packet"]
+err = lambda a, b: 100.0 * (b - a) / a
+print("bench: resnet18_4x4_packet_err_pct %.2f %% (run latency; NoC mean packet latency %+.2f %%; "
+      "NoC energy %s)" % (err(f["latency_ps"], p["latency_ps"]),
+                          err(f["noc"]["mean_latency_cycles"], p["noc"]["mean_latency_cycles"]),
+                          "equal" if f["energy_pj"].get("noc_router") == p["energy_pj"].get("noc_router")
+                          and f["energy_pj"].get("noc_link") == p["energy_pj"].get("noc_link")
+                          else "DIFFERS"))
 PY

@@ -241,6 +241,67 @@ START_TEST(test_handler_stop)
 }
 END_TEST
 
+/* A handler that runs up to 5 steps of its own, as the NoC runs a cycle's
+ * routers: each step after the first is counted as an event, and it
+ * stops between steps when kq_steps_allowed says so. */
+typedef struct {
+    uint32_t done, allowed_seen[8];
+    int stop_after; /* call kq_stop after this step, -1: never */
+} batch_state;
+
+static void batch(kq_kernel *k, void *ctx, const void *payload)
+{
+    (void)payload;
+    batch_state *b = ctx;
+    for (uint32_t i = 0; b->done < 5; i++) {
+        if (i > 0) {
+            uint64_t left = kq_steps_allowed(k);
+            b->allowed_seen[b->done] = left > 99 ? 99 : (uint32_t)left;
+            if (!left) { /* the rest later, as their own events would */
+                kq_schedule_at(k, kq_now(k), 0, batch, b, NULL, 0, NULL);
+                return;
+            }
+            kq_count_steps(k, 1);
+        }
+        b->done++;
+        if ((int)b->done == b->stop_after)
+            kq_stop(k);
+    }
+}
+
+START_TEST(test_steps_count_as_events_and_obey_limits)
+{
+    kq_kernel *k = kq_new_with((kq_queue_kind)_i);
+    batch_state b = {.stop_after = -1};
+    kq_schedule_at(k, 5, 0, batch, &b, NULL, 0, NULL);
+    ck_assert_int_eq(kq_run(k, KQ_TIME_MAX, 0), KQ_RUN_EMPTY);
+    ck_assert_uint_eq(b.done, 5);
+    ck_assert_uint_eq(kq_events_processed(k), 5); /* 1 event + 4 steps */
+    ck_assert_uint_eq(b.allowed_seen[1], 99);     /* no limit */
+
+    /* A limit of 3: the handler's own event and 2 steps, then the run
+     * returns as after 3 events; the rest waits for the next call. */
+    batch_state c = {.stop_after = -1};
+    kq_schedule_at(k, 6, 0, batch, &c, NULL, 0, NULL);
+    ck_assert_int_eq(kq_run(k, KQ_TIME_MAX, 3), KQ_RUN_EVENTS);
+    ck_assert_uint_eq(c.done, 3);
+    ck_assert_uint_eq(c.allowed_seen[1], 2);
+    ck_assert_uint_eq(c.allowed_seen[2], 1);
+    ck_assert_uint_eq(kq_events_processed(k), 8);
+    ck_assert_int_eq(kq_run(k, KQ_TIME_MAX, 0), KQ_RUN_EMPTY);
+    ck_assert_uint_eq(c.done, 5);
+    ck_assert_uint_eq(kq_events_processed(k), 10);
+
+    /* kq_stop in a step: no further step is allowed. */
+    batch_state d = {.stop_after = 2};
+    kq_schedule_at(k, 7, 0, batch, &d, NULL, 0, NULL);
+    ck_assert_int_eq(kq_run(k, KQ_TIME_MAX, 0), KQ_RUN_STOPPED);
+    ck_assert_uint_eq(d.done, 2);
+    ck_assert_uint_eq(kq_events_processed(k), 12);
+    kq_free(k);
+}
+END_TEST
+
 START_TEST(test_past_time_and_bad_arguments_are_errors)
 {
     kq_kernel *k = kq_new_with((kq_queue_kind)_i);
@@ -458,6 +519,7 @@ static Suite *kernel_suite(void)
     tcase_add_loop_test(tc, test_time_limit_stops_and_advances_clock, 0, 2);
     tcase_add_loop_test(tc, test_event_limit, 0, 2);
     tcase_add_loop_test(tc, test_handler_stop, 0, 2);
+    tcase_add_loop_test(tc, test_steps_count_as_events_and_obey_limits, 0, 2);
     tcase_add_loop_test(tc, test_past_time_and_bad_arguments_are_errors, 0, 2);
     tcase_add_loop_test(tc, test_million_random_events_sorted_and_stable, 0, 2);
     tcase_add_loop_test(tc, test_pool_grows_geometrically_and_memory_is_bounded, 0, 2);

@@ -271,6 +271,55 @@ START_TEST(test_deadlock_detected_with_routers)
 }
 END_TEST
 
+/* A burst from every terminal of a 4x4 mesh (many routers run in the
+ * same cycles, from one kernel event per cycle: models/noc/noc_step.c) run
+ * once without a limit and once 7 events at a time: the same deliveries
+ * at the same times in the same order and the same event count, and no
+ * call fires more than its 7 (a cycle's routers count one event each and
+ * stop at the limit, as their own events did). */
+static uint64_t burst_run(sink_log *s, uint64_t chunk)
+{
+    noc_config c;
+    noc_config_default(&c);
+    kq_kernel *k = kq_new();
+    noc *n = noc_new(k, &c, NULL);
+    memset(s, 0, sizeof *s);
+    noc_set_sink(n, log_sink, s);
+    for (uint32_t src = 0; src < 16; src++)
+        for (uint32_t j = 0; j < 3; j++) {
+            uint32_t d = (src * 7 + j * 5 + 3) % 16;
+            noc_packet_req q = {src, 1, &d, 0, 1 + j, src * 3 + j};
+            ck_assert_int_eq(noc_send(n, &q, NULL, NULL), 0);
+        }
+    kq_run_result r;
+    do {
+        uint64_t before = kq_events_processed(k);
+        r = kq_run(k, KQ_TIME_MAX, chunk);
+        ck_assert(chunk == 0 || kq_events_processed(k) - before <= chunk);
+        ck_assert(r == KQ_RUN_EMPTY || r == KQ_RUN_EVENTS);
+    } while (r == KQ_RUN_EVENTS);
+    uint64_t events = kq_events_processed(k);
+    noc_free(n);
+    kq_free(k);
+    return events;
+}
+
+START_TEST(test_event_limit_splits_a_cycle_exactly)
+{
+    static sink_log a, b;
+    uint64_t ea = burst_run(&a, 0), eb = burst_run(&b, 7);
+    ck_assert_int_eq(a.n, 48);
+    ck_assert_int_eq(b.n, 48);
+    ck_assert_uint_eq(ea, eb);
+    for (int i = 0; i < a.n; i++) {
+        ck_assert_uint_eq(a.d[i].tag, b.d[i].tag);
+        ck_assert_uint_eq(a.d[i].delivered_ps, b.d[i].delivered_ps);
+    }
+    /* More events than deliveries: routers ran, one event each. */
+    ck_assert_uint_gt(ea, 48 * 4);
+}
+END_TEST
+
 START_TEST(test_same_seed_same_result)
 {
     noc_traffic_config t;
@@ -532,6 +581,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_stats_links_and_routers);
     tcase_add_test(tc, test_observer_on_traffic_run);
     tcase_add_test(tc, test_event_driven_equals_cycle_stepped);
+    tcase_add_test(tc, test_event_limit_splits_a_cycle_exactly);
     tcase_add_test(tc, test_blocked_ejection_backs_the_network_up);
     suite_add_tcase(s, tc);
     return s;
