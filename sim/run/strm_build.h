@@ -8,6 +8,7 @@
 #include "base/base.h"
 #include "config/config.h"
 #include "run/strm.h"
+#include "run/strm_plan.h"
 
 /* Fills g's memories, cores, off-chip core, links and routes from chip
  * (graph core i = chip->cores[i]). Each core's top memory per operand is
@@ -19,5 +20,12 @@
  * -1 (a core without a top memory for an operand, no off-chip core, out
  * of memory). */
 int strm_hw_from_chip(const cfg_chip *chip, strm_graph *g, base_error *err);
+
+/* The whole graph: CNs (graph CN i = table CN i), tensors, edges and the
+ * priority order from the table p of workload wl with mapping map, then
+ * the hardware from chip. A CN without a fixed core is refused for now.
+ * 0, or -1 with g freed. */
+int strm_graph_build(const strm_plan *p, const cfg_chip *chip, const cfg_workload *wl,
+                     const cfg_mapping *map, strm_graph *g, base_error *err);
 
 #endif

@@ -501,3 +501,14 @@ void strm_plan_free(strm_plan *p)
     base_free(p->cores);
     base_free(p);
 }
+
+void strm_plan_index_range(const cfg_layer *l, const strm_plan_cn *cn, const char *idx,
+                           int64_t *lo, int64_t *hi)
+{
+    idx_range(l, cn, idx, lo, hi);
+}
+
+void strm_plan_mem_links(const cfg_layer *l, const cfg_mapping *map, int lop[STRM_N_OPS])
+{
+    mem_links(l, cfg_mapping_find(map, l), lop);
+}

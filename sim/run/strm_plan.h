@@ -95,4 +95,12 @@ strm_plan *strm_plan_build(const cfg_chip *chip, const cfg_workload *wl,
                            const loma_options *opt, loma_cache *cache, base_error *err);
 void strm_plan_free(strm_plan *p);
 
+/* The range [lo, hi) a CN reaches of the layer's index idx (a loop dim,
+ * or a relation's left side such as IY, unpadded so it may start below
+ * 0), and the layer operand each memory operand holds (-1: none), as the
+ * plan used them. */
+void strm_plan_index_range(const cfg_layer *l, const strm_plan_cn *cn, const char *idx,
+                           int64_t *lo, int64_t *hi);
+void strm_plan_mem_links(const cfg_layer *l, const cfg_mapping *map, int lop[STRM_N_OPS]);
+
 #endif
