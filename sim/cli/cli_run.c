@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "run/run.h"
 #include "run/snn_report.h"
+#include "run/strm_report.h"
 
 static const char synopsis[] =
     "usage: evsim run SCENARIO.yaml [options]\n"
@@ -171,9 +172,12 @@ static void print_failure(const run_result *res, const base_error *err)
 
 static void print_result(const run_result *res)
 {
-    if (res->snn)
+    if (res->snn) {
         snn_rpt_text(stdout, res->scenario, res->snn, &res->snn_res);
-    else
+    } else if (res->strm) {
+        strm_report rp = {res->scenario, res->strm, &res->strm_graph, &res->strm_res};
+        strm_rpt_text(stdout, &rp);
+    } else
         rpt_text(stdout, res->scenario, res->plan, &res->chip);
     printf("\n");
     if (res->trace_path[0])

@@ -324,7 +324,11 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
         s->workload = cfg_nir_is_path(s->workload_path)
                           ? cfg_nir_workload_load_file(s->workload_path, d->err)
                       : cfg_onnx_is_path(s->workload_path)
-                          ? cfg_onnx_workload_load_file(s->workload_path, d->err)
+                          /* Stream's scheduler takes Stream's layers (a pool's C loop) */
+                          ? cfg_onnx_workload_load_file_opt(
+                                s->workload_path,
+                                &(cfg_onnx_options){.stream = s->scheduler == CFG_SCHED_STREAM},
+                                d->err)
                           : cfg_workload_load_file(s->workload_path, d->err);
         s->mapping = cfg_mapping_load_file(s->mapping_path, d->err);
         void *loaded[] = {s->chip, s->workload, s->mapping};

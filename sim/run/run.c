@@ -10,6 +10,8 @@
 
 #include "run/adapt.h"
 #include "run/snn_report.h"
+#include "run/strm_build.h"
+#include "run/strm_report.h"
 
 void run_options_default(run_options *o)
 {
@@ -28,15 +30,15 @@ typedef struct {
     bool written[3]; /* trace, JSON, text in place: removed on failure */
 } run_state;
 
-/* What this build cannot run yet, said plainly rather than run as
- * something else: Stream's scheduler. */
-static int check_scheduler(const cfg_scenario *s, base_error *err)
+/* Stream's scheduler runs on Stream's hardware graph: the chip must be a
+ * Stream accelerator file (with an off-chip core). */
+static int stream_chip_ok(const cfg_scenario *s, base_error *err)
 {
-    if (s->scheduler == CFG_SCHED_STREAM)
-        return base_fail_at(err, s->file, (uint32_t)s->scheduler_line,
-                            (uint32_t)s->scheduler_col,
-                            "scheduler: stream: the Stream scheduler is not in this build "
-                            "yet; expected scheduler: evsim (the default)");
+    if (!s->chip->stream_form)
+        return base_fail_at(err, s->file, (uint32_t)s->scheduler_line, (uint32_t)s->scheduler_col,
+                            "scheduler: stream needs a Stream accelerator file as the chip "
+                            "(cores: {id: core.yaml}, offchip_core_id, core_connectivity); "
+                            "found an evsim chip (%s)", s->chip_path);
     return 0;
 }
 
@@ -70,7 +72,9 @@ static int load(run_state *st, base_error *err)
         /* The NoC as `evsim check` sees it, before any planning. */
         const cfg_chip *chip = res->scenario->chip;
         noc_config nc;
-        if (check_scheduler(res->scenario, err) || place_stream_chip(res->scenario, err))
+        if (res->scenario->scheduler == CFG_SCHED_STREAM)
+            return stream_chip_ok(res->scenario, err);
+        if (place_stream_chip(res->scenario, err))
             return -1;
         chip = res->scenario->chip;
         return run_adapt_noc(chip, run_noc_terminals_needed(chip), res->scenario->seed, &nc,
@@ -283,6 +287,45 @@ static int run_snn(run_state *st, base_error *err)
     return close_trace(st, err) || snn_reports(st, err) || save_cache(st, err) ? -1 : 0;
 }
 
+/* scheduler: stream -- Stream's CN table, graph, schedule and reports. */
+static int stream_reports(run_state *st, base_error *err)
+{
+    const run_result *r = st->res;
+    strm_report rp = {r->scenario, r->strm, &r->strm_graph, &r->strm_res};
+    if (r->json_path[0]) {
+        if (strm_rpt_write(r->json_path, strm_rpt_json, &rp, err) != 0)
+            return -1;
+        st->written[1] = true;
+    }
+    if (r->text_path[0]) {
+        if (strm_rpt_write(r->text_path, strm_rpt_text, &rp, err) != 0)
+            return -1;
+        st->written[2] = true;
+    }
+    return 0;
+}
+
+static int run_stream(run_state *st, base_error *err)
+{
+    run_result *res = st->res;
+    const cfg_scenario *s = res->scenario;
+    strm_plan_stacks sk = {.fused = s->fused, .n_ids = s->n_stack_layers,
+                           .layer_id = s->stack_layer_id, .stack_of = s->stack_of};
+    base_error e;
+    res->strm = strm_plan_build(s->chip, s->workload, s->mapping, &sk, &st->o->mapper,
+                                res->cache, &e);
+    if (!res->strm || strm_graph_build(res->strm, s->chip, s->workload, s->mapping,
+                                       &res->strm_graph, &e) != 0 ||
+        strm_schedule(&res->strm_graph, &res->strm_res, &e) != 0)
+        return base_fail_at(err, st->path, 0, 0, "Stream's scheduler: %s", e.msg);
+    trc_request tr;
+    resolve_outputs(st, &tr);
+    res->trace_path = ""; /* no timeline of a Stream schedule yet (README) */
+    res->chip.end_ps = (uint64_t)(res->strm_res.latency_cycles * 1000.0 / s->chip->clock_ghz);
+    res->chip.complete = 1; /* a list schedule always places every CN */
+    return make_out_dir(st, err) || stream_reports(st, err) || save_cache(st, err) ? -1 : 0;
+}
+
 int run_scenario(const char *path, const run_options *o, run_result *res, base_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -295,6 +338,10 @@ int run_scenario(const char *path, const run_options *o, run_result *res, base_e
         goto out;
     if (res->scenario->timestep_mode) {
         rc = run_snn(&st, err);
+        goto out;
+    }
+    if (res->scenario->scheduler == CFG_SCHED_STREAM) {
+        rc = run_stream(&st, err);
         goto out;
     }
     if (build_plan(&st, err))
@@ -316,6 +363,9 @@ void run_result_free(run_result *res)
     chip_result_free(&res->chip);
     snn_result_free(&res->snn_res);
     snn_plan_free(res->snn);
+    strm_result_free(&res->strm_res);
+    strm_graph_free(&res->strm_graph);
+    strm_plan_free(res->strm);
     plan_free(res->plan);
     loma_cache_free(res->cache);
     cfg_scenario_free(res->scenario);

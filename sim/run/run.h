@@ -23,6 +23,8 @@
 #include "run/plan.h"
 #include "run/report.h"
 #include "run/snn_plan.h"
+#include "run/strm.h"
+#include "run/strm_plan.h"
 #include "trace/trc.h"
 
 typedef struct {
@@ -65,6 +67,9 @@ typedef struct {
     chip_result chip;         /* owned (dense runs) */
     snn_plan *snn;            /* owned (mode: timestep), else NULL */
     snn_result snn_res;       /* owned (mode: timestep) */
+    strm_plan *strm;          /* owned (scheduler: stream), else NULL */
+    strm_graph strm_graph;    /* owned (scheduler: stream) */
+    strm_result strm_res;     /* owned (scheduler: stream) */
     const char *trace_path;   /* what was written, "" for none */
     const char *json_path;
     const char *text_path;

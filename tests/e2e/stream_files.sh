@@ -4,7 +4,7 @@
 # link and bus with the pairs it serves: the bus, listed last, serves all
 # 42), the mapping, and a scenario of the three with its scheduler; a bad
 # accelerator is refused with positioned errors; `evsim run` with
-# `scheduler: stream` says the Stream scheduler is not in this build (exit 1);
+# `scheduler: stream` gives Stream's own figures for c1 and c3;
 # with `scheduler: evsim` the accelerator is placed on a 3x2 mesh and
 # Stream's ResNet-18 files run end to end (about 2 s), twice the same.
 set -u
@@ -41,9 +41,43 @@ EOS
 out=$("$EVSIM" check "$tmp/s.yaml" 2>&1); rc=$?
 [ $rc -eq 0 ] && has "$out" "scheduler stream" && has "$out" "off-chip core 6" \
   && pass "check scenario: scheduler and Stream chip" || { bad "check scenario (rc $rc)"; printf '%s\n' "$out"; }
-err=$("$EVSIM" run "$tmp/s.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
-[ $rc -eq 1 ] && has "$err" "$tmp/s.yaml:6:12: scheduler: stream: the Stream scheduler is not in this build yet" \
-  && pass "run refuses scheduler: stream" || { bad "run scheduler: stream (rc $rc)"; printf '%s\n' "$err"; }
+# scheduler: stream gives Stream's own numbers for its c1 and c3 (Stream
+# cb9dfc52's results, ../shared/reference/stream/results/), from the files
+# alone: latency, every one of the nine energy terms, CN count; reruns
+# byte-identical.
+py=/usr/bin/python3
+for c in lbl fused; do
+  j1="$tmp/$c.1.json" j2="$tmp/$c.2.json"
+  out=$("$EVSIM" run configs/stream_resnet18_quad_$c.yaml --json "$j1" --report "" 2>&1); rc=$?
+  "$EVSIM" run configs/stream_resnet18_quad_$c.yaml --json "$j2" --report "" -q >/dev/null 2>&1
+  [ $rc -eq 0 ] && has "$out" "Stream's scheduler" && cmp -s "$j1" "$j2" \
+    && pass "run $c with scheduler: stream, twice the same" || { bad "run $c (rc $rc)"; printf '%s\n' "$out" | head; }
+  if [ $c = lbl ]; then
+    want='6817793 48 {"cn_onchip": 737995063.264, "cn_offchip_memory": 3048518000.0}'
+  else
+    want='6419853 1118 {"cn_onchip": 762269778.304, "cn_offchip_memory": 1825714211.2, "eviction_to_offchip_memory": 25414269.44, "core_to_core_memory": 14257573.12}'
+  fi
+  "$py" - "$j1" "$want" <<'EOP' && pass "$c: Stream's latency and nine energy terms" || bad "$c: Stream's figures"
+import json, sys
+d = json.load(open(sys.argv[1]))
+lat, n, terms = sys.argv[2].split(" ", 2)
+terms = json.loads(terms)
+ok = d["latency_cycles"] == float(lat) and d["n_cns"] == int(n) and len(d["cns"]) == int(n)
+for k, v in d["energy_terms_pj"].items():
+    w = terms.get(k, 0.0)
+    ok &= abs(v - w) <= 1e-9 * max(1.0, abs(w))
+ok &= len(d["energy_terms_pj"]) == 9
+ok &= abs(d["energy_pj"] - sum(d["energy_terms_pj"].values())) <= 1e-6 * d["energy_pj"]
+if not ok:
+    print(d["latency_cycles"], d["energy_terms_pj"], file=sys.stderr)
+sys.exit(0 if ok else 1)
+EOP
+done
+# Stream's scheduler needs Stream's hardware graph
+sed 's#^chip: .*#chip: '"$root"'/configs/hw/seneca_4x4.yaml#' "$tmp/s.yaml" > "$tmp/m.yaml"
+err=$("$EVSIM" run "$tmp/m.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] && has "$err" "$tmp/m.yaml:6:12: scheduler: stream needs a Stream accelerator file as the chip" \
+  && pass "scheduler: stream on an evsim chip refused" || { bad "stream on evsim chip (rc $rc)"; printf '%s\n' "$err"; }
 
 sed 's/^scheduler: stream$/scheduler: evsim/' "$tmp/s.yaml" > "$tmp/e.yaml"
 out=$("$EVSIM" run "$tmp/e.yaml" --no-trace 2>&1); rc=$?

@@ -1,0 +1,135 @@
+/* strm_report.c -- reports of a Stream-scheduled run (strm_report.h). */
+#include <string.h>
+
+#include "run/strm_report.h"
+
+static const char *op_name(int op)
+{
+    return op == STRM_I1 ? "I1" : op == STRM_I2 ? "I2" : "O";
+}
+
+static int json_cns(FILE *out, const strm_report *rp)
+{
+    const cfg_chip *chip = rp->s->chip;
+    int bad = 0;
+    fprintf(out, ",\"cns\":[");
+    for (int i = 0; i < rp->g->n_cns; i++) {
+        const strm_cn *c = &rp->g->cns[i];
+        const strm_plan_cn *pc = &rp->plan->cns[i];
+        fprintf(out, "%s{\"layer\":%d,\"name\":", i ? "," : "", c->layer);
+        bad |= base_json_put_str(out, rp->s->workload->layers[pc->layer].name);
+        fprintf(out, ",\"sub_id\":%d,\"group\":%d,\"core\":%lld,\"start\":%.10g,\"end\":%.10g,"
+                "\"runtime\":%.10g,\"onchip_pj\":%.10g,\"offchip_pj\":%.10g,\"too_large\":[",
+                c->sub_id, c->group, (long long)chip->cores[c->core].id, rp->r->start[i],
+                rp->r->end[i], c->runtime_cycles, c->onchip_pj, c->offchip_pj);
+        for (int op = 0, n = 0; op < STRM_NMEM; op++)
+            if (c->too_large[op])
+                fprintf(out, "%s\"%s\"", n++ ? "," : "", op_name(op));
+        fprintf(out, "]}");
+    }
+    fprintf(out, "]");
+    return bad;
+}
+
+int strm_rpt_json(FILE *out, const strm_report *rp)
+{
+    const strm_result *r = rp->r;
+    int bad = 0;
+    fprintf(out, "{\"scenario\":");
+    bad |= base_json_put_str(out, rp->s->name);
+    fprintf(out, ",\"chip\":");
+    bad |= base_json_put_str(out, rp->s->chip->name);
+    fprintf(out, ",\"scheduler\":\"stream\",\"mode\":\"%s\",\"latency_cycles\":%.17g,"
+            "\"latency_ps\":%.0f,\"energy_pj\":%.17g,\"edp_cycles_pj\":%.17g,"
+            "\"energy_terms_pj\":{", rp->s->fused ? "fused" : "lbl", r->latency_cycles,
+            r->latency_cycles * 1000.0 / rp->s->chip->clock_ghz, r->total_pj,
+            r->latency_cycles * r->total_pj);
+    for (int t = 0; t < STRM_N_ENERGY; t++)
+        fprintf(out, "%s\"%s\":%.17g", t ? "," : "", strm_energy_name((strm_energy_term)t),
+                r->energy_pj[t]);
+    fprintf(out, "},\"n_cns\":%d,\"n_edges\":%d,\"communication_events\":%d", rp->g->n_cns,
+            rp->g->n_edges, r->n_events);
+    fprintf(out, ",\"memories\":[");
+    for (int m = 0; m < r->n_mems; m++)
+        fprintf(out, "%s{\"capacity_bits\":%llu,\"peak_bits\":%llu,\"first_peak_at\":%.10g,"
+                "\"tensors_left\":%d}", m ? "," : "",
+                (unsigned long long)rp->g->mems[m].capacity_bits,
+                (unsigned long long)r->mems[m].peak_bits, r->mems[m].first_peak_at,
+                r->mems[m].tensors_left);
+    fprintf(out, "]");
+    bad |= json_cns(out, rp);
+    fprintf(out, "}\n");
+    return bad ? -1 : 0;
+}
+
+/* Per core: CNs and busy cycles; per layer: its span. */
+static void text_cores(FILE *out, const strm_report *rp)
+{
+    const cfg_chip *chip = rp->s->chip;
+    double lat = rp->r->latency_cycles > 0 ? rp->r->latency_cycles : 1;
+    fprintf(out, "\ncore   type               CNs    busy cycles   busy %%\n");
+    for (int k = 0; k < rp->g->n_cores; k++) {
+        double busy = 0;
+        int n = 0;
+        for (int i = 0; i < rp->g->n_cns; i++)
+            if (rp->g->cns[i].core == k) {
+                busy += rp->r->end[i] - rp->r->start[i];
+                n++;
+            }
+        if (!n)
+            continue;
+        fprintf(out, "%-6lld %-16s %5d %14.1f %8.1f\n", (long long)chip->cores[k].id,
+                chip->types[chip->cores[k].type].name, n, busy, 100.0 * busy / lat);
+    }
+}
+
+static void text_layers(FILE *out, const strm_report *rp)
+{
+    fprintf(out, "\nid   layer                                   CNs  core       start          end\n");
+    for (int i = 0; i < rp->g->n_cns;) {
+        int j = i;
+        double s = rp->r->start[i], e = rp->r->end[i];
+        while (j < rp->g->n_cns && rp->g->cns[j].layer == rp->g->cns[i].layer) {
+            s = rp->r->start[j] < s ? rp->r->start[j] : s;
+            e = rp->r->end[j] > e ? rp->r->end[j] : e;
+            j++;
+        }
+        const cfg_core_inst *ci = &rp->s->chip->cores[rp->g->cns[i].core];
+        fprintf(out, "%-4d %-38.38s %4d  %4lld%s %12.1f %12.1f\n", rp->g->cns[i].layer,
+                rp->s->workload->layers[rp->plan->cns[i].layer].name, j - i, (long long)ci->id,
+                rp->g->cns[j - 1].core != rp->g->cns[i].core ? "+" : " ", s, e);
+        i = j;
+    }
+}
+
+int strm_rpt_text(FILE *out, const strm_report *rp)
+{
+    const strm_result *r = rp->r;
+    const cfg_chip *chip = rp->s->chip;
+    fprintf(out, "scenario %s: %s on chip %s (%d cores), Stream's scheduler\n", rp->s->name,
+            rp->s->workload_path, chip->name, chip->n_cores);
+    fprintf(out, "latency      %.1f cycles (%.3f us at %g GHz), %d CNs, %d communication events\n",
+            r->latency_cycles, r->latency_cycles * 1e-3 / chip->clock_ghz, chip->clock_ghz,
+            rp->g->n_cns, r->n_events);
+    fprintf(out, "mode         %s\n", rp->s->fused ? "fused" : "layer by layer");
+    fprintf(out, "energy       %.3f uJ (Stream's nine terms below)\n", r->total_pj * 1e-6);
+    for (int t = 0; t < STRM_N_ENERGY; t++)
+        fprintf(out, "  %-34s %14.3f uJ\n", strm_energy_name((strm_energy_term)t),
+                r->energy_pj[t] * 1e-6);
+    text_cores(out, rp);
+    text_layers(out, rp);
+    return 0;
+}
+
+int strm_rpt_write(const char *path, int (*fn)(FILE *, const strm_report *),
+                   const strm_report *rp, base_error *err)
+{
+    base_outfile o;
+    if (base_out_open(&o, path, "w", err) != 0)
+        return -1;
+    if (fn(o.f, rp) != 0) {
+        base_out_abort(&o);
+        return base_fail(err, "%s: out of memory writing the report", path);
+    }
+    return base_out_commit(&o, err);
+}
