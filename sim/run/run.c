@@ -320,10 +320,15 @@ static int run_stream(run_state *st, base_error *err)
         return base_fail_at(err, st->path, 0, 0, "Stream's scheduler: %s", e.msg);
     trc_request tr;
     resolve_outputs(st, &tr);
-    res->trace_path = ""; /* no timeline of a Stream schedule yet (README) */
-    res->chip.end_ps = (uint64_t)(res->strm_res.latency_cycles * 1000.0 / s->chip->clock_ghz);
+    res->chip.end_ps = (uint64_t)(res->strm_res.latency_cycles * 1000.0 / s->chip->clock_ghz + 0.5);
     res->chip.complete = 1; /* a list schedule always places every CN */
-    return make_out_dir(st, err) || stream_reports(st, err) || save_cache(st, err) ? -1 : 0;
+    if (make_out_dir(st, err) || open_trace(st, &tr, err))
+        return -1;
+    strm_report rp = {s, res->strm, &res->strm_graph, &res->strm_res};
+    if (st->w && strm_trace_write(st->w, &rp) != 0)
+        return base_fail(err, "trace: %s", trc_errmsg(st->w)[0] ? trc_errmsg(st->w)
+                                                                : "out of memory");
+    return close_trace(st, err) || stream_reports(st, err) || save_cache(st, err) ? -1 : 0;
 }
 
 int run_scenario(const char *path, const run_options *o, run_result *res, base_error *err)

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "run/strm.h"
 #include "run/strm_plan.h"
+#include "trace/trc.h"
 
 typedef struct {
     const cfg_scenario *s;
@@ -22,6 +23,9 @@ typedef struct {
 
 int strm_rpt_json(FILE *out, const strm_report *rp);
 int strm_rpt_text(FILE *out, const strm_report *rp);
+/* The schedule as a timeline into w (strm_trace.c). 0, or -1 (the
+ * writer failed, or out of memory). */
+int strm_trace_write(trc_writer *w, const strm_report *rp);
 /* fn's output to path, written whole or not at all. */
 int strm_rpt_write(const char *path, int (*fn)(FILE *, const strm_report *),
                    const strm_report *rp, base_error *err);

@@ -73,6 +73,17 @@ if not ok:
 sys.exit(0 if ok else 1)
 EOP
 done
+# The schedule as a timeline: a track per core with its CNs, lanes of the
+# transfers and blocks; Perfetto's own reader accepts it.
+"$EVSIM" run configs/stream_resnet18_quad_fused.yaml --trace "$tmp/c3.pftrace" -q >/dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && [ -s "$tmp/c3.pftrace" ] && pass "stream schedule trace written" || bad "stream trace (rc $rc)"
+if [ -f "$SHARED/tools/perfetto_check.py" ]; then
+  out=$(/usr/bin/python3 "$SHARED/tools/perfetto_check.py" "$tmp/c3.pftrace" 2>&1); rc=$?
+  [ $rc -eq 0 ] && has "$out" "'core 0 (tpu_like)'" && has "$out" "slices=285" && has "$out" "'transfers 1'" \
+    && pass "stream trace validates: core tracks and transfers" || { bad "stream trace validation"; printf '%s\n' "$out" | tail; }
+else
+  echo "SKIP: stream trace validation (no ../shared/tools/perfetto_check.py)"
+fi
 # Stream's scheduler needs Stream's hardware graph
 sed 's#^chip: .*#chip: '"$root"'/configs/hw/seneca_4x4.yaml#' "$tmp/s.yaml" > "$tmp/m.yaml"
 err=$("$EVSIM" run "$tmp/m.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
