@@ -644,23 +644,26 @@ static int mem_request(chip *c, uint32_t mem, stream *s, const char *label, int 
     return 0;
 }
 
-/* One read of the network input from the input memory: `bits` to the n
- * cores in dst (multicast when several read the same slice). */
-static int read_slice(chip *c, uint32_t l, uint64_t bits, const uint32_t *dst, uint32_t n)
+/* A read of `bits` from memory `mem` to the n cores in dst (multicast
+ * when several read the same data), carried as a stream of kind `kind`. */
+static int read_to_cores(chip *c, uint32_t mem, uint64_t bits, const uint32_t *dst, uint32_t n,
+                         uint8_t kind, uint32_t layer, uint32_t part, const char *label)
 {
     stream *s = stream_new(c, bits, n);
     if (!s) {
-        chip_fail(c, "out of memory starting the inputs");
+        chip_fail(c, "out of memory");
         return -1;
     }
-    s->layer = l;
-    s->src_terminal = c->mem_term[c->in_mem];
+    s->kind = kind;
+    s->layer = layer;
+    s->part = part;
     s->n_dst = n;
+    s->src_terminal = c->mem_term[mem];
     for (uint32_t j = 0; j < n; j++) {
         s->dst_core[j] = dst[j];
         s->dst_terminal[j] = c->core_term[dst[j]];
     }
-    return mem_request(c, c->in_mem, s, "read input", 0);
+    return mem_request(c, mem, s, label, kind == CHIP_S_WSTREAM);
 }
 
 /* Layer l's network input, read from the input memory in the reads the
@@ -670,8 +673,8 @@ static int start_read(chip *c, uint32_t l)
 {
     const plan_layer *pl = &c->p->layers[l];
     for (uint32_t r = 0; r < pl->n_in_reads; r++)
-        if (read_slice(c, l, pl->in_reads[r].bits, pl->in_reads[r].cores,
-                       pl->in_reads[r].n) != 0)
+        if (read_to_cores(c, c->in_mem, pl->in_reads[r].bits, pl->in_reads[r].cores,
+                          pl->in_reads[r].n, CHIP_S_ACT, l, 0, "read input") != 0)
             return -1;
     return 0;
 }
@@ -679,19 +682,7 @@ static int start_read(chip *c, uint32_t l)
 int chip_mem_stream(chip *c, uint32_t mem, uint64_t bits, uint32_t core, uint8_t kind,
                     uint32_t layer, uint32_t part, const char *label)
 {
-    stream *s = stream_new(c, bits, 1);
-    if (!s) {
-        chip_fail(c, "out of memory");
-        return -1;
-    }
-    s->kind = kind;
-    s->layer = layer;
-    s->part = part;
-    s->n_dst = 1;
-    s->dst_core[0] = core;
-    s->src_terminal = c->mem_term[mem];
-    s->dst_terminal[0] = c->core_term[core];
-    return mem_request(c, mem, s, label, kind == CHIP_S_WSTREAM);
+    return read_to_cores(c, mem, bits, &core, 1, kind, layer, part, label);
 }
 
 int chip_core_to_mem(chip *c, uint32_t core, uint64_t bits, uint8_t kind, uint32_t layer,

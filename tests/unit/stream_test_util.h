@@ -6,9 +6,32 @@
 #define EVSIM_STREAM_TEST_UTIL_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "config/config.h"
+
+/* A JSON file parsed whole; NULL if it cannot be read or parsed. */
+static inline cJSON *stream_load_json(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    cJSON *j = NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
+        buf[n] = '\0';
+        j = cJSON_Parse(buf);
+    }
+    free(buf);
+    fclose(f);
+    return j;
+}
 
 /* The chip of CASE_DIR/cores/: NULL (errors printed) when a file does not
  * load. Free with cfg_chip_free. */

@@ -1,8 +1,8 @@
 /* strm_ref.h -- builds a strm_graph (sim/run/strm.h) from what Stream
  * itself recorded for one case: ../shared/reference/stream/results/CASE.json
  * (CNs, their costs in cost_lut[], layers' tilings and precisions) and
- * inputs/CASE/ (case.json's priority order, the accelerator and core
- * YAMLs, the ONNX model for which layer feeds which). Dependencies are
+ * inputs/CASE/ (case.json's priority order, the accelerator through
+ * evsim's chip loader, the ONNX model for which layer feeds which). Dependencies are
  * derived here from the CNs' loop ranges by Stream's rule (semantics.md
  * §1.2, get_inter_edges_rtree), not read from Stream. Shared by
  * test_strm_sched.c and bench_strm.c. */
@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "config/cfg_onnx.h"
 #include "run/strm.h"
+#include "run/strm_build.h"
 
 #define SREF_MAX_LAYERS 128
 #define SREF_MAX_SUBS 1024
@@ -510,159 +511,23 @@ static int sref_cns(sref_ctx *x, const cJSON *cns, const cJSON *lut, strm_graph 
     return 0;
 }
 
-/* A Stream accelerator file, read line by line (evsim's chip loader
- * does not take this form yet): core id -> core file, the off-chip core,
- * and core_connectivity entries in file order. */
-#define SREF_MAX_CORES 16
-#define SREF_MAX_CONNS 64
-typedef struct {
-    int n_cores;
-    char core_file[SREF_MAX_CORES][600];
-    int offchip;
-    double unit_energy;
-    int n_conns;
-    bool bus[SREF_MAX_CONNS];
-    int n_members[SREF_MAX_CONNS];
-    int members[SREF_MAX_CONNS][SREF_MAX_CORES];
-    double bw[SREF_MAX_CONNS], energy[SREF_MAX_CONNS];
-} sref_accel;
-
-static void sref_accel_line(sref_accel *a, char *ln, int *section, const char *dir)
-{
-    char *h = strchr(ln, '#');
-    if (h)
-        *h = 0;
-    char *k = ln + strspn(ln, " -");
-    int id;
-    char file[256];
-    if (!strncmp(ln, "cores:", 6))
-        *section = 1;
-    else if (!strncmp(ln, "core_connectivity:", 18))
-        *section = 2;
-    else if (sscanf(ln, "offchip_core_id: %d", &a->offchip) == 1 ||
-             sscanf(ln, "unit_energy_cost: %lf", &a->unit_energy) == 1)
-        *section = 0;
-    else if (*section == 1 && sscanf(ln, " %d: %255s", &id, file) == 2 && id >= 0 && id < SREF_MAX_CORES) {
-        snprintf(a->core_file[id], sizeof a->core_file[id], "%.300s/cores/%.255s", dir, file);
-        if (id + 1 > a->n_cores)
-            a->n_cores = id + 1;
-    } else if (*section == 2 && !strncmp(k, "type:", 5) && a->n_conns < SREF_MAX_CONNS) {
-        int c = a->n_conns++;
-        a->bus[c] = strstr(k, "bus") != NULL;
-        a->energy[c] = a->unit_energy;
-    } else if (*section == 2 && a->n_conns > 0 && !strncmp(k, "cores:", 6)) {
-        int c = a->n_conns - 1;
-        for (char *t = strtok(strchr(k, '[') + 1, ",] \n"); t && a->n_members[c] < SREF_MAX_CORES;
-             t = strtok(NULL, ",] \n"))
-            a->members[c][a->n_members[c]++] = atoi(t);
-    } else if (*section == 2 && a->n_conns > 0)
-        if (sscanf(k, "bandwidth: %lf", &a->bw[a->n_conns - 1]) != 1)
-            sscanf(k, "unit_energy_cost: %lf", &a->energy[a->n_conns - 1]);
-}
-
-static int sref_accel_read(const char *path, sref_accel *a, base_error *err)
-{
-    memset(a, 0, sizeof *a);
-    a->offchip = -1;
-    char dir[1100];
-    snprintf(dir, sizeof dir, "%.1000s", path);
-    char *sl = strrchr(dir, '/');
-    if (sl)
-        *sl = 0;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return base_fail(err, "%s: cannot open", path);
-    char ln[1024];
-    int section = 0;
-    while (fgets(ln, sizeof ln, f))
-        sref_accel_line(a, ln, &section, dir);
-    fclose(f);
-    if (a->n_cores == 0 || a->offchip < 0 || a->n_conns == 0)
-        return base_fail(err, "%s: expected cores, offchip_core_id and core_connectivity", path);
-    return 0;
-}
-
-/* Top memories of each core from its ZigZag-style core file. */
-static int sref_mems(const sref_accel *a, strm_graph *g, base_error *err)
-{
-    g->n_cores = a->n_cores;
-    g->cores = base_calloc((size_t)a->n_cores, sizeof *g->cores);
-    g->mems = base_calloc((size_t)a->n_cores * STRM_NMEM, sizeof *g->mems);
-    if (!g->cores || !g->mems)
-        return base_fail(err, "out of memory");
-    for (int c = 0; c < a->n_cores; c++) {
-        base_errors es;
-        base_errors_init(&es);
-        cfg_core *core = cfg_core_load_file(a->core_file[c], &es);
-        if (!core) {
-            if (es.count > 0)
-                *err = es.items[0];
-            base_errors_clear(&es);
-            return -1;
-        }
-        base_errors_clear(&es);
-        int first[CFG_MAX_MEMS];
-        for (int k = 0; k < CFG_MAX_MEMS; k++)
-            first[k] = -1;
-        for (int op = 0; op < STRM_NMEM; op++) {
-            int top = cfg_core_top_memory(core, (cfg_mem_operand)op);
-            if (top < 0) {
-                cfg_core_free(core);
-                return base_fail(err, "%s: no top memory for operand %d", a->core_file[c], op);
-            }
-            if (first[top] < 0) {
-                const cfg_memory *m = &core->mems[top];
-                first[top] = g->n_mems;
-                g->mems[g->n_mems++] = (strm_mem){m->size_bits, m->r_cost_pj, m->w_cost_pj,
-                                                  (double)m->ports[0].bw_min_bits,
-                                                  (double)m->ports[0].bw_max_bits};
-            }
-            g->cores[c].top_mem[op] = first[top];
-        }
-        cfg_core_free(core);
-    }
-    return 0;
-}
-
-/* Links and routes (§1.1): a link entry makes two directed links, a bus
- * one object for every ordered pair of its cores; a later entry replaces
- * an earlier one for the same pair. Every route here is one hop. */
-static int sref_links(const sref_accel *a, strm_graph *g, base_error *err)
-{
-    int n = a->n_cores;
-    g->links = base_calloc((size_t)a->n_conns * 2 + 1, sizeof *g->links);
-    g->routes = base_calloc((size_t)n * (size_t)n, sizeof *g->routes);
-    if (!g->links || !g->routes)
-        return base_fail(err, "out of memory");
-    for (int k = 0; k < a->n_conns; k++) {
-        int bus = a->bus[k] ? g->n_links++ : -1;
-        if (bus >= 0)
-            g->links[bus] = (strm_link){a->bw[k], a->energy[k]};
-        for (int i = 0; i < a->n_members[k]; i++)
-            for (int j = 0; j < a->n_members[k]; j++) {
-                int x = a->members[k][i], y = a->members[k][j];
-                if (i == j || x < 0 || y < 0 || x >= n || y >= n || (bus < 0 && j < i))
-                    continue;
-                int l = bus;
-                if (bus < 0) {
-                    l = g->n_links;
-                    g->links[g->n_links++] = (strm_link){a->bw[k], a->energy[k]};
-                    g->links[g->n_links++] = (strm_link){a->bw[k], a->energy[k]};
-                    g->routes[y * n + x] = (strm_route){1, {l + 1}};
-                }
-                g->routes[x * n + y] = (strm_route){1, {l}};
-            }
-    }
-    return 0;
-}
-
+/* The hardware half: the accelerator through evsim's chip loader and
+ * strm_hw_from_chip, as a scenario with scheduler: stream gets it. */
 static int sref_hw(const char *accel, strm_graph *g, base_error *err)
 {
-    sref_accel a;
-    if (sref_accel_read(accel, &a, err) < 0 || sref_mems(&a, g, err) < 0 || sref_links(&a, g, err) < 0)
+    base_errors es;
+    base_errors_init(&es);
+    cfg_chip *chip = cfg_chip_load_file(accel, &es);
+    if (!chip) {
+        if (es.count > 0)
+            *err = es.items[0];
+        base_errors_clear(&es);
         return -1;
-    g->offchip_core = a.offchip;
-    return 0;
+    }
+    base_errors_clear(&es);
+    int rc = strm_hw_from_chip(chip, g, err);
+    cfg_chip_free(chip);
+    return rc;
 }
 
 static int sref_order(sref_ctx *x, const cJSON *order, strm_graph *g, base_error *err)

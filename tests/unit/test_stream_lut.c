@@ -22,25 +22,6 @@
 #define REF "../shared/reference/stream/"
 #define TOL 0.005
 
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cJSON *j = NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        buf[n] = '\0';
-        j = cJSON_Parse(buf);
-    }
-    free(buf);
-    fclose(f);
-    return j;
-}
-
 static double num(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -170,7 +151,7 @@ static void run_case(const char *name, int want_entries)
     ck_assert_ptr_nonnull(map);
     base_errors_clear(&errs);
     snprintf(p, sizeof p, REF "results/%s.json", name);
-    cJSON *j = load_json(p);
+    cJSON *j = stream_load_json(p);
     ck_assert_ptr_nonnull(j);
     const cJSON *lut = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(j, "results"), "cost_lut");

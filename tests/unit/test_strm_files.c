@@ -17,27 +17,10 @@
 
 #include "config/cfg_onnx.h"
 #include "run/strm_build.h"
+#include "stream_test_util.h"
 #include "test_skip.h"
 
 #define REF "../shared/reference/stream/"
-
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = 0;
-    fclose(f);
-    cJSON *j = cJSON_Parse(buf);
-    free(buf);
-    ck_assert_ptr_nonnull(j);
-    return j;
-}
 
 static const cJSON *item(const cJSON *o, const char *k)
 {
@@ -126,9 +109,10 @@ static void check_case(const char *name)
 {
     char p[2 * BASE_PATH_MAX];
     snprintf(p, sizeof p, REF "inputs/%s/case.json", name);
-    cJSON *cs = load_json(p);
+    cJSON *cs = stream_load_json(p);
     snprintf(p, sizeof p, REF "results/%s.json", name);
-    cJSON *res = load_json(p);
+    cJSON *res = stream_load_json(p);
+    ck_assert(cs && res);
     const cJSON *rr = item(res, "results");
     files_run fr;
     memset(&fr, 0, sizeof fr);

@@ -19,25 +19,6 @@
 
 #define REF "../shared/reference/stream/"
 
-static cJSON *load_json(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cJSON *j = NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-        buf[n] = '\0';
-        j = cJSON_Parse(buf);
-    }
-    free(buf);
-    fclose(f);
-    return j;
-}
-
 static const cJSON *item(const cJSON *o, const char *k)
 {
     return cJSON_GetObjectItemCaseSensitive(o, k);
@@ -120,9 +101,9 @@ static void run_case(const char *name, const char *mapfile, int want_cns, int wa
     ck_assert_ptr_nonnull(map);
     base_errors_clear(&errs);
     snprintf(p, sizeof p, "%s/case.json", dir);
-    cJSON *cs = load_json(p);
+    cJSON *cs = stream_load_json(p);
     snprintf(p, sizeof p, REF "results/%s.json", name);
-    cJSON *res = load_json(p);
+    cJSON *res = stream_load_json(p);
     ck_assert_ptr_nonnull(cs);
     ck_assert_ptr_nonnull(res);
     const cJSON *opts = item(cs, "options");
