@@ -86,6 +86,13 @@ static void cross_check(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
 {
     cfg_chip *c = s->chip;
     const char *mf = s->mapping_path;
+    /* Stream's scheduler runs on Stream's hardware graph (links, buses,
+     * an off-chip core), which only a Stream accelerator file gives. */
+    if (s->scheduler == CFG_SCHED_STREAM && !c->stream_form)
+        cfg_err_pos(d->err, s->file, s->scheduler_line, s->scheduler_col,
+                    "scheduler: stream needs a Stream accelerator file as the chip (cores: "
+                    "{id: core.yaml}, offchip_core_id, core_connectivity); found an evsim "
+                    "chip (%s)", s->chip_path);
     for (int i = 0; i < s->mapping->n_entries; i++) {
         const cfg_map_entry *e = &s->mapping->entries[i];
         for (int k = 0; k < e->n_core_alloc; k++)

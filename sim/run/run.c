@@ -30,18 +30,6 @@ typedef struct {
     bool written[3]; /* trace, JSON, text in place: removed on failure */
 } run_state;
 
-/* Stream's scheduler runs on Stream's hardware graph: the chip must be a
- * Stream accelerator file (with an off-chip core). */
-static int stream_chip_ok(const cfg_scenario *s, base_error *err)
-{
-    if (!s->chip->stream_form)
-        return base_fail_at(err, s->file, (uint32_t)s->scheduler_line, (uint32_t)s->scheduler_col,
-                            "scheduler: stream needs a Stream accelerator file as the chip "
-                            "(cores: {id: core.yaml}, offchip_core_id, core_connectivity); "
-                            "found an evsim chip (%s)", s->chip_path);
-    return 0;
-}
-
 /* evsim's scheduler runs on a mesh: a Stream accelerator is placed on one
  * (cfg_stream_place) and the run sees only the placed chip. */
 static int place_stream_chip(cfg_scenario *s, base_error *err)
@@ -73,7 +61,7 @@ static int load(run_state *st, base_error *err)
         const cfg_chip *chip = res->scenario->chip;
         noc_config nc;
         if (res->scenario->scheduler == CFG_SCHED_STREAM)
-            return stream_chip_ok(res->scenario, err);
+            return 0; /* the loader checked the chip is Stream's */
         if (place_stream_chip(res->scenario, err))
             return -1;
         chip = res->scenario->chip;

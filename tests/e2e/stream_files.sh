@@ -89,6 +89,9 @@ sed 's#^chip: .*#chip: '"$root"'/configs/hw/seneca_4x4.yaml#' "$tmp/s.yaml" > "$
 err=$("$EVSIM" run "$tmp/m.yaml" --no-trace -q 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] && has "$err" "$tmp/m.yaml:6:12: scheduler: stream needs a Stream accelerator file as the chip" \
   && pass "scheduler: stream on an evsim chip refused" || { bad "stream on evsim chip (rc $rc)"; printf '%s\n' "$err"; }
+err=$("$EVSIM" check "$tmp/m.yaml" 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] && has "$err" "$tmp/m.yaml:6:12: scheduler: stream needs a Stream accelerator file as the chip" \
+  && pass "evsim check refuses it the same way" || { bad "check: stream on evsim chip (rc $rc)"; printf '%s\n' "$err"; }
 
 sed 's/^scheduler: stream$/scheduler: evsim/' "$tmp/s.yaml" > "$tmp/e.yaml"
 out=$("$EVSIM" run "$tmp/e.yaml" --no-trace 2>&1); rc=$?
