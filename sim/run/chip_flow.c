@@ -331,6 +331,8 @@ void chip_on_delivery(void *ctx, const noc_delivery *d)
         if (s->dst_terminal[i] == d->dst && ++s->arrived[i] == s->n_packets) {
             chip_trace_input(c, s->layer, s->dst_core[i], s->bits);
             unit_arrived(c, s, s->dst_core[i]);
+            /* The core may have started streams: c->streams may have moved. */
+            s = &c->streams[(uint32_t)d->tag];
         }
 }
 
