@@ -87,6 +87,16 @@ typedef struct {
     kq_handle ev;
 } term_dues;
 
+/* A terminal's packets not yet injected, linked by noc_pkt.next: a
+ * packet is walked when its head enters the network, not when it is
+ * created, so packets of other sources sent meanwhile compete with it
+ * for the ports; one kernel event, at the head's injection, stands for
+ * the queue. */
+typedef struct {
+    uint32_t head, tail;    /* NOC_NONE when empty */
+    kq_handle ev;           /* 0 when no event is pending */
+} src_queue;
+
 struct noc_pktm {
     port_spans *ports;     /* [router * nports + port] */
     uint64_t *inj_free;    /* [terminal]: first cycle its injection
@@ -98,6 +108,7 @@ struct noc_pktm {
     uint32_t *vc_src;      /* as vc_free: the source of its last packet */
     uint32_t *in_src;      /* as in_free: the source of its last packet */
     term_dues *dues;       /* [terminal] */
+    src_queue *sq;         /* [terminal] */
     uint64_t seq;
     pkt_tree *trees;       /* [terminal]: its last tree */
     uint32_t *tmp;         /* one destination set, for partitioning */
@@ -130,12 +141,14 @@ struct noc_pktm *noc_pktm_new(noc *n)
     pm->inj_free = base_calloc(n->nterms, sizeof *pm->inj_free);
     pm->dues = base_calloc(n->nterms, sizeof *pm->dues);
     pm->trees = base_calloc(n->nterms, sizeof *pm->trees);
+    pm->sq = base_calloc(n->nterms, sizeof *pm->sq);
     pm->vc_free = base_calloc((size_t)n->nrouters * n->nports * n->vcs, sizeof *pm->vc_free);
     pm->in_free = base_calloc((size_t)n->nrouters * n->nports, sizeof *pm->in_free);
     pm->vc_src = base_calloc((size_t)n->nrouters * n->nports * n->vcs, sizeof *pm->vc_src);
     pm->in_src = base_calloc((size_t)n->nrouters * n->nports, sizeof *pm->in_src);
     if (!pm->ports || !pm->inj_free || !pm->dues || !pm->trees || !pm->vc_free ||
-        !pm->in_free || !pm->vc_src || !pm->in_src) {
+        !pm->in_free || !pm->vc_src || !pm->in_src || !pm->sq) {
+        base_free(pm->sq);
         base_free(pm->vc_free);
         base_free(pm->in_free);
         base_free(pm->vc_src);
@@ -147,8 +160,10 @@ struct noc_pktm *noc_pktm_new(noc *n)
         base_free(pm);
         return NULL;
     }
-    for (uint32_t t = 0; t < n->nterms; t++)
+    for (uint32_t t = 0; t < n->nterms; t++) {
         pm->dues[t].at = UINT64_MAX;
+        pm->sq[t].head = pm->sq[t].tail = NOC_NONE;
+    }
     pm->cap_tmp = n->nterms;
     return pm;
 }
@@ -167,7 +182,10 @@ void noc_pktm_free(noc *n, struct noc_pktm *pm)
         if (pm->dues[t].ev)
             kq_cancel(n->k, pm->dues[t].ev);
         base_free(pm->dues[t].h);
+        if (pm->sq[t].ev)
+            kq_cancel(n->k, pm->sq[t].ev);
     }
+    base_free(pm->sq);
     for (uint32_t i = 0; i < n->nrouters * n->nports; i++)
         base_free(pm->ports[i].s);
     base_free(pm->trees);
@@ -514,6 +532,11 @@ static uint64_t walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint
     uint32_t f = pk->flits, k = nd->n;
     uint64_t leave = st[NOC_STAGE_SW_ALLOC] + st[NOC_STAGE_XBAR], last = 0, last_late = 0;
     uint64_t len = copy_len(n, f, k, nd->depth);
+    /* A packet longer than a VC buffer whose tail waits downstream holds
+     * this router's buffer: its tail leaves here no sooner than a buffer
+     * and a hop before it leaves the next router (backpressure, without
+     * modelling the buffer). */
+    uint64_t back = leave + c->link_latency_cycles + n->vc_depth_flits, held = 0;
     /* A head is routed once the packet before it in its VC has gone. */
     struct noc_pktm *pm = n->pm;
     uint64_t route_at, src = pk->src;
@@ -547,12 +570,16 @@ static uint64_t walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint
         if (b->port < NOC_MESH_PORTS) {
             report_hops(n, pk, r->link_out[b->port], r->id, r->nb[b->port]);
             uint64_t hop = leave + c->link_latency_cycles;
-            walk(n, t, b->next, b->port ^ 1u, p, h + hop, tl + hop, tlate + hop);
+            uint64_t below = walk(n, t, b->next, b->port ^ 1u, p, h + hop, tl + hop, tlate + hop);
+            if (f > n->vc_depth_flits && below > back + held)
+                held = below - back;
         } else {
             report_hops(n, pk, r->link_out[b->port], r->id, r->id);
             dues_push(n, b->next, p, tlate + leave + c->eject_cycles);
         }
     }
+    if (held > last_late)
+        last_late = held;
     pm->in_free[ip] = last + 1;
     pm->in_src[ip] = pk->src;
     pm->vc_src[vc] = pk->src;
@@ -560,7 +587,8 @@ static uint64_t walk(noc *n, const pkt_tree *t, uint32_t node, uint32_t in, uint
     return last_late;
 }
 
-void noc_pktm_inject(noc *n, uint32_t p)
+/* Packet p's head enters the network now: walk its tree. */
+static void inject_now(noc *n, uint32_t p)
 {
     struct noc_pktm *pm = n->pm;
     noc_pkt *pk = &n->pkts[p];
@@ -600,5 +628,71 @@ void noc_pktm_inject(noc *n, uint32_t p)
         uint64_t in_at = tl - gap + (sa ? sa : 1) + c->credit_delay_cycles + c->inject_cycles;
         if (in_at > pm->inj_free[pk->src])
             pm->inj_free[pk->src] = in_at;
+    }
+    /* The next packet's head enters once a VC of the injection port has
+     * room for it: the VC's last tail is a buffer from leaving. */
+    size_t vb = ((size_t)r->id * n->nports + port) * n->vcs;
+    uint64_t room = UINT64_MAX;
+    for (size_t v = vb; v < vb + n->vcs; v++)
+        if (pm->vc_free[v] < room)
+            room = pm->vc_free[v];
+    if (room > d && room - d > pm->inj_free[pk->src])
+        pm->inj_free[pk->src] = room - d;
+}
+
+static void on_source(kq_kernel *k, void *ctx, const void *payload);
+
+/* Terminal t's queue head injects at its cycle: schedule that. */
+static void source_schedule(noc *n, uint32_t t)
+{
+    struct noc_pktm *pm = n->pm;
+    src_queue *q = &pm->sq[t];
+    if (q->head == NOC_NONE)
+        return;
+    uint64_t at = n->pkts[q->head].ready_cycle;
+    if (pm->inj_free[t] > at)
+        at = pm->inj_free[t];
+    if (kq_schedule_at(n->k, at * n->cycle_ps, NOC_PRIO_SOURCE, on_source, n, &t, sizeof t,
+                       &q->ev) != KQ_OK) {
+        q->ev = 0;
+        fail(n);
+    }
+}
+
+static void on_source(kq_kernel *k, void *ctx, const void *payload)
+{
+    (void)k;
+    noc *n = ctx;
+    uint32_t t;
+    memcpy(&t, payload, sizeof t);
+    src_queue *q = &n->pm->sq[t];
+    q->ev = 0;
+    uint32_t p = q->head;
+    q->head = n->pkts[p].next;
+    if (q->head == NOC_NONE)
+        q->tail = NOC_NONE;
+    inject_now(n, p);
+    if (!n->failed)
+        source_schedule(n, t);
+}
+
+void noc_pktm_inject(noc *n, uint32_t p)
+{
+    struct noc_pktm *pm = n->pm;
+    noc_pkt *pk = &n->pkts[p];
+    src_queue *q = &pm->sq[pk->src];
+    /* Injecting at once, when nothing of the source is ahead, keeps
+     * reservations made in the order packets are sent. */
+    if (q->head == NOC_NONE && pm->inj_free[pk->src] <= pk->ready_cycle) {
+        inject_now(n, p);
+        return;
+    }
+    pk->next = NOC_NONE;
+    if (q->head == NOC_NONE) {
+        q->head = q->tail = p;
+        source_schedule(n, pk->src);
+    } else {
+        n->pkts[q->tail].next = p;
+        q->tail = p;
     }
 }
