@@ -2,11 +2,13 @@
  * NOC_MODEL_PACKET), behind the same API as the flit model.
  *
  * A copy of a packet is two times at a router: when its head flit and
- * when its tail flit are usable there. When a packet is sent, its whole
+ * when its tail flit are usable there. When a packet's head enters the
+ * network (its source's earlier packets queue it, src_queue), its whole
  * tree (the flit model's multicast tree, noc_routing.c; built once per
  * source and destination set) is walked at once, reserving each output
  * port it crosses -- first come first served in the order packets are
- * sent -- and its deliveries are scheduled: the only events it costs. At
+ * injected -- and its deliveries are scheduled: with its injection when
+ * it waited in the source queue, the only events it costs. At
  * each router a copy is sent on each branch:
  *   - the head leaves after routing and VC allocation, once the output
  *     port is free: head = max(arrival + route + VC alloc + j, port free);
