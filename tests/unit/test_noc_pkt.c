@@ -403,6 +403,66 @@ START_TEST(test_stream_drains_at_flit_model_rate)
 }
 END_TEST
 
+/* ---- crossing streams sent at once ------------------------------------ */
+
+static uint64_t lat_sum_ps, lat_n;
+
+static void lat_sink(void *ctx, const noc_delivery *d)
+{
+    (void)ctx;
+    lat_sum_ps += d->delivered_ps - d->created_ps;
+    lat_n++;
+}
+
+/* ResNet-18's traffic in small: on a 4x4 of 2 VCs x 4 flits, terminal 0
+ * multicasts 100 4-flit packets to 3 and 15, then, a cycle later,
+ * terminal 1 sends 100 to 3 and 7 and terminal 4 100 16-flit ones to 3:
+ * all share the east links of row 0 into router 3. The mean latency over
+ * deliveries, in cycles. */
+static double crossing_mean(noc_model_kind m)
+{
+    noc_config c;
+    noc_config_default(&c);
+    c.width = c.height = 4;
+    c.virtual_channels = 2;
+    c.vc_depth_flits = 4;
+    c.model = m;
+    kq_kernel *k = kq_new();
+    base_error e;
+    noc *n = noc_new(k, &c, &e);
+    ck_assert_msg(n != NULL, "%s", e.msg);
+    lat_sum_ps = lat_n = 0;
+    noc_set_sink(n, lat_sink, NULL);
+    const uint32_t a[] = {3, 15}, b[] = {3, 7}, d = 3;
+    for (int i = 0; i < 100; i++) {
+        noc_packet_req q = {0, 2, a, 0, 4, 0};
+        ck_assert_int_eq(noc_send(n, &q, NULL, &e), 0);
+    }
+    kq_run(k, noc_cycle_ps(n), 0); /* one cycle on */
+    for (int i = 0; i < 100; i++) {
+        noc_packet_req q = {1, 2, b, 0, 4, 0}, u = {4, 1, &d, 0, 16, 0};
+        ck_assert_int_eq(noc_send(n, &q, NULL, &e), 0);
+        ck_assert_int_eq(noc_send(n, &u, NULL, &e), 0);
+    }
+    kq_run(k, KQ_TIME_MAX, 0);
+    ck_assert_uint_eq(lat_n, 500);
+    double mean = (double)lat_sum_ps / (double)lat_n / (double)noc_cycle_ps(n);
+    noc_free(n);
+    kq_free(k);
+    return mean;
+}
+
+/* Packets are walked when their head enters the network: crossing streams
+ * share the ports packet by packet as the flit model's arbiters do
+ * (-2.9 %: flit 1213.2, packet 1178.2 cycles). Before, walked when sent,
+ * the first stream held the ports: +11.4 % (1351.9). */
+START_TEST(test_crossing_streams_mean_latency)
+{
+    double f = crossing_mean(NOC_MODEL_FLIT), q = crossing_mean(NOC_MODEL_PACKET);
+    ck_assert_msg(q > f * 0.95 && q < f * 1.05, "flit %.1f, packet %.1f cycles", f, q);
+}
+END_TEST
+
 /* ---- chip runs with noc: {model: packet} ------------------------------- */
 
 /* A copy of configs/ (and traces/) in a fresh directory whose chip files say
@@ -558,6 +618,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_latency_within_5_percent_below_saturation);
     tcase_add_test(tc, test_shallow_buffers_and_multicast_within_5_percent);
     tcase_add_test(tc, test_stream_drains_at_flit_model_rate);
+    tcase_add_test(tc, test_crossing_streams_mean_latency);
     tcase_add_test(tc, test_dense_scenario_runs_with_packet_model);
     tcase_add_test(tc, test_event_driven_scenario_runs_with_packet_model);
     tcase_add_test(tc, test_unknown_model_is_a_positioned_error);
