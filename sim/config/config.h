@@ -477,6 +477,10 @@ struct cfg_chip {
      * their own (the off-chip core one of kind CFG_CORE_MEMORY), and the
      * interconnect is Stream's graph of links and buses, not a mesh. */
     bool stream_form;
+    /* Placed from a Stream accelerator (cfg_stream_place) for evsim's
+     * scheduler: the plan reads the mapping as Stream does, so a layer
+     * alone in its stack gets no intra-core tiling (plan.c). */
+    bool from_stream;
     int64_t offchip_core_id;         /* -1: none */
     double unit_energy_cost_pj;      /* the file's default for conns */
     int n_conns;

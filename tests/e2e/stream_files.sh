@@ -102,6 +102,22 @@ out2=$("$EVSIM" run "$tmp/e.yaml" --no-trace 2>&1)
 strip() { printf '%s\n' "$1" | grep -v 'searched now'; }
 [ "$(strip "$out")" = "$(strip "$out2")" ] && pass "run is deterministic" || bad "two runs differ"
 
+# c3 under evsim's scheduler: the plan reads the mapping as Stream does (a
+# layer alone in its stack is not tiled, the cores' dataflows are the
+# spatial mapping) and costs operands that fit without the DRAM level, so
+# there are Stream's 1118 CNs and the stacked CNs take Stream's cycles
+# (its cost_lut: conv1 rows 11075, layer1 convolutions 2053).
+sed 's#\.\./tests/#'"$PWD"'/tests/#; s/^scheduler: stream$/scheduler: evsim/' \
+  configs/stream_resnet18_quad_fused.yaml > "$tmp/c3e.yaml"
+"$EVSIM" run "$tmp/c3e.yaml" -q --no-trace --json "$tmp/c3e.json" --report /dev/null 2>/dev/null; rc=$?
+got=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+cns = {L["name"]: L["cns"][0]["cycles"] for L in r["layers"] if L["cns"]}
+print(r["mapper"]["cns"], cns["/conv1/Conv"], cns["/layer1/layer1.0/conv1/Conv"])' "$tmp/c3e.json" 2>&1)
+[ $rc -eq 0 ] && [ "$got" = "1118 11075 2053" ] \
+  && pass "c3 under scheduler: evsim: Stream's CNs and cycles ($got)" || bad "c3 evsim (rc $rc): $got"
+
 # The accelerator with its off-chip core made a compute core and a link of
 # three cores: both reported at their positions, exit 1.
 mkdir -p "$tmp/acc"
