@@ -11,6 +11,7 @@
 #include "config/cfg_sweep.h"
 #include "run/adapt.h"
 #include "run/snn_plan.h"
+#include "run/strm_plan.h"
 
 static const char synopsis[] =
     "usage: evsim check [--quiet] [--force] FILE...\n"
@@ -245,6 +246,9 @@ static void print_search(const cfg_scenario *s)
     if (s->scheduler != CFG_SCHED_STREAM)
         return;
     const cfg_search *q = &s->search;
+    uint32_t genes, n = strm_plan_flexible_layers(s->chip, s->workload, s->mapping, &genes);
+    if (n)
+        printf("    %u layers leave their cores to the search (%u genes)\n", n, genes);
     printf("    search%s: objective %s, seed %llu, population %u, generations %u, patience %u, "
            "max_evaluations %llu (0 = none)\n",
            q->given ? "" : " (defaults, used if a layer's cores are left open)",

@@ -309,6 +309,9 @@ static int run_stream(run_state *st, base_error *err)
                         st->o->search_ctx, &res->strm_search, &e) != 0 ||
         strm_schedule(&res->strm_graph, &res->strm_res, &e) != 0)
         return base_fail_at(err, st->path, 0, 0, "Stream's scheduler: %s", e.msg);
+    if (s->search.given && !res->strm_search.ran && st->o->note)
+        st->o->note(st->o->note_ctx, false, "search: every layer's core is fixed by the mapping "
+                    "(none lists more cores than its split): nothing to search");
     trc_request tr;
     resolve_outputs(st, &tr);
     res->chip.end_ps = (uint64_t)(res->strm_res.latency_cycles * 1000.0 / s->chip->clock_ghz + 0.5);

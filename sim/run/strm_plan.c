@@ -532,6 +532,24 @@ static int make_genes(strm_plan *p, const cfg_chip *chip, const cfg_workload *wl
     return 0;
 }
 
+uint32_t strm_plan_flexible_layers(const cfg_chip *chip, const cfg_workload *wl,
+                                   const cfg_mapping *map, uint32_t *n_genes)
+{
+    uint32_t n = 0, k;
+    int cores[CFG_MAX_CORE_ALLOC];
+    *n_genes = 0;
+    for (int li = 0; li < wl->n_layers; li++) {
+        lay y = {.me = map ? cfg_mapping_find(map, &wl->layers[li]) : NULL};
+        base_error e;
+        if (layer_loops(&wl->layers[li], y.me, true, &y, &e) == 0 &&
+            flexible_layer(chip, &y, cores, &k)) {
+            n++;
+            *n_genes += y.n_inter;
+        }
+    }
+    return n;
+}
+
 /* The layer's CNs costed: a fixed CN on its core, a flexible one with a
  * gene on each allowed core, one without (no usable core_allocation) on
  * the first chip core, left unscheduled (strm_graph_build refuses it). */

@@ -128,6 +128,12 @@ strm_plan *strm_plan_build(const cfg_chip *chip, const cfg_workload *wl,
                            const loma_options *opt, loma_cache *cache, base_error *err);
 void strm_plan_free(strm_plan *p);
 
+/* How many layers of wl leave their cores to the search under map (their
+ * core_allocation lists more chip cores than their inter-core split), and
+ * into n_genes their (layer, group)s: what a plan would make genes of. */
+uint32_t strm_plan_flexible_layers(const cfg_chip *chip, const cfg_workload *wl,
+                                   const cfg_mapping *map, uint32_t *n_genes);
+
 /* Puts every flexible CN on the core its gene chooses (choice[g] indexes
  * genes[g].cores), with that core's cost; the rest of the table stays. */
 void strm_plan_assign(strm_plan *p, const uint32_t *choice);

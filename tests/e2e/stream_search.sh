@@ -19,6 +19,7 @@ root=$PWD
 
 out=$("$EVSIM" check "$S" 2>&1); rc=$?
 [ $rc -eq 0 ] && has "$out" "search: objective latency, seed 1, population 32, generations 40, patience 0, max_evaluations 0 (0 = none)" \
+  && has "$out" "21 layers leave their cores to the search (21 genes)" \
   && pass "check summarises the search" || { bad "check search (rc $rc)"; printf '%s\n' "$out" | tail -5; }
 
 # the scenario, made to run from $tmp (absolute inputs)
@@ -102,5 +103,12 @@ import json, sys
 d, a = json.load(open(sys.argv[1]))["search"], json.load(open(sys.argv[2]))["search"]
 sys.exit(0 if d["evaluations"] == a["evaluations"] and d["best"] == a["best"] and d["seed"] == 1 else 1)
 EOP
+# a search: key with every core fixed: a note, the schedule as given
+printf 'search: {objective: energy}\n' | cat "$root/configs/stream_resnet18_quad_fused.yaml" - \
+  | sed "s#\.\./tests/#$root/tests/#; s#dir: \.\./out#dir: $tmp/out#" > "$tmp/n.yaml"
+out=$("$EVSIM" run "$tmp/n.yaml" --json "$tmp/n.json" --report "" 2>&1); rc=$?
+[ $rc -eq 0 ] && has "$out" "note: search: every layer's core is fixed by the mapping" \
+  && ! grep -q '"search"' "$tmp/n.json" && grep -q '"latency_cycles":6419853,' "$tmp/n.json" \
+  && pass "search: with fixed cores: a note, c3 as given" || { bad "search with fixed cores (rc $rc)"; printf '%s\n' "$out" | head -3; }
 [ $fail -eq 0 ] && echo "PASS: stream_search"
 exit $fail
