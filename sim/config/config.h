@@ -531,6 +531,23 @@ typedef struct {
  * (sim/run/strm*.c), for users who want Stream's numbers. */
 enum { CFG_SCHED_EVSIM = 0, CFG_SCHED_STREAM };
 
+/* search: the allocation search of scheduler: stream (sim/run/strm_search.c)
+ * over the layers whose core_allocation lists more cores than their
+ * inter-core split (README.md "Coming from Stream"). Without the key such
+ * a scenario searches with these defaults. */
+enum { CFG_SEARCH_LATENCY = 0, CFG_SEARCH_ENERGY, CFG_SEARCH_EDP, CFG_SEARCH_PARETO };
+
+typedef struct {
+    bool given;                      /* the search: key is present */
+    int line, col;                   /* of the key */
+    int objective;                   /* CFG_SEARCH_* (latency) */
+    uint64_t seed;                   /* search.seed, else the scenario's seed */
+    uint32_t population;             /* 32 */
+    uint32_t generations;            /* 40 */
+    uint32_t patience;               /* generations without a better best; 0: never stop early */
+    uint64_t max_evaluations;        /* 0: no limit */
+} cfg_search;
+
 /* input.polarity: auto = split when the input layer has 2 channels. */
 enum { CFG_POLARITY_AUTO = 0, CFG_POLARITY_MERGE, CFG_POLARITY_SPLIT };
 
@@ -584,6 +601,7 @@ typedef struct {
     int64_t *stack_layer_id;
     int *stack_of;
     int stacks_line, stacks_col;
+    cfg_search search;
     cfg_chip *chip;                  /* loaded and cross-checked */
     cfg_workload *workload;
     cfg_mapping *mapping;

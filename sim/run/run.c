@@ -279,7 +279,8 @@ static int run_snn(run_state *st, base_error *err)
 static int stream_reports(run_state *st, base_error *err)
 {
     const run_result *r = st->res;
-    strm_report rp = {r->scenario, r->strm, &r->strm_graph, &r->strm_res};
+    strm_report rp = {r->scenario, r->strm, &r->strm_graph, &r->strm_res,
+                      r->strm_search.ran ? &r->strm_search : NULL};
     if (r->json_path[0]) {
         if (strm_rpt_write(r->json_path, strm_rpt_json, &rp, err) != 0)
             return -1;
@@ -304,15 +305,21 @@ static int run_stream(run_state *st, base_error *err)
                                 res->cache, &e);
     if (!res->strm || strm_graph_build(res->strm, s->chip, s->workload, s->mapping,
                                        &res->strm_graph, &e) != 0 ||
+        strm_search_run(res->strm, &res->strm_graph, &s->search, st->o->search_progress,
+                        st->o->search_ctx, &res->strm_search, &e) != 0 ||
         strm_schedule(&res->strm_graph, &res->strm_res, &e) != 0)
         return base_fail_at(err, st->path, 0, 0, "Stream's scheduler: %s", e.msg);
+    if (s->search.given && !res->strm_search.ran && st->o->note)
+        st->o->note(st->o->note_ctx, false, "search: every layer's core is fixed by the mapping "
+                    "(none lists more cores than its split): nothing to search");
     trc_request tr;
     resolve_outputs(st, &tr);
     res->chip.end_ps = (uint64_t)(res->strm_res.latency_cycles * 1000.0 / s->chip->clock_ghz + 0.5);
     res->chip.complete = 1; /* a list schedule always places every CN */
     if (make_out_dir(st, err) || open_trace(st, &tr, err))
         return -1;
-    strm_report rp = {s, res->strm, &res->strm_graph, &res->strm_res};
+    strm_report rp = {s, res->strm, &res->strm_graph, &res->strm_res,
+                      res->strm_search.ran ? &res->strm_search : NULL};
     if (st->w && strm_trace_write(st->w, &rp) != 0)
         return base_fail(err, "trace: %s", trc_errmsg(st->w)[0] ? trc_errmsg(st->w)
                                                                 : "out of memory");
@@ -357,6 +364,7 @@ void run_result_free(run_result *res)
     snn_result_free(&res->snn_res);
     snn_plan_free(res->snn);
     strm_result_free(&res->strm_res);
+    strm_search_result_free(&res->strm_search);
     strm_graph_free(&res->strm_graph);
     strm_plan_free(res->strm);
     plan_free(res->plan);
