@@ -355,6 +355,8 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, bool force, base
     case CFG_KIND_SCENARIO: {
         cfg_scenario *s = cfg_scenario_load_file(path, err);
         noc_config nc;
+        if (s)
+            cli_print_cfg_errors(stderr, "", &s->warnings);
         if ((ok = s && !noc_ok(s->chip, s->seed, &nc, err) && !snn_ok(s, err) &&
                   !cli_range_check(s->chip, force, "", err)) && !quiet)
             print_scenario(s, &nc);

@@ -182,6 +182,32 @@ static void check_format(cfg_doc *d, const cfg_node *v, const char *f)
                "aedat2-dvs128, aedat2-davis, evt2, evt3, dat, csv, aedat4), found '%s'%s%s%s", f,
                sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
 }
+/* An id of layer_stacks[k] that names no layer. Stream keeps only the ids
+ * of its computation nodes (LayerStacksGenerationStage.only_keep_
+ * computation_node_ids: a pass-through such as ResNet-18's Flatten, id
+ * 47, or an id no node has, leaves the stack shorter or empty), so with
+ * Stream's numbering a pass-through's id is dropped with a warning, and
+ * so is an unknown id under Stream's scheduler; for evsim's scheduler an
+ * unknown id stays an error (a typo would silently change the run). */
+static void dropped_id(cfg_doc *d, const cfg_node *v, const char *ip, cfg_scenario *s,
+                       int64_t id, int k)
+{
+    const cfg_node_ref *pn = cfg_workload_find_pass(s->workload, id);
+    size_t line = (size_t)cfg_node_line(v), col = (size_t)cfg_node_col(v);
+    if (pn)
+        cfg_err_pos(&s->warnings, d->file, line, col, "%s: warning: id %lld is node %s (%s), "
+                    "a pass-through, not a layer: dropped from layer_stacks[%d], as Stream "
+                    "keeps only computation nodes in its stacks", ip, (long long)id, pn->name,
+                    pn->op_type, k);
+    else if (s->scheduler == CFG_SCHED_STREAM)
+        cfg_err_pos(&s->warnings, d->file, line, col, "%s: warning: no node of the workload "
+                    "has id %lld: dropped from layer_stacks[%d], as Stream ignores ids that "
+                    "do not exist", ip, (long long)id, k);
+    else
+        cfg_err_at(d, v, ip, "expected a layer id of the workload, found %lld, which no "
+                   "layer has", (long long)id);
+}
+
 /* One stack of layer_stacks: each entry a layer id of the workload, in
  * no other stack. */
 static void parse_stack(cfg_doc *d, const cfg_node *st, int k, cfg_scenario *s)
@@ -197,8 +223,7 @@ static void parse_stack(cfg_doc *d, const cfg_node *st, int k, cfg_scenario *s)
         if (!cfg_as_int(d, v, ip, INT64_MIN, INT64_MAX, &id))
             continue;
         if (cfg_workload_find_id(s->workload, id) < 0) {
-            cfg_err_at(d, v, ip, "expected a layer id of the workload, found %lld, which no "
-                       "layer has", (long long)id);
+            dropped_id(d, v, ip, s, id, k);
             continue;
         }
         for (int i = 0; i < s->n_stack_layers; i++)
@@ -435,5 +460,6 @@ void cfg_scenario_free(cfg_scenario *s)
     cfg_mapping_free(s->mapping);
     base_free(s->stack_layer_id);
     base_free(s->stack_of);
+    base_errors_clear(&s->warnings);
     base_free(s);
 }

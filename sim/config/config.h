@@ -256,9 +256,20 @@ typedef struct {
     cfg_weights source_weights[CFG_MAX_SOURCES];
 } cfg_layer;
 
+/* A node of a converted graph (ONNX) that got a layer id, as Stream numbers
+ * nodes, but no layer: a pass-through (Flatten, Reshape, ...). Stream
+ * drops such ids from its layer stacks. */
+typedef struct {
+    int64_t id;
+    char name[CFG_NAME_MAX];
+    char op_type[32];
+} cfg_node_ref;
+
 typedef struct {
     int n_layers;
     cfg_layer *layers;               /* in file order */
+    int n_passes;
+    cfg_node_ref *passes;            /* owned; NULL for a YAML workload */
 } cfg_workload;
 
 cfg_workload *cfg_workload_load_file(const char *path, base_errors *err);
@@ -272,6 +283,8 @@ int cfg_layer_operand(const cfg_layer *l, const char *name);
 /* Product of the loop sizes: the layer's MAC (or add) count. */
 uint64_t cfg_layer_macs(const cfg_layer *l);
 int cfg_workload_find_id(const cfg_workload *w, int64_t id);  /* index or -1 */
+/* The pass-through node with that id (cfg_node_ref), or NULL. */
+const cfg_node_ref *cfg_workload_find_pass(const cfg_workload *w, int64_t id);
 
 /* Parses an equation such as O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]
  * into l's operands, accumulate and combine. Returns 0, or -1 with a reason
@@ -602,6 +615,9 @@ typedef struct {
     int *stack_of;
     int stacks_line, stacks_col;
     cfg_search search;
+    /* What the loader accepted but a user should hear about (a layer
+     * stack id Stream drops), positioned like errors. */
+    base_errors warnings;
     cfg_chip *chip;                  /* loaded and cross-checked */
     cfg_workload *workload;
     cfg_mapping *mapping;

@@ -52,11 +52,27 @@ static int place_stream_chip(cfg_scenario *s, base_error *err)
     return 0;
 }
 
+/* The loader's warnings (layer stack ids Stream drops), as `evsim check`
+ * prints them, without the message's own "warning: " (the note says it). */
+static void emit_load_warnings(const run_state *st)
+{
+    const base_errors *w = &st->res->scenario->warnings;
+    for (int i = 0; st->o->note && i < w->count; i++) {
+        char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32], line[sizeof buf];
+        base_error_str(&w->items[i], buf, sizeof buf);
+        char *cut = strstr(buf, "warning: ");
+        if (cut)
+            snprintf(line, sizeof line, "%.*s%s", (int)(cut - buf), buf, cut + strlen("warning: "));
+        st->o->note(st->o->note_ctx, true, cut ? line : buf);
+    }
+}
+
 static int load(run_state *st, base_error *err)
 {
     run_result *res = st->res;
     res->scenario = cfg_scenario_load_file(st->path, &res->load_errors);
     if (res->scenario) {
+        emit_load_warnings(st);
         /* The NoC as `evsim check` sees it, before any planning. */
         const cfg_chip *chip = res->scenario->chip;
         noc_config nc;

@@ -150,6 +150,52 @@ static bool cn_complete(const cfg_layer *l, const lay *y, const strm_plan_cn *cn
     return true;
 }
 
+/* What an off-chip operand still needs in the top memory: its lowest
+ * level's size times the copies the array has of it (Stream's
+ * get_too_large_operands_minimal_required_capacity_in_top_level_memory,
+ * ZigZag's MemoryLevel.unroll_count: the sizes of the OA dims the level
+ * does not serve). */
+static uint64_t unrolled_lowest_bits(const cfg_core *core, int op)
+{
+    for (int m = 0; m < core->n_mems; m++) {
+        if (!core->mems[m].holds[op])
+            continue;
+        uint64_t n = 1;
+        for (int o = 0; o < core->n_oa_dims; o++) {
+            bool served = false;
+            for (int s = 0; s < core->mems[m].n_served; s++)
+                served |= core->mems[m].served[s] == o;
+            n *= served ? 1 : core->oa_sizes[o];
+        }
+        return core->mems[m].size_bits * n;
+    }
+    return 0;
+}
+
+/* How many of the top memory's operands ops[0..n) (ascending size) stay:
+ * the longest prefix that fits, shortened while what it leaves free is
+ * less than the off-chip rest needs there (Step 4 of Stream's
+ * check_core_capacity_for_node). */
+static int kept_prefix(const cfg_core *core, uint64_t cap, const int *ops, int n,
+                       const uint64_t *bits)
+{
+    int k = n;
+    uint64_t sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += bits[ops[i]];
+    while (k > 0 && sum > cap)
+        sum -= bits[ops[--k]];
+    while (k > 0 && k < n) {
+        uint64_t need = 0;
+        for (int i = k; i < n; i++)
+            need += unrolled_lowest_bits(core, ops[i]);
+        if (cap - sum >= need)
+            break;
+        sum -= bits[ops[--k]];
+    }
+    return k;
+}
+
 /* §1.3: all operands for a layer alone in its stack; else per top memory
  * the CN overflows, the smallest operands that fit stay on chip. */
 static void too_large(const cfg_core *core, bool alone, strm_plan_cn *cn, const int lop[3])
@@ -174,13 +220,8 @@ static void too_large(const cfg_core *core, bool alone, strm_plan_cn *cn, const 
                 ops[j] = ops[j - 1];
                 ops[j - 1] = t;
             }
-        uint64_t kept = 0;
-        for (int i = 0; i < n; i++) {
-            if (kept + cn->op_bits[ops[i]] <= core->mems[m].size_bits)
-                kept += cn->op_bits[ops[i]];
-            else
-                cn->too_large[ops[i]] = true;
-        }
+        for (int i = kept_prefix(core, core->mems[m].size_bits, ops, n, cn->op_bits); i < n; i++)
+            cn->too_large[ops[i]] = true;
     }
 }
 
