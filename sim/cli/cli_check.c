@@ -11,6 +11,7 @@
 #include "config/cfg_sweep.h"
 #include "run/adapt.h"
 #include "run/snn_plan.h"
+#include "run/strm_plan.h"
 
 static const char synopsis[] =
     "usage: evsim check [--quiet] [--force] FILE...\n"
@@ -237,6 +238,24 @@ static void print_mode(const cfg_scenario *s)
     printf("\n");
 }
 
+/* The allocation search's settings (scheduler: stream): given, or the
+ * defaults a run uses when some layer's cores are left open. */
+static void print_search(const cfg_scenario *s)
+{
+    static const char *const obj[] = {"latency", "energy", "edp", "pareto"};
+    if (s->scheduler != CFG_SCHED_STREAM)
+        return;
+    const cfg_search *q = &s->search;
+    uint32_t genes, n = strm_plan_flexible_layers(s->chip, s->workload, s->mapping, &genes);
+    if (n)
+        printf("    %u layers leave their cores to the search (%u genes)\n", n, genes);
+    printf("    search%s: objective %s, seed %llu, population %u, generations %u, patience %u, "
+           "max_evaluations %llu (0 = none)\n",
+           q->given ? "" : " (defaults, used if a layer's cores are left open)",
+           obj[q->objective], (unsigned long long)q->seed, q->population, q->generations,
+           q->patience, (unsigned long long)q->max_evaluations);
+}
+
 static void print_scenario(const cfg_scenario *s, const noc_config *nc)
 {
     printf("  scenario %s: seed %llu\n", s->name[0] ? s->name : "-",
@@ -252,6 +271,7 @@ static void print_scenario(const cfg_scenario *s, const noc_config *nc)
                s->report_text_path[0] ? " text " : "", s->report_text_path);
     print_mode(s);
     printf("    scheduler %s\n", s->scheduler == CFG_SCHED_STREAM ? "stream" : "evsim");
+    print_search(s);
     if (s->max_time_ps || s->max_events)
         printf("    limits: %llu ps, %llu events (0 = none)\n",
                (unsigned long long)s->max_time_ps, (unsigned long long)s->max_events);
@@ -335,6 +355,8 @@ static bool load_kind(cfg_kind k, const char *path, bool quiet, bool force, base
     case CFG_KIND_SCENARIO: {
         cfg_scenario *s = cfg_scenario_load_file(path, err);
         noc_config nc;
+        if (s)
+            cli_print_cfg_errors(stderr, "", &s->warnings);
         if ((ok = s && !noc_ok(s->chip, s->seed, &nc, err) && !snn_ok(s, err) &&
                   !cli_range_check(s->chip, force, "", err)) && !quiet)
             print_scenario(s, &nc);

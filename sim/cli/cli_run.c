@@ -139,6 +139,22 @@ static void map_progress_cb(void *ctx, bool searched)
     fflush(stderr);
 }
 
+/* The allocation search: as the mapper's set-up, a line once it has run
+ * longer than `after` seconds, then twice a second (terminal) or every 5 s. */
+static void search_progress_cb(void *ctx, uint64_t n, double lat, double en)
+{
+    map_progress *m = ctx;
+    double t = wall_now();
+    if (t - m->t0 < m->after || t - m->last < (m->tty ? 0.5 : 5.0))
+        return;
+    m->last = t;
+    m->shown = true;
+    fprintf(stderr, "%ssearch: %llu allocations scheduled, best %.1f cycles %.3f uJ, %.1f s%s",
+            m->tty ? "\r" : "evsim run: ", (unsigned long long)n, lat, en * 1e-6, t - m->t0,
+            m->tty ? "      " : "\n");
+    fflush(stderr);
+}
+
 /* The scenario's sizes and values against the plausible ranges before a
  * run starts (a load error is left to run_scenario to report): 0, or 1
  * with the errors printed. */
@@ -175,7 +191,8 @@ static void print_result(const run_result *res)
     if (res->snn) {
         snn_rpt_text(stdout, res->scenario, res->snn, &res->snn_res);
     } else if (res->strm) {
-        strm_report rp = {res->scenario, res->strm, &res->strm_graph, &res->strm_res};
+        strm_report rp = {res->scenario, res->strm, &res->strm_graph, &res->strm_res,
+                          res->strm_search.ran ? &res->strm_search : NULL};
         strm_rpt_text(stdout, &rp);
     } else
         rpt_text(stdout, res->scenario, res->plan, &res->chip);
@@ -205,6 +222,8 @@ int cli_run_main(int argc, char **argv)
     if (!c.quiet) {
         c.ro.mapper.progress = map_progress_cb;
         c.ro.mapper.progress_ctx = &mp;
+        c.ro.search_progress = search_progress_cb;
+        c.ro.search_ctx = &mp;
     }
     c.ro.note = note;
     run_result res;

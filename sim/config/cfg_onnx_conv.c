@@ -366,6 +366,29 @@ static int convert(onnx_cv *c)
     return c->t.oom ? base_fail(c->err, "out of memory") : 0;
 }
 
+/* The numbered nodes that became no layer (pass-throughs), so a layer
+ * stack naming one can be told what it names. 0, or -1 out of memory. */
+static int keep_passes(const onnx_graph *g, cfg_workload *w)
+{
+    int n = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        n += g->nodes[i].id >= 0 && g->nodes[i].layer < 0;
+    if (n == 0)
+        return 0;
+    if (!(w->passes = base_calloc((size_t)n, sizeof *w->passes)))
+        return -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const onnx_node *nd = &g->nodes[i];
+        if (nd->id < 0 || nd->layer >= 0)
+            continue;
+        cfg_node_ref *r = &w->passes[w->n_passes++];
+        r->id = nd->id;
+        snprintf(r->name, sizeof r->name, "%s", nd->name);
+        snprintf(r->op_type, sizeof r->op_type, "%s", nd->op_type);
+    }
+    return 0;
+}
+
 static cfg_workload *to_workload(onnx_cv *c)
 {
     base_errors le;
@@ -383,6 +406,11 @@ static cfg_workload *to_workload(onnx_cv *c)
     base_errors_clear(&le);
     for (int k = 0; k < w->n_layers; k++)
         w->layers[k].line = w->layers[k].col = 0; /* positions of the text, not the file */
+    if (keep_passes(c->g, w) != 0) {
+        base_fail(c->err, "out of memory");
+        cfg_workload_free(w);
+        return NULL;
+    }
     return w;
 }
 

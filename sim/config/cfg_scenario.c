@@ -15,13 +15,16 @@ static const char *const scen_keys[] = {"name", "chip", "workload", "mapping", "
                                         "seed", "outputs", "limits", "mode", "timestep_us",
                                         "propagation", "spikes_per_packet",
                                         "queue_depth_events", "on_full", "layer_stacks", "scheduler",
-                                        NULL};
+                                        "search", NULL};
 static const char *const input_keys[] = {"trace", "format", "at", "from_us", "to_us",
                                           "max_events", "origin", "crop", "scale",
                                           "polarity", "time_scale", "loop",
                                           "events_per_packet", NULL};
 static const char *const out_keys[] = {"dir", "perfetto", "report_json", "report_text", NULL};
 static const char *const limit_keys[] = {"max_time_ps", "max_events", NULL};
+static const char *const search_keys[] = {"objective", "seed", "population", "generations",
+                                          "patience", "max_evaluations", NULL};
+static const char *const objective_names[] = {"latency", "energy", "edp", "pareto", NULL};
 
 /* A path value of key, resolved against dir into out. */
 static bool get_path(cfg_doc *d, const cfg_node *map, const char *path, const char *key,
@@ -179,6 +182,32 @@ static void check_format(cfg_doc *d, const cfg_node *v, const char *f)
                "aedat2-dvs128, aedat2-davis, evt2, evt3, dat, csv, aedat4), found '%s'%s%s%s", f,
                sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
 }
+/* An id of layer_stacks[k] that names no layer. Stream keeps only the ids
+ * of its computation nodes (LayerStacksGenerationStage.only_keep_
+ * computation_node_ids: a pass-through such as ResNet-18's Flatten, id
+ * 47, or an id no node has, leaves the stack shorter or empty), so with
+ * Stream's numbering a pass-through's id is dropped with a warning, and
+ * so is an unknown id under Stream's scheduler; for evsim's scheduler an
+ * unknown id stays an error (a typo would silently change the run). */
+static void dropped_id(cfg_doc *d, const cfg_node *v, const char *ip, cfg_scenario *s,
+                       int64_t id, int k)
+{
+    const cfg_node_ref *pn = cfg_workload_find_pass(s->workload, id);
+    size_t line = (size_t)cfg_node_line(v), col = (size_t)cfg_node_col(v);
+    if (pn)
+        cfg_err_pos(&s->warnings, d->file, line, col, "%s: warning: id %lld is node %s (%s), "
+                    "a pass-through, not a layer: dropped from layer_stacks[%d], as Stream "
+                    "keeps only computation nodes in its stacks", ip, (long long)id, pn->name,
+                    pn->op_type, k);
+    else if (s->scheduler == CFG_SCHED_STREAM)
+        cfg_err_pos(&s->warnings, d->file, line, col, "%s: warning: no node of the workload "
+                    "has id %lld: dropped from layer_stacks[%d], as Stream ignores ids that "
+                    "do not exist", ip, (long long)id, k);
+    else
+        cfg_err_at(d, v, ip, "expected a layer id of the workload, found %lld, which no "
+                   "layer has", (long long)id);
+}
+
 /* One stack of layer_stacks: each entry a layer id of the workload, in
  * no other stack. */
 static void parse_stack(cfg_doc *d, const cfg_node *st, int k, cfg_scenario *s)
@@ -194,8 +223,7 @@ static void parse_stack(cfg_doc *d, const cfg_node *st, int k, cfg_scenario *s)
         if (!cfg_as_int(d, v, ip, INT64_MIN, INT64_MAX, &id))
             continue;
         if (cfg_workload_find_id(s->workload, id) < 0) {
-            cfg_err_at(d, v, ip, "expected a layer id of the workload, found %lld, which no "
-                       "layer has", (long long)id);
+            dropped_id(d, v, ip, s, id, k);
             continue;
         }
         for (int i = 0; i < s->n_stack_layers; i++)
@@ -260,6 +288,65 @@ static void parse_scheduler(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
                    s->async_mode ? "async" : "timestep");
 }
 
+static void parse_objective(cfg_doc *d, const cfg_node *sn, cfg_search *q)
+{
+    char v[32] = "", b[96];
+    cfg_node *n = cfg_map_get(d, sn, "objective");
+    if (!n)
+        return;
+    if (cfg_as_str(d, n, "search.objective", v, sizeof v))
+        for (int i = 0; objective_names[i]; i++)
+            if (!strcmp(v, objective_names[i])) {
+                q->objective = i;
+                return;
+            }
+    const char *sug = cfg_text(n) ? cfg_suggest(cfg_text(n), objective_names) : NULL;
+    cfg_err_at(d, n, "search.objective", "expected latency, energy, edp or pareto, found %s%s%s%s",
+               cfg_describe(n, b, sizeof b), sug ? " (did you mean '" : "", sug ? sug : "",
+               sug ? "'?)" : "");
+}
+
+static void get_u32(cfg_doc *d, const cfg_node *sn, const char *key, uint64_t lo, uint32_t *out)
+{
+    uint64_t v = *out;
+    char kp[64];
+    snprintf(kp, sizeof kp, "search.%s", key);
+    cfg_node *n = cfg_map_get(d, sn, key);
+    if (n && cfg_as_uint(d, n, kp, lo, &v)) {
+        if (v > 1000000)
+            cfg_err_at(d, n, kp, "expected at most 1000000, found %llu", (unsigned long long)v);
+        else
+            *out = (uint32_t)v;
+    }
+}
+
+/* search: the allocation search (scheduler: stream only). The defaults
+ * hold without the key: a scenario with flexible layers searches. */
+static void parse_search(cfg_doc *d, const cfg_node *root, cfg_scenario *s)
+{
+    cfg_search *q = &s->search;
+    *q = (cfg_search){.objective = CFG_SEARCH_LATENCY, .seed = s->seed, .population = 32,
+                      .generations = 40};
+    cfg_node *sn = cfg_map_get(d, root, "search");
+    if (!sn)
+        return;
+    q->given = true;
+    q->line = cfg_node_line(sn);
+    q->col = cfg_node_col(sn);
+    if (s->scheduler != CFG_SCHED_STREAM)
+        cfg_err_at(d, sn, "search", "the allocation search belongs to scheduler: stream "
+                   "(evsim's scheduler takes the mapping's cores as given)");
+    if (cfg_is_null(sn) || !cfg_expect_map(d, sn, "search"))
+        return;
+    cfg_check_keys(d, sn, "search", search_keys);
+    parse_objective(d, sn, q);
+    cfg_get_uint(d, sn, "search", "seed", false, 0, &q->seed);
+    get_u32(d, sn, "population", 2, &q->population);
+    get_u32(d, sn, "generations", 1, &q->generations);
+    get_u32(d, sn, "patience", 0, &q->patience);
+    cfg_get_uint(d, sn, "search", "max_evaluations", false, 0, &q->max_evaluations);
+}
+
 static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
 {
     const char *dir = arg;
@@ -284,6 +371,7 @@ static void *parse_scenario_doc(cfg_doc *d, const cfg_node *root, void *arg)
     cfg_get_uint(d, root, "", "seed", false, 0, &s->seed);
     cfg_parse_snn_scenario(d, root, s);
     parse_scheduler(d, root, s);
+    parse_search(d, root, s);
     cfg_node *in = cfg_map_get(d, root, "input");
     if (in && !cfg_is_null(in) && cfg_expect_map(d, in, "input")) {
         cfg_check_keys(d, in, "input", input_keys);
@@ -372,5 +460,6 @@ void cfg_scenario_free(cfg_scenario *s)
     cfg_mapping_free(s->mapping);
     base_free(s->stack_layer_id);
     base_free(s->stack_of);
+    base_errors_clear(&s->warnings);
     base_free(s);
 }

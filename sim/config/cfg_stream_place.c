@@ -123,6 +123,7 @@ cfg_chip *cfg_stream_place(const cfg_chip *s, base_errors *err)
     p->clock_line = s->clock_line;
     p->clock_col = s->clock_col;
     p->offchip_core_id = -1;
+    p->from_stream = true;
     int w = (int)ceil(sqrt((double)n)), h = (n + w - 1) / w;
     /* Cores sorted by id: s->cores is in file order. */
     for (int64_t id = 0; id < s->n_cores && p->n_cores < n; id++) {

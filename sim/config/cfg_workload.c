@@ -691,5 +691,14 @@ void cfg_workload_free(cfg_workload *w)
             base_free(w->layers[i].source_weights[k].data);
     }
     base_free(w->layers);
+    base_free(w->passes);
     base_free(w);
+}
+
+const cfg_node_ref *cfg_workload_find_pass(const cfg_workload *w, int64_t id)
+{
+    for (int i = 0; w && i < w->n_passes; i++)
+        if (w->passes[i].id == id)
+            return &w->passes[i];
+    return NULL;
 }

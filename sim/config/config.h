@@ -256,9 +256,20 @@ typedef struct {
     cfg_weights source_weights[CFG_MAX_SOURCES];
 } cfg_layer;
 
+/* A node of a converted graph (ONNX) that got a layer id, as Stream numbers
+ * nodes, but no layer: a pass-through (Flatten, Reshape, ...). Stream
+ * drops such ids from its layer stacks. */
+typedef struct {
+    int64_t id;
+    char name[CFG_NAME_MAX];
+    char op_type[32];
+} cfg_node_ref;
+
 typedef struct {
     int n_layers;
     cfg_layer *layers;               /* in file order */
+    int n_passes;
+    cfg_node_ref *passes;            /* owned; NULL for a YAML workload */
 } cfg_workload;
 
 cfg_workload *cfg_workload_load_file(const char *path, base_errors *err);
@@ -272,6 +283,8 @@ int cfg_layer_operand(const cfg_layer *l, const char *name);
 /* Product of the loop sizes: the layer's MAC (or add) count. */
 uint64_t cfg_layer_macs(const cfg_layer *l);
 int cfg_workload_find_id(const cfg_workload *w, int64_t id);  /* index or -1 */
+/* The pass-through node with that id (cfg_node_ref), or NULL. */
+const cfg_node_ref *cfg_workload_find_pass(const cfg_workload *w, int64_t id);
 
 /* Parses an equation such as O[b][k][oy][ox]+=W[k][c][fy][fx]*I[b][c][iy][ix]
  * into l's operands, accumulate and combine. Returns 0, or -1 with a reason
@@ -477,6 +490,10 @@ struct cfg_chip {
      * their own (the off-chip core one of kind CFG_CORE_MEMORY), and the
      * interconnect is Stream's graph of links and buses, not a mesh. */
     bool stream_form;
+    /* Placed from a Stream accelerator (cfg_stream_place) for evsim's
+     * scheduler: the plan reads the mapping as Stream does, so a layer
+     * alone in its stack gets no intra-core tiling (plan.c). */
+    bool from_stream;
     int64_t offchip_core_id;         /* -1: none */
     double unit_energy_cost_pj;      /* the file's default for conns */
     int n_conns;
@@ -526,6 +543,23 @@ typedef struct {
  * evsim's own event-driven chip run; stream is Stream's list scheduler
  * (sim/run/strm*.c), for users who want Stream's numbers. */
 enum { CFG_SCHED_EVSIM = 0, CFG_SCHED_STREAM };
+
+/* search: the allocation search of scheduler: stream (sim/run/strm_search.c)
+ * over the layers whose core_allocation lists more cores than their
+ * inter-core split (README.md "Coming from Stream"). Without the key such
+ * a scenario searches with these defaults. */
+enum { CFG_SEARCH_LATENCY = 0, CFG_SEARCH_ENERGY, CFG_SEARCH_EDP, CFG_SEARCH_PARETO };
+
+typedef struct {
+    bool given;                      /* the search: key is present */
+    int line, col;                   /* of the key */
+    int objective;                   /* CFG_SEARCH_* (latency) */
+    uint64_t seed;                   /* search.seed, else the scenario's seed */
+    uint32_t population;             /* 32 */
+    uint32_t generations;            /* 40 */
+    uint32_t patience;               /* generations without a better best; 0: never stop early */
+    uint64_t max_evaluations;        /* 0: no limit */
+} cfg_search;
 
 /* input.polarity: auto = split when the input layer has 2 channels. */
 enum { CFG_POLARITY_AUTO = 0, CFG_POLARITY_MERGE, CFG_POLARITY_SPLIT };
@@ -580,6 +614,10 @@ typedef struct {
     int64_t *stack_layer_id;
     int *stack_of;
     int stacks_line, stacks_col;
+    cfg_search search;
+    /* What the loader accepted but a user should hear about (a layer
+     * stack id Stream drops), positioned like errors. */
+    base_errors warnings;
     cfg_chip *chip;                  /* loaded and cross-checked */
     cfg_workload *workload;
     cfg_mapping *mapping;

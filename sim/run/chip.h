@@ -86,6 +86,9 @@ typedef struct {
     model_energy energy;        /* every model's items, model-list order */
     double mapper_top_pj;       /* left out: see plan_cn.top_pj */
     double mapper_top_w_pj;     /* ... of which for weights */
+    double fill_pj;             /* in compute: plan_cn.fill_pj, all CNs */
+    bool top_offchip;           /* some layer's core has an off-chip top
+                                   level (plan_layer.top_is_offchip) */
     double mac_pj;              /* compute = mac_pj + the levels' pJ */
     uint32_t n_levels;
     chip_level_energy levels[CHIP_MAX_LEVEL_NAMES];

@@ -511,6 +511,12 @@ static void book_levels(chip *c, const plan_cn *cn)
                 continue;
             add_level(c->res, pl->core.mem[m].name, r->energy_level_pj[op][lev]);
         }
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        if (cn->fill_mem[op] >= 0) {
+            add_level(c->res, pl->core.mem[cn->fill_mem[op]].name, cn->fill_pj[op]);
+            c->res->fill_pj += cn->fill_pj[op];
+        }
+    c->res->top_offchip |= pl->top_is_offchip;
 }
 
 void chip_cn_finished(void *ctx, uint32_t core, uint32_t cn_i, uint64_t t)

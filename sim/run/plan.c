@@ -182,6 +182,7 @@ typedef struct {
     const cfg_core *core;              /* their one type */
     adapt_loma_in in;                  /* the mapper's view */
     cut split, tiles;                  /* inter-core parts, intra-core tiles */
+    cfg_map_entry as_stream;           /* me as Stream reads it (adapt_layer) */
     const loma_options *opt;
     double *load_ps;                   /* work planned per core so far */
 } layer_build;
@@ -304,6 +305,15 @@ static double level_read_bits(const loma_core *lc, const loma_result *r, int op,
 static int adapt_layer(layer_build *b, base_error *err)
 {
     base_error le;
+    if (b->s->chip->from_stream && b->core->n_dataflows > 0) {
+        /* Stream's core dataflows win over the mapping file's spatial
+         * mapping: on a chip placed from Stream's files, evsim's mapper
+         * unrolls what Stream's does (README.md "Coming from Stream"). */
+        b->as_stream = *b->me;
+        b->as_stream.n_spatial = b->core->n_dataflows;
+        memcpy(b->as_stream.spatial, b->core->dataflows, sizeof b->as_stream.spatial);
+        b->me = &b->as_stream;
+    }
     if (adapt_loma_all(b->core, b->l, b->me, &b->in, &le) != 0)
         return fail(err, "%s", le.msg);
     b->pl->core = b->in.core;
@@ -312,13 +322,35 @@ static int adapt_layer(layer_build *b, base_error *err)
     return 0;
 }
 
-/* The inter-core cut into parts and the intra-core cut into tiles. */
+/* Is layer l alone in its stack as the scenario gives them: every layer
+ * of a layer-by-layer run, and in fused mode one its layer_stacks do not
+ * list or list alone. (Stacks the run chooses are not known yet: no.) */
+static bool alone_in_stack(const cfg_scenario *s, const cfg_layer *l)
+{
+    if (!s->fused)
+        return true;
+    if (!s->n_stacks)
+        return false;
+    int stack = -1, n = 0;
+    for (int i = 0; i < s->n_stack_layers; i++)
+        if (s->stack_layer_id[i] == l->id)
+            stack = s->stack_of[i];
+    for (int i = 0; stack >= 0 && i < s->n_stack_layers; i++)
+        n += s->stack_of[i] == stack;
+    return n <= 1;
+}
+
+/* The inter-core cut into parts and the intra-core cut into tiles. On a
+ * chip placed from a Stream accelerator the mapping means what it means
+ * to Stream: a layer alone in its stack is not tiled within its core
+ * (Stream's tiling_generation; README.md "Coming from Stream"). */
 static int layer_cuts(layer_build *b, base_error *err)
 {
     const cfg_layer *l = b->l;
     const cfg_map_entry *me = b->me;
+    int n_intra = b->s->chip->from_stream && alone_in_stack(b->s, l) ? 0 : me->n_intra;
     if (tiling(l, me->inter_tiling, me->n_inter, b->n_cand, "inter-core", &b->split, err) ||
-        tiling(l, me->intra_tiling, me->n_intra, b->n_cand, "intra-core", &b->tiles, err))
+        tiling(l, me->intra_tiling, n_intra, b->n_cand, "intra-core", &b->tiles, err))
         return -1;
     for (int i = 0; i < b->split.n; i++)
         for (int j = 0; j < b->tiles.n; j++)
@@ -399,6 +431,13 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
     if (plan_grow(p) != 0)
         return fail(err, "out of memory");
     loma_job job = adapt_loma_job(&b->in, shape, b->opt);
+    const plan_part *pp = &pl->parts[part];
+    loma_core fit;
+    bool offchip[LOMA_N_OPS];
+    job.core = plan_fit_core(pl, shape, pp->w_streamed ? 0 : pp->w_bits, pp->w_streamed, &fit,
+                             offchip);
+    if (job.core != &b->in.core)
+        job.core_id = loma_core_id(job.core);
     loma_costed c;
     base_error le;
     if (loma_cost(p->cache, &job, NULL, &c, &le) != 0)
@@ -431,7 +470,10 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
             cn->w_top_bits = level_read_bits(&pl->core, r, op, top);
         }
     }
+    plan_fit_fills(pl, shape, offchip, pp->w_bits, tile == 0, cn);
     cn->energy_pj = r->energy_pj - cn->top_pj;
+    for (int op = 0; op < LOMA_N_OPS; op++)
+        cn->energy_pj += cn->fill_pj[op];
     b->load_ps[core] += (double)cn->dur_ps;
     return 0;
 }
@@ -498,6 +540,7 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
     pp->out_bits = (uint64_t)((double)pl->out_bits * share + 0.5);
     pp->w_bits = part_weight_bits(pl, &base);
     pp->act_bits = part_act_bits(pl, b->l, &base);
+    pp->w_streamed = pp->w_bits > pl->w_cap_bits;
     pp->first_cn = b->p->n_cns;
     uint64_t n_tiles = cut_count(&b->tiles);
     for (uint64_t t = 0; t < n_tiles; t++) {
@@ -509,7 +552,6 @@ static int build_part(layer_build *b, uint32_t part, uint32_t n_parts, base_erro
         pp->w_stream_bits += (uint64_t)(b->p->cns[b->p->n_cns - 1].w_top_bits + 0.5);
         pp->n_cns++;
     }
-    pp->w_streamed = pp->w_bits > pl->w_cap_bits;
     if (pl->act_cap_bits && pp->act_bits > pl->act_cap_bits && b->s->chip->n_memories)
         pp->spill_bits = pp->act_bits - pl->act_cap_bits;
     return 0;

@@ -63,6 +63,11 @@ typedef struct {
                               plan_layer.top_offchip); else 0 */
     double top_w_pj;       /* ... of which for the weights */
     double w_top_bits;     /* the mapper's weight reads from that top level */
+    double fill_pj[LOMA_N_OPS]; /* what the chip moves in and out of the
+                              core, at the on-core memory it lands in
+                              (plan_fit_fills); in energy_pj */
+    int8_t fill_mem[LOMA_N_OPS]; /* that memory (index into the layer's
+                              core), -1: none */
     const loma_result *cost; /* owned by the plan's cache */
     plan_box out;          /* the part of its layer's output it writes */
     bool complete;         /* its output is final: the last of its part's
@@ -188,6 +193,23 @@ void plan_free(plan *p);
  * stacks (the scenario's, else by weight capacity). 0, or -1 (out of
  * memory, or a box wider than PLAN_MAX_BOX). */
 int plan_deps_build(plan *p, const cfg_scenario *s, base_error *err);
+
+/* plan_fit.c: the core a CN of shape `shape` is costed on: pl->core, or
+ * *out filled with pl->core whose off-chip top level keeps only the
+ * operands that do not fit the core (weights: when w_streamed; the rest:
+ * per memory, after resident_w_bits of weights, the smallest that fit
+ * stay on the core). Returns &pl->core when nothing changes, else out. */
+const loma_core *plan_fit_core(const plan_layer *pl, const loma_layer *shape,
+                               uint64_t resident_w_bits, bool w_streamed, loma_core *out,
+                               bool offchip[LOMA_N_OPS]);
+/* The energy of moving what the chip brings into the core through the
+ * memory it lands in, which the mapper does not charge once that memory
+ * is the operand's top (an operand off the off-chip level by
+ * plan_fit_core): inputs written in, the output read out, per CN; the
+ * part's weights written once, on its first tile. Sets cn->fill_pj and
+ * cn->fill_mem (-1: none). */
+void plan_fit_fills(const plan_layer *pl, const loma_layer *shape, const bool offchip[LOMA_N_OPS],
+                    uint64_t part_w_bits, bool first_tile, plan_cn *cn);
 
 /* plan_input.c: each layer's network input cut into reads by the set of
  * cores that need each region (plan_layer.in_reads). 0, or -1 (out of

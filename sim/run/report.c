@@ -210,19 +210,22 @@ static void text_spills(FILE *out, const cfg_chip *chip, const plan *p, const ch
  * off-chip top level, or the chip's own traffic for the same data. */
 static void text_rules(FILE *out, const chip_result *r)
 {
-    if (r->mapper_top_pj <= 0) {
+    if (!r->top_offchip) {
         fprintf(out, "  counted once: no core level stands for the chip's memories; every level "
                 "the mapper costs is in compute\n");
         return;
     }
-    fprintf(out, "  counted once: the cores' top level stands for the chip's memories; the "
-            "mapper's %.3f uJ there is left out, the chip's own traffic counted instead:\n"
+    fprintf(out, "  counted once: the cores' top level stands for the chip's memories, so the "
+            "mapper costs it only for operands too large for the core (streamed during their "
+            "CNs); its %.3f uJ there is left out, the chip's own traffic counted instead:\n"
             "    weights     %.3f uJ -> loads and streams from their memory (off-chip read "
             "and NoC above)\n"
             "    activations %.3f uJ -> NoC streams between cores, the network input and "
-            "output at their memories, activation spills\n",
+            "output at their memories, activation spills\n"
+            "    fills       %.3f uJ in compute: data the chip brings written into the core "
+            "memory it lands in (inputs per CN, weights once per part), outputs read out\n",
             r->mapper_top_pj * 1e-6, r->mapper_top_w_pj * 1e-6,
-            (r->mapper_top_pj - r->mapper_top_w_pj) * 1e-6);
+            (r->mapper_top_pj - r->mapper_top_w_pj) * 1e-6, r->fill_pj * 1e-6);
 }
 
 static void text_mems(FILE *out, const cfg_chip *chip, const chip_result *r)
@@ -439,9 +442,10 @@ static int json_energy(FILE *out, const chip_result *r)
     /* what is left out because the chip counts the same traffic itself */
     fprintf(out, "},\"energy_left_out_pj\":{\"mapper_top_level\":%.6g,\"weights\":%.6g,"
             "\"activations\":%.6g,\"rule\":\"the cores' top level stands for the chip's "
-            "memories: the chip's weight loads and streams and its NoC streams are counted "
-            "instead\"}", r->mapper_top_pj, r->mapper_top_w_pj,
-            r->mapper_top_pj - r->mapper_top_w_pj);
+            "memories and is costed by the mapper only for operands too large for the core: "
+            "the chip's weight loads and streams and its NoC streams are counted "
+            "instead\"},\"fill_pj\":%.6g", r->mapper_top_pj, r->mapper_top_w_pj,
+            r->mapper_top_pj - r->mapper_top_w_pj, r->fill_pj);
     return bad;
 }
 

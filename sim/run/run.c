@@ -52,11 +52,27 @@ static int place_stream_chip(cfg_scenario *s, base_error *err)
     return 0;
 }
 
+/* The loader's warnings (layer stack ids Stream drops), as `evsim check`
+ * prints them, without the message's own "warning: " (the note says it). */
+static void emit_load_warnings(const run_state *st)
+{
+    const base_errors *w = &st->res->scenario->warnings;
+    for (int i = 0; st->o->note && i < w->count; i++) {
+        char buf[BASE_PATH_MAX + BASE_MSG_MAX + 32], line[sizeof buf];
+        base_error_str(&w->items[i], buf, sizeof buf);
+        char *cut = strstr(buf, "warning: ");
+        if (cut)
+            snprintf(line, sizeof line, "%.*s%s", (int)(cut - buf), buf, cut + strlen("warning: "));
+        st->o->note(st->o->note_ctx, true, cut ? line : buf);
+    }
+}
+
 static int load(run_state *st, base_error *err)
 {
     run_result *res = st->res;
     res->scenario = cfg_scenario_load_file(st->path, &res->load_errors);
     if (res->scenario) {
+        emit_load_warnings(st);
         /* The NoC as `evsim check` sees it, before any planning. */
         const cfg_chip *chip = res->scenario->chip;
         noc_config nc;
@@ -279,7 +295,8 @@ static int run_snn(run_state *st, base_error *err)
 static int stream_reports(run_state *st, base_error *err)
 {
     const run_result *r = st->res;
-    strm_report rp = {r->scenario, r->strm, &r->strm_graph, &r->strm_res};
+    strm_report rp = {r->scenario, r->strm, &r->strm_graph, &r->strm_res,
+                      r->strm_search.ran ? &r->strm_search : NULL};
     if (r->json_path[0]) {
         if (strm_rpt_write(r->json_path, strm_rpt_json, &rp, err) != 0)
             return -1;
@@ -304,15 +321,21 @@ static int run_stream(run_state *st, base_error *err)
                                 res->cache, &e);
     if (!res->strm || strm_graph_build(res->strm, s->chip, s->workload, s->mapping,
                                        &res->strm_graph, &e) != 0 ||
+        strm_search_run(res->strm, &res->strm_graph, &s->search, st->o->search_progress,
+                        st->o->search_ctx, &res->strm_search, &e) != 0 ||
         strm_schedule(&res->strm_graph, &res->strm_res, &e) != 0)
         return base_fail_at(err, st->path, 0, 0, "Stream's scheduler: %s", e.msg);
+    if (s->search.given && !res->strm_search.ran && st->o->note)
+        st->o->note(st->o->note_ctx, false, "search: every layer's core is fixed by the mapping "
+                    "(none lists more cores than its split): nothing to search");
     trc_request tr;
     resolve_outputs(st, &tr);
     res->chip.end_ps = (uint64_t)(res->strm_res.latency_cycles * 1000.0 / s->chip->clock_ghz + 0.5);
     res->chip.complete = 1; /* a list schedule always places every CN */
     if (make_out_dir(st, err) || open_trace(st, &tr, err))
         return -1;
-    strm_report rp = {s, res->strm, &res->strm_graph, &res->strm_res};
+    strm_report rp = {s, res->strm, &res->strm_graph, &res->strm_res,
+                      res->strm_search.ran ? &res->strm_search : NULL};
     if (st->w && strm_trace_write(st->w, &rp) != 0)
         return base_fail(err, "trace: %s", trc_errmsg(st->w)[0] ? trc_errmsg(st->w)
                                                                 : "out of memory");
@@ -357,6 +380,7 @@ void run_result_free(run_result *res)
     snn_result_free(&res->snn_res);
     snn_plan_free(res->snn);
     strm_result_free(&res->strm_res);
+    strm_search_result_free(&res->strm_search);
     strm_graph_free(&res->strm_graph);
     strm_plan_free(res->strm);
     plan_free(res->plan);

@@ -25,6 +25,7 @@
 #include "run/snn_plan.h"
 #include "run/strm.h"
 #include "run/strm_plan.h"
+#include "run/strm_search.h"
 #include "trace/trc.h"
 
 typedef struct {
@@ -49,6 +50,10 @@ typedef struct {
      * "layer conv1: spatial unroll D1 [K, 8] reduced to 6 (...)". */
     void (*note)(void *ctx, bool warning, const char *text);
     void *note_ctx;
+    /* scheduler: stream with layers whose cores are left open: every
+     * STRM_SEARCH_PROGRESS_EVERY allocations scheduled (strm_search.h). */
+    strm_search_progress search_progress;
+    void *search_ctx;
     /* Event-driven runs (mode: timestep): every neuron output, see
      * snn_spike_fn. NULL: none. */
     snn_spike_fn on_spike;
@@ -70,6 +75,7 @@ typedef struct {
     strm_plan *strm;          /* owned (scheduler: stream), else NULL */
     strm_graph strm_graph;    /* owned (scheduler: stream) */
     strm_result strm_res;     /* owned (scheduler: stream) */
+    strm_search_result strm_search; /* owned (scheduler: stream, open cores) */
     const char *trace_path;   /* what was written, "" for none */
     const char *json_path;
     const char *text_path;

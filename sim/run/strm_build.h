@@ -23,9 +23,15 @@ int strm_hw_from_chip(const cfg_chip *chip, strm_graph *g, base_error *err);
 
 /* The whole graph: CNs (graph CN i = table CN i), tensors, edges and the
  * priority order from the table p of workload wl with mapping map, then
- * the hardware from chip. A CN without a fixed core is refused for now.
- * 0, or -1 with g freed. */
+ * the hardware from chip. Flexible CNs take the core the table holds
+ * (strm_plan_assign); a CN without any core is refused. 0, or -1 with g
+ * freed. */
 int strm_graph_build(const strm_plan *p, const cfg_chip *chip, const cfg_workload *wl,
                      const cfg_mapping *map, strm_graph *g, base_error *err);
+
+/* After strm_plan_assign: the flexible CNs of g (built from p) take their
+ * new cores and costs; tensors, edges, order and hardware do not depend
+ * on the allocation, so a search rebuilds nothing else. */
+void strm_graph_assign(const strm_plan *p, strm_graph *g);
 
 #endif

@@ -74,9 +74,32 @@ static int cn_core(const cfg_chip *chip, int core, const cfg_layer *layer,
     return 0;
 }
 
+/* ZigZag's bound on a user unroll by the array (SpatialMappingGenerator-
+ * Stage.get_max_unrolling, applied by SpatialMapping.check_and_reduce, then
+ * again in SpatialMappingConversionStage.generate_limited_user_spatial_
+ * mapping "Check 1"): an unroll larger than its OA dim becomes the OA
+ * dim's size, not its largest divisor (eyeriss_like's `K, 16` on D1 of 14
+ * units is K 14). The mapper then applies the rest of ZigZag's rule as for
+ * any mapping: min with the layer size and an innermost port's width, and
+ * a size the unroll does not divide gets the fractional unroll
+ * size / ceil(size / unroll) (K 32 on 14: 32 / 3 = 10.67 per unit, the
+ * integer 10 for the transfer intervals). evsim's own mappings keep the
+ * mapper's error for an unroll beyond the array. */
+static void clamp_to_array(const cfg_core *core, cfg_map_entry *e)
+{
+    for (int s = 0; s < e->n_spatial; s++) {
+        int o = cfg_core_oa_dim(core, e->spatial[s].oa_dim);
+        if (o < 0)
+            continue;
+        for (int u = 0; u < e->spatial[s].n_unrolls; u++)
+            if (e->spatial[s].unrolls[u].factor > core->oa_sizes[o])
+                e->spatial[s].unrolls[u].factor = core->oa_sizes[o];
+    }
+}
+
 /* The mapping entry Stream uses on this core: the layer's, with the
  * core's dataflows as its spatial mapping (Stream's dataflows always win
- * over the mapping file's). */
+ * over the mapping file's), bounded by the array as ZigZag bounds it. */
 static int cn_entry(const cfg_mapping *mapping, const cfg_layer *layer, const cfg_core *core,
                     cfg_map_entry *out, base_error *err)
 {
@@ -89,6 +112,7 @@ static int cn_entry(const cfg_mapping *mapping, const cfg_layer *layer, const cf
         out->n_spatial = core->n_dataflows;
         memcpy(out->spatial, core->dataflows, sizeof out->spatial);
     }
+    clamp_to_array(core, out);
     return 0;
 }
 

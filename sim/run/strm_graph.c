@@ -157,6 +157,28 @@ static void intra_dims(gbuild *b, const strm_plan_cn *cn, strm_cn *c)
     }
 }
 
+/* What the core allocation decides of a CN: its core and that core's
+ * cost (nothing else of the graph depends on it). */
+static void alloc_fields(const strm_plan_cn *cn, strm_cn *c)
+{
+    c->core = cn->core;
+    c->runtime_cycles = cn->runtime;
+    c->onchip_pj = cn->onchip_pj;
+    c->offchip_pj = cn->offchip_pj;
+    for (int op = 0; op < STRM_NMEM; op++) {
+        c->too_large[op] = cn->too_large[op];
+        c->block_bw_bits[op] = cn->offchip_bw[op][op == STRM_O ? STRM_WR_IN_BY_LOW
+                                                               : STRM_RD_OUT_TO_LOW];
+    }
+}
+
+void strm_graph_assign(const strm_plan *p, strm_graph *g)
+{
+    for (uint32_t i = 0; i < p->n_cns && (int)i < g->n_cns; i++)
+        if (p->cns[i].gene >= 0)
+            alloc_fields(&p->cns[i], &g->cns[i]);
+}
+
 /* CN i of the graph from the table's CN i (same index). */
 static int fill_cn(gbuild *b, strm_graph *g, int i, uint32_t inter)
 {
@@ -166,16 +188,10 @@ static int fill_cn(gbuild *b, strm_graph *g, int i, uint32_t inter)
     c->layer = (int)cn->layer_id;
     c->sub_id = (int)cn->sub_id;
     c->group = (int)cn->group;
-    c->core = cn->core;
-    c->runtime_cycles = cn->runtime;
-    c->onchip_pj = cn->onchip_pj;
-    c->offchip_pj = cn->offchip_pj;
+    alloc_fields(cn, c);
     c->inter_splits = inter;
     c->final_output = cn->complete;
     for (int op = 0; op < STRM_NMEM; op++) {
-        c->too_large[op] = cn->too_large[op];
-        c->block_bw_bits[op] = cn->offchip_bw[op][op == STRM_O ? STRM_WR_IN_BY_LOW
-                                                               : STRM_RD_OUT_TO_LOW];
         if ((c->tensor[op] = cn_tensor(b, g, i, op)) == -2)
             return -1;
     }
@@ -282,10 +298,11 @@ int strm_graph_build(const strm_plan *p, const cfg_chip *chip, const cfg_workloa
                      const cfg_mapping *map, strm_graph *g, base_error *err)
 {
     memset(g, 0, sizeof *g);
-    if (p->n_flexible)
-        return base_fail(err, "%u CNs have no fixed core (core_allocation lists more cores "
-                         "than the layer's inter-core split): the allocation search is not "
-                         "wired to Stream's scheduler yet", p->n_flexible);
+    for (uint32_t i = 0; i < p->n_cns; i++)
+        if (p->cns[i].core < 0)
+            return base_fail(err, "layer %lld: its CNs have no core (core_allocation lists "
+                             "no core of the chip, or none at all)",
+                             (long long)p->cns[i].layer_id);
     gbuild b = {.p = p, .wl = wl, .map = map};
     int rc = setup(&b, g) || fill_layers(&b, g) || fill_edges(&b, g)
                  ? base_fail(err, "out of memory building the Stream graph") : 0;

@@ -150,6 +150,52 @@ static bool cn_complete(const cfg_layer *l, const lay *y, const strm_plan_cn *cn
     return true;
 }
 
+/* What an off-chip operand still needs in the top memory: its lowest
+ * level's size times the copies the array has of it (Stream's
+ * get_too_large_operands_minimal_required_capacity_in_top_level_memory,
+ * ZigZag's MemoryLevel.unroll_count: the sizes of the OA dims the level
+ * does not serve). */
+static uint64_t unrolled_lowest_bits(const cfg_core *core, int op)
+{
+    for (int m = 0; m < core->n_mems; m++) {
+        if (!core->mems[m].holds[op])
+            continue;
+        uint64_t n = 1;
+        for (int o = 0; o < core->n_oa_dims; o++) {
+            bool served = false;
+            for (int s = 0; s < core->mems[m].n_served; s++)
+                served |= core->mems[m].served[s] == o;
+            n *= served ? 1 : core->oa_sizes[o];
+        }
+        return core->mems[m].size_bits * n;
+    }
+    return 0;
+}
+
+/* How many of the top memory's operands ops[0..n) (ascending size) stay:
+ * the longest prefix that fits, shortened while what it leaves free is
+ * less than the off-chip rest needs there (Step 4 of Stream's
+ * check_core_capacity_for_node). */
+static int kept_prefix(const cfg_core *core, uint64_t cap, const int *ops, int n,
+                       const uint64_t *bits)
+{
+    int k = n;
+    uint64_t sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += bits[ops[i]];
+    while (k > 0 && sum > cap)
+        sum -= bits[ops[--k]];
+    while (k > 0 && k < n) {
+        uint64_t need = 0;
+        for (int i = k; i < n; i++)
+            need += unrolled_lowest_bits(core, ops[i]);
+        if (cap - sum >= need)
+            break;
+        sum -= bits[ops[--k]];
+    }
+    return k;
+}
+
 /* §1.3: all operands for a layer alone in its stack; else per top memory
  * the CN overflows, the smallest operands that fit stay on chip. */
 static void too_large(const cfg_core *core, bool alone, strm_plan_cn *cn, const int lop[3])
@@ -174,13 +220,8 @@ static void too_large(const cfg_core *core, bool alone, strm_plan_cn *cn, const 
                 ops[j] = ops[j - 1];
                 ops[j - 1] = t;
             }
-        uint64_t kept = 0;
-        for (int i = 0; i < n; i++) {
-            if (kept + cn->op_bits[ops[i]] <= core->mems[m].size_bits)
-                kept += cn->op_bits[ops[i]];
-            else
-                cn->too_large[ops[i]] = true;
-        }
+        for (int i = kept_prefix(core, core->mems[m].size_bits, ops, n, cn->op_bits); i < n; i++)
+            cn->too_large[ops[i]] = true;
     }
 }
 
@@ -232,12 +273,9 @@ typedef struct {
 
 static int cn_cost(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
                    const loma_options *opt, loma_cache *cache, strm_plan *p, cost_memo *memo,
-                   strm_plan_cn *cn, const lay *y, base_error *err)
+                   strm_plan_cn *cn, int core, base_error *err)
 {
     const cfg_layer *l = &wl->layers[cn->layer];
-    int core = cn->core;
-    if (core == STRM_PLAN_FLEXIBLE) /* costed on the first allowed core */
-        core = y->me && y->me->n_core_alloc > 0 ? cfg_chip_find_core(chip, y->me->core_alloc[0]) : 0;
     uint64_t tile[CFG_MAX_LOOP_DIMS] = {0};
     for (int d = 0; d < l->n_dims; d++)
         tile[d] = (uint64_t)(cn->hi[d] - cn->lo[d]);
@@ -259,6 +297,32 @@ static int cn_cost(const cfg_chip *chip, const cfg_workload *wl, const cfg_mappi
             cn->offchip_pj += c->offchip_pj[op];
     cn->onchip_pj = c->energy_total - cn->offchip_pj;
     memcpy(cn->offchip_bw, c->offchip_bw, sizeof cn->offchip_bw);
+    return 0;
+}
+
+/* A flexible CN on every allowed core of its gene: too-large operands and
+ * cost per core into its alts (memo per core, so a layer's CNs reuse the
+ * previous CN's result on the same core). */
+static int cost_alts(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
+                     const loma_options *opt, loma_cache *cache, strm_plan *p, cost_memo *memo,
+                     strm_plan_cn *cn, bool alone, base_error *err)
+{
+    const strm_plan_gene *g = &p->genes[cn->gene];
+    int lop[STRM_N_OPS];
+    mem_links(&wl->layers[cn->layer], cfg_mapping_find(map, &wl->layers[cn->layer]), lop);
+    for (uint32_t k = 0; k < g->n_cores; k++) {
+        int core = g->cores[k];
+        too_large(core_type(chip, core), alone, cn, lop);
+        if (cn_cost(chip, wl, map, opt, cache, p, &memo[core], cn, core, err))
+            return -1;
+        strm_plan_alt *a = &p->alts[cn->first_alt + k];
+        a->core = core;
+        a->runtime = cn->runtime;
+        a->onchip_pj = cn->onchip_pj;
+        a->offchip_pj = cn->offchip_pj;
+        memcpy(a->too_large, cn->too_large, sizeof a->too_large);
+        memcpy(a->offchip_bw, cn->offchip_bw, sizeof a->offchip_bw);
+    }
     return 0;
 }
 
@@ -385,6 +449,7 @@ static int build_layer_cns(strm_plan *p, const cfg_chip *chip, const cfg_workloa
         cn_ranges(l, y, sub, cn);
         cn->complete = cn_complete(l, y, cn);
         cn->core = STRM_PLAN_FLEXIBLE;
+        cn->gene = -1;
         if (y->me && (uint32_t)y->me->n_core_alloc == y->n_inter)
             cn->core = cfg_chip_find_core(chip, y->me->core_alloc[cn->group]);
         for (int op = 0; op < STRM_N_OPS; op++) {
@@ -435,6 +500,154 @@ static void core_tops(strm_plan *p, const cfg_chip *chip)
     }
 }
 
+/* The chip cores of the entry's core_allocation into out (NULL when an
+ * id is not a chip core, or the list is empty: no gene). */
+static uint32_t alloc_cores(const cfg_chip *chip, const cfg_map_entry *me, int *out)
+{
+    if (!me || me->n_core_alloc <= 0)
+        return 0;
+    for (int i = 0; i < me->n_core_alloc; i++)
+        if ((out[i] = cfg_chip_find_core(chip, me->core_alloc[i])) < 0)
+            return 0;
+    return (uint32_t)me->n_core_alloc;
+}
+
+static bool flexible_layer(const cfg_chip *chip, const lay *y, int *cores, uint32_t *n)
+{
+    *n = alloc_cores(chip, y->me, cores);
+    return *n > 0 && *n != y->n_inter;
+}
+
+/* Stream's examples' round robin: the k-th layer that may run on these
+ * cores goes to core k mod n. k counts the earlier layers whose allowed
+ * cores all lie in this layer's set (ResNet-18 on the quad core: Conv,
+ * Relu and Gemm layers, not the Adds and pools of the SIMD and pooling
+ * cores). */
+static uint32_t rr_index(const cfg_chip *chip, const lay *ys, int li, const int *set, uint32_t n)
+{
+    uint32_t k = 0;
+    int other[CFG_MAX_CORE_ALLOC];
+    for (int lj = 0; lj < li; lj++) {
+        uint32_t m = alloc_cores(chip, ys[lj].me, other);
+        bool inside = m > 0;
+        for (uint32_t i = 0; i < m && inside; i++) {
+            bool found = false;
+            for (uint32_t j = 0; j < n && !found; j++)
+                found = other[i] == set[j];
+            inside = found;
+        }
+        k += inside;
+    }
+    return k;
+}
+
+/* One gene per (flexible layer, group), and room for the CNs' alts. */
+static int make_genes(strm_plan *p, const cfg_chip *chip, const cfg_workload *wl, const lay *ys)
+{
+    int cores[CFG_MAX_CORE_ALLOC];
+    uint32_t n, n_genes = 0, n_alts = 0;
+    for (int li = 0; li < wl->n_layers; li++)
+        if (flexible_layer(chip, &ys[li], cores, &n)) {
+            n_genes += ys[li].n_inter;
+            n_alts += ys[li].n_inter * ys[li].n_intra * n;
+        }
+    p->genes = base_calloc(n_genes + 1, sizeof *p->genes);
+    p->alts = base_calloc(n_alts + 1, sizeof *p->alts);
+    if (!p->genes || !p->alts)
+        return -1;
+    for (int li = 0; li < wl->n_layers; li++) {
+        if (!flexible_layer(chip, &ys[li], cores, &n))
+            continue;
+        uint32_t k = rr_index(chip, ys, li, cores, n);
+        for (uint32_t g = 0; g < ys[li].n_inter; g++) {
+            strm_plan_gene *e = &p->genes[p->n_genes++];
+            e->cores = base_malloc(n * sizeof *e->cores);
+            if (!e->cores)
+                return -1;
+            memcpy(e->cores, cores, n * sizeof *cores);
+            *e = (strm_plan_gene){.layer = (uint32_t)li, .layer_id = wl->layers[li].id,
+                                  .group = g, .n_cores = n, .cores = e->cores,
+                                  .start = (k + g) % n};
+        }
+    }
+    return 0;
+}
+
+uint32_t strm_plan_flexible_layers(const cfg_chip *chip, const cfg_workload *wl,
+                                   const cfg_mapping *map, uint32_t *n_genes)
+{
+    uint32_t n = 0, k;
+    int cores[CFG_MAX_CORE_ALLOC];
+    *n_genes = 0;
+    for (int li = 0; li < wl->n_layers; li++) {
+        lay y = {.me = map ? cfg_mapping_find(map, &wl->layers[li]) : NULL};
+        base_error e;
+        if (layer_loops(&wl->layers[li], y.me, true, &y, &e) == 0 &&
+            flexible_layer(chip, &y, cores, &k)) {
+            n++;
+            *n_genes += y.n_inter;
+        }
+    }
+    return n;
+}
+
+/* The layer's CNs costed: a fixed CN on its core, a flexible one with a
+ * gene on each allowed core, one without (no usable core_allocation) on
+ * the first chip core, left unscheduled (strm_graph_build refuses it). */
+static int cost_layer(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
+                      const loma_options *opt, loma_cache *cache, strm_plan *p, cost_memo *memo,
+                      const lay *y, bool alone, base_error *err)
+{
+    int first_gene = -1;
+    for (uint32_t g = 0; g < p->n_genes && first_gene < 0; g++)
+        if (p->genes[g].layer == p->cns[y->first_cn].layer)
+            first_gene = (int)g;
+    for (uint32_t k = 0; k < y->n_inter * y->n_intra; k++) {
+        strm_plan_cn *cn = &p->cns[y->first_cn + k];
+        p->n_flexible += cn->core == STRM_PLAN_FLEXIBLE;
+        if (cn->core == STRM_PLAN_FLEXIBLE && first_gene >= 0) {
+            cn->gene = first_gene + (int)cn->group;
+            cn->first_alt = p->n_alts;
+            p->n_alts += p->genes[cn->gene].n_cores;
+            if (cost_alts(chip, wl, map, opt, cache, p, memo, cn, alone, err))
+                return -1;
+            continue;
+        }
+        int core = cn->core == STRM_PLAN_FLEXIBLE ? 0 : cn->core;
+        if (cn_cost(chip, wl, map, opt, cache, p, &memo[core], cn, core, err))
+            return -1;
+    }
+    return 0;
+}
+
+/* Every gene at its round-robin start. */
+static void start_genome(strm_plan *p)
+{
+    uint32_t *c = base_calloc(p->n_genes + 1, sizeof *c);
+    if (!c)
+        return; /* the CNs keep core STRM_PLAN_FLEXIBLE: strm_graph_build says so */
+    for (uint32_t g = 0; g < p->n_genes; g++)
+        c[g] = p->genes[g].start;
+    strm_plan_assign(p, c);
+    base_free(c);
+}
+
+void strm_plan_assign(strm_plan *p, const uint32_t *choice)
+{
+    for (uint32_t i = 0; i < p->n_cns; i++) {
+        strm_plan_cn *cn = &p->cns[i];
+        if (cn->gene < 0)
+            continue;
+        const strm_plan_alt *a = &p->alts[cn->first_alt + choice[cn->gene]];
+        cn->core = a->core;
+        cn->runtime = a->runtime;
+        cn->onchip_pj = a->onchip_pj;
+        cn->offchip_pj = a->offchip_pj;
+        memcpy(cn->too_large, a->too_large, sizeof cn->too_large);
+        memcpy(cn->offchip_bw, a->offchip_bw, sizeof cn->offchip_bw);
+    }
+}
+
 static int build_all(strm_plan *p, const cfg_chip *chip, const cfg_workload *wl,
                      const cfg_mapping *map, const strm_plan_stacks *st, const loma_options *opt,
                      loma_cache *cache, lay *ys, bool *alone, base_error *err)
@@ -457,19 +670,25 @@ static int build_all(strm_plan *p, const cfg_chip *chip, const cfg_workload *wl,
     if (!p->cns || !p->order || !p->cores)
         return base_fail(err, "out of memory for %u CNs", p->n_cns);
     core_tops(p, chip);
-    cost_memo memo = {.layer = -1};
-    for (int li = 0; li < wl->n_layers; li++) {
+    if (make_genes(p, chip, wl, ys))
+        return base_fail(err, "out of memory for the allocation genes");
+    cost_memo *memo = base_calloc(p->n_cores + 1, sizeof *memo);
+    if (!memo)
+        return base_fail(err, "out of memory");
+    for (uint32_t c = 0; c <= p->n_cores; c++)
+        memo[c].layer = -1;
+    int rc = 0;
+    for (int li = 0; li < wl->n_layers && !rc; li++) {
         build_layer_cns(p, chip, wl, li, &ys[li], alone[li]);
-        for (uint32_t k = 0; k < ys[li].n_inter * ys[li].n_intra; k++) {
-            strm_plan_cn *cn = &p->cns[ys[li].first_cn + k];
-            p->n_flexible += cn->core == STRM_PLAN_FLEXIBLE;
-            if (cn_cost(chip, wl, map, opt, cache, p, &memo, cn, &ys[li], err))
-                return -1;
-        }
+        rc = cost_layer(chip, wl, map, opt, cache, p, memo, &ys[li], alone[li], err);
     }
+    base_free(memo);
+    if (rc)
+        return -1;
     if (build_edges(p, wl, ys))
         return base_fail(err, "out of memory for the CN edges");
     build_order(p, wl, ys, n_stacks);
+    start_genome(p);
     return 0;
 }
 
@@ -499,6 +718,10 @@ void strm_plan_free(strm_plan *p)
     base_free(p->edges);
     base_free(p->order);
     base_free(p->cores);
+    for (uint32_t g = 0; p->genes && g < p->n_genes; g++)
+        base_free(p->genes[g].cores);
+    base_free(p->genes);
+    base_free(p->alts);
     base_free(p);
 }
 

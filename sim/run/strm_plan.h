@@ -59,7 +59,34 @@ typedef struct {
     bool complete;           /* its output is final (feeds consumers) */
     uint32_t priority;       /* index in the scheduling order, 0 first */
     uint32_t n_preds;        /* data edges into it (not chain edges) */
+    int gene;                /* its gene (flexible CNs), else -1 */
+    uint32_t first_alt;      /* flexible: its costs per allowed core start here */
 } strm_plan_cn;
+
+/* A flexible CN's cost on one allowed core (Stream's cost LUT has one per
+ * core of core_allocation): what strm_plan_assign copies into the CN. */
+typedef struct {
+    int core;
+    double runtime, onchip_pj, offchip_pj;
+    bool too_large[STRM_N_OPS];
+    uint32_t offchip_bw[STRM_N_OPS][STRM_N_DIRS];
+} strm_plan_alt;
+
+/* One gene of the allocation search: a flexible (layer, group), as in
+ * Stream's GA (one core per layer group, chosen among the layer's
+ * core_allocation; two groups may pick the same core). */
+typedef struct {
+    uint32_t layer;          /* workload index */
+    int64_t layer_id;
+    uint32_t group;
+    uint32_t n_cores;
+    int *cores;              /* allowed chip cores, in core_allocation order */
+    /* The round-robin choice (an index into cores): Stream's examples give
+     * the k-th layer that may run on these cores core k mod n, so the
+     * start counts the earlier layers whose cores all lie in this set,
+     * plus the group. */
+    uint32_t start;
+} strm_plan_gene;
 
 typedef enum { STRM_EDGE_CHAIN = 0, STRM_EDGE_DATA } strm_edge_kind;
 
@@ -85,15 +112,31 @@ typedef struct {
     strm_plan_core *cores;   /* per chip core */
     uint32_t n_flexible;     /* CNs whose core a search must pick */
     uint32_t n_cost_evals;   /* strm_cost_eval calls (unique CN shapes) */
+    uint32_t n_genes;        /* flexible (layer, group)s, by layer then group */
+    strm_plan_gene *genes;
+    uint32_t n_alts;
+    strm_plan_alt *alts;     /* per flexible CN, one per allowed core */
 } strm_plan;
 
 /* Stream's CNs of workload wl on chip with mapping map and the layer
  * stacks st, costed with options opt (criterion set by strm_cost) through
- * cache (NULL: none). NULL with a message naming the layer on failure. */
+ * cache (NULL: none). A flexible CN is costed on every allowed core and
+ * starts on the round-robin one (strm_plan_assign with every gene's
+ * start). NULL with a message naming the layer on failure. */
 strm_plan *strm_plan_build(const cfg_chip *chip, const cfg_workload *wl,
                            const cfg_mapping *map, const strm_plan_stacks *st,
                            const loma_options *opt, loma_cache *cache, base_error *err);
 void strm_plan_free(strm_plan *p);
+
+/* How many layers of wl leave their cores to the search under map (their
+ * core_allocation lists more chip cores than their inter-core split), and
+ * into n_genes their (layer, group)s: what a plan would make genes of. */
+uint32_t strm_plan_flexible_layers(const cfg_chip *chip, const cfg_workload *wl,
+                                   const cfg_mapping *map, uint32_t *n_genes);
+
+/* Puts every flexible CN on the core its gene chooses (choice[g] indexes
+ * genes[g].cores), with that core's cost; the rest of the table stays. */
+void strm_plan_assign(strm_plan *p, const uint32_t *choice);
 
 /* The range [lo, hi) a CN reaches of the layer's index idx (a loop dim,
  * or a relation's left side such as IY, unpadded so it may start below

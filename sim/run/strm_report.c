@@ -31,6 +31,60 @@ static int json_cns(FILE *out, const strm_report *rp)
     return bad;
 }
 
+static long long gene_core(const strm_report *rp, uint32_t g, uint32_t choice)
+{
+    return (long long)rp->s->chip->cores[rp->plan->genes[g].cores[choice]].id;
+}
+
+static double gain_pct(double start, double best)
+{
+    return start > 0 ? 100.0 * (start - best) / start : 0;
+}
+
+/* search: the settings, the round-robin start against the best, the
+ * chosen core per (layer, group), and the Pareto front when asked. */
+static int json_search(FILE *out, const strm_report *rp)
+{
+    const strm_search_result *q = rp->search;
+    const srch_result *r = &q->res;
+    int bad = 0;
+    fprintf(out, ",\"search\":{\"objective\":\"%s\",\"seed\":%llu,\"genes\":%u,"
+            "\"evaluations\":%llu,\"generations\":%u,\"infeasible\":%llu,"
+            "\"start\":{\"latency_cycles\":%.17g,\"energy_pj\":%.17g},"
+            "\"best\":{\"latency_cycles\":%.17g,\"energy_pj\":%.17g},"
+            "\"latency_gain_pct\":%.6f,\"energy_gain_pct\":%.6f,\"allocation\":[",
+            strm_search_objective_name(q->objective), (unsigned long long)q->seed, q->n_genes,
+            (unsigned long long)r->evaluations, r->generations,
+            (unsigned long long)q->infeasible, r->start_latency, r->start_energy,
+            r->best_latency, r->best_energy, gain_pct(r->start_latency, r->best_latency),
+            gain_pct(r->start_energy, r->best_energy));
+    for (uint32_t g = 0; g < q->n_genes; g++) {
+        const strm_plan_gene *e = &rp->plan->genes[g];
+        fprintf(out, "%s{\"layer\":%lld,\"name\":", g ? "," : "", (long long)e->layer_id);
+        bad |= base_json_put_str(out, rp->s->workload->layers[e->layer].name);
+        fprintf(out, ",\"group\":%u,\"core\":%lld,\"round_robin_core\":%lld,\"allowed\":[",
+                e->group, gene_core(rp, g, r->best[g]), gene_core(rp, g, q->start[g]));
+        for (uint32_t k = 0; k < e->n_cores; k++)
+            fprintf(out, "%s%lld", k ? "," : "", gene_core(rp, g, k));
+        fprintf(out, "]}");
+    }
+    fprintf(out, "]");
+    if (q->objective == CFG_SEARCH_PARETO) {
+        fprintf(out, ",\"pareto_front\":[");
+        for (uint32_t i = 0; i < r->n_front; i++) {
+            fprintf(out, "%s{\"latency_cycles\":%.17g,\"energy_pj\":%.17g,\"cores\":[",
+                    i ? "," : "", r->front_latency[i], r->front_energy[i]);
+            for (uint32_t g = 0; g < q->n_genes; g++)
+                fprintf(out, "%s%lld", g ? "," : "",
+                        gene_core(rp, g, r->front[(size_t)i * q->n_genes + g]));
+            fprintf(out, "]}");
+        }
+        fprintf(out, "]");
+    }
+    fprintf(out, "}");
+    return bad;
+}
+
 int strm_rpt_json(FILE *out, const strm_report *rp)
 {
     const strm_result *r = rp->r;
@@ -57,6 +111,8 @@ int strm_rpt_json(FILE *out, const strm_report *rp)
                 (unsigned long long)r->mems[m].peak_bits, r->mems[m].first_peak_at,
                 r->mems[m].tensors_left);
     fprintf(out, "]");
+    if (rp->search)
+        bad |= json_search(out, rp);
     bad |= json_cns(out, rp);
     fprintf(out, "}\n");
     return bad ? -1 : 0;
@@ -102,6 +158,33 @@ static void text_layers(FILE *out, const strm_report *rp)
     }
 }
 
+static void text_search(FILE *out, const strm_report *rp)
+{
+    const strm_search_result *q = rp->search;
+    const srch_result *r = &q->res;
+    fprintf(out, "\nsearch       %s, seed %llu: %llu allocations scheduled (%u generations, "
+            "%llu infeasible), %u genes\n", strm_search_objective_name(q->objective),
+            (unsigned long long)q->seed, (unsigned long long)r->evaluations, r->generations,
+            (unsigned long long)q->infeasible, q->n_genes);
+    fprintf(out, "  round-robin %14.1f cycles %12.3f uJ\n", r->start_latency,
+            r->start_energy * 1e-6);
+    fprintf(out, "  best        %14.1f cycles %12.3f uJ   (latency %+.2f%%, energy %+.2f%%)\n",
+            r->best_latency, r->best_energy * 1e-6, -gain_pct(r->start_latency, r->best_latency),
+            -gain_pct(r->start_energy, r->best_energy));
+    fprintf(out, "  layer                                    group  core  round-robin\n");
+    for (uint32_t g = 0; g < q->n_genes; g++) {
+        const strm_plan_gene *e = &rp->plan->genes[g];
+        fprintf(out, "  %-4lld %-36.36s %5u %5lld %12lld\n", (long long)e->layer_id,
+                rp->s->workload->layers[e->layer].name, e->group, gene_core(rp, g, r->best[g]),
+                gene_core(rp, g, q->start[g]));
+    }
+    if (q->objective != CFG_SEARCH_PARETO)
+        return;
+    fprintf(out, "  Pareto front (%u):\n", r->n_front);
+    for (uint32_t i = 0; i < r->n_front; i++)
+        fprintf(out, "  %14.1f cycles %12.3f uJ\n", r->front_latency[i], r->front_energy[i] * 1e-6);
+}
+
 int strm_rpt_text(FILE *out, const strm_report *rp)
 {
     const strm_result *r = rp->r;
@@ -116,6 +199,8 @@ int strm_rpt_text(FILE *out, const strm_report *rp)
     for (int t = 0; t < STRM_N_ENERGY; t++)
         fprintf(out, "  %-34s %14.3f uJ\n", strm_energy_name((strm_energy_term)t),
                 r->energy_pj[t] * 1e-6);
+    if (rp->search)
+        text_search(out, rp);
     text_cores(out, rp);
     text_layers(out, rp);
     return 0;

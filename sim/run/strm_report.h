@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "run/strm.h"
 #include "run/strm_plan.h"
+#include "run/strm_search.h"
 #include "trace/trc.h"
 
 typedef struct {
@@ -19,6 +20,7 @@ typedef struct {
     const strm_plan *plan;
     const strm_graph *g;
     const strm_result *r;
+    const strm_search_result *search; /* NULL: every core was fixed */
 } strm_report;
 
 int strm_rpt_json(FILE *out, const strm_report *rp);

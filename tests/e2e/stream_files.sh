@@ -73,6 +73,81 @@ if not ok:
 sys.exit(0 if ok else 1)
 EOP
 done
+# Stream's Eyeriss-like cases c4 (FSRCNN fused on two cores, one output
+# row per CN) and c5 (ResNet-18 fused, K split over four cores), from the
+# reference inputs in ../shared (their results are kept apart, so only
+# invariants here): they run to the end, every CN of Stream's scheduling
+# order (case.json) is scheduled once on its fixed core, the nine terms add
+# up to the total, the latency covers every CN; c5's stack id 47 (Flatten,
+# no layer) is dropped with the same warning by check and run.
+SREF="${SHARED:-../shared}/reference/stream/inputs"
+if [ -d "$SREF/c4_fsrcnn_fused_eyeriss_dual" ] && [ -d "$SREF/c5_resnet18_fused_ksplit4_eyeriss_quad" ]; then
+  c5_stacks="[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]"
+  for i in $(seq 22 48); do c5_stacks="$c5_stacks, [$i]"; done
+  c5_stacks="$c5_stacks]"
+  for c in c4 c5; do
+    if [ $c = c4 ]; then
+      d="$SREF/c4_fsrcnn_fused_eyeriss_dual" acc=eyeriss_like_dual_core.yaml onnx=fsrcnn.onnx
+      map=mapping_fsrcnn_dual_fixed.yaml stacks="[[0, 1, 2, 3, 4, 5, 6, 7]]"
+    else
+      d="$SREF/c5_resnet18_fused_ksplit4_eyeriss_quad" acc=eyeriss_like_quad_core.yaml onnx=resnet18.onnx
+      map=mapping_resnet18_ksplit4_fixed.yaml stacks="$c5_stacks"
+    fi
+    printf 'name: %s\nchip: %s/%s\nworkload: %s/%s\nmapping: %s/%s\nscheduler: stream\nmode: fused\nlayer_stacks: %s\n' \
+      "$c" "$d" "$acc" "$d" "$onnx" "$d" "$map" "$stacks" > "$tmp/$c.yaml"
+    out=$("$EVSIM" run "$tmp/$c.yaml" --json "$tmp/$c.1.json" --report "" --no-trace 2>&1); rc=$?
+    "$EVSIM" run "$tmp/$c.yaml" --json "$tmp/$c.2.json" --report "" --no-trace -q >/dev/null 2>&1
+    [ $rc -eq 0 ] && has "$out" "Stream's scheduler" && cmp -s "$tmp/$c.1.json" "$tmp/$c.2.json" \
+      && pass "$c (eyeriss_like) runs with scheduler: stream, twice the same" \
+      || { bad "$c runs (rc $rc)"; printf '%s\n' "$out" | head; }
+    "$py" - "$tmp/$c.1.json" "$d/case.json" "$d/$map" <<'EOP' && pass "$c: every CN of Stream's order on its core, terms add up, latency covers the CNs" || bad "$c: report invariants"
+import ast, json, re, sys
+d = json.load(open(sys.argv[1]))
+opts = json.load(open(sys.argv[2]))["options"]
+opts = ast.literal_eval(opts) if isinstance(opts, str) else opts
+order = [tuple(x) for x in opts["scheduling_order"]]
+alloc, name = {}, None   # the mapping's core_allocation by layer name
+for line in open(sys.argv[3]):
+    m = re.match(r"- name: (.*)", line)
+    name = m.group(1).strip() if m else name
+    m = re.match(r"\s+core_allocation: \[(.*)\]", line)
+    if m:
+        alloc[name] = [int(x) for x in m.group(1).split(",")]
+cns = d["cns"]
+why = []
+if d["n_cns"] != len(order) or len(cns) != len(order):
+    why.append("CNs %d/%d, Stream's order %d" % (d["n_cns"], len(cns), len(order)))
+if sorted((c["layer"], c["sub_id"]) for c in cns) != sorted(order):
+    why.append("CN set differs from the scheduling order")
+for c in cns:
+    # by name, else by operator type (the node name's last part here), else default
+    a = alloc.get(c["name"], alloc.get(c["name"].rsplit("/", 1)[-1], alloc["default"]))
+    if c["core"] != a[c["group"] % len(a)] or not (c["start"] >= 0 and abs(c["end"] - c["start"] - c["runtime"]) < 1e-6):
+        why.append("CN %d/%d: core %d group %d, %s-%s" % (c["layer"], c["sub_id"], c["core"], c["group"], c["start"], c["end"]))
+        break
+terms = d["energy_terms_pj"]
+if len(terms) != 9 or abs(sum(terms.values()) - d["energy_pj"]) > 1e-6 * d["energy_pj"] or min(terms.values()) < 0:
+    why.append("energy terms %s, total %s" % (terms, d["energy_pj"]))
+if terms["cn_onchip"] <= 0 or d["latency_cycles"] < max(c["end"] for c in cns):
+    why.append("latency %s below a CN end" % d["latency_cycles"])
+print("  %s: latency %.1f cycles, energy %.3f pJ, %d CNs, %d events" % (
+    sys.argv[1].split("/")[-1], d["latency_cycles"], d["energy_pj"], len(cns), d["communication_events"]))
+for w in why:
+    print("  " + w, file=sys.stderr)
+sys.exit(1 if why else 0)
+EOP
+  done
+  w="layer_stacks[27][0]: warning: id 47 is node /Flatten (Flatten), a pass-through, not a layer: dropped from layer_stacks[27]"
+  err=$("$EVSIM" check "$tmp/c5.yaml" 2>&1 >/dev/null); out=$("$EVSIM" check "$tmp/c5.yaml" 2>/dev/null); rc=$?
+  [ $rc -eq 0 ] && has "$err" "$tmp/c5.yaml:7:" && has "$err" "$w" && has "$out" "[46] [] [48]" \
+    && pass "check: c5's stack id 47 dropped with a positioned warning, stack 27 empty as Stream resolves it" \
+    || { bad "check c5 stacks (rc $rc)"; printf '%s\n%s\n' "$err" "$out" | tail -4; }
+  err=$("$EVSIM" run "$tmp/c5.yaml" --json "" --report "" --no-trace -q 2>&1 >/dev/null)
+  has "$err" "evsim run: warning: $tmp/c5.yaml:7:" && has "$err" "id 47 is node /Flatten (Flatten)" \
+    && pass "run: the same warning" || { bad "run c5 warning"; printf '%s\n' "$err" | head -3; }
+else
+  echo "SKIP: Stream's eyeriss cases c4, c5 (no $SREF)"
+fi
 # The schedule as a timeline: a track per core with its CNs, lanes of the
 # transfers and blocks; Perfetto's own reader accepts it.
 "$EVSIM" run configs/stream_resnet18_quad_fused.yaml --trace "$tmp/c3.pftrace" -q >/dev/null 2>&1; rc=$?
@@ -101,6 +176,22 @@ out2=$("$EVSIM" run "$tmp/e.yaml" --no-trace 2>&1)
 # the mapper's wall time is the one line allowed to differ
 strip() { printf '%s\n' "$1" | grep -v 'searched now'; }
 [ "$(strip "$out")" = "$(strip "$out2")" ] && pass "run is deterministic" || bad "two runs differ"
+
+# c3 under evsim's scheduler: the plan reads the mapping as Stream does (a
+# layer alone in its stack is not tiled, the cores' dataflows are the
+# spatial mapping) and costs operands that fit without the DRAM level, so
+# there are Stream's 1118 CNs and the stacked CNs take Stream's cycles
+# (its cost_lut: conv1 rows 11075, layer1 convolutions 2053).
+sed 's#\.\./tests/#'"$PWD"'/tests/#; s/^scheduler: stream$/scheduler: evsim/' \
+  configs/stream_resnet18_quad_fused.yaml > "$tmp/c3e.yaml"
+"$EVSIM" run "$tmp/c3e.yaml" -q --no-trace --json "$tmp/c3e.json" --report /dev/null 2>/dev/null; rc=$?
+got=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+cns = {L["name"]: L["cns"][0]["cycles"] for L in r["layers"] if L["cns"]}
+print(r["mapper"]["cns"], cns["/conv1/Conv"], cns["/layer1/layer1.0/conv1/Conv"])' "$tmp/c3e.json" 2>&1)
+[ $rc -eq 0 ] && [ "$got" = "1118 11075 2053" ] \
+  && pass "c3 under scheduler: evsim: Stream's CNs and cycles ($got)" || bad "c3 evsim (rc $rc): $got"
 
 # The accelerator with its off-chip core made a compute core and a link of
 # three cores: both reported at their positions, exit 1.

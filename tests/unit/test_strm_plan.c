@@ -204,6 +204,87 @@ START_TEST(test_c3_fused_plan)
 }
 END_TEST
 
+/* Stream's eyeriss cases (c4, c5), whose results are kept apart: from the
+ * case's inputs alone (its accelerator through evsim's chip loader, the
+ * layer stacks as Stream resolved them, c5's Flatten id 47 gone), the CNs
+ * in exactly case.json's scheduling_order. */
+static void order_case(const char *name, const char *accel, const char *onnx, const char *mapfile)
+{
+    char p[2 * BASE_PATH_MAX];
+    base_errors errs;
+    base_errors_init(&errs);
+    snprintf(p, sizeof p, REF "inputs/%s/%s", name, accel);
+    cfg_chip *chip = cfg_chip_load_file(p, &errs);
+    cfg_onnx_options oo = {.stream = true};
+    snprintf(p, sizeof p, REF "inputs/%s/%s", name, onnx);
+    cfg_workload *wl = cfg_onnx_workload_load_file_opt(p, &oo, &errs);
+    snprintf(p, sizeof p, REF "inputs/%s/%s", name, mapfile);
+    cfg_mapping *map = cfg_mapping_load_file(p, &errs);
+    if (!chip || !wl || !map)
+        base_errors_print(stderr, &errs);
+    base_errors_clear(&errs);
+    ck_assert(chip && wl && map);
+    snprintf(p, sizeof p, REF "inputs/%s/case.json", name);
+    cJSON *cs = stream_load_json(p);
+    ck_assert_ptr_nonnull(cs);
+    const cJSON *opts = item(cs, "options");
+    int64_t ids[512];
+    int of[512], n = 0, s = 0;
+    const cJSON *stk, *id;
+    cJSON_ArrayForEach(stk, item(opts, "layer_stacks_resolved"))
+    {
+        cJSON_ArrayForEach(id, stk) if (n < 512)
+        {
+            ids[n] = (int64_t)id->valuedouble;
+            of[n++] = s;
+        }
+        s++;
+    }
+    strm_plan_stacks st = {.fused = true, .n_ids = n, .layer_id = ids, .stack_of = of};
+    loma_options opt = {.criterion = LOMA_CRIT_LATENCY, .lpf_limit = 6};
+    base_error err;
+    base_error_clear(&err);
+    strm_plan *pl = strm_plan_build(chip, wl, map, &st, &opt, NULL, &err);
+    ck_assert_msg(pl != NULL, "%s", err.msg);
+    int bad = 0, pos = 0;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, item(opts, "scheduling_order"))
+    {
+        int k = find_cn(pl, (int64_t)cJSON_GetArrayItem(o, 0)->valuedouble,
+                        (uint32_t)cJSON_GetArrayItem(o, 1)->valuedouble);
+        if ((k < 0 || pos >= (int)pl->n_cns || pl->order[pos] != (uint32_t)k) && bad++ < 5)
+            fprintf(stderr, "  %s: order %d: Stream [%d, %d]\n", name, pos,
+                    (int)cJSON_GetArrayItem(o, 0)->valuedouble,
+                    (int)cJSON_GetArrayItem(o, 1)->valuedouble);
+        pos++;
+    }
+    printf("stream plan %s: %u CNs, Stream's order %d, %d positions differ, %u flexible\n", name,
+           pl->n_cns, pos, bad, pl->n_flexible);
+    fflush(stdout);
+    ck_assert_int_eq(pos, (int)pl->n_cns);
+    ck_assert_int_eq(bad, 0);
+    ck_assert_int_eq(pl->n_flexible, 0);
+    strm_plan_free(pl);
+    cJSON_Delete(cs);
+    cfg_mapping_free(map);
+    cfg_workload_free(wl);
+    cfg_chip_free(chip);
+}
+
+START_TEST(test_c4_eyeriss_order)
+{
+    order_case("c4_fsrcnn_fused_eyeriss_dual", "eyeriss_like_dual_core.yaml", "fsrcnn.onnx",
+               "mapping_fsrcnn_dual_fixed.yaml");
+}
+END_TEST
+
+START_TEST(test_c5_eyeriss_order)
+{
+    order_case("c5_resnet18_fused_ksplit4_eyeriss_quad", "eyeriss_like_quad_core.yaml",
+               "resnet18.onnx", "mapping_resnet18_ksplit4_fixed.yaml");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("strm_plan");
@@ -215,6 +296,10 @@ int main(void)
                         REF "inputs/c3_resnet18_fused_rr/case.json", NULL};
     tcase_add_test_needing_all(tc, test_c1_lbl_plan, c1);
     tcase_add_test_needing_all(tc, test_c3_fused_plan, c3);
+    const char *c4[] = {REF "inputs/c4_fsrcnn_fused_eyeriss_dual/case.json", NULL};
+    const char *c5[] = {REF "inputs/c5_resnet18_fused_ksplit4_eyeriss_quad/case.json", NULL};
+    tcase_add_test_needing_all(tc, test_c4_eyeriss_order, c4);
+    tcase_add_test_needing_all(tc, test_c5_eyeriss_order, c5);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
