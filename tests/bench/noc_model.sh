@@ -14,8 +14,8 @@
 # copy of configs/ whose chip files say `noc: {model: packet}`.
 # Target (issue 13): packet model, warm cache, under 1 s (not met: 1.5-1.9 s
 # CPU on a shared 2-core machine, before and after the source queue).
-# Packet vs flit (README, Two NoC models): run latency -1.30 %, NoC mean
-# packet latency +2.8 % (before the source queue -0.47 % and +7.5 %).
+# Packet vs flit (README, Two NoC models): run latency -1.34 %, NoC mean
+# packet latency +3.0 % (before the source queue -0.47 % and +7.5 %).
 set -u
 EVSIM=${EVSIM:-build/evsim}
 tmp=$(mktemp -d)
