@@ -262,49 +262,71 @@ static void assign_stacks(const cfg_workload *wl, const strm_plan_stacks *st, la
     }
 }
 
-/* The CN's cost: strm_cost_eval, reusing the previous CN's result of the
- * same layer when core, shape and too-large operands agree. */
-typedef struct {
-    int core, layer;
-    uint64_t tile[CFG_MAX_LOOP_DIMS];
-    bool tl[STRM_N_OPS];
-    strm_cost c;
-} cost_memo;
-
-static int cn_cost(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
-                   const loma_options *opt, loma_cache *cache, strm_plan *p, cost_memo *memo,
-                   strm_plan_cn *cn, int core, base_error *err)
+/* The plan's cost entry of key (layer, core, tile, too-large set): found
+ * among the layer's entries (the latest first: a layer's CNs come in
+ * runs of one shape), else evaluated and appended. Its index, or -1. */
+static int64_t cost_entry(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
+                          const loma_options *opt, loma_cache *cache, strm_plan *p, uint32_t *cap,
+                          const strm_plan_cn *cn, int core, base_error *err)
 {
     const cfg_layer *l = &wl->layers[cn->layer];
     uint64_t tile[CFG_MAX_LOOP_DIMS] = {0};
     for (int d = 0; d < l->n_dims; d++)
         tile[d] = (uint64_t)(cn->hi[d] - cn->lo[d]);
-    if (!(memo->layer == (int)cn->layer && memo->core == core &&
-          !memcmp(memo->tile, tile, sizeof tile) && !memcmp(memo->tl, cn->too_large, sizeof memo->tl))) {
-        if (strm_cost_eval(chip, core, l, map, tile, cn->too_large, opt, cache, &memo->c, err))
-            return -1;
-        memo->layer = (int)cn->layer;
-        memo->core = core;
-        memcpy(memo->tile, tile, sizeof tile);
-        memcpy(memo->tl, cn->too_large, sizeof memo->tl);
-        p->n_cost_evals++;
+    for (uint32_t i = p->n_costs; i-- > 0 && p->costs[i].layer == cn->layer;) {
+        const strm_plan_cost *e = &p->costs[i];
+        if (e->core == core && !memcmp(e->tile, tile, sizeof tile) &&
+            !memcmp(e->too_large, cn->too_large, sizeof e->too_large))
+            return i;
     }
-    const strm_cost *c = &memo->c;
-    cn->runtime = c->latency_total2;
-    cn->offchip_pj = 0;
+    if (p->n_costs == *cap) {
+        uint32_t nc = *cap ? 2 * *cap : 64;
+        strm_plan_cost *v = base_realloc(p->costs, nc * sizeof *v);
+        if (!v)
+            return base_fail(err, "out of memory for the CN costs");
+        p->costs = v;
+        *cap = nc;
+    }
+    strm_cost c;
+    if (strm_cost_eval(chip, core, l, map, tile, cn->too_large, opt, cache, &c, err))
+        return -1;
+    strm_plan_cost *e = &p->costs[p->n_costs];
+    *e = (strm_plan_cost){.layer_id = cn->layer_id, .layer = cn->layer, .core = core,
+                          .runtime = c.latency_total2, .ideal_cycle = c.ideal_cycle};
+    memcpy(e->tile, tile, sizeof tile);
+    memcpy(e->too_large, cn->too_large, sizeof e->too_large);
     for (int op = 0; op < STRM_N_OPS; op++)
         if (cn->too_large[op])
-            cn->offchip_pj += c->offchip_pj[op];
-    cn->onchip_pj = c->energy_total - cn->offchip_pj;
-    memcpy(cn->offchip_bw, c->offchip_bw, sizeof cn->offchip_bw);
+            e->offchip_pj += c.offchip_pj[op];
+    e->onchip_pj = c.energy_total - e->offchip_pj;
+    memcpy(e->offchip_bw, c.offchip_bw, sizeof e->offchip_bw);
+    memcpy(e->spatial, c.spatial, sizeof e->spatial);
+    memcpy(e->temporal, c.temporal, sizeof e->temporal);
+    p->n_cost_evals++;
+    return p->n_costs++;
+}
+
+/* The CN's cost on core: its entry's figures copied in. */
+static int cn_cost(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
+                   const loma_options *opt, loma_cache *cache, strm_plan *p, uint32_t *cap,
+                   strm_plan_cn *cn, int core, base_error *err)
+{
+    int64_t k = cost_entry(chip, wl, map, opt, cache, p, cap, cn, core, err);
+    if (k < 0)
+        return -1;
+    const strm_plan_cost *e = &p->costs[k];
+    cn->cost = (uint32_t)k;
+    cn->runtime = e->runtime;
+    cn->onchip_pj = e->onchip_pj;
+    cn->offchip_pj = e->offchip_pj;
+    memcpy(cn->offchip_bw, e->offchip_bw, sizeof cn->offchip_bw);
     return 0;
 }
 
 /* A flexible CN on every allowed core of its gene: too-large operands and
- * cost per core into its alts (memo per core, so a layer's CNs reuse the
- * previous CN's result on the same core). */
+ * cost per core into its alts. */
 static int cost_alts(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
-                     const loma_options *opt, loma_cache *cache, strm_plan *p, cost_memo *memo,
+                     const loma_options *opt, loma_cache *cache, strm_plan *p, uint32_t *cap,
                      strm_plan_cn *cn, bool alone, base_error *err)
 {
     const strm_plan_gene *g = &p->genes[cn->gene];
@@ -313,10 +335,11 @@ static int cost_alts(const cfg_chip *chip, const cfg_workload *wl, const cfg_map
     for (uint32_t k = 0; k < g->n_cores; k++) {
         int core = g->cores[k];
         too_large(core_type(chip, core), alone, cn, lop);
-        if (cn_cost(chip, wl, map, opt, cache, p, &memo[core], cn, core, err))
+        if (cn_cost(chip, wl, map, opt, cache, p, cap, cn, core, err))
             return -1;
         strm_plan_alt *a = &p->alts[cn->first_alt + k];
         a->core = core;
+        a->cost = cn->cost;
         a->runtime = cn->runtime;
         a->onchip_pj = cn->onchip_pj;
         a->offchip_pj = cn->offchip_pj;
@@ -595,7 +618,7 @@ uint32_t strm_plan_flexible_layers(const cfg_chip *chip, const cfg_workload *wl,
  * gene on each allowed core, one without (no usable core_allocation) on
  * the first chip core, left unscheduled (strm_graph_build refuses it). */
 static int cost_layer(const cfg_chip *chip, const cfg_workload *wl, const cfg_mapping *map,
-                      const loma_options *opt, loma_cache *cache, strm_plan *p, cost_memo *memo,
+                      const loma_options *opt, loma_cache *cache, strm_plan *p, uint32_t *cap,
                       const lay *y, bool alone, base_error *err)
 {
     int first_gene = -1;
@@ -609,12 +632,12 @@ static int cost_layer(const cfg_chip *chip, const cfg_workload *wl, const cfg_ma
             cn->gene = first_gene + (int)cn->group;
             cn->first_alt = p->n_alts;
             p->n_alts += p->genes[cn->gene].n_cores;
-            if (cost_alts(chip, wl, map, opt, cache, p, memo, cn, alone, err))
+            if (cost_alts(chip, wl, map, opt, cache, p, cap, cn, alone, err))
                 return -1;
             continue;
         }
         int core = cn->core == STRM_PLAN_FLEXIBLE ? 0 : cn->core;
-        if (cn_cost(chip, wl, map, opt, cache, p, &memo[core], cn, core, err))
+        if (cn_cost(chip, wl, map, opt, cache, p, cap, cn, core, err))
             return -1;
     }
     return 0;
@@ -640,6 +663,7 @@ void strm_plan_assign(strm_plan *p, const uint32_t *choice)
             continue;
         const strm_plan_alt *a = &p->alts[cn->first_alt + choice[cn->gene]];
         cn->core = a->core;
+        cn->cost = a->cost;
         cn->runtime = a->runtime;
         cn->onchip_pj = a->onchip_pj;
         cn->offchip_pj = a->offchip_pj;
@@ -672,17 +696,12 @@ static int build_all(strm_plan *p, const cfg_chip *chip, const cfg_workload *wl,
     core_tops(p, chip);
     if (make_genes(p, chip, wl, ys))
         return base_fail(err, "out of memory for the allocation genes");
-    cost_memo *memo = base_calloc(p->n_cores + 1, sizeof *memo);
-    if (!memo)
-        return base_fail(err, "out of memory");
-    for (uint32_t c = 0; c <= p->n_cores; c++)
-        memo[c].layer = -1;
+    uint32_t cap = 0;
     int rc = 0;
     for (int li = 0; li < wl->n_layers && !rc; li++) {
         build_layer_cns(p, chip, wl, li, &ys[li], alone[li]);
-        rc = cost_layer(chip, wl, map, opt, cache, p, memo, &ys[li], alone[li], err);
+        rc = cost_layer(chip, wl, map, opt, cache, p, &cap, &ys[li], alone[li], err);
     }
-    base_free(memo);
     if (rc)
         return -1;
     if (build_edges(p, wl, ys))
@@ -722,6 +741,7 @@ void strm_plan_free(strm_plan *p)
         base_free(p->genes[g].cores);
     base_free(p->genes);
     base_free(p->alts);
+    base_free(p->costs);
     base_free(p);
 }
 

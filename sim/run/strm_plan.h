@@ -61,12 +61,31 @@ typedef struct {
     uint32_t n_preds;        /* data edges into it (not chain edges) */
     int gene;                /* its gene (flexible CNs), else -1 */
     uint32_t first_alt;      /* flexible: its costs per allowed core start here */
+    uint32_t cost;           /* its entry of the plan's costs (on its core) */
 } strm_plan_cn;
+
+/* One unique cost: a strm_cost_eval result for a (layer, core, CN shape,
+ * too-large set), shared by every CN of that key (a layer's hundreds of
+ * CNs come in a few shapes), so the mapping text is kept once. */
+typedef struct {
+    int64_t layer_id;
+    uint32_t layer;          /* workload index */
+    int core;                /* chip core index */
+    uint64_t tile[CFG_MAX_LOOP_DIMS]; /* loop sizes, layer->dims order */
+    bool too_large[STRM_N_OPS];
+    double runtime;          /* latency_total2 */
+    double ideal_cycle;
+    double onchip_pj, offchip_pj;
+    uint32_t offchip_bw[STRM_N_OPS][STRM_N_DIRS];
+    char spatial[256];       /* strm_cost's spatial and temporal mapping */
+    char temporal[768];
+} strm_plan_cost;
 
 /* A flexible CN's cost on one allowed core (Stream's cost LUT has one per
  * core of core_allocation): what strm_plan_assign copies into the CN. */
 typedef struct {
     int core;
+    uint32_t cost;           /* its entry of the plan's costs */
     double runtime, onchip_pj, offchip_pj;
     bool too_large[STRM_N_OPS];
     uint32_t offchip_bw[STRM_N_OPS][STRM_N_DIRS];
@@ -112,6 +131,8 @@ typedef struct {
     strm_plan_core *cores;   /* per chip core */
     uint32_t n_flexible;     /* CNs whose core a search must pick */
     uint32_t n_cost_evals;   /* strm_cost_eval calls (unique CN shapes) */
+    uint32_t n_costs;        /* == n_cost_evals */
+    strm_plan_cost *costs;   /* in the order first needed */
     uint32_t n_genes;        /* flexible (layer, group)s, by layer then group */
     strm_plan_gene *genes;
     uint32_t n_alts;
