@@ -25,9 +25,56 @@ static int json_cns(FILE *out, const strm_report *rp)
         for (int op = 0, n = 0; op < STRM_NMEM; op++)
             if (c->too_large[op])
                 fprintf(out, "%s\"%s\"", n++ ? "," : "", op_name(op));
-        fprintf(out, "]}");
+        fprintf(out, "],\"cost\":%u}", pc->cost);
     }
     fprintf(out, "]");
+    return bad;
+}
+
+/* How many CNs use each cost entry (n of them, calloc'd; NULL: none). */
+static uint32_t *cost_uses(const strm_plan *p)
+{
+    uint32_t *n = base_calloc(p->n_costs + 1, sizeof *n);
+    for (uint32_t i = 0; n && i < p->n_cns; i++)
+        if (p->cns[i].cost < p->n_costs)
+            n[p->cns[i].cost]++;
+    return n;
+}
+
+/* cost_table: the plan's unique costs, with the mapping each CN of the
+ * shape got (Stream keeps it in its cost LUT pickle only). */
+static int json_costs(FILE *out, const strm_report *rp)
+{
+    const strm_plan *p = rp->plan;
+    uint32_t *uses = cost_uses(p);
+    int bad = !uses;
+    fprintf(out, ",\"cost_table\":[");
+    for (uint32_t k = 0; k < p->n_costs && uses; k++) {
+        const strm_plan_cost *e = &p->costs[k];
+        const cfg_layer *l = &rp->s->workload->layers[e->layer];
+        fprintf(out, "%s{\"layer\":%lld,\"name\":", k ? "," : "", (long long)e->layer_id);
+        bad |= base_json_put_str(out, l->name);
+        fprintf(out, ",\"core\":%lld,\"n_cns\":%u,\"shape\":{",
+                (long long)rp->s->chip->cores[e->core].id, uses[k]);
+        for (int d = 0; d < l->n_dims; d++) {
+            fprintf(out, "%s", d ? "," : "");
+            bad |= base_json_put_str(out, l->dims[d]);
+            fprintf(out, ":%llu", (unsigned long long)e->tile[d]);
+        }
+        fprintf(out, "},\"runtime\":%.10g,\"ideal_cycle\":%.10g,\"onchip_pj\":%.10g,"
+                "\"offchip_pj\":%.10g,\"too_large\":[", e->runtime, e->ideal_cycle,
+                e->onchip_pj, e->offchip_pj);
+        for (int op = 0, n = 0; op < STRM_N_OPS; op++)
+            if (e->too_large[op])
+                fprintf(out, "%s\"%s\"", n++ ? "," : "", op_name(op));
+        fprintf(out, "],\"spatial\":");
+        bad |= base_json_put_str(out, e->spatial);
+        fprintf(out, ",\"temporal\":");
+        bad |= base_json_put_str(out, e->temporal);
+        fprintf(out, "}");
+    }
+    fprintf(out, "]");
+    base_free(uses);
     return bad;
 }
 
@@ -113,6 +160,7 @@ int strm_rpt_json(FILE *out, const strm_report *rp)
     fprintf(out, "]");
     if (rp->search)
         bad |= json_search(out, rp);
+    bad |= json_costs(out, rp);
     bad |= json_cns(out, rp);
     fprintf(out, "}\n");
     return bad ? -1 : 0;
@@ -156,6 +204,37 @@ static void text_layers(FILE *out, const strm_report *rp)
                 rp->g->cns[j - 1].core != rp->g->cns[i].core ? "+" : " ", s, e);
         i = j;
     }
+}
+
+/* The loop orders: per unique cost its layer, core, CNs, the loop sizes
+ * above 1, cycles and spatial mapping; the temporal mapping below. */
+static int text_costs(FILE *out, const strm_report *rp)
+{
+    const strm_plan *p = rp->plan;
+    uint32_t *uses = cost_uses(p);
+    if (!uses)
+        return -1;
+    fprintf(out, "\nloop orders (per unique CN shape: %u)\n"
+            "id   layer                                   core   CNs  shape, cycles: spatial mapping\n"
+            "       temporal mapping (per operand and memory level, innermost loop first)\n", p->n_costs);
+    for (uint32_t k = 0; k < p->n_costs; k++) {
+        const strm_plan_cost *e = &p->costs[k];
+        const cfg_layer *l = &rp->s->workload->layers[e->layer];
+        fprintf(out, "%-4lld %-38.38s %5lld %5u ", (long long)e->layer_id, l->name,
+                (long long)rp->s->chip->cores[e->core].id, uses[k]);
+        int n = 0;
+        for (int d = 0; d < l->n_dims; d++)
+            if (e->tile[d] > 1)
+                fprintf(out, "%s%s%llu", n++ ? " " : "", l->dims[d],
+                        (unsigned long long)e->tile[d]);
+        fprintf(out, "%s %.1f cycles", n ? "," : "1", e->runtime);
+        for (int op = 0, t = 0; op < STRM_N_OPS; op++)
+            if (e->too_large[op])
+                fprintf(out, "%s%s", t++ ? "," : ", off-chip ", op_name(op));
+        fprintf(out, ": %s\n       %s\n", e->spatial, e->temporal);
+    }
+    base_free(uses);
+    return 0;
 }
 
 static void text_search(FILE *out, const strm_report *rp)
@@ -203,7 +282,7 @@ int strm_rpt_text(FILE *out, const strm_report *rp)
         text_search(out, rp);
     text_cores(out, rp);
     text_layers(out, rp);
-    return 0;
+    return text_costs(out, rp);
 }
 
 int strm_rpt_write(const char *path, int (*fn)(FILE *, const strm_report *),

@@ -1,7 +1,8 @@
 /* strm_trace.c -- a Stream schedule as a Perfetto timeline: one track per
  * core with its CNs (named by layer, annotated with sub id, runtime,
- * energies and too-large operands), and lane groups of the communication
- * events (transfers, and the off-chip link blocks of too-large CNs).
+ * energies, and the spatial mapping and loop order of the CN's cost
+ * entry), and lane groups of the communication events (transfers, and
+ * the off-chip link blocks of too-large CNs).
  * Events are written in start order, as the trace writer wants them;
  * Stream places transfers in past windows, which is why they cannot be
  * written as the scheduler decides them. */
@@ -32,7 +33,7 @@ typedef struct {
     double cycle_ps;
     trc_track *core_track;  /* per graph core, 0: none */
     trc_track xfer, block;
-    trc_name k_sub, k_layer, k_runtime, k_onchip, k_offchip, k_from, k_to;
+    trc_name k_sub, k_layer, k_runtime, k_onchip, k_offchip, k_from, k_to, k_spatial, k_loops;
 } tctx;
 
 static uint64_t ps_of(const tctx *t, double cycles)
@@ -66,11 +67,15 @@ static int tracks(tctx *t)
 static int cn_slice(tctx *t, const tslice *s)
 {
     const strm_cn *c = &t->rp->g->cns[s->idx];
-    trc_arg a[5] = {trc_arg_int(t->k_layer, c->layer), trc_arg_int(t->k_sub, c->sub_id),
+    const strm_plan *p = t->rp->plan;
+    uint32_t k = p->cns[s->idx].cost;
+    trc_arg a[7] = {trc_arg_int(t->k_layer, c->layer), trc_arg_int(t->k_sub, c->sub_id),
                     trc_arg_double(t->k_runtime, c->runtime_cycles),
                     trc_arg_double(t->k_onchip, c->onchip_pj),
-                    trc_arg_double(t->k_offchip, c->offchip_pj)};
-    trc_extra x = {.args = a, .n_args = 5};
+                    trc_arg_double(t->k_offchip, c->offchip_pj),
+                    trc_arg_str(t->k_spatial, k < p->n_costs ? p->costs[k].spatial : ""),
+                    trc_arg_str(t->k_loops, k < p->n_costs ? p->costs[k].temporal : "")};
+    trc_extra x = {.args = a, .n_args = 7};
     const char *nm = t->rp->s->workload->layers[t->rp->plan->cns[s->idx].layer].name;
     return trc_complete(t->w, t->core_track[c->core], s->t_ps, s->dur_ps, trc_intern(t->w, nm),
                         &x);
@@ -105,6 +110,8 @@ static void names(tctx *t)
     t->k_offchip = trc_intern(t->w, "offchip_pj");
     t->k_from = trc_intern(t->w, "sender");
     t->k_to = trc_intern(t->w, "receiver");
+    t->k_spatial = trc_intern(t->w, "spatial");
+    t->k_loops = trc_intern(t->w, "loop_order");
 }
 
 int strm_trace_write(trc_writer *w, const strm_report *rp)
