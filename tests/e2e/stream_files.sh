@@ -48,10 +48,53 @@ out=$("$EVSIM" check "$tmp/s.yaml" 2>&1); rc=$?
 py=/usr/bin/python3
 for c in lbl fused; do
   j1="$tmp/$c.1.json" j2="$tmp/$c.2.json"
-  out=$("$EVSIM" run configs/stream_resnet18_quad_$c.yaml --json "$j1" --report "" 2>&1); rc=$?
-  "$EVSIM" run configs/stream_resnet18_quad_$c.yaml --json "$j2" --report "" -q >/dev/null 2>&1
-  [ $rc -eq 0 ] && has "$out" "Stream's scheduler" && cmp -s "$j1" "$j2" \
+  t1="$tmp/$c.1.txt" t2="$tmp/$c.2.txt"
+  out=$("$EVSIM" run configs/stream_resnet18_quad_$c.yaml --json "$j1" --report "$t1" 2>&1); rc=$?
+  "$EVSIM" run configs/stream_resnet18_quad_$c.yaml --json "$j2" --report "$t2" -q >/dev/null 2>&1
+  [ $rc -eq 0 ] && has "$out" "Stream's scheduler" && cmp -s "$j1" "$j2" && cmp -s "$t1" "$t2" \
     && pass "run $c with scheduler: stream, twice the same" || { bad "run $c (rc $rc)"; printf '%s\n' "$out" | head; }
+  # the loop order of every unique CN shape: the JSON's cost_table (48
+  # entries, Stream's cost_lut keys) with each CN's index into it, and
+  # the text report's section, a line and its temporal mapping per entry
+  # (conv1's as Stream's cost_lut has it: lbl the whole layer off-chip,
+  # fused a row)
+  if [ $c = lbl ]; then
+    conv1='1246944.0 cycles, off-chip I1,I2,O: |{O: [[(FX, 7), (FY, 7)], [(OY, 16), (OY, 7), (OX, 112), (K, 2)], []], W: [[(FX, 7), (FY, 7), (OY, 16), (OY, 7), (OX, 112), (K, 2)], [], []], I: [[(FX, 7), (FY, 7), (OY, 16), (OY, 7), (OX, 112), (K, 2)], []]}'
+  else
+    conv1_row='11075.0 cycles: |{O: [[(FX, 7), (FY, 7)], [(OX, 7), (OX, 4), (OX, 4), (K, 2)]], W: [[(FX, 7), (FY, 7), (OX, 7), (OX, 4), (OX, 4), (K, 2)], []], I: [[(FX, 7), (FY, 7), (OX, 7), (OX, 4), (OX, 4), (K, 2)]]}'
+    conv1=$conv1_row
+  fi
+  "$py" - "$j1" "$t1" "$conv1" <<'EOP' && pass "$c: cost_table, CN cost indices, loop orders section" || bad "$c: loop orders"
+import json, sys
+d = json.load(open(sys.argv[1]))
+txt = open(sys.argv[2]).read().split("\nloop orders (per unique CN shape: ")
+ct, why = d.get("cost_table", []), []
+if len(ct) != 48:
+    why.append("cost_table has %d entries" % len(ct))
+uses = [0] * len(ct)
+for c in d["cns"]:
+    k = c.get("cost", -1)
+    if not (isinstance(k, int) and 0 <= k < len(ct)):
+        why.append("CN %d/%d: cost %r" % (c["layer"], c["sub_id"], k)); break
+    e = ct[k]
+    uses[k] += 1
+    if (e["layer"], e["core"], e["runtime"]) != (c["layer"], c["core"], c["runtime"]):
+        why.append("CN %d/%d: entry %d is layer %d core %d" % (c["layer"], c["sub_id"], k, e["layer"], e["core"])); break
+if uses != [e["n_cns"] for e in ct] or 0 in uses:
+    why.append("n_cns differ from the CNs' indices")
+cycles, conv1 = sys.argv[3].split("|")
+if ct and (ct[0]["name"], ct[0]["temporal"], ct[0]["shape"]["OX"]) != ("/conv1/Conv", conv1, 112):
+    why.append("conv1 entry %s" % ct[0])
+if len(txt) != 2 or not txt[1].startswith("%d)\n" % len(ct)):
+    why.append("no loop orders section for %d entries" % len(ct))
+else:
+    lines = txt[1].splitlines()[3:]
+    if len(lines) != 2 * len(ct) or lines[1] != "       " + conv1 or cycles not in lines[0]:
+        why.append("loop orders section: %s" % lines[:2])
+for w in why:
+    print("  " + w, file=sys.stderr)
+sys.exit(1 if why else 0)
+EOP
   if [ $c = lbl ]; then
     want='6817793 48 {"cn_onchip": 737995063.264, "cn_offchip_memory": 3048518000.0}'
   else
@@ -152,6 +195,13 @@ fi
 # transfers and blocks; Perfetto's own reader accepts it.
 "$EVSIM" run configs/stream_resnet18_quad_fused.yaml --trace "$tmp/c3.pftrace" -q >/dev/null 2>&1; rc=$?
 [ $rc -eq 0 ] && [ -s "$tmp/c3.pftrace" ] && pass "stream schedule trace written" || bad "stream trace (rc $rc)"
+# each CN slice carries its cost entry's spatial mapping and loop order:
+# conv1's row loop order once per conv1 CN (112)
+n=$("$py" -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+print(d.count(sys.argv[2].encode()), b"loop_order" in d and b"spatial" in d)' "$tmp/c3.pftrace" "${conv1_row#*|}")
+[ "$n" = "112 True" ] && pass "trace: CN slices with spatial and loop_order args" || bad "trace loop orders: $n"
 if [ -f "$SHARED/tools/perfetto_check.py" ]; then
   out=$(/usr/bin/python3 "$SHARED/tools/perfetto_check.py" "$tmp/c3.pftrace" 2>&1); rc=$?
   [ $rc -eq 0 ] && has "$out" "'core 0 (tpu_like)'" && has "$out" "slices=285" && has "$out" "'transfers 1'" \
