@@ -183,6 +183,10 @@ typedef struct {
     adapt_loma_in in;                  /* the mapper's view */
     cut split, tiles;                  /* inter-core parts, intra-core tiles */
     cfg_map_entry as_stream;           /* me as Stream reads it (adapt_layer) */
+    loma_core fit;                     /* the last core plan_fit_core built, */
+    int fit_id;                        /* its cache id, */
+    bool fit_offchip[LOMA_N_OPS];      /* for these operands off-chip */
+    bool fit_valid;
     const loma_options *opt;
     double *load_ps;                   /* work planned per core so far */
 } layer_build;
@@ -432,12 +436,19 @@ static int cost_cn(layer_build *b, const loma_layer *shape, uint32_t part, uint3
         return fail(err, "out of memory");
     loma_job job = adapt_loma_job(&b->in, shape, b->opt);
     const plan_part *pp = &pl->parts[part];
-    loma_core fit;
     bool offchip[LOMA_N_OPS];
-    job.core = plan_fit_core(pl, shape, pp->w_streamed ? 0 : pp->w_bits, pp->w_streamed, &fit,
-                             offchip);
-    if (job.core != &b->in.core)
-        job.core_id = loma_core_id(job.core);
+    if (plan_fit_offchip(pl, shape, pp->w_streamed ? 0 : pp->w_bits, pp->w_streamed, offchip)) {
+        /* The CNs of a layer mostly share one such core: built and
+         * hashed once per change. */
+        if (!b->fit_valid || memcmp(b->fit_offchip, offchip, sizeof offchip)) {
+            plan_fit_core(pl, offchip, &b->fit);
+            b->fit_id = loma_core_id(&b->fit);
+            memcpy(b->fit_offchip, offchip, sizeof offchip);
+            b->fit_valid = true;
+        }
+        job.core = &b->fit;
+        job.core_id = b->fit_id;
+    }
     loma_costed c;
     base_error le;
     if (loma_cost(p->cache, &job, NULL, &c, &le) != 0)

@@ -194,14 +194,16 @@ void plan_free(plan *p);
  * memory, or a box wider than PLAN_MAX_BOX). */
 int plan_deps_build(plan *p, const cfg_scenario *s, base_error *err);
 
-/* plan_fit.c: the core a CN of shape `shape` is costed on: pl->core, or
- * *out filled with pl->core whose off-chip top level keeps only the
- * operands that do not fit the core (weights: when w_streamed; the rest:
- * per memory, after resident_w_bits of weights, the smallest that fit
- * stay on the core). Returns &pl->core when nothing changes, else out. */
-const loma_core *plan_fit_core(const plan_layer *pl, const loma_layer *shape,
-                               uint64_t resident_w_bits, bool w_streamed, loma_core *out,
-                               bool offchip[LOMA_N_OPS]);
+/* plan_fit.c: which operands of a CN of shape `shape` stay on the core's
+ * off-chip top level (offchip[op]): those too large for the core
+ * (weights: when w_streamed; the rest: per memory, after resident_w_bits
+ * of weights, the smallest that fit stay on the core). True when that
+ * differs from pl->top_offchip, i.e. the CN is costed on another core:
+ * plan_fit_core fills *out with pl->core less that level for the
+ * operands that fit (the level itself gone when none is left on it). */
+bool plan_fit_offchip(const plan_layer *pl, const loma_layer *shape, uint64_t resident_w_bits,
+                      bool w_streamed, bool offchip[LOMA_N_OPS]);
+void plan_fit_core(const plan_layer *pl, const bool offchip[LOMA_N_OPS], loma_core *out);
 /* The energy of moving what the chip brings into the core through the
  * memory it lands in, which the mapper does not charge once that memory
  * is the operand's top (an operand off the off-chip level by

@@ -108,20 +108,22 @@ static void too_large(const plan_layer *pl, const loma_layer *shape, uint64_t re
     }
 }
 
-const loma_core *plan_fit_core(const plan_layer *pl, const loma_layer *shape,
-                               uint64_t resident_w_bits, bool w_streamed, loma_core *out,
-                               bool offchip[LOMA_N_OPS])
+bool plan_fit_offchip(const plan_layer *pl, const loma_layer *shape, uint64_t resident_w_bits,
+                      bool w_streamed, bool offchip[LOMA_N_OPS])
 {
     for (int op = 0; op < LOMA_N_OPS; op++)
         offchip[op] = pl->top_offchip[op];
     if (!pl->top_is_offchip || pl->core.n_mems < 2)
-        return &pl->core;
+        return false;
     too_large(pl, shape, resident_w_bits, w_streamed, offchip);
     bool same = true;
     for (int op = 0; op < LOMA_N_OPS; op++)
         same &= offchip[op] == pl->top_offchip[op];
-    if (same)
-        return &pl->core;
+    return !same;
+}
+
+void plan_fit_core(const plan_layer *pl, const bool offchip[LOMA_N_OPS], loma_core *out)
+{
     *out = pl->core;
     loma_memory *top = &out->mem[out->n_mems - 1];
     for (int op = 0; op < LOMA_N_OPS; op++)
@@ -132,7 +134,6 @@ const loma_core *plan_fit_core(const plan_layer *pl, const loma_layer *shape,
         memset(top, 0, sizeof *top);
         out->n_mems--;
     }
-    return out;
 }
 
 /* Accesses of `bits` through the port of m serving (op, dir) -- else
