@@ -1,8 +1,9 @@
 /* strm_report.h -- the reports of a run with `scheduler: stream`: the JSON
  * keys the issue and Stream's users expect (latency_cycles, energy_pj,
  * energy_terms_pj under Stream's nine names, per CN layer, sub id, core,
- * start, end), and a text summary with each layer's span and the loop
- * order ZigZag chose for its CNs. */
+ * start, end, and its index into cost_table, the plan's unique CN costs
+ * with the spatial and temporal mapping ZigZag chose for each), and a
+ * text summary with each layer's span and those loop orders. */
 #ifndef EVSIM_STRM_REPORT_H
 #define EVSIM_STRM_REPORT_H
 
