@@ -206,19 +206,29 @@ static void text_layers(FILE *out, const strm_report *rp)
     }
 }
 
-/* The loop orders: per unique cost its layer, core, CNs, the loop sizes
- * above 1, cycles and spatial mapping; the temporal mapping below. */
+/* The loop orders: per unique cost some CN has, its layer, core, CNs,
+ * the loop sizes above 1, cycles and spatial mapping; the temporal
+ * mapping below. */
 static int text_costs(FILE *out, const strm_report *rp)
 {
     const strm_plan *p = rp->plan;
     uint32_t *uses = cost_uses(p);
     if (!uses)
         return -1;
-    fprintf(out, "\nloop orders (per unique CN shape: %u)\n"
-            "id   layer                                   core   CNs  shape, cycles: spatial mapping\n"
-            "       temporal mapping (per operand and memory level, innermost loop first)\n", p->n_costs);
+    uint32_t used = 0;
+    for (uint32_t k = 0; k < p->n_costs; k++)
+        used += uses[k] > 0;
+    fprintf(out, "\nloop orders (per unique CN shape: %u", used);
+    if (used < p->n_costs)
+        fprintf(out, "; %u more costed on cores not chosen, in the JSON's cost_table",
+                p->n_costs - used);
+    fprintf(out, ")\nid   layer                                   core   CNs  shape, cycles: spatial "
+            "mapping\n       temporal mapping (per operand and memory level, innermost loop "
+            "first)\n");
     for (uint32_t k = 0; k < p->n_costs; k++) {
         const strm_plan_cost *e = &p->costs[k];
+        if (!uses[k])
+            continue;
         const cfg_layer *l = &rp->s->workload->layers[e->layer];
         fprintf(out, "%-4lld %-38.38s %5lld %5u ", (long long)e->layer_id, l->name,
                 (long long)rp->s->chip->cores[e->core].id, uses[k]);

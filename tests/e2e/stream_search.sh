@@ -43,6 +43,18 @@ out=$("$EVSIM" run "$tmp/s.yaml" --json "$tmp/a.json" --report "$tmp/a.txt" 2>&1
   && pass "search run, twice the same bytes" || { bad "search run (rc $rc)"; printf '%s\n' "$out" | head; }
 has "$out" "round-robin      6419853.0 cycles" && pass "text report: round-robin start" \
   || { bad "text report lacks the start"; printf '%s\n' "$out" | head -30; }
+# the cost table keeps every allowed core's cost; the text lists the
+# loop orders of those some CN runs with
+"$py" - "$tmp/a.json" "$tmp/a.txt" <<'EOP' && pass "search: cost_table of every allowed core, text lists the used ones" || bad "search loop orders"
+import json, sys
+d, t = json.load(open(sys.argv[1])), open(sys.argv[2]).read()
+ct = d["cost_table"]
+used = sorted(set(c["cost"] for c in d["cns"]))
+ok = used == [k for k, e in enumerate(ct) if e["n_cns"] > 0] and len(ct) > len(used)
+ok &= ("loop orders (per unique CN shape: %d; %d more costed on cores not chosen" % (len(used), len(ct) - len(used))) in t
+ok &= len(t.split("\nloop orders")[1].splitlines()) == 3 + 2 * len(used)
+sys.exit(0 if ok else 1)
+EOP
 # start = c3 (Stream's fixed round robin), best <= start, one gene per
 # Conv/Gemm layer on one of its four cores, the reported schedule the best
 "$py" - "$tmp/a.json" "$root/configs/mappings/stream_resnet18_quad_search.yaml" "$tmp/best_map.yaml" <<'EOP' \
